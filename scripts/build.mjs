@@ -1,0 +1,27 @@
+// Builds the separate bundles: the engine/CLI (Node), the extension host (Node, `vscode` external)
+// and the webviews (browser). onnxruntime-node stays external: it carries native binaries.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+const nodeTargets = [
+  { entry: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
+  { entry: 'bench/main.ts', out: 'dist/bench.js' },
+  { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
+];
+const webTargets = [{ entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' }];
+
+const builds = [];
+for (const t of nodeTargets) {
+  if (!existsSync(t.entry)) continue;
+  builds.push(esbuild.build({
+    ...common, entryPoints: [t.entry], outfile: t.out, platform: 'node', target: 'node20', format: 'cjs',
+    external: ['vscode', 'onnxruntime-node'], banner: t.banner ? { js: t.banner } : undefined,
+  }));
+}
+for (const t of webTargets) {
+  if (!existsSync(t.entry)) continue;
+  builds.push(esbuild.build({ ...common, entryPoints: [t.entry], outfile: t.out, platform: 'browser', target: 'es2022', format: 'iife' }));
+}
+await Promise.all(builds);
