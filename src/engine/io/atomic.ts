@@ -1,0 +1,172 @@
+// Crash-safe writes. A file or directory that a reader can see under its final name is always
+// complete: it is written under a temporary name next to it and renamed (rename is atomic on one
+// file system). A crashed writer leaves only `*.tmp-<pid>-<rand>` entries, which no reader
+// mistakes for the real thing and which `removeStaleTemps` cleans up.
+// Append-only logs (events.jsonl, transcripts.jsonl) are written one line per write call, and read
+// back tolerating a truncated last line.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DataFileError } from './errors';
+
+const TEMP_MARK = '.tmp-';
+
+/** A fresh temporary name next to `finalPath`: `<finalPath>.tmp-<pid>-<rand>`. */
+export function tempPathFor(finalPath: string): string {
+  return `${finalPath}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Whether `name` is a temporary name made by `tempPathFor` (an unfinished write). */
+export function isTempPath(name: string): boolean {
+  return /\.tmp-\d+-[0-9a-f]{8}$/.test(name);
+}
+
+/** Writes `data` to `filePath` atomically: temp file, fsync, rename. Creates the parent folder. */
+export function writeFileAtomic(filePath: string, data: string | Uint8Array): void {
+  writeFileAtomicWith(filePath, (fd) => fs.writeFileSync(fd, data));
+}
+
+/** Writes `filePath` atomically through `fill(fd)`, for files too large to hold in one buffer. */
+export function writeFileAtomicWith(filePath: string, fill: (fd: number) => void): void {
+  fs.mkdirSync(path.dirname(filePath), { recursive: true });
+  const tmp = tempPathFor(filePath);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fill(fd);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, filePath);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Writes `obj` as pretty JSON (2 spaces, final newline) atomically. */
+export function writeJsonAtomic(filePath: string, obj: unknown): void {
+  writeFileAtomic(filePath, JSON.stringify(obj, null, 2) + '\n');
+}
+
+export interface WriteDirOptions {
+  /** Replace an existing `finalDir` (moved aside, then removed after the rename). Default false. */
+  overwrite?: boolean;
+}
+
+/**
+ * Creates the directory `finalDir` atomically: `fill(tmpDir)` writes everything into a fresh
+ * temporary directory next to it, which is then renamed to `finalDir`. If `fill` throws, the
+ * temporary directory is removed and the error rethrown; if the process dies, the temporary
+ * directory stays behind under a name that `isTempPath` recognises.
+ */
+export async function writeDirAtomic(
+  finalDir: string,
+  fill: (tmpDir: string) => Promise<void> | void,
+  options: WriteDirOptions = {},
+): Promise<void> {
+  if (fs.existsSync(finalDir) && !options.overwrite) throw new Error(`${finalDir}: already exists`);
+  fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+  const tmp = tempPathFor(finalDir);
+  fs.mkdirSync(tmp);
+  try {
+    await fill(tmp);
+    fsyncDirEntries(tmp);
+    if (fs.existsSync(finalDir)) {
+      // Two renames: there is no atomic "replace a non-empty directory". In between, finalDir is
+      // absent (never half-written); the old copy is kept under a temp name until the new one is in place.
+      const old = tempPathFor(finalDir);
+      fs.renameSync(finalDir, old);
+      fs.renameSync(tmp, finalDir);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, finalDir);
+    }
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+// Flushes every regular file directly inside `dir` to disk before the directory is published.
+function fsyncDirEntries(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      fsyncDirEntries(path.join(dir, entry.name));
+    } else if (entry.isFile()) {
+      const fd = fs.openSync(path.join(dir, entry.name), 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+}
+
+/** Removes leftovers of crashed writers (`*.tmp-<pid>-<rand>`) directly inside `dir`; returns their names. */
+export function removeStaleTemps(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const stale = fs.readdirSync(dir).filter(isTempPath);
+  for (const name of stale) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  return stale;
+}
+
+/** Appends `obj` as one JSON line with a single write call (so lines from one writer never interleave). */
+export function appendJsonl(filePath: string, obj: unknown): void {
+  const line = JSON.stringify(obj);
+  if (line === undefined) throw new TypeError(`${filePath}: cannot append a value that has no JSON form`);
+  fs.appendFileSync(filePath, line + '\n');
+}
+
+/** One parsed line of a JSONL file. */
+export interface JsonlLine<T = unknown> {
+  /** 1-based line number in the file. */
+  line: number;
+  value: T;
+}
+
+export interface ReadJsonlOptions {
+  /**
+   * What to do with a line that is not valid JSON (other than a truncated last line):
+   * 'throw' (default) throws a DataFileError `<file>:<line>: <problem>`; 'skip' drops it; a
+   * function receives the error and the line is dropped.
+   */
+  onInvalid?: 'throw' | 'skip' | ((err: DataFileError) => void);
+  /** Called when the last line has no newline and does not parse: a writer died mid-line. It is dropped. */
+  onTruncatedTail?: (line: number) => void;
+}
+
+/** Reads a JSONL file: one JSON value per line, blank lines skipped, with their line numbers. */
+export function readJsonlLines<T = unknown>(filePath: string, options: ReadJsonlOptions = {}): JsonlLine<T>[] {
+  const text = fs.readFileSync(filePath, 'utf8');
+  const lines = text.split('\n');
+  const endsWithNewline = text.endsWith('\n');
+  if (endsWithNewline) lines.pop(); // the empty string after the final newline
+  const out: JsonlLine<T>[] = [];
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '') return;
+    try {
+      out.push({ line: lineNo, value: JSON.parse(trimmed) as T });
+    } catch (err) {
+      if (i === lines.length - 1 && !endsWithNewline) {
+        options.onTruncatedTail?.(lineNo);
+        return;
+      }
+      const problem = new DataFileError(filePath, lineNo, `invalid JSON (${(err as Error).message})`);
+      const onInvalid = options.onInvalid ?? 'throw';
+      if (onInvalid === 'throw') throw problem;
+      if (typeof onInvalid === 'function') onInvalid(problem);
+    }
+  });
+  return out;
+}
+
+/** Reads a JSONL file's values (see `readJsonlLines`). */
+export function readJsonl<T = unknown>(filePath: string, options: ReadJsonlOptions = {}): T[] {
+  return readJsonlLines<T>(filePath, options).map((l) => l.value);
+}
