@@ -1,0 +1,7 @@
+// The op library, as one namespace: `import * as F from '../graph/ops'`.
+export * from './elementwise';
+export * from './layout';
+export * from './reduce';
+export * from './indexing';
+export * from './linalg';
+export * from './nn';

@@ -1,0 +1,77 @@
+// Indexing: Gather (embedding lookups), GatherElements (picking token log-probs), and the
+// scatter-adds that are their VJPs.
+import { isFloat, type DType } from '../dtype';
+import { apply, type Tensor } from '../graph';
+import { defineOp } from '../op';
+import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
+import { shapeOf, unsqueeze } from './layout';
+
+function checkIndices(op: string, idx: Tensor): void {
+  if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);
+}
+
+/** Zeros with the run-time shape and the dtype of x. */
+const ZerosLike = defineOp<{ dtype: DType }>({
+  name: 'ZerosLike',
+  infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
+  emit: (e, [x], outs, { dtype }) => {
+    const s = e.temp('shape');
+    e.node('Shape', [x], [s]);
+    e.node('ConstantOfShape', [s], outs, { value: { tensor: { dtype, shape: [1], data: [0] } } });
+  },
+});
+export const zerosLike = (x: Tensor): Tensor => apply(ZerosLike, [x], { dtype: x.dtype });
+
+// Gather along `axis`: out = x.shape[:axis] + idx.shape + x.shape[axis+1:].
+export const Gather = defineOp<{ axis: number }>({
+  name: 'Gather',
+  infer: ([x, idx], { axis }) => {
+    checkIndices('Gather', idx);
+    const a = normAxis('Gather', axis, x.rank);
+    return [{ dtype: x.dtype, shape: [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)] }];
+  },
+  emit: (e, ins, outs, { axis }) => e.node('Gather', ins, outs, { axis }),
+  vjp: (n, [g]) => {
+    const [x, idx] = n.inputs;
+    if (!g || !isFloat(x.dtype)) return [undefined, undefined];
+    if (normAxis('Gather', n.attrs.axis, x.rank) !== 0) throw new Error('Gather: gradients are implemented for axis 0 only');
+    // Rows looked up several times accumulate: ScatterND with reduction="add".
+    return [scatterNDAdd(zerosLike(x), unsqueeze(idx, [-1]), g), undefined];
+  },
+});
+export const gather = (x: Tensor, idx: Tensor, axis = 0): Tensor => apply(Gather, [x, idx], { axis });
+
+const ScatterNDAdd = defineOp({
+  name: 'ScatterNDAdd',
+  infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
+  emit: (e, ins, outs) => e.node('ScatterND', ins, outs, { reduction: 'add' }),
+});
+export const scatterNDAdd = (data: Tensor, indices: Tensor, updates: Tensor): Tensor => apply(ScatterNDAdd, [data, indices, updates], {});
+
+// GatherElements: out[i][j][k] = x[i][idx[i][j][k]][k] for axis 1; idx has the output's shape.
+export const GatherElements = defineOp<{ axis: number }>({
+  name: 'GatherElements',
+  infer: ([x, idx], { axis }) => {
+    checkIndices('GatherElements', idx);
+    const a = normAxis('GatherElements', axis, x.rank);
+    if (idx.rank !== x.rank || idx.shape.some((d, i) => i !== a && !dimsEqual(d, x.shape[i]))) {
+      throw new ShapeError(`GatherElements: indices ${formatShape(idx.shape)} do not fit data ${formatShape(x.shape)} off axis ${a}`);
+    }
+    return [{ dtype: x.dtype, shape: idx.shape }];
+  },
+  emit: (e, ins, outs, { axis }) => e.node('GatherElements', ins, outs, { axis }),
+  vjp: (n, [g]) => {
+    const [x, idx] = n.inputs;
+    if (!g) return [undefined, undefined];
+    return [apply(ScatterElementsAdd, [zerosLike(x), idx, g], { axis: n.attrs.axis }), undefined];
+  },
+});
+export const gatherElements = (x: Tensor, idx: Tensor, axis: number): Tensor => apply(GatherElements, [x, idx], { axis });
+
+const ScatterElementsAdd = defineOp<{ axis: number }>({
+  name: 'ScatterElementsAdd',
+  infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
+  emit: (e, ins, outs, { axis }) => e.node('ScatterElements', ins, outs, { axis, reduction: 'add' }),
+});
+
+export { shapeOf };

@@ -1,0 +1,249 @@
+// Ops that move data without arithmetic: reshape, transpose, concat, slice, pad, (un)squeeze, expand.
+// Sizes that are only known at run time (named dims) are computed in the graph from `Shape` nodes.
+import { apply, type Graph, type Tensor } from '../graph';
+import { defineOp } from '../op';
+import { canonicalDim, dimsEqual, divDims, formatShape, mulDims, normAxis, ShapeError, type Dim } from '../shape';
+import { unbroadcast } from './reduce';
+
+// ---- run-time sizes ----------------------------------------------------------------------------
+
+/** Shape(x) as an int64 vector. */
+export const ShapeOf = defineOp<{ start?: number; end?: number }>({
+  name: 'Shape',
+  infer: ([x], { start, end }) => [{ dtype: 'int64', shape: [(end ?? x.rank) - (start ?? 0)] }],
+  emit: (e, ins, outs, { start, end }) => e.node('Shape', ins, outs, { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) }),
+});
+export const shapeOf = (x: Tensor): Tensor => apply(ShapeOf, [x], {});
+
+/** The run-time value of a dim as an int64 tensor of shape [1]. */
+export function dimValue(g: Graph, d: Dim): Tensor {
+  if (typeof d === 'number') return g.constant([d], 'int64');
+  const src = g.dimSources.get(d);
+  if (src) return apply(ShapeOf, [src.tensor], { start: src.axis, end: src.axis + 1 });
+  const factors = d.split('*');
+  if (factors.length === 1) throw new ShapeError(`no tensor in graph "${g.name}" has the dim "${d}"`);
+  return factors.map((f) => dimValue(g, /^\d+$/.test(f) ? Number(f) : f)).reduce((a, b) => apply(MulInt, [a, b], {}));
+}
+const MulInt = defineOp({ name: 'MulInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Mul', i, o) });
+const SubInt = defineOp({ name: 'SubInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Sub', i, o) });
+
+/** An int64 vector holding `dims`, constant where all are static. */
+export function dimsValue(g: Graph, dims: readonly Dim[]): Tensor {
+  if (dims.every((d) => typeof d === 'number')) return g.constant(dims as number[], 'int64');
+  return concat(dims.map((d) => dimValue(g, d)), 0);
+}
+
+// ---- reshape -----------------------------------------------------------------------------------
+
+/** Reshape to `dims` (one may be -1). Inputs: [x, shape]; attrs carry the symbolic target. */
+const Reshape = defineOp<{ dims: Dim[] }>({
+  name: 'Reshape',
+  infer: ([x], { dims }) => [{ dtype: x.dtype, shape: dims }],
+  emit: (e, ins, outs) => e.node('Reshape', ins, outs),
+  vjp: (n, [g]) => [g && reshapeLike(g, n.inputs[0]), undefined],
+});
+
+export function reshape(x: Tensor, target: readonly Dim[]): Tensor {
+  const total = mulDims(...x.shape);
+  const known = target.filter((d) => d !== -1);
+  const free = target.length - known.length;
+  if (free > 1) throw new ShapeError(`Reshape: more than one -1 in ${formatShape(target)}`);
+  let dims = target.map(canonicalDim);
+  if (free === 1) {
+    const rest = divDims(total, mulDims(...known));
+    if (rest === undefined) throw new ShapeError(`Reshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}`);
+    dims = dims.map((d) => (d === -1 ? rest : d));
+  } else if (!dimsEqual(total, mulDims(...dims))) {
+    throw new ShapeError(`Reshape: cannot reshape ${formatShape(x.shape)} (${total} elements) to ${formatShape(target)}`);
+  }
+  if (dims.length === x.rank && dims.every((d, i) => dimsEqual(d, x.shape[i]))) return x;
+  // A -1 in the ONNX shape lets ORT infer the one dim we resolved symbolically.
+  const onnxDims = target.some((d) => d === -1) ? target.map((d) => (d === -1 ? -1 : d)) : dims;
+  const shapeTensor = onnxDims.every((d) => typeof d === 'number') ? x.graph.constant(onnxDims as number[], 'int64') : dimsValueAllowingFree(x.graph, onnxDims);
+  return apply(Reshape, [x, shapeTensor], { dims });
+}
+
+function dimsValueAllowingFree(g: Graph, dims: Dim[]): Tensor {
+  return concat(dims.map((d) => (d === -1 ? g.constant([-1], 'int64') : dimValue(g, d))), 0);
+}
+
+/** Reshape `x` to the run-time shape of `like`. */
+export function reshapeLike(x: Tensor, like: Tensor): Tensor {
+  return apply(Reshape, [x, shapeOf(like)], { dims: [...like.shape] });
+}
+
+// ---- transpose ---------------------------------------------------------------------------------
+
+const Transpose = defineOp<{ perm: number[] }>({
+  name: 'Transpose',
+  infer: ([x], { perm }) => {
+    if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
+      throw new ShapeError(`Transpose: perm [${perm}] does not fit ${formatShape(x.shape)}`);
+    }
+    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
+  },
+  emit: (e, ins, outs, { perm }) => e.node('Transpose', ins, outs, { perm }),
+  vjp: (n, [g]) => {
+    const inv = new Array<number>(n.attrs.perm.length);
+    n.attrs.perm.forEach((p, i) => (inv[p] = i));
+    return [g && transpose(g, inv)];
+  },
+});
+export const transpose = (x: Tensor, perm: number[]): Tensor => apply(Transpose, [x], { perm });
+/** Swaps the last two axes. */
+export function transposeLast2(x: Tensor): Tensor {
+  const perm = [...x.shape.keys()];
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
+  return transpose(x, perm);
+}
+
+// ---- concat, slice, pad ------------------------------------------------------------------------
+
+const Concat = defineOp<{ axis: number; outDim?: Dim }>({
+  name: 'Concat',
+  infer: (xs, { axis, outDim }) => {
+    const a = normAxis('Concat', axis, xs[0].rank);
+    for (const x of xs) {
+      if (x.dtype !== xs[0].dtype) throw new ShapeError(`Concat: dtype mismatch ${x.dtype} vs ${xs[0].dtype}`);
+      if (x.rank !== xs[0].rank || x.shape.some((d, i) => i !== a && !dimsEqual(d, xs[0].shape[i]))) {
+        throw new ShapeError(`Concat: shapes ${formatShape(xs[0].shape)} and ${formatShape(x.shape)} differ off axis ${a}`);
+      }
+    }
+    const sizes = xs.map((x) => x.shape[a]);
+    const total = outDim ?? (sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : freshDim(xs[0].graph, 'cat'));
+    const shape = [...xs[0].shape];
+    shape[a] = total;
+    return [{ dtype: xs[0].dtype, shape }];
+  },
+  emit: (e, ins, outs, { axis }) => e.node('Concat', ins, outs, { axis }),
+  vjp: (n, [g]) => {
+    if (!g) return n.inputs.map(() => undefined);
+    const a = normAxis('Concat', n.attrs.axis, g.rank);
+    let start = g.graph.constant([0], 'int64');
+    return n.inputs.map((x) => {
+      const end = apply(AddInt, [start, dimValue(g.graph, x.shape[a])], {});
+      const part = apply(Slice, [g, start, end], { axis: a, outDim: x.shape[a] });
+      start = end;
+      return part;
+    });
+  },
+});
+const AddInt = defineOp({ name: 'AddInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Add', i, o) });
+
+/** Concatenation along `axis`; `outDim` names the result's size when it is not static. */
+export const concat = (xs: Tensor[], axis: number, outDim?: Dim): Tensor => (xs.length === 1 ? xs[0] : apply(Concat, xs, { axis, outDim }));
+
+let freshCounter = 0;
+function freshDim(_g: Graph, hint: string): string {
+  return `${hint}${freshCounter++}`;
+}
+
+/** x[start:end] along one axis, step 1. Inputs: [x, start[1], end[1]]. */
+const Slice = defineOp<{ axis: number; outDim: Dim }>({
+  name: 'Slice',
+  infer: ([x], { axis, outDim }) => {
+    const shape = [...x.shape];
+    shape[normAxis('Slice', axis, x.rank)] = outDim;
+    return [{ dtype: x.dtype, shape }];
+  },
+  emit: (e, [x, start, end], outs, { axis }) => e.node('Slice', [x, start, end, e.int64s([axis])], outs),
+  vjp: (n, [g]) => {
+    if (!g) return [undefined];
+    const [x, start, end] = n.inputs;
+    const a = normAxis('Slice', n.attrs.axis, x.rank);
+    const after = apply(SubInt, [dimValue(x.graph, x.shape[a]), end], {});
+    return [pad(g, a, start, after, x.shape[a]), undefined, undefined];
+  },
+});
+
+/**
+ * x[start:end] on `axis` (end undefined: to the end). Negative bounds need a static size.
+ * `outDim` names the result's size where it cannot be computed statically.
+ */
+export function slice(x: Tensor, axis: number, start: Dim, end?: Dim, outDim?: Dim): Tensor {
+  const a = normAxis('Slice', axis, x.rank);
+  const size = x.shape[a];
+  const resolve = (b: Dim): Dim => {
+    if (typeof b === 'number' && b < 0) {
+      if (typeof size !== 'number') throw new ShapeError(`Slice: negative bound ${b} on dynamic axis ${a} of ${formatShape(x.shape)}`);
+      return size + b;
+    }
+    return b;
+  };
+  const s = resolve(start);
+  const en = end === undefined ? size : resolve(end);
+  if (typeof s === 'number' && typeof en === 'number' && typeof size === 'number' && (s < 0 || en > size || s > en)) {
+    throw new ShapeError(`Slice: [${start}:${end ?? ''}] is out of range for axis ${a} of ${formatShape(x.shape)}`);
+  }
+  if (s === 0 && dimsEqual(en, size)) return x;
+  const out = outDim ?? (typeof s === 'number' && typeof en === 'number' ? en - s : s === 0 ? en : freshDim(x.graph, 'slice'));
+  return apply(Slice, [x, dimValue(x.graph, s), dimValue(x.graph, en)], { axis: a, outDim: out });
+}
+
+/** Zero padding of `before`/`after` (int64[1] tensors) on one axis. */
+const Pad = defineOp<{ axis: number; outDim: Dim }>({
+  name: 'Pad',
+  infer: ([x], { axis, outDim }) => {
+    const shape = [...x.shape];
+    shape[axis] = outDim;
+    return [{ dtype: x.dtype, shape }];
+  },
+  // opset 18 Pad(data, pads, constant_value, axes)
+  emit: (e, [x, before, after], outs, { axis }) => {
+    const pads = e.temp('pads');
+    e.node('Concat', [before, after], [pads], { axis: 0 });
+    e.node('Pad', [x, pads, '', e.int64s([axis])], outs, { mode: 'constant' });
+  },
+  vjp: (n, [g]) => {
+    if (!g) return [undefined];
+    const [x, before] = n.inputs;
+    const end = apply(AddInt, [before, dimValue(x.graph, x.shape[n.attrs.axis])], {});
+    return [apply(Slice, [g, before, end], { axis: n.attrs.axis, outDim: x.shape[n.attrs.axis] }), undefined, undefined];
+  },
+});
+export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor => apply(Pad, [x, before, after], { axis, outDim });
+
+// ---- unsqueeze, squeeze, expand ----------------------------------------------------------------
+
+const Unsqueeze = defineOp<{ axes: number[] }>({
+  name: 'Unsqueeze',
+  infer: ([x], { axes }) => {
+    const rank = x.rank + axes.length;
+    const norm = axes.map((a) => normAxis('Unsqueeze', a, rank));
+    const shape: Dim[] = [];
+    let j = 0;
+    for (let i = 0; i < rank; i++) shape.push(norm.includes(i) ? 1 : x.shape[j++]);
+    return [{ dtype: x.dtype, shape }];
+  },
+  emit: (e, [x], outs, { axes }) => e.node('Unsqueeze', [x, e.int64s(axes)], outs),
+  vjp: (n, [g]) => [g && squeeze(g, n.attrs.axes.map((a) => normAxis('Unsqueeze', a, g.rank)))],
+});
+const Squeeze = defineOp<{ axes: number[] }>({
+  name: 'Squeeze',
+  infer: ([x], { axes }) => {
+    const norm = axes.map((a) => normAxis('Squeeze', a, x.rank));
+    for (const a of norm) if (x.shape[a] !== 1) throw new ShapeError(`Squeeze: axis ${a} of ${formatShape(x.shape)} is not 1`);
+    return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !norm.includes(i)) }];
+  },
+  emit: (e, [x], outs, { axes }) => e.node('Squeeze', [x, e.int64s(axes)], outs),
+  vjp: (n, [g]) => [g && unsqueeze(g, n.attrs.axes.map((a) => normAxis('Squeeze', a, n.inputs[0].rank)))],
+});
+export const unsqueeze = (x: Tensor, axes: number[]): Tensor => apply(Unsqueeze, [x], { axes });
+export const squeeze = (x: Tensor, axes: number[]): Tensor => apply(Squeeze, [x], { axes });
+
+/** Broadcast x to `dims` (numpy rules). Inputs: [x, shape]. */
+const Expand = defineOp<{ dims: Dim[] }>({
+  name: 'Expand',
+  infer: ([x], { dims }) => {
+    const lead = dims.length - x.rank;
+    if (lead < 0 || x.shape.some((d, i) => d !== 1 && !dimsEqual(d, dims[lead + i]))) {
+      throw new ShapeError(`Expand: cannot expand ${formatShape(x.shape)} to ${formatShape(dims)}`);
+    }
+    return [{ dtype: x.dtype, shape: dims }];
+  },
+  emit: (e, ins, outs) => e.node('Expand', ins, outs),
+  vjp: (n, [g]) => [g && unbroadcast(g, n.inputs[0].shape), undefined],
+});
+export const expand = (x: Tensor, dims: Dim[]): Tensor => apply(Expand, [x, dimsValue(x.graph, dims)], { dims: dims.map(canonicalDim) });
+/** Broadcast x to the run-time shape of `like`. */
+export const expandLike = (x: Tensor, like: Tensor): Tensor => apply(Expand, [x, shapeOf(like)], { dims: [...like.shape] });

@@ -1,0 +1,103 @@
+// ONNX Runtime sessions: creation with thread settings and an execution provider (falling back to
+// CPU with a clear message when the provider is missing), a cache, and typed run().
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import type { HostTensor } from '../graph/graph';
+import { fromOrt, toOrt } from './tensors';
+
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+export type ProviderChoice = ExecutionProvider | 'auto';
+
+export interface RuntimeOptions {
+  /** 'auto' tries CUDA, then CPU. An explicit GPU provider falls back to CPU with a warning. */
+  executionProvider?: ProviderChoice;
+  /** Intra-op threads; 0 or undefined lets ORT use one per core. */
+  threads?: number;
+  graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Called with a one-line message when a provider is unavailable and CPU is used instead. */
+  onFallback?: (message: string) => void;
+}
+
+export class Session {
+  private constructor(
+    private readonly inner: ort.InferenceSession,
+    /** The provider the session actually runs on. */
+    readonly provider: ExecutionProvider,
+  ) {}
+
+  static async create(model: Uint8Array, options: RuntimeOptions = {}): Promise<Session> {
+    const wanted = options.executionProvider ?? 'cpu';
+    const order: ExecutionProvider[] = wanted === 'auto' ? ['cuda', 'cpu'] : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
+    let lastError: unknown;
+    for (const ep of order) {
+      try {
+        const inner = await ort.InferenceSession.create(model, sessionOptions(ep, options));
+        return new Session(inner, ep);
+      } catch (err) {
+        lastError = err;
+        if (ep === 'cpu') break;
+        if (wanted !== 'auto') {
+          const msg = `execution provider "${ep}" is not available (${firstLine(err)}); using CPU`;
+          (options.onFallback ?? ((m: string) => process.emitWarning(m)))(msg);
+        }
+      }
+    }
+    throw new Error(`ONNX Runtime could not load the model: ${firstLine(lastError)}`);
+  }
+
+  get inputNames(): readonly string[] { return this.inner.inputNames; }
+  get outputNames(): readonly string[] { return this.inner.outputNames; }
+
+  /** Runs the model. Blocks the JS thread for the duration of the native run. */
+  async run(feeds: Record<string, HostTensor>, outputNames?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const missing = this.inner.inputNames.filter((n) => !(n in feeds));
+    if (missing.length) throw new Error(`missing model inputs: ${missing.join(', ')}`);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const name of this.inner.inputNames) ortFeeds[name] = toOrt(name, feeds[name]);
+    const result = outputNames ? await this.inner.run(ortFeeds, outputNames as string[]) : await this.inner.run(ortFeeds);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.inner.release();
+  }
+}
+
+function sessionOptions(ep: ExecutionProvider, o: RuntimeOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [ep],
+    intraOpNumThreads: o.threads ?? 0,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: o.graphOptimization ?? 'all',
+    logSeverityLevel: 3,
+  };
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0];
+}
+
+/** Sessions keyed by the model's content and options, so a graph compiled twice loads once. */
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<Session>>();
+
+  get(model: Uint8Array, options: RuntimeOptions = {}): Promise<Session> {
+    const key = createHash('sha1').update(model).update(JSON.stringify({ ...options, onFallback: undefined })).digest('hex');
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = Session.create(model, options);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  async clear(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => (await p).release().catch(() => undefined)));
+  }
+}
