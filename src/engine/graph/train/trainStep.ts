@@ -1,0 +1,239 @@
+// One optimizer step as one ONNX graph: forward, loss, backward, global-norm clipping and AdamW.
+// Inputs: parameters, Adam moments, batch, lr, step; outputs: new parameters and moments, metrics.
+// Frozen tensors (a base model under LoRA, a reference policy) are initializers, loaded once.
+//
+// Gradient accumulation uses two more graphs: `grads` adds one micro-batch's gradients into a
+// running sum (the only copy of the gradients the host keeps) and `apply` updates from that sum.
+import { allocHost, type DType } from '../dtype';
+import { grad } from '../autodiff';
+import { Graph, type HostTensor, type Tensor } from '../graph';
+import * as F from '../ops';
+import { serialize } from '../serialize';
+import type { Dim } from '../shape';
+import { Session, type RuntimeOptions } from '../../runtime/session';
+import { adamwUpdate, clipScale, DEFAULT_ADAMW, globalNorm, type AdamWConfig } from './optim';
+
+export interface ParamSpec { shape: number[]; /** Apply weight decay (default true). */ decay?: boolean }
+
+export interface LossOutput { loss: Tensor; metrics?: Record<string, Tensor> }
+
+export interface TrainStepSpec {
+  name?: string;
+  /** Float type of parameters, moments and the loss: float32, or float64 for reference checks. */
+  dtype?: 'float32' | 'float64';
+  params: Record<string, ParamSpec>;
+  frozen?: Record<string, HostTensor>;
+  batch: Record<string, { dtype: DType; shape: Dim[] }>;
+  loss: (params: Record<string, Tensor>, batch: Record<string, Tensor>, frozen: Record<string, Tensor>) => LossOutput;
+  optimizer?: Partial<AdamWConfig>;
+  /** Clip the global gradient norm to this value (none when undefined). */
+  maxGradNorm?: number;
+}
+
+export interface TrainState {
+  params: Record<string, HostTensor>;
+  m: Record<string, HostTensor>;
+  v: Record<string, HostTensor>;
+  /** Optimizer steps taken (skipped steps do not count). */
+  step: number;
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  /** True when the loss or a gradient was not finite: parameters and moments were left unchanged. */
+  skipped: boolean;
+  metrics: Record<string, number>;
+}
+
+type Built = { graph: Graph; p: Record<string, Tensor>; batch: Record<string, Tensor>; frozen: Record<string, Tensor>; out: LossOutput };
+
+export class TrainStep {
+  private constructor(
+    private readonly spec: TrainStepSpec,
+    private readonly sessions: { step: Session; grads?: Session; gradsFirst?: Session; apply?: Session },
+  ) {}
+
+  static async compile(spec: TrainStepSpec, runtime: RuntimeOptions = {}, opts: { accumulation?: boolean } = {}): Promise<TrainStep> {
+    const step = await Session.create(serialize(buildStepGraph(spec)), runtime);
+    if (!opts.accumulation) return new TrainStep(spec, { step });
+    const [grads, gradsFirst, apply] = await Promise.all([
+      Session.create(serialize(buildGradsGraph(spec, true)), runtime),
+      Session.create(serialize(buildGradsGraph(spec, false)), runtime),
+      Session.create(serialize(buildApplyGraph(spec)), runtime),
+    ]);
+    return new TrainStep(spec, { step, grads, gradsFirst, apply });
+  }
+
+  /** Fresh optimizer state for the given initial parameters (copied). */
+  initState(params: Record<string, HostTensor>): TrainState {
+    const dtype = this.spec.dtype ?? 'float32';
+    const zeros = (name: string): HostTensor => ({ dtype, shape: [...this.spec.params[name].shape], data: allocHost(dtype, params[name].data.length) });
+    const names = Object.keys(this.spec.params);
+    for (const n of names) if (!params[n]) throw new Error(`initState: no initial value for parameter "${n}"`);
+    return {
+      params: Object.fromEntries(names.map((n) => [n, { ...params[n], data: params[n].data.slice() } as HostTensor])),
+      m: Object.fromEntries(names.map((n) => [n, zeros(n)])),
+      v: Object.fromEntries(names.map((n) => [n, zeros(n)])),
+      step: 0,
+    };
+  }
+
+  /** One optimizer step on one batch; updates `state` in place unless the step is skipped. */
+  async run(state: TrainState, batch: Record<string, HostTensor>, lr: number): Promise<StepResult> {
+    const feeds = { ...this.stateFeeds(state), ...prefixed('batch.', batch), ...this.scalars(lr, state.step + 1) };
+    const out = await this.sessions.step.run(feeds);
+    return this.finish(state, out);
+  }
+
+  /**
+   * One optimizer step over several micro-batches whose gradients are summed and averaged, as if
+   * they were one batch of the mean loss. Needs `compile(..., {accumulation: true})`.
+   */
+  async runAccumulated(state: TrainState, microBatches: Record<string, HostTensor>[], lr: number): Promise<StepResult> {
+    const { grads, gradsFirst, apply } = this.sessions;
+    if (!grads || !gradsFirst || !apply) throw new Error('runAccumulated: compile the step with {accumulation: true}');
+    const params = prefixed('param.', state.params);
+    let acc: Record<string, HostTensor> = {};
+    let lossSum = 0;
+    const metricSums: Record<string, number> = {};
+    for (const [i, mb] of microBatches.entries()) {
+      const out = i === 0 ? await gradsFirst.run({ ...params, ...prefixed('batch.', mb) }) : await grads.run({ ...params, ...prefixed('batch.', mb), ...acc });
+      acc = {};
+      for (const name of Object.keys(this.spec.params)) acc[`acc.${name}`] = out[`new.acc.${name}`];
+      lossSum += scalar(out.loss);
+      for (const [k, v] of Object.entries(out)) if (k.startsWith('metric.')) metricSums[k.slice(7)] = (metricSums[k.slice(7)] ?? 0) + scalar(v);
+    }
+    const n = microBatches.length;
+    if (!Number.isFinite(lossSum)) return { loss: lossSum / n, gradNorm: NaN, skipped: true, metrics: {} };
+    const feeds = { ...this.stateFeeds(state), ...acc, ...this.scalars(lr, state.step + 1), scale: this.scalarTensor(1 / n) };
+    const out = await apply.run(feeds);
+    const res = this.finish(state, { ...out, loss: this.scalarTensor(lossSum / n) });
+    for (const k of Object.keys(metricSums)) res.metrics[k] = metricSums[k] / n;
+    return res;
+  }
+
+  private finish(state: TrainState, out: Record<string, HostTensor>): StepResult {
+    const finite = (out.finite.data as Uint8Array)[0] === 1;
+    if (finite) {
+      for (const name of Object.keys(this.spec.params)) {
+        state.params[name] = out[`new.param.${name}`];
+        state.m[name] = out[`new.m.${name}`];
+        state.v[name] = out[`new.v.${name}`];
+      }
+      state.step += 1;
+    }
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(out)) if (k.startsWith('metric.')) metrics[k.slice(7)] = scalar(v);
+    return { loss: scalar(out.loss), gradNorm: scalar(out.gradNorm), skipped: !finite, metrics };
+  }
+
+  private stateFeeds(s: TrainState): Record<string, HostTensor> {
+    return { ...prefixed('param.', s.params), ...prefixed('m.', s.m), ...prefixed('v.', s.v) };
+  }
+
+  private scalarTensor(x: number): HostTensor {
+    const dtype = this.spec.dtype ?? 'float32';
+    const data = allocHost(dtype, 1) as Float32Array | Float64Array;
+    data[0] = x;
+    return { dtype, shape: [], data };
+  }
+
+  private scalars(lr: number, step: number): Record<string, HostTensor> {
+    return { lr: this.scalarTensor(lr), step: this.scalarTensor(step) };
+  }
+}
+
+// ---- graph builders -----------------------------------------------------------------------------
+
+function buildForward(spec: TrainStepSpec, graphName: string): Built {
+  const dtype = spec.dtype ?? 'float32';
+  const graph = new Graph(graphName);
+  const p: Record<string, Tensor> = {};
+  for (const [name, ps] of Object.entries(spec.params)) p[name] = graph.input(`param.${name}`, dtype, ps.shape);
+  const batch: Record<string, Tensor> = {};
+  for (const [name, b] of Object.entries(spec.batch)) batch[name] = graph.input(`batch.${name}`, b.dtype, b.shape);
+  const frozen: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(spec.frozen ?? {})) frozen[name] = graph.initializer(`frozen.${name}`, t);
+  const out = spec.loss(p, batch, frozen);
+  if (out.loss.rank !== 0) throw new Error(`${graphName}: the loss must be a scalar, got [${out.loss.shape}]`);
+  if (out.loss.dtype !== dtype) throw new Error(`${graphName}: the loss is ${out.loss.dtype}, parameters are ${dtype}`);
+  return { graph, p, batch, frozen, out };
+}
+
+function outputMetrics(b: Built): void {
+  for (const [k, t] of Object.entries(b.out.metrics ?? {})) b.graph.output(`metric.${k}`, F.cast(t, b.out.loss.dtype));
+}
+
+/** Clipping, the non-finite guard and AdamW for every parameter, given its gradient. */
+function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor): void {
+  const g = b.graph;
+  const dtype = spec.dtype ?? 'float32';
+  const lr = g.input('lr', dtype, []);
+  const step = g.input('step', dtype, []);
+  const names = Object.keys(spec.params);
+  const norm = globalNorm(grads);
+  const finite = F.and(F.isFinite(loss), F.isFinite(norm));
+  const scale = spec.maxGradNorm !== undefined ? clipScale(norm, spec.maxGradNorm) : undefined;
+  const cfg = { ...DEFAULT_ADAMW, ...spec.optimizer };
+  names.forEach((name, i) => {
+    const m = g.input(`m.${name}`, dtype, spec.params[name].shape);
+    const v = g.input(`v.${name}`, dtype, spec.params[name].shape);
+    // A non-finite gradient is replaced by zeros before the update so no NaN reaches the math;
+    // Where below then keeps the old values exactly.
+    const safeGrad = F.where(finite, scale ? F.mul(grads[i], scale) : grads[i], 0);
+    const next = adamwUpdate({ param: b.p[name], m, v }, safeGrad, lr, step, cfg, spec.params[name].decay ?? true);
+    g.output(`new.param.${name}`, F.where(finite, next.param, b.p[name]));
+    g.output(`new.m.${name}`, F.where(finite, next.m, m));
+    g.output(`new.v.${name}`, F.where(finite, next.v, v));
+  });
+  g.output('gradNorm', norm);
+  g.output('finite', finite);
+}
+
+export function buildStepGraph(spec: TrainStepSpec): Graph {
+  const b = buildForward(spec, spec.name ?? 'train_step');
+  const names = Object.keys(spec.params);
+  const grads = grad(b.out.loss, names.map((n) => b.p[n]));
+  emitUpdate(spec, b, grads, b.out.loss);
+  b.graph.output('loss', b.out.loss);
+  outputMetrics(b);
+  return b.graph;
+}
+
+/** Gradients of one micro-batch, added to the running sum `acc.*` unless `first`. */
+export function buildGradsGraph(spec: TrainStepSpec, accumulate: boolean): Graph {
+  const b = buildForward(spec, `${spec.name ?? 'train_step'}_grads`);
+  const names = Object.keys(spec.params);
+  const grads = grad(b.out.loss, names.map((n) => b.p[n]));
+  names.forEach((name, i) => {
+    const acc = accumulate ? b.graph.input(`acc.${name}`, spec.dtype ?? 'float32', spec.params[name].shape) : undefined;
+    b.graph.output(`new.acc.${name}`, acc ? F.add(acc, grads[i]) : F.add(grads[i], 0));
+  });
+  b.graph.output('loss', b.out.loss);
+  outputMetrics(b);
+  return b.graph;
+}
+
+/** The update from accumulated gradients, scaled by `scale` (1 / number of micro-batches). */
+export function buildApplyGraph(spec: TrainStepSpec): Graph {
+  const dtype = spec.dtype ?? 'float32';
+  const graph = new Graph(`${spec.name ?? 'train_step'}_apply`);
+  const p: Record<string, Tensor> = {};
+  for (const [name, ps] of Object.entries(spec.params)) p[name] = graph.input(`param.${name}`, dtype, ps.shape);
+  const scale = graph.input('scale', dtype, []);
+  const names = Object.keys(spec.params);
+  const grads = names.map((n) => F.mul(graph.input(`acc.${n}`, dtype, spec.params[n].shape), scale));
+  // The mean loss was already checked per micro-batch on the host; the norm guards the gradients.
+  const b: Built = { graph, p, batch: {}, frozen: {}, out: { loss: graph.constant(0, dtype) } };
+  emitUpdate(spec, b, grads, F.mul(scale, 0));
+  return graph;
+}
+
+function prefixed(prefix: string, r: Record<string, HostTensor>): Record<string, HostTensor> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [prefix + k, v]));
+}
+
+function scalar(t: HostTensor): number {
+  return Number((t.data as ArrayLike<number>)[0]);
+}
