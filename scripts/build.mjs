@@ -25,3 +25,5 @@ for (const t of webTargets) {
   builds.push(esbuild.build({ ...common, entryPoints: [t.entry], outfile: t.out, platform: 'browser', target: 'es2022', format: 'iife' }));
 }
 await Promise.all(builds);
+// media/maporl.schema.json from the config's zod schema (src/protocol/configSchema.ts).
+await (await import('./gen-schema.mjs')).writeSchema();
