@@ -11,7 +11,7 @@ import { Tokenizer } from '../../../src/engine/io/tokenizer';
 const FIXTURES = path.join(process.env.MAPORL_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures'), 'tokenizers');
 const GPT2 = path.join(FIXTURES, 'gpt2');
 const PHI2 = path.join(FIXTURES, 'phi-2');
-const test = (name: string, fn: () => unknown) =>
+const test = (name: string, fn: () => void | Promise<void>) =>
   nodeTest(name, { skip: fs.existsSync(path.join(PHI2, 'tokenizer_config.json')) ? false : `no tokenizer fixtures at ${FIXTURES}` }, fn);
 const CHECKED_TEXT = 'Hello world, 48 clips in April!';
 const CHECKED_IDS = [15496, 995, 11, 4764, 19166, 287, 3035, 0];
