@@ -1,0 +1,172 @@
+// The run dashboards: one webview panel per run directory, opened beside the editor. The panel keeps no
+// data in the page across hides: the page saves its view state (getState/setState), asks for a snapshot
+// on load, and a WebviewPanelSerializer brings panels back after a restart. Messages from the page are
+// validated, and any path it names goes through the path guard before anything is opened.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { describeMessage, isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
+import { DASHBOARD_VIEW_TYPE } from '../commandIds';
+import { locatePointer } from '../json/jsonLocation';
+import { RUN_FILES } from '../runs/runDirectory';
+import type { RunStore } from '../runs/runStore';
+import { guardFile } from '../security/pathGuard';
+import { dashboardHtml } from './dashboardHtml';
+import { runHeader } from './runHeader';
+import { UpdateBatcher, type Batch } from './updateBatcher';
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  runs: RunStore;
+  log: vscode.LogOutputChannel;
+  refreshMs(): number;
+  allowedRoots(): string[];
+}
+
+/** What the page saves with setState and the serializer gets back. */
+interface SavedState { runDir?: unknown }
+
+export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Map<string, DashboardPanel>();
+
+  constructor(private readonly deps: DashboardDeps) {}
+
+  /** Shows the dashboard of a run, creating it beside the active editor. */
+  open(runDir: string): void {
+    const key = resolve(runDir);
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.panel.reveal(undefined, false);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleOf(key), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
+    this.adopt(panel, key);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const runDir = (state as SavedState | undefined)?.runDir;
+    if (typeof runDir !== 'string' || this.panels.has(resolve(runDir))) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.webviewOptions();
+    this.adopt(panel, resolve(runDir));
+  }
+
+  isOpen(runDir: string): boolean { return this.panels.has(resolve(runDir)); }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.panel.dispose();
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const root = this.deps.extensionUri;
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, runDir: string): void {
+    const dashboard = new DashboardPanel(panel, runDir, this.deps);
+    this.panels.set(runDir, dashboard);
+    panel.onDidDispose(() => {
+      dashboard.dispose();
+      this.panels.delete(runDir);
+    });
+  }
+}
+
+const titleOf = (runDir: string) => `Run: ${runDir.split(/[\\/]/).pop()}`;
+
+class DashboardPanel {
+  private readonly handle;
+  private readonly batcher: UpdateBatcher;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(readonly panel: vscode.WebviewPanel, private readonly runDir: string, private readonly deps: DashboardDeps) {
+    this.handle = deps.runs.acquire(runDir);
+    this.batcher = new UpdateBatcher((b) => this.send(b), deps.refreshMs());
+    const webview = panel.webview;
+    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', ...p)).toString();
+    panel.title = titleOf(runDir);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'maporl.svg');
+    webview.html = dashboardHtml({ cspSource: webview.cspSource, scriptUri: asset('dashboard.js'), styleUri: asset('dashboard.css'), runDir, title: panel.title });
+
+    const updates = deps.runs.onDidUpdateRun.event((u) => {
+      if (u.dir === this.runDir) this.batcher.push(u.delta);
+    });
+    this.subscriptions.push(
+      { dispose: () => updates.dispose() },
+      webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.batcher.flush();
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.batcher.dispose();
+    this.handle.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+
+  private send(batch: Batch): void {
+    // A hidden panel has no page to receive messages; it asks for a snapshot when it is shown again.
+    if (!this.panel.visible) return;
+    const model = this.handle.model;
+    const msg: HostToWebview = batch.snapshot
+      ? { type: 'snapshot', header: runHeader(model), metrics: model.metrics, transcripts: model.latestTranscripts() }
+      : { type: 'append', header: runHeader(model), metrics: batch.metrics, transcripts: batch.transcripts };
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private receive(message: unknown): void {
+    if (!isWebviewToHost(message)) {
+      this.deps.log.warn(`dashboard: dropped a malformed ${describeMessage(message)}`);
+      return;
+    }
+    if (resolve(message.runDir) !== this.runDir) {
+      this.deps.log.warn(`dashboard: dropped a ${message.type} message for another run (${message.runDir})`);
+      return;
+    }
+    void this.handle_(message).catch((e: Error) => this.deps.log.error(`dashboard: ${message.type} failed: ${e.message}`));
+  }
+
+  private async handle_(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.batcher.setInterval(this.deps.refreshMs());
+        this.batcher.requestSnapshot();
+        this.batcher.flush();
+        return;
+      case 'openSource':
+        return this.openGuarded(message.file, message.line - 1, 0);
+      case 'openConfig': {
+        const file = join(this.runDir, RUN_FILES.config);
+        let pos = { line: 0, column: 0 };
+        try {
+          pos = locatePointer(readFileSync(file, 'utf8'), message.pointer) ?? pos;
+        } catch { /* opened below, which reports the missing file */ }
+        return this.openGuarded(file, pos.line, pos.column);
+      }
+    }
+  }
+
+  /** Opens a file at a 0-based line in the editor group beside the panel, if the path guard allows it. */
+  private async openGuarded(file: string, line: number, column: number): Promise<void> {
+    const bases = [...this.deps.allowedRoots(), this.runDir, dirname(this.runDir)];
+    const checked = guardFile(file, [...this.deps.allowedRoots(), this.runDir], bases);
+    if (!checked.ok) {
+      this.deps.log.warn(`dashboard: refused to open ${checked.reason}`);
+      void vscode.window.showWarningMessage(`MAPoRL: cannot open ${checked.reason}.`);
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(checked.path));
+    const at = new vscode.Position(Math.min(line, Math.max(0, doc.lineCount - 1)), column);
+    const column_ = this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One ? this.panel.viewColumn - 1 : vscode.ViewColumn.Beside;
+    await vscode.window.showTextDocument(doc, { viewColumn: column_, selection: new vscode.Range(at, at), preserveFocus: false });
+  }
+}

@@ -1,0 +1,24 @@
+// The summary strip's data for a run, from its model (pure).
+import { basename } from 'node:path';
+import type { RunHeader } from '../../protocol/webview';
+import { flattenScalars } from '../json/jsonLocation';
+import type { RunModel } from '../runs/runModel';
+import { etaSeconds } from '../runs/runState';
+
+export function runHeader(model: RunModel): RunHeader {
+  const s = model.state;
+  const fromConfig = model.config && typeof model.config.executionProvider === 'string' ? model.config.executionProvider : null;
+  return {
+    runDir: model.dir,
+    name: basename(model.dir),
+    status: s.status,
+    step: s.step,
+    totalSteps: s.totalSteps,
+    startedAt: s.startedAt,
+    updatedAt: s.updatedAt,
+    etaSeconds: etaSeconds(s),
+    executionProvider: s.executionProvider ?? fromConfig,
+    message: s.message,
+    config: model.config ? flattenScalars(model.config, 120) : [],
+  };
+}

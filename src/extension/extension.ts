@@ -1,0 +1,91 @@
+// Entry point of the extension host: creates the services and wires commands, views, the status bar
+// and the dashboard serializer. Behaviour lives in the files it imports (one file per command).
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID } from './commandIds';
+import { evaluateCheckpoint } from './commands/evaluateCheckpoint';
+import { newExperiment } from './commands/newExperiment';
+import { openDashboard } from './commands/openDashboard';
+import { refreshRuns } from './commands/refreshRuns';
+import { resumeTraining } from './commands/resumeTraining';
+import { showEngineLog } from './commands/showEngineLog';
+import { startTraining } from './commands/startTraining';
+import { stopTraining } from './commands/stopTraining';
+import { DashboardPanels } from './dashboard/dashboardPanels';
+import { JobManager } from './jobs/jobManager';
+import { reportJobs } from './jobs/jobReporting';
+import { RunStore } from './runs/runStore';
+import type { Services } from './services';
+import { SETTINGS_SECTION, readSettings, runsFolders, type Settings } from './settings';
+import { TrainingStatusBar } from './statusBar';
+import { ExperimentsView } from './views/experimentsView';
+import { RunsView } from './views/runsView';
+
+const POLL_MS = 500;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('MAPoRL', { log: true });
+  const settings = (): Settings => {
+    const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    return readSettings((k) => c.get(k));
+  };
+  const workspaceFolders = () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const folders = () => runsFolders(settings().runsFolder, workspaceFolders());
+  const totalStepsOf = (config: Record<string, unknown> | null) => {
+    const training = config?.training as { iterations?: unknown } | undefined;
+    return typeof training?.iterations === 'number' ? training.iterations : null;
+  };
+
+  const runs = new RunStore({ runsFolders: folders, totalStepsOf, log: (m) => log.warn(m) });
+  const jobs = new JobManager({ cliPath: join(context.extensionPath, 'dist', 'cli.js'), killTimeoutMs: settings().stopTimeoutSeconds * 1000 });
+  const allowedRoots = () => [...workspaceFolders(), ...folders()];
+  const dashboards = new DashboardPanels({ extensionUri: context.extensionUri, runs, log, refreshMs: () => settings().dashboardRefreshMs, allowedRoots });
+  const services: Services = {
+    extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards,
+    settings, runsFolders: folders, allowedRoots,
+  };
+
+  const handlers: Record<CommandId, (arg?: unknown) => Promise<void>> = {
+    [CommandId.NewExperiment]: () => newExperiment(services),
+    [CommandId.StartTraining]: (arg) => startTraining(services, arg),
+    [CommandId.StopTraining]: (arg) => stopTraining(services, arg),
+    [CommandId.ResumeTraining]: (arg) => resumeTraining(services, arg),
+    [CommandId.OpenDashboard]: (arg) => openDashboard(services, arg),
+    [CommandId.EvaluateCheckpoint]: (arg) => evaluateCheckpoint(services, arg),
+    [CommandId.ShowEngineLog]: () => showEngineLog(services),
+    [CommandId.RefreshRuns]: () => refreshRuns(services),
+  };
+  for (const [id, run] of Object.entries(handlers)) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown) =>
+      run(arg).catch((e: Error) => {
+        log.error(`${id}: ${e.stack ?? e.message}`);
+        void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`);
+      })));
+  }
+
+  const runsView = new RunsView(runs);
+  const experimentsView = new ExperimentsView();
+  context.subscriptions.push(
+    log,
+    vscode.window.registerTreeDataProvider(EXPERIMENTS_VIEW_ID, experimentsView),
+    vscode.window.registerTreeDataProvider(RUNS_VIEW_ID, runsView),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    experimentsView,
+    runsView,
+    dashboards,
+    new TrainingStatusBar(jobs, runs),
+    reportJobs(jobs, runs, log),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SETTINGS_SECTION) && runs.refreshList()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => runs.refreshList()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: jobs may start')),
+    { dispose: () => runs.dispose() },
+    // Training jobs keep running after the window closes or reloads; the next window follows them.
+    { dispose: () => jobs.dispose() },
+  );
+  runs.start(POLL_MS);
+  log.info(`MAPoRL Studio active; runs folders: ${folders().join(', ') || '(no workspace folder)'}${vscode.workspace.isTrusted ? '' : '; Restricted Mode: runs are read-only'}`);
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

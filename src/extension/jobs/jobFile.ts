@@ -1,0 +1,58 @@
+// Files the extension adds to a run directory it trains in (the engine writes the rest):
+//   engine.log        the engine's stdout and stderr, so the log outlives the window and a crash;
+//   .maporl-job.json  {pid, startedAt, args} of the engine process, so that a window opened later can
+//                     tell a live run from a dead one and stop it.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ENGINE_LOG = 'engine.log';
+export const JOB_FILE = '.maporl-job.json';
+
+export interface JobFile { pid: number; startedAt: string; args: string[] }
+
+export function writeJobFile(runDir: string, job: JobFile): void {
+  const path = join(runDir, JOB_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(job, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+export function readJobFile(runDir: string): JobFile | null {
+  try {
+    const v = JSON.parse(readFileSync(join(runDir, JOB_FILE), 'utf8')) as Partial<JobFile>;
+    return typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0
+      ? { pid: v.pid, startedAt: String(v.startedAt ?? ''), args: Array.isArray(v.args) ? v.args.map(String) : [] }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Stops the engine process of a run that this window did not start (found through its job file):
+ * SIGTERM, then SIGKILL after `killTimeoutMs`. Resolves to false when there is no live process.
+ */
+export async function stopRunProcess(runDir: string, killTimeoutMs: number, pollMs = 200): Promise<boolean> {
+  const job = readJobFile(runDir);
+  if (!job || !isProcessAlive(job.pid)) return false;
+  process.kill(job.pid, 'SIGTERM');
+  const deadline = Date.now() + killTimeoutMs;
+  while (isProcessAlive(job.pid)) {
+    if (Date.now() > deadline) {
+      try { process.kill(job.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+      break;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return true;
+}

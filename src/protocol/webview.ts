@@ -1,0 +1,169 @@
+// Messages between the extension host and the dashboard webview, typed once and shared by both sides.
+// Every message is checked on arrival with the guards below: an unknown or malformed message is
+// dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
+
+/** Lifecycle of a run as written in its events.jsonl (`{"type":"status","status":...}`). */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'stopped'];
+
+/**
+ * One optimisation step's metrics, the payload of a `{"type":"metrics"}` event. Per-turn arrays have one
+ * entry per discussion turn (turn 0 = the agents' first answers).
+ */
+export interface MetricsPoint {
+  step: number;
+  time?: string;
+  reward?: number | null;
+  verifier?: (number | null)[];
+  majorityAccuracy?: (number | null)[];
+  kl?: number | null;
+  entropy?: number | null;
+  policyLoss?: number | null;
+  valueLoss?: number | null;
+  clipFraction?: number | null;
+  tokensPerSecond?: number | null;
+}
+
+/** One agent's response in one turn of a discussion (a cell of `turns`). */
+export interface TranscriptResponse {
+  agent: number | string;
+  text: string;
+  answer: string | null;
+  correct: boolean | null;
+  verifier: number | null;
+  reward: number | null;
+}
+
+/** One discussion, one line of transcripts.jsonl. `source.line` is 1-based. */
+export interface TranscriptView {
+  id: string;
+  step: number;
+  split: 'train' | 'eval';
+  question: string;
+  answer: string;
+  source?: { file: string; line: number };
+  turns: TranscriptResponse[][];
+  majority: (string | null)[];
+  majorityCorrect: (boolean | null)[];
+}
+
+/** What the summary strip shows; derived by the host from the run's events and config. */
+export interface RunHeader {
+  runDir: string;
+  name: string;
+  status: RunStatus | 'unknown';
+  step: number;
+  totalSteps: number | null;
+  startedAt: string | null;
+  updatedAt: string | null;
+  /** Seconds to the last step at the recent rate, null when unknown. */
+  etaSeconds: number | null;
+  executionProvider: string | null;
+  /** Last error or status message of the run, if any. */
+  message: string | null;
+  /** Scalar config values, flattened: JSON pointer (`/ppo/lr`) and printed value. */
+  config: { pointer: string; value: string }[];
+}
+
+// ---- host -> webview -------------------------------------------------------------------------
+
+/** Replaces everything the panel shows (first load, reload of the run, panel restored). */
+export interface SnapshotMessage {
+  type: 'snapshot';
+  header: RunHeader;
+  metrics: MetricsPoint[];
+  transcripts: TranscriptView[];
+}
+/** What arrived since the last message, batched by the host (a few per second at most). */
+export interface AppendMessage {
+  type: 'append';
+  header: RunHeader;
+  metrics: MetricsPoint[];
+  transcripts: TranscriptView[];
+}
+export type HostToWebview = SnapshotMessage | AppendMessage;
+
+// ---- webview -> host -------------------------------------------------------------------------
+
+/** The page has (re)loaded and wants a snapshot of this run. */
+export interface ReadyMessage { type: 'ready'; runDir: string }
+/** Open a dataset file at a 1-based line, beside the panel. The host checks the path. */
+export interface OpenSourceMessage { type: 'openSource'; runDir: string; file: string; line: number }
+/** Open the run's config at the place of a JSON pointer. */
+export interface OpenConfigMessage { type: 'openConfig'; runDir: string; pointer: string }
+export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage;
+
+// ---- guards ---------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isOptNum = (x: unknown) => x === undefined || x === null || isNum(x);
+const isNumOrNull = (x: unknown) => x === null || isNum(x);
+const isStrOrNull = (x: unknown) => x === null || isStr(x);
+const isBoolOrNull = (x: unknown) => x === null || typeof x === 'boolean';
+const isArrayOf = <T>(x: unknown, item: (v: unknown) => v is T | boolean): x is T[] =>
+  Array.isArray(x) && x.every((v) => item(v));
+const MAX_PATH = 4096;
+
+export function isMetricsPoint(x: unknown): x is MetricsPoint {
+  if (!isObj(x) || !isNum(x.step)) return false;
+  if (x.time !== undefined && !isStr(x.time)) return false;
+  for (const k of ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction', 'tokensPerSecond'] as const) {
+    if (!isOptNum(x[k])) return false;
+  }
+  for (const k of ['verifier', 'majorityAccuracy'] as const) {
+    if (x[k] !== undefined && !isArrayOf(x[k], isNumOrNull as (v: unknown) => v is number)) return false;
+  }
+  return true;
+}
+
+function isResponse(x: unknown): x is TranscriptResponse {
+  return isObj(x) && (isNum(x.agent) || isStr(x.agent)) && isStr(x.text) && isStrOrNull(x.answer)
+    && isBoolOrNull(x.correct) && isNumOrNull(x.verifier) && isNumOrNull(x.reward);
+}
+
+export function isTranscriptView(x: unknown): x is TranscriptView {
+  if (!isObj(x) || !isStr(x.id) || !isNum(x.step) || !isStr(x.question) || !isStr(x.answer)) return false;
+  if (x.split !== 'train' && x.split !== 'eval') return false;
+  if (x.source !== undefined) {
+    const s = x.source;
+    if (!isObj(s) || !isStr(s.file) || !Number.isInteger(s.line) || (s.line as number) < 1) return false;
+  }
+  if (!Array.isArray(x.turns) || !x.turns.every((turn) => Array.isArray(turn) && turn.every(isResponse))) return false;
+  return isArrayOf(x.majority, isStrOrNull as (v: unknown) => v is string)
+    && isArrayOf(x.majorityCorrect, isBoolOrNull as (v: unknown) => v is boolean);
+}
+
+function isHeader(x: unknown): x is RunHeader {
+  if (!isObj(x) || !isStr(x.runDir) || !isStr(x.name) || !isNum(x.step)) return false;
+  if (!(x.status === 'unknown' || (RUN_STATUSES as readonly unknown[]).includes(x.status))) return false;
+  if (!isNumOrNull(x.totalSteps) || !isNumOrNull(x.etaSeconds)) return false;
+  if (!isStrOrNull(x.startedAt) || !isStrOrNull(x.updatedAt) || !isStrOrNull(x.executionProvider) || !isStrOrNull(x.message)) return false;
+  return Array.isArray(x.config) && x.config.every((c) => isObj(c) && isStr(c.pointer) && isStr(c.value));
+}
+
+export function isHostToWebview(x: unknown): x is HostToWebview {
+  if (!isObj(x) || (x.type !== 'snapshot' && x.type !== 'append')) return false;
+  return isHeader(x.header) && Array.isArray(x.metrics) && x.metrics.every(isMetricsPoint)
+    && Array.isArray(x.transcripts) && x.transcripts.every(isTranscriptView);
+}
+
+const isPath = (x: unknown): x is string => isStr(x) && x.length > 0 && x.length <= MAX_PATH && !x.includes('\0');
+
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  if (!isObj(x) || !isPath(x.runDir)) return false;
+  switch (x.type) {
+    case 'ready': return true;
+    case 'openSource': return isPath(x.file) && Number.isInteger(x.line) && (x.line as number) >= 1;
+    case 'openConfig': return isStr(x.pointer) && x.pointer.length <= MAX_PATH && (x.pointer === '' || x.pointer.startsWith('/'));
+    default: return false;
+  }
+}
+
+/** A short description of a rejected message for the log (never the whole payload). */
+export function describeMessage(x: unknown): string {
+  if (!isObj(x)) return `non-object message (${x === null ? 'null' : typeof x})`;
+  return `message of type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
+}
