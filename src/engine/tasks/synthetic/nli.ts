@@ -14,12 +14,12 @@ import { NLI_LABELS, type NliLabel } from '../answers';
 import type { SyntheticProblem } from './arith';
 import { COLORS, KINDS, NAMES } from './vocab';
 
-type Fact =
+export type Fact =
   | { type: 'kind'; name: string; kind: string }
   | { type: 'rule'; quant: 'all' | 'no' | 'some'; kind: string; color: string }
   | { type: 'color'; name: string; color: string; neg: boolean };
 
-interface Hypothesis {
+export interface Hypothesis {
   name: string;
   color: string;
   neg: boolean;

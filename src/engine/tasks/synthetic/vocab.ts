@@ -17,7 +17,7 @@ export const COLORS = ['red', 'blue', 'green', 'gray'] as const;
 export function syntheticWords(): string[] {
   const template = [
     'has', 'bags', 'of', 'buys', 'more', 'gives', 'to', 'loses', 'How', 'many', 'now', 'Answer',
-    'Premise', 'Hypothesis', 'All', 'No', 'Some', 'is', 'a', 'are', 'not', 'So', 'Nothing', 'says', 'if',
+    'Premise', 'Hypothesis', 'All', 'No', 'Some', 'all', 'no', 'is', 'a', 'are', 'not', 'So', 'Nothing', 'says', 'if',
     'entailment', 'neutral', 'contradiction',
   ];
   const words = [...NAMES, ...ITEMS, ...KINDS, ...KINDS.map((k) => `${k}s`), ...COLORS, ...template];
