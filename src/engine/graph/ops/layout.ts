@@ -181,18 +181,21 @@ export function slice(x: Tensor, axis: number, start: Dim, end?: Dim, outDim?: D
 }
 
 /** Zero padding of `before`/`after` (int64[1] tensors) on one axis. */
-const Pad = defineOp<{ axis: number; outDim: Dim }>({
+const Pad = defineOp<{ axis: number; outDim: Dim; rank: number }>({
   name: 'Pad',
   infer: ([x], { axis, outDim }) => {
     const shape = [...x.shape];
     shape[axis] = outDim;
     return [{ dtype: x.dtype, shape }];
   },
-  // opset 18 Pad(data, pads, constant_value, axes)
-  emit: (e, [x, before, after], outs, { axis }) => {
+  // Pad(data, pads[2 * rank]) with zeros off `axis`. Not opset 18's `axes` input: ORT's transpose
+  // optimizer (1.30) permutes `pads` as if it always had 2 * rank entries, and the permuted graph
+  // fails at run time (e.g. the VJP of RoPE's rotate_half after a head transpose).
+  emit: (e, [x, before, after], outs, { axis, rank }) => {
+    const zeros = (n: number): string[] => (n > 0 ? [e.int64s(new Array<number>(n).fill(0))] : []);
     const pads = e.temp('pads');
-    e.node('Concat', [before, after], [pads], { axis: 0 });
-    e.node('Pad', [x, pads, '', e.int64s([axis])], outs, { mode: 'constant' });
+    e.node('Concat', [...zeros(axis), before, ...zeros(rank - 1), after, ...zeros(rank - 1 - axis)], [pads], { axis: 0 });
+    e.node('Pad', [x, pads], outs, { mode: 'constant' });
   },
   vjp: (n, [g]) => {
     if (!g) return [undefined];
@@ -201,7 +204,7 @@ const Pad = defineOp<{ axis: number; outDim: Dim }>({
     return [apply(Slice, [g, before, end], { axis: n.attrs.axis, outDim: x.shape[n.attrs.axis] }), undefined, undefined];
   },
 });
-export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor => apply(Pad, [x, before, after], { axis, outDim });
+export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor => apply(Pad, [x, before, after], { axis, outDim, rank: x.rank });
 
 // ---- unsqueeze, squeeze, expand ----------------------------------------------------------------
 
@@ -247,3 +250,11 @@ const Expand = defineOp<{ dims: Dim[] }>({
 export const expand = (x: Tensor, dims: Dim[]): Tensor => apply(Expand, [x, dimsValue(x.graph, dims)], { dims: dims.map(canonicalDim) });
 /** Broadcast x to the run-time shape of `like`. */
 export const expandLike = (x: Tensor, like: Tensor): Tensor => apply(Expand, [x, shapeOf(like)], { dims: [...like.shape] });
+
+/** The last element along `axis`, keeping the axis (size 1); works for named dims. */
+export function takeLast(x: Tensor, axis: number): Tensor {
+  const a = normAxis('takeLast', axis, x.rank);
+  const end = dimValue(x.graph, x.shape[a]);
+  const start = apply(SubInt, [end, x.graph.constant([1], 'int64')], {});
+  return apply(Slice, [x, start, end], { axis: a, outDim: 1 });
+}

@@ -1,0 +1,92 @@
+// The inference graphs of a causal LM: prefill (a left-padded prompt batch -> last logits + KV
+// cache), decode (one token per sequence against the cache) and scoring (log-probabilities of given
+// next tokens). Weights named in `trainable` are graph inputs, fed at every run so the same session
+// serves a policy whose weights change; all others are initializers, loaded once.
+import { Graph, type HostTensor, type Tensor } from '../graph/graph';
+import * as F from '../graph/ops';
+import type { ModelConfig } from '../io/hfConfig';
+import { llamaForward, lmHead, type LayerKV, type Weights } from '../nn/llama';
+
+export interface WeightBinding {
+  /** All weights by HF name (float32). */
+  weights: Record<string, HostTensor>;
+  /** Names fed as inputs at run time; the rest become initializers. */
+  trainable: ReadonlySet<string>;
+}
+
+export function bindWeights(g: Graph, b: WeightBinding): Weights {
+  const w: Weights = {};
+  for (const [name, t] of Object.entries(b.weights)) {
+    w[name] = b.trainable.has(name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
+  }
+  return w;
+}
+
+/** Inputs: input_ids, positions, attention_mask [B, T]; outputs: logits [B, V] at the last position, present.{k,v}.L [B, KVH, T, D]. */
+export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
+  const g = new Graph('prefill');
+  const w = bindWeights(g, b);
+  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  const pos = g.input('positions', 'int64', ['B', 'T']);
+  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
+  // Only the last position's logits are needed to sample: slice before the LM head.
+  const last = F.squeeze(F.takeLast(out.hidden, 1), [1]); // [B, C]
+  g.output('logits', lmHead(cfg, w, last));
+  outputCache(g, out.present);
+  return g;
+}
+
+/** Inputs: input_ids, positions [B, 1], attention_mask [B, S], past.{k,v}.L [B, KVH, P, D] (S = P + 1). */
+export function buildDecodeGraph(cfg: ModelConfig, b: WeightBinding): Graph {
+  const g = new Graph('decode');
+  const w = bindWeights(g, b);
+  const ids = g.input('input_ids', 'int64', ['B', 1]);
+  const pos = g.input('positions', 'int64', ['B', 1]);
+  const mask = g.input('attention_mask', 'int64', ['B', 'S']);
+  const past: LayerKV[] = [];
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    past.push({
+      k: g.input(`past.k.${l}`, 'float32', ['B', cfg.numKeyValueHeads, 'P', cfg.headDim]),
+      v: g.input(`past.v.${l}`, 'float32', ['B', cfg.numKeyValueHeads, 'P', cfg.headDim]),
+    });
+  }
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past });
+  g.output('logits', lmHead(cfg, w, F.squeeze(out.hidden, [1])));
+  outputCache(g, out.present);
+  return g;
+}
+
+/**
+ * Inputs: input_ids, positions, attention_mask, targets [B, T] (targets[t] = input_ids[t + 1]);
+ * outputs: logprobs [B, T] = log p(targets[t] | ids[<= t]) and entropy [B, T] of each next-token
+ * distribution. Positions without a target are masked by the caller.
+ */
+export function buildScoreGraph(cfg: ModelConfig, b: WeightBinding): Graph {
+  const g = new Graph('score');
+  const w = bindWeights(g, b);
+  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  const pos = g.input('positions', 'int64', ['B', 'T']);
+  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
+  const targets = g.input('targets', 'int64', ['B', 'T']);
+  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
+  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden), targets);
+  g.output('logprobs', logprobs);
+  g.output('entropy', entropy);
+  return g;
+}
+
+/** From logits [B, T, V] and target ids [B, T]: log-probabilities [B, T] and entropies [B, T]. */
+export function tokenLogprobs(logits: Tensor, targets: Tensor): { logprobs: Tensor; entropy: Tensor } {
+  const logp = F.logSoftmax(logits, -1);
+  const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(targets, [2]), 2), [2]);
+  const entropy = F.neg(F.reduceSum(F.mul(F.exp(logp), logp), [-1]));
+  return { logprobs: picked, entropy };
+}
+
+function outputCache(g: Graph, present: LayerKV[]): void {
+  present.forEach((kv, l) => {
+    g.output(`present.k.${l}`, kv.k);
+    g.output(`present.v.${l}`, kv.v);
+  });
+}

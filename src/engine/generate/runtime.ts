@@ -1,0 +1,221 @@
+// A causal LM ready to run: compiled prefill/decode/score sessions plus the host loop that samples
+// with a KV cache, left padding, stop strings, EOS and per-sequence early finish.
+import type { HostTensor } from '../graph/graph';
+import { serialize } from '../graph/serialize';
+import { eosTokenIds } from '../io/hfConfig';
+import type { CausalLM } from '../nn/model';
+import { Session, type RuntimeOptions } from '../runtime/session';
+import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, type WeightBinding } from './graphs';
+import { logProbAt, sampleToken, seededRandom, type SamplingOptions } from './sampler';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Generation of a sequence ends after any of these strings appears in its new text. */
+  stop?: string[];
+  seed: number;
+}
+
+export interface Generation {
+  tokens: number[];
+  text: string;
+  /** log p of each sampled token under the temperature-scaled distribution. */
+  logprobs: number[];
+  finishReason: 'eos' | 'stop' | 'length';
+}
+
+export interface Timing { runMs: number; calls: number }
+
+export class LMRuntime {
+  /** Time spent inside ORT run() calls, for the benchmarks' "outside run" share. */
+  readonly timing: Timing = { runMs: 0, calls: 0 };
+
+  private constructor(
+    readonly model: CausalLM,
+    private readonly trainable: ReadonlySet<string>,
+    private readonly sessions: { prefill: Session; decode: Session; score: Session },
+  ) {}
+
+  /**
+   * Compiles the sessions. Weights in `trainable` are fed at each run (see setWeights); the others
+   * are frozen into the graphs.
+   */
+  static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions } = {}): Promise<LMRuntime> {
+    const trainable = new Set(options.trainable ?? []);
+    const binding: WeightBinding = { weights: model.weights, trainable };
+    const [prefill, decode, score] = await Promise.all([
+      Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
+      Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),
+      Session.create(serialize(buildScoreGraph(model.config, binding)), options.runtime),
+    ]);
+    return new LMRuntime(model, trainable, { prefill, decode, score });
+  }
+
+  /** Replaces the values of trainable weights (e.g. after a PPO update). */
+  setWeights(weights: Record<string, HostTensor>): void {
+    for (const [name, t] of Object.entries(weights)) {
+      if (!this.trainable.has(name)) throw new Error(`setWeights: "${name}" is frozen into the graph`);
+      this.model.weights[name] = t;
+    }
+  }
+
+  private weightFeeds(): Record<string, HostTensor> {
+    const feeds: Record<string, HostTensor> = {};
+    for (const name of this.trainable) feeds[name] = this.model.weights[name];
+    return feeds;
+  }
+
+  private async run(s: Session, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    const t0 = performance.now();
+    const out = await s.run({ ...feeds, ...this.weightFeeds() });
+    this.timing.runMs += performance.now() - t0;
+    this.timing.calls++;
+    return out;
+  }
+
+  /** Samples continuations of token-id prompts, all in one batch. */
+  async generate(prompts: number[][], o: GenerateOptions): Promise<Generation[]> {
+    const tok = this.model.tokenizer;
+    const eos = new Set(eosTokenIds(this.model.config).concat(tok.eosId !== null ? [tok.eosId] : []));
+    const pad = tok.padId ?? tok.eosId ?? 0;
+    const random = seededRandom(o.seed);
+    const L = this.model.config.numHiddenLayers;
+    const results: Generation[] = prompts.map(() => ({ tokens: [], text: '', logprobs: [], finishReason: 'length' }));
+    if (prompts.length === 0 || o.maxNewTokens <= 0) return results;
+
+    const batch = leftPad(prompts, pad);
+    let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask });
+    // Per active row: its result index, next position, and the mask of all keys so far.
+    let rows = prompts.map((_, i) => i);
+    let nextPos = prompts.map((p) => p.length);
+    let maskRows = rows.map((i) => Array.from(batch.mask.data as BigInt64Array).slice(i * batch.T, (i + 1) * batch.T).map(Number));
+    let cache: HostTensor[] = [];
+    for (let l = 0; l < L; l++) cache.push(out[`present.k.${l}`], out[`present.v.${l}`]);
+
+    for (let step = 0; step < o.maxNewTokens && rows.length > 0; step++) {
+      const logits = out.logits.data as Float32Array;
+      const V = out.logits.shape[1];
+      const next: number[] = [];
+      const keep: number[] = [];
+      rows.forEach((r, j) => {
+        const row = logits.subarray(j * V, (j + 1) * V);
+        const token = sampleToken(row, o, random);
+        const res = results[r];
+        res.tokens.push(token);
+        res.logprobs.push(logProbAt(row, token, o.temperature));
+        if (eos.has(token)) {
+          res.finishReason = 'eos';
+          return;
+        }
+        if (o.stop?.length) {
+          const text = tok.decode(res.tokens, { skipSpecialTokens: true });
+          if (o.stop.some((s) => text.includes(s))) {
+            res.finishReason = 'stop';
+            return;
+          }
+        }
+        next.push(token);
+        keep.push(j);
+      });
+      if (keep.length === 0 || step === o.maxNewTokens - 1) break;
+      // Drop finished rows from the batch (and from the cache) so they cost nothing more.
+      if (keep.length < rows.length) {
+        cache = cache.map((t) => selectRows(t, keep));
+        rows = keep.map((j) => rows[j]);
+        nextPos = keep.map((j) => nextPos[j]);
+        maskRows = keep.map((j) => maskRows[j]);
+      }
+      maskRows = maskRows.map((m) => [...m, 1]);
+      const B = rows.length;
+      const feeds: Record<string, HostTensor> = {
+        input_ids: int64(next, [B, 1]),
+        positions: int64(nextPos, [B, 1]),
+        attention_mask: int64(maskRows.flat(), [B, maskRows[0].length]),
+      };
+      for (let l = 0; l < L; l++) {
+        feeds[`past.k.${l}`] = cache[2 * l];
+        feeds[`past.v.${l}`] = cache[2 * l + 1];
+      }
+      nextPos = nextPos.map((p) => p + 1);
+      out = await this.run(this.sessions.decode, feeds);
+      cache = [];
+      for (let l = 0; l < L; l++) cache.push(out[`present.k.${l}`], out[`present.v.${l}`]);
+    }
+    for (const res of results) res.text = tok.decode(res.tokens, { skipSpecialTokens: true });
+    for (const res of results) if (res.finishReason === 'stop' && o.stop) res.text = cutAfterStop(res.text, o.stop);
+    return results;
+  }
+
+  /**
+   * Log-probabilities and entropies of every token of each sequence given its prefix:
+   * logprobs[i][t] = log p(seq[t] | seq[<t]) for t >= 1, logprobs[i][0] = NaN.
+   */
+  async score(sequences: number[][]): Promise<{ logprobs: number[][]; entropy: number[][] }> {
+    const pad = this.model.tokenizer.padId ?? this.model.tokenizer.eosId ?? 0;
+    if (sequences.length === 0) return { logprobs: [], entropy: [] };
+    const batch = leftPad(sequences, pad);
+    const T = batch.T;
+    const ids = batch.ids.data as BigInt64Array;
+    const targets = new BigInt64Array(ids.length);
+    for (let b = 0; b < sequences.length; b++) for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
+    const out = await this.run(this.sessions.score, {
+      input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
+    });
+    const lp = out.logprobs.data as Float32Array, ent = out.entropy.data as Float32Array;
+    const logprobs: number[][] = [], entropy: number[][] = [];
+    sequences.forEach((seq, b) => {
+      const padCount = T - seq.length;
+      const rowLp = [NaN], rowEnt = [NaN];
+      // Target of position t is token t+1; token k of seq sits at padded index padCount + k.
+      for (let k = 1; k < seq.length; k++) {
+        rowLp.push(lp[b * T + padCount + k - 1]);
+        rowEnt.push(ent[b * T + padCount + k - 1]);
+      }
+      logprobs.push(rowLp);
+      entropy.push(rowEnt);
+    });
+    return { logprobs, entropy };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+}
+
+/** Left-pads token rows into [B, T] with a mask, and positions counted from each first real token. */
+export function leftPad(rows: number[][], pad: number): { ids: HostTensor; positions: HostTensor; mask: HostTensor; T: number } {
+  const T = Math.max(...rows.map((r) => r.length));
+  const B = rows.length;
+  const ids = new BigInt64Array(B * T), pos = new BigInt64Array(B * T), mask = new BigInt64Array(B * T);
+  rows.forEach((r, b) => {
+    const off = T - r.length;
+    for (let t = 0; t < T; t++) {
+      const real = t >= off;
+      ids[b * T + t] = BigInt(real ? r[t - off] : pad);
+      pos[b * T + t] = BigInt(real ? t - off : 0);
+      mask[b * T + t] = real ? 1n : 0n;
+    }
+  });
+  return { ids: { dtype: 'int64', shape: [B, T], data: ids }, positions: { dtype: 'int64', shape: [B, T], data: pos }, mask: { dtype: 'int64', shape: [B, T], data: mask }, T };
+}
+
+function int64(values: number[], shape: number[]): HostTensor {
+  return { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) };
+}
+
+/** Rows `keep` of a [B, ...] tensor. */
+function selectRows(t: HostTensor, keep: number[]): HostTensor {
+  const rowSize = t.data.length / t.shape[0];
+  const src = t.data as Float32Array;
+  const out = new Float32Array(keep.length * rowSize);
+  keep.forEach((r, j) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), j * rowSize));
+  return { dtype: t.dtype, shape: [keep.length, ...t.shape.slice(1)], data: out };
+}
+
+function cutAfterStop(text: string, stops: string[]): string {
+  let end = text.length;
+  for (const s of stops) {
+    const i = text.indexOf(s);
+    if (i >= 0) end = Math.min(end, i + s.length);
+  }
+  return text.slice(0, end);
+}

@@ -1,0 +1,144 @@
+// The Llama-family decoder as graph code, read top to bottom: RMSNorm -> attention (RoPE, grouped-
+// query heads, optional q/k/v bias as in Qwen2) -> SwiGLU MLP -> block -> model. Parameter names are
+// the Hugging Face tensor names (modeling_llama.py), so loading a checkpoint is a name-for-name copy.
+import type { Tensor } from '../graph/graph';
+import * as F from '../graph/ops';
+import type { Dim } from '../graph/shape';
+import type { ModelConfig } from '../io/hfConfig';
+import { ropeInvFreq } from '../io/rope';
+
+/** Tensors by HF name; each is a graph input (trainable) or an initializer (frozen). */
+export type Weights = Record<string, Tensor>;
+
+// ---- parameter inventory -------------------------------------------------------------------------
+
+/** Every parameter of the model with its HF name and shape ([out, in] for linear layers). */
+export function llamaParamShapes(cfg: ModelConfig): Record<string, number[]> {
+  const C = cfg.hiddenSize, I = cfg.intermediateSize, D = cfg.headDim;
+  const q = cfg.numAttentionHeads * D, kv = cfg.numKeyValueHeads * D;
+  const shapes: Record<string, number[]> = { 'model.embed_tokens.weight': [cfg.vocabSize, C] };
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    const p = `model.layers.${l}.`;
+    shapes[`${p}input_layernorm.weight`] = [C];
+    shapes[`${p}self_attn.q_proj.weight`] = [q, C];
+    shapes[`${p}self_attn.k_proj.weight`] = [kv, C];
+    shapes[`${p}self_attn.v_proj.weight`] = [kv, C];
+    if (cfg.attentionBias) {
+      shapes[`${p}self_attn.q_proj.bias`] = [q];
+      shapes[`${p}self_attn.k_proj.bias`] = [kv];
+      shapes[`${p}self_attn.v_proj.bias`] = [kv];
+    }
+    shapes[`${p}self_attn.o_proj.weight`] = [C, q];
+    if (cfg.attentionOutputBias) shapes[`${p}self_attn.o_proj.bias`] = [C];
+    shapes[`${p}post_attention_layernorm.weight`] = [C];
+    shapes[`${p}mlp.gate_proj.weight`] = [I, C];
+    shapes[`${p}mlp.up_proj.weight`] = [I, C];
+    shapes[`${p}mlp.down_proj.weight`] = [C, I];
+  }
+  shapes['model.norm.weight'] = [C];
+  if (!cfg.tieWordEmbeddings) shapes['lm_head.weight'] = [cfg.vocabSize, C];
+  return shapes;
+}
+
+// ---- building blocks -----------------------------------------------------------------------------
+
+/** A key/value cache entry of one layer: [B, KVH, S, D]. */
+export interface LayerKV { k: Tensor; v: Tensor }
+
+/** RoPE tables for positions [B, T]: cos and sin [B, 1, T, D] in the model's dtype. */
+function ropeTables(cfg: ModelConfig, positions: Tensor, like: Tensor): { cos: Tensor; sin: Tensor } {
+  const g = positions.graph;
+  const invFreq = g.constant(Array.from(ropeInvFreq(cfg)), 'float32', [1, 1, cfg.headDim / 2]);
+  const freqs = F.mul(F.unsqueeze(F.cast(positions, 'float32'), [2]), invFreq); // [B, T, D/2]
+  const emb = F.concat([freqs, freqs], -1); // [B, T, D]: the two halves rotate together (rotate_half)
+  const cos = F.unsqueeze(F.cast(F.cos(emb), like.dtype), [1]);
+  const sin = F.unsqueeze(F.cast(F.sin(emb), like.dtype), [1]);
+  return { cos, sin };
+}
+
+function attention(cfg: ModelConfig, w: Weights, p: string, x: Tensor, rope: { cos: Tensor; sin: Tensor }, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; present: LayerKV } {
+  const [B, T] = x.shape;
+  const H = cfg.numAttentionHeads, KVH = cfg.numKeyValueHeads, D = cfg.headDim, rep = H / KVH;
+  const heads = (t: Tensor, n: number) => F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
+  let q = heads(F.linear(x, w[`${p}q_proj.weight`], w[`${p}q_proj.bias`]), H);
+  let k = heads(F.linear(x, w[`${p}k_proj.weight`], w[`${p}k_proj.bias`]), KVH);
+  const vNew = heads(F.linear(x, w[`${p}v_proj.weight`], w[`${p}v_proj.bias`]), KVH);
+  q = F.applyRope(q, rope.cos, rope.sin);
+  k = F.applyRope(k, rope.cos, rope.sin);
+  const kAll = past ? F.concat([past.k, k], 2, kvLen) : k; // [B, KVH, S, D]
+  const vAll = past ? F.concat([past.v, vNew], 2, kvLen) : vNew;
+  // Grouped-query attention without copying K/V: query heads h = kv*rep + r share kv head `kv`,
+  // so q is viewed as [B, KVH, rep, T, D] and K/V broadcast over `rep` (HF's repeat_kv order).
+  const qg = F.reshape(q, [B, KVH, rep, T, D]);
+  const kg = F.unsqueeze(kAll, [2]); // [B, KVH, 1, S, D]
+  const vg = F.unsqueeze(vAll, [2]);
+  const scores = F.add(F.mul(F.matmul(qg, F.transposeLast2(kg)), 1 / Math.sqrt(D)), maskBias); // [B, KVH, rep, T, S]
+  const probs = F.softmax(scores, -1);
+  const ctx = F.reshape(F.matmul(probs, vg), [B, H, T, D]);
+  const merged = F.reshape(F.transpose(ctx, [0, 2, 1, 3]), [B, T, H * D]);
+  return { out: F.linear(merged, w[`${p}o_proj.weight`], w[`${p}o_proj.bias`]), present: { k: kAll, v: vAll } };
+}
+
+function mlp(w: Weights, p: string, x: Tensor): Tensor {
+  return F.linear(F.mul(F.silu(F.linear(x, w[`${p}gate_proj.weight`])), F.linear(x, w[`${p}up_proj.weight`])), w[`${p}down_proj.weight`]);
+}
+
+/**
+ * Additive attention bias [B, 1, 1, T, S]: 0 where query t may attend key s, a large negative
+ * number elsewhere. Keys are the S = P + T positions of the cache plus the new tokens; a key is
+ * visible when it is not padding (attentionMask [B, S] = 1) and not in the future of the query.
+ */
+export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtype']): Tensor {
+  const g = attentionMask.graph;
+  const S = attentionMask.shape[1];
+  const pastLen = F.squeeze(F.sub(F.dimValue(g, S), F.dimValue(g, T)), [0]); // P = S - T
+  const qIdx = F.arange(g, T, 'int64', pastLen); // [T]: absolute index of each query
+  const kIdx = F.arange(g, S, 'int64'); // [S]
+  const causal = F.causalAllowed(qIdx, kIdx); // [T, S]
+  const notPad = F.unsqueeze(F.cast(attentionMask, 'bool'), [1, 2, 3]); // [B, 1, 1, 1, S]
+  const allowed = F.and(notPad, causal);
+  return F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype));
+}
+
+// ---- the model -----------------------------------------------------------------------------------
+
+export interface ForwardInputs {
+  /** int64 [B, T] */
+  inputIds: Tensor;
+  /** int64 [B, T]: position ids (with left padding, counted from the first real token). */
+  positions: Tensor;
+  /** int64 [B, S] with S = P + T: 1 for real tokens of the cache and the input, 0 for padding. */
+  attentionMask: Tensor;
+  /** Per layer, the cache of earlier tokens [B, KVH, P, D]. */
+  past?: LayerKV[];
+}
+
+export interface ForwardOutputs {
+  /** Final hidden states after the last norm [B, T, C]. */
+  hidden: Tensor;
+  /** Per layer, keys and values of all S positions [B, KVH, S, D]. */
+  present: LayerKV[];
+}
+
+export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs): ForwardOutputs {
+  const embed = w['model.embed_tokens.weight'];
+  let x = F.gather(embed, inp.inputIds); // [B, T, C]
+  const T = inp.inputIds.shape[1];
+  const rope = ropeTables(cfg, inp.positions, x);
+  const bias = attentionBias(inp.attentionMask, T, x.dtype);
+  const kvLen = inp.attentionMask.shape[1];
+  const present: LayerKV[] = [];
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    const p = `model.layers.${l}.`;
+    const a = attention(cfg, w, `${p}self_attn.`, F.rmsNorm(x, w[`${p}input_layernorm.weight`], cfg.rmsNormEps), rope, bias, inp.past?.[l], kvLen);
+    x = F.add(x, a.out);
+    x = F.add(x, mlp(w, `${p}mlp.`, F.rmsNorm(x, w[`${p}post_attention_layernorm.weight`], cfg.rmsNormEps)));
+    present.push(a.present);
+  }
+  return { hidden: F.rmsNorm(x, w['model.norm.weight'], cfg.rmsNormEps), present };
+}
+
+/** Logits [..., V] from final hidden states (tied embeddings when the config says so). */
+export function lmHead(cfg: ModelConfig, w: Weights, hidden: Tensor): Tensor {
+  return F.linear(hidden, cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']);
+}

@@ -1,0 +1,123 @@
+// A causal LM as the engine holds it: config, float32 weights by HF name, tokenizer. Read from and
+// written to Hugging Face model directories (config.json, model.safetensors, tokenizer files).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostTensor } from '../graph/graph';
+import { writeDirAtomic } from '../io/atomic';
+import { ModelFileError } from '../io/errors';
+import { readHfConfig, writeHfConfig, type ModelConfig } from '../io/hfConfig';
+import { ModelWeights, writeModelWeights } from '../io/modelWeights';
+import type { Tokenizer } from '../io/tokenizer';
+import { llamaParamShapes } from './llama';
+
+export interface CausalLM {
+  config: ModelConfig;
+  /** float32 weights by HF tensor name; the shapes of llamaParamShapes(config). */
+  weights: Record<string, HostTensor>;
+  tokenizer: Tokenizer;
+  /** Where it was loaded from, if anywhere. */
+  dir?: string;
+}
+
+/** Tensors a checkpoint may carry that the math does not use. */
+const IGNORABLE = [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/];
+
+/** Reads `dir` and checks that every tensor is present with the shape the config implies. */
+export function loadWeights(dir: string, config: ModelConfig): Record<string, HostTensor> {
+  const w = ModelWeights.open(dir);
+  try {
+    const shapes = llamaParamShapes(config);
+    const weights: Record<string, HostTensor> = {};
+    for (const [name, shape] of Object.entries(shapes)) {
+      if (!w.has(name)) throw new ModelFileError(dir, `missing tensor (config.json implies shape [${shape}])`, name);
+      const info = w.info(name);
+      if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
+        throw new ModelFileError(info.file, `shape [${info.shape}] does not match config.json, which implies [${shape}]`, name);
+      }
+      weights[name] = { dtype: 'float32', shape, data: w.readAsFloat32(name) };
+    }
+    const unknown = w.names().filter((n) => !(n in shapes) && !IGNORABLE.some((r) => r.test(n)));
+    if (unknown.length > 0) throw new ModelFileError(dir, `unexpected tensors for a ${config.architectures[0]}: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`);
+    return weights;
+  } finally {
+    w.close();
+  }
+}
+
+export async function loadModel(dir: string): Promise<CausalLM> {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ModelFileError(dir, 'model directory does not exist');
+  const config = readHfConfig(dir);
+  const { Tokenizer } = await import('../io/tokenizer');
+  const tokenizer = await Tokenizer.load(dir);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new ModelFileError(path.join(dir, 'tokenizer.json'), `has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`);
+  }
+  return { config, weights: loadWeights(dir, config), tokenizer, dir };
+}
+
+/** Tokenizer files copied next to the weights so the directory is self-contained. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
+
+export interface SaveOptions { overwrite?: boolean; tokenizerDir?: string; tokenizerFiles?: Record<string, string> }
+
+/**
+ * Writes a complete HF model directory atomically (a killed process leaves only a temp directory).
+ * Tokenizer files come from `tokenizerDir` or are given as contents in `tokenizerFiles`.
+ */
+export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'weights'>, options: SaveOptions = {}): Promise<void> {
+  await writeDirAtomic(dir, (tmp) => {
+    writeHfConfig(tmp, model.config);
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [name, t] of Object.entries(model.weights)) tensors[name] = { shape: t.shape, data: t.data as Float32Array };
+    writeModelWeights(tmp, tensors);
+    if (options.tokenizerDir) {
+      for (const f of TOKENIZER_FILES) {
+        const src = path.join(options.tokenizerDir, f);
+        if (fs.existsSync(src)) fs.copyFileSync(src, path.join(tmp, f));
+      }
+    }
+    for (const [f, content] of Object.entries(options.tokenizerFiles ?? {})) fs.writeFileSync(path.join(tmp, f), content);
+  }, { overwrite: options.overwrite });
+}
+
+/** Random weights as HF initialises Llama: N(0, 0.02) for matrices, zeros for biases, ones for norms. */
+export function initWeights(config: ModelConfig, seed: number): Record<string, HostTensor> {
+  const normal = gaussian(seed);
+  const weights: Record<string, HostTensor> = {};
+  for (const [name, shape] of Object.entries(llamaParamShapes(config))) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (name.endsWith('norm.weight')) data.fill(1);
+    else if (!name.endsWith('.bias')) for (let i = 0; i < n; i++) data[i] = 0.02 * normal();
+    weights[name] = { dtype: 'float32', shape, data };
+  }
+  return weights;
+}
+
+/** Seeded standard normal samples (mulberry32 + Box–Muller). */
+export function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** A fresh model of a built-in preset with the built-in tokenizer and seeded random weights. */
+export async function createPresetModel(preset: string, seed: number): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
+  const { builtinTokenizer, builtinTokenizerFiles, BUILTIN_SPECIAL_IDS } = await import('../io/builtinTokenizer');
+  const { presetConfig } = await import('./presets');
+  const tokenizer = builtinTokenizer();
+  const config = presetConfig(preset, tokenizer.vocabSize, {
+    bosTokenId: BUILTIN_SPECIAL_IDS.bos, eosTokenId: BUILTIN_SPECIAL_IDS.eos, padTokenId: BUILTIN_SPECIAL_IDS.pad,
+  });
+  const files = builtinTokenizerFiles();
+  return {
+    config, tokenizer, weights: initWeights(config, seed),
+    tokenizerFiles: { 'tokenizer.json': JSON.stringify(files.tokenizerJson), 'tokenizer_config.json': JSON.stringify(files.tokenizerConfig, null, 2) },
+  };
+}

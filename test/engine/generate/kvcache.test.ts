@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { LMRuntime } from '../../../src/engine/generate/runtime';
+import { createPresetModel, loadModel, saveModel } from '../../../src/engine/nn/model';
+
+const GREEDY = { temperature: 0, topK: 0, topP: 1, maxNewTokens: 12, seed: 1 };
+
+test('KV-cache decoding gives the same log-probabilities as a full forward pass', async () => {
+  const model = await createPresetModel('tiny', 7);
+  const lm = await LMRuntime.create(model);
+  const prompt = model.tokenizer.encode('Tom has 3 apples and buys 4 more.');
+  const [gen] = await lm.generate([prompt], GREEDY);
+  assert.equal(gen.tokens.length, GREEDY.maxNewTokens, 'random weights rarely emit EOS this early');
+  const { logprobs } = await lm.score([[...prompt, ...gen.tokens]]);
+  const full = logprobs[0].slice(prompt.length);
+  gen.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - full[i]) < 1e-4, `token ${i}: cached ${lp} vs full ${full[i]}`));
+});
+
+test('a left-padded batch generates what each prompt generates alone', async () => {
+  const model = await createPresetModel('tiny', 8);
+  const lm = await LMRuntime.create(model);
+  const prompts = ['Ann has 12 pens.', 'If all cats are animals, is Tom an animal? Answer:', 'x'].map((s) => model.tokenizer.encode(s));
+  const together = await lm.generate(prompts, GREEDY);
+  for (const [i, p] of prompts.entries()) {
+    const [alone] = await lm.generate([p], GREEDY);
+    assert.deepEqual(together[i].tokens, alone.tokens, `prompt ${i}`);
+  }
+});
+
+test('sampling is reproducible for a seed and stops at a stop string', async () => {
+  const model = await createPresetModel('tiny', 9);
+  const lm = await LMRuntime.create(model);
+  const p = [model.tokenizer.encode('Question: 2 + 2 =')];
+  const o = { temperature: 1, topK: 20, topP: 0.9, maxNewTokens: 16, seed: 42 };
+  const a = await lm.generate(p, o), b = await lm.generate(p, o), c = await lm.generate(p, { ...o, seed: 43 });
+  assert.deepEqual(a[0].tokens, b[0].tokens);
+  assert.notDeepEqual(a[0].tokens, c[0].tokens);
+  const stopAt = model.tokenizer.decode(a[0].tokens.slice(0, 3), { skipSpecialTokens: true }).slice(-1);
+  if (stopAt.trim()) {
+    const [s] = await lm.generate(p, { ...o, stop: [stopAt] });
+    assert.equal(s.finishReason, 'stop');
+    assert.ok(s.text.endsWith(stopAt));
+  }
+});
+
+test('a saved model directory loads back with the same weights and logits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maporl-model-'));
+  try {
+    const model = await createPresetModel('tiny', 10);
+    await saveModel(join(dir, 'm'), model, { tokenizerFiles: model.tokenizerFiles });
+    const back = await loadModel(join(dir, 'm'));
+    assert.deepEqual(back.config, model.config);
+    for (const [k, t] of Object.entries(model.weights)) assert.deepEqual(back.weights[k].data, t.data, k);
+    const seq = [model.tokenizer.encode('Ann has 3 pens.')];
+    const [a, b] = await Promise.all([(await LMRuntime.create(model)).score(seq), (await LMRuntime.create(back)).score(seq)]);
+    assert.deepEqual(a.logprobs, b.logprobs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
