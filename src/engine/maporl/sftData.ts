@@ -1,0 +1,84 @@
+// `maporl sft` data for base agents: JSONL `{"prompt", "completion"}` pairs whose prompts are the
+// discussion prompts the agents will see, and whose completions are worked solutions.
+//
+// Most pairs use the turn-0 prompt. A share (`discussionFraction`) uses the later-turn prompt with
+// made-up previous responses, half of them right and half wrong, and still the worked solution as
+// completion: base agents learn to read the format but not to use it (they solve from scratch), the
+// "off-the-shelf agents do not improve over turns" starting point that MAPoRL training changes.
+
+import { NLI_LABELS, type AnswerKind } from '../tasks/answers';
+import { writeJsonlAtomic } from '../tasks/jsonl';
+import { Rng } from '../tasks/rng';
+import { generateSplit, type BuiltinTask } from '../tasks/synthetic';
+import type { Split, TaskRecord } from '../tasks/types';
+import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';
+
+export interface SftRecord {
+  prompt: string;
+  completion: string;
+}
+
+export interface SftOptions {
+  prompt?: PromptOptions;
+  /** Share of pairs in the later-turn format (default 0.3). */
+  discussionFraction?: number;
+  /** Agents in the made-up discussions (default 3). */
+  agents?: number;
+}
+
+/** A plausible wrong answer: a nearby non-negative number, or another NLI label. */
+function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string): string {
+  if (kind === 'label') return rng.pick(NLI_LABELS.filter((l) => l !== gold));
+  const g = Number(gold);
+  if (kind === 'number' && Number.isFinite(g)) {
+    const delta = rng.int(1, 3) * (rng.bool() || g < 4 ? 1 : -1);
+    return String(g + delta);
+  }
+  return `${gold}?`; // free text: anything that differs
+}
+
+function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean): PreviousResponse {
+  const answer = right ? r.answer : wrongAnswer(rng, kind, r.answer);
+  const reasoning = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
+  return {
+    answer,
+    text: `${reasoning} Answer: ${answer}`.trim(),
+    score: right ? 0.5 + rng.float() / 2 : rng.float() / 2,
+  };
+}
+
+/** SFT pairs for task records that carry a worked `solution` (built-in tasks, GSM8K). */
+export function sftRecordsFrom(records: readonly TaskRecord[], kind: AnswerKind, seed: number, opts: SftOptions = {}): SftRecord[] {
+  const promptOpts = opts.prompt ?? defaultPromptOptions();
+  const fraction = opts.discussionFraction ?? 0.3;
+  const agents = opts.agents ?? 3;
+  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`discussionFraction must be in [0, 1], got ${fraction}`);
+  if (!Number.isInteger(agents) || agents < 1) throw new Error(`agents must be a positive integer, got ${agents}`);
+  const rng = new Rng(seed, 'sft/discussion');
+  return records.map((r) => {
+    if (!r.solution) throw new Error(`${r.source.file}:${r.source.line}: record has no worked solution for SFT`);
+    const later = rng.bool(fraction);
+    const prompt = later
+      ? renderPrompt(
+          {
+            question: r.question,
+            turn: 1,
+            own: madeUpResponse(rng, kind, r, rng.bool()),
+            others: Array.from({ length: agents - 1 }, () => madeUpResponse(rng, kind, r, rng.bool())),
+          },
+          promptOpts,
+        )
+      : renderPrompt({ question: r.question, turn: 0 }, promptOpts);
+    return { prompt, completion: (/\s$/.test(prompt) ? '' : ' ') + r.solution };
+  });
+}
+
+/** `n` SFT pairs of a built-in task's split, deterministic in (task, split, n, seed). */
+export function sftRecords(task: BuiltinTask, split: Split, n: number, seed: number, opts: SftOptions = {}): SftRecord[] {
+  return sftRecordsFrom(generateSplit(task, split, n, seed), task === 'arith' ? 'number' : 'label', seed, opts);
+}
+
+/** Write SFT pairs as the JSONL `maporl sft --data` reads (atomically). */
+export function writeSftJsonl(file: string, records: readonly SftRecord[]): void {
+  writeJsonlAtomic(file, records);
+}

@@ -1,0 +1,233 @@
+// Records of a run directory (design.md, "Run directory"), written by the engine and read by the
+// extension and webviews: events.jsonl lines, transcripts.jsonl lines, summary.json and
+// annotations.jsonl lines. Each has a validator (null or one line with the JSON path of the first
+// problem) and a type guard. Turns and agents are 0-based indices everywhere (turn 0 = the
+// independent first answers); `time` is an ISO 8601 string.
+
+import { all, arrayOf, bool, type Check, int, isObject, nullable, num, object, oneOf, optional, range, record, str, where } from './check';
+import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus } from './webview';
+
+// ---- discussion metrics --------------------------------------------------------------------
+
+/** Metrics of one turn over a set of discussions. */
+export interface TurnMetrics {
+  /** Accuracy of the majority answer; a tie between k answers counts 1/k for each correct one. */
+  majorityAccuracy: number;
+  /** Mean over agents of each agent's accuracy. */
+  meanAgentAccuracy: number;
+  /** [A] accuracy of each agent. */
+  agentAccuracy: number[];
+  /** [A] discussions where the agent went wrong → right from the previous turn (0 at turn 0). */
+  wrongToRight: number[];
+  /** [A] discussions where the agent went right → wrong from the previous turn (0 at turn 0). */
+  rightToWrong: number[];
+}
+
+/** A multi-agent evaluation: one TurnMetrics per turn. */
+export interface EvalTable {
+  step: number;
+  questions: number;
+  turns: TurnMetrics[];
+}
+
+const fraction = range(0, 1);
+const perAgentCounts = arrayOf(int(0));
+export const checkTurnMetrics: Check = object({
+  majorityAccuracy: fraction,
+  meanAgentAccuracy: fraction,
+  agentAccuracy: arrayOf(fraction),
+  wrongToRight: perAgentCounts,
+  rightToWrong: perAgentCounts,
+});
+export const checkEvalTable: Check = object({ step: int(0), questions: int(0), turns: arrayOf(checkTurnMetrics) });
+
+// ---- events.jsonl ----------------------------------------------------------------------------
+
+interface EventBase {
+  /** Training iteration the event belongs to (0 before the first update). */
+  step: number;
+  time: string;
+}
+
+/** Metrics of one iteration (`split: "train"`, the default) or of an evaluation (`"eval"`). */
+export interface MetricsEvent extends EventBase, Omit<MetricsPoint, 'step' | 'time'> {
+  type: 'metrics';
+  split?: 'train' | 'eval';
+  /** [T] mean agent accuracy per turn. */
+  meanAgentAccuracy?: (number | null)[];
+  /** Evaluation table, on eval events. */
+  turns?: TurnMetrics[];
+  gradNorm?: number | null;
+  /** Seconds spent in each phase of the iteration (generation, verifier, logprobs, update, …). */
+  seconds?: Record<string, number>;
+}
+
+export interface StatusEvent extends EventBase {
+  type: 'status';
+  status: RunStatus;
+  message?: string;
+  /** Planned number of iterations, on the first status event. */
+  totalSteps?: number;
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'checkpoint';
+  /** Relative to the run directory: `checkpoints/step-000010`. */
+  path: string;
+}
+
+export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent;
+export const RUN_EVENT_TYPES = ['metrics', 'status', 'log', 'checkpoint'] as const;
+
+const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
+const eventBase = { step: int(0), time: isoTime };
+const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
+  metrics: all(
+    object({ ...eventBase, split: optional(oneOf(['train', 'eval'])), meanAgentAccuracy: optional(arrayOf(nullable(num))), turns: optional(arrayOf(checkTurnMetrics)), gradNorm: optional(nullable(num)), seconds: optional(record(num)) }),
+    where(isMetricsPoint, 'metric fields of the wrong type'),
+  ),
+  status: object({ ...eventBase, status: oneOf(RUN_STATUSES), message: optional(str), totalSteps: optional(int(0)) }),
+  log: object({ ...eventBase, level: oneOf(['info', 'warn', 'error']), message: str }),
+  checkpoint: object({ ...eventBase, path: str }),
+};
+
+/** Null when `x` is a RunEvent; else the problem. Unknown event types are a problem here (readers may skip them). */
+export function validateRunEvent(x: unknown): string | null {
+  if (!isObject(x)) return '$: expected an object';
+  const check = EVENT_CHECKS[x.type as RunEvent['type']];
+  return check ? check(x, '') : `type: unknown event type ${JSON.stringify(x.type)}`;
+}
+export const isRunEvent = (x: unknown): x is RunEvent => validateRunEvent(x) === null;
+
+// ---- transcripts.jsonl -----------------------------------------------------------------------
+
+/** One agent's response in one turn. */
+export interface TranscriptResponseRecord {
+  agent: number;
+  text: string;
+  /** The extracted, normalised final answer; null when the response states none. */
+  answer: string | null;
+  /** Ground-truth grade. */
+  correct: boolean;
+  /** Verifier score in [0, 1]. */
+  verifier: number;
+  /** The scalar reward PPO used for this response; null where it was not trained on. */
+  reward: number | null;
+}
+
+/** One discussion, one line of transcripts.jsonl (field names as in design.md). */
+export interface TranscriptRecord {
+  id: string;
+  step: number;
+  split: 'train' | 'eval';
+  question: string;
+  /** Normalised gold answer. */
+  answer: string;
+  source: { file: string; line: number };
+  /** [T][A] responses. */
+  turns: TranscriptResponseRecord[][];
+  /** [T] majority answer per turn (the first of tied answers; null when no agent answered). */
+  majority: (string | null)[];
+  /** [T] whether that majority answer is correct. */
+  majorityCorrect: boolean[];
+  /** [T] majority credit with ties split evenly (what majorityAccuracy averages); optional. */
+  majorityCredit?: number[];
+}
+
+const checkResponse = object({ agent: int(0), text: str, answer: nullable(str), correct: bool, verifier: fraction, reward: nullable(num) });
+const checkTranscriptFields = object({
+  id: str,
+  step: int(0),
+  split: oneOf(['train', 'eval']),
+  question: str,
+  answer: str,
+  source: object({ file: str, line: int(1) }),
+  turns: arrayOf(arrayOf(checkResponse)),
+  majority: arrayOf(nullable(str)),
+  majorityCorrect: arrayOf(bool),
+  majorityCredit: optional(arrayOf(fraction)),
+});
+
+export function validateTranscriptRecord(x: unknown): string | null {
+  const problem = checkTranscriptFields(x, '');
+  if (problem) return problem;
+  const r = x as TranscriptRecord;
+  const T = r.turns.length;
+  if (T === 0) return 'turns: expected at least one turn';
+  const A = r.turns[0].length;
+  for (let t = 0; t < T; t++) {
+    if (r.turns[t].length !== A) return `turns[${t}]: ${r.turns[t].length} responses, turn 0 has ${A}`;
+  }
+  for (const key of ['majority', 'majorityCorrect', 'majorityCredit'] as const) {
+    const arr = r[key];
+    if (arr !== undefined && arr.length !== T) return `${key}: ${arr.length} entries for ${T} turns`;
+  }
+  return null;
+}
+export const isTranscriptRecord = (x: unknown): x is TranscriptRecord => validateTranscriptRecord(x) === null;
+
+// ---- summary.json ----------------------------------------------------------------------------
+
+export interface RunSummary {
+  name: string;
+  status: Exclude<RunStatus, 'running'>;
+  mode: 'none' | 'single-agent' | 'maporl';
+  /** Iterations completed. */
+  steps: number;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  /** Evaluation before training and after the last iteration (null when not run). */
+  before: EvalTable | null;
+  after: EvalTable | null;
+  /** Final scalar metrics (e.g. verifier AUC, last reward). */
+  metrics: Record<string, number | null>;
+  /** Why the run failed or stopped. */
+  message?: string;
+}
+
+const checkSummary = object({
+  name: str,
+  status: oneOf(RUN_STATUSES.filter((s) => s !== 'running')),
+  mode: oneOf(['none', 'single-agent', 'maporl']),
+  steps: int(0),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  seconds: all(num, where((v) => (v as number) >= 0, 'expected seconds >= 0')),
+  before: nullable(checkEvalTable),
+  after: nullable(checkEvalTable),
+  metrics: record(nullable(num)),
+  message: optional(str),
+});
+export const validateRunSummary = (x: unknown): string | null => checkSummary(x, '');
+export const isRunSummary = (x: unknown): x is RunSummary => validateRunSummary(x) === null;
+
+// ---- annotations.jsonl -----------------------------------------------------------------------
+
+/** A label or comment made in the editor on a discussion, a turn of it, or one response. */
+export interface Annotation {
+  id: string;
+  time: string;
+  /** The TranscriptRecord id. */
+  transcript: string;
+  /** The transcript's step (ids repeat across steps when the same question comes back). */
+  step?: number;
+  turn?: number;
+  agent?: number;
+  label?: string;
+  comment?: string;
+}
+
+const checkAnnotation = all(
+  object({ id: str, time: isoTime, transcript: str, step: optional(int(0)), turn: optional(int(0)), agent: optional(int(0)), label: optional(str), comment: optional(str) }),
+  where((v) => isObject(v) && (typeof v.label === 'string' || typeof v.comment === 'string'), 'an annotation needs a label or a comment'),
+  where((v) => isObject(v) && (v.agent === undefined || v.turn !== undefined), 'agent: an agent needs a turn'),
+);
+export const validateAnnotation = (x: unknown): string | null => checkAnnotation(x, '');
+export const isAnnotation = (x: unknown): x is Annotation => validateAnnotation(x) === null;
