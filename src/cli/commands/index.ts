@@ -1,0 +1,11 @@
+// The command table: one file per command.
+import type { Command } from './command';
+import { initModel } from './initModel';
+import { generate } from './generate';
+import { logprobs } from './logprobs';
+
+export const COMMANDS: Record<string, Command> = {
+  'init-model': initModel,
+  generate,
+  logprobs,
+};

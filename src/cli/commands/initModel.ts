@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readHfConfig } from '../../engine/io/hfConfig';
+import { createPresetModel, initWeights, saveModel } from '../../engine/nn/model';
+import { presetNames } from '../../engine/nn/presets';
+import { UsageError } from '../errors';
+import { intOption, parse, requireOption, type Command } from './command';
+
+export const initModel: Command = {
+  summary: 'write a fresh model directory (a preset, or a config.json) with random weights',
+  usage: `(--preset NAME | --config FILE) --out DIR [--seed N] [--force]\n  presets: ${presetNames().join(', ')}`,
+  async run(args) {
+    const { values } = parse(args, { preset: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } });
+    const out = requireOption(values.out, '--out DIR');
+    const seed = intOption(values.seed, '--seed', 0);
+    if (!values.preset === !values.config) throw new UsageError('give exactly one of --preset NAME or --config FILE');
+    if (fs.existsSync(out) && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
+    const base = await createPresetModel(values.preset ?? 'tiny', seed);
+    let model = base;
+    if (values.config) {
+      const config = readHfConfig(values.config);
+      if (config.vocabSize < base.tokenizer.vocabSize) throw new UsageError(`${values.config}: vocab_size ${config.vocabSize} is smaller than the built-in tokenizer (${base.tokenizer.vocabSize})`);
+      model = { ...base, config, weights: initWeights(config, seed) };
+    }
+    await saveModel(out, model, { tokenizerFiles: base.tokenizerFiles, overwrite: values.force });
+    const params = Object.values(model.weights).reduce((n, t) => n + t.data.length, 0);
+    process.stdout.write(`wrote ${path.resolve(out)} (${model.config.architectures[0]}, ${(params / 1e6).toFixed(2)}M parameters)\n`);
+    return 0;
+  },
+};
