@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  appendJsonl, isTempPath, readJsonl, readJsonlLines, removeStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic,
+  appendJsonl, isTempPath, listComplete, readJsonl, readJsonlLines, removeStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic,
 } from '../../../src/engine/io/atomic';
 import { DataFileError } from '../../../src/engine/io/errors';
 
@@ -47,6 +47,7 @@ test('writeDirAtomic: the directory appears complete, and a failing fill leaves 
     throw new Error('disk full');
   }), /disk full/);
   assert.deepEqual(fs.readdirSync(path.dirname(final)), ['step-000001']);
+  assert.deepEqual(listComplete(path.dirname(final)), ['step-000001']);
 
   await assert.rejects(writeDirAtomic(final, () => {}), /already exists/);
   await writeDirAtomic(final, (tmp) => fs.writeFileSync(path.join(tmp, 'new'), 'y'), { overwrite: true });
@@ -72,8 +73,7 @@ test('a writer killed mid-directory leaves only a temp dir, which readers skip a
   const left = fs.readdirSync(root);
   assert.equal(left.length, 1);
   assert.ok(isTempPath(left[0]!), `leftover ${left[0]} must be recognisable as unfinished`);
-  const complete = fs.readdirSync(root).filter((n) => !isTempPath(n));
-  assert.deepEqual(complete, []);
+  assert.deepEqual(listComplete(root), []);
   assert.deepEqual(removeStaleTemps(root), left);
   assert.deepEqual(fs.readdirSync(root), []);
 });
