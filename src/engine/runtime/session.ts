@@ -52,6 +52,7 @@ export class Session {
   async run(feeds: Record<string, HostTensor>, outputNames?: readonly string[]): Promise<Record<string, HostTensor>> {
     const missing = this.inner.inputNames.filter((n) => !(n in feeds));
     if (missing.length) throw new Error(`missing model inputs: ${missing.join(', ')}`);
+    checkFeeds(this.inner.inputMetadata, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const name of this.inner.inputNames) ortFeeds[name] = toOrt(name, feeds[name]);
     const result = outputNames ? await this.inner.run(ortFeeds, outputNames as string[]) : await this.inner.run(ortFeeds);
@@ -74,6 +75,34 @@ function sessionOptions(ep: ExecutionProvider, o: RuntimeOptions): ort.Inference
     graphOptimizationLevel: o.graphOptimization ?? 'all',
     logSeverityLevel: 3,
   };
+}
+
+/**
+ * One-line errors naming the input when a feed does not fit the model's declared dtype or shape
+ * (ORT's own message for a wrong dtype does not say which input), and when one named dim (e.g. "B")
+ * gets different sizes in different inputs.
+ */
+function checkFeeds(metadata: readonly ort.InferenceSession.ValueMetadata[], feeds: Record<string, HostTensor>): void {
+  const named = new Map<string, { size: number; input: string }>();
+  for (const meta of metadata) {
+    const t = feeds[meta.name];
+    if (!meta.isTensor || !t) continue;
+    const want = `${meta.type}[${meta.shape.join(', ')}]`;
+    const got = `${t.dtype}[${t.shape.join(', ')}]`;
+    if (t.dtype !== meta.type) throw new Error(`input "${meta.name}": expected ${want}, got ${got} (wrong dtype)`);
+    // An empty metadata shape means "scalar or unknown": nothing more to check.
+    if (meta.shape.length === 0) continue;
+    if (t.shape.length !== meta.shape.length) throw new Error(`input "${meta.name}": expected ${want}, got ${got} (wrong rank)`);
+    meta.shape.forEach((d, i) => {
+      if (typeof d === 'number' && d >= 0 && d !== t.shape[i]) throw new Error(`input "${meta.name}": expected ${want}, got ${got} (axis ${i})`);
+      if (typeof d !== 'string' || d === '') return;
+      const seen = named.get(d);
+      if (!seen) named.set(d, { size: t.shape[i], input: meta.name });
+      else if (seen.size !== t.shape[i]) {
+        throw new Error(`input "${meta.name}": dim ${d} is ${t.shape[i]} here but ${seen.size} in input "${seen.input}"`);
+      }
+    });
+  }
 }
 
 function firstLine(err: unknown): string {
