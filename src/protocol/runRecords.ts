@@ -227,7 +227,7 @@ export interface Annotation {
 const checkAnnotation = all(
   object({ id: str, time: isoTime, transcript: str, step: optional(int(0)), turn: optional(int(0)), agent: optional(int(0)), label: optional(str), comment: optional(str) }),
   where((v) => isObject(v) && (typeof v.label === 'string' || typeof v.comment === 'string'), 'an annotation needs a label or a comment'),
-  where((v) => isObject(v) && (v.agent === undefined || v.turn !== undefined), 'agent: an agent needs a turn'),
+  where((v) => isObject(v) && (v.agent === undefined || v.turn !== undefined), 'an agent needs a turn'),
 );
 export const validateAnnotation = (x: unknown): string | null => checkAnnotation(x, '');
 export const isAnnotation = (x: unknown): x is Annotation => validateAnnotation(x) === null;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
+import { jsonErrorOffset } from './jsonErrorOffset';
 import { crossCheckConfig, MaporlConfigSchema, type MaporlConfig } from '../../protocol/configSchema';
 
 export { crossCheckConfig, type ConfigIssue, type MaporlConfig } from '../../protocol/configSchema';
@@ -44,10 +45,10 @@ function parseJsonText(file: string, text: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const message = (e as Error).message;
-    // V8 names the offset ("… in JSON at position 42"); at the end of input it does not.
-    const at = /position (\d+)/.exec(message);
-    const { line, column } = lineColumn(text, at ? Number(at[1]) : text.length);
-    throw new ConfigError(file, `${line}:${column}`, `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')}`);
+    // Our scanner finds the offset for every error; V8 names it only for some ("… at position 42").
+    const v8 = /position (\d+)/.exec(message);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text) ?? (v8 ? Number(v8[1]) : text.length));
+    throw new ConfigError(file, `${line}:${column}`, `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')}`);
   }
 }
 

@@ -96,3 +96,15 @@ test('generic: string or number answers, normalised', () => {
   const { records } = loadGeneric(p, { limit: 2 });
   assert.deepEqual(records.map((r) => r.answer), ['paris', '4']);
 });
+
+test('loadTaskData: built-in tasks from the seed, file tasks capped at nTrain/nTest', async () => {
+  const { loadTaskData } = await import('../../../src/engine/tasks');
+  const { parseConfig } = await import('../../../src/engine/maporl/config');
+  const builtin = loadTaskData(parseConfig({ task: { type: 'nli', nTrain: 30, nTest: 10 }, eval: { questions: 10 } }).task, 3);
+  assert.equal(builtin.kind, 'label');
+  assert.deepEqual([builtin.train.length, builtin.test.length], [30, 10]);
+  const gsm = loadTaskData(parseConfig({ task: { type: 'gsm8k', testFile: GSM8K_TEST, nTest: 50 }, eval: { questions: 50 }, training: { mode: 'none' }, verifier: { type: 'ground-truth' } }).task, 0);
+  assert.equal(gsm.kind, 'number');
+  assert.equal(gsm.test.length, 50);
+  assert.equal(gsm.train.length, 0);
+});
