@@ -79,7 +79,7 @@ export const DiscussionSchema = z
 
 export const GenerationSchema = z
   .strictObject({
-    maxNewTokens: count(1, 4096).default(64),
+    maxNewTokens: count(1, 4096).default(96).describe('Cap on response length (the built-in tasks need under 80 characters).'),
     temperature: z.number().min(0).default(1).describe('0 is greedy.'),
     topP: z.number().gt(0).max(1).default(1),
     topK: z.int().min(0).default(0).describe('0 disables top-k.'),
