@@ -1,7 +1,7 @@
 // The task layer's entry point: the train and test questions of an experiment's `task` section.
 
 import type { MaporlConfig } from '../../protocol/configSchema';
-import { answerKindOf, type TaskRecord } from './types';
+import { answerKindOf, isBuiltinTask, type TaskRecord } from './types';
 import type { AnswerKind } from './answers';
 import { emptySkipReport, type SkipReport } from './jsonl';
 import { loadJsonlTask } from './loaders';
@@ -30,7 +30,7 @@ export interface TaskData {
  */
 export function loadTaskData(task: MaporlConfig['task'], seed: number): TaskData {
   const kind = answerKindOf(task.type);
-  if (task.type === 'arith' || task.type === 'nli') {
+  if (isBuiltinTask(task.type)) {
     return {
       kind,
       train: generateSplit(task.type, 'train', task.nTrain, seed),
@@ -39,7 +39,8 @@ export function loadTaskData(task: MaporlConfig['task'], seed: number): TaskData
     };
   }
   if (!task.testFile) throw new Error(`task type "${task.type}" needs a testFile`);
-  const load = (file: string, limit: number) => loadJsonlTask(task.type as 'gsm8k', file, { skipInvalid: task.skipInvalid, limit });
+  const type = task.type;
+  const load = (file: string, limit: number) => loadJsonlTask(type, file, { skipInvalid: task.skipInvalid, limit });
   const test = load(task.testFile, task.nTest);
   const train = task.trainFile ? load(task.trainFile, task.nTrain) : { records: [], skipped: emptySkipReport() };
   return { kind, train: train.records, test: test.records, skipped: { train: train.skipped, test: test.skipped } };
