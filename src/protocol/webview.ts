@@ -167,3 +167,10 @@ export function describeMessage(x: unknown): string {
   if (!isObj(x)) return `non-object message (${x === null ? 'null' : typeof x})`;
   return `message of type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
 }
+
+/** A duration for people, shared by the status bar and the dashboard: `1:05:09`, `4:10`, `0:07`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return `${h > 0 ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(sec).padStart(2, '0')}`;
+}

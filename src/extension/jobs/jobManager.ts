@@ -8,7 +8,7 @@
 // events.jsonl / transcripts.jsonl). Stop = SIGTERM (the engine checkpoints and exits 0), then SIGKILL
 // after `killTimeoutMs`. Node only, no vscode.
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type RunStatus } from '../../protocol/webview';
 import { LineTail } from '../runs/jsonlTail';
@@ -73,6 +73,7 @@ export class JobManager {
     let logFd: number | undefined;
     let logTail: LineTail | undefined;
     if (spec.runDir) {
+      mkdirSync(spec.runDir, { recursive: true });
       const logPath = join(spec.runDir, ENGINE_LOG);
       logFd = openSync(logPath, 'a');
       logTail = new LineTail(logPath);

@@ -1,0 +1,45 @@
+// Folding a run's events into its state: status, step, total, rate and ETA, eval events kept off the curve.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { emptyRunState, etaSeconds, foldEvent, progressText, stepsPerSecond } from '../../src/extension/runs/runState';
+
+const t0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+
+test('status events set the status; a metrics event before any status means running', () => {
+  const s = emptyRunState();
+  foldEvent(s, { type: 'metrics', step: 1, time: at(1), reward: 0.1 });
+  assert.equal(s.status, 'running');
+  foldEvent(s, { type: 'status', step: 1, time: at(2), status: 'stopped', message: 'stopped by SIGTERM' });
+  assert.equal(s.status, 'stopped');
+  assert.equal(s.message, 'stopped by SIGTERM');
+  foldEvent(s, { type: 'status', step: 1, time: at(3), status: 'running' });
+  assert.equal(s.status, 'running');
+  assert.equal(s.message, null, 'resuming clears the old message');
+});
+
+test('an unknown status or a malformed event changes nothing but the time', () => {
+  const s = emptyRunState();
+  foldEvent(s, { type: 'status', status: 'exploded', step: 5 });
+  assert.equal(s.status, 'unknown');
+  assert.equal(foldEvent(s, null), null);
+  assert.equal(foldEvent(s, { type: 'metrics', step: 'x' }), null);
+});
+
+test('metrics events return their point; eval metrics do not enter the curve', () => {
+  const s = emptyRunState();
+  assert.deepEqual(foldEvent(s, { type: 'metrics', step: 3, time: at(3), reward: 0.5 })?.step, 3);
+  assert.equal(foldEvent(s, { type: 'metrics', split: 'eval', step: 3, time: at(4), majorityAccuracy: [0.5] }), null);
+  assert.equal(s.step, 3);
+});
+
+test('rate, ETA and progress text from the recent metrics timestamps', () => {
+  const s = emptyRunState();
+  foldEvent(s, { type: 'status', status: 'running', step: 0, time: at(0), totalSteps: 100 });
+  for (let k = 1; k <= 11; k++) foldEvent(s, { type: 'metrics', step: k, time: at(2 * k) });
+  assert.equal(stepsPerSecond(s), 0.5);
+  assert.equal(etaSeconds(s), (100 - 11) / 0.5);
+  assert.equal(progressText(s), 'step 11/100 · 0.50 it/s · ETA 2:58');
+  foldEvent(s, { type: 'status', status: 'finished', step: 11, time: at(30) });
+  assert.equal(etaSeconds(s), null, 'no ETA once the run is over');
+});

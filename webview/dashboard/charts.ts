@@ -1,0 +1,109 @@
+// The curves: one uPlot chart per metric group over the shared step axis. uPlot draws to a canvas with
+// no eval and no inline styles in markup, so it works under the panel's strict CSP. Its legend gives the
+// hover values and the series toggles (click, or Enter/Space on a focused legend entry); hidden series
+// are remembered in the view state. New data calls setData; new series or a new theme rebuild the charts.
+import uPlot from 'uplot';
+import { CHARTS, chartData, chartSeries, type ChartSpec, type MetricsColumns } from './metricsStore';
+import { h } from './dom';
+import { formatValue } from './format';
+import { readChartTheme, type ChartTheme } from './theme';
+
+const HEIGHT = 170;
+
+interface Chart { spec: ChartSpec; plot: uPlot; ids: string[] }
+
+export class ChartGrid {
+  private charts: Chart[] = [];
+  private builtFor = '';
+  private readonly resizeObserver: ResizeObserver;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly isHidden: (id: string) => boolean,
+    private readonly onToggle: (id: string, shown: boolean) => void,
+  ) {
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(root);
+  }
+
+  /** Draws the columns; rebuilds the charts when the series or the theme changed (`rebuild`). */
+  render(m: MetricsColumns, rebuild: boolean): void {
+    const key = `${m.turns}`;
+    if (rebuild || key !== this.builtFor || this.charts.length === 0) {
+      this.build(m, readChartTheme());
+      this.builtFor = key;
+      return;
+    }
+    for (const c of this.charts) c.plot.setData(chartData(m, c.spec) as uPlot.AlignedData);
+  }
+
+  private width(): number {
+    // Two columns when there is room for two charts of 360px, else one.
+    const full = Math.max(240, this.root.clientWidth);
+    return full >= 760 ? Math.floor((full - 16) / 2) : full;
+  }
+
+  private resize(): void {
+    const w = this.width();
+    for (const c of this.charts) if (Math.abs(c.plot.width - w) > 2) c.plot.setSize({ width: w, height: HEIGHT });
+  }
+
+  private build(m: MetricsColumns, theme: ChartTheme): void {
+    for (const c of this.charts) c.plot.destroy();
+    this.root.replaceChildren();
+    this.charts = CHARTS.map((spec) => {
+      const series = chartSeries(spec, m.turns);
+      const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title));
+      this.root.append(figure);
+      const axis = { stroke: theme.foreground, font: theme.font, grid: { stroke: theme.grid, width: 0.5 }, ticks: { stroke: theme.grid, width: 0.5 } };
+      const opts: uPlot.Options = {
+        width: this.width(),
+        height: HEIGHT,
+        scales: { x: { time: false }, y: spec.range ? { range: spec.range } : {} },
+        axes: [{ ...axis, label: 'step', labelFont: theme.font, labelSize: 18 }, { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) }],
+        series: [
+          { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: theme.series[i % theme.series.length],
+            width: 1.5,
+            show: !this.isHidden(s.id),
+            spanGaps: true,
+            points: { show: false },
+            value: (_u: uPlot, v: number | null) => formatValue(v),
+          })),
+        ],
+        legend: { live: true },
+        cursor: { drag: { x: true, y: false } },
+        hooks: {
+          setSeries: [(u, idx) => { if (idx !== null && idx > 0) this.onToggle(series[idx - 1].id, u.series[idx].show !== false); }],
+        },
+      };
+      const plot = new uPlot(opts, chartData(m, spec) as uPlot.AlignedData, figure);
+      makeLegendKeyboardReachable(plot);
+      return { spec, plot, ids: series.map((s) => s.id) };
+    });
+  }
+}
+
+/** uPlot's legend toggles on click only: give its entries focus and Enter/Space. */
+function makeLegendKeyboardReachable(plot: uPlot): void {
+  const rows = plot.root.querySelectorAll<HTMLTableRowElement>('.u-legend .u-series');
+  rows.forEach((row, i) => {
+    const idx = i + (rows.length === plot.series.length ? 0 : 1);
+    if (idx === 0) return; // the step column is not a series
+    const label = row.querySelector('th');
+    if (!label) return;
+    label.tabIndex = 0;
+    label.setAttribute('role', 'switch');
+    const sync = () => label.setAttribute('aria-checked', String(plot.series[idx].show !== false));
+    sync();
+    label.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      plot.setSeries(idx, { show: plot.series[idx].show === false });
+      sync();
+    });
+    label.addEventListener('click', () => setTimeout(sync));
+  });
+}
