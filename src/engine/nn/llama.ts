@@ -56,13 +56,13 @@ function ropeTables(cfg: ModelConfig, positions: Tensor, like: Tensor): { cos: T
   return { cos, sin };
 }
 
-function attention(cfg: ModelConfig, w: Weights, p: string, x: Tensor, rope: { cos: Tensor; sin: Tensor }, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; present: LayerKV } {
+function attention(cfg: ModelConfig, lin: Linear, p: string, x: Tensor, rope: { cos: Tensor; sin: Tensor }, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; present: LayerKV } {
   const [B, T] = x.shape;
   const H = cfg.numAttentionHeads, KVH = cfg.numKeyValueHeads, D = cfg.headDim, rep = H / KVH;
   const heads = (t: Tensor, n: number) => F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
-  let q = heads(F.linear(x, w[`${p}q_proj.weight`], w[`${p}q_proj.bias`]), H);
-  let k = heads(F.linear(x, w[`${p}k_proj.weight`], w[`${p}k_proj.bias`]), KVH);
-  const vNew = heads(F.linear(x, w[`${p}v_proj.weight`], w[`${p}v_proj.bias`]), KVH);
+  let q = heads(lin(`${p}q_proj`, x), H);
+  let k = heads(lin(`${p}k_proj`, x), KVH);
+  const vNew = heads(lin(`${p}v_proj`, x), KVH);
   q = F.applyRope(q, rope.cos, rope.sin);
   k = F.applyRope(k, rope.cos, rope.sin);
   const kAll = past ? F.concat([past.k, k], 2, kvLen) : k; // [B, KVH, S, D]
@@ -76,11 +76,11 @@ function attention(cfg: ModelConfig, w: Weights, p: string, x: Tensor, rope: { c
   const probs = F.softmax(scores, -1);
   const ctx = F.reshape(F.matmul(probs, vg), [B, H, T, D]);
   const merged = F.reshape(F.transpose(ctx, [0, 2, 1, 3]), [B, T, H * D]);
-  return { out: F.linear(merged, w[`${p}o_proj.weight`], w[`${p}o_proj.bias`]), present: { k: kAll, v: vAll } };
+  return { out: lin(`${p}o_proj`, merged), present: { k: kAll, v: vAll } };
 }
 
-function mlp(w: Weights, p: string, x: Tensor): Tensor {
-  return F.linear(F.mul(F.silu(F.linear(x, w[`${p}gate_proj.weight`])), F.linear(x, w[`${p}up_proj.weight`])), w[`${p}down_proj.weight`]);
+function mlp(lin: Linear, p: string, x: Tensor): Tensor {
+  return lin(`${p}down_proj`, F.mul(F.silu(lin(`${p}gate_proj`, x)), lin(`${p}up_proj`, x)));
 }
 
 /**
@@ -120,7 +120,23 @@ export interface ForwardOutputs {
   present: LayerKV[];
 }
 
-export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs): ForwardOutputs {
+/**
+ * Computes one linear layer y = x W^T (+ b). `module` is its HF module name (e.g.
+ * `model.layers.0.self_attn.q_proj`); `weight` [out, in] and `bias` [out] are its tensors.
+ */
+export type LinearHook = (module: string, x: Tensor, weight: Tensor, bias: Tensor | undefined) => Tensor;
+
+export interface ForwardOptions {
+  /** Replaces the plain linear layers of the blocks (LoRA adapters hook in here, see lora.ts). */
+  linear?: LinearHook;
+}
+
+/** A linear layer by module name, bound to the weights. */
+type Linear = (module: string, x: Tensor) => Tensor;
+
+export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, options: ForwardOptions = {}): ForwardOutputs {
+  const hook: LinearHook = options.linear ?? ((_m, x, weight, bias) => F.linear(x, weight, bias));
+  const lin: Linear = (m, x) => hook(m, x, w[`${m}.weight`], w[`${m}.bias`]);
   const embed = w['model.embed_tokens.weight'];
   let x = F.gather(embed, inp.inputIds); // [B, T, C]
   const T = inp.inputIds.shape[1];
@@ -130,9 +146,9 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs): 
   const present: LayerKV[] = [];
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = `model.layers.${l}.`;
-    const a = attention(cfg, w, `${p}self_attn.`, F.rmsNorm(x, w[`${p}input_layernorm.weight`], cfg.rmsNormEps), rope, bias, inp.past?.[l], kvLen);
+    const a = attention(cfg, lin, `${p}self_attn.`, F.rmsNorm(x, w[`${p}input_layernorm.weight`], cfg.rmsNormEps), rope, bias, inp.past?.[l], kvLen);
     x = F.add(x, a.out);
-    x = F.add(x, mlp(w, `${p}mlp.`, F.rmsNorm(x, w[`${p}post_attention_layernorm.weight`], cfg.rmsNormEps)));
+    x = F.add(x, mlp(lin, `${p}mlp.`, F.rmsNorm(x, w[`${p}post_attention_layernorm.weight`], cfg.rmsNormEps)));
     present.push(a.present);
   }
   return { hidden: F.rmsNorm(x, w['model.norm.weight'], cfg.rmsNormEps), present };
