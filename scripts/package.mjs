@@ -37,7 +37,8 @@ const ignore = [
   '!node_modules/onnxruntime-node/dist/*.js',
   `!${bin}/${platform}/${arch}/**`,
   '!node_modules/onnxruntime-common/package.json',
-  '!node_modules/onnxruntime-common/dist/cjs/**/*.js',
+  '!node_modules/onnxruntime-common/dist/cjs/*.js',
+  '!node_modules/onnxruntime-common/dist/cjs/package.json', // marks the folder as CommonJS
 ].join('\n') + '\n';
 const ignoreFile = join(mkdtempSync(join(tmpdir(), 'maporl-package-')), '.vscodeignore');
 writeFileSync(ignoreFile, ignore);
