@@ -1,0 +1,52 @@
+// Our side of the benchmark: the MatMul ceiling through ORT and the block stack's TrainStep.
+import { Graph } from '../src/engine/graph/graph';
+import * as F from '../src/engine/graph/ops';
+import { serialize } from '../src/engine/graph/serialize';
+import { TrainStep } from '../src/engine/graph/train/trainStep';
+import { Session, type RuntimeOptions } from '../src/engine/runtime/session';
+import { blockStackSpec, initParams, randomBatch, type BlockStackConfig } from './blockStack';
+import { uniformF32 } from './random';
+import { timeRuns, type Timing } from './timing';
+
+export interface RunPlan { warmup: number; runs: number; threads: number }
+
+/** fp32 GFLOP/s of one n x n x n MatMul in ORT: the practical ceiling for everything else. */
+export async function matmulCeiling(n: number, plan: RunPlan): Promise<{ n: number; gflops: number; timing: Timing }> {
+  const g = new Graph('matmul_ceiling');
+  const a = g.input('a', 'float32', [n, n]);
+  const b = g.input('b', 'float32', [n, n]);
+  g.output('c', F.matmul(a, b));
+  const s = await Session.create(serialize(g), { threads: plan.threads });
+  const feeds = {
+    a: { dtype: 'float32' as const, shape: [n, n], data: uniformF32(1, 'a', n * n, 1) },
+    b: { dtype: 'float32' as const, shape: [n, n], data: uniformF32(1, 'b', n * n, 1) },
+  };
+  const timing = await timeRuns(plan.warmup, plan.runs, () => s.run(feeds));
+  await s.release();
+  return { n, gflops: (2 * n ** 3) / (timing.medianMs / 1e3) / 1e9, timing };
+}
+
+export interface EngineStepper {
+  compileMs: number;
+  /** One whole optimizer step (host round trip included): its wall time and loss. */
+  step(): Promise<{ ms: number; loss: number }>;
+}
+
+/** Compiles the block stack's TrainStep with fresh weights and a fixed batch. */
+export async function prepareEngineStep(c: BlockStackConfig, threads: number, runtime: RuntimeOptions = {}): Promise<EngineStepper> {
+  const t0 = performance.now();
+  const trainStep = await TrainStep.compile(blockStackSpec(c), { threads, ...runtime });
+  const compileMs = performance.now() - t0;
+  const state = trainStep.initState(initParams(c));
+  const batch = randomBatch(c);
+  return {
+    compileMs,
+    async step() {
+      const t = performance.now();
+      const r = await trainStep.run(state, batch, 1e-3);
+      const ms = performance.now() - t;
+      if (r.skipped) throw new Error(`bench: the step was skipped (loss ${r.loss}, gradient norm ${r.gradNorm})`);
+      return { ms, loss: r.loss };
+    },
+  };
+}

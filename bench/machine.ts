@@ -1,0 +1,22 @@
+// What the numbers were measured on.
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+export interface Machine { cpu: string; cores: number; flags: string; node: string; onnxruntime: string; platform: string }
+
+export function describeMachine(): Machine {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  let flags = '';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    cpu = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? cpu;
+    const all = (/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/);
+    flags = all.filter((f) => /^(avx2|avx512f|avx512_bf16|amx_tile|fma|avx_vnni)$/.test(f)).join(' ');
+  } catch { /* not Linux: keep os.cpus() */ }
+  return {
+    cpu, cores: cpus().length, flags, node: process.version,
+    onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
+    platform: `${process.platform}-${process.arch}`,
+  };
+}

@@ -1,0 +1,159 @@
+// `npm run bench [-- --json] [-- --quick]`: the engine's training-step speed against PyTorch eager
+// on this machine (issue 2, "Performance"). Prints the fp32 MatMul ceiling through ORT, then for a
+// stack of Llama-style blocks (hidden 256 and 512, 4 layers, sequence 256, batch 8) the step time
+// of our TrainStep and of the same model in PyTorch, their ratio, achieved GFLOP/s and the fraction
+// of the ceiling. Steps of the two engines are interleaved in rounds so that load from other
+// processes hits both alike; the figures are medians.
+//
+// Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
+// --hidden=256,512, --threads=N (default 2), --rounds=N, --steps=N (per round), --no-torch.
+import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
+import { matmulCeiling, prepareEngineStep } from './engine';
+import { describeMachine, type Machine } from './machine';
+import { summarize, type Timing } from './timing';
+import { TorchWorker } from './torchWorker';
+
+interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
+
+interface Side { timing: Timing; gflops: number; fractionOfCeiling: number; losses: number[] }
+interface StackResult {
+  config: BlockStackConfig; params: number; gflopPerStep: number; engineCompileMs: number;
+  engine: Side; torch?: Side;
+  /** PyTorch step time / engine step time: above 1 means the engine is faster. */
+  speedup?: number;
+}
+
+const TARGET = { hidden: 512, speedup: 1.0, fractionOfCeiling: 0.4 };
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { json: false, hidden: [256, 512], threads: 2, warmup: 2, rounds: 3, steps: 2, torch: true, ceilingN: 2048 };
+  for (const arg of argv) {
+    const [k, v] = arg.split('=');
+    const num = (): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`bench: ${k} needs a positive integer, got "${v ?? ''}"`);
+      return n;
+    };
+    if (k === '--json') o.json = true;
+    else if (k === '--quick') Object.assign(o, { hidden: [256], warmup: 1, rounds: 2, steps: 1, ceilingN: 1024 });
+    else if (k === '--hidden') o.hidden = (v ?? '').split(',').map((h) => Number(h));
+    else if (k === '--threads') o.threads = num();
+    else if (k === '--rounds') o.rounds = num();
+    else if (k === '--steps') o.steps = num();
+    else if (k === '--no-torch') o.torch = false;
+    else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
+  }
+  for (const h of o.hidden) if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
+  return o;
+}
+
+async function main(): Promise<void> {
+  const opt = parseOptions(process.argv.slice(2));
+  const log = (s: string) => { if (!opt.json) console.log(s); };
+  const progress = (s: string) => process.stderr.write(`${s}\n`);
+  const machine = describeMachine();
+
+  let torch: { worker: TorchWorker; torch: string } | undefined;
+  let torchProblem: string | undefined;
+  if (opt.torch) {
+    try {
+      torch = await TorchWorker.start(opt.threads);
+    } catch (e) {
+      torchProblem = `PyTorch unavailable (${(e as Error).message}); install python3-torch and libopenblas0-pthread for the comparison`;
+      progress(torchProblem);
+    }
+  }
+
+  progress(`measuring the fp32 MatMul ceiling (${opt.ceilingN}^3)...`);
+  const ceiling = await matmulCeiling(opt.ceilingN, { warmup: 2, runs: 5, threads: opt.threads });
+  const torchMatmul = torch ? await torch.worker.request<{ gflops: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 2, runs: 5 }) : undefined;
+
+  const stacks: StackResult[] = [];
+  for (const hidden of opt.hidden) {
+    const c = blockStackConfig(hidden);
+    const flops = trainingFlops(c);
+    progress(`hidden ${hidden}: compiling the engine's train step...`);
+    const engine = await prepareEngineStep(c, opt.threads);
+    if (torch) await torch.worker.request({ cmd: 'build', stack: c });
+    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [];
+    for (let i = 0; i < opt.warmup; i++) await engine.step();
+    if (torch) await torch.worker.request({ cmd: 'steps', n: opt.warmup });
+    for (let r = 0; r < opt.rounds; r++) {
+      progress(`hidden ${hidden}: round ${r + 1}/${opt.rounds}`);
+      for (let i = 0; i < opt.steps; i++) {
+        const s = await engine.step();
+        ours.push(s.ms);
+        ourLosses.push(s.loss);
+      }
+      if (torch) {
+        const t = await torch.worker.request<{ samplesMs: number[]; losses: number[] }>({ cmd: 'steps', n: opt.steps });
+        theirs.push(...t.samplesMs);
+        theirLosses.push(...t.losses);
+      }
+    }
+    const side = (samples: number[], losses: number[]): Side => {
+      const timing = summarize(samples);
+      const gflops = flops.total / (timing.medianMs / 1e3) / 1e9;
+      return { timing, gflops, fractionOfCeiling: gflops / ceiling.gflops, losses };
+    };
+    const res: StackResult = {
+      config: c, params: flops.params, gflopPerStep: flops.total / 1e9, engineCompileMs: engine.compileMs, engine: side(ours, ourLosses),
+    };
+    if (torch) {
+      res.torch = side(theirs, theirLosses);
+      res.speedup = res.torch.timing.medianMs / res.engine.timing.medianMs;
+    }
+    stacks.push(res);
+  }
+  await torch?.worker.close();
+
+  const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
+  const targets = at && {
+    hidden: TARGET.hidden,
+    speedup: at.speedup ?? null, speedupTarget: TARGET.speedup,
+    fractionOfCeiling: at.engine.fractionOfCeiling, fractionTarget: TARGET.fractionOfCeiling,
+    met: (at.speedup ?? 0) >= TARGET.speedup && at.engine.fractionOfCeiling >= TARGET.fractionOfCeiling,
+  };
+  const report = {
+    date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
+    ceiling: { n: opt.ceilingN, gflops: ceiling.gflops, timing: ceiling.timing, torchGflops: torchMatmul?.gflops ?? null },
+    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null,
+  };
+  if (opt.json) console.log(JSON.stringify(report, null, 2));
+  else printTable(report.machine, opt, ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);
+}
+
+const MODEL_DESCRIPTION = '4 Llama-style blocks (RMSNorm, multi-head causal attention with RoPE, SwiGLU MLP with intermediate = 8/3 hidden rounded to 16), '
+  + 'final RMSNorm, MSE loss against a random target; no embedding or LM head; AdamW (weight decay 0.1) with global-norm clipping at 1.0; fp32; '
+  + 'batch 8 x sequence 256. FLOPs = 6 x matrix params x tokens + 12 x B T^2 D per layer (attention products).';
+
+function printTable(
+  m: Machine & { torch: string | null; threads: number }, opt: Options, ceiling: number, torchCeiling: number | undefined,
+  stacks: StackResult[], targets: { speedup: number | null; fractionOfCeiling: number; met: boolean } | undefined, log: (s: string) => void,
+): void {
+  const f1 = (x: number) => x.toFixed(1);
+  log(`MAPoRL Studio training benchmark, ${new Date().toISOString()}`);
+  log(`machine: ${m.cpu} (${m.cores} cores; ${m.flags}), ${m.platform}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, torch ${m.torch ?? 'n/a'}, ${m.threads} threads each`);
+  log(`fp32 MatMul ceiling, ${opt.ceilingN}^3 through ORT: ${f1(ceiling)} GFLOP/s${torchCeiling ? ` (PyTorch: ${f1(torchCeiling)} GFLOP/s)` : ''}`);
+  log(`model: ${MODEL_DESCRIPTION}`);
+  log(`median of ${opt.rounds * opt.steps} steps after ${opt.warmup} warm-up steps, engine and PyTorch interleaved in ${opt.rounds} rounds`);
+  log('');
+  const head = ['hidden', 'params', 'GFLOP/step', 'engine ms', 'torch ms', 'speedup', 'engine GFLOP/s', 'of ceiling', 'torch GFLOP/s'];
+  const rows = stacks.map((s) => [
+    String(s.config.hidden), `${(s.params / 1e6).toFixed(2)}M`, f1(s.gflopPerStep), s.engine.timing.medianMs.toFixed(0),
+    s.torch ? s.torch.timing.medianMs.toFixed(0) : 'n/a', s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a',
+    f1(s.engine.gflops), `${(100 * s.engine.fractionOfCeiling).toFixed(0)}%`, s.torch ? f1(s.torch.gflops) : 'n/a',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) log(r.map((c, i) => c.padStart(widths[i])).join('  '));
+  if (targets) {
+    log('');
+    log(`target at hidden ${TARGET.hidden}: speedup >= ${TARGET.speedup} and >= ${100 * TARGET.fractionOfCeiling}% of the ceiling -> `
+      + `${targets.speedup?.toFixed(2) ?? 'n/a'}x, ${(100 * targets.fractionOfCeiling).toFixed(0)}%: ${targets.met ? 'MET' : 'NOT MET'}`);
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
