@@ -3,9 +3,11 @@ import type { Command } from './command';
 import { initModel } from './initModel';
 import { generate } from './generate';
 import { logprobs } from './logprobs';
+import { train } from './train';
 
 export const COMMANDS: Record<string, Command> = {
   'init-model': initModel,
   generate,
   logprobs,
+  train,
 };

@@ -1,6 +1,8 @@
 // ONNX Runtime sessions: creation with thread settings and an execution provider (falling back to
 // CPU with a clear message when the provider is missing), a cache, and typed run().
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HostTensor } from '../graph/graph';
 import { fromOrt, toOrt } from './tensors';
@@ -27,7 +29,9 @@ export class Session {
 
   static async create(model: Uint8Array, options: RuntimeOptions = {}): Promise<Session> {
     const wanted = options.executionProvider ?? 'cpu';
-    const order: ExecutionProvider[] = wanted === 'auto' ? ['cuda', 'cpu'] : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
+    // 'auto' tries CUDA only where its provider library was installed (an opt-in download), so
+    // a CPU-only install never pays for, or logs, a failed attempt.
+    const order: ExecutionProvider[] = wanted === 'auto' ? (cudaInstalled() ? ['cuda', 'cpu'] : ['cpu']) : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
     let lastError: unknown;
     for (const ep of order) {
       try {
@@ -102,6 +106,16 @@ function checkFeeds(metadata: readonly ort.InferenceSession.ValueMetadata[], fee
         throw new Error(`input "${meta.name}": dim ${d} is ${t.shape[i]} here but ${seen.size} in input "${seen.input}"`);
       }
     });
+  }
+}
+
+/** Whether onnxruntime-node's CUDA provider library is present (installed with --onnxruntime-node-install=cuda12). */
+export function cudaInstalled(): boolean {
+  try {
+    const dir = path.dirname(require.resolve('onnxruntime-node/package.json'));
+    return fs.existsSync(path.join(dir, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
   }
 }
 

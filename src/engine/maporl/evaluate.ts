@@ -1,0 +1,51 @@
+// Multi-agent evaluation (issue 4): the same discussion protocol on test questions, reported per
+// turn — majority accuracy, mean agent accuracy, wrong→right and right→wrong moves — so that every
+// training mode is measured the same way.
+import type { EvalTable } from '../../protocol/runRecords';
+import type { GenerateOptions, LMRuntime } from '../generate/runtime';
+import type { AnswerKind } from '../tasks/answers';
+import type { TaskRecord } from '../tasks/types';
+import { runDiscussions, type Discussion, type VerifierFn } from './discussion';
+import { turnMetrics } from './discussionMetrics';
+import type { PromptOptions } from './prompts';
+
+export interface EvalOptions {
+  agents: number;
+  turns: number;
+  prompt: PromptOptions;
+  generation: Omit<GenerateOptions, 'seed'>;
+  seed: number;
+  kind: AnswerKind;
+  modelFor: (agent: number, turn: number) => LMRuntime;
+  verifier: VerifierFn;
+}
+
+export interface EvalResult { table: EvalTable; discussions: Discussion[]; verifierByTurn: number[] }
+
+export async function evaluate(records: readonly TaskRecord[], step: number, o: EvalOptions): Promise<EvalResult> {
+  const discussions = await runDiscussions(records, o);
+  const turns = turnMetrics(discussions.map((d) => ({
+    answers: d.turns.map((row) => row.map((r) => r.answer)),
+    correct: d.turns.map((row) => row.map((r) => r.correct)),
+  })));
+  const verifierByTurn = Array.from({ length: o.turns }, (_, t) => mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier))));
+  return { table: { step, questions: records.length, turns }, discussions, verifierByTurn };
+}
+
+export function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+/** A fixed-width text table of an evaluation: one row per turn. */
+export function formatEvalTable(title: string, t: EvalTable): string {
+  const lines = [`${title} (${t.questions} questions)`, '  turn  majority  mean agent  wrong→right  right→wrong'];
+  t.turns.forEach((m, i) => {
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    lines.push(`  ${String(i + 1).padStart(4)}  ${pct(m.majorityAccuracy).padStart(8)}  ${pct(m.meanAgentAccuracy).padStart(10)}  ${String(i ? sum(m.wrongToRight) : '-').padStart(11)}  ${String(i ? sum(m.rightToWrong) : '-').padStart(11)}`);
+  });
+  return lines.join('\n');
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}

@@ -1,0 +1,146 @@
+// One trainable policy of a MAPoRL team: its weights (trunk, LM head and value head) with AdamW
+// state, a generation runtime that reads the current weights, rollout scoring (log-probs, values)
+// and the frozen reference policy for the KL penalty. Shared by several agents or turns when the
+// config says so.
+import type { HostTensor } from '../graph/graph';
+import { serialize } from '../graph/serialize';
+import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
+import { LMRuntime, leftPad } from '../generate/runtime';
+import { initHead, VALUE_HEAD } from '../nn/heads';
+import type { CausalLM } from '../nn/model';
+import { Session, type RuntimeOptions } from '../runtime/session';
+import { buildRolloutScoreGraph, ppoStepSpec, type PpoHyper } from './ppoGraph';
+
+/** One sequence of a rollout: a prompt and the response sampled for it. */
+export interface SequenceTokens { prompt: number[]; response: number[] }
+
+export interface RolloutScores {
+  /** Per response token: log p under the current policy, the reference, and the value. */
+  logprobs: number[][];
+  refLogprobs: number[][];
+  values: number[][];
+  entropy: number[][];
+}
+
+/** A PPO minibatch, per response token arrays aligned with `response`. */
+export interface PpoSample extends SequenceTokens {
+  oldLogprobs: number[];
+  advantages: number[];
+  returns: number[];
+  oldValues: number[];
+}
+
+export class Policy {
+  /** Time inside ORT runs of scoring and updates (generation is in lm.timing). */
+  readonly timing = { scoreMs: 0, updateMs: 0 };
+
+  private constructor(
+    readonly name: string,
+    readonly lm: LMRuntime,
+    private readonly scoreSession: Session,
+    private readonly refSession: Session,
+    private readonly step: TrainStep,
+    readonly state: TrainState,
+  ) {}
+
+  static async create(name: string, base: CausalLM, hyper: PpoHyper, runtime: RuntimeOptions, valueHead?: Record<string, HostTensor>): Promise<Policy> {
+    const cfg = base.config;
+    // The policy owns a copy of the weights; the reference keeps the base ones, frozen.
+    const head = valueHead ?? initHead(cfg, VALUE_HEAD);
+    const weights = { ...copyWeights(base.weights), ...copyWeights(head) };
+    const model: CausalLM = { ...base, weights };
+    const trainable = new Set(Object.keys(weights));
+    const shapes = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, t.shape]));
+    const [lm, scoreSession, refSession, step] = await Promise.all([
+      LMRuntime.create(model, { trainable, runtime }),
+      Session.create(serialize(buildRolloutScoreGraph(cfg, { weights, trainable }, true)), runtime),
+      Session.create(serialize(buildRolloutScoreGraph(cfg, { weights: base.weights, trainable: new Set() }, false)), runtime),
+      TrainStep.compile(ppoStepSpec(cfg, shapes, {}, hyper), runtime),
+    ]);
+    return new Policy(name, lm, scoreSession, refSession, step, step.initState(weights));
+  }
+
+  get weights(): Record<string, HostTensor> { return this.state.params; }
+
+  /** Loads weights and optimizer state (resume). */
+  restore(state: TrainState): void {
+    Object.assign(this.state, state);
+    this.lm.setWeights(this.state.params);
+  }
+
+  /** Log-probs, values and entropies of each response token under the policy, log-probs under the reference. */
+  async scoreRollouts(seqs: SequenceTokens[]): Promise<RolloutScores> {
+    const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: [] };
+    const chunk = 64;
+    for (let i = 0; i < seqs.length; i += chunk) {
+      const part = seqs.slice(i, i + chunk);
+      const feeds = sequenceFeeds(part);
+      const t0 = performance.now();
+      const pol = await this.scoreSession.run({ ...feeds.tensors, ...this.state.params });
+      const ref = await this.refSession.run(feeds.tensors);
+      this.timing.scoreMs += performance.now() - t0;
+      part.forEach((_, j) => {
+        const pick = (t: HostTensor) => feeds.actionIndex[j].map((idx) => (t.data as Float32Array)[idx]);
+        out.logprobs.push(pick(pol.logprobs));
+        out.values.push(pick(pol.values));
+        out.entropy.push(pick(pol.entropy));
+        out.refLogprobs.push(pick(ref.logprobs));
+      });
+    }
+    return out;
+  }
+
+  /** One PPO optimizer step on a minibatch. */
+  async update(samples: PpoSample[], lr: number): Promise<StepResult> {
+    const feeds = sequenceFeeds(samples);
+    const B = samples.length, T = feeds.T;
+    const perToken = (get: (s: PpoSample) => number[]): HostTensor => {
+      const data = new Float32Array(B * T);
+      samples.forEach((s, j) => feeds.actionIndex[j].forEach((idx, k) => (data[idx] = get(s)[k])));
+      return { dtype: 'float32', shape: [B, T], data };
+    };
+    const mask = new Float32Array(B * T);
+    feeds.actionIndex.forEach((row) => row.forEach((idx) => (mask[idx] = 1)));
+    const batch = {
+      ...feeds.tensors,
+      action_mask: { dtype: 'float32' as const, shape: [B, T], data: mask },
+      old_logprobs: perToken((s) => s.oldLogprobs), advantages: perToken((s) => s.advantages),
+      returns: perToken((s) => s.returns), old_values: perToken((s) => s.oldValues),
+    };
+    const t0 = performance.now();
+    const res = await this.step.run(this.state, batch, lr);
+    this.timing.updateMs += performance.now() - t0;
+    if (!res.skipped) this.lm.setWeights(this.state.params);
+    return res;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.lm.release(), this.scoreSession.release(), this.refSession.release()]);
+  }
+}
+
+/**
+ * Left-padded [B, T] inputs of prompt+response sequences, with `targets` (next tokens) and, per
+ * sequence, the flat indices of the positions whose target is a response token.
+ */
+export function sequenceFeeds(seqs: SequenceTokens[]): { tensors: Record<string, HostTensor>; actionIndex: number[][]; T: number } {
+  const rows = seqs.map((s) => [...s.prompt, ...s.response]);
+  const batch = leftPad(rows, 0);
+  const T = batch.T;
+  const ids = batch.ids.data as BigInt64Array;
+  const targets = new BigInt64Array(ids.length);
+  const actionIndex = seqs.map((s, b) => {
+    const off = T - rows[b].length;
+    for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
+    // The target of position p is token p + 1: response token k sits at off + prompt.length + k.
+    return s.response.map((_, k) => b * T + off + s.prompt.length + k - 1);
+  });
+  return {
+    tensors: { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [seqs.length, T], data: targets } },
+    actionIndex, T,
+  };
+}
+
+function copyWeights(w: Record<string, HostTensor>): Record<string, HostTensor> {
+  return Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { ...t, shape: [...t.shape], data: t.data.slice() } as HostTensor]));
+}

@@ -1,0 +1,253 @@
+// A MAPoRL run, end to end: data, base agents, verifier (trained from the base agents' samples
+// unless it is the ground truth), evaluation before training, iterations of discussion -> reward ->
+// multi-agent PPO, periodic evaluation and checkpoints, evaluation after, summary. Resumable from
+// the last complete checkpoint; SIGINT/SIGTERM checkpoint and stop cleanly.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EvalTable, RunSummary } from '../../protocol/runRecords';
+import type { RuntimeOptions } from '../runtime/session';
+import { loadTaskData } from '../tasks';
+import type { TaskRecord } from '../tasks/types';
+import { Rng } from '../tasks/rng';
+import { latestCheckpoint, loadCheckpointPolicy, readTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
+import type { MaporlConfig } from './config';
+import { groundTruthVerifier, runDiscussions, type VerifierFn } from './discussion';
+import { turnMetrics } from './discussionMetrics';
+import { evaluate, formatEvalTable, mean } from './evaluate';
+import { ppoUpdate, type Rollout } from './ppoUpdate';
+import { shapedRewards } from './reward';
+import { RunDir } from './runDir';
+import { resolveBases, Team } from './team';
+import { toTranscript } from './transcripts';
+import { setupVerifier, type VerifierSetup } from './verifierSetup';
+
+export interface TrainOptions {
+  config: MaporlConfig;
+  /** Folder relative model paths are resolved against (the config file's folder). */
+  baseDir: string;
+  out: string;
+  resume?: boolean;
+  /** Print lines for humans (the CLI); events go to the run directory regardless. */
+  say?: (line: string) => void;
+  /** Called after each iteration (progress bars). */
+  onIteration?: (done: number, total: number) => void;
+}
+
+/** Set by SIGINT/SIGTERM: the loop checkpoints and stops at the next safe point. */
+const stopRequest = { requested: false, signal: '' };
+
+export function installStopHandlers(): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    if (stopRequest.requested) process.exit(130); // a second signal: stop now
+    stopRequest.requested = true;
+    stopRequest.signal = sig;
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+export async function train(o: TrainOptions): Promise<RunSummary> {
+  const { config } = o;
+  const say = o.say ?? (() => undefined);
+  const run = new RunDir(o.out);
+  const startedAt = new Date();
+  const runtime: RuntimeOptions = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads };
+  const mode = config.training.mode;
+  const T = config.discussion.turns;
+  const iterations = mode === 'none' ? 0 : config.training.iterations;
+
+  let resumeFrom: string | null = null;
+  let state: TrainerState | null = null;
+  if (o.resume) {
+    resumeFrom = latestCheckpoint(run.checkpoints);
+    if (!resumeFrom) throw new Error(`${o.out}: no complete checkpoint to resume from`);
+    state = readTrainerState(resumeFrom);
+    run.truncateAfter(state.iteration);
+    run.event({ type: 'status', step: state.iteration, status: 'running', message: `resumed from ${path.relative(o.out, resumeFrom)}`, totalSteps: iterations });
+  } else {
+    run.writeConfig(config);
+    run.event({ type: 'status', step: 0, status: 'running', totalSteps: iterations });
+  }
+
+  let team: Team | undefined;
+  let verifier: VerifierSetup | undefined;
+  let iteration = state?.iteration ?? 0;
+  let before: EvalTable | null = null;
+  try {
+    const data = loadTaskData(config.task, config.seed);
+    for (const [split, rep] of Object.entries(data.skipped)) {
+      if (rep.count) run.log(iteration, `skipped ${rep.count} invalid ${split} lines (first: ${rep.examples[0]})`, 'warn');
+    }
+    if (data.test.length === 0) throw new Error('the test split is empty');
+    if (mode !== 'none' && data.train.length === 0) throw new Error('the training split is empty');
+    const bases = await resolveBases(config, o.baseDir, T);
+    const ppo = config.training.ppo;
+    team = await Team.create(config, bases, { clipRange: ppo.clipRange, vfClip: ppo.vfClip, vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm }, runtime);
+    if (resumeFrom && state) {
+      for (const [i, p] of team.policies.entries()) p.restore((await loadCheckpointPolicy(resumeFrom, i, state.optimizerSteps[i])).train);
+    }
+    verifier = await setupVerifier({ config, data, team, run, runtime, baseDir: o.baseDir, resumeFrom, say });
+    const verify: VerifierFn = verifier.score ?? groundTruthVerifier;
+    const gen = config.generation;
+    const evalGen = { ...gen, temperature: config.eval.temperature ?? gen.temperature };
+    const promptOpts = { templates: config.discussion.templates, show: config.discussion.show, feedVerifierScores: config.discussion.feedVerifierScores };
+    const evalRecords = data.test.slice(0, config.eval.questions);
+    const common = { agents: config.agents.count, prompt: promptOpts, kind: data.kind, verifier: verify, modelFor: (a: number, t: number) => team!.policyOf(a, t).lm };
+
+    const runEval = async (step: number): Promise<EvalTable> => {
+      const r = await evaluate(evalRecords, step, { ...common, turns: T, generation: evalGen, seed: config.seed + 7919 * (step + 1) });
+      run.event({
+        type: 'metrics', split: 'eval', step, turns: r.table.turns,
+        majorityAccuracy: r.table.turns.map((m) => m.majorityAccuracy), meanAgentAccuracy: r.table.turns.map((m) => m.meanAgentAccuracy),
+        verifier: r.verifierByTurn,
+      });
+      for (const d of r.discussions) run.transcript(toTranscript(d, step, 'eval'));
+      return r.table;
+    };
+    const checkpoint = async () => {
+      const dir = await saveCheckpoint(run.checkpoints, {
+        state: { iteration, policySharing: config.agents.policySharing, policies: team!.policies.length, optimizerSteps: team!.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier!.report, before: before ?? undefined },
+        policies: team!.policies.map((p, i) => ({ config: team!.bases[i].model.config, train: p.state, tokenizer: team!.bases[i].tokenizer })),
+        verifier: verifier!.model ? { config: verifier!.model.config, weights: verifier!.model.weights, tokenizer: verifier!.tokenizerSource! } : undefined,
+      });
+      run.event({ type: 'checkpoint', step: iteration, path: path.relative(o.out, dir) });
+    };
+
+    if (state) {
+      before = state.before ?? null;
+    } else {
+      say('evaluating before training…');
+      before = await runEval(0);
+      say(formatEvalTable('before training', before));
+      await checkpoint();
+    }
+
+    const order = new DataOrder(data.train, config.seed);
+    let lastCheckpointAt = iteration;
+    while (iteration < iterations && !stopRequest.requested) {
+      iteration++;
+      const t0 = performance.now();
+      const timing0 = timingOf(team, verifier);
+      const questions = order.batch(iteration, config.training.questionsPerIteration);
+      const turns = mode === 'single-agent' ? 1 : T;
+      const discussions = await runDiscussions(questions, { ...common, turns, generation: gen, seed: config.seed * 1000003 + iteration });
+      const rollouts: Rollout[] = [];
+      const rewardsPerDiscussion = discussions.map((d) => {
+        const V = d.turns.map((row) => row.map((r) => r.verifier));
+        const correct = d.turns.map((row) => row.map((r) => r.correct));
+        const R = shapedRewards(V, correct, { gamma: config.reward.gamma, alpha: config.reward.alpha });
+        d.turns.forEach((row, t) => row.forEach((r, a) => rollouts.push({ policy: team!.policyOf(a, t), prompt: r.prompt, response: r.tokens, reward: R[t][a] })));
+        return R;
+      });
+      const timing1 = timingOf(team, verifier);
+      const stats = await ppoUpdate(rollouts, ppo, config.seed * 7 + iteration);
+      const timing2 = timingOf(team, verifier);
+      const seconds = (performance.now() - t0) / 1000;
+      const tm = turnMetrics(discussions.map((d) => ({ answers: d.turns.map((row) => row.map((r) => r.answer)), correct: d.turns.map((row) => row.map((r) => r.correct)) })));
+      const generationMs = timing1.generation - timing0.generation;
+      const generated = rollouts.reduce((n, r) => n + r.response.length, 0);
+      const phases = {
+        generation: generationMs / 1000,
+        verifier: (timing1.verifier - timing0.verifier) / 1000,
+        logprobs: (timing2.score - timing1.score) / 1000,
+        update: (timing2.update - timing1.update) / 1000,
+      };
+      run.event({
+        type: 'metrics', split: 'train', step: iteration,
+        reward: mean(rewardsPerDiscussion.flatMap((R) => R.flat())),
+        verifier: Array.from({ length: turns }, (_, t) => mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier)))),
+        majorityAccuracy: tm.map((m) => m.majorityAccuracy), meanAgentAccuracy: tm.map((m) => m.meanAgentAccuracy),
+        kl: stats.kl, entropy: stats.entropy, policyLoss: stats.policyLoss, valueLoss: stats.valueLoss, clipFraction: stats.clipFraction,
+        gradNorm: stats.gradNorm, tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
+        seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
+      });
+      if (stats.skippedSteps) run.log(iteration, `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`, 'warn');
+      discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i])));
+      if (config.eval.every > 0 && iteration % config.eval.every === 0 && iteration < iterations) await runEval(iteration);
+      if (config.checkpoint.every > 0 && iteration % config.checkpoint.every === 0) {
+        await checkpoint();
+        lastCheckpointAt = iteration;
+      }
+      o.onIteration?.(iteration, iterations);
+    }
+
+    if (stopRequest.requested) {
+      if (lastCheckpointAt !== iteration) await checkpoint();
+      run.event({ type: 'status', step: iteration, status: 'stopped', message: `stopped by ${stopRequest.signal}; resume with --resume` });
+      const summary = makeSummary(config, 'stopped', iteration, startedAt, before, null, verifier.report, `stopped by ${stopRequest.signal}`);
+      run.writeSummary(summary);
+      return summary;
+    }
+    say('evaluating after training…');
+    const after = iterations > 0 ? await runEval(iteration) : before;
+    if (iterations > 0) say(formatEvalTable('after training', after!));
+    if (lastCheckpointAt !== iteration) await checkpoint();
+    const summary = makeSummary(config, 'finished', iteration, startedAt, before, after, verifier.report);
+    run.writeSummary(summary);
+    run.event({ type: 'status', step: iteration, status: 'finished' });
+    return summary;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    run.event({ type: 'status', step: iteration, status: 'failed', message });
+    run.writeSummary(makeSummary(config, 'failed', iteration, startedAt, before, null, verifier?.report, message));
+    throw err;
+  } finally {
+    await team?.release();
+    await verifier?.release();
+  }
+}
+
+function makeSummary(config: MaporlConfig, status: RunSummary['status'], steps: number, startedAt: Date, before: EvalTable | null, after: EvalTable | null, report: Record<string, number> | undefined, message?: string): RunSummary {
+  const finishedAt = new Date();
+  const last = (t: EvalTable | null) => (t && t.turns.length ? t.turns[t.turns.length - 1].majorityAccuracy : null);
+  return {
+    name: config.name, status, mode: config.training.mode, steps,
+    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    before, after,
+    metrics: { ...(report ?? {}), finalMajorityAccuracyBefore: last(before), finalMajorityAccuracyAfter: last(after) },
+    ...(message ? { message } : {}),
+  };
+}
+
+function timingOf(team: Team, verifier: VerifierSetup) {
+  const uniqueLms = new Set(team.policies.map((p) => p.lm));
+  return {
+    generation: [...uniqueLms].reduce((s, lm) => s + lm.timing.runMs, 0),
+    score: team.policies.reduce((s, p) => s + p.timing.scoreMs, 0),
+    update: team.policies.reduce((s, p) => s + p.timing.updateMs, 0),
+    verifier: verifier.runMs(),
+  };
+}
+
+/** Questions of iteration i: consecutive slices of seeded permutations of the training set, one per epoch. */
+export class DataOrder {
+  private readonly epochs = new Map<number, number[]>();
+  constructor(private readonly records: readonly TaskRecord[], private readonly seed: number) {}
+
+  private permutation(epoch: number): number[] {
+    let p = this.epochs.get(epoch);
+    if (!p) {
+      p = new Rng(this.seed, `data-order/${epoch}`).shuffle([...this.records.keys()]);
+      this.epochs.set(epoch, p);
+    }
+    return p;
+  }
+
+  batch(iteration: number, size: number): TaskRecord[] {
+    const n = this.records.length;
+    const out: TaskRecord[] = [];
+    for (let k = (iteration - 1) * size; k < iteration * size; k++) out.push(this.records[this.permutation(Math.floor(k / n))[k % n]]);
+    return out;
+  }
+}
+
+export function ensureEmptyRunDir(out: string, force: boolean): void {
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !force) {
+    throw new Error(`${out}: run directory exists and is not empty (use --resume to continue it, or --force to replace it)`);
+  }
+  if (force) fs.rmSync(out, { recursive: true, force: true });
+}
