@@ -1,0 +1,122 @@
+// SFT checkpoints: OUT/checkpoints/step-NNNNNN/, each written to a temporary name and renamed, so a
+// directory under its final name is always complete (a killed run leaves only `*.tmp-*` entries,
+// which are never read and are removed on the next start).
+//
+//   step-000120/
+//     trainer_state.json    step counters, data-order cursor, seed, the run's fingerprint
+//     model/                full fine-tuning: the weights as an HF model directory
+//     adapter/              LoRA: the adapter as a PEFT directory (the base stays where it was)
+//     optimizer.safetensors AdamW moments: m.<param name>, v.<param name>
+//
+// All randomness of a run is counter-based (data order from (seed, epoch), dropout from (seed,
+// micro-batch index)), so the counters below are the whole RNG and data-order state.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostTensor } from '../graph/graph';
+import type { TrainState } from '../graph/train/trainStep';
+import { listComplete, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { ModelFileError } from '../io/errors';
+import type { ModelConfig } from '../io/hfConfig';
+import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
+import { loadLoraAdapter, saveLoraAdapter, type LoraConfig } from '../nn/lora';
+import { loadWeights, saveModel } from '../nn/model';
+
+export const CHECKPOINT_FORMAT = 'maporl-sft-checkpoint/1';
+
+export interface TrainerCounters {
+  /** Optimizer steps attempted (a step skipped for a non-finite loss counts). */
+  step: number;
+  /** Micro-batches consumed: the data-order cursor (epoch = floor(cursor / batches per epoch)). */
+  microCursor: number;
+  seed: number;
+}
+
+export interface CheckpointContents {
+  counters: TrainerCounters;
+  /** What must not change between a run and its resume (options, data hash, base model). */
+  fingerprint: Record<string, unknown>;
+  train: TrainState;
+  config: ModelConfig;
+  /** Where tokenizer files are copied from (full fine-tuning). */
+  tokenizerDir: string;
+  lora?: LoraConfig;
+}
+
+export const checkpointsDir = (out: string): string => path.join(out, 'checkpoints');
+export const checkpointName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
+
+export async function writeCheckpoint(out: string, c: CheckpointContents, keep: number): Promise<string> {
+  const dir = path.join(checkpointsDir(out), checkpointName(c.counters.step));
+  await writeDirAtomic(dir, async (tmp) => {
+    if (c.lora) await saveLoraAdapter(path.join(tmp, 'adapter'), c.lora, c.train.params);
+    else await saveModel(path.join(tmp, 'model'), { config: c.config, weights: c.train.params }, { tokenizerDir: c.tokenizerDir });
+    const moments: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [name, t] of Object.entries(c.train.m)) moments[`m.${name}`] = { shape: t.shape, data: t.data as Float32Array };
+    for (const [name, t] of Object.entries(c.train.v)) moments[`v.${name}`] = { shape: t.shape, data: t.data as Float32Array };
+    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments, { format: 'pt' });
+    writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
+      format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, time: new Date().toISOString(),
+    });
+  }, { overwrite: true });
+  prune(out, keep);
+  return dir;
+}
+
+/** Keeps the newest `keep` checkpoints (0: all). */
+function prune(out: string, keep: number): void {
+  if (keep <= 0) return;
+  const all = completeCheckpoints(out);
+  for (const name of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(path.join(checkpointsDir(out), name), { recursive: true, force: true });
+}
+
+function completeCheckpoints(out: string): string[] {
+  return listComplete(checkpointsDir(out)).filter((n) => /^step-\d{6,}$/.test(n));
+}
+
+/** The newest complete checkpoint directory, or null; removes crashed writers' temporaries first. */
+export function latestCheckpoint(out: string): string | null {
+  removeStaleTemps(checkpointsDir(out));
+  const all = completeCheckpoints(out);
+  return all.length ? path.join(checkpointsDir(out), all[all.length - 1]) : null;
+}
+
+export interface LoadedCheckpoint {
+  counters: TrainerCounters;
+  fingerprint: Record<string, unknown>;
+  train: TrainState;
+}
+
+/** Reads a checkpoint written by writeCheckpoint for a model of config `config`. */
+export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfig | undefined): LoadedCheckpoint {
+  const stateFile = path.join(dir, 'trainer_state.json');
+  let state: Record<string, unknown>;
+  try {
+    state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  } catch (err) {
+    throw new ModelFileError(stateFile, `cannot read (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (state.format !== CHECKPOINT_FORMAT) throw new ModelFileError(stateFile, `format: expected "${CHECKPOINT_FORMAT}", got ${JSON.stringify(state.format)}`);
+  for (const k of ['step', 'microCursor', 'seed', 'optimizerStep']) {
+    if (!Number.isInteger(state[k])) throw new ModelFileError(stateFile, `${k}: expected an integer`);
+  }
+  const params = lora ? loadLoraAdapter(path.join(dir, 'adapter'), config).weights : loadWeights(path.join(dir, 'model'), config);
+  const optFile = path.join(dir, 'optimizer.safetensors');
+  const reader = SafetensorsReader.open(optFile);
+  const moment = (prefix: 'm' | 'v'): Record<string, HostTensor> => Object.fromEntries(Object.entries(params).map(([name, p]) => {
+    const key = `${prefix}.${name}`;
+    if (!reader.has(key)) throw new ModelFileError(optFile, 'missing tensor', key);
+    const t = reader.read(key);
+    if (t.dtype !== 'F32' || t.shape.join() !== p.shape.join()) throw new ModelFileError(optFile, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
+    return [name, { dtype: 'float32', shape: [...p.shape], data: Float32Array.from(t.data as Float32Array) } as HostTensor];
+  }));
+  try {
+    const train: TrainState = { params, m: moment('m'), v: moment('v'), step: state.optimizerStep as number };
+    return {
+      counters: { step: state.step as number, microCursor: state.microCursor as number, seed: state.seed as number },
+      fingerprint: (state.fingerprint ?? {}) as Record<string, unknown>,
+      train,
+    };
+  } finally {
+    reader.close();
+  }
+}
