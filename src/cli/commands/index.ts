@@ -3,11 +3,15 @@ import type { Command } from './command';
 import { initModel } from './initModel';
 import { generate } from './generate';
 import { logprobs } from './logprobs';
+import { sft } from './sft';
 import { train } from './train';
+import { evaluate } from './evaluate';
 
 export const COMMANDS: Record<string, Command> = {
   'init-model': initModel,
   generate,
   logprobs,
+  sft,
   train,
+  eval: evaluate,
 };

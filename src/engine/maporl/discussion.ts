@@ -2,6 +2,7 @@
 // alone; at turn t > 1 it sees the question, its own previous response and the others', optionally
 // with their verifier scores. All responses of one turn are sampled in one batch per model.
 import type { GenerateOptions, LMRuntime } from '../generate/runtime';
+import { promptTokens } from '../sft/tokens';
 import { extractAnswer, grade, type AnswerKind } from '../tasks/answers';
 import type { TaskRecord } from '../tasks/types';
 import { renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';
@@ -51,7 +52,7 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
           ? renderPrompt({ question: disc.record.question, turn: 0 }, o.prompt)
           : renderPrompt({ question: disc.record.question, turn: t, own: previous(disc.turns[t - 1][a]), others: disc.turns[t - 1].filter((_, j) => j !== a).map(previous) }, o.prompt);
         const budget = lm.model.config.maxPositionEmbeddings - o.generation.maxNewTokens;
-        const prompt = lm.model.tokenizer.encode(text).slice(-budget);
+        const prompt = promptTokens(lm.model.tokenizer, text).slice(-budget);
         groups.set(lm, [...(groups.get(lm) ?? []), { d, a, prompt }]);
       }
     });

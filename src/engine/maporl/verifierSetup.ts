@@ -2,6 +2,7 @@
 // agents on training questions (turn-1 prompts), label them by ground truth, balance per question,
 // train the verifier on 80% of the questions and report AUC and calibration on the other 20%.
 import type { RuntimeOptions } from '../runtime/session';
+import { promptTokens } from '../sft/tokens';
 import type { TaskData } from '../tasks';
 import { extractAnswer, grade } from '../tasks/answers';
 import { Rng } from '../tasks/rng';
@@ -72,7 +73,7 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   for (let i = 0; i < questions.length; i += 32) {
     const part = questions.slice(i, i + 32);
     const lm = team.policies[(i / 32) % team.policies.length].lm;
-    const prompts = part.flatMap((q) => Array.from({ length: SAMPLES_PER_QUESTION }, () => lm.model.tokenizer.encode(renderPrompt({ question: q.question, turn: 0 }, prompt))));
+    const prompts = part.flatMap((q) => Array.from({ length: SAMPLES_PER_QUESTION }, () => promptTokens(lm.model.tokenizer, renderPrompt({ question: q.question, turn: 0 }, prompt))));
     const gens = await lm.generate(prompts, { ...config.generation, temperature, seed: config.seed + 17 * i });
     gens.forEach((g, k) => {
       const q = part[Math.floor(k / SAMPLES_PER_QUESTION)];

@@ -1,0 +1,91 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LMRuntime } from '../../engine/generate/runtime';
+import { latestCheckpoint, loadCheckpointVerifier, readTrainerState } from '../../engine/maporl/checkpoint';
+import { groundTruthVerifier, type VerifierFn } from '../../engine/maporl/discussion';
+import { evaluate as runEvaluation, formatEvalTable } from '../../engine/maporl/evaluate';
+import { defaultPromptOptions } from '../../engine/maporl/prompts';
+import { policyIndex, resolveModel, type Sharing } from '../../engine/maporl/team';
+import { LearnedVerifier } from '../../engine/maporl/verifier';
+import { loadModel, type CausalLM } from '../../engine/nn/model';
+import { answerKindOf, type TaskType } from '../../engine/tasks/types';
+import { generateSplit } from '../../engine/tasks/synthetic';
+import { loadJsonlTask } from '../../engine/tasks/loaders';
+import { UsageError } from '../errors';
+import { intOption, numberOption, parse, type Command } from './command';
+
+const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;
+
+export const evaluate: Command = {
+  summary: 'multi-agent evaluation of a checkpoint or base model(s), turn by turn',
+  usage: '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n'
+    + '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--json]',
+  async run(args) {
+    const { values } = parse(args, {
+      checkpoint: { type: 'string' }, model: { type: 'string', multiple: true }, data: { type: 'string' }, task: { type: 'string' },
+      agents: { type: 'string' }, turns: { type: 'string' }, questions: { type: 'string' }, temperature: { type: 'string' },
+      'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, 'skip-invalid': { type: 'boolean' }, json: { type: 'boolean' },
+    });
+    if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
+    const seed = intOption(values.seed, '--seed', 0);
+    const turns = intOption(values.turns, '--turns', 3);
+    const questions = intOption(values.questions, '--questions', 100);
+
+    // The task's test records.
+    const task = (values.task ?? (values.data ? 'generic' : undefined)) as TaskType | undefined;
+    if (!task) throw new UsageError('give --data FILE or --task arith|nli');
+    let records;
+    if (task === 'arith' || task === 'nli') {
+      if (values.data) throw new UsageError(`--task ${task} is generated; give no --data`);
+      records = generateSplit(task, 'test', questions, seed);
+    } else if ((FILE_TASKS as readonly string[]).includes(task)) {
+      if (!values.data) throw new UsageError(`--task ${task} needs --data FILE`);
+      if (!fs.existsSync(values.data)) throw new UsageError(`${values.data}: no such file`);
+      const r = loadJsonlTask(task as (typeof FILE_TASKS)[number], values.data, { skipInvalid: values['skip-invalid'], limit: questions });
+      if (r.skipped.count) process.stderr.write(`skipped ${r.skipped.count} invalid lines (first: ${r.skipped.examples[0]})\n`);
+      records = r.records;
+    } else {
+      throw new UsageError(`unknown --task "${task}" (arith, nli, gsm8k, nli-jsonl, generic)`);
+    }
+    if (records.length === 0) throw new UsageError(`${values.data ?? task}: no questions to evaluate`);
+
+    // The agents' models and how agents map onto them.
+    let models: CausalLM[];
+    let sharing: Sharing;
+    let verifier: VerifierFn = groundTruthVerifier;
+    let agents = intOption(values.agents, '--agents', 3);
+    if (values.checkpoint) {
+      const dir = fs.existsSync(path.join(values.checkpoint, 'trainer_state.json')) ? values.checkpoint : latestCheckpoint(path.join(values.checkpoint, 'checkpoints'));
+      if (!dir) throw new UsageError(`${values.checkpoint}: neither a checkpoint nor a run directory with checkpoints`);
+      const state = readTrainerState(dir);
+      sharing = state.policySharing as Sharing;
+      models = [];
+      for (let i = 0; i < state.policies; i++) models.push(await loadModel(path.join(dir, `policy-${i}`)));
+      if (sharing === 'per-agent' && values.agents === undefined) agents = state.policies;
+      if (sharing === 'per-agent' && agents !== state.policies) throw new UsageError(`the checkpoint has one policy per agent (${state.policies}); --agents must be ${state.policies}`);
+      if (sharing === 'per-turn' && turns > state.policies) throw new UsageError(`the checkpoint has policies for ${state.policies} turns; --turns must be at most that`);
+      const v = await loadCheckpointVerifier(dir);
+      if (v) {
+        const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights);
+        verifier = (pairs) => lv.score(pairs);
+      }
+    } else {
+      const specs = values.model!;
+      if (specs.length > 1 && values.agents !== undefined && agents !== specs.length) throw new UsageError(`config asks for more agents than models: ${agents} agents, ${specs.length} models`);
+      if (specs.length > 1) agents = specs.length;
+      sharing = specs.length > 1 ? 'per-agent' : 'shared';
+      models = [];
+      for (const s of specs) models.push((await resolveModel(s, seed, process.cwd())).model);
+    }
+    const lms = await Promise.all(models.map((m) => LMRuntime.create(m)));
+    const result = await runEvaluation(records, 0, {
+      agents, turns, seed, kind: answerKindOf(task), verifier,
+      prompt: defaultPromptOptions(),
+      generation: { maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 96), temperature: numberOption(values.temperature, '--temperature', 0), topK: 0, topP: 1 },
+      modelFor: (a, t) => lms[policyIndex(sharing, a, t)],
+    });
+    if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');
+    else process.stdout.write(formatEvalTable(`${agents} agents, ${turns} turns`, result.table) + '\n');
+    return 0;
+  },
+};
