@@ -14,6 +14,7 @@ export const initModel: Command = {
     const out = requireOption(values.out, '--out DIR');
     const seed = intOption(values.seed, '--seed', 0);
     if (!values.preset === !values.config) throw new UsageError('give exactly one of --preset NAME or --config FILE');
+    if (values.preset && !presetNames().includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
     if (fs.existsSync(out) && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
     const base = await createPresetModel(values.preset ?? 'tiny', seed);
     let model = base;
