@@ -6,8 +6,10 @@ import { logprobs } from './logprobs';
 import { sft } from './sft';
 import { train } from './train';
 import { evaluate } from './evaluate';
+import { demo } from './demo';
 
 export const COMMANDS: Record<string, Command> = {
+  demo,
   'init-model': initModel,
   generate,
   logprobs,
