@@ -18,6 +18,7 @@ import { ModelFileError } from '../io/errors';
 import type { ModelConfig } from '../io/hfConfig';
 import { SafetensorsReader, tensorToFloat32, writeSafetensors } from '../io/safetensors';
 import { hashDropout, saltOf } from './dropout';
+import { gemmLinear } from './linear';
 import { llamaParamShapes, type LinearHook, type Weights } from './llama';
 
 /** The linear layers of a Llama block, by the last part of their HF module name. */
@@ -128,13 +129,13 @@ function mulberry32(seed: number): () => number {
 export function loraLinear(lora: LoraConfig, adapters: Weights, dropoutSeed?: Tensor): LinearHook {
   const scale = loraScale(lora);
   return (module, x, weight, bias) => {
-    const y = F.linear(x, weight, bias);
+    const y = gemmLinear(x, weight, bias);
     const a = adapters[loraAName(module)];
     if (!a) return y;
     const b = adapters[loraBName(module)];
     if (!b) throw new Error(`LoRA: ${loraAName(module)} has no ${loraBName(module)}`);
     const xd = dropoutSeed && lora.dropout > 0 ? hashDropout(x, lora.dropout, dropoutSeed, saltOf(module)) : x;
-    const delta = F.linear(F.linear(xd, a), b); // [..., r] then [..., out]
+    const delta = gemmLinear(gemmLinear(xd, a), b); // [..., r] then [..., out]
     return F.add(y, F.mul(delta, scale));
   };
 }

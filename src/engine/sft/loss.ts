@@ -5,7 +5,8 @@ import * as F from '../graph/ops';
 import type { Dim } from '../graph/shape';
 import type { DType } from '../graph/dtype';
 import type { ModelConfig } from '../io/hfConfig';
-import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/llama';
+import { gemmLinear } from '../nn/linear';
+import { llamaForward, type ForwardOptions, type Weights } from '../nn/llama';
 
 /** The batch inputs of collate(), as TrainStep declares them. */
 export const SFT_BATCH: Record<string, { dtype: DType; shape: Dim[] }> = {
@@ -16,10 +17,15 @@ export const SFT_BATCH: Record<string, { dtype: DType; shape: Dim[] }> = {
   loss_mask: { dtype: 'float32', shape: ['B', 'T'] },
 };
 
-/** Summed NLL and token count of the completion tokens [scalars], and their mean (the loss). */
-export function completionNll(cfg: ModelConfig, w: Weights, batch: Record<string, Tensor>, options?: ForwardOptions): { loss: Tensor; nllSum: Tensor; tokens: Tensor } {
-  const { hidden } = llamaForward(cfg, w, { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask }, options);
-  const logp = F.logSoftmax(lmHead(cfg, w, hidden), -1); // [B, T, V]
+/**
+ * Summed NLL and token count of the completion tokens [scalars], and their mean (the loss).
+ * Linear layers default to gemmLinear (weights read in place, never transposed into a copy).
+ */
+export function completionNll(cfg: ModelConfig, w: Weights, batch: Record<string, Tensor>, options: ForwardOptions = {}): { loss: Tensor; nllSum: Tensor; tokens: Tensor } {
+  const linear = options.linear ?? ((_m, x, weight, bias) => gemmLinear(x, weight, bias));
+  const { hidden } = llamaForward(cfg, w, { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask }, { ...options, linear });
+  const head = cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']; // as lmHead() in llama.ts
+  const logp = F.logSoftmax(gemmLinear(hidden, head), -1); // [B, T, V]
   const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.targets, [2]), 2), [2]); // [B, T]
   const nllSum = F.neg(F.sumAll(F.mul(picked, batch.loss_mask)));
   const tokens = F.sumAll(batch.loss_mask);

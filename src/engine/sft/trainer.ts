@@ -28,6 +28,7 @@ import { collate, epochBatches, truncate } from './batches';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
+import { frozenWeights } from './frozen';
 import { completionNll, SFT_BATCH } from './loss';
 import { sftExampleTokens, type PromptFormat, type SftSequence } from './tokens';
 
@@ -71,6 +72,8 @@ export interface SftOptions {
   /** Replace an existing run in `out`. */
   force: boolean;
   runtime?: RuntimeOptions;
+  /** A LoRA base larger than this is fed as graph inputs instead of initializers (frozen.ts). */
+  frozenLimitBytes?: number;
 }
 
 export const SFT_DEFAULTS: Omit<SftOptions, 'model' | 'data' | 'out'> = {
@@ -133,13 +136,16 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
   } catch (err) {
     throw new SftInputError((err as Error).message); // a LoRA rank, alpha or target that does not fit
   }
+  // A LoRA base is frozen into the graph as initializers, or, when large, fed as inputs (frozenFeeds).
+  const frozen = lora ? frozenWeights(model.weights, opts.frozenLimitBytes) : { initializers: undefined, inputs: {}, feeds: {} };
   const trainStep = await TrainStep.compile({
     name: 'sft_step',
     params: Object.fromEntries(Object.entries(paramShapes).map(([n, shape]) => [n, { shape, decay: shape.length > 1 }])),
-    frozen: lora ? model.weights : undefined,
-    batch: dropout ? { ...SFT_BATCH, dropout_seed: { dtype: 'int64', shape: [] } } : SFT_BATCH,
-    loss: (p, b, frozen) => {
-      const out = lora ? completionNll(model.config, frozen, b, { linear: loraLinear(lora, p, dropout ? b.dropout_seed : undefined) }) : completionNll(model.config, p, b);
+    frozen: frozen.initializers,
+    batch: { ...SFT_BATCH, ...frozen.inputs, ...(dropout ? { dropout_seed: { dtype: 'int64', shape: [] } } : {}) },
+    loss: (p, b, f) => {
+      const base = Object.fromEntries(Object.keys(model.weights).map((n) => [n, f[n] ?? b[`frozen.${n}`]]));
+      const out = lora ? completionNll(model.config, base, b, { linear: loraLinear(lora, p, dropout ? b.dropout_seed : undefined) }) : completionNll(model.config, p, b);
       return { loss: out.loss, metrics: { tokens: out.tokens } };
     },
     optimizer: { weightDecay: opts.weightDecay },
@@ -162,7 +168,7 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
   }
 
-  const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime: opts.runtime });
+  const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime: opts.runtime, frozenLimitBytes: opts.frozenLimitBytes });
   const evaluate = async (step: number): Promise<number> => {
     const loss = await evaluator!.evaluate(state.params, held!, opts.batchSize);
     appendJsonl(path.join(opts.out, 'events.jsonl'), { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
@@ -183,7 +189,7 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     const batch = collate(plans.get(epoch)![i % batchesPerEpoch].map((j) => train[j]), padId);
     // Dropout seed: a function of (seed, micro-batch index) only.
     if (dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
-    return batch;
+    return { ...batch, ...frozen.feeds };
   };
 
   let lastLoss: number | null = null;

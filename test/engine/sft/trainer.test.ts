@@ -95,6 +95,10 @@ test('LoRA with dropout: resume is exact, only adapters train, OUT/model is the 
   }
   const cfg = JSON.parse(readFileSync(join(root, 'lora-a', 'adapter', 'adapter_config.json'), 'utf8'));
   assert.equal(cfg.base_model_name_or_path, base);
+  // A large base is fed as graph inputs instead of initializers: the same steps.
+  await runSft(opts('lora-c', { ...common, maxSteps: 3, frozenLimitBytes: 0 }));
+  const fed = lossesOf(join(root, 'lora-c')), frozen = lossesOf(join(root, 'lora-a')).slice(0, 3);
+  fed.forEach((l, i) => assert.ok(Math.abs(l - frozen[i]) < 1e-5, `step ${i + 1}: ${l} (fed) vs ${frozen[i]} (initializers)`));
 });
 
 test('resume refuses changed options; an earlier run is replaced only with --force, and only its own files', async () => {
