@@ -22,7 +22,10 @@ export function bindWeights(g: Graph, b: WeightBinding): Weights {
   return w;
 }
 
-/** Inputs: input_ids, positions, attention_mask [B, T]; outputs: logits [B, V] at the last position, present.{k,v}.L [B, KVH, T, D]. */
+/**
+ * Inputs: input_ids, positions, attention_mask [B, T], temperature []; outputs: logits and probs
+ * [B, V] at the last position, present.{k,v}.L [B, KVH, T, D].
+ */
 export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const g = new Graph('prefill');
   const w = bindWeights(g, b);
@@ -32,7 +35,7 @@ export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
   // Only the last position's logits are needed to sample: slice before the LM head.
   const last = F.squeeze(F.takeLast(out.hidden, 1), [1]); // [B, C]
-  g.output('logits', lmHead(cfg, w, last));
+  outputNextToken(g, lmHead(cfg, w, last));
   outputCache(g, out.present);
   return g;
 }
@@ -52,7 +55,7 @@ export function buildDecodeGraph(cfg: ModelConfig, b: WeightBinding): Graph {
     });
   }
   const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past });
-  g.output('logits', lmHead(cfg, w, F.squeeze(out.hidden, [1])));
+  outputNextToken(g, lmHead(cfg, w, F.squeeze(out.hidden, [1])));
   outputCache(g, out.present);
   return g;
 }
@@ -82,6 +85,16 @@ export function tokenLogprobs(logits: Tensor, targets: Tensor): { logprobs: Tens
   const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(targets, [2]), 2), [2]);
   const entropy = F.neg(F.reduceSum(F.mul(F.exp(logp), logp), [-1]));
   return { logprobs: picked, entropy };
+}
+
+/**
+ * Next-token logits [B, V] and the sampling distribution softmax(logits / temperature) [B, V]:
+ * the exponentials are computed here, vectorised, rather than in the host's sampling loop.
+ */
+function outputNextToken(g: Graph, logits: Tensor): void {
+  const temperature = g.input('temperature', 'float32', []);
+  g.output('logits', logits);
+  g.output('probs', F.softmax(F.div(logits, temperature), -1));
 }
 
 function outputCache(g: Graph, present: LayerKV[]): void {

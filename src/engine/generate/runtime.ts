@@ -6,7 +6,7 @@ import { eosTokenIds } from '../io/hfConfig';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, type WeightBinding } from './graphs';
-import { logProbAt, sampleToken, seededRandom, type SamplingOptions } from './sampler';
+import { sample, seededRandom, type SamplingOptions } from './sampler';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -83,25 +83,28 @@ export class LMRuntime {
     if (prompts.length === 0 || o.maxNewTokens <= 0) return results;
 
     const batch = leftPad(prompts, pad);
-    let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask });
+    const temperature: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(o.temperature > 0 ? o.temperature : 1) };
+    let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, temperature });
     // Per active row: its result index, next position, and the mask of all keys so far.
     let rows = prompts.map((_, i) => i);
     let nextPos = prompts.map((p) => p.length);
-    let maskRows = rows.map((i) => Array.from(batch.mask.data as BigInt64Array).slice(i * batch.T, (i + 1) * batch.T).map(Number));
+    let mask = batch.mask.data as BigInt64Array; // [rows, S]
+    let S = batch.T;
     let cache: HostTensor[] = [];
     for (let l = 0; l < L; l++) cache.push(out[`present.k.${l}`], out[`present.v.${l}`]);
 
     for (let step = 0; step < o.maxNewTokens && rows.length > 0; step++) {
       const logits = out.logits.data as Float32Array;
+      const probs = out.probs.data as Float32Array;
       const V = out.logits.shape[1];
       const next: number[] = [];
       const keep: number[] = [];
       rows.forEach((r, j) => {
         const row = logits.subarray(j * V, (j + 1) * V);
-        const token = sampleToken(row, o, random);
+        const { token, logprob } = sample(row, probs.subarray(j * V, (j + 1) * V), o, random);
         const res = results[r];
         res.tokens.push(token);
-        res.logprobs.push(logProbAt(row, token, o.temperature));
+        res.logprobs.push(logprob);
         if (eos.has(token)) {
           res.finishReason = 'eos';
           return;
@@ -122,14 +125,21 @@ export class LMRuntime {
         cache = cache.map((t) => selectRows(t, keep));
         rows = keep.map((j) => rows[j]);
         nextPos = keep.map((j) => nextPos[j]);
-        maskRows = keep.map((j) => maskRows[j]);
       }
-      maskRows = maskRows.map((m) => [...m, 1]);
+      // Keys so far plus the new token: [kept rows, S + 1].
+      const grown = new BigInt64Array(keep.length * (S + 1));
+      keep.forEach((j, i) => {
+        grown.set(mask.subarray(j * S, (j + 1) * S), i * (S + 1));
+        grown[i * (S + 1) + S] = 1n;
+      });
+      mask = grown;
+      S += 1;
       const B = rows.length;
       const feeds: Record<string, HostTensor> = {
         input_ids: int64(next, [B, 1]),
         positions: int64(nextPos, [B, 1]),
-        attention_mask: int64(maskRows.flat(), [B, maskRows[0].length]),
+        attention_mask: { dtype: 'int64', shape: [B, S], data: mask },
+        temperature,
       };
       for (let l = 0; l < L; l++) {
         feeds[`past.k.${l}`] = cache[2 * l];

@@ -22,21 +22,50 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** log softmax(logits / temperature)[index], computed stably. */
-export function logProbAt(logits: Float32Array, index: number, temperature: number): number {
-  const t = temperature > 0 ? temperature : 1;
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] - max) / t);
-  return (logits[index] - max) / t - Math.log(sum);
+export interface Sampled {
+  token: number;
+  /** log p(token) under softmax(logits / temperature) (before top-k/top-p filtering). */
+  logprob: number;
 }
 
-/** Samples one token id from a row of logits. */
+/**
+ * Samples one token from a row of logits and its sampling distribution `probs` =
+ * softmax(logits / temperature) (computed by the model graph). Greedy at temperature 0.
+ */
+export function sample(logits: Float32Array, probs: Float32Array, o: SamplingOptions, random: () => number): Sampled {
+  if (o.temperature <= 0) {
+    const token = argmax(logits);
+    return { token, logprob: Math.log(probs[token]) };
+  }
+  if ((o.topK > 0 && o.topK < logits.length) || o.topP < 1) {
+    const token = sampleFiltered(logits, o, random);
+    return { token, logprob: Math.log(probs[token]) };
+  }
+  let u = random();
+  for (let i = 0; i < probs.length; i++) {
+    u -= probs[i];
+    if (u <= 0) return { token: i, logprob: Math.log(probs[i]) };
+  }
+  // Rounding left a little mass: the last token with any probability.
+  let last = probs.length - 1;
+  while (last > 0 && probs[last] === 0) last--;
+  return { token: last, logprob: Math.log(probs[last]) };
+}
+
+/** Samples one token id from a row of logits (host-side softmax; for callers without probs). */
 export function sampleToken(logits: Float32Array, o: SamplingOptions, random: () => number): number {
-  if (o.temperature <= 0) return argmax(logits);
+  const t = o.temperature > 0 ? o.temperature : 1;
+  const max = maxOf(logits);
+  const probs = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += probs[i] = Math.exp((logits[i] - max) / t);
+  for (let i = 0; i < logits.length; i++) probs[i] /= sum;
+  return sample(logits, probs, o, random).token;
+}
+
+/** Top-k then top-p filtering, then sampling among the candidates. */
+function sampleFiltered(logits: Float32Array, o: SamplingOptions, random: () => number): number {
   const V = logits.length;
-  // Candidate set: all tokens, or the top k by logit.
   let cand: number[];
   if (o.topK > 0 && o.topK < V) {
     const threshold = kthLargest(logits, o.topK);
@@ -68,6 +97,12 @@ export function sampleToken(logits: Float32Array, o: SamplingOptions, random: ()
     if (u <= 0) return cand[j];
   }
   return cand[cand.length - 1];
+}
+
+function maxOf(x: Float32Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
+  return max;
 }
 
 export function argmax(x: Float32Array): number {
