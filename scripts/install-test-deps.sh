@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the test suites need, from Debian's archive (no other network access needed):
+# PyTorch + OpenBLAS (pthread build, else torch's matrix products crawl) as the independent reference
+# of the parity tests and benchmarks; Chromium, libkrb5-dev and ripgrep for the end-to-end tests in
+# code-server (which scripts/e2e-setup.sh installs into .e2e/ when the e2e suite first runs).
+set -euo pipefail
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+PACKAGES=(python3-torch python3-numpy libopenblas0-pthread chromium libkrb5-dev ripgrep)
+missing=()
+for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+/usr/bin/python3 -c 'import torch, numpy' || { echo "install-test-deps: PyTorch did not import" >&2; exit 1; }
+echo "install-test-deps: ready"
