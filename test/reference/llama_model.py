@@ -156,9 +156,10 @@ class LlamaRef:
     def load(model_dir):
         return LlamaRef(read_config(model_dir), read_weights(model_dir))
 
-    def forward(self, input_ids, attention_mask, position_ids, past=None, lora=None):
+    def forward(self, input_ids, attention_mask, position_ids, past=None, lora=None, logits_to_keep=0):
         """input_ids, position_ids [B, T]; attention_mask [B, S] (S = P + T, 1 = real token);
-        past: per layer (k, v) [B, KVH, P, D] or None. Returns logits [B, T, V] and the new cache."""
+        past: per layer (k, v) [B, KVH, P, D] or None. Returns logits [B, T, V] (of the last
+        `logits_to_keep` positions only when > 0, as HF generate asks) and the new cache."""
         cfg, p = self.cfg, self.p
         b, t = input_ids.shape
         h, kvh, d = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
@@ -189,6 +190,8 @@ class LlamaRef:
             hs = rms_norm(x, p[pre + "post_attention_layernorm.weight"], cfg.rms_norm_eps)
             gate = F.silu(linear(hs, p, pre + "mlp.gate_proj", lora))
             x = x + linear(gate * linear(hs, p, pre + "mlp.up_proj", lora), p, pre + "mlp.down_proj", lora)
+        if logits_to_keep > 0:
+            x = x[:, -logits_to_keep:]
         x = rms_norm(x, p["model.norm.weight"], cfg.rms_norm_eps)
         head = p["model.embed_tokens.weight"] if cfg.tie_word_embeddings else p["lm_head.weight"]
         return x @ head.T, present

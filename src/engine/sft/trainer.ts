@@ -20,16 +20,14 @@ import * as path from 'node:path';
 import type { HostTensor } from '../graph/graph';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
-import { initLoraWeights, loraLinear, loraParamShapes, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
-import { llamaParamShapes } from '../nn/llama';
+import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
 import type { RuntimeOptions } from '../runtime/session';
 import { collate, epochBatches, truncate } from './batches';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
-import { frozenWeights } from './frozen';
-import { completionNll, SFT_BATCH } from './loss';
+import { sftStepSpec, type SftStepSetup } from './step';
 import { sftExampleTokens, type PromptFormat, type SftSequence } from './tokens';
 
 /** Bad options, data or output directory: the CLI reports these with exit code 2. */
@@ -129,28 +127,15 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
 
   // Parameters: the adapters over a frozen base, or every weight.
   const lora = opts.lora && { ...opts.lora, baseModelNameOrPath: opts.lora.baseModelNameOrPath ?? path.resolve(opts.model) };
-  const dropout = lora !== undefined && lora.dropout > 0;
-  let paramShapes: Record<string, number[]>;
+  let setup: SftStepSetup;
   try {
-    paramShapes = lora ? loraParamShapes(model.config, lora) : llamaParamShapes(model.config);
+    setup = sftStepSpec(model, { lora, weightDecay: opts.weightDecay, maxGradNorm: opts.maxGradNorm, frozenLimitBytes: opts.frozenLimitBytes });
   } catch (err) {
-    throw new SftInputError((err as Error).message); // a LoRA rank, alpha or target that does not fit
+    if (err instanceof RangeError) throw new SftInputError(err.message); // a LoRA rank, alpha or target that does not fit
+    throw err;
   }
-  // A LoRA base is frozen into the graph as initializers, or, when large, fed as inputs (frozenFeeds).
-  const frozen = lora ? frozenWeights(model.weights, opts.frozenLimitBytes) : { initializers: undefined, inputs: {}, feeds: {} };
-  const trainStep = await TrainStep.compile({
-    name: 'sft_step',
-    params: Object.fromEntries(Object.entries(paramShapes).map(([n, shape]) => [n, { shape, decay: shape.length > 1 }])),
-    frozen: frozen.initializers,
-    batch: { ...SFT_BATCH, ...frozen.inputs, ...(dropout ? { dropout_seed: { dtype: 'int64', shape: [] } } : {}) },
-    loss: (p, b, f) => {
-      const base = Object.fromEntries(Object.keys(model.weights).map((n) => [n, f[n] ?? b[`frozen.${n}`]]));
-      const out = lora ? completionNll(model.config, base, b, { linear: loraLinear(lora, p, dropout ? b.dropout_seed : undefined) }) : completionNll(model.config, p, b);
-      return { loss: out.loss, metrics: { tokens: out.tokens } };
-    },
-    optimizer: { weightDecay: opts.weightDecay },
-    maxGradNorm: opts.maxGradNorm > 0 ? opts.maxGradNorm : undefined,
-  }, opts.runtime, { accumulation: opts.accumulate > 1 });
+  const { dropout, frozenFeeds } = setup;
+  const trainStep = await TrainStep.compile(setup.spec, opts.runtime, { accumulation: opts.accumulate > 1 });
 
   let counters: TrainerCounters = { step: 0, microCursor: 0, seed: opts.seed };
   let state: TrainState;
@@ -189,7 +174,7 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     const batch = collate(plans.get(epoch)![i % batchesPerEpoch].map((j) => train[j]), padId);
     // Dropout seed: a function of (seed, micro-batch index) only.
     if (dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
-    return { ...batch, ...frozen.feeds };
+    return { ...batch, ...frozenFeeds };
   };
 
   let lastLoss: number | null = null;

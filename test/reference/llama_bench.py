@@ -1,0 +1,99 @@
+"""PyTorch eager side of bench/generation.ts and bench/sft.ts: the reference Llama of llama_model.py
+on the same model directory, driven as a worker (one JSON command a line on stdin, one JSON reply a
+line on stdout) so that the benchmark can interleave our runs and PyTorch's.
+
+  {"cmd": "hello", "threads": N}                 -> {"torch": version, "threads": N}
+  {"cmd": "load", "modelDir"}                    -> {"params": count}
+  {"cmd": "generate", "rows", "padId", "maxNewTokens"}
+      -> {"ms", "tokens": [[...]]}: greedy decoding with a KV cache (prefill of the left-padded
+         batch, then one token per step, logits of the last position only, as HF generate)
+  {"cmd": "sft_init", "lr", "weightDecay", "maxGradNorm"} -> {}: every weight trainable, AdamW
+  {"cmd": "sft_steps", "batch": {name: {"shape", "data"}}, "n"} -> {"samplesMs", "losses"}:
+         zero_grad, forward, completion-token NLL, backward, clip_grad_norm_, AdamW step
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+from llama_model import LlamaRef, left_pad
+
+
+def generate(model, rows, pad_id, max_new):
+    ids, mask, positions = left_pad(rows, pad_id)
+    with torch.inference_mode():
+        logits, past = model.forward(ids, mask, positions, logits_to_keep=1)
+        nxt = logits[:, -1].argmax(-1)  # [B]
+        out = [nxt]
+        pos = positions[:, -1:]
+        for _ in range(max_new - 1):
+            mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1)
+            pos = pos + 1
+            logits, past = model.forward(nxt[:, None], mask, pos, past, logits_to_keep=1)
+            nxt = logits[:, -1].argmax(-1)
+            out.append(nxt)
+    return torch.stack(out, dim=1).tolist()
+
+
+class SftTrainer:
+    def __init__(self, model, lr, weight_decay, max_grad_norm):
+        self.model = model
+        self.params = [p.requires_grad_(True) for p in model.p.values()]
+        self.opt = torch.optim.AdamW(self.params, lr=lr, weight_decay=weight_decay)
+        self.max_grad_norm = max_grad_norm
+
+    def step(self, b):
+        self.opt.zero_grad(set_to_none=True)
+        logits, _ = self.model.forward(b["input_ids"], b["attention_mask"], b["positions"])
+        nll = F.cross_entropy(logits.flatten(0, 1), b["targets"].flatten(), reduction="none")
+        mask = b["loss_mask"].flatten()
+        loss = (nll * mask).sum() / mask.sum().clamp(min=1)
+        loss.backward()
+        if self.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+        self.opt.step()
+        return loss.item()
+
+
+def tensor(t, dtype):
+    return torch.tensor(t["data"], dtype=dtype).reshape(t["shape"])
+
+
+def main():
+    model = trainer = None
+    for line in sys.stdin:
+        req = json.loads(line)
+        cmd = req["cmd"]
+        if cmd == "hello":
+            torch.set_num_threads(req["threads"])
+            res = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+        elif cmd == "load":
+            model = trainer = None
+            model = LlamaRef.load(req["modelDir"])
+            res = {"params": sum(p.numel() for p in model.p.values())}
+        elif cmd == "generate":
+            t0 = time.perf_counter()
+            tokens = generate(model, req["rows"], req["padId"], req["maxNewTokens"])
+            res = {"ms": (time.perf_counter() - t0) * 1e3, "tokens": tokens}
+        elif cmd == "sft_init":
+            trainer = SftTrainer(model, req["lr"], req["weightDecay"], req["maxGradNorm"])
+            res = {}
+        elif cmd == "sft_steps":
+            b = {k: tensor(v, torch.float32 if k == "loss_mask" else torch.int64) for k, v in req["batch"].items()}
+            samples, losses = [], []
+            for _ in range(req["n"]):
+                t0 = time.perf_counter()
+                losses.append(trainer.step(b))
+                samples.append((time.perf_counter() - t0) * 1e3)
+            res = {"samplesMs": samples, "losses": losses}
+        elif cmd == "quit":
+            return
+        else:
+            res = {"error": f"unknown command {cmd!r}"}
+        print(json.dumps(res), flush=True)
+
+
+if __name__ == "__main__":
+    main()
