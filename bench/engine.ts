@@ -6,24 +6,37 @@ import { TrainStep } from '../src/engine/graph/train/trainStep';
 import { Session, type RuntimeOptions } from '../src/engine/runtime/session';
 import { blockStackSpec, initParams, randomBatch, type BlockStackConfig } from './blockStack';
 import { uniformF32 } from './random';
-import { timeRuns, type Timing } from './timing';
 
-export interface RunPlan { warmup: number; runs: number; threads: number }
+export interface CeilingProbe {
+  n: number;
+  /** GFLOP/s of one n x n x n MatMul run now. */
+  sample(): Promise<number>;
+  release(): Promise<void>;
+}
 
-/** fp32 GFLOP/s of one n x n x n MatMul in ORT: the practical ceiling for everything else. */
-export async function matmulCeiling(n: number, plan: RunPlan): Promise<{ n: number; gflops: number; timing: Timing }> {
+/**
+ * The practical fp32 ceiling: one large MatMul through ORT. Sampled between the benchmark's rounds
+ * so that it sees the same machine load as the steps it is compared with.
+ */
+export async function matmulCeiling(n: number, threads: number): Promise<CeilingProbe> {
   const g = new Graph('matmul_ceiling');
   const a = g.input('a', 'float32', [n, n]);
   const b = g.input('b', 'float32', [n, n]);
   g.output('c', F.matmul(a, b));
-  const s = await Session.create(serialize(g), { threads: plan.threads });
+  const s = await Session.create(serialize(g), { threads });
   const feeds = {
     a: { dtype: 'float32' as const, shape: [n, n], data: uniformF32(1, 'a', n * n, 1) },
     b: { dtype: 'float32' as const, shape: [n, n], data: uniformF32(1, 'b', n * n, 1) },
   };
-  const timing = await timeRuns(plan.warmup, plan.runs, () => s.run(feeds));
-  await s.release();
-  return { n, gflops: (2 * n ** 3) / (timing.medianMs / 1e3) / 1e9, timing };
+  return {
+    n,
+    async sample() {
+      const t = performance.now();
+      await s.run(feeds);
+      return (2 * n ** 3) / ((performance.now() - t) / 1e3) / 1e9;
+    },
+    release: () => s.release(),
+  };
 }
 
 export interface EngineStepper {

@@ -1,9 +1,13 @@
 // What the numbers were measured on.
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 
-export interface Machine { cpu: string; cores: number; flags: string; node: string; onnxruntime: string; platform: string }
+export interface Machine {
+  cpu: string; cores: number; flags: string; node: string; onnxruntime: string; platform: string;
+  /** 1-minute load average when the run started: above the core count, other work shares the CPUs and the figures are noisy. */
+  loadAverage: number;
+}
 
 export function describeMachine(): Machine {
   let cpu = cpus()[0]?.model ?? 'unknown';
@@ -17,6 +21,6 @@ export function describeMachine(): Machine {
   return {
     cpu, cores: cpus().length, flags, node: process.version,
     onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
-    platform: `${process.platform}-${process.arch}`,
+    platform: `${process.platform}-${process.arch}`, loadAverage: loadavg()[0],
   };
 }

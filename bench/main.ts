@@ -6,11 +6,11 @@
 // processes hits both alike; the figures are medians.
 //
 // Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
-// --hidden=256,512, --threads=N (default 2), --rounds=N, --steps=N (per round), --no-torch.
+// --hidden=256,512, --threads=N (default 2), --warmup=N, --rounds=N, --steps=N (per round), --no-torch.
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
-import { summarize, type Timing } from './timing';
+import { median, summarize, type Timing } from './timing';
 import { TorchWorker } from './torchWorker';
 
 interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
@@ -18,6 +18,8 @@ interface Options { json: boolean; hidden: number[]; threads: number; warmup: nu
 interface Side { timing: Timing; gflops: number; fractionOfCeiling: number; losses: number[] }
 interface StackResult {
   config: BlockStackConfig; params: number; gflopPerStep: number; engineCompileMs: number;
+  /** Median MatMul ceiling sampled between this stack's rounds. */
+  ceilingGflops: number;
   engine: Side; torch?: Side;
   /** PyTorch step time / engine step time: above 1 means the engine is faster. */
   speedup?: number;
@@ -40,6 +42,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--threads') o.threads = num();
     else if (k === '--rounds') o.rounds = num();
     else if (k === '--steps') o.steps = num();
+    else if (k === '--warmup') o.warmup = num();
     else if (k === '--no-torch') o.torch = false;
     else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
   }
@@ -65,7 +68,14 @@ async function main(): Promise<void> {
   }
 
   progress(`measuring the fp32 MatMul ceiling (${opt.ceilingN}^3)...`);
-  const ceiling = await matmulCeiling(opt.ceilingN, { warmup: 2, runs: 5, threads: opt.threads });
+  const probe = await matmulCeiling(opt.ceilingN, opt.threads);
+  for (let i = 0; i < 2; i++) await probe.sample(); // warm-up
+  const ceilingSamples: number[] = [];
+  const sampleCeiling = async (into: number[]) => {
+    const g = await probe.sample();
+    into.push(g);
+    ceilingSamples.push(g);
+  };
   const torchMatmul = torch ? await torch.worker.request<{ gflops: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 2, runs: 5 }) : undefined;
 
   const stacks: StackResult[] = [];
@@ -75,9 +85,10 @@ async function main(): Promise<void> {
     progress(`hidden ${hidden}: compiling the engine's train step...`);
     const engine = await prepareEngineStep(c, opt.threads);
     if (torch) await torch.worker.request({ cmd: 'build', stack: c });
-    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [];
+    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [], ceilingHere: number[] = [];
     for (let i = 0; i < opt.warmup; i++) await engine.step();
     if (torch) await torch.worker.request({ cmd: 'steps', n: opt.warmup });
+    await sampleCeiling(ceilingHere);
     for (let r = 0; r < opt.rounds; r++) {
       progress(`hidden ${hidden}: round ${r + 1}/${opt.rounds}`);
       for (let i = 0; i < opt.steps; i++) {
@@ -90,14 +101,17 @@ async function main(): Promise<void> {
         theirs.push(...t.samplesMs);
         theirLosses.push(...t.losses);
       }
+      await sampleCeiling(ceilingHere);
     }
+    const ceiling = median(ceilingHere);
     const side = (samples: number[], losses: number[]): Side => {
       const timing = summarize(samples);
       const gflops = flops.total / (timing.medianMs / 1e3) / 1e9;
-      return { timing, gflops, fractionOfCeiling: gflops / ceiling.gflops, losses };
+      return { timing, gflops, fractionOfCeiling: gflops / ceiling, losses };
     };
     const res: StackResult = {
-      config: c, params: flops.params, gflopPerStep: flops.total / 1e9, engineCompileMs: engine.compileMs, engine: side(ours, ourLosses),
+      config: c, params: flops.params, gflopPerStep: flops.total / 1e9, engineCompileMs: engine.compileMs,
+      ceilingGflops: ceiling, engine: side(ours, ourLosses),
     };
     if (torch) {
       res.torch = side(theirs, theirLosses);
@@ -105,6 +119,7 @@ async function main(): Promise<void> {
     }
     stacks.push(res);
   }
+  await probe.release();
   await torch?.worker.close();
 
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
@@ -116,11 +131,11 @@ async function main(): Promise<void> {
   };
   const report = {
     date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
-    ceiling: { n: opt.ceilingN, gflops: ceiling.gflops, timing: ceiling.timing, torchGflops: torchMatmul?.gflops ?? null },
+    ceiling: { n: opt.ceilingN, gflops: median(ceilingSamples), samples: ceilingSamples, torchGflops: torchMatmul?.gflops ?? null },
     model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
-  else printTable(report.machine, opt, ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);
+  else printTable(report.machine, opt, report.ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);
 }
 
 const MODEL_DESCRIPTION = '4 Llama-style blocks (RMSNorm, multi-head causal attention with RoPE, SwiGLU MLP with intermediate = 8/3 hidden rounded to 16), '
@@ -134,15 +149,17 @@ function printTable(
   const f1 = (x: number) => x.toFixed(1);
   log(`MAPoRL Studio training benchmark, ${new Date().toISOString()}`);
   log(`machine: ${m.cpu} (${m.cores} cores; ${m.flags}), ${m.platform}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, torch ${m.torch ?? 'n/a'}, ${m.threads} threads each`);
-  log(`fp32 MatMul ceiling, ${opt.ceilingN}^3 through ORT: ${f1(ceiling)} GFLOP/s${torchCeiling ? ` (PyTorch: ${f1(torchCeiling)} GFLOP/s)` : ''}`);
+  const busy = m.loadAverage > 0.5 * m.cores;
+  log(`load average at start: ${m.loadAverage.toFixed(2)}${busy ? ' (the machine is busy with other work: absolute figures are noisy, the interleaved ratio less so)' : ''}`);
+  log(`fp32 MatMul ceiling, ${opt.ceilingN}^3 through ORT: ${f1(ceiling)} GFLOP/s, median of samples taken between the rounds${torchCeiling ? ` (PyTorch at the start: ${f1(torchCeiling)} GFLOP/s)` : ''}`);
   log(`model: ${MODEL_DESCRIPTION}`);
   log(`median of ${opt.rounds * opt.steps} steps after ${opt.warmup} warm-up steps, engine and PyTorch interleaved in ${opt.rounds} rounds`);
   log('');
-  const head = ['hidden', 'params', 'GFLOP/step', 'engine ms', 'torch ms', 'speedup', 'engine GFLOP/s', 'of ceiling', 'torch GFLOP/s'];
+  const head = ['hidden', 'params', 'GFLOP/step', 'engine ms', 'torch ms', 'speedup', 'engine GFLOP/s', 'ceiling', 'of ceiling', 'torch GFLOP/s'];
   const rows = stacks.map((s) => [
     String(s.config.hidden), `${(s.params / 1e6).toFixed(2)}M`, f1(s.gflopPerStep), s.engine.timing.medianMs.toFixed(0),
     s.torch ? s.torch.timing.medianMs.toFixed(0) : 'n/a', s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a',
-    f1(s.engine.gflops), `${(100 * s.engine.fractionOfCeiling).toFixed(0)}%`, s.torch ? f1(s.torch.gflops) : 'n/a',
+    f1(s.engine.gflops), f1(s.ceilingGflops), `${(100 * s.engine.fractionOfCeiling).toFixed(0)}%`, s.torch ? f1(s.torch.gflops) : 'n/a',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) log(r.map((c, i) => c.padStart(widths[i])).join('  '));

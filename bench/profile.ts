@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const spec = blockStackSpec(c);
   const session = await ort.InferenceSession.create(serialize(buildStepGraph(spec)), {
     executionProviders: ['cpu'], intraOpNumThreads: Number(arg('threads', '2')), interOpNumThreads: 1,
-    graphOptimizationLevel: arg('level', 'all') as 'all', enableProfiling: true, profileFilePrefix: join(tmpdir(), PREFIX),
+    graphOptimizationLevel: arg('level', 'all') as 'all', enableProfiling: true,
+    extra: { session: { set_denormal_as_zero: arg('ftz', '0') } }, profileFilePrefix: join(tmpdir(), PREFIX),
   });
   const params = initParams(c);
   const feeds: Record<string, ort.Tensor> = {};
@@ -64,9 +65,20 @@ async function main(): Promise<void> {
   for (const [k, a] of [...byOp.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, 25)) {
     console.log(`${k.padEnd(20)} ${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${((100 * a.us) / total).toFixed(1).padStart(5)}%  ${String(a.count / steps).padStart(6)}`);
   }
-  console.log('\nslowest nodes (one run):');
-  const lastRun = measured.slice(measured.length - perRun).sort((x, y) => y.dur - x.dur).slice(0, 15);
-  for (const e of lastRun) console.log(`${(e.dur / 1e3).toFixed(1).padStart(7)} ms  ${e.args?.op_name}  ${JSON.stringify(e.args?.input_type_shape)}`);
+  // The same op on the same shapes, summed: says which part of the model a cost belongs to.
+  const bySig = new Map<string, { us: number; count: number }>();
+  for (const e of measured) {
+    const shapes = ((e.args?.input_type_shape ?? []) as Record<string, number[]>[]).map((o) => `[${Object.values(o)[0]}]`).join(' ');
+    const k = `${e.args?.op_name} ${shapes}`;
+    const a = bySig.get(k) ?? { us: 0, count: 0 };
+    a.us += e.dur;
+    a.count += 1;
+    bySig.set(k, a);
+  }
+  console.log(`\ncostliest op/shape pairs (ms a step, kernels a step):`);
+  for (const [k, a] of [...bySig.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, Number(arg('top', '25')))) {
+    console.log(`${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${String(a.count / steps).padStart(4)}  ${k}`);
+  }
 }
 
 main().catch((e: Error) => {
