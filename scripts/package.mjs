@@ -45,6 +45,7 @@ writeFileSync(ignoreFile, ignore);
 
 run(process.execPath, [
   'node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
-  '--allow-missing-repository', '--skip-license',
+  // No public repository yet: README's relative links (docs/…) stay as written.
+  '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links',
 ]);
 console.log(`package: ${out} ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB`);

@@ -1,12 +1,12 @@
 // The job manager with real child processes (a fake engine that speaks the engine's IPC protocol):
-// events over IPC, engine.log and the job file in the run directory, SIGTERM stop, SIGKILL escalation,
+// events over IPC, the log and the job file beside the run directory, SIGTERM stop, SIGKILL escalation,
 // crash and bad-config outcomes, several jobs at once, environment passed through.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJobFile } from '../../src/extension/jobs/jobFile';
+import { jobFilesOf, readJobFile } from '../../src/extension/jobs/jobFile';
 import { JobManager, type Job, type JobSpec } from '../../src/extension/jobs/jobManager';
 
 const FAKE = join(__dirname, 'fixtures', 'fake-engine.cjs');
@@ -23,7 +23,7 @@ const until = (jobs: JobManager, job: Job, pred: (j: Job) => boolean) => new Pro
   const sub = jobs.onEvent.event(({ job: j }) => { if (j.id === job.id && pred(j)) { sub.dispose(); resolve(); } });
 });
 
-test('a job that finishes: IPC events in order, log and job file in the run directory', async () => {
+test('a job that finishes: IPC events in order, log and job file beside the run directory', async () => {
   const jobs = new JobManager({ cliPath: FAKE, killTimeoutMs: 5000, logPollMs: 20 });
   const dir = join(tmp(), 'run');
   const steps: number[] = [];
@@ -35,7 +35,7 @@ test('a job that finishes: IPC events in order, log and job file in the run dire
   assert.equal(done.state.outcome, 'finished');
   assert.deepEqual(steps, [1, 2, 3, 4, 5]);
   assert.equal(readJobFile(dir)?.pid, job.pid);
-  assert.match(readFileSync(join(dir, 'engine.log'), 'utf8'), /fake engine: train/);
+  assert.match(readFileSync(jobFilesOf(dir).log, 'utf8'), /fake engine: train/);
   assert.ok(lines.some((l) => l === 'env: - 3'), `the environment reaches the engine: ${lines.join(' | ')}`);
   assert.equal(jobs.jobs().length, 0);
 });

@@ -1,6 +1,5 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { launchTraining } from '../jobs/launchTraining';
-import { RUN_FILES } from '../runs/runDirectory';
 import type { Services } from '../services';
 import { isResumable } from '../views/runsView';
 import * as vscode from 'vscode';
@@ -8,7 +7,7 @@ import { pickRun, requireTrust } from './arguments';
 
 /**
  * MAPoRL: Resume Training — continues a stopped or failed run from its last checkpoint, in the same run
- * directory: `maporl train RUN/config.json --out RUN --resume RUN`.
+ * directory: `maporl train --resume RUN` (the engine takes the config from RUN/config.json).
  */
 export async function resumeTraining(s: Services, arg?: unknown): Promise<void> {
   if (!requireTrust('Resume Training')) return;
@@ -25,7 +24,7 @@ export async function resumeTraining(s: Services, arg?: unknown): Promise<void> 
   await launchTraining(s, {
     label: run.name,
     runDir: run.dir,
-    args: ['train', join(run.dir, RUN_FILES.config), '--out', run.dir, '--resume', run.dir],
+    args: ['train', '--resume', run.dir],
     cwd: dirname(run.dir),
   });
 }

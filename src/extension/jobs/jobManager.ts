@@ -1,19 +1,18 @@
 // Engine jobs as child processes of the extension host (`child_process.fork` of the bundled CLI), so a
 // crash or a native abort of onnxruntime never takes the host down. Several may run at once.
 //
-// A training job is detached and writes its stdout/stderr to RUN/engine.log: it survives a window
-// reload (the next window follows it from its files), and its log is still there after a crash. Its
-// pid goes to RUN/.maporl-job.json so any window can stop it. Events and transcripts arrive over IPC as
+// A training job is detached and writes its stdout/stderr to a log file beside the run (jobFile.ts): it
+// survives a window reload (the next window follows it from its files), and its log is still there
+// after a crash. Its pid goes to a job file so any window can stop it. Events and transcripts arrive over IPC as
 // `{kind: 'event', event}` / `{kind: 'transcript', record}` (the same objects the engine appends to
 // events.jsonl / transcripts.jsonl). Stop = SIGTERM (the engine checkpoints and exits 0), then SIGKILL
 // after `killTimeoutMs`. Node only, no vscode.
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import { RUN_STATUSES, type RunStatus } from '../../protocol/webview';
 import { LineTail } from '../runs/jsonlTail';
 import { Emitter } from '../util/emitter';
-import { writeJobFile, ENGINE_LOG } from './jobFile';
+import { jobFilesOf, writeJobFile } from './jobFile';
 import { initialJobState, jobReducer, type JobAction, type JobState } from './jobState';
 
 export interface JobSpec {
@@ -25,7 +24,7 @@ export interface JobSpec {
   cwd: string;
   /** Extra environment (execution provider, threads). */
   env?: Record<string, string>;
-  /** Training jobs: the run directory, which receives engine.log and the job file. */
+  /** Training jobs: the run directory (created by the engine); the log and job file go beside it. */
   runDir?: string;
 }
 
@@ -47,7 +46,7 @@ export interface JobManagerOptions {
   /** The bundled engine, dist/cli.js. */
   cliPath: string;
   killTimeoutMs: number;
-  /** How often a detached job's engine.log is read for new lines. */
+  /** How often a detached job's log file is read for new lines. */
   logPollMs?: number;
 }
 
@@ -73,8 +72,8 @@ export class JobManager {
     let logFd: number | undefined;
     let logTail: LineTail | undefined;
     if (spec.runDir) {
-      mkdirSync(spec.runDir, { recursive: true });
-      const logPath = join(spec.runDir, ENGINE_LOG);
+      const { folder, log: logPath } = jobFilesOf(spec.runDir);
+      mkdirSync(folder, { recursive: true });
       logFd = openSync(logPath, 'a');
       logTail = new LineTail(logPath);
       logTail.read(); // skip what an earlier job of this run wrote

@@ -1,7 +1,7 @@
-// Starting a training job from a command: the engine must be there, the run directory is created, the
+// Starting a training job from a command: the engine must be there (it creates the run directory), the
 // run's model switches to IPC before the process exists (so no event is missed or read twice), and
 // start-up shows a progress notification until the engine's first message (or its early exit).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { engineEnv } from '../settings';
@@ -21,7 +21,6 @@ export async function launchTraining(s: Services, launch: TrainingLaunch): Promi
     void vscode.window.showErrorMessage(`MAPoRL: the engine is missing from the extension (${s.cliPath}). Rebuild with npm run build.`);
     return undefined;
   }
-  mkdirSync(launch.runDir, { recursive: true });
   s.runs.beginIpc(launch.runDir);
   s.log.info(`starting: maporl ${launch.args.join(' ')}`);
   let job: Job;

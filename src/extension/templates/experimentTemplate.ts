@@ -49,7 +49,10 @@ export function experimentTemplate(name: string, trainCount = 24, testCount = 8)
     agents: { count: 2, models: ['tiny'], policySharing: 'shared' },
     discussion: { turns: 2 },
     generation: { maxNewTokens: 24, temperature: 1 },
-    verifier: { type: 'learned', model: 'tiny', trainSamples: 64, epochs: 1 },
+    // Random tiny agents answer nothing right at first, so a learned verifier has nothing to learn from:
+    // the template scores with the ground truth (the paper's verifier-free variant); switch to "learned"
+    // with SFT-trained base agents.
+    verifier: { type: 'ground-truth' },
     training: { mode: 'maporl', iterations: 20, questionsPerIteration: 4 },
     eval: { every: 5, questions: testCount },
     checkpoint: { every: 5 },

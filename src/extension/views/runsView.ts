@@ -4,10 +4,10 @@
 //   checkpoint                 one checkpoints/step-NNNNNN folder
 //   runFile                    a file of the run (opens on click)
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../commandIds';
-import { ENGINE_LOG } from '../jobs/jobFile';
+import { jobFilesOf } from '../jobs/jobFile';
 import { RUN_FILES, type CheckpointInfo, type RunListing } from '../runs/runDirectory';
 import type { RunStore } from '../runs/runStore';
 import { progressText } from '../runs/runState';
@@ -53,14 +53,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const children: RunsNode[] = [];
     if (run.checkpoints.length) children.push({ kind: 'checkpoints', run });
     const file = (label: string, name: string, icon: string) => {
-      const path = join(run.dir, name);
+      const path = isAbsolute(name) ? name : join(run.dir, name);
       if (existsSync(path)) children.push({ kind: 'file', run, label, path, icon });
     };
     file('Transcripts', RUN_FILES.transcripts, 'comment-discussion');
     file('Summary', RUN_FILES.summary, 'graph');
     file('Config', RUN_FILES.config, 'settings-gear');
     file('Events', RUN_FILES.events, 'list-flat');
-    file('Engine log', ENGINE_LOG, 'output');
+    file('Engine log', jobFilesOf(run.dir).log, 'output');
     return children;
   }
 

@@ -1,0 +1,240 @@
+// `npm run test:e2e`: the extension in a real VS Code (code-server + chromium, docs/e2e.md).
+//
+//  1. install the .vsix built by `npm run package`;
+//  2. New Experiment… scaffolds a config and a dataset and opens them;
+//  3. the dashboard of a run directory renders curves and discussions; the run directory here is
+//     WRITTEN BY THE TEST (fixtures/fakeRun.ts), standing in for a CLI run, and grows while the panel
+//     is open, so following a run from its files is checked too;
+//  4. clicking a question opens the dataset at its line beside the panel;
+//  5. screenshots of the dashboard in a light and a dark theme (.test-artifacts/e2e/);
+//  6. reload the window: the run is still listed and the dashboard comes back;
+//  7. Start Training / Stop Training / resumable run / reload — only when the engine's
+//     `maporl train` exists in dist/cli.js; otherwise reported as skipped.
+// Artefacts and, on failure, the extension host log go to .test-artifacts/e2e/.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { appendStep, writeFakeRun } from '../extension/fixtures/fakeRun';
+import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
+import { activeTab, answerQuickInput, cursorPosition, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
+
+const ARTIFACTS = join(process.cwd(), '.test-artifacts', 'e2e');
+const t0 = Date.now();
+const log = (msg: string) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+}
+
+/** Whether the bundled engine has `maporl train` (the engine's issue); the training steps need it. */
+function engineCanTrain(): boolean {
+  if (!existsSync('dist/cli.js')) return false;
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'train', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  return r.status === 0 && !/unknown command/.test(`${r.stdout}${r.stderr}`);
+}
+
+/** A workspace with a dataset and a run directory in the runs folder, written here (no engine). */
+function makeWorkspace(root: string) {
+  const ws = join(root, 'workspace');
+  const datasetFile = join(ws, 'data', 'fixture-train.jsonl');
+  mkdirSync(join(ws, 'data'), { recursive: true });
+  const questions = Array.from({ length: 12 }, (_, k) => `Fixture question ${k + 1}: a shop sells ${k + 3} pens a day; how many in ${k + 2} days?`);
+  writeFileSync(datasetFile, questions.map((q, k) => JSON.stringify({ question: q, answer: `#### ${(k + 3) * (k + 2)}` })).join('\n') + '\n');
+  const dataset = { file: datasetFile, questions };
+  const runDir = writeFakeRun(join(ws, 'runs', 'fixture-run'), { steps: 40, dataset, checkpointEvery: 20 });
+  return { ws, runDir, dataset };
+}
+
+async function dashboardStep(page: Page): Promise<number> {
+  const step = await webviewFrame(page).locator('body').getAttribute('data-step', { timeout: 2000 });
+  return Number(step ?? 0);
+}
+
+async function main(): Promise<void> {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  sh('bash', ['scripts/e2e-setup.sh']);
+  log('packaging the extension');
+  sh('npm', ['run', '--silent', 'package']);
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const vsix = `${pkg.name}-${pkg.version}-linux-x64.vsix`;
+
+  const root = mkdtempSync(join(tmpdir(), 'maporl-e2e-'));
+  const profile = makeProfile(root, BASE_SETTINGS);
+  const { ws, runDir, dataset } = makeWorkspace(root);
+  installExtension(profile, vsix);
+  log(`installed ${vsix}; workspace ${ws}`);
+
+  const server = await startCodeServer(profile, ws);
+  const { context, page } = await launchBrowser(profile);
+  const consoleProblems: string[] = [];
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to (load|execute|apply)|\[maporl dashboard\]/.test(text)) consoleProblems.push(text);
+  });
+  const skipped: string[] = [];
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+    await waitForWorkbench(page);
+    log('workbench up');
+
+    // ---- the Runs view lists the run written by the test ----
+    await openViewContainer(page, 'MAPoRL');
+    await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
+    log('Runs view lists fixture-run');
+
+    // ---- New Experiment… ----
+    await runCommand(page, 'MAPoRL: New Experiment…');
+    await answerQuickInput(page, 'e2e-exp');
+    await until('the new config to open', async () => (await activeTab(page).textContent())?.includes('e2e-') ? true : null, 20_000);
+    for (const f of ['e2e-exp.maporl.json', 'data/e2e-exp-train.jsonl', 'data/e2e-exp-test.jsonl']) {
+      if (!existsSync(join(ws, f))) throw new Error(`New Experiment… did not write ${f}`);
+    }
+    await treeRow(page, 'e2e-exp').waitFor({ state: 'visible', timeout: 20_000 });
+    log('New Experiment… wrote and opened e2e-exp.maporl.json and its dataset; Experiments view lists it');
+
+    // ---- the dashboard of the run ----
+    await runCommand(page, 'MAPoRL: Open Run Dashboard');
+    const frame = webviewFrame(page);
+    await frame.locator('figure.chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await frame.locator('article.discussion').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const charts = await frame.locator('figure.chart').count();
+    if (charts !== 8) throw new Error(`expected 8 charts, found ${charts}`);
+    await until('the dashboard to show step 40', async () => (await dashboardStep(page)) === 40);
+    log(`dashboard shows ${charts} charts, discussions and step 40`);
+
+    // ---- following the run from its files while another process appends ----
+    for (let step = 41; step <= 45; step++) appendStep(runDir, step, 2, 3, dataset);
+    await until('the dashboard to follow the files to step 45', async () => (await dashboardStep(page)) === 45, 20_000);
+    log('dashboard followed appended steps (41..45) from the run files');
+
+    // ---- a question opens the dataset at its line, beside the panel ----
+    const newest = frame.locator('article.discussion').first();
+    const title = await newest.locator('button.question').getAttribute('title');
+    const expectedLine = Number(/:(\d+)$/.exec(title ?? '')?.[1]);
+    await newest.locator('button.question').click();
+    await until('the dataset to open', async () => (await activeTab(page).textContent())?.includes('fixture-train.jsonl') ? true : null, 20_000);
+    const pos = await until('the cursor position', () => cursorPosition(page), 10_000);
+    if (pos.line !== expectedLine) throw new Error(`the dataset opened at line ${pos.line}, expected ${expectedLine}`);
+    log(`question link opened fixture-train.jsonl at line ${pos.line}`);
+
+    // ---- screenshots, light and dark ----
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'MAPoRL: Open Run Dashboard');
+    await frame.locator('figure.chart canvas').first().waitFor({ state: 'visible' });
+    await page.waitForTimeout(500);
+    await screenshotDashboard(page, 'dashboard-light.png');
+    await setColorTheme(page, 'Dark Modern');
+    await until('the dark theme', async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.includes('vs-dark') ? true : null, 20_000);
+    await page.waitForTimeout(1000); // the charts redraw with the new theme colours
+    await screenshotDashboard(page, 'dashboard-dark.png');
+    await frame.locator('section[aria-label="Discussions"] h2').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'discussions-dark.png') });
+    await setColorTheme(page, 'Light Modern');
+    log('screenshots: .test-artifacts/e2e/dashboard-light.png, dashboard-dark.png, discussions-dark.png');
+
+    // ---- the run stops (as a CLI run would); the view shows it ----
+    appendFileSync(join(runDir, 'events.jsonl'), JSON.stringify({ type: 'status', step: 45, time: new Date().toISOString(), status: 'stopped' }) + '\n');
+    await openViewContainer(page, 'MAPoRL');
+    await until('the Runs view to show fixture-run stopped', async () => /stopped/.test((await treeRow(page, 'fixture-run').textContent()) ?? ''), 20_000);
+    log('Runs view shows fixture-run stopped');
+
+    // ---- training through the engine (gated) ----
+    let lastDashboard = 'fixture-run';
+    if (engineCanTrain()) {
+      lastDashboard = await trainAndStop(page, ws);
+    } else {
+      skipped.push('Start Training / Stop Training / resumable run: dist/cli.js has no `train` command yet (engine issue); steps not run');
+    }
+
+    // ---- reload: the run is still listed and the dashboard comes back ----
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForTimeout(1500);
+    await waitForWorkbench(page);
+    await openViewContainer(page, 'MAPoRL');
+    await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
+    if (lastDashboard !== 'fixture-run') {
+      await until(`the Runs view to list ${lastDashboard} as stopped`, async () => /stopped/.test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
+    }
+    await until(`the restored dashboard of ${lastDashboard}`, async () =>
+      (await dashboardStep(page)) >= 1 && (await webviewFrame(page).locator('.run-name strong').textContent({ timeout: 2000 })) === lastDashboard, 30_000);
+    log(`after reload: the runs are listed and the dashboard of ${lastDashboard} is restored by its serializer`);
+
+    if (consoleProblems.length) throw new Error(`webview console reported:\n${consoleProblems.join('\n')}`);
+    log('no CSP violations or dropped messages in the console');
+  } catch (e) {
+    await page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => {});
+    const hostLog = extensionHostLog(profile);
+    writeFileSync(join(ARTIFACTS, 'exthost.log'), hostLog);
+    console.error(`\n[e2e] FAILED: ${(e as Error).message}\n--- extension host log ---\n${hostLog}\n--- code-server output ---\n${server.output.join('').slice(-4000)}`);
+    if (consoleProblems.length) console.error(`--- console ---\n${consoleProblems.join('\n')}`);
+    process.exitCode = 1;
+  } finally {
+    await context.close().catch(() => {});
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+  for (const s of skipped) log(`SKIPPED: ${s}`);
+  log(process.exitCode ? 'e2e failed' : 'e2e passed');
+}
+
+/** Picks a built-in theme by its label in the theme picker (`Dark Modern`, `Light Modern`). */
+async function setColorTheme(page: Page, label: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.locator('.quick-input-widget .quick-input-box input').fill(label);
+  await pickQuickItem(page, label);
+}
+
+async function screenshotDashboard(page: Page, name: string): Promise<void> {
+  await webviewFrame(page).locator('body').evaluate((body) => body.ownerDocument.defaultView?.scrollTo(0, 0));
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(ARTIFACTS, name) });
+}
+
+/**
+ * Start Training on the scaffolded config, wait for a curve point and a discussion, stop, check the run
+ * is resumable (stopped, with a checkpoint). Returns the run's name.
+ */
+async function trainAndStop(page: Page, ws: string): Promise<string> {
+  // Only the new run's dashboard should be open: close everything, then open the config.
+  await runCommand(page, 'View: Close All Editors');
+  await treeRow(page, 'e2e-exp').click();
+  await until('the config to open', async () => (await activeTab(page).textContent())?.includes('e2e-exp.maporl.json') ? true : null, 20_000);
+  await runCommand(page, 'MAPoRL: Start Training');
+  const frame = webviewFrame(page);
+  const runs = join(ws, 'runs');
+  const newRun = () => readdirSync(runs).find((n) => n.startsWith('e2e-exp-'));
+  await until('a first training step on the dashboard', async () => {
+    const name = newRun();
+    const events = name && existsSync(join(runs, name, 'events.jsonl')) ? readFileSync(join(runs, name, 'events.jsonl'), 'utf8') : '';
+    if (/"status":"failed"/.test(events)) throw new Error(`the engine failed: ${/"message":"([^"]*)"/.exec(events)?.[1] ?? 'see the log'}`);
+    return (await dashboardStep(page)) >= 1;
+  }, 180_000, 1000).catch(async (e) => {
+    const name = newRun();
+    const log = name && existsSync(join(runs, '.maporl', `${name}.log`)) ? readFileSync(join(runs, '.maporl', `${name}.log`), 'utf8').slice(-3000) : '(no engine log)';
+    throw new Error(`${(e as Error).message}\n--- engine log ---\n${log}`);
+  });
+  await frame.locator('article.discussion').first().waitFor({ state: 'visible', timeout: 60_000 });
+  log('Start Training: the dashboard shows a curve point and a discussion');
+  await runCommand(page, 'MAPoRL: Stop Training');
+  const runDir = await until('the stopped run', async () => {
+    for (const d of readdirSync(runs).filter((n) => n.startsWith('e2e-exp-'))) {
+      const events = readFileSync(join(runs, d, 'events.jsonl'), 'utf8');
+      if (/"status":"stopped"/.test(events)) return join(runs, d);
+    }
+    return null;
+  }, 120_000, 500);
+  if (!existsSync(join(runDir, 'checkpoints')) || readdirSync(join(runDir, 'checkpoints')).length === 0) throw new Error(`${runDir} stopped without a checkpoint`);
+  await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''), 20_000);
+  log('Stop Training: the run stopped with a checkpoint (resumable)');
+  return basename(runDir);
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
