@@ -135,7 +135,11 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     throw err;
   }
   const { dropout, frozenFeeds } = setup;
-  const trainStep = await TrainStep.compile(setup.spec, opts.runtime, { accumulation: opts.accumulate > 1 });
+  // A large base (fed as inputs) trains without ORT's memory arena: measured 2.0x instead of 2.6x
+  // the weights' size at peak for qwen2.5-0.5b (docs/performance.md).
+  const large = Object.keys(frozenFeeds).length > 0;
+  const runtime: RuntimeOptions = { ...opts.runtime, memoryArena: opts.runtime?.memoryArena ?? !large };
+  const trainStep = await TrainStep.compile(setup.spec, runtime, { accumulation: opts.accumulate > 1 });
 
   let counters: TrainerCounters = { step: 0, microCursor: 0, seed: opts.seed };
   let state: TrainState;
@@ -153,7 +157,7 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
   }
 
-  const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime: opts.runtime, frozenLimitBytes: opts.frozenLimitBytes });
+  const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime, frozenLimitBytes: opts.frozenLimitBytes });
   const evaluate = async (step: number): Promise<number> => {
     const loss = await evaluator!.evaluate(state.params, held!, opts.batchSize);
     appendJsonl(path.join(opts.out, 'events.jsonl'), { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
