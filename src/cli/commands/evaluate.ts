@@ -28,7 +28,7 @@ export const evaluate: Command = {
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
     const seed = intOption(values.seed, '--seed', 0);
-    const turns = intOption(values.turns, '--turns', 3);
+    let turns = intOption(values.turns, '--turns', 3);
     const questions = intOption(values.questions, '--questions', 100);
 
     // The task's test records.
@@ -59,6 +59,8 @@ export const evaluate: Command = {
       if (!dir) throw new UsageError(`${values.checkpoint}: neither a checkpoint nor a run directory with checkpoints`);
       const state = readTrainerState(dir);
       sharing = state.policySharing as Sharing;
+      if (values.agents === undefined) agents = state.agents;
+      if (values.turns === undefined) turns = state.turns;
       models = [];
       for (let i = 0; i < state.policies; i++) models.push(await loadModel(path.join(dir, `policy-${i}`)));
       if (sharing === 'per-agent' && values.agents === undefined) agents = state.policies;

@@ -18,6 +18,9 @@ export interface TrainerState {
   iteration: number;
   policySharing: string;
   policies: number;
+  /** The team's size and discussion length (defaults for `maporl eval`). */
+  agents: number;
+  turns: number;
   optimizerSteps: number[];
   verifier: 'learned' | 'ground-truth';
   verifierReport?: Record<string, number>;

@@ -110,7 +110,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     };
     const checkpoint = async () => {
       const dir = await saveCheckpoint(run.checkpoints, {
-        state: { iteration, policySharing: config.agents.policySharing, policies: team!.policies.length, optimizerSteps: team!.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier!.report, before: before ?? undefined },
+        state: { iteration, policySharing: config.agents.policySharing, policies: team!.policies.length, agents: config.agents.count, turns: T, optimizerSteps: team!.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier!.report, before: before ?? undefined },
         policies: team!.policies.map((p, i) => ({ config: team!.bases[i].model.config, train: p.state, tokenizer: team!.bases[i].tokenizer })),
         verifier: verifier!.model ? { config: verifier!.model.config, weights: verifier!.model.weights, tokenizer: verifier!.tokenizerSource! } : undefined,
       });
