@@ -8,11 +8,16 @@ by {"results": [...]} (one interpreter start for many models). Jobs:
          the rows run as one left-padded batch, as generation batches them
   {"task": "logprobs", "modelDir", "ids": [ids]}
       -> {"logprobs": [null, log p(ids[1] | ids[:1]), ...]}
+  {"task": "sft_loss", "modelDir", "batch": {input_ids, positions, attention_mask: [B, T];
+   loss_index, loss_targets: [N]} as {"shape", "data"}}
+      -> {"loss", "grads": {name: flat gradient}}: mean NLL of the N targets (flat positions
+         b * T + t) in float64, and its gradient for every weight
 """
 import json
 import sys
 
 import torch
+import torch.nn.functional as F
 
 from llama_model import LlamaRef, left_pad, read_adapter
 
@@ -41,7 +46,18 @@ def logprobs(req):
     return {"logprobs": [None] + picked.tolist()}
 
 
-TASKS = {"logits": logits, "logprobs": logprobs}
+def sft_loss(req):
+    model = LlamaRef.load(req["modelDir"])
+    model.p = {k: v.double().requires_grad_(True) for k, v in model.p.items()}
+    b = {k: torch.tensor(v["data"], dtype=torch.int64).reshape(v["shape"]) for k, v in req["batch"].items()}
+    logits, _ = model.forward(b["input_ids"], b["attention_mask"], b["positions"])
+    flat = logits.reshape(-1, logits.shape[-1])[b["loss_index"]]  # [N, V]
+    loss = F.cross_entropy(flat, b["loss_targets"])
+    loss.backward()
+    return {"loss": loss.item(), "grads": {k: v.grad.reshape(-1).tolist() for k, v in model.p.items()}}
+
+
+TASKS = {"logits": logits, "logprobs": logprobs, "sft_loss": sft_loss}
 
 
 def main():

@@ -23,33 +23,36 @@ export function epochBatches(lengths: readonly number[], batchSize: number, seed
 }
 
 /**
- * The tensors of one micro-batch, right-padded to its longest sequence (inputs are ids[:-1],
- * targets ids[1:]): input_ids, positions, attention_mask, targets [B, T] int64 and loss_mask [B, T]
- * float32, 1 where the target is a completion token.
+ * The tensors of one micro-batch, right-padded to its longest sequence (inputs are ids[:-1]):
+ * input_ids, positions, attention_mask [B, T] int64, and the N completion targets as
+ * loss_index [N] (flat position b * T + t whose next token is trained on) and loss_targets [N]
+ * (that token). Only those N positions go through the LM head (loss.ts).
  */
 export function collate(seqs: readonly SftSequence[], padId: number): Record<string, HostTensor> {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.ids.length)) - 1;
   if (!(T >= 1)) throw new Error('collate: every sequence needs at least two tokens');
   const ids = new BigInt64Array(B * T).fill(BigInt(padId));
-  const targets = new BigInt64Array(B * T).fill(BigInt(padId));
   const positions = new BigInt64Array(B * T);
   const mask = new BigInt64Array(B * T);
-  const lossMask = new Float32Array(B * T);
+  const index: bigint[] = [], targets: bigint[] = [];
   seqs.forEach((s, b) => {
     for (let t = 0; t < s.ids.length - 1; t++) {
       const i = b * T + t;
       ids[i] = BigInt(s.ids[t]);
-      targets[i] = BigInt(s.ids[t + 1]);
       positions[i] = BigInt(t);
       mask[i] = 1n;
-      lossMask[i] = t + 1 >= s.promptLength ? 1 : 0;
+      if (t + 1 >= s.promptLength) {
+        index.push(BigInt(i));
+        targets.push(BigInt(s.ids[t + 1]));
+      }
     }
   });
   const i64 = (data: BigInt64Array): HostTensor => ({ dtype: 'int64', shape: [B, T], data });
   return {
-    input_ids: i64(ids), positions: i64(positions), attention_mask: i64(mask), targets: i64(targets),
-    loss_mask: { dtype: 'float32', shape: [B, T], data: lossMask },
+    input_ids: i64(ids), positions: i64(positions), attention_mask: i64(mask),
+    loss_index: { dtype: 'int64', shape: [index.length], data: BigInt64Array.from(index) },
+    loss_targets: { dtype: 'int64', shape: [targets.length], data: BigInt64Array.from(targets) },
   };
 }
 

@@ -13,22 +13,25 @@ export const SFT_BATCH: Record<string, { dtype: DType; shape: Dim[] }> = {
   input_ids: { dtype: 'int64', shape: ['B', 'T'] },
   positions: { dtype: 'int64', shape: ['B', 'T'] },
   attention_mask: { dtype: 'int64', shape: ['B', 'T'] },
-  targets: { dtype: 'int64', shape: ['B', 'T'] },
-  loss_mask: { dtype: 'float32', shape: ['B', 'T'] },
+  loss_index: { dtype: 'int64', shape: ['N'] },
+  loss_targets: { dtype: 'int64', shape: ['N'] },
 };
 
 /**
- * Summed NLL and token count of the completion tokens [scalars], and their mean (the loss).
+ * Summed NLL and count of the N completion tokens [scalars], and their mean (the loss). Only the
+ * N positions whose next token is trained on go through the LM head and the log-softmax: prompts
+ * and padding cost nothing there (for a 150k vocabulary, the largest tensors of the step).
  * Linear layers default to gemmLinear (weights read in place, never transposed into a copy).
  */
 export function completionNll(cfg: ModelConfig, w: Weights, batch: Record<string, Tensor>, options: ForwardOptions = {}): { loss: Tensor; nllSum: Tensor; tokens: Tensor } {
   const linear = options.linear ?? ((_m, x, weight, bias) => gemmLinear(x, weight, bias));
   const { hidden } = llamaForward(cfg, w, { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask }, { ...options, linear });
+  const picked = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), batch.loss_index); // [N, C]
   const head = cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']; // as lmHead() in llama.ts
-  const logp = F.logSoftmax(gemmLinear(hidden, head), -1); // [B, T, V]
-  const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.targets, [2]), 2), [2]); // [B, T]
-  const nllSum = F.neg(F.sumAll(F.mul(picked, batch.loss_mask)));
-  const tokens = F.sumAll(batch.loss_mask);
+  const logp = F.logSoftmax(gemmLinear(picked, head), -1); // [N, V]
+  const target = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.loss_targets, [1]), 1), [1]); // [N]
+  const nllSum = F.neg(F.sumAll(target));
+  const tokens = F.countOf(target, [0]);
   // A micro-batch without completion tokens contributes 0, not NaN.
   return { loss: F.div(nllSum, F.maximum(tokens, 1)), nllSum, tokens };
 }

@@ -70,15 +70,15 @@ test('batches by length: every example once per epoch, seeded, similar lengths t
   assert.ok(spread.reduce((a, b) => a + b, 0) / spread.length < 6, `mean length spread in a batch ${spread}`);
 });
 
-test('collate right-pads, shifts targets by one and masks all but completion targets', () => {
+test('collate right-pads and lists the completion targets: flat position and token', () => {
   const b = collate([{ ids: [1, 10, 11, 12, 2], promptLength: 3 }, { ids: [1, 20, 2], promptLength: 2 }], 0);
   assert.deepEqual(b.input_ids.shape, [2, 4]);
   assert.deepEqual(Array.from(b.input_ids.data as BigInt64Array, Number), [1, 10, 11, 12, 1, 20, 0, 0]);
-  assert.deepEqual(Array.from(b.targets.data as BigInt64Array, Number), [10, 11, 12, 2, 20, 2, 0, 0]);
   assert.deepEqual(Array.from(b.attention_mask.data as BigInt64Array, Number), [1, 1, 1, 1, 1, 1, 0, 0]);
   assert.deepEqual(Array.from(b.positions.data as BigInt64Array, Number), [0, 1, 2, 3, 0, 1, 0, 0]);
-  // targets 12 and 2 of row 0 (ids[3..4]) and 2 of row 1 (ids[2]) are completion tokens
-  assert.deepEqual(Array.from(b.loss_mask.data as Float32Array), [0, 0, 1, 1, 0, 1, 0, 0]);
+  // row 0 predicts 12 and 2 (ids[3..4]) from positions 2 and 3; row 1 predicts 2 from its position 1
+  assert.deepEqual(Array.from(b.loss_index.data as BigInt64Array, Number), [2, 3, 5]);
+  assert.deepEqual(Array.from(b.loss_targets.data as BigInt64Array, Number), [12, 2, 2]);
   const t = truncate([{ ids: [1, 2, 3, 4, 5], promptLength: 2 }, { ids: [1, 2, 3, 4], promptLength: 4 }], 3);
   assert.deepEqual(t.kept, [{ ids: [1, 2, 3], promptLength: 2 }]);
   assert.equal(t.truncated, 1);
