@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     await until('the Runs view to show fixture-run stopped', async () => /stopped/.test((await treeRow(page, 'fixture-run').textContent()) ?? ''), 20_000);
     log('Runs view shows fixture-run stopped');
 
+    // ---- a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts ----
+    await measureLargeRun(page, ws);
+
     // ---- training through the engine (gated) ----
     let lastDashboard = 'fixture-run';
     if (engineCanTrain()) {
@@ -182,6 +185,47 @@ async function main(): Promise<void> {
 }
 
 /** Picks a built-in theme by its label in the theme picker (`Dark Modern`, `Light Modern`). */
+/**
+ * Opens the dashboard of a run with 10,000 metrics steps and 5,000 transcripts (written here), and
+ * measures: time to the first full render, latency of a live update, and the longest gap between
+ * animation frames while steps arrive every 100 ms.
+ */
+async function measureLargeRun(page: Page, ws: string): Promise<void> {
+  const dir = writeFakeRun(join(ws, 'runs', 'large-run'), { steps: 10_000, transcriptEvery: 2, checkpointEvery: 2500 });
+  await runCommand(page, 'View: Close All Editors');
+  await treeRow(page, 'large-run').waitFor({ state: 'visible', timeout: 20_000 });
+  const t = Date.now();
+  await runCommand(page, 'MAPoRL: Open Run Dashboard'); // the one running run: no pick needed
+  await until('the large run rendered', async () => (await dashboardStep(page)) === 10_000 && (await webviewFrame(page).locator('article.discussion').count()) > 0, 60_000, 100);
+  const loadMs = Date.now() - t;
+  const u = Date.now();
+  appendStep(dir, 10_001);
+  await until('a live update of the large run', async () => (await dashboardStep(page)) === 10_001, 20_000, 50);
+  const updateMs = Date.now() - u;
+  // Runs in the page: the longest gap between two animation frames over 2.5 s. A string, because the
+  // test's TypeScript transform would add helpers to a function that the page does not have.
+  const frames = webviewFrame(page).locator('body').evaluate(`new Promise((resolve) => {
+    let last = performance.now(), worst = 0;
+    const end = last + 2500;
+    const tick = (now) => {
+      worst = Math.max(worst, now - last);
+      last = now;
+      if (now < end) requestAnimationFrame(tick); else resolve(worst);
+    };
+    requestAnimationFrame(tick);
+  })`) as Promise<number>;
+  frames.catch(() => {}); // awaited below; keep an early failure from being unhandled meanwhile
+  for (let step = 10_002; step <= 10_021; step++) {
+    appendStep(dir, step);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const worstFrameMs = await frames;
+  await until('the large run to follow 20 more steps', async () => (await dashboardStep(page)) === 10_021, 20_000, 100);
+  log(`large run (10,000 steps, 5,000 transcripts): first render ${loadMs} ms (palette and pick included), live update ${updateMs} ms, longest frame gap while following ${worstFrameMs.toFixed(0)} ms`);
+  if (loadMs > 30_000 || updateMs > 5000 || worstFrameMs > 1000) throw new Error('the dashboard is too slow on a large run');
+  await runCommand(page, 'View: Close All Editors');
+}
+
 async function setColorTheme(page: Page, label: string): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ state: 'visible', timeout: 10_000 });

@@ -10,12 +10,22 @@ import { readChartTheme, type ChartTheme } from './theme';
 
 const HEIGHT = 170;
 
-interface Chart { spec: ChartSpec; plot: uPlot; ids: string[] }
+interface Chart { spec: ChartSpec; plot: uPlot; figure: HTMLElement; visible: boolean; stale: boolean }
 
 export class ChartGrid {
   private charts: Chart[] = [];
   private builtFor = '';
+  private columns: MetricsColumns | null = null;
   private readonly resizeObserver: ResizeObserver;
+  // Charts scrolled out of view skip redraws (10,000 points x 8 charts each batch) until they return.
+  private readonly visibility = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const chart = this.charts.find((c) => c.figure === e.target);
+      if (!chart) continue;
+      chart.visible = e.isIntersecting;
+      if (chart.visible && chart.stale) this.draw(chart);
+    }
+  });
 
   constructor(
     private readonly root: HTMLElement,
@@ -28,13 +38,23 @@ export class ChartGrid {
 
   /** Draws the columns; rebuilds the charts when the series or the theme changed (`rebuild`). */
   render(m: MetricsColumns, rebuild: boolean): void {
+    this.columns = m;
     const key = `${m.turns}`;
     if (rebuild || key !== this.builtFor || this.charts.length === 0) {
       this.build(m, readChartTheme());
       this.builtFor = key;
       return;
     }
-    for (const c of this.charts) c.plot.setData(chartData(m, c.spec) as uPlot.AlignedData);
+    for (const c of this.charts) {
+      if (c.visible) this.draw(c);
+      else c.stale = true;
+    }
+  }
+
+  private draw(c: Chart): void {
+    if (!this.columns) return;
+    c.plot.setData(chartData(this.columns, c.spec) as uPlot.AlignedData);
+    c.stale = false;
   }
 
   private width(): number {
@@ -49,7 +69,10 @@ export class ChartGrid {
   }
 
   private build(m: MetricsColumns, theme: ChartTheme): void {
-    for (const c of this.charts) c.plot.destroy();
+    for (const c of this.charts) {
+      this.visibility.unobserve(c.figure);
+      c.plot.destroy();
+    }
     this.root.replaceChildren();
     this.charts = CHARTS.map((spec) => {
       const series = chartSeries(spec, m.turns);
@@ -81,7 +104,8 @@ export class ChartGrid {
       };
       const plot = new uPlot(opts, chartData(m, spec) as uPlot.AlignedData, figure);
       makeLegendKeyboardReachable(plot);
-      return { spec, plot, ids: series.map((s) => s.id) };
+      this.visibility.observe(figure);
+      return { spec, plot, figure, visible: true, stale: false };
     });
   }
 }

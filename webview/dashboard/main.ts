@@ -58,6 +58,7 @@ discussions.showFilter(view.filter);
 
 // ---- drawing, at most once per frame ------------------------------------------------------------
 let pending: Changes | null = null;
+let shownConfig = '';
 function schedule(c: Changes): void {
   const first = pending === null;
   pending = pending
@@ -71,7 +72,11 @@ function draw(): void {
   pending = null;
   if (!c) return;
   if (c.header || c.metrics) renderSummary(summary, data.header, data.metrics);
-  if (c.header) renderConfig(configRoot, data.header, (pointer) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer }));
+  const configKey = JSON.stringify(data.header?.config ?? []);
+  if (c.header && configKey !== shownConfig) {
+    shownConfig = configKey;
+    renderConfig(configRoot, data.header, (pointer) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer }));
+  }
   if (c.metrics || c.newSeries) charts.render(data.metrics, c.newSeries);
   if (c.transcripts) discussions.render(data.transcripts, view);
   document.body.dataset.step = String(data.header?.step ?? 0); // lets tests wait for a given step
