@@ -9,7 +9,8 @@ line on stdout) so that the benchmark can interleave our runs and PyTorch's.
          batch, then one token per step, logits of the last position only, as HF generate)
   {"cmd": "sft_init", "lr", "weightDecay", "maxGradNorm"} -> {}: every weight trainable, AdamW
   {"cmd": "sft_steps", "batch": {name: {"shape", "data"}}, "n"} -> {"samplesMs", "losses"}:
-         zero_grad, forward, completion-token NLL, backward, clip_grad_norm_, AdamW step
+         zero_grad, forward, completion-token NLL, backward, clip_grad_norm_, AdamW step; the
+         batch is collate()'s (sft/batches.ts)
 """
 import json
 import sys
@@ -45,11 +46,12 @@ class SftTrainer:
         self.max_grad_norm = max_grad_norm
 
     def step(self, b):
+        """As LlamaForCausalLM with labels: logits of every position, cross-entropy ignoring -100."""
         self.opt.zero_grad(set_to_none=True)
         logits, _ = self.model.forward(b["input_ids"], b["attention_mask"], b["positions"])
-        nll = F.cross_entropy(logits.flatten(0, 1), b["targets"].flatten(), reduction="none")
-        mask = b["loss_mask"].flatten()
-        loss = (nll * mask).sum() / mask.sum().clamp(min=1)
+        labels = torch.full((logits.shape[0] * logits.shape[1],), -100, dtype=torch.int64)
+        labels[b["loss_index"]] = b["loss_targets"]
+        loss = F.cross_entropy(logits.flatten(0, 1), labels, ignore_index=-100)
         loss.backward()
         if self.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
@@ -81,7 +83,7 @@ def main():
             trainer = SftTrainer(model, req["lr"], req["weightDecay"], req["maxGradNorm"])
             res = {}
         elif cmd == "sft_steps":
-            b = {k: tensor(v, torch.float32 if k == "loss_mask" else torch.int64) for k, v in req["batch"].items()}
+            b = {k: tensor(v, torch.int64) for k, v in req["batch"].items()}
             samples, losses = [], []
             for _ in range(req["n"]):
                 t0 = time.perf_counter()

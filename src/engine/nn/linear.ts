@@ -8,6 +8,23 @@ import { defineOp } from '../graph/op';
 import * as F from '../graph/ops';
 import { dimsEqual, formatShape, ShapeError } from '../graph/shape';
 
+/** g [M, N], a [M, K] -> g^T a [N, K]: a weight gradient, as one Gemm(transA=1). */
+const GemmTransA = defineOp({
+  name: 'GemmTransA',
+  infer: ([g, a]) => {
+    if (g.rank !== 2 || a.rank !== 2 || !dimsEqual(g.shape[0], a.shape[0]) || g.dtype !== a.dtype) {
+      throw new ShapeError(`GemmTransA: needs g [M, N] and a [M, K] of one dtype, got ${g.dtype}${formatShape(g.shape)} and ${a.dtype}${formatShape(a.shape)}`);
+    }
+    return [{ dtype: g.dtype, shape: [g.shape[1], a.shape[1]] }];
+  },
+  emit: (e, ins, outs) => e.node('Gemm', ins, outs, { transA: 1 }),
+  vjp: (n, [d]) => {
+    if (!d) return [undefined, undefined];
+    const [g, a] = n.inputs;
+    return [F.matmul(a, F.transpose(d, [1, 0])), F.matmul(g, d)];
+  },
+});
+
 /** a [M, K], w [N, K] -> a w^T [M, N]. */
 const GemmTransB = defineOp({
   name: 'GemmTransB',
@@ -22,7 +39,7 @@ const GemmTransB = defineOp({
   vjp: (n, [g]) => {
     if (!g) return [undefined, undefined];
     const [a, w] = n.inputs;
-    return [F.matmul(g, w), F.matmul(F.transpose(g, [1, 0]), a)];
+    return [F.matmul(g, w), apply(GemmTransA, [g, a], {})];
   },
 });
 
