@@ -33,6 +33,9 @@ export class Session {
   ) {}
 
   static async create(model: Uint8Array, options: RuntimeOptions = {}): Promise<Session> {
+    // ORT's own logger prints multi-line errors (e.g. a missing CUDA library) before throwing; the
+    // thrown error carries the same text and becomes our one-line fallback message instead.
+    ort.env.logLevel = 'fatal';
     const wanted = options.executionProvider ?? 'cpu';
     // 'auto' tries CUDA only where its provider library was installed (an opt-in download), so
     // a CPU-only install never pays for, or logs, a failed attempt.
