@@ -7,6 +7,7 @@ import { sft } from './sft';
 import { train } from './train';
 import { evaluate } from './evaluate';
 import { demo } from './demo';
+import { data } from './data';
 
 export const COMMANDS: Record<string, Command> = {
   demo,
@@ -16,4 +17,5 @@ export const COMMANDS: Record<string, Command> = {
   sft,
   train,
   eval: evaluate,
+  data,
 };
