@@ -7,11 +7,14 @@
 //
 // Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
 // --hidden=256,512, --threads=N (default 2), --warmup=N, --rounds=N, --steps=N (per round), --no-torch.
+// Then the Llama model benchmarks of issue 3 (bench/generation.ts, bench/sft.ts); --no-models skips them.
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
 import { median, summarize, type Timing } from './timing';
 import { TorchWorker } from './torchWorker';
+import { benchGeneration } from './generation';
+import { benchSft } from './sft';
 
 interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
 
@@ -44,6 +47,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--steps') o.steps = num();
     else if (k === '--warmup') o.warmup = num();
     else if (k === '--no-torch') o.torch = false;
+    else if (k === '--no-models') continue; // read in main()
     else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
   }
   for (const h of o.hidden) if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
@@ -122,6 +126,11 @@ async function main(): Promise<void> {
   await probe.release();
   await torch?.worker.close();
 
+  // Issue 3: generation and SFT of the Llama models; their text is printed after the table above.
+  const modelLines: string[] = [];
+  const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), log: (s: string) => modelLines.push(s), progress };
+  const models = process.argv.includes('--no-models') ? null : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
+
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
   const targets = at && {
     hidden: TARGET.hidden,
@@ -132,10 +141,11 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
     ceiling: { n: opt.ceilingN, gflops: median(ceilingSamples), samples: ceilingSamples, torchGflops: torchMatmul?.gflops ?? null },
-    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null,
+    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report.machine, opt, report.ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);
+  for (const line of modelLines) log(line);
 }
 
 const MODEL_DESCRIPTION = '4 Llama-style blocks (RMSNorm, multi-head causal attention with RoPE, SwiGLU MLP with intermediate = 8/3 hidden rounded to 16), '

@@ -37,10 +37,13 @@ export class TorchWorker {
     });
   }
 
-  /** Starts the worker with `threads` intra-op threads (OpenMP and OpenBLAS alike). */
-  static async start(threads: number): Promise<{ worker: TorchWorker; torch: string }> {
+  /**
+   * Starts the worker with `threads` intra-op threads (OpenMP and OpenBLAS alike). `script` is
+   * another worker speaking the same protocol (e.g. test/reference/llama_bench.py).
+   */
+  static async start(threads: number, script = scriptPath()): Promise<{ worker: TorchWorker; torch: string }> {
     const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), PYTHONDONTWRITEBYTECODE: '1' };
-    const child = spawn(PYTHON, [scriptPath()], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const worker = new TorchWorker(child);
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
