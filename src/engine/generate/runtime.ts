@@ -29,10 +29,14 @@ export class LMRuntime {
   /** Time spent inside ORT run() calls, for the benchmarks' "outside run" share. */
   readonly timing: Timing = { runMs: 0, calls: 0 };
 
+  /** The scoring session, compiled on first use: generation alone never pays for a third copy of frozen weights. */
+  private scoreSession?: Promise<Session>;
+
   private constructor(
     readonly model: CausalLM,
     private readonly trainable: ReadonlySet<string>,
-    private readonly sessions: { prefill: Session; decode: Session; score: Session },
+    private readonly sessions: { prefill: Session; decode: Session },
+    private readonly runtime: RuntimeOptions | undefined,
   ) {}
 
   /**
@@ -42,12 +46,11 @@ export class LMRuntime {
   static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions } = {}): Promise<LMRuntime> {
     const trainable = new Set(options.trainable ?? []);
     const binding: WeightBinding = { weights: model.weights, trainable };
-    const [prefill, decode, score] = await Promise.all([
+    const [prefill, decode] = await Promise.all([
       Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
       Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),
-      Session.create(serialize(buildScoreGraph(model.config, binding)), options.runtime),
     ]);
-    return new LMRuntime(model, trainable, { prefill, decode, score });
+    return new LMRuntime(model, trainable, { prefill, decode }, options.runtime);
   }
 
   /** Replaces the values of trainable weights (e.g. after a PPO update). */
@@ -167,7 +170,8 @@ export class LMRuntime {
     const ids = batch.ids.data as BigInt64Array;
     const targets = new BigInt64Array(ids.length);
     for (let b = 0; b < sequences.length; b++) for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
-    const out = await this.run(this.sessions.score, {
+    this.scoreSession ??= Session.create(serialize(buildScoreGraph(this.model.config, { weights: this.model.weights, trainable: this.trainable })), this.runtime);
+    const out = await this.run(await this.scoreSession, {
       input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
     });
     const lp = out.logprobs.data as Float32Array, ent = out.entropy.data as Float32Array;
@@ -187,7 +191,8 @@ export class LMRuntime {
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    const score = this.scoreSession ? [await this.scoreSession] : [];
+    await Promise.all([...Object.values(this.sessions), ...score].map((s) => s.release()));
   }
 }
 
