@@ -71,7 +71,10 @@ export interface RunHeader {
 export interface SnapshotMessage {
   type: 'snapshot';
   header: RunHeader;
+  /** Training iterations (`split` "train"). */
   metrics: MetricsPoint[];
+  /** Evaluations on the test split (`split` "eval"), a curve of their own over the same steps. */
+  evalMetrics: MetricsPoint[];
   transcripts: TranscriptView[];
 }
 /** What arrived since the last message, batched by the host (a few per second at most). */
@@ -79,6 +82,7 @@ export interface AppendMessage {
   type: 'append';
   header: RunHeader;
   metrics: MetricsPoint[];
+  evalMetrics: MetricsPoint[];
   transcripts: TranscriptView[];
 }
 export type HostToWebview = SnapshotMessage | AppendMessage;
@@ -147,6 +151,7 @@ function isHeader(x: unknown): x is RunHeader {
 export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isObj(x) || (x.type !== 'snapshot' && x.type !== 'append')) return false;
   return isHeader(x.header) && Array.isArray(x.metrics) && x.metrics.every(isMetricsPoint)
+    && Array.isArray(x.evalMetrics) && x.evalMetrics.every(isMetricsPoint)
     && Array.isArray(x.transcripts) && x.transcripts.every(isTranscriptView);
 }
 

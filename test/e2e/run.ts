@@ -76,17 +76,18 @@ async function main(): Promise<void> {
     if (/Content Security Policy|Refused to (load|execute|apply)|\[maporl dashboard\]/.test(text)) consoleProblems.push(text);
   });
   const skipped: string[] = [];
+  let phase = 'start';
   try {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
     await waitForWorkbench(page);
     log('workbench up');
 
-    // ---- the Runs view lists the run written by the test ----
+    phase = 'the Runs view lists the run written by the test';
     await openViewContainer(page, 'MAPoRL');
     await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
     log('Runs view lists fixture-run');
 
-    // ---- New Experiment… ----
+    phase = 'New Experiment…';
     await runCommand(page, 'MAPoRL: New Experiment…');
     await answerQuickInput(page, 'e2e-exp');
     await until('the new config to open', async () => (await activeTab(page).textContent())?.includes('e2e-') ? true : null, 20_000);
@@ -96,22 +97,22 @@ async function main(): Promise<void> {
     await treeRow(page, 'e2e-exp').waitFor({ state: 'visible', timeout: 20_000 });
     log('New Experiment… wrote and opened e2e-exp.maporl.json and its dataset; Experiments view lists it');
 
-    // ---- the dashboard of the run ----
+    phase = 'the dashboard of the run';
     await runCommand(page, 'MAPoRL: Open Run Dashboard');
     const frame = webviewFrame(page);
     await frame.locator('figure.chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
     await frame.locator('article.discussion').first().waitFor({ state: 'visible', timeout: 30_000 });
     const charts = await frame.locator('figure.chart').count();
-    if (charts !== 8) throw new Error(`expected 8 charts, found ${charts}`);
+    if (charts !== 9) throw new Error(`expected 9 charts, found ${charts}`);
     await until('the dashboard to show step 40', async () => (await dashboardStep(page)) === 40);
     log(`dashboard shows ${charts} charts, discussions and step 40`);
 
-    // ---- following the run from its files while another process appends ----
+    phase = 'following the run from its files while another process appends';
     for (let step = 41; step <= 45; step++) appendStep(runDir, step, 2, 3, dataset);
     await until('the dashboard to follow the files to step 45', async () => (await dashboardStep(page)) === 45, 20_000);
     log('dashboard followed appended steps (41..45) from the run files');
 
-    // ---- a question opens the dataset at its line, beside the panel ----
+    phase = 'a question opens the dataset at its line, beside the panel';
     const newest = frame.locator('article.discussion').first();
     const title = await newest.locator('button.question').getAttribute('title');
     const expectedLine = Number(/:(\d+)$/.exec(title ?? '')?.[1]);
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     if (pos.line !== expectedLine) throw new Error(`the dataset opened at line ${pos.line}, expected ${expectedLine}`);
     log(`question link opened fixture-train.jsonl at line ${pos.line}`);
 
-    // ---- screenshots, light and dark ----
+    phase = 'screenshots, light and dark';
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'MAPoRL: Open Run Dashboard');
     await frame.locator('figure.chart canvas').first().waitFor({ state: 'visible' });
@@ -136,16 +137,16 @@ async function main(): Promise<void> {
     await setColorTheme(page, 'Light Modern');
     log('screenshots: .test-artifacts/e2e/dashboard-light.png, dashboard-dark.png, discussions-dark.png');
 
-    // ---- the run stops (as a CLI run would); the view shows it ----
+    phase = 'the run stops (as a CLI run would); the view shows it';
     appendFileSync(join(runDir, 'events.jsonl'), JSON.stringify({ type: 'status', step: 45, time: new Date().toISOString(), status: 'stopped' }) + '\n');
     await openViewContainer(page, 'MAPoRL');
     await until('the Runs view to show fixture-run stopped', async () => /stopped/.test((await treeRow(page, 'fixture-run').textContent()) ?? ''), 20_000);
     log('Runs view shows fixture-run stopped');
 
-    // ---- a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts ----
+    phase = 'a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts';
     await measureLargeRun(page, ws);
 
-    // ---- training through the engine (gated) ----
+    phase = 'training through the engine (gated)';
     let lastDashboard = 'fixture-run';
     if (engineCanTrain()) {
       lastDashboard = await trainAndStop(page, ws);
@@ -153,9 +154,10 @@ async function main(): Promise<void> {
       skipped.push('Start Training / Stop Training / resumable run: dist/cli.js has no `train` command yet (engine issue); steps not run');
     }
 
-    // ---- reload: the run is still listed and the dashboard comes back ----
+    phase = 'reload: the run is still listed and the dashboard comes back';
+    await page.evaluate('window.__maporlBeforeReload = true');
     await runCommand(page, 'Developer: Reload Window');
-    await page.waitForTimeout(1500);
+    await until('the window to reload', async () => (await page.evaluate('window.__maporlBeforeReload === undefined').catch(() => false)) === true, 30_000);
     await waitForWorkbench(page);
     await openViewContainer(page, 'MAPoRL');
     await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => {});
     const hostLog = extensionHostLog(profile);
     writeFileSync(join(ARTIFACTS, 'exthost.log'), hostLog);
-    console.error(`\n[e2e] FAILED: ${(e as Error).message}\n--- extension host log ---\n${hostLog}\n--- code-server output ---\n${server.output.join('').slice(-4000)}`);
+    console.error(`\n[e2e] FAILED in "${phase}": ${(e as Error).message}\n--- extension host log ---\n${hostLog}\n--- code-server output ---\n${server.output.join('').slice(-4000)}`);
     if (consoleProblems.length) console.error(`--- console ---\n${consoleProblems.join('\n')}`);
     process.exitCode = 1;
   } finally {

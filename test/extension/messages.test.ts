@@ -28,14 +28,15 @@ test('webview -> host: the three message types and their fields', () => {
 test('host -> webview: snapshots and appends with valid records only', () => {
   const t = transcript(1, 1, 3, 2);
   const metrics = [{ step: 1, reward: 0.5, verifier: [0.4, null], kl: null }];
-  assert.equal(isHostToWebview({ type: 'snapshot', header, metrics, transcripts: [t] }), true);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], transcripts: [] }), true);
-  assert.equal(isHostToWebview({ type: 'append', header: { ...header, status: 'exploded' }, metrics: [], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: '1' }], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: 1, reward: 'high' }], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], transcripts: [{ ...t, turns: [[{ agent: 0 }]] }] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], transcripts: [{ ...t, source: { file: 'x', line: 0 } }] }), false);
-  assert.equal(isHostToWebview({ type: 'eval', header, metrics: [], transcripts: [] }), false);
+  assert.equal(isHostToWebview({ type: 'snapshot', header, metrics, evalMetrics: [{ step: 0, majorityAccuracy: [0.5, 0.75] }], transcripts: [t] }), true);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [] }), true);
+  assert.equal(isHostToWebview({ type: 'append', header: { ...header, status: 'exploded' }, metrics: [], evalMetrics: [], transcripts: [] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: '1' }], evalMetrics: [], transcripts: [] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: 1, reward: 'high' }], evalMetrics: [], transcripts: [] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, turns: [[{ agent: 0 }]] }] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, source: { file: 'x', line: 0 } }] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], transcripts: [] }), false, 'evalMetrics missing');
+  assert.equal(isHostToWebview({ type: 'eval', header, metrics: [], evalMetrics: [], transcripts: [] }), false);
 });
 
 test('a rejected message is described in one short line, never dumped', () => {

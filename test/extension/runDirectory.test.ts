@@ -71,6 +71,15 @@ test('the model follows appended steps and reports invalid transcripts with file
   assert.equal(model.metrics.length, 6);
 });
 
+test('evaluation events form their own curve', () => {
+  const dir = writeFakeRun(join(tmp(), 'r'), { steps: 30, status: 'finished' });
+  const model = new RunModel(dir, totalOf);
+  const d = model.readFiles();
+  assert.deepEqual(model.metrics.map((m) => m.step), Array.from({ length: 30 }, (_, k) => k + 1), 'train curve unbroken by evaluations');
+  assert.deepEqual(model.evalMetrics.map((m) => m.step), [10, 20, 30]);
+  assert.equal(d.evalMetrics.length, 3);
+});
+
 test('a curve point at or before the last step replaces the tail (a resumed run)', () => {
   const curve: MetricsPoint[] = [1, 2, 3, 4].map((step) => ({ step }));
   appendMetricsPoint(curve, { step: 3, reward: 1 });

@@ -26,11 +26,15 @@ test('an unknown status or a malformed event changes nothing but the time', () =
   assert.equal(foldEvent(s, { type: 'metrics', step: 'x' }), null);
 });
 
-test('metrics events return their point; eval metrics do not enter the curve', () => {
+test('metrics events return their point and curve; evaluations are a curve of their own', () => {
   const s = emptyRunState();
-  assert.deepEqual(foldEvent(s, { type: 'metrics', step: 3, time: at(3), reward: 0.5 })?.step, 3);
-  assert.equal(foldEvent(s, { type: 'metrics', split: 'eval', step: 3, time: at(4), majorityAccuracy: [0.5] }), null);
-  assert.equal(s.step, 3);
+  const train = foldEvent(s, { type: 'metrics', split: 'train', step: 3, time: at(3), reward: 0.5 });
+  assert.equal(train?.split, 'train');
+  assert.equal(train?.point.step, 3);
+  assert.equal(foldEvent(s, { type: 'metrics', step: 4, time: at(4) })?.split, 'train', 'no split means train');
+  const evaluation = foldEvent(s, { type: 'metrics', split: 'eval', step: 4, time: at(5), majorityAccuracy: [0.5] });
+  assert.equal(evaluation?.split, 'eval');
+  assert.equal(s.recent.length, 2, 'evaluations are no rate samples');
 });
 
 test('rate, ETA and progress text from the recent metrics timestamps', () => {

@@ -37,7 +37,7 @@ test('every chart gets [steps, ...one column per series], per-turn charts one se
   assert.deepEqual(chartData(m, verifier), [[1], [0.1], [0.2], [0.3]]);
   const loss = CHARTS.find((c) => c.id === 'loss')!;
   assert.deepEqual(chartData(m, loss), [[1], [1], [null]]);
-  assert.deepEqual(CHARTS.map((c) => c.id), ['reward', 'verifier', 'majority', 'kl', 'entropy', 'loss', 'clip', 'throughput']);
+  assert.deepEqual(CHARTS.map((c) => c.id), ['reward', 'verifier', 'majority', 'evalMajority', 'kl', 'entropy', 'loss', 'clip', 'throughput']);
 });
 
 test('10,000 steps append in well under a second', () => {

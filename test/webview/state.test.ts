@@ -11,19 +11,24 @@ const tr = (k: number) => transcript(k, k, 3, 2) as unknown as TranscriptView;
 
 test('a snapshot replaces everything; an append extends it', () => {
   const d = emptyData();
-  applyHostMessage(d, { type: 'snapshot', header, metrics: [{ step: 1 }, { step: 2 }], transcripts: [tr(1)] });
-  const c = applyHostMessage(d, { type: 'append', header, metrics: [{ step: 3 }], transcripts: [] });
+  applyHostMessage(d, { type: 'snapshot', header, metrics: [{ step: 1 }, { step: 2 }], evalMetrics: [{ step: 0, majorityAccuracy: [0.2, 0.3] }], transcripts: [tr(1)] });
+  const c = applyHostMessage(d, { type: 'append', header, metrics: [{ step: 3 }], evalMetrics: [], transcripts: [] });
   assert.deepEqual(d.metrics.steps, [1, 2, 3]);
   assert.deepEqual(c, { header: true, metrics: true, newSeries: false, transcripts: false });
-  applyHostMessage(d, { type: 'snapshot', header, metrics: [{ step: 1 }], transcripts: [] });
+  const e = applyHostMessage(d, { type: 'append', header, metrics: [], evalMetrics: [{ step: 3, majorityAccuracy: [0.4, 0.5] }], transcripts: [] });
+  assert.deepEqual(d.evalMetrics.steps, [0, 3], 'evaluations at the steps of iterations, on their own axis');
+  assert.deepEqual(d.evalMetrics.columns.get('majorityAccuracy.2'), [0.3, 0.5]);
+  assert.equal(e.metrics, true);
+  applyHostMessage(d, { type: 'snapshot', header, metrics: [{ step: 1 }], evalMetrics: [], transcripts: [] });
   assert.deepEqual(d.metrics.steps, [1]);
+  assert.deepEqual(d.evalMetrics.steps, []);
   assert.equal(d.transcripts.length, 0);
 });
 
 test('transcripts are capped at the newest MAX_TRANSCRIPTS', () => {
   const d = emptyData();
   const many = Array.from({ length: MAX_TRANSCRIPTS + 10 }, (_, k) => tr(k));
-  applyHostMessage(d, { type: 'append', header, metrics: [], transcripts: many });
+  applyHostMessage(d, { type: 'append', header, metrics: [], evalMetrics: [], transcripts: many });
   assert.equal(d.transcripts.length, MAX_TRANSCRIPTS);
   assert.equal(d.transcripts[0].id, many[10].id);
 });

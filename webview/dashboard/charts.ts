@@ -4,6 +4,9 @@
 // are remembered in the view state. New data calls setData; new series or a new theme rebuild the charts.
 import uPlot from 'uplot';
 import { CHARTS, chartData, chartSeries, type ChartSpec, type MetricsColumns } from './metricsStore';
+
+/** The two curves a chart may draw from. */
+export interface Curves { train: MetricsColumns; eval: MetricsColumns }
 import { h } from './dom';
 import { formatValue } from './format';
 import { readChartTheme, type ChartTheme } from './theme';
@@ -15,7 +18,7 @@ interface Chart { spec: ChartSpec; plot: uPlot; figure: HTMLElement; visible: bo
 export class ChartGrid {
   private charts: Chart[] = [];
   private builtFor = '';
-  private columns: MetricsColumns | null = null;
+  private curves: Curves | null = null;
   private readonly resizeObserver: ResizeObserver;
   // Charts scrolled out of view skip redraws (10,000 points x 8 charts each batch) until they return.
   private readonly visibility = new IntersectionObserver((entries) => {
@@ -37,11 +40,11 @@ export class ChartGrid {
   }
 
   /** Draws the columns; rebuilds the charts when the series or the theme changed (`rebuild`). */
-  render(m: MetricsColumns, rebuild: boolean): void {
-    this.columns = m;
-    const key = `${m.turns}`;
+  render(curves: Curves, rebuild: boolean): void {
+    this.curves = curves;
+    const key = `${curves.train.turns}/${curves.eval.turns}`;
     if (rebuild || key !== this.builtFor || this.charts.length === 0) {
-      this.build(m, readChartTheme());
+      this.build(curves, readChartTheme());
       this.builtFor = key;
       return;
     }
@@ -52,8 +55,8 @@ export class ChartGrid {
   }
 
   private draw(c: Chart): void {
-    if (!this.columns) return;
-    c.plot.setData(chartData(this.columns, c.spec) as uPlot.AlignedData);
+    if (!this.curves) return;
+    c.plot.setData(chartData(columnsOf(this.curves, c.spec), c.spec) as uPlot.AlignedData);
     c.stale = false;
   }
 
@@ -68,13 +71,14 @@ export class ChartGrid {
     for (const c of this.charts) if (Math.abs(c.plot.width - w) > 2) c.plot.setSize({ width: w, height: HEIGHT });
   }
 
-  private build(m: MetricsColumns, theme: ChartTheme): void {
+  private build(curves: Curves, theme: ChartTheme): void {
     for (const c of this.charts) {
       this.visibility.unobserve(c.figure);
       c.plot.destroy();
     }
     this.root.replaceChildren();
     this.charts = CHARTS.map((spec) => {
+      const m = columnsOf(curves, spec);
       const series = chartSeries(spec, m.turns);
       const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title));
       this.root.append(figure);
@@ -108,6 +112,10 @@ export class ChartGrid {
       return { spec, plot, figure, visible: true, stale: false };
     });
   }
+}
+
+function columnsOf(curves: Curves, spec: ChartSpec): MetricsColumns {
+  return spec.source === 'eval' ? curves.eval : curves.train;
 }
 
 /** uPlot's legend toggles on click only: give its entries focus and Enter/Space. */

@@ -77,7 +77,7 @@ function draw(): void {
     shownConfig = configKey;
     renderConfig(configRoot, data.header, (pointer) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer }));
   }
-  if (c.metrics || c.newSeries) charts.render(data.metrics, c.newSeries);
+  if (c.metrics || c.newSeries) charts.render({ train: data.metrics, eval: data.evalMetrics }, c.newSeries);
   if (c.transcripts) discussions.render(data.transcripts, view);
   document.body.dataset.step = String(data.header?.step ?? 0); // lets tests wait for a given step
 }

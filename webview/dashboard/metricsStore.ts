@@ -15,12 +15,15 @@ export interface ChartSpec {
   perTurn?: { key: TurnKey; label: string };
   /** Fixed y range when the metric has one. */
   range?: [number, number];
+  /** The curve it draws from: training iterations (default) or evaluations on the test split. */
+  source?: 'train' | 'eval';
 }
 
 export const CHARTS: readonly ChartSpec[] = [
   { id: 'reward', title: 'Reward', scalars: [{ key: 'reward', label: 'reward' }] },
   { id: 'verifier', title: 'Verifier score per turn', perTurn: { key: 'verifier', label: 'turn' }, range: [0, 1] },
   { id: 'majority', title: 'Majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1] },
+  { id: 'evalMajority', title: 'Evaluation: majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], source: 'eval' },
   { id: 'kl', title: 'KL to the reference policy', scalars: [{ key: 'kl', label: 'KL' }] },
   { id: 'entropy', title: 'Entropy', scalars: [{ key: 'entropy', label: 'entropy' }] },
   { id: 'loss', title: 'Policy and value loss', scalars: [{ key: 'policyLoss', label: 'policy loss' }, { key: 'valueLoss', label: 'value loss' }] },

@@ -33,6 +33,7 @@ export interface ViewState {
 export interface DashboardData {
   header: RunHeader | null;
   metrics: MetricsColumns;
+  evalMetrics: MetricsColumns;
   transcripts: TranscriptView[];
 }
 
@@ -62,7 +63,7 @@ export function restoreViewState(saved: unknown, runDir: string): ViewState {
 }
 
 export function emptyData(): DashboardData {
-  return { header: null, metrics: emptyColumns(), transcripts: [] };
+  return { header: null, metrics: emptyColumns(), evalMetrics: emptyColumns(), transcripts: [] };
 }
 
 export interface Changes { header: boolean; metrics: boolean; newSeries: boolean; transcripts: boolean }
@@ -71,10 +72,12 @@ export interface Changes { header: boolean; metrics: boolean; newSeries: boolean
 export function applyHostMessage(data: DashboardData, msg: HostToWebview): Changes {
   if (msg.type === 'snapshot') {
     data.metrics = emptyColumns();
+    data.evalMetrics = emptyColumns();
     data.transcripts = [];
   }
   data.header = msg.header;
-  const { newSeries, rewound } = appendPoints(data.metrics, msg.metrics);
+  const train = appendPoints(data.metrics, msg.metrics);
+  const evals = appendPoints(data.evalMetrics, msg.evalMetrics);
   if (msg.transcripts.length) {
     data.transcripts.push(...msg.transcripts);
     if (data.transcripts.length > MAX_TRANSCRIPTS) data.transcripts = data.transcripts.slice(-MAX_TRANSCRIPTS);
@@ -82,8 +85,8 @@ export function applyHostMessage(data: DashboardData, msg: HostToWebview): Chang
   const snapshot = msg.type === 'snapshot';
   return {
     header: true,
-    metrics: snapshot || msg.metrics.length > 0,
-    newSeries: snapshot || newSeries || rewound,
+    metrics: snapshot || msg.metrics.length > 0 || msg.evalMetrics.length > 0,
+    newSeries: snapshot || train.newSeries || train.rewound || evals.newSeries || evals.rewound,
     transcripts: snapshot || msg.transcripts.length > 0,
   };
 }

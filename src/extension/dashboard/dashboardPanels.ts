@@ -118,8 +118,8 @@ class DashboardPanel {
     if (!this.panel.visible) return;
     const model = this.handle.model;
     const msg: HostToWebview = batch.snapshot
-      ? { type: 'snapshot', header: runHeader(model), metrics: model.metrics, transcripts: model.latestTranscripts() }
-      : { type: 'append', header: runHeader(model), metrics: batch.metrics, transcripts: batch.transcripts };
+      ? { type: 'snapshot', header: runHeader(model), metrics: model.metrics, evalMetrics: model.evalMetrics, transcripts: model.latestTranscripts() }
+      : { type: 'append', header: runHeader(model), metrics: batch.metrics, evalMetrics: batch.evalMetrics, transcripts: batch.transcripts };
     void this.panel.webview.postMessage(msg);
   }
 

@@ -5,10 +5,11 @@ import type { MetricsPoint, TranscriptView } from '../../protocol/webview';
 import type { RunDelta } from '../runs/runModel';
 import { MAX_TRANSCRIPTS } from '../runs/runModel';
 
-export interface Batch { snapshot: boolean; metrics: MetricsPoint[]; transcripts: TranscriptView[] }
+export interface Batch { snapshot: boolean; metrics: MetricsPoint[]; evalMetrics: MetricsPoint[]; transcripts: TranscriptView[] }
 
 export class UpdateBatcher {
   private metrics: MetricsPoint[] = [];
+  private evalMetrics: MetricsPoint[] = [];
   private transcripts: TranscriptView[] = [];
   private snapshot = false;
   private dirty = false;
@@ -25,6 +26,7 @@ export class UpdateBatcher {
     }
     if (!this.snapshot) {
       this.metrics.push(...delta.metrics);
+      this.evalMetrics.push(...delta.evalMetrics);
       this.transcripts.push(...delta.transcripts);
       if (this.transcripts.length > MAX_TRANSCRIPTS) this.transcripts = this.transcripts.slice(-MAX_TRANSCRIPTS);
     }
@@ -35,6 +37,7 @@ export class UpdateBatcher {
   requestSnapshot(): void {
     this.snapshot = true;
     this.metrics = [];
+    this.evalMetrics = [];
     this.transcripts = [];
     this.schedule();
   }
@@ -44,8 +47,9 @@ export class UpdateBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.dirty) return;
-    const batch: Batch = { snapshot: this.snapshot, metrics: this.metrics, transcripts: this.transcripts };
+    const batch: Batch = { snapshot: this.snapshot, metrics: this.metrics, evalMetrics: this.evalMetrics, transcripts: this.transcripts };
     this.metrics = [];
+    this.evalMetrics = [];
     this.transcripts = [];
     this.snapshot = false;
     this.dirty = false;
