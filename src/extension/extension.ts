@@ -14,7 +14,7 @@ import { stopTraining } from './commands/stopTraining';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { JobManager } from './jobs/jobManager';
 import { reportJobs } from './jobs/jobReporting';
-import { RunStore } from './runs/runStore';
+import { RunStore } from './runData/runStore';
 import type { Services } from './services';
 import { SETTINGS_SECTION, readSettings, runsFolders, type Settings } from './settings';
 import { TrainingStatusBar } from './statusBar';

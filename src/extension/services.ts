@@ -2,7 +2,7 @@
 import type * as vscode from 'vscode';
 import type { DashboardPanels } from './dashboard/dashboardPanels';
 import type { JobManager } from './jobs/jobManager';
-import type { RunStore } from './runs/runStore';
+import type { RunStore } from './runData/runStore';
 import type { Settings } from './settings';
 
 export interface Services {

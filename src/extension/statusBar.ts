@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import { CommandId } from './commandIds';
 import type { JobManager } from './jobs/jobManager';
-import type { RunStore } from './runs/runStore';
-import { progressText } from './runs/runState';
+import type { RunStore } from './runData/runStore';
+import { progressText } from './runData/runState';
 
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('maporl.activeJob', vscode.StatusBarAlignment.Left, 50);

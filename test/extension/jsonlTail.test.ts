@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { JsonlTail, incompleteUtf8Tail, splitCompleteLines } from '../../src/extension/runs/jsonlTail';
+import { JsonlTail, incompleteUtf8Tail, splitCompleteLines } from '../../src/extension/runData/jsonlTail';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-tail-'));
 

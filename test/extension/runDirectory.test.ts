@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { MetricsPoint } from '../../src/protocol/webview';
 import { writeJobFile } from '../../src/extension/jobs/jobFile';
-import { listCheckpoints, listRunDirectories, peekRunState, readRunListing } from '../../src/extension/runs/runDirectory';
-import { RunModel, appendMetricsPoint } from '../../src/extension/runs/runModel';
+import { listCheckpoints, listRunDirectories, peekRunState, readRunListing } from '../../src/extension/runData/runDirectory';
+import { RunModel, appendMetricsPoint } from '../../src/extension/runData/runModel';
 import { appendStep, writeFakeRun } from './fixtures/fakeRun';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-runs-'));

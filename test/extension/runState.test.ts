@@ -1,7 +1,7 @@
 // Folding a run's events into its state: status, step, total, rate and ETA, eval events kept off the curve.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyRunState, etaSeconds, foldEvent, progressText, stepsPerSecond } from '../../src/extension/runs/runState';
+import { emptyRunState, etaSeconds, foldEvent, progressText, stepsPerSecond } from '../../src/extension/runData/runState';
 
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(t0 + s * 1000).toISOString();

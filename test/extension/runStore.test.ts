@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RunUpdate } from '../../src/extension/runs/runStore';
-import { RunStore } from '../../src/extension/runs/runStore';
+import type { RunUpdate } from '../../src/extension/runData/runStore';
+import { RunStore } from '../../src/extension/runData/runStore';
 import { appendStep, metricsEvent, writeFakeRun } from './fixtures/fakeRun';
 
 function store(folder: string) {

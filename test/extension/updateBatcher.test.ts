@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Batch } from '../../src/extension/dashboard/updateBatcher';
 import { UpdateBatcher } from '../../src/extension/dashboard/updateBatcher';
-import { emptyDelta } from '../../src/extension/runs/runModel';
+import { emptyDelta } from '../../src/extension/runData/runModel';
 
 const delta = (steps: number[]) => ({ ...emptyDelta(), events: steps.length, metrics: steps.map((step) => ({ step })) });
 

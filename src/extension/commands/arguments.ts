@@ -1,9 +1,9 @@
 // What a command was invoked on: a Runs view node, a run directory path, a Uri, or nothing (palette).
 // Helpers to turn that into a run, asking with a quick pick when the palette gave nothing.
 import * as vscode from 'vscode';
-import type { CheckpointInfo, RunListing } from '../runs/runDirectory';
-import type { RunStore } from '../runs/runStore';
-import { progressText } from '../runs/runState';
+import type { CheckpointInfo, RunListing } from '../runData/runDirectory';
+import type { RunStore } from '../runData/runStore';
+import { progressText } from '../runData/runState';
 import type { RunsNode } from '../views/runsView';
 
 function isRunsNode(x: unknown): x is RunsNode {

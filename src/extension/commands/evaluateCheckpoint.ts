@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { CONFIG_EXCLUDE_GLOB } from '../experiments';
-import type { CheckpointInfo } from '../runs/runDirectory';
+import type { CheckpointInfo } from '../runData/runDirectory';
 import type { Services } from '../services';
 import { engineEnv } from '../settings';
 import { checkpointOf, requireTrust } from './arguments';

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import { describeMessage, isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import { DASHBOARD_VIEW_TYPE } from '../commandIds';
 import { locatePointer } from '../json/jsonLocation';
-import { RUN_FILES } from '../runs/runDirectory';
-import type { RunStore } from '../runs/runStore';
+import { RUN_FILES } from '../runData/runDirectory';
+import type { RunStore } from '../runData/runStore';
 import { guardFile } from '../security/pathGuard';
 import { dashboardHtml } from './dashboardHtml';
 import { runHeader } from './runHeader';
@@ -82,12 +82,12 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
 const titleOf = (runDir: string) => `Run: ${runDir.split(/[\\/]/).pop()}`;
 
 class DashboardPanel {
-  private readonly handle;
+  private readonly run;
   private readonly batcher: UpdateBatcher;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly runDir: string, private readonly deps: DashboardDeps) {
-    this.handle = deps.runs.acquire(runDir);
+    this.run = deps.runs.acquire(runDir);
     this.batcher = new UpdateBatcher((b) => this.send(b), deps.refreshMs());
     const webview = panel.webview;
     const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', ...p)).toString();
@@ -109,14 +109,14 @@ class DashboardPanel {
 
   dispose(): void {
     this.batcher.dispose();
-    this.handle.dispose();
+    this.run.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 
   private send(batch: Batch): void {
     // A hidden panel has no page to receive messages; it asks for a snapshot when it is shown again.
     if (!this.panel.visible) return;
-    const model = this.handle.model;
+    const model = this.run.model;
     const msg: HostToWebview = batch.snapshot
       ? { type: 'snapshot', header: runHeader(model), metrics: model.metrics, evalMetrics: model.evalMetrics, transcripts: model.latestTranscripts() }
       : { type: 'append', header: runHeader(model), metrics: batch.metrics, evalMetrics: batch.evalMetrics, transcripts: batch.transcripts };
@@ -132,10 +132,10 @@ class DashboardPanel {
       this.deps.log.warn(`dashboard: dropped a ${message.type} message for another run (${message.runDir})`);
       return;
     }
-    void this.handle_(message).catch((e: Error) => this.deps.log.error(`dashboard: ${message.type} failed: ${e.message}`));
+    void this.handle(message).catch((e: Error) => this.deps.log.error(`dashboard: ${message.type} failed: ${e.message}`));
   }
 
-  private async handle_(message: WebviewToHost): Promise<void> {
+  private async handle(message: WebviewToHost): Promise<void> {
     switch (message.type) {
       case 'ready':
         this.batcher.setInterval(this.deps.refreshMs());

@@ -2,8 +2,8 @@
 import { basename } from 'node:path';
 import type { RunHeader } from '../../protocol/webview';
 import { flattenScalars } from '../json/jsonLocation';
-import type { RunModel } from '../runs/runModel';
-import { etaSeconds } from '../runs/runState';
+import type { RunModel } from '../runData/runModel';
+import { etaSeconds } from '../runData/runState';
 
 export function runHeader(model: RunModel): RunHeader {
   const s = model.state;

@@ -2,8 +2,8 @@
 // a second costs the panel a few messages a second at most. A rebuilt model (restarted delta) turns the
 // next flush into a full snapshot. Pure apart from its timer.
 import type { MetricsPoint, TranscriptView } from '../../protocol/webview';
-import type { RunDelta } from '../runs/runModel';
-import { MAX_TRANSCRIPTS } from '../runs/runModel';
+import type { RunDelta } from '../runData/runModel';
+import { MAX_TRANSCRIPTS } from '../runData/runModel';
 
 export interface Batch { snapshot: boolean; metrics: MetricsPoint[]; evalMetrics: MetricsPoint[]; transcripts: TranscriptView[] }
 

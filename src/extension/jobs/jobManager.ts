@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { RUN_STATUSES, type RunStatus } from '../../protocol/webview';
-import { LineTail } from '../runs/jsonlTail';
+import { LineTail } from '../runData/jsonlTail';
 import { Emitter } from '../util/emitter';
 import { jobFilesOf, writeJobFile } from './jobFile';
 import { initialJobState, jobReducer, type JobAction, type JobState } from './jobState';
@@ -142,8 +142,7 @@ export class JobManager {
   dispose(): void {
     for (const { job, child } of this.live.values()) {
       if (job.spec.kind === 'train') {
-        child.disconnect?.();
-        child.unref();
+        child.unref(); // its IPC channel closes with this process; the engine must not send after that
       } else {
         child.kill('SIGTERM');
       }

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../commandIds';
-import type { RunStore } from '../runs/runStore';
+import type { RunStore } from '../runData/runStore';
 import type { Job, JobManager } from './jobManager';
 import { describeOutcome, isErrorOutcome } from './jobState';
 

@@ -8,9 +8,9 @@ import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../commandIds';
 import { jobFilesOf } from '../jobs/jobFile';
-import { RUN_FILES, type CheckpointInfo, type RunListing } from '../runs/runDirectory';
-import type { RunStore } from '../runs/runStore';
-import { progressText } from '../runs/runState';
+import { RUN_FILES, type CheckpointInfo, type RunListing } from '../runData/runDirectory';
+import type { RunStore } from '../runData/runStore';
+import { progressText } from '../runData/runState';
 
 export type RunsNode =
   | { kind: 'run'; run: RunListing }
