@@ -28,13 +28,17 @@ export interface AdamWState { param: Tensor; m: Tensor; v: Tensor }
 
 /**
  * One AdamW update of one parameter. `step` is the 1-based step count t (float scalar), `lr` the
- * learning rate (float scalar); returns the new parameter and moments.
+ * learning rate (float scalar); returns the new parameter and moments. `gradScale` (a scalar, e.g.
+ * the clipping factor) multiplies g; it is folded into the moment coefficients so that scaling
+ * costs no pass over the parameter.
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g²
  *   p <- p (1 - lr wd) - lr / (1 - b1^t) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
-export function adamwUpdate(s: AdamWState, g: Tensor, lr: Tensor, step: Tensor, cfg: AdamWConfig, decay: boolean): AdamWState {
-  const m = F.add(F.mul(s.m, cfg.beta1), F.mul(g, 1 - cfg.beta1));
-  const v = F.add(F.mul(s.v, cfg.beta2), F.mul(F.mul(g, g), 1 - cfg.beta2));
+export function adamwUpdate(s: AdamWState, g: Tensor, lr: Tensor, step: Tensor, cfg: AdamWConfig, decay: boolean, gradScale?: Tensor): AdamWState {
+  const c1 = gradScale ? F.mul(gradScale, 1 - cfg.beta1) : 1 - cfg.beta1;
+  const c2 = gradScale ? F.mul(F.mul(gradScale, gradScale), 1 - cfg.beta2) : 1 - cfg.beta2;
+  const m = F.add(F.mul(s.m, cfg.beta1), F.mul(g, c1));
+  const v = F.add(F.mul(s.v, cfg.beta2), F.mul(F.mul(g, g), c2));
   const bc1 = F.sub(1, F.pow(step.graph.constant(cfg.beta1, step.dtype), step));
   const bc2 = F.sub(1, F.pow(step.graph.constant(cfg.beta2, step.dtype), step));
   const denom = F.add(F.div(F.sqrt(v), F.sqrt(bc2)), cfg.eps);

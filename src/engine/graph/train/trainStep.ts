@@ -165,7 +165,7 @@ function outputMetrics(b: Built): void {
   for (const [k, t] of Object.entries(b.out.metrics ?? {})) b.graph.output(`metric.${k}`, F.cast(t, b.out.loss.dtype));
 }
 
-/** Clipping, the non-finite guard and AdamW for every parameter, given its gradient. */
+/** Clipping, the non-finite flag (the host skips the step on it) and AdamW for every parameter. */
 function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor): void {
   const g = b.graph;
   const dtype = spec.dtype ?? 'float32';
@@ -179,13 +179,13 @@ function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor
   names.forEach((name, i) => {
     const m = g.input(`m.${name}`, dtype, spec.params[name].shape);
     const v = g.input(`v.${name}`, dtype, spec.params[name].shape);
-    // A non-finite gradient is replaced by zeros before the update so no NaN reaches the math;
-    // Where below then keeps the old values exactly.
-    const safeGrad = F.where(finite, scale ? F.mul(grads[i], scale) : grads[i], 0);
-    const next = adamwUpdate({ param: b.p[name], m, v }, safeGrad, lr, step, cfg, spec.params[name].decay ?? true);
-    g.output(`new.param.${name}`, F.where(finite, next.param, b.p[name]));
-    g.output(`new.m.${name}`, F.where(finite, next.m, m));
-    g.output(`new.v.${name}`, F.where(finite, next.v, v));
+    // No in-graph guard: when `finite` is false the new.* outputs may hold NaN and the host keeps
+    // the old state (TrainStep.finish). Guarding here took four Where passes over every parameter,
+    // about 4% of a hidden-512 step (docs/performance.md).
+    const next = adamwUpdate({ param: b.p[name], m, v }, grads[i], lr, step, cfg, spec.params[name].decay ?? true, scale);
+    g.output(`new.param.${name}`, next.param);
+    g.output(`new.m.${name}`, next.m);
+    g.output(`new.v.${name}`, next.v);
   });
   g.output('gradNorm', norm);
   g.output('finite', finite);
