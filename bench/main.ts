@@ -31,7 +31,7 @@ interface StackResult {
 const TARGET = { hidden: 512, speedup: 1.0, fractionOfCeiling: 0.4 };
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { json: false, hidden: [256, 512], threads: 2, warmup: 2, rounds: 3, steps: 2, torch: true, ceilingN: 2048 };
+  const o: Options = { json: false, hidden: [256, 512], threads: 2, warmup: 2, rounds: 6, steps: 1, torch: true, ceilingN: 2048 };
   for (const arg of argv) {
     const [k, v] = arg.split('=');
     const num = (): number => {
