@@ -7,7 +7,9 @@ import { etaSeconds } from '../runData/runState';
 
 export function runHeader(model: RunModel): RunHeader {
   const s = model.state;
-  const fromConfig = model.config && typeof model.config.executionProvider === 'string' ? model.config.executionProvider : null;
+  // What the engine reports using, else what the config asks for (`runtime.executionProvider`).
+  const runtime = model.config?.runtime as { executionProvider?: unknown } | undefined;
+  const fromConfig = typeof runtime?.executionProvider === 'string' ? runtime.executionProvider : null;
   return {
     runDir: model.dir,
     name: basename(model.dir),
