@@ -16,7 +16,7 @@ export async function stopTraining(s: Services, arg?: unknown): Promise<void> {
     { location: vscode.ProgressLocation.Notification, title: `MAPoRL: stopping ${run.name} (writing a checkpoint)…` },
     async () => {
       const job = s.jobs.byRunDir(run.dir);
-      if (job) return s.jobs.stop(job.id);
+      if (job) return s.jobs.stop(job.id, timeoutMs);
       if (!(await stopRunProcess(run.dir, timeoutMs))) {
         void vscode.window.showWarningMessage(`MAPoRL: ${run.name} has no live engine process to stop (started by the CLI, or already ended).`);
       }

@@ -122,8 +122,8 @@ export class JobManager {
     return job;
   }
 
-  /** SIGTERM now, SIGKILL if the job is still there after killTimeoutMs; resolves when it has exited. */
-  stop(id: number): Promise<void> {
+  /** SIGTERM now, SIGKILL if the job is still there after `killTimeoutMs`; resolves when it has exited. */
+  stop(id: number, killTimeoutMs = this.options.killTimeoutMs): Promise<void> {
     const entry = this.live.get(id);
     if (!entry) return Promise.resolve();
     if (!entry.job.state.stopRequested) {
@@ -133,7 +133,7 @@ export class JobManager {
         if (!this.live.has(id)) return;
         this.dispatch(entry.job, { type: 'kill' });
         entry.child.kill('SIGKILL');
-      }, this.options.killTimeoutMs);
+      }, killTimeoutMs);
     }
     return entry.exited;
   }
