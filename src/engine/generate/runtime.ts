@@ -53,6 +53,11 @@ export class LMRuntime {
     return new LMRuntime(model, trainable, { prefill, decode }, options.runtime);
   }
 
+  /** The execution provider the sessions run on (after any fallback to CPU). */
+  get provider(): string {
+    return this.sessions.prefill.provider;
+  }
+
   /** Replaces the values of trainable weights (e.g. after a PPO update). */
   setWeights(weights: Record<string, HostTensor>): void {
     for (const [name, t] of Object.entries(weights)) {

@@ -28,7 +28,7 @@ export class RunDir {
   event(e: NewEvent): void {
     const full = { ...e, time: new Date().toISOString() } as RunEvent;
     appendJsonl(this.events, full);
-    if (process.send) process.send({ kind: 'event', event: full });
+    sendToParent({ kind: 'event', event: full });
   }
 
   log(step: number, message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
@@ -37,7 +37,7 @@ export class RunDir {
 
   transcript(r: TranscriptRecord): void {
     appendJsonl(this.transcripts, r);
-    if (process.send) process.send({ kind: 'transcript', record: r });
+    sendToParent({ kind: 'transcript', record: r });
   }
 
   writeSummary(s: RunSummary): void {
@@ -60,4 +60,13 @@ export class RunDir {
     if (fs.existsSync(this.checkpoints)) removeStaleTemps(this.checkpoints);
     fs.rmSync(path.join(this.dir, 'summary.json'), { force: true });
   }
+}
+
+/**
+ * Sends a message to the parent process when there is a live IPC channel. A parent that went away
+ * (a VS Code window reloaded) must not kill the run: the files remain the record, and a send
+ * error is swallowed by the callback instead of becoming an unhandled 'error' event.
+ */
+function sendToParent(message: unknown): void {
+  if (process.send && process.connected) process.send(message, undefined, undefined, () => undefined);
 }

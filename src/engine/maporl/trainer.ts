@@ -55,7 +55,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
   const say = o.say ?? (() => undefined);
   const run = new RunDir(o.out);
   const startedAt = new Date();
-  const runtime: RuntimeOptions = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads };
+  const runtime = runtimeOptions(config);
   const mode = config.training.mode;
   const T = config.discussion.turns;
   const iterations = mode === 'none' ? 0 : config.training.iterations;
@@ -90,6 +90,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     if (resumeFrom && state) {
       for (const [i, p] of team.policies.entries()) p.restore((await loadCheckpointPolicy(resumeFrom, i, state.optimizerSteps[i])).train);
     }
+    run.log(iteration, `execution provider: ${team.policies[0].lm.provider}${runtime.threads ? `, ${runtime.threads} threads` : ''}`);
     verifier = await setupVerifier({ config, data, team, run, runtime, baseDir: o.baseDir, resumeFrom, say });
     const verify: VerifierFn = verifier.score ?? groundTruthVerifier;
     const gen = config.generation;
@@ -199,6 +200,20 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     await team?.release();
     await verifier?.release();
   }
+}
+
+/**
+ * ONNX Runtime options from the config; the VS Code extension's settings arrive as
+ * MAPORL_EXECUTION_PROVIDER / MAPORL_THREADS and apply where the config keeps its defaults.
+ */
+export function runtimeOptions(config: MaporlConfig, env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
+  const providers = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
+  const envProvider = providers.find((p) => p === env.MAPORL_EXECUTION_PROVIDER);
+  const envThreads = Number(env.MAPORL_THREADS);
+  return {
+    executionProvider: config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
+    threads: config.runtime.threads === 0 && Number.isInteger(envThreads) && envThreads > 0 ? envThreads : config.runtime.threads,
+  };
 }
 
 function makeSummary(config: MaporlConfig, status: RunSummary['status'], steps: number, startedAt: Date, before: EvalTable | null, after: EvalTable | null, report: Record<string, number> | undefined, message?: string): RunSummary {

@@ -115,3 +115,30 @@ test('SIGTERM checkpoints, reports "stopped", and the run resumes to the end', a
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).status, 'finished');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a run keeps going when the parent that forked it disconnects (a reloaded VS Code window)', async () => {
+  const { dir, config } = setup();
+  const out = path.join(dir, 'run');
+  const { fork } = await import('node:child_process');
+  const child = fork(CLI, ['train', config, '--out', out], { stdio: 'ignore' });
+  let messages = 0;
+  await new Promise<void>((resolve) => child.on('message', () => {
+    if (++messages === 3) {
+      child.disconnect();
+      resolve();
+    }
+  }));
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 0);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).status, 'finished');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('VS Code settings reach the engine through the environment where the config keeps its defaults', async () => {
+  const { runtimeOptions } = await import('../../../src/engine/maporl/trainer');
+  const { parseConfig } = await import('../../../src/engine/maporl/config');
+  const env = { MAPORL_EXECUTION_PROVIDER: 'webgpu', MAPORL_THREADS: '3' };
+  assert.deepEqual(runtimeOptions(parseConfig({}), env), { executionProvider: 'webgpu', threads: 3 });
+  assert.deepEqual(runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1 } }), env), { executionProvider: 'cpu', threads: 1 });
+  assert.deepEqual(runtimeOptions(parseConfig({}), {}), { executionProvider: 'auto', threads: 0 });
+});
