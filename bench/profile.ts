@@ -1,6 +1,7 @@
 // Where the engine's training step spends its time: runs the block stack's step graph with ORT's
-// profiler on and sums kernel time by ONNX op type (and lists the slowest nodes with their input
-// shapes). Run: `node --import tsx bench/profile.ts [--hidden=512] [--threads=2] [--steps=3] [--level=all]`.
+// profiler on and sums kernel time by ONNX op type and by op on the same input shapes (which says
+// which part of the model a cost belongs to).
+// Run: `node --import tsx bench/profile.ts [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const session = await ort.InferenceSession.create(serialize(buildStepGraph(spec)), {
     executionProviders: ['cpu'], intraOpNumThreads: Number(arg('threads', '2')), interOpNumThreads: 1,
     graphOptimizationLevel: arg('level', 'all') as 'all', enableProfiling: true,
-    extra: { session: { set_denormal_as_zero: arg('ftz', '0') } }, profileFilePrefix: join(tmpdir(), PREFIX),
+    profileFilePrefix: join(tmpdir(), PREFIX),
   });
   const params = initParams(c);
   const feeds: Record<string, ort.Tensor> = {};
