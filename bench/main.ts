@@ -14,6 +14,7 @@ import { describeMachine, type Machine } from './machine';
 import { summarize, type Timing } from './timing';
 import { TorchWorker } from './torchWorker';
 import { benchGeneration } from './generation';
+import { benchMaporlIteration, type IterationBench } from './maporlIteration';
 import { benchSft } from './sft';
 
 interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
@@ -47,7 +48,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--steps') o.steps = num();
     else if (k === '--warmup') o.warmup = num();
     else if (k === '--no-torch') o.torch = false;
-    else if (k === '--no-models') continue; // read in main()
+    else if (k === '--no-models' || k === '--no-maporl') continue; // read in main()
     else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
   }
   for (const h of o.hidden) if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
@@ -131,6 +132,16 @@ async function main(): Promise<void> {
   const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), log: (s: string) => modelLines.push(s), progress };
   const models = process.argv.includes('--no-models') ? null : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
 
+  // Issue 4: one MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
+  let maporl: IterationBench | null = null;
+  if (!process.argv.includes('--no-maporl')) {
+    progress('MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny agents)...');
+    maporl = await benchMaporlIteration({ iterations: opt.warmup > 1 ? 3 : 2, threads: opt.threads });
+    const sec = maporl.seconds;
+    modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
+      + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 15%)`);
+  }
+
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
   const targets = at && {
     hidden: TARGET.hidden,
@@ -141,7 +152,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
     ceiling: { n: opt.ceilingN, gflops: Math.max(...ceilingSamples), samples: ceilingSamples, torchGflops: torchMatmul?.gflops ?? null },
-    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models,
+    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models, maporl,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report.machine, opt, report.ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);

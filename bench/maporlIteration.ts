@@ -70,7 +70,3 @@ async function timeVerifier(responses: number, threads: number): Promise<number>
   await v.release();
   return (v.timing.runMs - before) / 1000;
 }
-
-if (require.main === module) {
-  benchMaporlIteration({ iterations: 3, threads: 2 }).then((r) => console.log(JSON.stringify(r, null, 2)));
-}

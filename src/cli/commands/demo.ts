@@ -84,7 +84,7 @@ export const demo: Command = {
       // Low lr, small batches (1e-3 memorises the few hundred balanced pairs). Held-out AUC stays
       // near 0.55 whatever these are (docs/tasks.md): the tiny trunk does not learn to check sums.
       verifier: { type: 'learned', model: path.relative(out, sft.modelDir!), trainSamples: plan.verifierSamples, epochs: plan.verifierEpochs, lr: 1e-4, batchSize: 8 },
-      training: { mode: 'maporl', iterations: plan.iterations, questionsPerIteration: plan.questions, ppo: { epochs: 1, minibatchSize: 16, lr: 2e-4 } },
+      training: { mode: 'maporl', iterations: plan.iterations, questionsPerIteration: plan.questions, ppo: { epochs: 1, minibatchSize: 16, lr: 5e-5 } },
       eval: { every: 0, questions: plan.evalQuestions },
       checkpoint: { every: 0 },
     }, 'demo config');
