@@ -9,6 +9,7 @@
 //
 // Dropout applies only in training graphs (it needs a seed tensor) and is deterministic in that
 // seed (see dropout.ts).
+import { seededRandom } from '../generate/sampler';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor, Tensor } from '../graph/graph';
@@ -96,7 +97,7 @@ export function loraParamShapes(cfg: ModelConfig, lora: LoraConfig): Record<stri
  * Seeded: the same seed gives the same adapter.
  */
 export function initLoraWeights(cfg: ModelConfig, lora: LoraConfig, seed: number): Record<string, HostTensor> {
-  const uniform = mulberry32(seed ^ 0x10a4);
+  const uniform = seededRandom(seed ^ 0x10a4);
   const out: Record<string, HostTensor> = {};
   for (const [name, shape] of Object.entries(loraParamShapes(cfg, lora))) {
     const data = new Float32Array(shape[0] * shape[1]);
@@ -107,18 +108,6 @@ export function initLoraWeights(cfg: ModelConfig, lora: LoraConfig, seed: number
     out[name] = { dtype: 'float32', shape, data };
   }
   return out;
-}
-
-/** Uniform floats in [0, 1) from a seed (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,5 +1,6 @@
 // A causal LM as the engine holds it: config, float32 weights by HF name, tokenizer. Read from and
 // written to Hugging Face model directories (config.json, model.safetensors, tokenizer files).
+import { seededRandom } from '../generate/sampler';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor } from '../graph/graph';
@@ -96,14 +97,9 @@ export function initWeights(config: ModelConfig, seed: number): Record<string, H
 
 /** Seeded standard normal samples (mulberry32 + Box–Muller). */
 export function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  // (raw + 1) / (2^32 + 1) with raw the PRNG's 32-bit integer: in (0, 1), so log() stays finite.
+  const next = seededRandom(seed);
+  const uniform = () => (next() * 4294967296 + 1) / 4294967297;
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
