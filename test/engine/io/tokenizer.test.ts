@@ -1,3 +1,4 @@
+import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,7 +9,7 @@ import { Tokenizer } from '../../../src/engine/io/tokenizer';
 
 // Shared read-only fixtures (../shared/fixtures next to the checkout, or $MAPORL_FIXTURES), used by
 // path and never copied into the repository. Without them (a bare clone) these tests are skipped.
-const FIXTURES = path.join(process.env.MAPORL_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures'), 'tokenizers');
+const FIXTURES = path.join(FIXTURES_DIR, 'tokenizers');
 const GPT2 = path.join(FIXTURES, 'gpt2');
 const PHI2 = path.join(FIXTURES, 'phi-2');
 const test = (name: string, fn: () => void | Promise<void>) =>

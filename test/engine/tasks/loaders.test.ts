@@ -1,5 +1,6 @@
 // JSONL loaders: the real GSM8K test set, NLI label mapping, generic answers, and one-line errors
 // naming file and line (or counted with skipInvalid).
+import { FIXTURES_DIR } from '../../helpers/fixtures';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 import { DataError } from '../../../src/engine/tasks/jsonl';
 import { loadGeneric, loadGsm8k, loadNliJsonl, parseNliLabel } from '../../../src/engine/tasks/loaders';
 
-const GSM8K_TEST = '/work/shared/fixtures/gsm8k/test.jsonl';
+const GSM8K_TEST = join(FIXTURES_DIR, 'gsm8k', 'test.jsonl');
 const dir = mkdtempSync(join(tmpdir(), 'maporl-loaders-'));
 function file(name: string, lines: string[]): string {
   const p = join(dir, name);
