@@ -2,23 +2,12 @@
 // turn — majority accuracy, mean agent accuracy, wrong→right and right→wrong moves — so that every
 // training mode is measured the same way.
 import type { EvalTable } from '../../protocol/runRecords';
-import type { GenerateOptions, LMRuntime } from '../generate/runtime';
-import type { AnswerKind } from '../tasks/answers';
 import type { TaskRecord } from '../tasks/types';
-import { runDiscussions, type Discussion, type VerifierFn } from './discussion';
+import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
 import { turnMetrics } from './discussionMetrics';
-import type { PromptOptions } from './prompts';
 
-export interface EvalOptions {
-  agents: number;
-  turns: number;
-  prompt: PromptOptions;
-  generation: Omit<GenerateOptions, 'seed'>;
-  seed: number;
-  kind: AnswerKind;
-  modelFor: (agent: number, turn: number) => LMRuntime;
-  verifier: VerifierFn;
-}
+/** An evaluation runs the training discussion protocol unchanged. */
+export type EvalOptions = DiscussionOptions;
 
 export interface EvalResult { table: EvalTable; discussions: Discussion[]; verifierByTurn: number[] }
 
