@@ -129,9 +129,8 @@ export function parseHfConfig(json: unknown, file = 'config.json'): ModelConfig 
   }
 }
 
-/** Reads `<dir>/config.json` (or the file itself when given a file path). */
-export function readHfConfig(dirOrFile: string): ModelConfig {
-  const file = fs.existsSync(dirOrFile) && fs.statSync(dirOrFile).isDirectory() ? path.join(dirOrFile, 'config.json') : dirOrFile;
+/** The parsed JSON of a model file; unreadable or invalid files are ModelFileErrors naming it. */
+export function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -144,7 +143,13 @@ export function readHfConfig(dirOrFile: string): ModelConfig {
   } catch (err) {
     throw new ModelFileError(file, `not valid JSON (${(err as Error).message})`);
   }
-  return parseHfConfig(json, file);
+  return json;
+}
+
+/** Reads `<dir>/config.json` (or the file itself when given a file path). */
+export function readHfConfig(dirOrFile: string): ModelConfig {
+  const file = fs.existsSync(dirOrFile) && fs.statSync(dirOrFile).isDirectory() ? path.join(dirOrFile, 'config.json') : dirOrFile;
+  return parseHfConfig(readJsonFile(file), file);
 }
 
 function toModelConfig(raw: z.infer<typeof HfConfigSchema>): ModelConfig {

@@ -16,7 +16,7 @@ import type { HostTensor, Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
-import type { ModelConfig } from '../io/hfConfig';
+import { readJsonFile, type ModelConfig } from '../io/hfConfig';
 import { SafetensorsReader, tensorToFloat32, writeSafetensors } from '../io/safetensors';
 import { hashDropout, saltOf } from './dropout';
 import { gemmLinear } from './linear';
@@ -255,18 +255,7 @@ export function loadLoraAdapter(dir: string, cfg: ModelConfig): { config: LoraCo
 }
 
 function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ModelFileError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ModelFileError(file, `not valid JSON (${(err as Error).message})`);
-  }
+  const json = readJsonFile(file);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFileError(file, 'expected a JSON object');
   return json as Record<string, unknown>;
 }
