@@ -77,7 +77,7 @@ export async function benchGeneration(ctx: BenchContext): Promise<GenerationRepo
 
 // ---- small preset vs PyTorch ------------------------------------------------------------------------
 
-async function benchSmall(ctx: BenchContext): Promise<GenerationReport['small']> {
+export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['small']> {
   const dir = mkdtempSync(join(tmpdir(), 'maporl-bench-gen-'));
   try {
     const model = await createPresetModel('small', 1);

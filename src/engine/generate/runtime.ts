@@ -6,6 +6,7 @@ import { eosTokenIds } from '../io/hfConfig';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, type WeightBinding } from './graphs';
+import { KVCache } from './kvCache';
 import { sample, seededRandom, type SamplingOptions } from './sampler';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -93,23 +94,18 @@ export class LMRuntime {
     const batch = leftPad(prompts, pad);
     const temperature: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(o.temperature > 0 ? o.temperature : 1) };
     let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, temperature });
-    // Per active row: its result index, next position, and the mask of all keys so far.
+    const cache = KVCache.fromPrefill(newKV(out, L), batch.mask.data as BigInt64Array, o.maxNewTokens - 1);
+    // Per active row: its result index and next position.
     let rows = prompts.map((_, i) => i);
     let nextPos = prompts.map((p) => p.length);
-    let mask = batch.mask.data as BigInt64Array; // [rows, S]
-    let S = batch.T;
-    let cache: HostTensor[] = [];
-    for (let l = 0; l < L; l++) cache.push(out[`present.k.${l}`], out[`present.v.${l}`]);
 
     for (let step = 0; step < o.maxNewTokens && rows.length > 0; step++) {
-      const logits = out.logits.data as Float32Array;
       const probs = out.probs.data as Float32Array;
-      const V = out.logits.shape[1];
+      const V = out.probs.shape[1];
       const next: number[] = [];
       const keep: number[] = [];
       rows.forEach((r, j) => {
-        const row = logits.subarray(j * V, (j + 1) * V);
-        const { token, logprob } = sample(row, probs.subarray(j * V, (j + 1) * V), o, random);
+        const { token, logprob } = sample(probs.subarray(j * V, (j + 1) * V), o, random);
         const res = results[r];
         res.tokens.push(token);
         res.logprobs.push(logprob);
@@ -130,33 +126,14 @@ export class LMRuntime {
       if (keep.length === 0 || step === o.maxNewTokens - 1) break;
       // Drop finished rows from the batch (and from the cache) so they cost nothing more.
       if (keep.length < rows.length) {
-        cache = cache.map((t) => selectRows(t, keep));
+        cache.keepRows(keep);
         rows = keep.map((j) => rows[j]);
         nextPos = keep.map((j) => nextPos[j]);
       }
-      // Keys so far plus the new token: [kept rows, S + 1].
-      const grown = new BigInt64Array(keep.length * (S + 1));
-      keep.forEach((j, i) => {
-        grown.set(mask.subarray(j * S, (j + 1) * S), i * (S + 1));
-        grown[i * (S + 1) + S] = 1n;
-      });
-      mask = grown;
-      S += 1;
       const B = rows.length;
-      const feeds: Record<string, HostTensor> = {
-        input_ids: int64(next, [B, 1]),
-        positions: int64(nextPos, [B, 1]),
-        attention_mask: { dtype: 'int64', shape: [B, S], data: mask },
-        temperature,
-      };
-      for (let l = 0; l < L; l++) {
-        feeds[`past.k.${l}`] = cache[2 * l];
-        feeds[`past.v.${l}`] = cache[2 * l + 1];
-      }
+      out = await this.run(this.sessions.decode, { ...cache.feeds(), input_ids: int64(next, [B, 1]), positions: int64(nextPos, [B, 1]), temperature });
+      cache.append(newKV(out, L));
       nextPos = nextPos.map((p) => p + 1);
-      out = await this.run(this.sessions.decode, feeds);
-      cache = [];
-      for (let l = 0; l < L; l++) cache.push(out[`present.k.${l}`], out[`present.v.${l}`]);
     }
     for (const res of results) res.text = tok.decode(res.tokens, { skipSpecialTokens: true });
     for (const res of results) if (res.finishReason === 'stop' && o.stop) res.text = cutAfterStop(res.text, o.stop);
@@ -218,17 +195,15 @@ export function leftPad(rows: number[][], pad: number): { ids: HostTensor; posit
   return { ids: { dtype: 'int64', shape: [B, T], data: ids }, positions: { dtype: 'int64', shape: [B, T], data: pos }, mask: { dtype: 'int64', shape: [B, T], data: mask }, T };
 }
 
-function int64(values: number[], shape: number[]): HostTensor {
-  return { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) };
+/** The new.{k,v}.L outputs of a prefill or decode run, in layer order (k0, v0, k1, ...). */
+function newKV(out: Record<string, HostTensor>, layers: number): HostTensor[] {
+  const kv: HostTensor[] = [];
+  for (let l = 0; l < layers; l++) kv.push(out[`new.k.${l}`], out[`new.v.${l}`]);
+  return kv;
 }
 
-/** Rows `keep` of a [B, ...] tensor. */
-function selectRows(t: HostTensor, keep: number[]): HostTensor {
-  const rowSize = t.data.length / t.shape[0];
-  const src = t.data as Float32Array;
-  const out = new Float32Array(keep.length * rowSize);
-  keep.forEach((r, j) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), j * rowSize));
-  return { dtype: t.dtype, shape: [keep.length, ...t.shape.slice(1)], data: out };
+function int64(values: number[], shape: number[]): HostTensor {
+  return { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) };
 }
 
 function cutAfterStop(text: string, stops: string[]): string {

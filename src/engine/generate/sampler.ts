@@ -29,80 +29,55 @@ export interface Sampled {
 }
 
 /**
- * Samples one token from a row of logits and its sampling distribution `probs` =
- * softmax(logits / temperature) (computed by the model graph). Greedy at temperature 0.
+ * Samples one token from its distribution `probs` = softmax(logits / temperature) [V] (computed by
+ * the model graph, so the host never sees the logits). Greedy (argmax) at temperature 0: softmax
+ * keeps the order of the logits.
  */
-export function sample(logits: Float32Array, probs: Float32Array, o: SamplingOptions, random: () => number): Sampled {
-  if (o.temperature <= 0) {
-    const token = argmax(logits);
-    return { token, logprob: Math.log(probs[token]) };
-  }
-  if ((o.topK > 0 && o.topK < logits.length) || o.topP < 1) {
-    const token = sampleFiltered(logits, o, random);
-    return { token, logprob: Math.log(probs[token]) };
-  }
+export function sample(probs: Float32Array, o: SamplingOptions, random: () => number): Sampled {
+  const pick = (token: number): Sampled => ({ token, logprob: Math.log(probs[token]) });
+  if (o.temperature <= 0) return pick(argmax(probs));
+  if ((o.topK > 0 && o.topK < probs.length) || o.topP < 1) return pick(sampleFiltered(probs, o, random));
   let u = random();
   for (let i = 0; i < probs.length; i++) {
     u -= probs[i];
-    if (u <= 0) return { token: i, logprob: Math.log(probs[i]) };
+    if (u <= 0) return pick(i);
   }
   // Rounding left a little mass: the last token with any probability.
   let last = probs.length - 1;
   while (last > 0 && probs[last] === 0) last--;
-  return { token: last, logprob: Math.log(probs[last]) };
+  return pick(last);
 }
 
-/** Samples one token id from a row of logits (host-side softmax; for callers without probs). */
-export function sampleToken(logits: Float32Array, o: SamplingOptions, random: () => number): number {
-  const t = o.temperature > 0 ? o.temperature : 1;
-  const max = maxOf(logits);
-  const probs = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += probs[i] = Math.exp((logits[i] - max) / t);
-  for (let i = 0; i < logits.length; i++) probs[i] /= sum;
-  return sample(logits, probs, o, random).token;
-}
-
-/** Top-k then top-p filtering, then sampling among the candidates. */
-function sampleFiltered(logits: Float32Array, o: SamplingOptions, random: () => number): number {
-  const V = logits.length;
+/** Top-k then top-p filtering, then sampling among the candidates in proportion to their probability. */
+function sampleFiltered(probs: Float32Array, o: SamplingOptions, random: () => number): number {
+  const V = probs.length;
   let cand: number[];
   if (o.topK > 0 && o.topK < V) {
-    const threshold = kthLargest(logits, o.topK);
+    const threshold = kthLargest(probs, o.topK);
     cand = [];
-    for (let i = 0; i < V; i++) if (logits[i] >= threshold) cand.push(i);
+    for (let i = 0; i < V; i++) if (probs[i] >= threshold) cand.push(i);
   } else {
     cand = Array.from({ length: V }, (_, i) => i);
   }
-  let max = -Infinity;
-  for (const i of cand) if (logits[i] > max) max = logits[i];
-  let probs = cand.map((i) => Math.exp((logits[i] - max) / o.temperature));
   if (o.topP < 1) {
-    const order = cand.map((_, j) => j).sort((a, b) => probs[b] - probs[a]);
-    const total = probs.reduce((a, b) => a + b, 0);
+    const order = [...cand].sort((a, b) => probs[b] - probs[a]);
+    const total = order.reduce((acc, i) => acc + probs[i], 0);
     const keep: number[] = [];
     let acc = 0;
-    for (const j of order) {
-      keep.push(j);
-      acc += probs[j] / total;
+    for (const i of order) {
+      keep.push(i);
+      acc += probs[i] / total;
       if (acc >= o.topP) break;
     }
-    cand = keep.map((j) => cand[j]);
-    probs = keep.map((j) => probs[j]);
+    cand = keep;
   }
-  const total = probs.reduce((a, b) => a + b, 0);
+  const total = cand.reduce((acc, i) => acc + probs[i], 0);
   let u = random() * total;
-  for (let j = 0; j < cand.length; j++) {
-    u -= probs[j];
-    if (u <= 0) return cand[j];
+  for (const i of cand) {
+    u -= probs[i];
+    if (u <= 0) return i;
   }
   return cand[cand.length - 1];
-}
-
-function maxOf(x: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
-  return max;
 }
 
 export function argmax(x: Float32Array): number {

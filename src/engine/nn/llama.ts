@@ -56,27 +56,40 @@ function ropeTables(cfg: ModelConfig, positions: Tensor, like: Tensor): { cos: T
   return { cos, sin };
 }
 
-function attention(cfg: ModelConfig, lin: Linear, p: string, x: Tensor, rope: { cos: Tensor; sin: Tensor }, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; present: LayerKV } {
+/**
+ * Self-attention of T new tokens over `past` (the cache slots [B, KVH, P, D], some of them possibly
+ * unfilled and masked off) and over themselves. The cache is never concatenated with the new keys:
+ * scores against the two parts are joined instead ([B, KVH, rep, T, P + T], small), so a decode step
+ * reads the cache once and copies none of it. Returns the output [B, T, C] and the new tokens' keys
+ * and values [B, KVH, T, D] (after RoPE), which the caller writes into its cache.
+ */
+function attention(cfg: ModelConfig, lin: Linear, p: string, x: Tensor, rope: { cos: Tensor; sin: Tensor }, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; newKV: LayerKV } {
   const [B, T] = x.shape;
   const H = cfg.numAttentionHeads, KVH = cfg.numKeyValueHeads, D = cfg.headDim, rep = H / KVH;
   const heads = (t: Tensor, n: number) => F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
   let q = heads(lin(`${p}q_proj`, x), H);
   let k = heads(lin(`${p}k_proj`, x), KVH);
-  const vNew = heads(lin(`${p}v_proj`, x), KVH);
+  const v = heads(lin(`${p}v_proj`, x), KVH);
   q = F.applyRope(q, rope.cos, rope.sin);
   k = F.applyRope(k, rope.cos, rope.sin);
-  const kAll = past ? F.concat([past.k, k], 2, kvLen) : k; // [B, KVH, S, D]
-  const vAll = past ? F.concat([past.v, vNew], 2, kvLen) : vNew;
   // Grouped-query attention without copying K/V: query heads h = kv*rep + r share kv head `kv`,
   // so q is viewed as [B, KVH, rep, T, D] and K/V broadcast over `rep` (HF's repeat_kv order).
   const qg = F.reshape(q, [B, KVH, rep, T, D]);
-  const kg = F.unsqueeze(kAll, [2]); // [B, KVH, 1, S, D]
-  const vg = F.unsqueeze(vAll, [2]);
-  const scores = F.add(F.mul(F.matmul(qg, F.transposeLast2(kg)), 1 / Math.sqrt(D)), maskBias); // [B, KVH, rep, T, S]
-  const probs = F.softmax(scores, -1);
-  const ctx = F.reshape(F.matmul(probs, vg), [B, H, T, D]);
-  const merged = F.reshape(F.transpose(ctx, [0, 2, 1, 3]), [B, T, H * D]);
-  return { out: lin(`${p}o_proj`, merged), present: { k: kAll, v: vAll } };
+  const grouped = (t: Tensor) => F.unsqueeze(t, [2]); // [B, KVH, 1, n, D]
+  const scoresAgainst = (keys: Tensor) => F.matmul(qg, F.transposeLast2(grouped(keys))); // [B, KVH, rep, T, n]
+  const raw = past ? F.concat([scoresAgainst(past.k), scoresAgainst(k)], -1, kvLen) : scoresAgainst(k);
+  const probs = F.softmax(F.add(F.mul(raw, 1 / Math.sqrt(D)), maskBias), -1); // [B, KVH, rep, T, S]
+  let ctx: Tensor; // [B, KVH, rep, T, D]
+  if (past) {
+    const P = past.k.shape[2];
+    const fromPast = F.matmul(F.slice(probs, -1, 0, P), grouped(past.v));
+    const fromNew = F.matmul(F.slice(probs, -1, P, kvLen, T), grouped(v));
+    ctx = F.add(fromPast, fromNew);
+  } else {
+    ctx = F.matmul(probs, grouped(v));
+  }
+  const merged = F.reshape(F.transpose(F.reshape(ctx, [B, H, T, D]), [0, 2, 1, 3]), [B, T, H * D]);
+  return { out: lin(`${p}o_proj`, merged), newKV: { k, v } };
 }
 
 function mlp(lin: Linear, p: string, x: Tensor): Tensor {
@@ -109,15 +122,15 @@ export interface ForwardInputs {
   positions: Tensor;
   /** int64 [B, S] with S = P + T: 1 for real tokens of the cache and the input, 0 for padding. */
   attentionMask: Tensor;
-  /** Per layer, the cache of earlier tokens [B, KVH, P, D]. */
+  /** Per layer, the cache of earlier tokens [B, KVH, P, D]; slots masked off in attentionMask are ignored. */
   past?: LayerKV[];
 }
 
 export interface ForwardOutputs {
   /** Final hidden states after the last norm [B, T, C]. */
   hidden: Tensor;
-  /** Per layer, keys and values of all S positions [B, KVH, S, D]. */
-  present: LayerKV[];
+  /** Per layer, keys and values of the T input tokens [B, KVH, T, D], for the caller's cache. */
+  newKV: LayerKV[];
 }
 
 /**
@@ -143,15 +156,15 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   const rope = ropeTables(cfg, inp.positions, x);
   const bias = attentionBias(inp.attentionMask, T, x.dtype);
   const kvLen = inp.attentionMask.shape[1];
-  const present: LayerKV[] = [];
+  const newKV: LayerKV[] = [];
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = `model.layers.${l}.`;
     const a = attention(cfg, lin, `${p}self_attn.`, F.rmsNorm(x, w[`${p}input_layernorm.weight`], cfg.rmsNormEps), rope, bias, inp.past?.[l], kvLen);
     x = F.add(x, a.out);
     x = F.add(x, mlp(lin, `${p}mlp.`, F.rmsNorm(x, w[`${p}post_attention_layernorm.weight`], cfg.rmsNormEps)));
-    present.push(a.present);
+    newKV.push(a.newKV);
   }
-  return { hidden: F.rmsNorm(x, w['model.norm.weight'], cfg.rmsNormEps), present };
+  return { hidden: F.rmsNorm(x, w['model.norm.weight'], cfg.rmsNormEps), newKV };
 }
 
 /** Logits [..., V] from final hidden states (tied embeddings when the config says so). */
