@@ -14,6 +14,9 @@ export interface WeightBinding {
   trainable: ReadonlySet<string>;
 }
 
+/** Inference graphs use ORT's fused RMSNorm and RoPE kernels (nothing here is differentiated). */
+const INFERENCE = { fused: true };
+
 export function bindWeights(g: Graph, b: WeightBinding): Weights {
   const w: Weights = {};
   for (const [name, t] of Object.entries(b.weights)) {
@@ -32,7 +35,7 @@ export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, INFERENCE);
   // Only the last position's logits are needed to sample: slice before the LM head.
   const last = F.squeeze(F.takeLast(out.hidden, 1), [1]); // [B, C]
   outputNextToken(g, lmHead(cfg, w, last));
@@ -58,7 +61,7 @@ export function buildDecodeGraph(cfg: ModelConfig, b: WeightBinding): Graph {
       v: g.input(`past.v.${l}`, 'float32', ['B', cfg.numKeyValueHeads, 'P', cfg.headDim]),
     });
   }
-  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past });
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past }, INFERENCE);
   outputNextToken(g, lmHead(cfg, w, F.squeeze(out.hidden, [1])));
   outputCache(g, out.newKV);
   return g;
@@ -76,7 +79,7 @@ export function buildScoreGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
   const targets = g.input('targets', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
+  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, INFERENCE);
   const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden), targets);
   g.output('logprobs', logprobs);
   g.output('entropy', entropy);

@@ -85,9 +85,14 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): onnx
   return {
     irVersion: IR_VERSION,
     producerName: 'maporl-studio',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...contribDomains(protoNodes).map((domain) => ({ domain, version: 1 }))],
     graph: { name: graph.name, node: protoNodes, initializer: initializers, input: inputs, output: outputs },
   };
+}
+
+/** Domains other than the default one that nodes use (ORT's com.microsoft contrib ops, version 1). */
+function contribDomains(nodes: onnx.INodeProto[]): string[] {
+  return [...new Set(nodes.map((n) => n.domain ?? '').filter((d) => d !== ''))];
 }
 
 /** ONNX bytes of the graph, ready for an InferenceSession. */

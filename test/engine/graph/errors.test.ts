@@ -4,6 +4,7 @@
 // feeds at run time, and a non-finite loss or gradient in a TrainStep (step skipped, state untouched).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { grad } from '../../../src/engine/graph/autodiff';
 import { apply, Graph, type HostTensor } from '../../../src/engine/graph/graph';
 import { defineOp } from '../../../src/engine/graph/op';
 import * as F from '../../../src/engine/graph/ops';
@@ -22,6 +23,14 @@ function shapeError(fn: () => unknown, ...parts: string[]): void {
 }
 
 // ---- building graphs ---------------------------------------------------------------------------
+
+test('a fused inference kernel between the parameters and the loss is refused by grad()', () => {
+  const g = new Graph();
+  const x = g.input('x', 'float32', ['B', 4]);
+  const w = g.input('w', 'float32', [4]);
+  const loss = F.reduceSum(F.fusedRmsNorm(x, w, 1e-6), [0, 1]);
+  assert.throws(() => grad(loss, [w]), /op SimplifiedLayerNormalization has no VJP rule/);
+});
 
 test('ops given mismatched shapes throw a ShapeError naming the op and both shapes', () => {
   const g = new Graph();

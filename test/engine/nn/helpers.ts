@@ -40,11 +40,13 @@ export function randomWeights(config: ModelConfig, seed: number): Record<string,
 
 /**
  * Logits of each row's real positions ([len, V] flattened), the rows run as one left-padded batch.
- * `extra` weights (e.g. LoRA adapters) are bound like the model's and passed to `options`.
+ * `extra` weights (e.g. LoRA adapters) are bound like the model's and passed to `options`;
+ * `fused` builds the graph with ORT's fused inference kernels (as generation and scoring do).
  */
 export async function batchLogits(
   model: Pick<CausalLM, 'config' | 'weights'>, rows: number[][], pad: number,
   extra?: { weights: Record<string, HostTensor>; options: (w: Weights) => ForwardOptions },
+  fused = false,
 ): Promise<Float32Array[]> {
   const g = new Graph('logits');
   const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
@@ -52,7 +54,7 @@ export async function batchLogits(
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(model.config, w, { inputIds: ids, positions: pos, attentionMask: mask }, extra?.options(ew));
+  const { hidden } = llamaForward(model.config, w, { inputIds: ids, positions: pos, attentionMask: mask }, { ...extra?.options(ew), fused });
   g.output('logits', lmHead(model.config, w, hidden));
   const session = await Session.create(serialize(g), { threads: 1 });
   const batch = leftPad(rows, pad);

@@ -47,15 +47,18 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-for (const [i, label] of labels.entries()) {
-  test(`logits equal PyTorch's for ${label}`, async () => {
-    assert.ok(new Set(rows[i].map((r) => r.length)).size === rows[i].length, 'rows of different lengths exercise left padding');
-    const ours = await batchLogits(models[i], rows[i], 0);
-    rows[i].forEach((r, j) => {
-      const ref = reference[i][j];
-      assert.ok(maxAbs(ref) > 1, `row ${j}: torch logits are all near zero (max ${maxAbs(ref)}); the check would be weak`);
-      const diff = maxAbsDiff(ours[j], ref);
-      assert.ok(diff <= 1e-4, `row ${j} (${r.length} tokens): max |ours - torch| = ${diff.toExponential(2)}`);
+// Both forms of the graph: composite ops (training) and ORT's fused RMSNorm/RoPE kernels (inference).
+for (const fused of [false, true]) {
+  for (const [i, label] of labels.entries()) {
+    test(`logits equal PyTorch's for ${label}${fused ? ', fused inference kernels' : ''}`, async () => {
+      assert.ok(new Set(rows[i].map((r) => r.length)).size === rows[i].length, 'rows of different lengths exercise left padding');
+      const ours = await batchLogits(models[i], rows[i], 0, undefined, fused);
+      rows[i].forEach((r, j) => {
+        const ref = reference[i][j];
+        assert.ok(maxAbs(ref) > 1, `row ${j}: torch logits are all near zero (max ${maxAbs(ref)}); the check would be weak`);
+        const diff = maxAbsDiff(ours[j], ref);
+        assert.ok(diff <= 1e-4, `row ${j} (${r.length} tokens): max |ours - torch| = ${diff.toExponential(2)}`);
+      });
     });
-  });
+  }
 }

@@ -5,3 +5,4 @@ export * from './reduce';
 export * from './indexing';
 export * from './linalg';
 export * from './nn';
+export * from './fused';
