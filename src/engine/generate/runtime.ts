@@ -3,6 +3,7 @@
 import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { eosTokenIds } from '../io/hfConfig';
+import type { Tokenizer } from '../io/tokenizer';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, type WeightBinding } from './graphs';
@@ -95,40 +96,42 @@ export class LMRuntime {
     const temperature: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(o.temperature > 0 ? o.temperature : 1) };
     let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, temperature });
     const cache = KVCache.fromPrefill(newKV(out, L), batch.mask.data as BigInt64Array, o.maxNewTokens - 1);
-    // Per active row: its result index and next position.
+    // Per batch row: its result index, next position, and whether it is still generating. Finished
+    // rows stay in the batch (fed padding, their output ignored) until a quarter of it has
+    // finished; then the batch and the cache are compacted, a copy of the cache that would cost
+    // more than decoding a few idle rows if it happened at every finish.
     let rows = prompts.map((_, i) => i);
     let nextPos = prompts.map((p) => p.length);
+    let live = prompts.map(() => true);
+    const maxStopBytes = Math.max(0, ...(o.stop ?? []).map((s) => Buffer.byteLength(s)));
 
-    for (let step = 0; step < o.maxNewTokens && rows.length > 0; step++) {
+    for (let step = 0; step < o.maxNewTokens; step++) {
       const probs = out.probs.data as Float32Array;
       const V = out.probs.shape[1];
-      const next: number[] = [];
-      const keep: number[] = [];
+      const next = rows.map(() => pad);
       rows.forEach((r, j) => {
+        if (!live[j]) return;
         const { token, logprob } = sample(probs.subarray(j * V, (j + 1) * V), o, random);
         const res = results[r];
         res.tokens.push(token);
         res.logprobs.push(logprob);
+        next[j] = token;
         if (eos.has(token)) {
           res.finishReason = 'eos';
-          return;
+          live[j] = false;
+        } else if (o.stop?.length && hitsStop(tok, res.tokens, o.stop, maxStopBytes)) {
+          res.finishReason = 'stop';
+          live[j] = false;
         }
-        if (o.stop?.length) {
-          const text = tok.decode(res.tokens, { skipSpecialTokens: true });
-          if (o.stop.some((s) => text.includes(s))) {
-            res.finishReason = 'stop';
-            return;
-          }
-        }
-        next.push(token);
-        keep.push(j);
       });
-      if (keep.length === 0 || step === o.maxNewTokens - 1) break;
-      // Drop finished rows from the batch (and from the cache) so they cost nothing more.
-      if (keep.length < rows.length) {
-        cache.keepRows(keep);
-        rows = keep.map((j) => rows[j]);
-        nextPos = keep.map((j) => nextPos[j]);
+      const alive = live.flatMap((l, j) => (l ? [j] : []));
+      if (alive.length === 0 || step === o.maxNewTokens - 1) break;
+      if (alive.length <= 0.75 * rows.length) {
+        cache.keepRows(alive);
+        rows = alive.map((j) => rows[j]);
+        nextPos = alive.map((j) => nextPos[j]);
+        next.splice(0, next.length, ...alive.map((j) => next[j]));
+        live = alive.map(() => true);
       }
       const B = rows.length;
       out = await this.run(this.sessions.decode, { ...cache.feeds(), input_ids: int64(next, [B, 1]), positions: int64(nextPos, [B, 1]), temperature });
@@ -204,6 +207,17 @@ function newKV(out: Record<string, HostTensor>, layers: number): HostTensor[] {
 
 function int64(values: number[], shape: number[]): HostTensor {
   return { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) };
+}
+
+/**
+ * Whether the text of `tokens` contains a stop string. Only the tail can hold a new match (an
+ * earlier one would have stopped generation before), and a stop string of n bytes spans at most n
+ * tokens: decoding the last n + 4 tokens (the margin covers a character split across tokens at the
+ * cut) keeps the check constant-time instead of re-decoding the whole response at every token.
+ */
+function hitsStop(tok: Tokenizer, tokens: number[], stops: string[], maxStopBytes: number): boolean {
+  const text = tok.decode(tokens.slice(-(maxStopBytes + 4)), { skipSpecialTokens: true });
+  return stops.some((s) => text.includes(s));
 }
 
 function cutAfterStop(text: string, stops: string[]): string {

@@ -33,21 +33,25 @@ test('a left-padded batch generates what each prompt generates alone', async () 
 test('long generations (cache growth) with rows finishing at different steps match each prompt alone and a full forward pass', async () => {
   const model = await createPresetModel('tiny', 11);
   const lm = await LMRuntime.create(model);
-  const prompts = ['Ann has 12 pens and gives 5 away.', 'Is a cat an animal?', 'x y'].map((s) => model.tokenizer.encode(s));
-  // 90 new tokens cross the cache's first growth (prompt + 64 slots); a stop string ends some rows
-  // early, so the batch shrinks (and the cache with it) while others go on.
+  const prompts = ['Ann has 12 pens and gives 5 away.', 'Is a cat an animal?', 'x y', 'Bo buys 3 cups.', 'All dogs bark. Rex is a dog.', '7 + 8 ='].map((s) => model.tokenizer.encode(s));
+  // 90 new tokens cross the cache's first growth (prompt + 64 slots). The random model repeats one
+  // character per prompt, so stop strings end chosen rows at once: one of six (the finished row
+  // idles in the batch) and then two of six (the batch and its cache are compacted).
   const probe = await lm.generate(prompts, { ...GREEDY, maxNewTokens: 90 });
-  const stop = model.tokenizer.decode(probe[0].tokens.slice(40, 41), { skipSpecialTokens: true });
-  const o = { ...GREEDY, maxNewTokens: 90, stop: [stop] };
-  const together = await lm.generate(prompts, o);
-  assert.ok(together.some((g) => g.finishReason === 'stop'), 'some row stops early');
-  assert.ok(together.some((g) => g.tokens.length > 70), 'some row runs past the first growth of the cache');
-  for (const [i, p] of prompts.entries()) {
-    const [alone] = await lm.generate([p], o);
-    assert.deepEqual(together[i].tokens, alone.tokens, `prompt ${i}`);
-    const { logprobs } = await lm.score([[...p, ...alone.tokens]]);
-    const full = logprobs[0].slice(p.length);
-    together[i].logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - full[t]) < 1e-4, `prompt ${i}, token ${t}: cached ${lp} vs full ${full[t]}`));
+  const firstChar = probe.map((g) => g.text.trim()[0]);
+  for (const stopRows of [[1], [1, 5]]) {
+    const stop = stopRows.map((i) => firstChar[i]);
+    const o = { ...GREEDY, maxNewTokens: 90, stop };
+    const together = await lm.generate(prompts, o);
+    assert.deepEqual(together.flatMap((g, i) => (g.finishReason === 'stop' ? [i] : [])), stopRows, `rows stopped by ${JSON.stringify(stop)}`);
+    assert.ok(together.every((g, i) => stopRows.includes(i) || g.tokens.length === 90), 'the other rows run past the first growth of the cache');
+    for (const [i, p] of prompts.entries()) {
+      const [alone] = await lm.generate([p], o);
+      assert.deepEqual(together[i].tokens, alone.tokens, `prompt ${i}, stops ${JSON.stringify(stop)}`);
+      const { logprobs } = await lm.score([[...p, ...alone.tokens]]);
+      const full = logprobs[0].slice(p.length);
+      together[i].logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - full[t]) < 1e-4, `prompt ${i}, token ${t}: cached ${lp} vs full ${full[t]}`));
+    }
   }
 });
 
