@@ -1,28 +1,55 @@
 // The inference graphs of a causal LM: prefill (a left-padded prompt batch -> next-token distribution + KV
 // cache), decode (one token per sequence against the cache) and scoring (log-probabilities of given
 // next tokens). Weights named in `trainable` are graph inputs, fed at every run so the same session
-// serves a policy whose weights change; all others are initializers, loaded once.
+// serves a policy whose weights change. Frozen weights are initializers, loaded once, unless the
+// model is large (nn/frozen.ts): then they are fed too, read in place from the one copy the host
+// holds, so the prefill, decode and scoring sessions of a 0.5B model do not each keep its weights
+// and a model past protobuf's 2 GB still compiles.
 import { Graph, type HostTensor, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
-import { llamaForward, lmHead, type LayerKV, type Weights } from '../nn/llama';
+import { FROZEN_INITIALIZER_LIMIT, frozenBytes } from '../nn/frozen';
+import { llamaForward, lmHead, type ForwardOptions, type LayerKV, type Weights } from '../nn/llama';
+import { gemmLinear } from '../nn/linear';
 
 export interface WeightBinding {
   /** All weights by HF name (float32). */
   weights: Record<string, HostTensor>;
-  /** Names fed as inputs at run time; the rest become initializers. */
+  /** Names fed as inputs at run time; the rest become initializers (unless feedFrozen). */
   trainable: ReadonlySet<string>;
+  /** Feed the frozen weights too (see weightBinding). */
+  feedFrozen?: boolean;
 }
 
-/** Inference graphs use ORT's fused RMSNorm and RoPE kernels (nothing here is differentiated). */
-const INFERENCE = { fused: true };
+/** A binding that feeds the frozen weights when they pass `limit` bytes. */
+export function weightBinding(weights: Record<string, HostTensor>, trainable: ReadonlySet<string> = new Set(), limit = FROZEN_INITIALIZER_LIMIT): WeightBinding {
+  return { weights, trainable, feedFrozen: frozenBytes(weights, trainable) > limit };
+}
+
+const isFed = (b: WeightBinding, name: string) => b.feedFrozen || b.trainable.has(name);
 
 export function bindWeights(g: Graph, b: WeightBinding): Weights {
   const w: Weights = {};
-  for (const [name, t] of Object.entries(b.weights)) {
-    w[name] = b.trainable.has(name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
-  }
+  for (const [name, t] of Object.entries(b.weights)) w[name] = isFed(b, name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
   return w;
+}
+
+/** The weights a binding's graphs take as inputs, by name: the host's arrays, not copies. */
+export function weightFeeds(b: WeightBinding): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = {};
+  for (const [name, t] of Object.entries(b.weights)) if (isFed(b, name)) feeds[name] = t;
+  return feeds;
+}
+
+/**
+ * Forward options of inference graphs: ORT's fused RMSNorm and RoPE kernels (nothing here is
+ * differentiated) and, where frozen weights are fed, linear layers that read W [out, in] in place
+ * (Gemm transB) instead of transposing every weight at every run.
+ */
+export function inferenceOptions(b: WeightBinding): ForwardOptions & { head: (x: Tensor, w: Tensor) => Tensor } {
+  return b.feedFrozen
+    ? { fused: true, linear: (_m, x, weight, bias) => gemmLinear(x, weight, bias), head: gemmLinear }
+    : { fused: true, head: F.linear };
 }
 
 /**
@@ -35,10 +62,11 @@ export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, INFERENCE);
+  const o = inferenceOptions(b);
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, o);
   // Only the last position's logits are needed to sample: slice before the LM head.
   const last = F.squeeze(F.takeLast(out.hidden, 1), [1]); // [B, C]
-  outputNextToken(g, lmHead(cfg, w, last));
+  outputNextToken(g, lmHead(cfg, w, last, o.head));
   outputCache(g, out.newKV);
   return g;
 }
@@ -61,8 +89,9 @@ export function buildDecodeGraph(cfg: ModelConfig, b: WeightBinding): Graph {
       v: g.input(`past.v.${l}`, 'float32', ['B', cfg.numKeyValueHeads, 'P', cfg.headDim]),
     });
   }
-  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past }, INFERENCE);
-  outputNextToken(g, lmHead(cfg, w, F.squeeze(out.hidden, [1])));
+  const o = inferenceOptions(b);
+  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask, past }, o);
+  outputNextToken(g, lmHead(cfg, w, F.squeeze(out.hidden, [1]), o.head));
   outputCache(g, out.newKV);
   return g;
 }
@@ -79,8 +108,9 @@ export function buildScoreGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
   const targets = g.input('targets', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, INFERENCE);
-  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden), targets);
+  const o = inferenceOptions(b);
+  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, o);
+  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden, o.head), targets);
   g.output('logprobs', logprobs);
   g.output('entropy', entropy);
   return g;

@@ -6,7 +6,7 @@ import { eosTokenIds } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
-import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, type WeightBinding } from './graphs';
+import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, weightBinding, weightFeeds, type WeightBinding } from './graphs';
 import { KVCache } from './kvCache';
 import { sample, seededRandom, type SamplingOptions } from './sampler';
 
@@ -36,23 +36,27 @@ export class LMRuntime {
 
   private constructor(
     readonly model: CausalLM,
-    private readonly trainable: ReadonlySet<string>,
+    private readonly binding: WeightBinding,
     private readonly sessions: { prefill: Session; decode: Session },
     private readonly runtime: RuntimeOptions | undefined,
   ) {}
 
   /**
    * Compiles the sessions. Weights in `trainable` are fed at each run (see setWeights); the others
-   * are frozen into the graphs.
+   * are frozen into the graphs, or fed as well when they pass `frozenLimitBytes` (nn/frozen.ts).
    */
-  static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions } = {}): Promise<LMRuntime> {
-    const trainable = new Set(options.trainable ?? []);
-    const binding: WeightBinding = { weights: model.weights, trainable };
+  static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions; frozenLimitBytes?: number } = {}): Promise<LMRuntime> {
+    const binding = weightBinding(model.weights, new Set(options.trainable ?? []), options.frozenLimitBytes);
     const [prefill, decode] = await Promise.all([
       Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
       Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),
     ]);
-    return new LMRuntime(model, trainable, { prefill, decode }, options.runtime);
+    return new LMRuntime(model, binding, { prefill, decode }, options.runtime);
+  }
+
+  /** Whether the frozen weights are fed at each run rather than embedded in the sessions. */
+  get feedsFrozenWeights(): boolean {
+    return this.binding.feedFrozen ?? false;
   }
 
   /** The execution provider the sessions run on (after any fallback to CPU). */
@@ -63,20 +67,14 @@ export class LMRuntime {
   /** Replaces the values of trainable weights (e.g. after a PPO update). */
   setWeights(weights: Record<string, HostTensor>): void {
     for (const [name, t] of Object.entries(weights)) {
-      if (!this.trainable.has(name)) throw new Error(`setWeights: "${name}" is frozen into the graph`);
+      if (!this.binding.trainable.has(name)) throw new Error(`setWeights: "${name}" is frozen`);
       this.model.weights[name] = t;
     }
   }
 
-  private weightFeeds(): Record<string, HostTensor> {
-    const feeds: Record<string, HostTensor> = {};
-    for (const name of this.trainable) feeds[name] = this.model.weights[name];
-    return feeds;
-  }
-
   private async run(s: Session, feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
     const t0 = performance.now();
-    const out = await s.run({ ...feeds, ...this.weightFeeds() });
+    const out = await s.run({ ...feeds, ...weightFeeds(this.binding) });
     this.timing.runMs += performance.now() - t0;
     this.timing.calls++;
     return out;
@@ -155,7 +153,7 @@ export class LMRuntime {
     const ids = batch.ids.data as BigInt64Array;
     const targets = new BigInt64Array(ids.length);
     for (let b = 0; b < sequences.length; b++) for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
-    this.scoreSession ??= Session.create(serialize(buildScoreGraph(this.model.config, { weights: this.model.weights, trainable: this.trainable })), this.runtime);
+    this.scoreSession ??= Session.create(serialize(buildScoreGraph(this.model.config, this.binding)), this.runtime);
     const out = await this.run(await this.scoreSession, {
       input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
     });

@@ -5,6 +5,7 @@
 import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
+import { weightBinding, weightFeeds } from '../generate/graphs';
 import { LMRuntime, leftPad } from '../generate/runtime';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import type { CausalLM } from '../nn/model';
@@ -39,6 +40,8 @@ export class Policy {
     readonly lm: LMRuntime,
     private readonly scoreSession: Session,
     private readonly refSession: Session,
+    /** The reference policy's weights fed at each run (none unless the base is large). */
+    private readonly refFeeds: Record<string, HostTensor>,
     private readonly step: TrainStep,
     readonly state: TrainState,
   ) {}
@@ -51,13 +54,14 @@ export class Policy {
     const model: CausalLM = { ...base, weights };
     const trainable = new Set(Object.keys(weights));
     const shapes = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, t.shape]));
+    const reference = weightBinding(base.weights);
     const [lm, scoreSession, refSession, step] = await Promise.all([
       LMRuntime.create(model, { trainable, runtime }),
       Session.create(serialize(buildRolloutScoreGraph(cfg, { weights, trainable }, true)), runtime),
-      Session.create(serialize(buildRolloutScoreGraph(cfg, { weights: base.weights, trainable: new Set() }, false)), runtime),
+      Session.create(serialize(buildRolloutScoreGraph(cfg, reference, false)), runtime),
       TrainStep.compile(ppoStepSpec(cfg, shapes, {}, hyper), runtime),
     ]);
-    return new Policy(name, lm, scoreSession, refSession, step, step.initState(weights));
+    return new Policy(name, lm, scoreSession, refSession, weightFeeds(reference), step, step.initState(weights));
   }
 
   get weights(): Record<string, HostTensor> { return this.state.params; }
@@ -77,7 +81,7 @@ export class Policy {
       const feeds = sequenceFeeds(part);
       const t0 = performance.now();
       const pol = await this.scoreSession.run({ ...feeds.tensors, ...this.state.params });
-      const ref = await this.refSession.run(feeds.tensors);
+      const ref = await this.refSession.run({ ...feeds.tensors, ...this.refFeeds });
       this.timing.scoreMs += performance.now() - t0;
       part.forEach((_, j) => {
         const pick = (t: HostTensor) => feeds.actionIndex[j].map((idx) => (t.data as Float32Array)[idx]);

@@ -2,16 +2,16 @@
 // sigmoid head, trained with binary cross-entropy on responses sampled from the base agents and
 // labelled by ground truth, balanced per question; frozen during MAPoRL. Ground-truth: 1 if the
 // response's answer is correct, else 0 (the paper's verifier-free variant).
-import { Graph, type HostTensor } from '../graph/graph';
+import { Graph, type HostTensor, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type TrainStepSpec } from '../graph/train/trainStep';
-import { bindWeights, type WeightBinding } from '../generate/graphs';
+import { bindWeights, inferenceOptions, weightBinding, weightFeeds } from '../generate/graphs';
 import { leftPad } from '../generate/runtime';
 import type { ModelConfig } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
 import { initHead, scalarHead, VERIFIER_HEAD } from '../nn/heads';
-import { llamaForward, type Weights } from '../nn/llama';
+import { llamaForward, type ForwardOptions, type Weights } from '../nn/llama';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { Rng } from '../tasks/rng';
@@ -22,8 +22,8 @@ export function verifierText(question: string, response: string): string {
 }
 
 /** logit [B] of the sequence's last token (left padding puts it at T - 1). */
-function verifierLogits(cfg: ModelConfig, w: Weights, ids: import('../graph/graph').Tensor, pos: import('../graph/graph').Tensor, mask: import('../graph/graph').Tensor) {
-  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask });
+function verifierLogits(cfg: ModelConfig, w: Weights, ids: Tensor, pos: Tensor, mask: Tensor, options?: ForwardOptions) {
+  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, options);
   return scalarHead(F.squeeze(F.takeLast(hidden, 1), [1]), w, VERIFIER_HEAD);
 }
 
@@ -41,7 +41,7 @@ export interface VerifierReport {
 
 export class LearnedVerifier {
   readonly timing = { runMs: 0 };
-  private session?: Session;
+  private session?: { session: Session; feeds: Record<string, HostTensor> };
 
   constructor(readonly config: ModelConfig, readonly tokenizer: Tokenizer, readonly weights: Record<string, HostTensor>, private readonly runtime: RuntimeOptions = {}) {}
 
@@ -59,16 +59,17 @@ export class LearnedVerifier {
   async score(pairs: { question: string; response: string }[]): Promise<number[]> {
     if (!this.session) {
       const g = new Graph('verifier');
-      const w = bindWeights(g, { weights: this.weights, trainable: new Set() } satisfies WeightBinding);
+      const binding = weightBinding(this.weights);
+      const w = bindWeights(g, binding);
       const ids = g.input('input_ids', 'int64', ['B', 'T']), pos = g.input('positions', 'int64', ['B', 'T']), mask = g.input('attention_mask', 'int64', ['B', 'T']);
-      g.output('scores', F.sigmoid(verifierLogits(this.config, w, ids, pos, mask)));
-      this.session = await Session.create(serialize(g), this.runtime);
+      g.output('scores', F.sigmoid(verifierLogits(this.config, w, ids, pos, mask, inferenceOptions(binding))));
+      this.session = { session: await Session.create(serialize(g), this.runtime), feeds: weightFeeds(binding) };
     }
     const out: number[] = [];
     for (let i = 0; i < pairs.length; i += 64) {
       const b = leftPad(pairs.slice(i, i + 64).map((p) => this.encode(p.question, p.response)), this.tokenizer.padId ?? 0);
       const t0 = performance.now();
-      const r = await this.session.run({ input_ids: b.ids, positions: b.positions, attention_mask: b.mask });
+      const r = await this.session.session.run({ input_ids: b.ids, positions: b.positions, attention_mask: b.mask, ...this.session.feeds });
       this.timing.runMs += performance.now() - t0;
       out.push(...Array.from(r.scores.data as Float32Array));
     }
@@ -113,7 +114,7 @@ export class LearnedVerifier {
   }
 
   async release(): Promise<void> {
-    await this.session?.release();
+    await this.session?.session.release();
   }
 }
 

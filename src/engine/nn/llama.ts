@@ -187,7 +187,10 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   return { hidden: norm(x, 'model.norm.weight'), newKV };
 }
 
-/** Logits [..., V] from final hidden states (tied embeddings when the config says so). */
-export function lmHead(cfg: ModelConfig, w: Weights, hidden: Tensor): Tensor {
-  return F.linear(hidden, cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']);
+/**
+ * Logits [..., V] from final hidden states (tied embeddings when the config says so); `linear` as
+ * in ForwardOptions (gemmLinear where the weights are fed rather than embedded).
+ */
+export function lmHead(cfg: ModelConfig, w: Weights, hidden: Tensor, linear: (x: Tensor, weight: Tensor) => Tensor = F.linear): Tensor {
+  return linear(hidden, cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']);
 }

@@ -7,7 +7,7 @@ import type { Weights } from '../nn/llama';
 import { loraLinear, type LoraConfig } from '../nn/lora';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { collate } from './batches';
-import { frozenWeights } from './frozen';
+import { frozenWeights } from '../nn/frozen';
 import { completionNll, SFT_BATCH } from './loss';
 import type { SftSequence } from './tokens';
 

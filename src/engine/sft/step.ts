@@ -4,7 +4,7 @@ import type { TrainStepSpec } from '../graph/train/trainStep';
 import { llamaParamShapes } from '../nn/llama';
 import { loraLinear, loraParamShapes, type LoraConfig } from '../nn/lora';
 import type { CausalLM } from '../nn/model';
-import { frozenWeights } from './frozen';
+import { frozenWeights } from '../nn/frozen';
 import { completionNll, SFT_BATCH } from './loss';
 
 export interface SftStepSetup {

@@ -55,6 +55,23 @@ test('long generations (cache growth) with rows finishing at different steps mat
   }
 });
 
+test('a model whose frozen weights are fed at each run (large models) generates and scores as one with them embedded', async () => {
+  const model = await createPresetModel('tiny', 12);
+  const [embedded, fed] = await Promise.all([LMRuntime.create(model), LMRuntime.create(model, { frozenLimitBytes: 0 })]);
+  assert.equal(embedded.feedsFrozenWeights, false);
+  assert.equal(fed.feedsFrozenWeights, true);
+  const prompts = ['Ann has 12 pens.', 'Is a cat an animal?'].map((s) => model.tokenizer.encode(s));
+  const [a, b] = [await embedded.generate(prompts, GREEDY), await fed.generate(prompts, GREEDY)];
+  a.forEach((g, i) => {
+    assert.deepEqual(b[i].tokens, g.tokens, `prompt ${i}`);
+    g.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - b[i].logprobs[t]) < 1e-5, `prompt ${i}, token ${t}`));
+  });
+  const seqs = prompts.map((p, i) => [...p, ...a[i].tokens]);
+  const [sa, sb] = [await embedded.score(seqs), await fed.score(seqs)];
+  sa.logprobs.forEach((row, i) => row.slice(1).forEach((lp, t) => assert.ok(Math.abs(lp - sb.logprobs[i][t + 1]) < 1e-5, `score ${i}, ${t}`)));
+  await Promise.all([embedded.release(), fed.release()]);
+});
+
 test('sampling is reproducible for a seed and stops at a stop string', async () => {
   const model = await createPresetModel('tiny', 9);
   const lm = await LMRuntime.create(model);
