@@ -47,10 +47,10 @@ export async function setupVerifier(a: SetupArgs): Promise<VerifierSetup> {
   if (a.resumeFrom) {
     const saved = await loadCheckpointVerifier(a.resumeFrom);
     if (!saved) throw new Error(`${a.resumeFrom}: the checkpoint has no verifier`);
-    learned = new LearnedVerifier(saved.config, saved.tokenizer, saved.weights, a.runtime);
+    learned = new LearnedVerifier(saved.config, saved.tokenizer, saved.weights, a.runtime, config.discussion.templates.first);
     report = readTrainerState(a.resumeFrom).verifierReport;
   } else {
-    learned = LearnedVerifier.fromBase(resolved.model, a.runtime);
+    learned = LearnedVerifier.fromBase(resolved.model, a.runtime, config.discussion.templates.first);
     report = await trainVerifier(learned, a);
   }
   const score: VerifierFn = (pairs) => learned.score(pairs);

@@ -46,6 +46,27 @@ test('a compiled train step lowers the loss of an MLP on a toy task', async () =
   assert.ok(Number.isFinite(last.metrics.meanLogit));
 });
 
+test('lrScale gives one parameter its own learning rate (lr x scale, weight decay included)', async () => {
+  const plain = mlpSpec();
+  const scaled = { ...plain, params: { ...plain.params, w2: { ...plain.params.w2, lrScale: 10 } } };
+  const deltas = async (spec: TrainStepSpec) => {
+    const step = await TrainStep.compile(spec);
+    const state = step.initState(initParams(3));
+    const before = Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(t.data as Float32Array)]));
+    await step.run(state, quadrantBatch(4, 32), 1e-3);
+    return Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, (t.data as Float32Array).map((x, i) => x - before[n][i])]));
+  };
+  const [a, b] = [await deltas(plain), await deltas(scaled)];
+  b.w1.forEach((d, i) => assert.ok(Math.abs(d - a.w1[i]) <= 1e-9, `w1[${i}] moved differently`));
+  let checked = 0;
+  b.w2.forEach((d, i) => {
+    if (Math.abs(a.w2[i]) < 1e-6) return; // a near-zero gradient: the ratio is noise
+    assert.ok(Math.abs(d / a.w2[i] - 10) < 0.05, `w2[${i}]: ${d} vs ${a.w2[i]}`);
+    checked++;
+  });
+  assert.ok(checked > 32, `only ${checked} w2 entries had a usable gradient`);
+});
+
 test('a non-finite loss skips the step and leaves parameters and moments untouched', async () => {
   const step = await TrainStep.compile(mlpSpec());
   const state = step.initState(initParams(2));

@@ -13,7 +13,13 @@ import type { Dim } from '../shape';
 import { Session, type RuntimeOptions } from '../../runtime/session';
 import { adamwUpdate, clipScale, DEFAULT_ADAMW, globalNorm, type AdamWConfig } from './optim';
 
-export interface ParamSpec { shape: number[]; /** Apply weight decay (default true). */ decay?: boolean }
+export interface ParamSpec {
+  shape: number[];
+  /** Apply weight decay (default true). */
+  decay?: boolean;
+  /** This parameter's learning rate is lr × lrScale (default 1): e.g. a fresh head on a pretrained trunk. */
+  lrScale?: number;
+}
 
 export interface LossOutput { loss: Tensor; metrics?: Record<string, Tensor> }
 
@@ -182,7 +188,8 @@ function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor
     // No in-graph guard: when `finite` is false the new.* outputs may hold NaN and the host keeps
     // the old state (TrainStep.finish). Guarding here took four Where passes over every parameter,
     // about 4% of a hidden-512 step (docs/performance.md).
-    const next = adamwUpdate({ param: b.p[name], m, v }, grads[i], lr, step, cfg, spec.params[name].decay ?? true, scale);
+    const lrScale = spec.params[name].lrScale ?? 1;
+    const next = adamwUpdate({ param: b.p[name], m, v }, grads[i], lrScale === 1 ? lr : F.mul(lr, lrScale), step, cfg, spec.params[name].decay ?? true, scale);
     g.output(`new.param.${name}`, next.param);
     g.output(`new.m.${name}`, next.m);
     g.output(`new.v.${name}`, next.v);
