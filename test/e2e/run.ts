@@ -8,7 +8,7 @@
 //  4. clicking a question opens the dataset at its line beside the panel;
 //  5. screenshots of the dashboard in a light and a dark theme (.test-artifacts/e2e/);
 //  6. reload the window: the run is still listed and the dashboard comes back;
-//  7. Start Training / Stop Training / resumable run / reload — only when the engine's
+//  7. Start Training / Stop Training / Resume Training / Stop again / reload — only when the engine's
 //     `maporl train` exists in dist/cli.js; otherwise reported as skipped.
 // Artefacts and, on failure, the extension host log go to .test-artifacts/e2e/.
 import { spawnSync } from 'node:child_process';
@@ -277,7 +277,29 @@ async function trainAndStop(page: Page, ws: string): Promise<string> {
   if (!existsSync(join(runDir, 'checkpoints')) || readdirSync(join(runDir, 'checkpoints')).length === 0) throw new Error(`${runDir} stopped without a checkpoint`);
   await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''), 20_000);
   log('Stop Training: the run stopped with a checkpoint (resumable)');
+  await resumeAndStop(page, runDir);
   return basename(runDir);
+}
+
+/** Resume Training continues the stopped run in its directory (new steps after the old ones); Stop ends it again. */
+async function resumeAndStop(page: Page, runDir: string): Promise<void> {
+  const events = () => readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; step?: number });
+  const stoppedAt = events().length;
+  const lastStep = Math.max(0, ...events().filter((e) => e.type === 'metrics').map((e) => e.step ?? 0));
+  await runCommand(page, 'MAPoRL: Resume Training');
+  // With another resumable run (fixture-run has checkpoints) the command asks which run to resume.
+  const choice = page.locator('.quick-input-widget .monaco-list-row', { hasText: basename(runDir) }).first();
+  if (await choice.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await choice.click();
+  await until('the resumed run to train past its last step', async () => {
+    const after = events().slice(stoppedAt);
+    if (after.some((e) => e.status === 'failed')) throw new Error(`the resumed run failed: ${JSON.stringify(after.find((e) => e.status === 'failed'))}`);
+    return after.some((e) => e.type === 'metrics' && (e.step ?? 0) > lastStep) ? true : null;
+  }, 180_000, 1000);
+  log(`Resume Training: ${basename(runDir)} continued past step ${lastStep} in the same directory`);
+  await runCommand(page, 'MAPoRL: Stop Training');
+  await until('the resumed run to stop again', async () => (events().slice(stoppedAt).some((e) => e.status === 'stopped') ? true : null), 120_000, 500);
+  await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, basename(runDir)).textContent()) ?? ''), 20_000);
+  log('Stop Training: the resumed run stopped again');
 }
 
 void main().catch((e) => {
