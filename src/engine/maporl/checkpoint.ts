@@ -10,7 +10,7 @@ import type { TrainState } from '../graph/train/trainStep';
 import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
-import { VALUE_HEAD, VERIFIER_HEAD } from '../nn/heads';
+import { llamaParamShapes } from '../nn/llama';
 import type { TokenizerSource } from './team';
 
 export interface TrainerState {
@@ -34,23 +34,23 @@ export interface CheckpointContents {
   verifier?: { config: CausalLM['config']; weights: Record<string, HostTensor>; tokenizer: TokenizerSource };
 }
 
-const HEAD_NAMES = new Set<string>([VALUE_HEAD.weight, VALUE_HEAD.bias, VERIFIER_HEAD.weight, VERIFIER_HEAD.bias]);
-
 export function checkpointName(iteration: number): string {
   return `step-${String(iteration).padStart(6, '0')}`;
 }
 
-function split(weights: Record<string, HostTensor>) {
+/** The model's own tensors (its HF inventory) and everything else: the heads on its trunk. */
+function split(config: CausalLM['config'], weights: Record<string, HostTensor>) {
+  const inventory = llamaParamShapes(config);
   const model: Record<string, HostTensor> = {}, heads: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [n, t] of Object.entries(weights)) {
-    if (HEAD_NAMES.has(n)) heads[n] = { shape: t.shape, data: t.data as Float32Array };
-    else model[n] = t;
+    if (n in inventory) model[n] = t;
+    else heads[n] = { shape: t.shape, data: t.data as Float32Array };
   }
   return { model, heads };
 }
 
 async function saveWithHeads(dir: string, config: CausalLM['config'], weights: Record<string, HostTensor>, tokenizer: TokenizerSource, headFile: string): Promise<void> {
-  const { model, heads } = split(weights);
+  const { model, heads } = split(config, weights);
   await saveModel(dir, { config, weights: model }, { tokenizerDir: tokenizer.dir, tokenizerFiles: tokenizer.files });
   writeSafetensors(path.join(dir, headFile), heads);
 }

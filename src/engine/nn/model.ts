@@ -66,6 +66,14 @@ export interface SaveOptions { overwrite?: boolean; tokenizerDir?: string; token
  * Tokenizer files come from `tokenizerDir` or are given as contents in `tokenizerFiles`.
  */
 export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'weights'>, options: SaveOptions = {}): Promise<void> {
+  // Write nothing that loadModel would refuse: exactly the architecture's tensors, in their shapes.
+  const inventory = llamaParamShapes(model.config);
+  for (const [name, t] of Object.entries(model.weights)) {
+    if (!(name in inventory)) throw new Error(`saveModel: "${name}" is not a tensor of this ${model.config.modelType} architecture`);
+    if (t.shape.join(',') !== inventory[name].join(',')) throw new Error(`saveModel: "${name}" has shape [${t.shape}], the config implies [${inventory[name]}]`);
+  }
+  const missing = Object.keys(inventory).filter((n) => !(n in model.weights));
+  if (missing.length) throw new Error(`saveModel: missing tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
   await writeDirAtomic(dir, (tmp) => {
     writeHfConfig(tmp, model.config);
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -99,6 +99,20 @@ test('a saved model directory loads back with the same weights and logits', asyn
     const seq = [model.tokenizer.encode('Ann has 3 pens.')];
     const [a, b] = await Promise.all([(await LMRuntime.create(model)).score(seq), (await LMRuntime.create(back)).score(seq)]);
     assert.deepEqual(a.logprobs, b.logprobs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('saveModel refuses tensors that loadModel would refuse, and writes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maporl-model-'));
+  try {
+    const model = await createPresetModel('tiny', 13);
+    const extra = { ...model.weights, 'score.weight': { dtype: 'float32' as const, shape: [1, model.config.hiddenSize], data: new Float32Array(model.config.hiddenSize) } };
+    await assert.rejects(saveModel(join(dir, 'm'), { config: model.config, weights: extra }), /"score\.weight" is not a tensor of this llama architecture/);
+    const { 'model.norm.weight': _dropped, ...short } = model.weights;
+    await assert.rejects(saveModel(join(dir, 'm'), { config: model.config, weights: short }), /missing tensors model\.norm\.weight/);
+    assert.deepEqual(readdirSync(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LMRuntime } from '../../../src/engine/generate/runtime';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpointVerifier, saveCheckpoint } from '../../../src/engine/maporl/checkpoint';
 import { LearnedVerifier, LIKELIHOOD_HEAD } from '../../../src/engine/maporl/verifier';
+import { VERIFIER_HEAD } from '../../../src/engine/nn/heads';
 import { createPresetModel } from '../../../src/engine/nn/model';
 import { promptTokens } from '../../../src/engine/sft/tokens';
 
@@ -56,4 +61,24 @@ test('a fresh verifier scores 0.5, and its heads learn to separate likely from u
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(right) > mean(wrong) + 0.1, `right ${mean(right)} vs wrong ${mean(wrong)}`);
   await Promise.all([v.release(), lm.release()]);
+});
+
+test('a learned verifier saved in a checkpoint loads back with its heads and scores the same', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maporl-verifier-'));
+  try {
+    const model = await createPresetModel('tiny', 23);
+    const v = LearnedVerifier.fromBase(model);
+    (v.weights[LIKELIHOOD_HEAD].data as Float32Array).set([0.7, 0.2]);
+    (v.weights[VERIFIER_HEAD.weight].data as Float32Array).fill(0.01);
+    const state = { iteration: 0, policySharing: 'shared', policies: 0, agents: 3, turns: 2, optimizerSteps: [], verifier: 'learned' as const };
+    const saved = await saveCheckpoint(dir, { state, policies: [], verifier: { config: v.config, weights: v.weights, tokenizer: { files: model.tokenizerFiles } } });
+    const back = await loadCheckpointVerifier(saved);
+    assert.ok(back, 'the checkpoint has a verifier');
+    const v2 = new LearnedVerifier(back.config, back.tokenizer, back.weights);
+    const pairs = [{ question: 'Ann has 3 pens and buys 2 more. How many pens?', response: '3+2=5. Answer: 5' }, { question: 'Is a cat an animal?', response: 'no' }];
+    assert.deepEqual(await v2.score(pairs), await v.score(pairs));
+    await Promise.all([v.release(), v2.release()]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
