@@ -4,6 +4,7 @@ import { LMRuntime } from '../../engine/generate/runtime';
 import { latestCheckpoint, loadCheckpointVerifier, readTrainerState } from '../../engine/maporl/checkpoint';
 import { groundTruthVerifier, type VerifierFn } from '../../engine/maporl/discussion';
 import { evaluate as runEvaluation, formatEvalTable } from '../../engine/maporl/evaluate';
+import { loadConfig, type MaporlConfig } from '../../engine/maporl/config';
 import { defaultPromptOptions } from '../../engine/maporl/prompts';
 import { policyIndex, resolveModel, type Sharing } from '../../engine/maporl/team';
 import { LearnedVerifier } from '../../engine/maporl/verifier';
@@ -31,8 +32,14 @@ export const evaluate: Command = {
     let turns = intOption(values.turns, '--turns', 3);
     const questions = intOption(values.questions, '--questions', 100);
 
+    // A checkpoint's run config (RUN/config.json) supplies what the run used: the task type, the
+    // discussion's prompts and the generation length; flags override it.
+    const checkpointDir = values.checkpoint ? resolveCheckpoint(values.checkpoint) : undefined;
+    const runConfig = checkpointDir ? runConfigOf(checkpointDir) : undefined;
+    const runTask = runConfig?.task.type;
+    const runTaskFits = (t: string | undefined) => t !== undefined && (values.data ? (FILE_TASKS as readonly string[]).includes(t) : t === 'arith' || t === 'nli');
     // The task's test records.
-    const task = (values.task ?? (values.data ? 'generic' : undefined)) as TaskType | undefined;
+    const task = (values.task ?? (runTaskFits(runTask) ? runTask : values.data ? 'generic' : undefined)) as TaskType | undefined;
     if (!task) throw new UsageError('give --data FILE or --task arith|nli');
     let records;
     if (task === 'arith' || task === 'nli') {
@@ -54,9 +61,11 @@ export const evaluate: Command = {
     let sharing: Sharing;
     let verifier: VerifierFn = groundTruthVerifier;
     let agents = intOption(values.agents, '--agents', 3);
-    if (values.checkpoint) {
-      const dir = fs.existsSync(path.join(values.checkpoint, 'trainer_state.json')) ? values.checkpoint : latestCheckpoint(path.join(values.checkpoint, 'checkpoints'));
-      if (!dir) throw new UsageError(`${values.checkpoint}: neither a checkpoint nor a run directory with checkpoints`);
+    const prompt = runConfig
+      ? { templates: runConfig.discussion.templates, show: runConfig.discussion.show, feedVerifierScores: runConfig.discussion.feedVerifierScores }
+      : defaultPromptOptions();
+    if (checkpointDir) {
+      const dir = checkpointDir;
       const state = readTrainerState(dir);
       sharing = state.policySharing as Sharing;
       if (values.agents === undefined) agents = state.agents;
@@ -68,7 +77,7 @@ export const evaluate: Command = {
       if (sharing === 'per-turn' && turns > state.policies) throw new UsageError(`the checkpoint has policies for ${state.policies} turns; --turns must be at most that`);
       const v = await loadCheckpointVerifier(dir);
       if (v) {
-        const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights);
+        const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, {}, prompt.templates.first);
         verifier = (pairs) => lv.score(pairs);
       }
     } else {
@@ -82,8 +91,8 @@ export const evaluate: Command = {
     const lms = await Promise.all(models.map((m) => LMRuntime.create(m)));
     const result = await runEvaluation(records, 0, {
       agents, turns, seed, kind: answerKindOf(task), verifier,
-      prompt: defaultPromptOptions(),
-      generation: { maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 96), temperature: numberOption(values.temperature, '--temperature', 0), topK: 0, topP: 1 },
+      prompt,
+      generation: { maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', runConfig?.generation.maxNewTokens ?? 96), temperature: numberOption(values.temperature, '--temperature', 0), topK: 0, topP: 1 },
       modelFor: (a, t) => lms[policyIndex(sharing, a, t)],
     });
     if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');
@@ -91,3 +100,16 @@ export const evaluate: Command = {
     return 0;
   },
 };
+
+/** A checkpoint directory, or the latest checkpoint of a run directory. */
+function resolveCheckpoint(given: string): string {
+  const dir = fs.existsSync(path.join(given, 'trainer_state.json')) ? given : latestCheckpoint(path.join(given, 'checkpoints'));
+  if (!dir) throw new UsageError(`${given}: neither a checkpoint nor a run directory with checkpoints`);
+  return dir;
+}
+
+/** RUN/config.json of a checkpoint RUN/checkpoints/step-N, when there is one. */
+function runConfigOf(checkpointDir: string): MaporlConfig | undefined {
+  const file = path.join(checkpointDir, '..', '..', 'config.json');
+  return fs.existsSync(file) ? loadConfig(file) : undefined;
+}

@@ -79,4 +79,8 @@ test('maporl eval reports a turn-by-turn table for a checkpoint', () => {
   assert.equal(table.questions, 3);
   assert.equal(table.turns.length, 2);
   assert.equal(table.turns[0].agentAccuracy.length, 1 + 1);
+  // Without --task the run's own config says what to evaluate on (its task, prompts, lengths).
+  const own = spawnSync(process.execPath, [CLI, 'eval', '--checkpoint', r.out, '--questions', '3', '--json'], { encoding: 'utf8' });
+  assert.equal(own.status, 0, own.stderr);
+  assert.equal(JSON.parse(own.stdout).turns.length, 2, 'the run had 2 turns');
 });
