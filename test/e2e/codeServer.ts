@@ -59,12 +59,13 @@ function freePort(): Promise<number> {
 
 export interface Server { url: string; process: ChildProcess; output: string[]; stop(): Promise<void> }
 
-export async function startCodeServer(p: Profile, workspace: string): Promise<Server> {
+/** `workspaceTrust`: leave VS Code's workspace trust on (a folder not yet trusted opens in Restricted Mode). */
+export async function startCodeServer(p: Profile, workspace: string, options: { workspaceTrust?: boolean } = {}): Promise<Server> {
   const port = await freePort();
   const output: string[] = [];
   const child = spawn(CODE_SERVER, [
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', p.data,
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--user-data-dir', p.data,
     '--extensions-dir', p.extensions, '--config', p.config, workspace,
   ], { env: p.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => output.push(String(d)));

@@ -10,6 +10,7 @@
 //  6. reload the window: the run is still listed and the dashboard comes back;
 //  7. Start Training / Stop Training / Resume Training / Stop again / reload — only when the engine's
 //     `maporl train` exists in dist/cli.js; otherwise reported as skipped.
+//  8. the same workspace, untrusted: Restricted Mode lists the runs and refuses to start training.
 // Artefacts and, on failure, the extension host log go to .test-artifacts/e2e/.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,10 +183,58 @@ async function main(): Promise<void> {
   } finally {
     await context.close().catch(() => {});
     await server.stop();
-    rmSync(root, { recursive: true, force: true });
   }
+  if (!process.exitCode) await restrictedMode(root, ws, vsix);
+  rmSync(root, { recursive: true, force: true });
   for (const s of skipped) log(`SKIPPED: ${s}`);
   log(process.exitCode ? 'e2e failed' : 'e2e passed');
+}
+
+/**
+ * The same workspace, not trusted (VS Code's Restricted Mode): the runs are listed, but Start
+ * Training refuses with a message naming Restricted Mode and no run directory appears.
+ */
+async function restrictedMode(root: string, ws: string, vsix: string): Promise<void> {
+  const profile = makeProfile(join(root, 'restricted'), {
+    ...BASE_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'never', 'security.workspace.trust.untrustedFiles': 'open',
+  });
+  installExtension(profile, vsix);
+  const server = await startCodeServer(profile, ws, { workspaceTrust: true });
+  const { context, page } = await launchBrowser(profile);
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+    await waitForWorkbench(page);
+    await runCommand(page, 'View: Show MAPoRL');
+    await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
+    const runsBefore = readdirSync(join(ws, 'runs')).sort().join(',');
+    // The command is disabled in an untrusted workspace (enablement isWorkspaceTrusted), so the
+    // palette does not offer it; were it run anyway, it refuses with a message naming Restricted Mode.
+    const offered = await runCommand(page, 'MAPoRL: Start Training', 2).then(() => true, () => false);
+    let how = 'not offered in the palette';
+    if (offered) {
+      const warning = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Restricted Mode' }).first();
+      await warning.waitFor({ state: 'visible', timeout: 20_000 });
+      how = `refused ("${(await warning.textContent())?.slice(0, 60)}…")`;
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(3000); // a job, had one started, would have made its run directory by now
+    const runsAfter = readdirSync(join(ws, 'runs')).sort().join(',');
+    if (runsAfter !== runsBefore) throw new Error(`a run started in Restricted Mode: ${runsBefore} -> ${runsAfter}`);
+    // Read-only use still works: the dashboard of a run opens and renders.
+    await runCommand(page, 'MAPoRL: Open Run Dashboard');
+    const choice = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'fixture-run' }).first();
+    if (await choice.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await choice.click();
+    await webviewFrame(page).locator('figure.chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    log(`Restricted Mode: the runs are listed and a dashboard renders; Start Training ${how}; no run started`);
+  } catch (e) {
+    await page.screenshot({ path: join(ARTIFACTS, 'failure-restricted.png') }).catch(() => {});
+    console.error(`\n[e2e] FAILED in "Restricted Mode": ${(e as Error).message}\n--- extension host log ---\n${extensionHostLog(profile)}`);
+    process.exitCode = 1;
+  } finally {
+    await context.close().catch(() => {});
+    await server.stop();
+  }
 }
 
 /** Picks a built-in theme by its label in the theme picker (`Dark Modern`, `Light Modern`). */

@@ -106,7 +106,7 @@ export class LMRuntime {
     for (let step = 0; step < o.maxNewTokens; step++) {
       const probs = out.probs.data as Float32Array;
       const V = out.probs.shape[1];
-      const next = rows.map(() => pad);
+      let next = rows.map(() => pad);
       rows.forEach((r, j) => {
         if (!live[j]) return;
         const { token, logprob } = sample(probs.subarray(j * V, (j + 1) * V), o, random);
@@ -128,7 +128,7 @@ export class LMRuntime {
         cache.keepRows(alive);
         rows = alive.map((j) => rows[j]);
         nextPos = alive.map((j) => nextPos[j]);
-        next.splice(0, next.length, ...alive.map((j) => next[j]));
+        next = alive.map((j) => next[j]);
         live = alive.map(() => true);
       }
       const B = rows.length;
