@@ -4,22 +4,16 @@
 //     32; runs of the two interleaved in rounds so that load from other processes hits both alike.
 //     Target: >= 1.5x PyTorch's tokens/s at batch 32.
 //  2. `qwen2.5-0.5b-shape` (random weights): decode steps at batch 1 and 16 against the
-//     memory-bandwidth bound, i.e. bytes read per step (all weights once, the LM head included, plus
-//     the KV cache) divided by the copy bandwidth measured here; weights fed at each run (as
-//     LMRuntime binds a model this size) and embedded as initializers.
+//     memory-bandwidth bound, and peak RSS, with the weights fed at each run (as LMRuntime binds a
+//     model this size) and embedded as initializers, each in a fresh process (bench/qwenDecode.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDecodeGraph, weightBinding, weightFeeds } from '../src/engine/generate/graphs';
 import { LMRuntime } from '../src/engine/generate/runtime';
-import type { HostTensor } from '../src/engine/graph/graph';
-import { serialize } from '../src/engine/graph/serialize';
 import { sftRecords } from '../src/engine/maporl/sftData';
-import { llamaParamShapes } from '../src/engine/nn/llama';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
-import { presetConfig } from '../src/engine/nn/presets';
-import { Session } from '../src/engine/runtime/session';
 import { promptTokens } from '../src/engine/sft/tokens';
+import { runBenchChild } from './child';
 import { TorchWorker } from './torchWorker';
 
 /** Median of samples (robust to a noisy shared machine). */
@@ -63,11 +57,16 @@ export interface GenerationRow {
 
 export type WeightPlacement = 'fed' | 'embedded';
 
-export interface DecodeRow { placement: WeightPlacement; batch: number; stepMs: number; tokensPerS: number; boundTokensPerS: number; fractionOfBound: number }
+export interface DecodeRow { batch: number; stepMs: number; tokensPerS: number; boundTokensPerS: number; fractionOfBound: number }
+
+/** What bench/qwenDecode.ts reports for one weight placement. */
+export interface QwenDecodeChild {
+  placement: WeightPlacement; weightBytes: number; copyGBps: number; pastTokens: number; compileMs: number; peakRssBytes: number; rows: DecodeRow[];
+}
 
 export interface GenerationReport {
   small: { rows: GenerationRow[]; target: { batch: number; speedup: number; met: boolean | null } };
-  qwen: { weightBytes: number; copyGBps: number; pastTokens: number; compileMs: Record<WeightPlacement, number>; rows: DecodeRow[] };
+  qwen: { weightBytes: number; pastTokens: number; placements: QwenDecodeChild[] };
 }
 
 const TARGET = { batch: 32, speedup: 1.5 };
@@ -169,84 +168,26 @@ function printSmall(ctx: BenchContext, r: GenerationReport['small']): void {
 
 // ---- qwen2.5-0.5b-shape decode vs the bandwidth bound -----------------------------------------------
 
-/** Copy bandwidth in GB/s, STREAM convention: (bytes read + bytes written) / time, of one 256 MiB memcpy. */
-export function copyBandwidth(): number {
-  const n = 64 << 20; // floats = 256 MiB
-  const src = new Float32Array(n).fill(1), dst = new Float32Array(n);
-  const samples: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    dst.set(src);
-    samples.push(performance.now() - t0);
-  }
-  return (2 * 4 * n) / (Math.min(...samples.slice(1)) / 1e3) / 1e9;
-}
-
-/** Seeded uniform weights in ±0.02, filled fast (an LCG): 494M values take seconds, not minutes. */
-function randomWeights(shapes: Record<string, number[]>): Record<string, HostTensor> {
-  let s = 12345;
-  const out: Record<string, HostTensor> = {};
-  for (const [name, shape] of Object.entries(shapes)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = (s / 4294967296 - 0.5) * 0.04; }
-    out[name] = { dtype: 'float32', shape, data };
-  }
-  return out;
-}
-
 export async function benchQwenDecode(ctx: BenchContext): Promise<GenerationReport['qwen']> {
-  const preset = 'qwen2.5-0.5b-shape';
-  const cfg = presetConfig(preset, 0, { bosTokenId: null, eosTokenId: null, padTokenId: null });
-  ctx.progress(`decode (${preset}): measuring copy bandwidth, making random weights`);
-  const copyGBps = copyBandwidth();
-  const weights = randomWeights(llamaParamShapes(cfg));
-  const weightBytes = Object.values(weights).reduce((n, t) => n + 4 * t.data.length, 0);
-  const P = 64, L = cfg.numHiddenLayers, KVH = cfg.numKeyValueHeads, D = cfg.headDim;
-  const rows: DecodeRow[] = [];
-  const compileMs: Record<WeightPlacement, number> = { fed: 0, embedded: 0 };
-  // As LMRuntime binds a model this size (fed: read in place from the host's one copy), and with
-  // the weights embedded as initializers (pre-packed by ORT, but a copy per session).
+  // Each placement in a fresh process: its peak memory is its own, and its timings do not depend
+  // on what this process allocated before (fed weights measured 2.8x slower at batch 1 late in a
+  // full bench run than alone).
+  const children: QwenDecodeChild[] = [];
   for (const placement of ['fed', 'embedded'] as const) {
-    ctx.progress(`decode (${preset}): compiling the decode graph, weights ${placement} (${(weightBytes / 1e9).toFixed(2)} GB)`);
-    const t0 = performance.now();
-    const binding = weightBinding(weights, new Set(), placement === 'fed' ? 0 : Infinity);
-    const session = await Session.create(serialize(buildDecodeGraph(cfg, binding)), { threads: ctx.threads });
-    compileMs[placement] = performance.now() - t0;
-    for (const batch of [1, 16]) {
-      ctx.progress(`decode (${preset}): weights ${placement}, batch ${batch}`);
-      const feeds: Record<string, HostTensor> = {
-        ...weightFeeds(binding),
-        input_ids: { dtype: 'int64', shape: [batch, 1], data: new BigInt64Array(batch).fill(100n) },
-        positions: { dtype: 'int64', shape: [batch, 1], data: new BigInt64Array(batch).fill(BigInt(P)) },
-        attention_mask: { dtype: 'int64', shape: [batch, P + 1], data: new BigInt64Array(batch * (P + 1)).fill(1n) },
-        temperature: { dtype: 'float32', shape: [], data: Float32Array.of(1) },
-      };
-      for (let l = 0; l < L; l++) {
-        for (const kv of ['k', 'v']) feeds[`past.${kv}.${l}`] = { dtype: 'float32', shape: [batch, KVH, P, D], data: new Float32Array(batch * KVH * P * D).fill(0.01) };
-      }
-      const samples: number[] = [];
-      for (let i = 0; i <= (ctx.quick ? 3 : 6); i++) {
-        const t = performance.now();
-        await session.run(feeds);
-        if (i > 0) samples.push(performance.now() - t); // the first run warms up
-      }
-      const stepMs = median(samples);
-      const kvBytes = batch * L * 2 * KVH * (P + 1) * D * 4;
-      const boundStepsPerS = (copyGBps * 1e9) / (weightBytes + kvBytes);
-      const tokensPerS = batch / (stepMs / 1e3);
-      rows.push({ placement, batch, stepMs, tokensPerS, boundTokensPerS: batch * boundStepsPerS, fractionOfBound: tokensPerS / (batch * boundStepsPerS) });
-    }
-    await session.release();
+    ctx.progress(`decode (qwen2.5-0.5b-shape): weights ${placement}, in a child process`);
+    children.push(await runBenchChild<QwenDecodeChild>('qwenDecode.ts', [`--placement=${placement}`, `--threads=${ctx.threads}`, ...(ctx.quick ? ['--quick'] : [])]));
   }
-  const report = { weightBytes, copyGBps, pastTokens: P, compileMs, rows };
+  const report = { weightBytes: children[0].weightBytes, pastTokens: children[0].pastTokens, placements: children };
   ctx.log('');
-  ctx.log(`decode, ${preset} (random weights, ${(weightBytes / 1e9).toFixed(2)} GB fp32, tied LM head), one step over a ${P}-token KV cache;`);
-  ctx.log(`bound = copy bandwidth ${copyGBps.toFixed(1)} GB/s (read + write of a 256 MiB memcpy) / bytes read per step (weights + KV cache);`);
-  ctx.log(`weights fed (as LMRuntime runs a model this size; compile ${(compileMs.fed / 1e3).toFixed(0)} s) or embedded as initializers (compile ${(compileMs.embedded / 1e3).toFixed(0)} s):`);
-  ctx.log('  weights   batch  step ms  tokens/s  bound tokens/s  of bound');
-  for (const r of rows) {
-    ctx.log(`  ${r.placement.padEnd(8)}  ${String(r.batch).padStart(5)}  ${r.stepMs.toFixed(0).padStart(7)}  ${r.tokensPerS.toFixed(2).padStart(8)}  ${r.boundTokensPerS.toFixed(2).padStart(14)}  ${(100 * r.fractionOfBound).toFixed(0).padStart(7)}%`);
+  ctx.log(`decode, qwen2.5-0.5b-shape (random weights, ${(report.weightBytes / 1e9).toFixed(2)} GB fp32, tied LM head), one step over a ${report.pastTokens}-token KV cache, each placement in a fresh process;`);
+  ctx.log('bound = copy bandwidth (read + write of a 256 MiB memcpy, measured in that process) / bytes read per step (weights + KV cache);');
+  ctx.log('weights fed at each run (as LMRuntime runs a model this size) or embedded as initializers; peak RSS of the process (weights made + one decode session):');
+  ctx.log('  weights   batch  step ms  tokens/s  bound tokens/s  of bound  compile  peak RSS');
+  for (const c of children) {
+    for (const r of c.rows) {
+      ctx.log(`  ${c.placement.padEnd(8)}  ${String(r.batch).padStart(5)}  ${r.stepMs.toFixed(0).padStart(7)}  ${r.tokensPerS.toFixed(2).padStart(8)}  ${r.boundTokensPerS.toFixed(2).padStart(14)}  `
+        + `${(100 * r.fractionOfBound).toFixed(0).padStart(7)}%  ${(c.compileMs / 1e3).toFixed(0).padStart(6)} s  ${(c.peakRssBytes / 1e9).toFixed(2)} GB = ${(c.peakRssBytes / c.weightBytes).toFixed(2)}x`);
+    }
   }
   return report;
 }

@@ -1,36 +1,25 @@
 // Child process of bench/sft.ts: one LoRA SFT step on qwen2.5-0.5b-shape (random weights), built
 // exactly as `maporl sft --lora-rank 8` builds it (sftStepSpec), and the process's peak resident
 // memory (VmHWM) afterwards. Prints one JSON line. A fresh process, so the peak is this step's.
-import { readFileSync } from 'node:fs';
-import type { HostTensor } from '../src/engine/graph/graph';
 import { TrainStep } from '../src/engine/graph/train/trainStep';
 import { llamaParamShapes } from '../src/engine/nn/llama';
 import { DEFAULT_LORA, initLoraWeights } from '../src/engine/nn/lora';
 import { presetConfig } from '../src/engine/nn/presets';
 import { collate } from '../src/engine/sft/batches';
 import { sftStepSpec } from '../src/engine/sft/step';
+import { processMemory } from './child';
+import { fastModelWeights } from './random';
 
 export interface LoraRssReport {
   rank: number; targets: string[]; batch: number; seqLen: number; frozenAs: 'initializers' | 'inputs';
   weightBytes: number; baselineRssBytes: number; peakRssBytes: number; ratio: number; stepMs: number; compileMs: number;
 }
 
-function status(field: 'VmHWM' | 'VmRSS'): number {
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
-}
-
 async function main(): Promise<void> {
   const threads = Number(process.argv.find((a) => a.startsWith('--threads='))?.split('=')[1] ?? 2);
-  const baselineRssBytes = status('VmRSS');
+  const baselineRssBytes = processMemory('VmRSS');
   const config = presetConfig('qwen2.5-0.5b-shape', 0, { bosTokenId: null, eosTokenId: null, padTokenId: null });
-  let s = 7;
-  const weights: Record<string, HostTensor> = {};
-  for (const [name, shape] of Object.entries(llamaParamShapes(config))) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = (s / 4294967296 - 0.5) * 0.04; }
-    weights[name] = { dtype: 'float32', shape, data };
-  }
+  const weights = fastModelWeights(llamaParamShapes(config), 7);
   const weightBytes = Object.values(weights).reduce((n, t) => n + 4 * t.data.length, 0);
   const lora = { ...DEFAULT_LORA };
   const t0 = performance.now();
@@ -49,7 +38,7 @@ async function main(): Promise<void> {
     stepMs = Math.min(stepMs, performance.now() - t);
     if (r.skipped) throw new Error('the LoRA step was skipped (non-finite loss)');
   }
-  const peakRssBytes = status('VmHWM');
+  const peakRssBytes = processMemory('VmHWM');
   const report: LoraRssReport = {
     rank: lora.r, targets: lora.targetModules as string[], batch, seqLen, frozenAs: Object.keys(frozenFeeds).length ? 'inputs' : 'initializers',
     weightBytes, baselineRssBytes, peakRssBytes, ratio: peakRssBytes / weightBytes, stepMs, compileMs,

@@ -5,7 +5,6 @@
 //     Target: step time ratio >= 1.0.
 //  2. `qwen2.5-0.5b-shape`: peak RSS of a LoRA training step (r 8 on q_proj/v_proj, as PEFT's
 //     default) in a fresh child process (bench/loraRss.ts), against the weights' size. Target <= 2.5x.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { collate } from '../src/engine/sft/batches';
 import { sftStepSpec } from '../src/engine/sft/step';
 import { sftExampleTokens } from '../src/engine/sft/tokens';
+import { runBenchChild } from './child';
 import { COMPARE_THREADS, LLAMA_WORKER, median, type BenchContext } from './generation';
 import type { LoraRssReport } from './loraRss';
 import { TorchWorker } from './torchWorker';
@@ -37,7 +37,7 @@ export async function benchSft(ctx: BenchContext): Promise<SftReport> {
   ctx.progress('LoRA step memory (qwen2.5-0.5b-shape) in a child process...');
   let loraRss: SftReport['loraRss'];
   try {
-    const r = await runLoraRssChild(ctx.threads);
+    const r = await runBenchChild<LoraRssReport>('loraRss.ts', [`--threads=${ctx.threads}`]);
     loraRss = { ...r, target: { ratio: TARGET.rssRatio, met: r.ratio <= TARGET.rssRatio } };
   } catch (e) {
     loraRss = { error: (e as Error).message };
@@ -95,23 +95,6 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Runs bench/loraRss.ts in a fresh process (through tsx) and parses its one JSON line. */
-function runLoraRssChild(threads: number): Promise<LoraRssReport> {
-  const script = join(__dirname, '..', 'bench', 'loraRss.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, `--threads=${threads}`], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => child.on('close', (code) => {
-    if (code !== 0) return reject(new Error(`bench/loraRss.ts exited ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}`));
-    try {
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as LoraRssReport);
-    } catch {
-      reject(new Error(`bench/loraRss.ts printed no JSON: ${out.slice(0, 200)}`));
-    }
-  }));
 }
 
 function printSft(ctx: BenchContext, s: SftReport['small'], m: SftReport['loraRss']): void {
