@@ -8,8 +8,8 @@
 //  4. clicking a question opens the dataset at its line beside the panel;
 //  5. screenshots of the dashboard in a light and a dark theme (.test-artifacts/e2e/);
 //  6. reload the window: the run is still listed and the dashboard comes back;
-//  7. Start Training / Stop Training / Resume Training / Stop again / reload — only when the engine's
-//     `maporl train` exists in dist/cli.js; otherwise reported as skipped.
+//  7. Start Training / Stop Training / Resume Training / Stop again / Evaluate Checkpoint… / reload —
+//     only when the engine's `maporl train` exists in dist/cli.js; otherwise reported as skipped.
 //  8. the same workspace, untrusted: Restricted Mode lists the runs and refuses to start training.
 // Artefacts and, on failure, the extension host log go to .test-artifacts/e2e/.
 import { spawnSync } from 'node:child_process';
@@ -329,7 +329,28 @@ async function trainAndStop(page: Page, ws: string): Promise<string> {
   await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''), 20_000);
   log('Stop Training: the run stopped with a checkpoint (resumable)');
   await resumeAndStop(page, runDir);
+  await evaluateCheckpoint(page, basename(runDir));
   return basename(runDir);
+}
+
+/** Evaluate Checkpoint… on the run's latest checkpoint and its test set: the job ends well and its table reaches the engine log. */
+async function evaluateCheckpoint(page: Page, run: string): Promise<void> {
+  await runCommand(page, 'MAPoRL: Evaluate Checkpoint…');
+  await pickQuickItem(page, `${run} · step`); // newest first
+  await pickQuickItem(page, 'data/e2e-exp-test.jsonl');
+  const done = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /job eval step-\d+ .*Results are in the engine log/ }).first();
+  const failed = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /job eval step-\d+/ }).first();
+  await until('the evaluation job to end', async () => {
+    if (await done.isVisible()) return true;
+    const text = (await failed.isVisible()) ? await failed.textContent() : null;
+    if (text && !/Results are in the engine log/.test(text)) throw new Error(`Evaluate Checkpoint failed: ${text}`);
+    return null;
+  }, 120_000, 500);
+  // The log channel was shown when the job started: the table's header line is in it.
+  const panelText = async () => (await page.locator('.part.panel .view-lines').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
+  await until('the evaluation table in the engine log', async () => (/\[eval step-\d+\]\s+turn\s+majority\s+mean agent/.test(await panelText()) ? true : null), 20_000, 500)
+    .catch(async (e) => { throw new Error(`${(e as Error).message}; the panel shows: ${(await panelText()).slice(-600)}`); });
+  log(`Evaluate Checkpoint…: ${run}'s latest checkpoint on data/e2e-exp-test.jsonl; the table is in the engine log`);
 }
 
 /** Resume Training continues the stopped run in its directory (new steps after the old ones); Stop ends it again. */

@@ -9,7 +9,7 @@ export async function waitForWorkbench(page: Page): Promise<void> {
 
 /**
  * Runs a command from the palette by its full title (`MAPoRL: Start Training`). Retries while the
- * extension has not registered it yet (the one flake seen in docs/e2e.md).
+ * extension has not registered it yet (the one flake seen in docs/e2e.md) or the palette did not open.
  */
 export async function runCommand(page: Page, title: string, attempts = 6): Promise<void> {
   for (let k = 1; ; k++) {
@@ -18,11 +18,12 @@ export async function runCommand(page: Page, title: string, attempts = 6): Promi
     await page.locator('.part.titlebar .window-title, .part.titlebar').first().click({ force: true, timeout: 2000 }).catch(() => {});
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
     // The row whose label starts with the title (not merely the best fuzzy match, which Enter would take).
     const row = page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title.replace(/"/g, '\\"')}"]`).first();
     try {
+      // F1 sometimes does not reach the workbench (focus left in a panel): the palette stays hidden.
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
       await row.waitFor({ state: 'visible', timeout: 4000 });
       await row.click();
       return;
