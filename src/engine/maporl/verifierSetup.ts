@@ -13,7 +13,8 @@ import type { VerifierFn } from './discussion';
 import { renderPrompt } from './prompts';
 import type { RunDir } from './runDir';
 import { resolveModel, type Team, type TokenizerSource } from './team';
-import { auc, balancePerQuestion, expectedCalibrationError, LearnedVerifier, type LabelledExample } from './verifier';
+import { LearnedVerifier, type LabelledExample } from './verifier';
+import { auc, balancePerQuestion, expectedCalibrationError } from './verifierMetrics';
 
 export interface VerifierSetup {
   score?: VerifierFn;

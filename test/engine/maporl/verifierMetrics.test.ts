@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { auc, balancePerQuestion, expectedCalibrationError } from '../../../src/engine/maporl/verifier';
+import { auc, balancePerQuestion, expectedCalibrationError } from '../../../src/engine/maporl/verifierMetrics';
 import { Rng } from '../../../src/engine/tasks/rng';
 
 test('AUC: perfect ranking 1, reversed 0, ties count half', () => {
