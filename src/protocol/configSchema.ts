@@ -153,6 +153,11 @@ export const RuntimeSchema = z
   .strictObject({
     executionProvider: z.enum(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'),
     threads: count(0, 1024).default(0).describe('Intra-op threads; 0 lets ONNX Runtime choose.'),
+    frozenWeights: z.enum(['auto', 'embedded', 'fed']).default('auto').describe(
+      'How frozen weights (base models, the PPO reference, the verifier) enter ONNX Runtime: "embedded" in every session '
+      + '(pre-packed once: fastest batched decoding, but a copy per session, and at most 2 GB), "fed" at each run from one '
+      + 'host copy (about 1.1x the weights in memory; any size), "auto" feeds them above 512 MiB.',
+    ),
   });
 
 export const MaporlConfigSchema = z

@@ -8,7 +8,7 @@
 import { Graph, type HostTensor, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
-import { FROZEN_INITIALIZER_LIMIT, frozenBytes } from '../nn/frozen';
+import { EMBEDDABLE_BYTES, FROZEN_INITIALIZER_LIMIT, frozenBytes } from '../nn/frozen';
 import { llamaForward, lmHead, type ForwardOptions, type LayerKV, type Weights } from '../nn/llama';
 import { gemmLinear } from '../nn/linear';
 
@@ -21,9 +21,13 @@ export interface WeightBinding {
   feedFrozen?: boolean;
 }
 
-/** A binding that feeds the frozen weights when they pass `limit` bytes. */
+/** A binding that feeds the frozen weights when they pass `limit` bytes (frozenLimitFor). */
 export function weightBinding(weights: Record<string, HostTensor>, trainable: ReadonlySet<string> = new Set(), limit = FROZEN_INITIALIZER_LIMIT): WeightBinding {
-  return { weights, trainable, feedFrozen: frozenBytes(weights, trainable) > limit };
+  const bytes = frozenBytes(weights, trainable);
+  if (bytes <= limit && bytes > EMBEDDABLE_BYTES) {
+    throw new Error(`${(bytes / 1e9).toFixed(2)} GB of frozen weights cannot be embedded in an ONNX model (protobuf's 2 GB limit): set runtime.frozenWeights to "auto" or "fed"`);
+  }
+  return { weights, trainable, feedFrozen: bytes > limit };
 }
 
 const isFed = (b: WeightBinding, name: string) => b.feedFrozen || b.trainable.has(name);

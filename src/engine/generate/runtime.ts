@@ -4,6 +4,7 @@ import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { eosTokenIds } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
+import { frozenLimitFor } from '../nn/frozen';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, weightBinding, weightFeeds, type WeightBinding } from './graphs';
@@ -43,10 +44,10 @@ export class LMRuntime {
 
   /**
    * Compiles the sessions. Weights in `trainable` are fed at each run (see setWeights); the others
-   * are frozen into the graphs, or fed as well when they pass `frozenLimitBytes` (nn/frozen.ts).
+   * are frozen into the graphs, or fed as well per `runtime.frozenWeights` (or past `frozenLimitBytes`).
    */
   static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions; frozenLimitBytes?: number } = {}): Promise<LMRuntime> {
-    const binding = weightBinding(model.weights, new Set(options.trainable ?? []), options.frozenLimitBytes);
+    const binding = weightBinding(model.weights, new Set(options.trainable ?? []), options.frozenLimitBytes ?? frozenLimitFor(options.runtime?.frozenWeights));
     const [prefill, decode] = await Promise.all([
       Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
       Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),

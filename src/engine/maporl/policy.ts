@@ -7,6 +7,7 @@ import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { weightBinding, weightFeeds } from '../generate/graphs';
 import { LMRuntime, leftPad } from '../generate/runtime';
+import { frozenLimitFor } from '../nn/frozen';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
@@ -54,7 +55,7 @@ export class Policy {
     const model: CausalLM = { ...base, weights };
     const trainable = new Set(Object.keys(weights));
     const shapes = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, t.shape]));
-    const reference = weightBinding(base.weights);
+    const reference = weightBinding(base.weights, new Set(), frozenLimitFor(runtime.frozenWeights));
     const [lm, scoreSession, refSession, step] = await Promise.all([
       LMRuntime.create(model, { trainable, runtime }),
       Session.create(serialize(buildRolloutScoreGraph(cfg, { weights, trainable }, true)), runtime),

@@ -213,6 +213,7 @@ export function runtimeOptions(config: MaporlConfig, env: NodeJS.ProcessEnv = pr
   return {
     executionProvider: config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
     threads: config.runtime.threads === 0 && Number.isInteger(envThreads) && envThreads > 0 ? envThreads : config.runtime.threads,
+    frozenWeights: config.runtime.frozenWeights,
   };
 }
 

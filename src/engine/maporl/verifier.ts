@@ -11,6 +11,7 @@ import { bindWeights, inferenceOptions, tokenLogprobs, weightBinding, weightFeed
 import { leftPad } from '../generate/runtime';
 import type { ModelConfig } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
+import { frozenLimitFor } from '../nn/frozen';
 import { initHead, scalarHead, VERIFIER_HEAD } from '../nn/heads';
 import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/llama';
 import type { CausalLM } from '../nn/model';
@@ -113,7 +114,7 @@ export class LearnedVerifier {
   async score(pairs: { question: string; response: string }[]): Promise<number[]> {
     if (!this.session) {
       const g = new Graph('verifier');
-      const binding = weightBinding(this.weights);
+      const binding = weightBinding(this.weights, new Set(), frozenLimitFor(this.runtime.frozenWeights));
       const w = bindWeights(g, binding);
       const [ids, pos, mask, responseMask] = VERIFIER_INPUTS.map((n) => g.input(n, 'int64', ['B', 'T']));
       g.output('scores', F.sigmoid(verifierLogits(this.config, w, { ids, pos, mask, responseMask }, inferenceOptions(binding))));

@@ -10,6 +10,14 @@ import type { HostTensor } from '../graph/graph';
  */
 export const FROZEN_INITIALIZER_LIMIT = 512 << 20;
 
+/** The byte limit above which frozen weights are fed, for a runtime's `frozenWeights` choice. */
+export function frozenLimitFor(choice: 'auto' | 'embedded' | 'fed' = 'auto'): number {
+  return choice === 'fed' ? 0 : choice === 'embedded' ? Infinity : FROZEN_INITIALIZER_LIMIT;
+}
+
+/** Initializers of one ONNX model must fit in protobuf's 2 GB, with room for the graph itself. */
+export const EMBEDDABLE_BYTES = 2 ** 31 - (64 << 20);
+
 export interface FrozenWeights {
   /** TrainStep `frozen`: initializers, or undefined when the weights are fed. */
   initializers?: Record<string, HostTensor>;

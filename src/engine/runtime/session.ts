@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   memoryArena?: boolean;
   /** Called with a one-line message when a provider is unavailable and CPU is used instead. */
   onFallback?: (message: string) => void;
+  /** How frozen weights enter inference graphs (nn/frozen.ts, frozenLimitFor); default 'auto'. */
+  frozenWeights?: 'auto' | 'embedded' | 'fed';
 }
 
 export class Session {

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { weightBinding } from '../../../src/engine/generate/graphs';
 import { LMRuntime } from '../../../src/engine/generate/runtime';
 import { createPresetModel, loadModel, saveModel } from '../../../src/engine/nn/model';
 
@@ -57,7 +58,7 @@ test('long generations (cache growth) with rows finishing at different steps mat
 
 test('a model whose frozen weights are fed at each run (large models) generates and scores as one with them embedded', async () => {
   const model = await createPresetModel('tiny', 12);
-  const [embedded, fed] = await Promise.all([LMRuntime.create(model), LMRuntime.create(model, { frozenLimitBytes: 0 })]);
+  const [embedded, fed] = await Promise.all([LMRuntime.create(model), LMRuntime.create(model, { runtime: { frozenWeights: 'fed' } })]);
   assert.equal(embedded.feedsFrozenWeights, false);
   assert.equal(fed.feedsFrozenWeights, true);
   const prompts = ['Ann has 12 pens.', 'Is a cat an animal?'].map((s) => model.tokenizer.encode(s));
@@ -102,6 +103,12 @@ test('a saved model directory loads back with the same weights and logits', asyn
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('weights too large to embed are refused with a message naming runtime.frozenWeights', () => {
+  const big = { w: { dtype: 'float32' as const, shape: [2 ** 29 + 2 ** 20], data: { length: 2 ** 29 + 2 ** 20 } as unknown as Float32Array } };
+  assert.throws(() => weightBinding(big, new Set(), Infinity), /2\.15 GB of frozen weights cannot be embedded .*runtime\.frozenWeights to "auto" or "fed"/);
+  assert.equal(weightBinding(big, new Set()).feedFrozen, true);
 });
 
 test('saveModel refuses tensors that loadModel would refuse, and writes nothing', async () => {

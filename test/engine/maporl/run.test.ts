@@ -138,7 +138,7 @@ test('VS Code settings reach the engine through the environment where the config
   const { runtimeOptions } = await import('../../../src/engine/maporl/trainer');
   const { parseConfig } = await import('../../../src/engine/maporl/config');
   const env = { MAPORL_EXECUTION_PROVIDER: 'webgpu', MAPORL_THREADS: '3' };
-  assert.deepEqual(runtimeOptions(parseConfig({}), env), { executionProvider: 'webgpu', threads: 3 });
-  assert.deepEqual(runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1 } }), env), { executionProvider: 'cpu', threads: 1 });
-  assert.deepEqual(runtimeOptions(parseConfig({}), {}), { executionProvider: 'auto', threads: 0 });
+  assert.deepEqual(runtimeOptions(parseConfig({}), env), { executionProvider: 'webgpu', threads: 3, frozenWeights: 'auto' });
+  assert.deepEqual(runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' } }), env), { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' });
+  assert.deepEqual(runtimeOptions(parseConfig({}), {}), { executionProvider: 'auto', threads: 0, frozenWeights: 'auto' });
 });
