@@ -120,6 +120,19 @@ export function buildScoreGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   return g;
 }
 
+/**
+ * Rows per run of a graph that materialises logits at every position ([B, T, V] plus the
+ * log-softmax and exponentials made from them): at most `maxRows`, and few enough that the logits
+ * stay within LOGITS_BUDGET floats. A 512-token vocabulary never hits it; Qwen2.5's 151936 at 200
+ * tokens would need 7.8 GB for 64 rows, so it runs 2 at a time.
+ */
+export function rowsPerRun(seqLen: number, vocab: number, maxRows: number): number {
+  return Math.max(1, Math.min(maxRows, Math.floor(LOGITS_BUDGET / Math.max(1, seqLen * vocab))));
+}
+
+/** 2^26 floats: 256 MB of logits per run. */
+const LOGITS_BUDGET = 2 ** 26;
+
 /** From logits [B, T, V] and target ids [B, T]: log-probabilities [B, T] and entropies [B, T]. */
 export function tokenLogprobs(logits: Tensor, targets: Tensor): { logprobs: Tensor; entropy: Tensor } {
   const logp = F.logSoftmax(logits, -1);

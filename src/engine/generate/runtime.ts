@@ -7,7 +7,7 @@ import type { Tokenizer } from '../io/tokenizer';
 import { frozenLimitFor } from '../nn/frozen';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
-import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, weightBinding, weightFeeds, type WeightBinding } from './graphs';
+import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, rowsPerRun, weightBinding, weightFeeds, type WeightBinding } from './graphs';
 import { KVCache } from './kvCache';
 import { sample, seededRandom, type SamplingOptions } from './sampler';
 
@@ -147,8 +147,19 @@ export class LMRuntime {
    * logprobs[i][t] = log p(seq[t] | seq[<t]) for t >= 1, logprobs[i][0] = NaN.
    */
   async score(sequences: number[][]): Promise<{ logprobs: number[][]; entropy: number[][] }> {
+    const out = { logprobs: [] as number[][], entropy: [] as number[][] };
+    const longest = Math.max(0, ...sequences.map((s) => s.length));
+    const rows = rowsPerRun(longest, this.model.config.vocabSize, sequences.length);
+    for (let i = 0; i < sequences.length; i += rows) {
+      const part = await this.scoreBatch(sequences.slice(i, i + rows));
+      out.logprobs.push(...part.logprobs);
+      out.entropy.push(...part.entropy);
+    }
+    return out;
+  }
+
+  private async scoreBatch(sequences: number[][]): Promise<{ logprobs: number[][]; entropy: number[][] }> {
     const pad = this.model.tokenizer.padId ?? this.model.tokenizer.eosId ?? 0;
-    if (sequences.length === 0) return { logprobs: [], entropy: [] };
     const batch = leftPad(sequences, pad);
     const T = batch.T;
     const ids = batch.ids.data as BigInt64Array;

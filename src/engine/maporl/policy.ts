@@ -5,7 +5,7 @@
 import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
-import { weightBinding, weightFeeds } from '../generate/graphs';
+import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
 import { LMRuntime, leftPad } from '../generate/runtime';
 import { frozenLimitFor } from '../nn/frozen';
 import { initHead, VALUE_HEAD } from '../nn/heads';
@@ -76,7 +76,8 @@ export class Policy {
   /** Log-probs, values and entropies of each response token under the policy, log-probs under the reference. */
   async scoreRollouts(seqs: SequenceTokens[]): Promise<RolloutScores> {
     const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: [] };
-    const chunk = 64;
+    const longest = Math.max(0, ...seqs.map((q) => q.prompt.length + q.response.length));
+    const chunk = rowsPerRun(longest, this.lm.model.config.vocabSize, 64);
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
       const feeds = sequenceFeeds(part);

@@ -7,7 +7,7 @@ import { Graph, type HostTensor, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type TrainStepSpec } from '../graph/train/trainStep';
-import { bindWeights, inferenceOptions, tokenLogprobs, weightBinding, weightFeeds } from '../generate/graphs';
+import { bindWeights, inferenceOptions, rowsPerRun, tokenLogprobs, weightBinding, weightFeeds } from '../generate/graphs';
 import { leftPad } from '../generate/runtime';
 import type { ModelConfig } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
@@ -103,8 +103,7 @@ export class LearnedVerifier {
   }
 
   /** A left-padded batch: input_ids, positions, attention_mask and response_mask [B, T]. */
-  private batch(pairs: { question: string; response: string }[]): Record<string, HostTensor> {
-    const enc = pairs.map((p) => this.encode(p.question, p.response));
+  private batch(enc: { ids: number[]; response: number[] }[]): Record<string, HostTensor> {
     const b = leftPad(enc.map((e) => e.ids), this.tokenizer.padId ?? 0);
     const responseMask = leftPad(enc.map((e) => e.response), 0).ids;
     return { input_ids: b.ids, positions: b.positions, attention_mask: b.mask, response_mask: responseMask };
@@ -121,8 +120,11 @@ export class LearnedVerifier {
       this.session = { session: await Session.create(serialize(g), this.runtime), feeds: weightFeeds(binding) };
     }
     const out: number[] = [];
-    for (let i = 0; i < pairs.length; i += 64) {
-      const b = this.batch(pairs.slice(i, i + 64));
+    // The likelihood features need logits at every position: batches sized to the vocabulary.
+    const enc = pairs.map((p) => this.encode(p.question, p.response));
+    const rows = rowsPerRun(Math.max(0, ...enc.map((e) => e.ids.length)), this.config.vocabSize, 64);
+    for (let i = 0; i < enc.length; i += rows) {
+      const b = this.batch(enc.slice(i, i + rows));
       const t0 = performance.now();
       const r = await this.session.session.run({ ...b, ...this.session.feeds });
       this.timing.runMs += performance.now() - t0;
@@ -157,7 +159,7 @@ export class LearnedVerifier {
       for (let i = 0; i < order.length; i += o.batchSize) {
         const part = order.slice(i, i + o.batchSize).map((k) => examples[k]);
         const labels: HostTensor = { dtype: 'float32', shape: [part.length], data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))) };
-        const res = await step.run(state, { ...this.batch(part), labels }, o.lr);
+        const res = await step.run(state, { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels }, o.lr);
         losses.push(res.loss);
         o.onStep?.(losses.length, total, res.loss);
       }

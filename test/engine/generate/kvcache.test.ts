@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { weightBinding } from '../../../src/engine/generate/graphs';
+import { rowsPerRun, weightBinding } from '../../../src/engine/generate/graphs';
 import { LMRuntime } from '../../../src/engine/generate/runtime';
 import { createPresetModel, loadModel, saveModel } from '../../../src/engine/nn/model';
 
@@ -109,6 +109,12 @@ test('weights too large to embed are refused with a message naming runtime.froze
   const big = { w: { dtype: 'float32' as const, shape: [2 ** 29 + 2 ** 20], data: { length: 2 ** 29 + 2 ** 20 } as unknown as Float32Array } };
   assert.throws(() => weightBinding(big, new Set(), Infinity), /2\.15 GB of frozen weights cannot be embedded .*runtime\.frozenWeights to "auto" or "fed"/);
   assert.equal(weightBinding(big, new Set()).feedFrozen, true);
+});
+
+test('scoring runs few enough rows at once to keep the logits of a large vocabulary within budget', () => {
+  assert.equal(rowsPerRun(100, 512, 64), 64); // the built-in vocabulary: never limited
+  assert.equal(rowsPerRun(200, 151936, 64), 2); // Qwen2.5's: 2 x 200 x 151936 floats = 243 MB
+  assert.equal(rowsPerRun(100_000, 151936, 64), 1); // always at least one
 });
 
 test('saveModel refuses tensors that loadModel would refuse, and writes nothing', async () => {
