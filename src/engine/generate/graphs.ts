@@ -133,10 +133,11 @@ export function rowsPerRun(seqLen: number, vocab: number, maxRows: number): numb
 /** 2^26 floats: 256 MB of logits per run. */
 const LOGITS_BUDGET = 2 ** 26;
 
-/** From logits [B, T, V] and target ids [B, T]: log-probabilities [B, T] and entropies [B, T]. */
+/** From logits [..., V] and target ids [...]: log-probabilities [...] and entropies [...]. */
 export function tokenLogprobs(logits: Tensor, targets: Tensor): { logprobs: Tensor; entropy: Tensor } {
   const logp = F.logSoftmax(logits, -1);
-  const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(targets, [2]), 2), [2]);
+  const last = logits.rank - 1;
+  const picked = F.squeeze(F.gatherElements(logp, F.unsqueeze(targets, [last]), last), [last]);
   const entropy = F.neg(F.reduceSum(F.mul(F.exp(logp), logp), [-1]));
   return { logprobs: picked, entropy };
 }

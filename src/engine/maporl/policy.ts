@@ -82,15 +82,18 @@ export class Policy {
       const part = seqs.slice(i, i + chunk);
       const feeds = sequenceFeeds(part);
       const t0 = performance.now();
-      const pol = await this.scoreSession.run({ ...feeds.tensors, ...this.state.params });
-      const ref = await this.refSession.run({ ...feeds.tensors, ...this.refFeeds });
+      const pol = await this.scoreSession.run({ ...feeds, ...this.state.params });
+      const ref = await this.refSession.run({ ...feeds, ...this.refFeeds });
       this.timing.scoreMs += performance.now() - t0;
-      part.forEach((_, j) => {
-        const pick = (t: HostTensor) => feeds.actionIndex[j].map((idx) => (t.data as Float32Array)[idx]);
+      // Outputs are per action [N], the sequences' actions one after another.
+      let at = 0;
+      part.forEach((q) => {
+        const pick = (t: HostTensor) => Array.from((t.data as Float32Array).subarray(at, at + q.response.length));
         out.logprobs.push(pick(pol.logprobs));
         out.values.push(pick(pol.values));
         out.entropy.push(pick(pol.entropy));
         out.refLogprobs.push(pick(ref.logprobs));
+        at += q.response.length;
       });
     }
     return out;
@@ -99,19 +102,14 @@ export class Policy {
   /** One PPO optimizer step on a minibatch. */
   async update(samples: PpoSample[], lr: number): Promise<StepResult> {
     const feeds = sequenceFeeds(samples);
-    const B = samples.length, T = feeds.T;
-    const perToken = (get: (s: PpoSample) => number[]): HostTensor => {
-      const data = new Float32Array(B * T);
-      samples.forEach((s, j) => feeds.actionIndex[j].forEach((idx, k) => (data[idx] = get(s)[k])));
-      return { dtype: 'float32', shape: [B, T], data };
+    const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
+      const data = Float32Array.from(samples.flatMap(get));
+      return { dtype: 'float32', shape: [data.length], data };
     };
-    const mask = new Float32Array(B * T);
-    feeds.actionIndex.forEach((row) => row.forEach((idx) => (mask[idx] = 1)));
     const batch = {
-      ...feeds.tensors,
-      action_mask: { dtype: 'float32' as const, shape: [B, T], data: mask },
-      old_logprobs: perToken((s) => s.oldLogprobs), advantages: perToken((s) => s.advantages),
-      returns: perToken((s) => s.returns), old_values: perToken((s) => s.oldValues),
+      ...feeds,
+      old_logprobs: perAction((s) => s.oldLogprobs), advantages: perAction((s) => s.advantages),
+      returns: perAction((s) => s.returns), old_values: perAction((s) => s.oldValues),
     };
     const t0 = performance.now();
     const res = await this.step.run(this.state, batch, lr);
@@ -126,24 +124,27 @@ export class Policy {
 }
 
 /**
- * Left-padded [B, T] inputs of prompt+response sequences, with `targets` (next tokens) and, per
- * sequence, the flat indices of the positions whose target is a response token.
+ * Left-padded [B, T] inputs of prompt+response sequences and their N actions, the response tokens
+ * one sequence after another: `action_index` [N], the flat index in B*T of the position that
+ * predicts each response token (the one before it), and `action_targets` [N], that token.
  */
-export function sequenceFeeds(seqs: SequenceTokens[]): { tensors: Record<string, HostTensor>; actionIndex: number[][]; T: number } {
+export function sequenceFeeds(seqs: SequenceTokens[]): Record<string, HostTensor> {
   const rows = seqs.map((s) => [...s.prompt, ...s.response]);
   const batch = leftPad(rows, 0);
   const T = batch.T;
-  const ids = batch.ids.data as BigInt64Array;
-  const targets = new BigInt64Array(ids.length);
-  const actionIndex = seqs.map((s, b) => {
+  const index: bigint[] = [], targets: bigint[] = [];
+  seqs.forEach((s, b) => {
+    // Response token k sits at padded position off + prompt.length + k; the position before predicts it.
     const off = T - rows[b].length;
-    for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
-    // The target of position p is token p + 1: response token k sits at off + prompt.length + k.
-    return s.response.map((_, k) => b * T + off + s.prompt.length + k - 1);
+    s.response.forEach((token, k) => {
+      index.push(BigInt(b * T + off + s.prompt.length + k - 1));
+      targets.push(BigInt(token));
+    });
   });
   return {
-    tensors: { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [seqs.length, T], data: targets } },
-    actionIndex, T,
+    input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask,
+    action_index: { dtype: 'int64', shape: [index.length], data: BigInt64Array.from(index) },
+    action_targets: { dtype: 'int64', shape: [targets.length], data: BigInt64Array.from(targets) },
   };
 }
 

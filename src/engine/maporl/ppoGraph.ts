@@ -4,8 +4,10 @@
 //   policy loss = mean over response tokens of max(-A·ratio, -A·clip(ratio, 1-ε, 1+ε))
 //   value loss  = ½ mean of max((V - R)², (V_old + clip(V - V_old, -εv, εv) - R)²)
 //   loss = policy loss + vfCoef · value loss
-// Batches are left-padded sequences prompt+response [B, T]; `actionMask` is 1 where the target
-// (the next token) belongs to the response.
+// Batches are left-padded sequences prompt+response [B, T]; the N actions are the positions whose
+// target (the next token) belongs to a response, `action_index` [N] into the flattened B*T. Only
+// their hidden states go through the LM head and the value head: prompts and padding never make
+// logits (for a 150k vocabulary, the largest tensors of the step).
 import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { TrainStepSpec } from '../graph/train/trainStep';
@@ -13,7 +15,7 @@ import { Graph } from '../graph/graph';
 import { bindWeights, inferenceOptions, tokenLogprobs, type WeightBinding } from '../generate/graphs';
 import type { ModelConfig } from '../io/hfConfig';
 import { scalarHead, VALUE_HEAD } from '../nn/heads';
-import { llamaForward, lmHead, type Weights } from '../nn/llama';
+import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/llama';
 
 export interface PpoHyper {
   clipRange: number;
@@ -23,19 +25,26 @@ export interface PpoHyper {
 }
 
 const SEQ = ['B', 'T'];
+const ACTIONS = ['N'];
 
-function forward(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>) {
-  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask });
-  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden), b.targets);
-  return { logprobs, entropy, values: scalarHead(hidden, w, VALUE_HEAD) };
+/**
+ * Per action [N]: log-probability and entropy of the policy's next-token distribution, and (with a
+ * value head) the value.
+ */
+function forward(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor } = {}, withValues = true) {
+  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, options);
+  const acting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index); // [N, C]
+  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, acting, options.head), b.action_targets);
+  return { logprobs, entropy, values: withValues ? scalarHead(acting, w, VALUE_HEAD) : undefined };
 }
 
 /** The PPO train step of one policy: params = every weight of the trunk, LM head and value head. */
 export function ppoStepSpec(cfg: ModelConfig, paramShapes: Record<string, number[]>, frozen: Record<string, import('../graph/graph').HostTensor>, h: PpoHyper): TrainStepSpec {
   const batch: TrainStepSpec['batch'] = {
     input_ids: { dtype: 'int64', shape: SEQ }, positions: { dtype: 'int64', shape: SEQ }, attention_mask: { dtype: 'int64', shape: SEQ },
-    targets: { dtype: 'int64', shape: SEQ }, action_mask: { dtype: 'float32', shape: SEQ }, old_logprobs: { dtype: 'float32', shape: SEQ },
-    advantages: { dtype: 'float32', shape: SEQ }, returns: { dtype: 'float32', shape: SEQ }, old_values: { dtype: 'float32', shape: SEQ },
+    action_index: { dtype: 'int64', shape: ACTIONS }, action_targets: { dtype: 'int64', shape: ACTIONS },
+    old_logprobs: { dtype: 'float32', shape: ACTIONS }, advantages: { dtype: 'float32', shape: ACTIONS },
+    returns: { dtype: 'float32', shape: ACTIONS }, old_values: { dtype: 'float32', shape: ACTIONS },
   };
   return {
     name: 'ppo_step',
@@ -46,9 +55,9 @@ export function ppoStepSpec(cfg: ModelConfig, paramShapes: Record<string, number
     optimizer: { weightDecay: 0 },
     loss: (p, b, fz) => {
       const w = { ...fz, ...p };
-      const { logprobs, entropy, values } = forward(cfg, w, b);
-      const mask = b.action_mask;
-      const mean = (x: Tensor) => F.div(F.sumAll(F.mul(x, mask)), F.maximum(F.sumAll(mask), 1));
+      const { logprobs, entropy, values: v } = forward(cfg, w, b);
+      const values = v!;
+      const mean = (x: Tensor) => F.div(F.sumAll(x), F.maximum(F.countOf(x, [0]), 1)); // over the N actions
       const logRatio = F.sub(logprobs, b.old_logprobs);
       const ratio = F.exp(logRatio);
       const adv = b.advantages;
@@ -70,19 +79,18 @@ export function ppoStepSpec(cfg: ModelConfig, paramShapes: Record<string, number
 }
 
 /**
- * Rollout scoring of a policy: per-token log-probabilities, entropies and values [B, T]. With no
- * value head in `binding` (the frozen reference policy), only log-probabilities are meaningful.
+ * Rollout scoring of a policy: per action [N], log-probability, entropy and value. With no value
+ * head in `binding` (the frozen reference policy), only log-probabilities are meaningful.
  */
 export function buildRolloutScoreGraph(cfg: ModelConfig, binding: WeightBinding, withValues: boolean): Graph {
   const g = new Graph(withValues ? 'policy_score' : 'reference_score');
   const w = bindWeights(g, binding);
   const b: Record<string, Tensor> = {};
-  for (const n of ['input_ids', 'positions', 'attention_mask', 'targets']) b[n] = g.input(n, 'int64', SEQ);
-  const o = inferenceOptions(binding);
-  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, o);
-  const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden, o.head), b.targets);
+  for (const n of ['input_ids', 'positions', 'attention_mask']) b[n] = g.input(n, 'int64', SEQ);
+  for (const n of ['action_index', 'action_targets']) b[n] = g.input(n, 'int64', ACTIONS);
+  const { logprobs, entropy, values } = forward(cfg, w, b, inferenceOptions(binding), withValues);
   g.output('logprobs', logprobs);
   g.output('entropy', entropy);
-  if (withValues) g.output('values', scalarHead(hidden, w, VALUE_HEAD));
+  if (values) g.output('values', values);
   return g;
 }

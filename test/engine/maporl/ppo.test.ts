@@ -1,0 +1,66 @@
+// The PPO graphs of one policy against independent computations: rollout log-probabilities equal
+// LMRuntime.score's on the same sequences (the action positions line up), and the policy and value
+// losses of a step equal TRL's formulas evaluated on the host from those log-probabilities.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LMRuntime } from '../../../src/engine/generate/runtime';
+import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine/maporl/policy';
+import { createPresetModel } from '../../../src/engine/nn/model';
+import { rng } from '../../helpers/rng';
+
+const HYPER = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1 };
+
+test('rollout scores and PPO losses match independent computations', async () => {
+  const base = await createPresetModel('tiny', 31);
+  const enc = (s: string) => base.tokenizer.encode(s, { addSpecialTokens: false });
+  // Prompts and responses of different lengths: left padding moves every action position.
+  const seqs: SequenceTokens[] = [
+    { prompt: [1, ...enc('Tom has 3 pens. How many?\nA:')], response: enc(' 3. Answer: 3') },
+    { prompt: [1, ...enc('Is a cat an animal?\nA:')], response: enc(' yes') },
+    { prompt: [1, ...enc('Ann buys 12 cups and gives 5 away. How many cups now?\nA:')], response: enc(' 12-5=7. Answer: 7') },
+  ];
+  const policy = await Policy.create('p', base, HYPER, { threads: 1 });
+  const lm = await LMRuntime.create(base);
+  try {
+    const scores = await policy.scoreRollouts(seqs);
+    const full = await lm.score(seqs.map((q) => [...q.prompt, ...q.response]));
+    seqs.forEach((q, i) => {
+      assert.equal(scores.logprobs[i].length, q.response.length);
+      q.response.forEach((_, k) => {
+        const want = full.logprobs[i][q.prompt.length + k];
+        assert.ok(Math.abs(scores.logprobs[i][k] - want) < 1e-4, `sequence ${i}, token ${k}: ${scores.logprobs[i][k]} vs ${want}`);
+        assert.ok(Math.abs(scores.refLogprobs[i][k] - want) < 1e-4, `reference, sequence ${i}, token ${k}`);
+        assert.ok(Math.abs(full.entropy[i][q.prompt.length + k] - scores.entropy[i][k]) < 1e-3, `entropy ${i}, ${k}`);
+        assert.equal(scores.values[i][k], 0, 'a fresh value head is zero');
+      });
+    });
+
+    // Old log-probs and values off by up to ±0.5 so that clipping engages on both sides.
+    const r = rng(7);
+    const u = () => r() * 2 - 1;
+    const samples: PpoSample[] = seqs.map((q, i) => ({
+      ...q,
+      oldLogprobs: scores.logprobs[i].map((lp) => lp + 0.5 * u()),
+      advantages: q.response.map(() => u()),
+      returns: q.response.map(() => u()),
+      oldValues: q.response.map(() => 0.5 * u()),
+    }));
+    // TRL's losses on the host; the value head outputs 0 before the step.
+    let pg = 0, vf = 0, n = 0;
+    samples.forEach((s, i) => s.response.forEach((_, k) => {
+      const ratio = Math.exp(scores.logprobs[i][k] - s.oldLogprobs[k]);
+      const a = s.advantages[k];
+      pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - HYPER.clipRange), 1 + HYPER.clipRange));
+      const v = 0, old = s.oldValues[k], ret = s.returns[k];
+      const vClipped = old + Math.min(Math.max(v - old, -HYPER.vfClip), HYPER.vfClip);
+      vf += Math.max((v - ret) ** 2, (vClipped - ret) ** 2);
+      n++;
+    }));
+    const res = await policy.update(samples, 0); // lr 0: the step reports its losses and moves nothing
+    assert.ok(Math.abs(res.metrics.policyLoss - pg / n) < 1e-4, `policy loss ${res.metrics.policyLoss} vs ${pg / n}`);
+    assert.ok(Math.abs(res.metrics.valueLoss - (0.5 * vf) / n) < 1e-4, `value loss ${res.metrics.valueLoss} vs ${(0.5 * vf) / n}`);
+    assert.ok(Math.abs(res.loss - (pg / n + HYPER.vfCoef * 0.5 * vf / n)) < 1e-4, `loss ${res.loss}`);
+  } finally {
+    await Promise.all([policy.release(), lm.release()]);
+  }
+});
