@@ -74,9 +74,12 @@ export class KVCache {
 
   /** Copies `n` slots per (row, head) from `src` [B, KVH, n, D] into slots [at, at + n) of `dst`. */
   private writeSlots(dst: Float32Array, src: Float32Array, at: number, n: number): void {
-    const D = this.headDim, C = this.capacity;
+    const D = this.headDim, C = this.capacity, run = n * D;
+    // A plain loop: a step writes B*KVH runs of D floats, too short for subarray()+set() to pay
+    // for the two objects each makes (garbage-collector time in the MAPoRL benchmark).
     for (let bh = 0; bh < this.rows * this.heads; bh++) {
-      dst.set(src.subarray(bh * n * D, (bh + 1) * n * D), (bh * C + at) * D);
+      const from = bh * run, to = (bh * C + at) * D;
+      for (let i = 0; i < run; i++) dst[to + i] = src[from + i];
     }
   }
 

@@ -34,18 +34,23 @@ export interface Sampled {
  * keeps the order of the logits.
  */
 export function sample(probs: Float32Array, o: SamplingOptions, random: () => number): Sampled {
-  const pick = (token: number): Sampled => ({ token, logprob: Math.log(probs[token]) });
-  if (o.temperature <= 0) return pick(argmax(probs));
-  if ((o.topK > 0 && o.topK < probs.length) || o.topP < 1) return pick(sampleFiltered(probs, o, random));
-  let u = random();
+  let token: number;
+  if (o.temperature <= 0) token = argmax(probs);
+  else if ((o.topK > 0 && o.topK < probs.length) || o.topP < 1) token = sampleFiltered(probs, o, random);
+  else token = sampleFull(probs, random());
+  return { token, logprob: Math.log(probs[token]) };
+}
+
+/** Inverse-CDF draw from the whole distribution with a uniform u in [0, 1). */
+function sampleFull(probs: Float32Array, u: number): number {
   for (let i = 0; i < probs.length; i++) {
     u -= probs[i];
-    if (u <= 0) return pick(i);
+    if (u <= 0) return i;
   }
   // Rounding left a little mass: the last token with any probability.
   let last = probs.length - 1;
   while (last > 0 && probs[last] === 0) last--;
-  return pick(last);
+  return last;
 }
 
 /** Top-k then top-p filtering, then sampling among the candidates in proportion to their probability. */
