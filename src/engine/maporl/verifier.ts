@@ -4,6 +4,7 @@
 // ground truth and balanced per question (verifierSetup.ts); frozen during MAPoRL. The ground-truth
 // verifier (1 if the answer is correct, else 0: the paper's verifier-free variant) is in discussion.ts.
 import { Graph, type HostTensor, type Tensor } from '../graph/graph';
+import type { Dim } from '../graph/shape';
 import * as F from '../graph/ops';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type TrainStepSpec } from '../graph/train/trainStep';
@@ -30,20 +31,19 @@ export const LIKELIHOOD_HEAD = 'score.likelihood.weight';
  * answers barely separates right from wrong from its hidden states alone (held-out AUC ~0.55 with
  * the `tiny` agents), while the likelihood of an answer under a model of the task separates them
  * well (a wrong sum is an unlikely continuation); the head learns how much each signal counts.
- * `responseMask` [B, T] is 1 on the response's tokens.
+ * `response_mask` [B, T] is 1 on the response's tokens; the likelihood reads only the N positions
+ * that predict them (`response_index` [N] into B*T, `response_targets` [N], `response_rows` [B, N]
+ * one-hot of each one's sequence), so only those go through the LM head: no [B, T, V] logits.
  */
-function verifierLogits(cfg: ModelConfig, w: Weights, b: { ids: Tensor; pos: Tensor; mask: Tensor; responseMask: Tensor }, options?: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor }): Tensor {
-  const { hidden } = llamaForward(cfg, w, { inputIds: b.ids, positions: b.pos, attentionMask: b.mask }, options);
-  const m = F.cast(b.responseMask, 'float32');
+function verifierLogits(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options?: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor }): Tensor {
+  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, options);
+  const m = F.cast(b.response_mask, 'float32');
   const pooled = F.maskedMean(hidden, F.unsqueeze(m, [2]), [1]); // [B, C]
-  // Position t predicts token t + 1: log-probabilities of the response's tokens given their prefix
-  // (the last position's target is a dummy, masked off).
-  const T = b.ids.shape[1];
-  const shiftLeft = (x: Tensor) => F.concat([F.slice(x, 1, 1, T), F.mul(F.slice(x, 1, 0, 1), 0)], 1, T); // [B, T]
-  const { logprobs } = tokenLogprobs(lmHead(cfg, w, hidden, options?.head), shiftLeft(b.ids)); // [B, T]
-  const nextMask = shiftLeft(m);
-  const lp = F.mul(logprobs, nextMask); // 0 off the response, <= 0 on it
-  const meanLp = F.div(F.reduceSum(lp, [1], true), F.add(F.reduceSum(nextMask, [1], true), 1e-6)); // [B, 1]
+  const predicting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.response_index); // [N, C]
+  const { logprobs } = tokenLogprobs(lmHead(cfg, w, predicting, options?.head), b.response_targets); // [N]
+  const rows = b.response_rows; // [B, N]
+  const lp = F.mul(rows, F.unsqueeze(logprobs, [0])); // [B, N]: 0 off the row, <= 0 on it
+  const meanLp = F.div(F.reduceSum(lp, [1], true), F.add(F.reduceSum(rows, [1], true), 1e-6)); // [B, 1]
   const minLp = F.neg(F.reduceMax(F.neg(lp), [1], true)); // [B, 1]
   const likelihood = F.squeeze(F.linear(F.concat([meanLp, minLp], 1), w[LIKELIHOOD_HEAD]), [-1]); // [B]
   return F.add(scalarHead(pooled, w, VERIFIER_HEAD), likelihood);
@@ -68,7 +68,13 @@ export interface VerifierReport {
 const HEADS = new Set<string>([VERIFIER_HEAD.weight, VERIFIER_HEAD.bias, LIKELIHOOD_HEAD]);
 const HEAD_LR_SCALE = 100;
 
-const VERIFIER_INPUTS = ['input_ids', 'positions', 'attention_mask', 'response_mask'] as const;
+/** The verifier graphs' batch inputs (see verifierLogits). */
+const VERIFIER_INPUTS: Record<string, { dtype: 'int64' | 'float32'; shape: Dim[] }> = {
+  input_ids: { dtype: 'int64', shape: ['B', 'T'] }, positions: { dtype: 'int64', shape: ['B', 'T'] },
+  attention_mask: { dtype: 'int64', shape: ['B', 'T'] }, response_mask: { dtype: 'int64', shape: ['B', 'T'] },
+  response_index: { dtype: 'int64', shape: ['N'] }, response_targets: { dtype: 'int64', shape: ['N'] },
+  response_rows: { dtype: 'float32', shape: ['B', 'N'] },
+};
 
 export class LearnedVerifier {
   readonly timing = { runMs: 0 };
@@ -102,11 +108,29 @@ export class LearnedVerifier {
     return { ids, response: flags };
   }
 
-  /** A left-padded batch: input_ids, positions, attention_mask and response_mask [B, T]. */
+  /** A left-padded batch: input_ids, positions, attention_mask, response_mask [B, T], and the response_* inputs of verifierLogits. */
   private batch(enc: { ids: number[]; response: number[] }[]): Record<string, HostTensor> {
     const b = leftPad(enc.map((e) => e.ids), this.tokenizer.padId ?? 0);
     const responseMask = leftPad(enc.map((e) => e.response), 0).ids;
-    return { input_ids: b.ids, positions: b.positions, attention_mask: b.mask, response_mask: responseMask };
+    const T = b.T, B = enc.length;
+    const index: number[] = [], targets: number[] = [], rowOf: number[] = [];
+    enc.forEach((e, r) => {
+      const off = T - e.ids.length;
+      // Token k of the row sits at padded position off + k; position off + k - 1 predicts it.
+      e.response.forEach((isResponse, k) => {
+        if (!isResponse || off + k < 1) return;
+        index.push(r * T + off + k - 1);
+        targets.push(e.ids[k]);
+        rowOf.push(r);
+      });
+    });
+    const rows = new Float32Array(B * index.length);
+    rowOf.forEach((r, n) => (rows[r * index.length + n] = 1));
+    const int64 = (xs: number[]): HostTensor => ({ dtype: 'int64', shape: [xs.length], data: BigInt64Array.from(xs.map(BigInt)) });
+    return {
+      input_ids: b.ids, positions: b.positions, attention_mask: b.mask, response_mask: responseMask,
+      response_index: int64(index), response_targets: int64(targets), response_rows: { dtype: 'float32', shape: [B, index.length], data: rows },
+    };
   }
 
   /** Scores in [0, 1], batched. The weights are frozen into the scoring graph. */
@@ -115,12 +139,12 @@ export class LearnedVerifier {
       const g = new Graph('verifier');
       const binding = weightBinding(this.weights, new Set(), frozenLimitFor(this.runtime.frozenWeights));
       const w = bindWeights(g, binding);
-      const [ids, pos, mask, responseMask] = VERIFIER_INPUTS.map((n) => g.input(n, 'int64', ['B', 'T']));
-      g.output('scores', F.sigmoid(verifierLogits(this.config, w, { ids, pos, mask, responseMask }, inferenceOptions(binding))));
+      const inputs = Object.fromEntries(Object.entries(VERIFIER_INPUTS).map(([n, t]) => [n, g.input(n, t.dtype, t.shape)]));
+      g.output('scores', F.sigmoid(verifierLogits(this.config, w, inputs, inferenceOptions(binding))));
       this.session = { session: await Session.create(serialize(g), this.runtime), feeds: weightFeeds(binding) };
     }
     const out: number[] = [];
-    // The likelihood features need logits at every position: batches sized to the vocabulary.
+    // Logits [N, V] of the response positions: batches sized to the vocabulary (by sequence length, an upper bound).
     const enc = pairs.map((p) => this.encode(p.question, p.response));
     const rows = rowsPerRun(Math.max(0, ...enc.map((e) => e.ids.length)), this.config.vocabSize, 64);
     for (let i = 0; i < enc.length; i += rows) {
@@ -139,10 +163,10 @@ export class LearnedVerifier {
     const spec: TrainStepSpec = {
       name: 'verifier_step',
       params: Object.fromEntries(Object.entries(this.weights).map(([n, t]) => [n, { shape: t.shape, decay: t.shape.length > 1, lrScale: HEADS.has(n) ? HEAD_LR_SCALE : 1 }])),
-      batch: { ...Object.fromEntries(VERIFIER_INPUTS.map((n) => [n, { dtype: 'int64' as const, shape: ['B', 'T'] }])), labels: { dtype: 'float32', shape: ['B'] } },
+      batch: { ...VERIFIER_INPUTS, labels: { dtype: 'float32', shape: ['B'] } },
       maxGradNorm: 1,
       loss: (p, b) => {
-        const x = verifierLogits(cfg, p, { ids: b.input_ids, pos: b.positions, mask: b.attention_mask, responseMask: b.response_mask });
+        const x = verifierLogits(cfg, p, b);
         // BCE with logits, stable: max(x, 0) - x·y + log(1 + exp(-|x|))
         const bce = F.add(F.sub(F.relu(x), F.mul(x, b.labels)), F.log(F.add(F.exp(F.neg(F.abs(x))), 1)));
         return { loss: F.meanAll(bce) };
