@@ -1,13 +1,17 @@
-// Where the engine's training step spends its time: runs the block stack's step graph with ORT's
-// profiler on and sums kernel time by ONNX op type and by op on the same input shapes (which says
-// which part of the model a cost belongs to).
-// Run: `node --import tsx bench/profile.ts [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
+// Where the engine's time goes: runs a graph with ORT's profiler on and sums kernel time by ONNX op
+// type and by op on the same input shapes (which says which part of the model a cost belongs to).
+// --graph=train (default): the block stack's training step. --graph=decode: one decode step of the
+// `small` preset at batch --batch (default 32) over a --past-token slot cache (default 72), as
+// LMRuntime.generate runs it.
+// Run: `node --import tsx bench/profile.ts [--graph=train|decode] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { serialize } from '../src/engine/graph/serialize';
 import { buildStepGraph } from '../src/engine/graph/train/trainStep';
+import { buildDecodeGraph, weightBinding } from '../src/engine/generate/graphs';
+import { createPresetModel } from '../src/engine/nn/model';
 import { toOrt } from '../src/engine/runtime/tensors';
 import { blockStackConfig, blockStackSpec, initParams, randomBatch } from './blockStack';
 
@@ -17,24 +21,15 @@ interface TraceEvent { cat: string; name: string; dur: number; args?: { op_name?
 
 async function main(): Promise<void> {
   const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
-  const c = blockStackConfig(Number(arg('hidden', '512')));
   const steps = Number(arg('steps', '3'));
-  const spec = blockStackSpec(c);
-  const session = await ort.InferenceSession.create(serialize(buildStepGraph(spec)), {
+  const { model, feeds, label } = arg('graph', 'train') === 'decode'
+    ? await decodeStep(Number(arg('batch', '32')), Number(arg('past', '72')))
+    : trainStep(Number(arg('hidden', '512')));
+  const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'], intraOpNumThreads: Number(arg('threads', '2')), interOpNumThreads: 1,
     graphOptimizationLevel: arg('level', 'all') as 'all', enableProfiling: true,
     profileFilePrefix: join(tmpdir(), PREFIX),
   });
-  const params = initParams(c);
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [n, t] of Object.entries(params)) {
-    feeds[`param.${n}`] = toOrt(n, t);
-    feeds[`m.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
-    feeds[`v.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
-  }
-  for (const [n, t] of Object.entries(randomBatch(c))) feeds[`batch.${n}`] = toOrt(n, t);
-  feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-3), []);
-  feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
   await session.run(feeds); // warm-up, excluded below
   const wall: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -61,7 +56,7 @@ async function main(): Promise<void> {
     byOp.set(k, a);
   }
   const total = [...byOp.values()].reduce((s, a) => s + a.us, 0);
-  console.log(`hidden ${c.hidden}: ${perRun} kernels a step, wall ${wall.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${(total / steps / 1e3).toFixed(0)} ms a step`);
+  console.log(`${label}: ${perRun} kernels a step, wall ${wall.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${(total / steps / 1e3).toFixed(0)} ms a step`);
   console.log('op type              ms/step   share  kernels/step');
   for (const [k, a] of [...byOp.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, 25)) {
     console.log(`${k.padEnd(20)} ${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${((100 * a.us) / total).toFixed(1).padStart(5)}%  ${String(a.count / steps).padStart(6)}`);
@@ -80,6 +75,39 @@ async function main(): Promise<void> {
   for (const [k, a] of [...bySig.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, Number(arg('top', '25')))) {
     console.log(`${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${String(a.count / steps).padStart(4)}  ${k}`);
   }
+}
+
+/** The block stack's training step at hidden `hidden` and its feeds. */
+function trainStep(hidden: number): { model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string } {
+  const c = blockStackConfig(hidden);
+  const params = initParams(c);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [n, t] of Object.entries(params)) {
+    feeds[`param.${n}`] = toOrt(n, t);
+    feeds[`m.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
+    feeds[`v.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
+  }
+  for (const [n, t] of Object.entries(randomBatch(c))) feeds[`batch.${n}`] = toOrt(n, t);
+  feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-3), []);
+  feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
+  return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${hidden}` };
+}
+
+/** One decode step of the `small` preset (weights embedded) over a cache of `past` filled slots. */
+async function decodeStep(batch: number, past: number): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
+  const lm = await createPresetModel('small', 1);
+  const cfg = lm.config;
+  const model = serialize(buildDecodeGraph(cfg, weightBinding(lm.weights)));
+  const int64 = (n: number, v: bigint, shape: number[]) => new ort.Tensor('int64', new BigInt64Array(n).fill(v), shape);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: int64(batch, 5n, [batch, 1]), positions: int64(batch, BigInt(past), [batch, 1]),
+    attention_mask: int64(batch * (past + 1), 1n, [batch, past + 1]), temperature: new ort.Tensor('float32', Float32Array.of(1), []),
+  };
+  const size = batch * cfg.numKeyValueHeads * past * cfg.headDim;
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    for (const kv of ['k', 'v']) feeds[`past.${kv}.${l}`] = new ort.Tensor('float32', new Float32Array(size).fill(0.01), [batch, cfg.numKeyValueHeads, past, cfg.headDim]);
+  }
+  return { model, feeds, label: `decode step, small, batch ${batch}, ${past} cached tokens` };
 }
 
 main().catch((e: Error) => {
