@@ -41,6 +41,11 @@ test('generate samples text; a broken model directory is exit 2 with one line na
   const gens = JSON.parse(ok.stdout);
   assert.equal(gens.length, 2);
   for (const g of gens) assert.ok(g.tokens.length >= 1 && g.tokens.length <= 5);
+  // Weights fed at each run generate the same tokens as embedded ones (the default at this size).
+  const fed = maporl(['generate', '--model', tiny, '--prompt', 'Tom has 3 pens.', '--max-new-tokens', '5', '--num', '2', '--seed', '1', '--json', '--frozen-weights', 'fed']);
+  assert.equal(fed.code, 0, fed.stderr);
+  assert.deepEqual(JSON.parse(fed.stdout).map((g: { tokens: number[] }) => g.tokens), gens.map((g: { tokens: number[] }) => g.tokens));
+  assertBadInput(maporl(['generate', '--model', tiny, '--prompt', 'x', '--frozen-weights', 'disk']), /--frozen-weights must be auto, embedded or fed, got "disk"/, 'bad --frozen-weights');
 
   const noConfig = join(root, 'no-config');
   cpSync(tiny, noConfig, { recursive: true });

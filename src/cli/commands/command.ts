@@ -37,3 +37,13 @@ export function numberOption(value: string | undefined, flag: string, fallback: 
   if (!Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${value}"`);
   return n;
 }
+
+const FROZEN_WEIGHTS = ['auto', 'embedded', 'fed'] as const;
+
+/** --frozen-weights auto|embedded|fed: how a model's weights enter ONNX Runtime (config runtime.frozenWeights). */
+export function frozenWeightsOption(value: string | undefined): (typeof FROZEN_WEIGHTS)[number] {
+  if (value === undefined) return 'auto';
+  const choice = FROZEN_WEIGHTS.find((c) => c === value);
+  if (!choice) throw new UsageError(`--frozen-weights must be auto, embedded or fed, got "${value}"`);
+  return choice;
+}

@@ -13,19 +13,20 @@ import { answerKindOf, type TaskType } from '../../engine/tasks/types';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { UsageError } from '../errors';
-import { intOption, numberOption, parse, type Command } from './command';
+import { frozenWeightsOption, intOption, numberOption, parse, type Command } from './command';
 
 const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;
 
 export const evaluate: Command = {
   summary: 'multi-agent evaluation of a checkpoint or base model(s), turn by turn',
   usage: '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n'
-    + '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--json]',
+    + '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--frozen-weights auto|embedded|fed] [--json]',
   async run(args) {
     const { values } = parse(args, {
       checkpoint: { type: 'string' }, model: { type: 'string', multiple: true }, data: { type: 'string' }, task: { type: 'string' },
       agents: { type: 'string' }, turns: { type: 'string' }, questions: { type: 'string' }, temperature: { type: 'string' },
       'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, 'skip-invalid': { type: 'boolean' }, json: { type: 'boolean' },
+      'frozen-weights': { type: 'string' },
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
     const seed = intOption(values.seed, '--seed', 0);
@@ -88,7 +89,8 @@ export const evaluate: Command = {
       models = [];
       for (const s of specs) models.push((await resolveModel(s, seed, process.cwd())).model);
     }
-    const lms = await Promise.all(models.map((m) => LMRuntime.create(m)));
+    const frozenWeights = values['frozen-weights'] !== undefined ? frozenWeightsOption(values['frozen-weights']) : runConfig?.runtime.frozenWeights ?? 'auto';
+    const lms = await Promise.all(models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights } })));
     const result = await runEvaluation(records, 0, {
       agents, turns, seed, kind: answerKindOf(task), verifier,
       prompt,

@@ -1,16 +1,16 @@
 import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
 import { UsageError } from '../errors';
-import { intOption, numberOption, parse, requireOption, type Command } from './command';
+import { frozenWeightsOption, intOption, numberOption, parse, requireOption, type Command } from './command';
 
 export const generate: Command = {
   summary: 'sample continuations of a prompt',
-  usage: '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--json]',
+  usage: '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--frozen-weights auto|embedded|fed] [--json]',
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' }, prompt: { type: 'string' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, 'top-k': { type: 'string' }, seed: { type: 'string' }, num: { type: 'string' },
-      stop: { type: 'string', multiple: true }, chat: { type: 'boolean' }, json: { type: 'boolean' },
+      stop: { type: 'string', multiple: true }, chat: { type: 'boolean' }, json: { type: 'boolean' }, 'frozen-weights': { type: 'string' },
     });
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const promptText = requireOption(values.prompt, '--prompt TEXT');
@@ -22,7 +22,7 @@ export const generate: Command = {
     }
     const ids = model.tokenizer.encode(text, { addSpecialTokens: !values.chat });
     const num = intOption(values.num, '--num', 1);
-    const lm = await LMRuntime.create(model);
+    const lm = await LMRuntime.create(model, { runtime: { frozenWeights: frozenWeightsOption(values['frozen-weights']) } });
     const gens = await lm.generate(Array.from({ length: num }, () => ids), {
       maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 64),
       temperature: numberOption(values.temperature, '--temperature', 0.7),
