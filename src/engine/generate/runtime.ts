@@ -7,6 +7,7 @@ import type { Tokenizer } from '../io/tokenizer';
 import { frozenLimitFor } from '../nn/frozen';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
+import { i64 } from '../runtime/tensors';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, rowsPerRun, weightBinding, weightFeeds, type WeightBinding } from './graphs';
 import { KVCache } from './kvCache';
 import { sample, seededRandom, type SamplingOptions } from './sampler';
@@ -138,7 +139,7 @@ export class LMRuntime {
         live = alive.map(() => true);
       }
       const B = rows.length;
-      out = await this.run(this.sessions.decode, { ...cache.feeds(), input_ids: int64(next, [B, 1]), positions: int64(nextPos, [B, 1]), temperature });
+      out = await this.run(this.sessions.decode, { ...cache.feeds(), input_ids: i64(next, [B, 1]), positions: i64(nextPos, [B, 1]), temperature });
       cache.append(newKV(out, L));
       nextPos = nextPos.map((p) => p + 1);
     }
@@ -218,10 +219,6 @@ function newKV(out: Record<string, HostTensor>, layers: number): HostTensor[] {
   const kv: HostTensor[] = [];
   for (let l = 0; l < layers; l++) kv.push(out[`new.k.${l}`], out[`new.v.${l}`]);
   return kv;
-}
-
-function int64(values: number[], shape: number[]): HostTensor {
-  return { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) };
 }
 
 /**

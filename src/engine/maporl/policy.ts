@@ -6,7 +6,8 @@ import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
-import { LMRuntime, leftPad } from '../generate/runtime';
+import { actionBatch } from '../generate/actions';
+import { LMRuntime } from '../generate/runtime';
 import { frozenLimitFor } from '../nn/frozen';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import type { CausalLM } from '../nn/model';
@@ -80,7 +81,7 @@ export class Policy {
     const chunk = rowsPerRun(longest, this.lm.model.config.vocabSize, 64);
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
-      const feeds = sequenceFeeds(part);
+      const feeds = actionBatch(part, 0).tensors;
       const t0 = performance.now();
       const pol = await this.scoreSession.run({ ...feeds, ...this.state.params });
       const ref = await this.refSession.run({ ...feeds, ...this.refFeeds });
@@ -101,7 +102,7 @@ export class Policy {
 
   /** One PPO optimizer step on a minibatch. */
   async update(samples: PpoSample[], lr: number): Promise<StepResult> {
-    const feeds = sequenceFeeds(samples);
+    const feeds = actionBatch(samples, 0).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
       return { dtype: 'float32', shape: [data.length], data };
@@ -121,31 +122,6 @@ export class Policy {
   async release(): Promise<void> {
     await Promise.all([this.lm.release(), this.scoreSession.release(), this.refSession.release()]);
   }
-}
-
-/**
- * Left-padded [B, T] inputs of prompt+response sequences and their N actions, the response tokens
- * one sequence after another: `action_index` [N], the flat index in B*T of the position that
- * predicts each response token (the one before it), and `action_targets` [N], that token.
- */
-export function sequenceFeeds(seqs: SequenceTokens[]): Record<string, HostTensor> {
-  const rows = seqs.map((s) => [...s.prompt, ...s.response]);
-  const batch = leftPad(rows, 0);
-  const T = batch.T;
-  const index: bigint[] = [], targets: bigint[] = [];
-  seqs.forEach((s, b) => {
-    // Response token k sits at padded position off + prompt.length + k; the position before predicts it.
-    const off = T - rows[b].length;
-    s.response.forEach((token, k) => {
-      index.push(BigInt(b * T + off + s.prompt.length + k - 1));
-      targets.push(BigInt(token));
-    });
-  });
-  return {
-    input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask,
-    action_index: { dtype: 'int64', shape: [index.length], data: BigInt64Array.from(index) },
-    action_targets: { dtype: 'int64', shape: [targets.length], data: BigInt64Array.from(targets) },
-  };
 }
 
 function copyWeights(w: Record<string, HostTensor>): Record<string, HostTensor> {

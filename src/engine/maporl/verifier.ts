@@ -9,7 +9,7 @@ import * as F from '../graph/ops';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type TrainStepSpec } from '../graph/train/trainStep';
 import { bindWeights, inferenceOptions, rowsPerRun, tokenLogprobs, weightBinding, weightFeeds } from '../generate/graphs';
-import { leftPad } from '../generate/runtime';
+import { actionBatch } from '../generate/actions';
 import type { ModelConfig } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
 import { frozenLimitFor } from '../nn/frozen';
@@ -32,16 +32,16 @@ export const LIKELIHOOD_HEAD = 'score.likelihood.weight';
  * the `tiny` agents), while the likelihood of an answer under a model of the task separates them
  * well (a wrong sum is an unlikely continuation); the head learns how much each signal counts.
  * `response_mask` [B, T] is 1 on the response's tokens; the likelihood reads only the N positions
- * that predict them (`response_index` [N] into B*T, `response_targets` [N], `response_rows` [B, N]
+ * that predict them (`action_index` [N] into B*T, `action_targets` [N], `action_rows` [B, N]
  * one-hot of each one's sequence), so only those go through the LM head: no [B, T, V] logits.
  */
 function verifierLogits(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options?: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor }): Tensor {
   const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, options);
   const m = F.cast(b.response_mask, 'float32');
   const pooled = F.maskedMean(hidden, F.unsqueeze(m, [2]), [1]); // [B, C]
-  const predicting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.response_index); // [N, C]
-  const { logprobs } = tokenLogprobs(lmHead(cfg, w, predicting, options?.head), b.response_targets); // [N]
-  const rows = b.response_rows; // [B, N]
+  const predicting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index); // [N, C]
+  const { logprobs } = tokenLogprobs(lmHead(cfg, w, predicting, options?.head), b.action_targets); // [N]
+  const rows = b.action_rows; // [B, N]
   const lp = F.mul(rows, F.unsqueeze(logprobs, [0])); // [B, N]: 0 off the row, <= 0 on it
   const meanLp = F.div(F.reduceSum(lp, [1], true), F.add(F.reduceSum(rows, [1], true), 1e-6)); // [B, 1]
   const minLp = F.neg(F.reduceMax(F.neg(lp), [1], true)); // [B, 1]
@@ -72,8 +72,8 @@ const HEAD_LR_SCALE = 100;
 const VERIFIER_INPUTS: Record<string, { dtype: 'int64' | 'float32'; shape: Dim[] }> = {
   input_ids: { dtype: 'int64', shape: ['B', 'T'] }, positions: { dtype: 'int64', shape: ['B', 'T'] },
   attention_mask: { dtype: 'int64', shape: ['B', 'T'] }, response_mask: { dtype: 'int64', shape: ['B', 'T'] },
-  response_index: { dtype: 'int64', shape: ['N'] }, response_targets: { dtype: 'int64', shape: ['N'] },
-  response_rows: { dtype: 'float32', shape: ['B', 'N'] },
+  action_index: { dtype: 'int64', shape: ['N'] }, action_targets: { dtype: 'int64', shape: ['N'] },
+  action_rows: { dtype: 'float32', shape: ['B', 'N'] },
 };
 
 export class LearnedVerifier {
@@ -98,38 +98,26 @@ export class LearnedVerifier {
     return new LearnedVerifier(base.config, base.tokenizer, { ...base.weights, ...initHead(base.config, VERIFIER_HEAD) }, runtime, firstTemplate);
   }
 
-  /** Token ids of the verifier's input and which of them are the response's (the last tokens kept). */
-  private encode(question: string, response: string): { ids: number[]; response: number[] } {
-    const prefix = promptTokens(this.tokenizer, fillTemplate(this.firstTemplate, { question }));
+  /** The verifier's input as prompt and response tokens (the last maxPositionEmbeddings kept). */
+  private encode(question: string, response: string): { prompt: number[]; response: number[] } {
+    const prompt = promptTokens(this.tokenizer, fillTemplate(this.firstTemplate, { question }));
     const answer = this.tokenizer.encode(` ${response.trim()}`, { addSpecialTokens: false });
-    const keep = this.config.maxPositionEmbeddings;
-    const ids = [...prefix, ...answer].slice(-keep);
-    const flags = [...prefix.map(() => 0), ...answer.map(() => 1)].slice(-keep);
-    return { ids, response: flags };
+    const cut = Math.max(0, prompt.length + answer.length - this.config.maxPositionEmbeddings);
+    return { prompt: prompt.slice(Math.min(cut, prompt.length)), response: answer.slice(Math.max(0, cut - prompt.length)) };
   }
 
-  /** A left-padded batch: input_ids, positions, attention_mask, response_mask [B, T], and the response_* inputs of verifierLogits. */
-  private batch(enc: { ids: number[]; response: number[] }[]): Record<string, HostTensor> {
-    const b = leftPad(enc.map((e) => e.ids), this.tokenizer.padId ?? 0);
-    const responseMask = leftPad(enc.map((e) => e.response), 0).ids;
-    const T = b.T, B = enc.length;
-    const index: number[] = [], targets: number[] = [], rowOf: number[] = [];
-    enc.forEach((e, r) => {
-      const off = T - e.ids.length;
-      // Token k of the row sits at padded position off + k; position off + k - 1 predicts it.
-      e.response.forEach((isResponse, k) => {
-        if (!isResponse || off + k < 1) return;
-        index.push(r * T + off + k - 1);
-        targets.push(e.ids[k]);
-        rowOf.push(r);
-      });
-    });
-    const rows = new Float32Array(B * index.length);
-    rowOf.forEach((r, n) => (rows[r * index.length + n] = 1));
-    const int64 = (xs: number[]): HostTensor => ({ dtype: 'int64', shape: [xs.length], data: BigInt64Array.from(xs.map(BigInt)) });
+  /** A left-padded batch with its actions (generate/actions.ts), response_mask [B, T] and action_rows [B, N]. */
+  private batch(enc: { prompt: number[]; response: number[] }[]): Record<string, HostTensor> {
+    const { tensors, actionRow, T } = actionBatch(enc, this.tokenizer.padId ?? 0);
+    const B = enc.length, N = actionRow.length;
+    const responseMask = new BigInt64Array(B * T);
+    enc.forEach((e, r) => responseMask.fill(1n, (r + 1) * T - e.response.length, (r + 1) * T));
+    const rows = new Float32Array(B * N);
+    actionRow.forEach((r, n) => (rows[r * N + n] = 1));
     return {
-      input_ids: b.ids, positions: b.positions, attention_mask: b.mask, response_mask: responseMask,
-      response_index: int64(index), response_targets: int64(targets), response_rows: { dtype: 'float32', shape: [B, index.length], data: rows },
+      ...tensors,
+      response_mask: { dtype: 'int64', shape: [B, T], data: responseMask },
+      action_rows: { dtype: 'float32', shape: [B, N], data: rows },
     };
   }
 
@@ -146,7 +134,7 @@ export class LearnedVerifier {
     const out: number[] = [];
     // Logits [N, V] of the response positions: batches sized to the vocabulary (by sequence length, an upper bound).
     const enc = pairs.map((p) => this.encode(p.question, p.response));
-    const rows = rowsPerRun(Math.max(0, ...enc.map((e) => e.ids.length)), this.config.vocabSize, 64);
+    const rows = rowsPerRun(Math.max(0, ...enc.map((e) => e.prompt.length + e.response.length)), this.config.vocabSize, 64);
     for (let i = 0; i < enc.length; i += rows) {
       const b = this.batch(enc.slice(i, i + rows));
       const t0 = performance.now();

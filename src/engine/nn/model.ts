@@ -23,20 +23,28 @@ export interface CausalLM {
 /** Tensors a checkpoint may carry that the math does not use. */
 const IGNORABLE = [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/];
 
+/**
+ * The first tensor of the architecture's inventory (`shapes`, in order) that `shapeOf` lacks
+ * (`got` undefined) or gives another shape; null when every one matches.
+ */
+function inventoryMismatch(shapes: Record<string, number[]>, shapeOf: (name: string) => readonly number[] | undefined): { name: string; expected: number[]; got?: readonly number[] } | null {
+  for (const [name, expected] of Object.entries(shapes)) {
+    const got = shapeOf(name);
+    if (!got || got.length !== expected.length || got.some((d, i) => d !== expected[i])) return { name, expected, got };
+  }
+  return null;
+}
+
 /** Reads `dir` and checks that every tensor is present with the shape the config implies. */
 export function loadWeights(dir: string, config: ModelConfig): Record<string, HostTensor> {
   const w = ModelWeights.open(dir);
   try {
     const shapes = llamaParamShapes(config);
+    const bad = inventoryMismatch(shapes, (name) => (w.has(name) ? w.info(name).shape : undefined));
+    if (bad && !bad.got) throw new ModelFileError(dir, `missing tensor (config.json implies shape [${bad.expected}])`, bad.name);
+    if (bad) throw new ModelFileError(w.info(bad.name).file, `shape [${bad.got}] does not match config.json, which implies [${bad.expected}]`, bad.name);
     const weights: Record<string, HostTensor> = {};
-    for (const [name, shape] of Object.entries(shapes)) {
-      if (!w.has(name)) throw new ModelFileError(dir, `missing tensor (config.json implies shape [${shape}])`, name);
-      const info = w.info(name);
-      if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-        throw new ModelFileError(info.file, `shape [${info.shape}] does not match config.json, which implies [${shape}]`, name);
-      }
-      weights[name] = { dtype: 'float32', shape, data: w.readAsFloat32(name) };
-    }
+    for (const [name, shape] of Object.entries(shapes)) weights[name] = { dtype: 'float32', shape, data: w.readAsFloat32(name) };
     const unknown = w.names().filter((n) => !(n in shapes) && !IGNORABLE.some((r) => r.test(n)));
     if (unknown.length > 0) throw new ModelFileError(dir, `unexpected tensors for a ${config.architectures[0]}: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`);
     return weights;
@@ -68,12 +76,14 @@ export interface SaveOptions { overwrite?: boolean; tokenizerDir?: string; token
 export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'weights'>, options: SaveOptions = {}): Promise<void> {
   // Write nothing that loadModel would refuse: exactly the architecture's tensors, in their shapes.
   const inventory = llamaParamShapes(model.config);
-  for (const [name, t] of Object.entries(model.weights)) {
-    if (!(name in inventory)) throw new Error(`saveModel: "${name}" is not a tensor of this ${model.config.modelType} architecture`);
-    if (t.shape.join(',') !== inventory[name].join(',')) throw new Error(`saveModel: "${name}" has shape [${t.shape}], the config implies [${inventory[name]}]`);
+  const unknown = Object.keys(model.weights).find((name) => !(name in inventory));
+  if (unknown) throw new Error(`saveModel: "${unknown}" is not a tensor of this ${model.config.modelType} architecture`);
+  const bad = inventoryMismatch(inventory, (name) => model.weights[name]?.shape);
+  if (bad && !bad.got) {
+    const missing = Object.keys(inventory).filter((n) => !(n in model.weights));
+    throw new Error(`saveModel: missing tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
   }
-  const missing = Object.keys(inventory).filter((n) => !(n in model.weights));
-  if (missing.length) throw new Error(`saveModel: missing tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
+  if (bad) throw new Error(`saveModel: "${bad.name}" has shape [${bad.got}], the config implies [${bad.expected}]`);
   await writeDirAtomic(dir, (tmp) => {
     writeHfConfig(tmp, model.config);
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
