@@ -8,6 +8,8 @@
 // Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
 // --hidden=256,512, --threads=N (default 2), --warmup=N, --rounds=N, --steps=N (per round), --no-torch.
 // Then the Llama model benchmarks of issue 3 (bench/generation.ts, bench/sft.ts); --no-models skips them.
+// Then a MAPoRL iteration by phase (bench/maporlIteration.ts) and the peak memory of a LoRA MAPoRL
+// iteration against full fine-tuning at 0.5B (bench/maporlLoraRss.ts); --no-maporl skips both.
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
@@ -15,6 +17,7 @@ import { summarize, type Timing } from './timing';
 import { TorchWorker } from './torchWorker';
 import { benchGeneration } from './generation';
 import { benchMaporlIteration, type IterationBench } from './maporlIteration';
+import { benchMaporlLoraRss, formatMaporlLoraRss, type MaporlLoraRssBench } from './maporlLoraRss';
 import { benchSft } from './sft';
 
 interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
@@ -134,12 +137,16 @@ async function main(): Promise<void> {
 
   // Issue 4: one MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
   let maporl: IterationBench | null = null;
+  let maporlRss: MaporlLoraRssBench | null = null;
   if (!process.argv.includes('--no-maporl')) {
     progress('MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny agents)...');
     maporl = await benchMaporlIteration({ iterations: opt.warmup > 1 ? 3 : 2, threads: opt.threads });
     const sec = maporl.seconds;
     modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
       + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 15%)`);
+    // Issue 9: peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
+    maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
+    modelLines.push(...formatMaporlLoraRss(maporlRss));
   }
 
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
@@ -152,7 +159,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
     ceiling: { n: opt.ceilingN, gflops: Math.max(...ceilingSamples), samples: ceilingSamples, torchGflops: torchMatmul?.gflops ?? null },
-    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models, maporl,
+    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models, maporl, maporlRss,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report.machine, opt, report.ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);

@@ -8,6 +8,7 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 const nodeTargets = [
   { entry: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { entry: 'bench/main.ts', out: 'dist/bench.js' },
+  { entry: 'bench/ladder.ts', out: 'dist/ladder.js' },
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
 ];
 const webTargets = [{ entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' }];

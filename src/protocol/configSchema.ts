@@ -31,7 +31,11 @@ function template(allowed: readonly string[], required: readonly string[], fallb
 export const TemplatesSchema = z
   .strictObject({
     first: template(['question'], ['question'], '{question}\nA:', 'Prompt of turn 1: the question alone. Placeholder: {question}.'),
-    later: template(PROMPT_PLACEHOLDERS, ['question'], '{question}\nYou: {own}\nOthers: {others}\nA:', 'Prompt of turns 2..T. Placeholders: {question}, {own} (this agent\'s previous response), {others} (the other agents\' previous responses).'),
+    later: template(
+      PROMPT_PLACEHOLDERS, ['question'], 'You: {own}\nOthers: {others}\n{question}\nA:',
+      'Prompt of turns 2..T. Placeholders: {question}, {own} (this agent\'s previous response), {others} (the other agents\' previous responses). '
+      + 'The default puts the question last, right before "A:" as on turn 1: with the answers between question and "A:", small agents copy numbers from them (the built-in SFT\'d agents fell from 63% right on turn 1 to 5% on turns 2-3).',
+    ),
     response: template(['response'], ['response'], '{response}', 'How one previous response is shown in {own}/{others}. Placeholder: {response}.'),
     scoredResponse: template(RESPONSE_PLACEHOLDERS, ['response'], '{response} ({score})', 'Same, when discussion.feedVerifierScores is on. Placeholders: {response}, {score}.'),
     separator: z.string().default(', ').describe('Text between the other agents\' responses in {others}.'),
@@ -72,7 +76,7 @@ export const AgentsSchema = z
 export const DiscussionSchema = z
   .strictObject({
     turns: count(1, 10).default(3).describe('Number of turns T (turn 1: independent answers).'),
-    feedVerifierScores: z.boolean().default(false).describe('Show each previous response\'s verifier score in later prompts (the official code\'s reward feedback).'),
+    feedVerifierScores: z.boolean().default(false).describe('Show each previous response\'s verifier score in later prompts (the official code\'s reward feedback). Needs a learned verifier: ground-truth scores are the answer key.'),
     show: z.enum(['answer', 'text']).default('answer').describe('Show previous responses by their final answer only (short) or in full.'),
     templates: TemplatesSchema.prefault({}).describe('Prompt templates. Defaults are short for the built-in tokenizer; chat models get them as the user message.'),
   });
@@ -97,25 +101,45 @@ export const VerifierSchema = z
 
 export const PpoSchema = z
   .strictObject({
-    epochs: count(1, 100).default(2).describe('Passes over each iteration\'s rollouts.'),
-    minibatchSize: count(1, 4096).default(16),
+    epochs: count(1, 100).default(2).describe('Passes over each iteration\'s rollouts. The paper\'s code: 4 (with klCoef 0.002, rung 1 of docs/results.md gained 0 points instead of 5).'),
+    minibatchSize: count(1, 4096).default(64).describe('Responses per optimizer step. Larger than the paper\'s 4: a few sequences give tiny models gradients that are mostly noise, which Adam turns into full-size steps.'),
     clipRange: z.number().positive().default(0.2).describe('Policy ratio clip.'),
     vfClip: z.number().positive().default(0.2).describe('Value prediction clip.'),
     vfCoef: z.number().min(0).default(0.1),
-    klCoef: z.number().min(0).default(0.05).describe('Per-token KL penalty to the reference policy.'),
+    klCoef: z.number().min(0).default(0.05).describe('Per-token KL penalty to the reference policy (the paper\'s code: 0.002, which let full fine-tuning of tiny agents drift; docs/results.md).'),
     gamma: z.number().min(0).max(1).default(1).describe('GAE discount within a response.'),
     lam: z.number().min(0).max(1).default(0.95).describe('GAE λ.'),
-    lr: positive.default(1e-4),
+    lr: positive.default(1e-4).describe('The paper\'s code: 1e-5 for LoRA on 3-8B models; full fine-tuning of the tiny presets learns at 1e-4 and degrades at 3e-4.'),
     maxGradNorm: positive.default(1),
     whitenAdvantages: z.boolean().default(true),
+    whitenScope: z
+      .enum(['turn-agent', 'policy'])
+      .default('turn-agent')
+      .describe('Which advantages are whitened together: those of one turn and agent (the paper\'s code), or everything one policy produced in an iteration.'),
+    advantage: z
+      .enum(['gae', 'group'])
+      .default('group')
+      .describe('gae: a value head on the policy trunk and GAE (the paper\'s code); group: no critic, each response\'s reward minus the mean of the other samples of its question at the same turn and agent (RLOO; needs training.samplesPerQuestion >= 2). Default group: on rung 1 of docs/results.md it gained +4.8 points over three seeds, GAE with a shared-trunk critic +2.5 on the same samples.'),
+    critic: z
+      .enum(['shared-trunk', 'separate'])
+      .default('separate')
+      .describe('Where the value model of advantage "gae" sits. shared-trunk: a value head on each policy\'s trunk, trained with the policy (loss = policy loss + vfCoef · value loss, so the value gradient also moves the policy; TRL\'s AutoModelForCausalLMWithValueHead). separate: a value model of its own per policy (a copy of the base trunk, or its own LoRA adapters on the frozen base) with a linear head, trained on the value loss alone, so no value gradient reaches the policy (the paper\'s code: a separate value adapter and head; vfCoef is then unused). Default separate: on rung 1 of docs/results.md GAE gained +3.8 points with it and +1.3 with shared-trunk (same two seeds). Ignored with advantage "group".'),
   });
+
+/** The linear layers of a Llama block that LoRA can adapt (nn/lora.ts), or all of them. */
+const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj', 'all-linear'] as const;
 
 export const LoraSchema = z
   .strictObject({
-    rank: count(1, 1024).default(8),
-    alpha: positive.default(16),
-    dropout: z.number().min(0).lt(1).default(0),
-    targetModules: z.array(z.string().min(1)).min(1).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+    rank: count(1, 1024).default(8).describe('Adapter rank r.'),
+    alpha: positive.default(16).describe('Adapter scale numerator: the adapter path is multiplied by alpha / r (PEFT lora_alpha).'),
+    dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapters\' input in PPO updates (rollouts are sampled and scored without it).'),
+    targetModules: z
+      .array(z.enum(LORA_TARGETS))
+      .min(1)
+      .default(['q_proj', 'k_proj', 'v_proj', 'o_proj'])
+      .refine((t) => !t.includes('all-linear') || t.length === 1, '"all-linear" adapts every linear layer and stands alone')
+      .describe('Linear layers of every block that get adapters (PEFT target_modules), or ["all-linear"]. The base weights stay frozen and are the KL reference; checkpoints hold PEFT adapter directories.'),
   });
 
 export const TrainingSchema = z
@@ -126,6 +150,9 @@ export const TrainingSchema = z
       .describe('none: off-the-shelf discussion; single-agent: each agent trained alone on its first-turn answers; maporl: co-training.'),
     iterations: count(0, 1_000_000).default(50),
     questionsPerIteration: count(1, 100_000).default(32),
+    samplesPerQuestion: count(1, 64)
+      .default(4)
+      .describe('Independent discussions of each question per iteration (the paper\'s code: 1). Several give group baselines (training.ppo.advantage "group") and more exploration.'),
     ppo: PpoSchema.prefault({}).describe('Multi-agent PPO (as in the paper\'s code: reward on the last token, per-token KL, clipped losses).'),
     lora: LoraSchema.optional().describe('Train LoRA adapters instead of all weights.'),
   });
@@ -137,6 +164,11 @@ export const RewardSchema = z
       .tuple([z.number(), z.number(), z.number(), z.number()])
       .default([0, 0, 0, 0])
       .describe('Incentive weights: [persuaded, corrected on its own, influence while wrong, influence while right].'),
+    formatPenalty: z
+      .number()
+      .max(0)
+      .default(-1)
+      .describe('Reward that replaces the shaped reward of a response with no parseable answer or a phrase repeated more than 3 times in a row (the paper\'s code uses -10 and also requires 50 tokens and a \\boxed answer; 0 turns the penalty off).'),
   });
 
 export const EvalSchema = z
@@ -221,6 +253,14 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
       if (c.task[key] !== undefined) issues.push({ path: `task.${key}`, message: `built-in task "${c.task.type}" is generated from the seed and takes no ${key}` });
     }
   }
+  // Ground-truth scores are the grades themselves (1.00 right, 0.00 wrong): shown in prompts they leak the labels.
+  if (c.discussion.feedVerifierScores && c.verifier.type === 'ground-truth') {
+    issues.push({ path: 'discussion.feedVerifierScores', message: 'the ground-truth verifier\'s scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off' });
+  }
   if (c.eval.questions > c.task.nTest) issues.push({ path: 'eval.questions', message: `evaluates ${c.eval.questions} questions but task.nTest is ${c.task.nTest}` });
+  if (c.training.mode !== 'none') {
+    if (c.generation.temperature === 0) issues.push({ path: 'generation.temperature', message: 'PPO learns from sampled rollouts: a training run needs a temperature > 0 (set eval.temperature: 0 for greedy evaluation)' });
+    if (c.training.ppo.advantage === 'group' && c.training.samplesPerQuestion < 2) issues.push({ path: 'training.samplesPerQuestion', message: 'group advantages compare the samples of one question: they need samplesPerQuestion >= 2' });
+  }
   return issues;
 }

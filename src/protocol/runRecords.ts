@@ -138,6 +138,8 @@ export interface TranscriptRecord {
   majorityCorrect: boolean[];
   /** [T] majority credit with ties split evenly (what majorityAccuracy averages); optional. */
   majorityCredit?: number[];
+  /** Which of the iteration's independent discussions of this question (training.samplesPerQuestion); absent for the first or only one. */
+  sample?: number;
 }
 
 const checkResponse = object({ agent: int(0), text: str, answer: nullable(str), correct: bool, verifier: fraction, reward: nullable(num) });
@@ -152,6 +154,7 @@ const checkTranscriptFields = object({
   majority: arrayOf(nullable(str)),
   majorityCorrect: arrayOf(bool),
   majorityCredit: optional(arrayOf(fraction)),
+  sample: optional(int(0)),
 });
 
 export function validateTranscriptRecord(x: unknown): string | null {

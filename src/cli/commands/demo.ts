@@ -4,10 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../engine/maporl/config';
-import { sftRecords, writeSftJsonl } from '../../engine/maporl/sftData';
+import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/baseAgents';
 import { ensureEmptyRunDir, installStopHandlers, train } from '../../engine/maporl/trainer';
-import { createPresetModel, saveModel } from '../../engine/nn/model';
-import { runSft, SFT_DEFAULTS } from '../../engine/sft/trainer';
 import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
 import { intOption, parse, type Command } from './command';
@@ -23,25 +21,16 @@ const PLANS = {
   full: { verifierSamples: 8000, verifierEpochs: 6, iterations: 30, questions: 32, evalQuestions: 150 },
 };
 
-/**
- * SFT of the base agents. Small batches, many steps: at the `tiny` size a step costs little more
- * than its tokens, and the arithmetic only clicks after a few thousand updates (batch 32 for 700
- * steps left the agents ~11% right; batch 8 for 2200 steps, 40% more time, about half). Stopping
- * before it fully clicks (by 2800 steps they are 55-90% right, depending on the seed and the CPU's
- * rounding) keeps them fallible.
- */
-const SFT = { steps: 2200, batchSize: 8, lr: 3e-3, warmupSteps: 20 };
-
 /** Sampling temperature of the discussion (and of the verifier's training samples). */
 const TEMPERATURE = 0.7;
 
 /**
- * The discussion as the demo runs it, and as its SFT data shows it. Later turns put the previous
- * answers *before* the question, so the question still ends right before "A:" as on turn 1. With
- * the default template (answers between question and "A:") the half-trained agents took numbers
- * from the shown answers: ~45% right on turn 1, ~12% on turn 2 (docs/tasks.md, calibration).
+ * The discussion as the demo runs it, and as its SFT data shows it: the default templates, whose
+ * later turns put the previous answers *before* the question, so the question still ends right
+ * before "A:" as on turn 1 (with the answers between question and "A:" the half-trained agents
+ * took numbers from them: ~45% right on turn 1, ~12% on turn 2; docs/tasks.md, calibration).
  */
-const DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };
+const DISCUSSION = { turns: 3 };
 
 export const demo: Command = {
   summary: 'the embedded default: tiny agents, a learned verifier, MAPoRL, before/after table',
@@ -56,22 +45,11 @@ export const demo: Command = {
     const t0 = Date.now();
 
     // 1. Base agents: a fresh `tiny` model fine-tuned on worked solutions.
-    say(`[1/3] base agents: SFT of a tiny model on the built-in arithmetic task (${SFT.steps} steps)`);
-    const init = path.join(out, 'agents', 'init');
-    const fresh = await createPresetModel('tiny', seed);
-    await saveModel(init, fresh, { tokenizerFiles: fresh.tokenizerFiles });
-    const data = path.join(out, 'data');
-    fs.mkdirSync(data, { recursive: true });
+    say(`[1/3] base agents: SFT of a tiny model on the built-in arithmetic task (${DEMO_RECIPE.steps} steps)`);
     const discussion = DiscussionSchema.parse(DISCUSSION);
     const prompt = { templates: discussion.templates, show: discussion.show, feedVerifierScores: discussion.feedVerifierScores };
-    writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords('arith', 'train', 4000, seed, { prompt }));
-    writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords('arith', 'test', 200, seed, { prompt }));
-    const sftProgress = new Progress('  sft', SFT.steps);
-    const sft = await runSft({
-      ...SFT_DEFAULTS, model: init, data: path.join(data, 'sft-train.jsonl'), evalData: path.join(data, 'sft-heldout.jsonl'),
-      out: path.join(out, 'agents', 'sft'), epochs: 100, maxSteps: SFT.steps, lr: SFT.lr, batchSize: SFT.batchSize,
-      warmupSteps: SFT.warmupSteps, schedule: 'cosine', weightDecay: 0.01, saveEvery: 0, seed,
-    }, { onStep: (s) => sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`) });
+    const sftProgress = new Progress('  sft', DEMO_RECIPE.steps);
+    const sft = await prepareBaseAgents(path.join(out, 'agents'), { ...DEMO_RECIPE, task: 'arith', prompt, seed }, (s) => sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`));
     say(`  held-out completion loss ${sft.heldOutLoss?.before?.toFixed(3)} -> ${sft.heldOutLoss?.after.toFixed(3)}`);
 
     // 2 + 3. Verifier and MAPoRL, as an ordinary experiment config the user can run again.

@@ -15,17 +15,18 @@ export interface ActionBatch {
 
 /**
  * Response token k of sequence b sits at padded position off + prompt.length + k; the position
- * before it predicts it. A response token with no position before it in its row (an empty prompt,
- * no padding) has no action.
+ * before it predicts it. Every response token must have an action (callers align per-token arrays
+ * with responses), so an empty prompt, whose first token nothing predicts, is refused.
  */
 export function actionBatch(seqs: { prompt: number[]; response: number[] }[], pad: number): ActionBatch {
+  const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
+  if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
   const batch = leftPad(seqs.map((s) => [...s.prompt, ...s.response]), pad);
   const T = batch.T;
   const index: number[] = [], targets: number[] = [], actionRow: number[] = [];
   seqs.forEach((s, b) => {
     const start = T - s.response.length; // padded position of response token 0
     s.response.forEach((token, k) => {
-      if (start + k < 1) return;
       index.push(b * T + start + k - 1);
       targets.push(token);
       actionRow.push(b);

@@ -1,16 +1,28 @@
-// Checkpoints of a MAPoRL run: checkpoints/step-NNNNNN/ holds, per policy, an HF model directory
-// (policy-i/, plus value_head.safetensors) and its AdamW state (optimizer-i.safetensors), the
-// verifier (verifier/, with score_head.safetensors) when it is learned, and trainer_state.json.
-// Written into a temporary directory and renamed: a killed process never leaves a partial one.
+// Checkpoints of a MAPoRL run. checkpoints/step-NNNNNN/ holds, per policy i:
+//   policy-i/                 full fine-tuning: an HF model directory; LoRA: a PEFT adapter
+//                             directory (adapter_config.json, adapter_model.safetensors) whose
+//                             base_model_name_or_path names the base, plus base_model.json (the
+//                             base's directory, or its preset and seed); either way
+//                             value_head.safetensors (empty without a shared-trunk critic)
+//   optimizer-i.safetensors   AdamW moments of policy-i's trainable tensors
+//   critic-i/                 a separate critic: value_model.safetensors (its trunk and head) or,
+//                             under LoRA, a PEFT adapter directory plus value_head.safetensors;
+//                             and optimizer.safetensors (its moments; its step in the metadata)
+// and the verifier (verifier/, with score_head.safetensors) when it is learned, and
+// trainer_state.json. Written into a temporary directory and renamed: a killed process never
+// leaves a partial one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable } from '../../protocol/runRecords';
 import type { HostTensor } from '../graph/graph';
 import type { TrainState } from '../graph/train/trainStep';
 import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { ModelFileError } from '../io/errors';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
-import { loadModel, saveModel, type CausalLM } from '../nn/model';
+import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
+import { createPresetModel, loadModel, saveModel, type CausalLM } from '../nn/model';
 import { llamaParamShapes } from '../nn/llama';
+import type { BaseSource, PolicyState } from './policy';
 import type { TokenizerSource } from './team';
 
 export interface TrainerState {
@@ -30,7 +42,7 @@ export interface TrainerState {
 
 export interface CheckpointContents {
   state: TrainerState;
-  policies: { config: CausalLM['config']; train: TrainState; tokenizer: TokenizerSource }[];
+  policies: { config: CausalLM['config']; train: PolicyState; tokenizer: TokenizerSource }[];
   verifier?: { config: CausalLM['config']; weights: Record<string, HostTensor>; tokenizer: TokenizerSource };
 }
 
@@ -38,32 +50,60 @@ export function checkpointName(iteration: number): string {
   return `step-${String(iteration).padStart(6, '0')}`;
 }
 
+const VALUE_HEAD_FILE = 'value_head.safetensors';
+const BASE_FILE = 'base_model.json';
+const isAdapter = (n: string) => n.endsWith('.lora_A.weight') || n.endsWith('.lora_B.weight');
+type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
+const tensors = (w: Record<string, HostTensor>): Tensors => Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
+
 /** The model's own tensors (its HF inventory) and everything else: the heads on its trunk. */
 function split(config: CausalLM['config'], weights: Record<string, HostTensor>) {
   const inventory = llamaParamShapes(config);
-  const model: Record<string, HostTensor> = {}, heads: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [n, t] of Object.entries(weights)) {
-    if (n in inventory) model[n] = t;
-    else heads[n] = { shape: t.shape, data: t.data as Float32Array };
-  }
+  const model: Record<string, HostTensor> = {}, heads: Record<string, HostTensor> = {};
+  for (const [n, t] of Object.entries(weights)) (n in inventory ? model : heads)[n] = t;
   return { model, heads };
 }
 
 async function saveWithHeads(dir: string, config: CausalLM['config'], weights: Record<string, HostTensor>, tokenizer: TokenizerSource, headFile: string): Promise<void> {
   const { model, heads } = split(config, weights);
   await saveModel(dir, { config, weights: model }, { tokenizerDir: tokenizer.dir, tokenizerFiles: tokenizer.files });
-  writeSafetensors(path.join(dir, headFile), heads);
+  writeSafetensors(path.join(dir, headFile), tensors(heads));
+}
+
+/** Adapters as a PEFT directory, the other tensors (a value head) beside them. */
+async function saveAdapters(dir: string, lora: LoraConfig, base: BaseSource | undefined, params: Record<string, HostTensor>): Promise<void> {
+  const adapters = Object.fromEntries(Object.entries(params).filter(([n]) => isAdapter(n)));
+  const others = Object.fromEntries(Object.entries(params).filter(([n]) => !isAdapter(n)));
+  const nameOrPath = base && ('dir' in base ? base.dir : base.preset);
+  await saveLoraAdapter(dir, { ...lora, baseModelNameOrPath: nameOrPath }, adapters);
+  writeSafetensors(path.join(dir, VALUE_HEAD_FILE), tensors(others));
+  if (base) writeJsonAtomic(path.join(dir, BASE_FILE), base);
+}
+
+function saveOptimizer(file: string, s: TrainState, metadata?: Record<string, string>): void {
+  const opt: Tensors = {};
+  for (const [n, t] of Object.entries(s.m)) opt[`m.${n}`] = { shape: t.shape, data: t.data as Float32Array };
+  for (const [n, t] of Object.entries(s.v)) opt[`v.${n}`] = { shape: t.shape, data: t.data as Float32Array };
+  writeSafetensors(file, opt, metadata);
 }
 
 export async function saveCheckpoint(checkpointsDir: string, c: CheckpointContents): Promise<string> {
   const final = path.join(checkpointsDir, checkpointName(c.state.iteration));
   await writeDirAtomic(final, async (tmp) => {
     for (const [i, p] of c.policies.entries()) {
-      await saveWithHeads(path.join(tmp, `policy-${i}`), p.config, p.train.params, p.tokenizer, 'value_head.safetensors');
-      const opt: Record<string, { shape: number[]; data: Float32Array }> = {};
-      for (const [n, t] of Object.entries(p.train.m)) opt[`m.${n}`] = { shape: t.shape, data: t.data as Float32Array };
-      for (const [n, t] of Object.entries(p.train.v)) opt[`v.${n}`] = { shape: t.shape, data: t.data as Float32Array };
-      writeSafetensors(path.join(tmp, `optimizer-${i}.safetensors`), opt);
+      const { lora, critic } = p.train;
+      if (lora) await saveAdapters(path.join(tmp, `policy-${i}`), lora.config, lora.base, p.train.params);
+      else await saveWithHeads(path.join(tmp, `policy-${i}`), p.config, p.train.params, p.tokenizer, VALUE_HEAD_FILE);
+      saveOptimizer(path.join(tmp, `optimizer-${i}.safetensors`), p.train);
+      if (critic) {
+        const cdir = path.join(tmp, `critic-${i}`);
+        if (lora) await saveAdapters(cdir, lora.config, lora.base, critic.params);
+        else {
+          fs.mkdirSync(cdir);
+          writeSafetensors(path.join(cdir, 'value_model.safetensors'), tensors(critic.params));
+        }
+        saveOptimizer(path.join(cdir, 'optimizer.safetensors'), critic, { step: String(critic.step) });
+      }
     }
     if (c.verifier) await saveWithHeads(path.join(tmp, 'verifier'), c.verifier.config, c.verifier.weights, c.verifier.tokenizer, 'score_head.safetensors');
     writeJsonAtomic(path.join(tmp, 'trainer_state.json'), c.state);
@@ -80,28 +120,79 @@ export function latestCheckpoint(checkpointsDir: string): string | null {
   return names.length ? path.join(checkpointsDir, names[names.length - 1]) : null;
 }
 
-function readHeads(file: string): Record<string, HostTensor> {
+function readTensors(file: string): { tensors: Record<string, HostTensor>; metadata: Readonly<Record<string, string>> } {
   const r = SafetensorsReader.open(file);
   try {
-    return Object.fromEntries(r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]));
+    const out = Object.fromEntries(r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]));
+    return { tensors: out, metadata: r.metadata };
   } finally {
     r.close();
   }
+}
+
+const readHeads = (file: string) => readTensors(file).tensors;
+
+/** AdamW moments from `file`; the step count from its metadata when it has one (a critic's), else `step`. */
+function readOptimizer(file: string, params: Record<string, HostTensor>, step: number): TrainState {
+  const { tensors: opt, metadata } = readTensors(file);
+  if (metadata.step !== undefined) step = Number(metadata.step);
+  const m: Record<string, HostTensor> = {}, v: Record<string, HostTensor> = {};
+  for (const [n, t] of Object.entries(opt)) (n.startsWith('m.') ? m : v)[n.slice(2)] = t;
+  return { params, m, v, step };
 }
 
 export function readTrainerState(dir: string): TrainerState {
   return JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as TrainerState;
 }
 
-/** Policy i of a checkpoint as a model with its value head, and its optimizer state. */
-export async function loadCheckpointPolicy(dir: string, i: number, optimizerSteps: number): Promise<{ model: CausalLM; valueHead: Record<string, HostTensor>; train: TrainState }> {
+const isLoraDir = (dir: string) => fs.existsSync(path.join(dir, ADAPTER_CONFIG_FILE));
+
+/** The trainable tensors saved in policy-i/ or critic-i/: adapters and heads, or a model with its heads. */
+async function readTrainable(dir: string, fullModel: () => Promise<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  if (isLoraDir(dir)) return { ...readLoraAdapterTensors(dir), ...readHeads(path.join(dir, VALUE_HEAD_FILE)) };
+  return fullModel();
+}
+
+/**
+ * Policy i of a checkpoint as a resumed run restores it (Policy.restore checks every name and
+ * shape against the run's own policy): its trainable tensors and AdamW state, the LoRA settings
+ * they were saved with, and a separate critic's.
+ */
+export async function loadCheckpointPolicy(dir: string, i: number, optimizerSteps: number): Promise<{ train: PolicyState }> {
   const pdir = path.join(dir, `policy-${i}`);
-  const model = await loadModel(pdir);
-  const valueHead = readHeads(path.join(pdir, 'value_head.safetensors'));
-  const opt = readHeads(path.join(dir, `optimizer-${i}.safetensors`));
-  const m: Record<string, HostTensor> = {}, v: Record<string, HostTensor> = {};
-  for (const [n, t] of Object.entries(opt)) (n.startsWith('m.') ? m : v)[n.slice(2)] = t;
-  return { model, valueHead, train: { params: { ...model.weights, ...valueHead }, m, v, step: optimizerSteps } };
+  const params = await readTrainable(pdir, async () => ({ ...(await loadModel(pdir)).weights, ...readHeads(path.join(pdir, VALUE_HEAD_FILE)) }));
+  const train: PolicyState = readOptimizer(path.join(dir, `optimizer-${i}.safetensors`), params, optimizerSteps);
+  if (isLoraDir(pdir)) train.lora = { config: loadLoraConfig(pdir), base: readBaseSource(pdir) };
+  const cdir = path.join(dir, `critic-${i}`);
+  if (fs.existsSync(cdir)) {
+    const cparams = await readTrainable(cdir, async () => readHeads(path.join(cdir, 'value_model.safetensors')));
+    train.critic = readOptimizer(path.join(cdir, 'optimizer.safetensors'), cparams, optimizerSteps);
+  }
+  return { train };
+}
+
+function readBaseSource(dir: string): BaseSource | undefined {
+  const file = path.join(dir, BASE_FILE);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BaseSource) : undefined;
+}
+
+function loadLoraConfig(dir: string): LoraConfig {
+  const raw = JSON.parse(fs.readFileSync(path.join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { r: number; lora_alpha: number; lora_dropout?: number; target_modules: string[] | string; use_rslora?: boolean };
+  return { r: raw.r, alpha: raw.lora_alpha, dropout: raw.lora_dropout ?? 0, targetModules: raw.target_modules, useRslora: raw.use_rslora };
+}
+
+/**
+ * Policy i of a checkpoint as a model to sample from: the saved model, or under LoRA its base
+ * (from base_model.json) with the adapters merged in.
+ */
+export async function loadCheckpointModel(dir: string, i: number): Promise<CausalLM> {
+  const pdir = path.join(dir, `policy-${i}`);
+  if (!isLoraDir(pdir)) return loadModel(pdir);
+  const source = readBaseSource(pdir);
+  if (!source) throw new ModelFileError(pdir, `${BASE_FILE} not found: the adapters' base model is unknown`);
+  const base = 'dir' in source ? await loadModel(source.dir) : await createPresetModel(source.preset, source.seed);
+  const { config, weights } = loadLoraAdapter(pdir, base.config);
+  return { ...base, weights: mergeLora(base.weights, config, weights) };
 }
 
 export async function loadCheckpointVerifier(dir: string): Promise<CausalLM | null> {

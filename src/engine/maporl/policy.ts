@@ -1,129 +1,235 @@
-// One trainable policy of a MAPoRL team: its weights (trunk, LM head and value head) with AdamW
-// state, a generation runtime that reads the current weights, rollout scoring (log-probs, values)
-// and the frozen reference policy for the KL penalty. Shared by several agents or turns when the
-// config says so.
+// One trainable policy of a MAPoRL team: its trainable weights with AdamW state, a generation
+// runtime that samples from the current policy, rollout scoring (log-probs, values, reference
+// log-probs) and, with a separate critic, the critic (critic.ts). Shared by several agents or
+// turns when the config says so.
+//
+// Full fine-tuning trains every weight (a copy of the base; the base itself is the frozen reference).
+// LoRA trains adapters on the frozen base (initializers, or fed per runtime.frozenWeights), and the
+// reference is that same base with the adapters left out: one copy of the weights in the host.
+// The value head (shared-trunk critic) is trained with the policy in either case.
 import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
 import { actionBatch } from '../generate/actions';
 import { LMRuntime } from '../generate/runtime';
-import { frozenLimitFor } from '../nn/frozen';
+import { frozenLimitFor, frozenWeights, type FrozenWeights } from '../nn/frozen';
 import { initHead, VALUE_HEAD } from '../nn/heads';
+import { llamaParamShapes } from '../nn/llama';
+import { initLoraWeights, loraModules, mergeLora, type LoraConfig } from '../nn/lora';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
-import { buildRolloutScoreGraph, ppoStepSpec, type PpoHyper } from './ppoGraph';
+import { Critic, restoreState, shapesOf } from './critic';
+import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
 
 /** One sequence of a rollout: a prompt and the response sampled for it. */
 export interface SequenceTokens { prompt: number[]; response: number[] }
 
 export interface RolloutScores {
-  /** Per response token: log p under the current policy, the reference, and the value. */
+  /** Per response token: log p under the current policy, the reference, and the value (0 without a critic). */
   logprobs: number[][];
   refLogprobs: number[][];
   values: number[][];
   entropy: number[][];
 }
 
-/** A PPO minibatch, per response token arrays aligned with `response`. */
+/** A PPO minibatch, per response token arrays aligned with `response` (returns and old values only with a critic). */
 export interface PpoSample extends SequenceTokens {
   oldLogprobs: number[];
   advantages: number[];
-  returns: number[];
-  oldValues: number[];
+  returns?: number[];
+  oldValues?: number[];
 }
+
+/** Where a base model came from: what a LoRA checkpoint's adapters apply to. */
+export type BaseSource = { dir: string } | { preset: string; seed: number };
+
+export interface PolicyOptions {
+  /** Train LoRA adapters on the frozen base instead of every weight. */
+  lora?: LoraConfig;
+  /** Seeds the adapters' initialisation. */
+  seed?: number;
+  /** The base's origin, recorded with LoRA checkpoints. */
+  source?: BaseSource;
+}
+
+/**
+ * What a checkpoint keeps of a policy: its TrainStep state (every weight, or the adapters, plus a
+ * shared value head), the LoRA settings and base those apply to, and a separate critic's state.
+ */
+export interface PolicyState extends TrainState {
+  lora?: { config: LoraConfig; base?: BaseSource };
+  critic?: TrainState;
+}
+
+interface LoraSetup { config: LoraConfig; base: Record<string, HostTensor>; frozen: FrozenWeights; adapted: string[] }
 
 export class Policy {
   /** Time inside ORT runs of scoring and updates (generation is in lm.timing). */
   readonly timing = { scoreMs: 0, updateMs: 0 };
+  /** LoRA: the adapters changed since their last merge into the generation weights. */
+  private mergeDue = false;
 
   private constructor(
     readonly name: string,
-    readonly lm: LMRuntime,
+    private readonly generation: LMRuntime,
     private readonly scoreSession: Session,
-    private readonly refSession: Session,
-    /** The reference policy's weights fed at each run (none unless the base is large). */
-    private readonly refFeeds: Record<string, HostTensor>,
+    /** Frozen weights the scoring graph takes as inputs (large bases): the host's arrays. */
+    private readonly scoreFrozenFeeds: Record<string, HostTensor>,
     private readonly step: TrainStep,
-    readonly state: TrainState,
+    readonly state: PolicyState,
+    private readonly hyper: PpoHyper,
+    /** The sampling temperature of its rollouts: log-probs are those of softmax(logits / temperature). */
+    private readonly temperature: HostTensor,
+    private readonly lora?: LoraSetup,
+    private readonly critic?: Critic,
   ) {}
 
-  static async create(name: string, base: CausalLM, hyper: PpoHyper, runtime: RuntimeOptions, valueHead?: Record<string, HostTensor>): Promise<Policy> {
+  static async create(name: string, base: CausalLM, hyper: PpoHyper, runtime: RuntimeOptions, temperature: number, options: PolicyOptions = {}): Promise<Policy> {
     const cfg = base.config;
-    // The policy owns a copy of the weights; the reference keeps the base ones, frozen.
-    const head = valueHead ?? initHead(cfg, VALUE_HEAD);
-    const weights = { ...copyWeights(base.weights), ...copyWeights(head) };
-    const model: CausalLM = { ...base, weights };
-    const trainable = new Set(Object.keys(weights));
-    const shapes = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, t.shape]));
-    const reference = weightBinding(base.weights, new Set(), frozenLimitFor(runtime.frozenWeights));
-    const [lm, scoreSession, refSession, step] = await Promise.all([
-      LMRuntime.create(model, { trainable, runtime }),
-      Session.create(serialize(buildRolloutScoreGraph(cfg, { weights, trainable }, true)), runtime),
-      Session.create(serialize(buildRolloutScoreGraph(cfg, reference, false)), runtime),
-      TrainStep.compile(ppoStepSpec(cfg, shapes, {}, hyper), runtime),
+    if (!(temperature > 0)) throw new Error(`PPO needs sampled rollouts: temperature must be > 0, got ${temperature}`);
+    const limit = frozenLimitFor(runtime.frozenWeights);
+    const head = sharedTrunkCritic(hyper) ? initHead(cfg, VALUE_HEAD) : {};
+    const inventory = Object.keys(llamaParamShapes(cfg));
+    let lora: LoraSetup | undefined;
+    let init: Record<string, HostTensor>;
+    if (options.lora) {
+      lora = { config: options.lora, base: base.weights, frozen: frozenWeights(base.weights, limit), adapted: loraModules(cfg, options.lora).map((m) => `${m.module}.weight`) };
+      init = { ...initLoraWeights(cfg, options.lora, options.seed ?? 0), ...head };
+    } else {
+      init = { ...base.weights, ...head }; // initState copies them: the base stays the reference
+    }
+    // A large base fed as inputs trains without ORT's memory arena, as SFT does (sft/trainer.ts).
+    const stepRuntime = { ...runtime, memoryArena: runtime.memoryArena ?? !(lora && !lora.frozen.initializers) };
+    const [step, critic] = await Promise.all([
+      TrainStep.compile(ppoStepSpec(cfg, { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } }, hyper), stepRuntime),
+      hyper.critic && !sharedTrunkCritic(hyper)
+        ? Critic.create(base, hyper, stepRuntime, lora && { config: lora.config, base: lora.frozen, seed: (options.seed ?? 0) + 1_000_003 })
+        : undefined,
     ]);
-    return new Policy(name, lm, scoreSession, refSession, weightFeeds(reference), step, step.initState(weights));
+    const state: PolicyState = step.initState(init);
+    if (lora) state.lora = { config: lora.config, base: options.source };
+    if (critic) state.critic = critic.state;
+
+    // Generation samples from base + adapters. LoRA adapters are merged into the weights of the
+    // adapted layers (W + scale·B·A, on the host, before the first generation after an update;
+    // see `lm`) rather than hooked into the prefill and decode graphs: those stay the base model's
+    // graphs, whose per-token cost matters most, and the merge costs r·out·in multiply-adds per
+    // adapted matrix once per iteration. The host then holds one merged copy of the adapted
+    // matrices only (for the default attention targets, a tenth of a 0.5B model).
+    const genWeights = lora ? { ...base.weights } : Object.fromEntries(inventory.map((n) => [n, state.params[n]]));
+    const genTrainable = lora ? lora.adapted : inventory;
+
+    // Scoring: the policy's tensors under their own names; the reference under `ref.` (full
+    // fine-tuning: the base) or the policy's own base without adapters (LoRA); the critic under `critic.`.
+    const scoreWeights: Record<string, HostTensor> = { ...(lora ? base.weights : prefixed('ref.', base.weights)), ...state.params, ...critic?.scoringWeights() };
+    const trainable = new Set([...Object.keys(state.params), ...Object.keys(critic?.scoringWeights() ?? {})]);
+    const binding = weightBinding(scoreWeights, trainable, limit);
+    const models: ScoredModel[] = [
+      { prefix: '', out: '', lora: lora?.config, logprobs: true, entropy: true, values: sharedTrunkCritic(hyper) },
+      { prefix: lora ? '' : 'ref.', out: 'ref_', logprobs: true, values: false },
+      ...(critic ? [{ prefix: 'critic.', out: 'critic_', lora: lora?.config, logprobs: false, values: true }] : []),
+    ];
+    const [lm, scoreSession] = await Promise.all([
+      // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
+      LMRuntime.create({ ...base, weights: genWeights }, { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined }),
+      Session.create(serialize(buildRolloutScoreGraph(cfg, binding, models)), runtime),
+    ]);
+    const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
+    const t: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(temperature) };
+    return new Policy(name, lm, scoreSession, frozenFeeds, step, state, hyper, t, lora, critic);
   }
 
+  /** The generation runtime, sampling from the current policy (LoRA: adapters merged in here, when due). */
+  get lm(): LMRuntime {
+    if (this.lora && this.mergeDue) {
+      const t0 = performance.now();
+      const merged = mergeLora(this.lora.base, this.lora.config, this.state.params);
+      this.generation.setWeights(Object.fromEntries(this.lora.adapted.map((n) => [n, merged[n]])));
+      this.mergeDue = false;
+      this.timing.updateMs += performance.now() - t0;
+    }
+    return this.generation;
+  }
+
+  /** The trainable weights: every weight, or the LoRA adapters; plus a shared value head. */
   get weights(): Record<string, HostTensor> { return this.state.params; }
 
-  /** Loads weights and optimizer state (resume). */
-  restore(state: TrainState): void {
-    Object.assign(this.state, state);
-    this.lm.setWeights(this.state.params);
+  /** Loads weights and optimizer state (resume); throws when they do not fit this policy's settings. */
+  restore(state: PolicyState): void {
+    if (!state.lora !== !this.lora) throw new Error(`checkpoint: the run ${this.lora ? 'trains LoRA adapters' : 'fine-tunes every weight'}, the checkpoint does not`);
+    if (!state.critic !== !this.critic) throw new Error(`checkpoint: the run ${this.critic ? 'has' : 'has no'} separate critic, the checkpoint does${this.critic ? ' not' : ''}`);
+    restoreState(this.state, state);
+    if (this.critic && state.critic) this.critic.restore(state.critic);
+    this.generationChanged();
   }
 
   /** Log-probs, values and entropies of each response token under the policy, log-probs under the reference. */
   async scoreRollouts(seqs: SequenceTokens[]): Promise<RolloutScores> {
     const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: [] };
     const longest = Math.max(0, ...seqs.map((q) => q.prompt.length + q.response.length));
-    const chunk = rowsPerRun(longest, this.lm.model.config.vocabSize, 64);
+    const chunk = rowsPerRun(longest, this.generation.model.config.vocabSize, 64);
+    const weights = { ...this.scoreFrozenFeeds, ...this.state.params, ...this.critic?.scoringWeights() };
+    const valuesOut = this.critic ? 'critic_values' : sharedTrunkCritic(this.hyper) ? 'values' : undefined;
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
-      const feeds = actionBatch(part, 0).tensors;
       const t0 = performance.now();
-      const pol = await this.scoreSession.run({ ...feeds, ...this.state.params });
-      const ref = await this.refSession.run({ ...feeds, ...this.refFeeds });
+      const r = await this.scoreSession.run({ ...actionBatch(part, 0).tensors, temperature: this.temperature, ...weights });
       this.timing.scoreMs += performance.now() - t0;
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
       part.forEach((q) => {
         const pick = (t: HostTensor) => Array.from((t.data as Float32Array).subarray(at, at + q.response.length));
-        out.logprobs.push(pick(pol.logprobs));
-        out.values.push(pick(pol.values));
-        out.entropy.push(pick(pol.entropy));
-        out.refLogprobs.push(pick(ref.logprobs));
+        out.logprobs.push(pick(r.logprobs));
+        out.values.push(valuesOut ? pick(r[valuesOut]) : new Array<number>(q.response.length).fill(0));
+        out.entropy.push(pick(r.entropy));
+        out.refLogprobs.push(pick(r.ref_logprobs));
         at += q.response.length;
       });
     }
     return out;
   }
 
-  /** One PPO optimizer step on a minibatch. */
+  /**
+   * One PPO optimizer step on a minibatch, and one step of a separate critic on its value loss.
+   * The result is the policy's, with the critic's value loss; skipped if either step was.
+   */
   async update(samples: PpoSample[], lr: number): Promise<StepResult> {
-    const feeds = actionBatch(samples, 0).tensors;
+    const seqs = actionBatch(samples, 0).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
       return { dtype: 'float32', shape: [data.length], data };
     };
-    const batch = {
-      ...feeds,
+    const batch: Record<string, HostTensor> = {
+      ...seqs, ...this.lora?.frozen.feeds, temperature: this.temperature,
       old_logprobs: perAction((s) => s.oldLogprobs), advantages: perAction((s) => s.advantages),
-      returns: perAction((s) => s.returns), old_values: perAction((s) => s.oldValues),
     };
+    if (this.lora && this.lora.config.dropout > 0) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n) };
+    const returns = this.hyper.critic ? perAction((s) => s.returns!) : undefined;
+    const oldValues = this.hyper.critic ? perAction((s) => s.oldValues!) : undefined;
+    if (sharedTrunkCritic(this.hyper)) Object.assign(batch, { returns, old_values: oldValues });
     const t0 = performance.now();
-    const res = await this.step.run(this.state, batch, lr);
+    let res = await this.step.run(this.state, batch, lr);
+    if (!res.skipped) this.generationChanged();
+    if (this.critic) {
+      const c = await this.critic.update(seqs, returns!, oldValues!, lr);
+      res = { ...res, skipped: res.skipped || c.skipped, metrics: { ...res.metrics, valueLoss: c.metrics.valueLoss } };
+    }
     this.timing.updateMs += performance.now() - t0;
-    if (!res.skipped) this.lm.setWeights(this.state.params);
     return res;
   }
 
+  /** After the weights changed: full fine-tuning feeds the new arrays; LoRA merges before the next generation. */
+  private generationChanged(): void {
+    if (this.lora) this.mergeDue = true;
+    else this.generation.setWeights(Object.fromEntries(Object.keys(this.generation.model.weights).map((n) => [n, this.state.params[n]])));
+  }
+
   async release(): Promise<void> {
-    await Promise.all([this.lm.release(), this.scoreSession.release(), this.refSession.release()]);
+    await Promise.all([this.generation.release(), this.scoreSession.release()]);
   }
 }
 
-function copyWeights(w: Record<string, HostTensor>): Record<string, HostTensor> {
-  return Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { ...t, shape: [...t.shape], data: t.data.slice() } as HostTensor]));
+function prefixed(prefix: string, w: Record<string, HostTensor>): Record<string, HostTensor> {
+  return Object.fromEntries(Object.entries(w).map(([n, t]) => [prefix + n, t]));
 }

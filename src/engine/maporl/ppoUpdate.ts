@@ -1,13 +1,22 @@
 // One MAPoRL update: the responses of an iteration's discussions, each with its shaped reward, are
 // grouped by the policy that produced them; each policy scores its rollouts (old log-probs, values,
-// reference log-probs), turns the reward into per-token rewards with the KL penalty, runs GAE and
-// whitening, then several epochs of clipped PPO over shuffled minibatches.
+// reference log-probs). Advantages come from GAE on per-token rewards with the KL penalty (the
+// paper's code) or, without a critic, from leave-one-out group baselines over the samples of one
+// question; they are whitened per turn and agent (or per policy), then each policy runs several
+// epochs of clipped PPO over shuffled minibatches.
 import { Rng } from '../tasks/rng';
-import { gae, tokenRewards, whiten } from './advantages';
+import { gae, leaveOneOutAdvantages, tokenRewards, whitenBy } from './advantages';
 import type { MaporlConfig } from './config';
 import type { Policy, PpoSample, SequenceTokens } from './policy';
 
-export interface Rollout extends SequenceTokens { policy: Policy; reward: number }
+export interface Rollout extends SequenceTokens {
+  policy: Policy;
+  reward: number;
+  /** Where the response sits: 0-based turn and agent, and the question it answers (its group of samples). */
+  turn: number;
+  agent: number;
+  question: number;
+}
 
 export interface UpdateStats {
   policyLoss: number;
@@ -22,26 +31,55 @@ export interface UpdateStats {
   tokens: number;
 }
 
-export async function ppoUpdate(rollouts: Rollout[], ppo: MaporlConfig['training']['ppo'], seed: number): Promise<UpdateStats> {
+type Ppo = MaporlConfig['training']['ppo'];
+
+/** One rollout's per-token scores: log p under the policy and the reference, and the value. */
+interface Scored { logprobs: number[]; refLogprobs: number[]; values: number[] }
+
+/** Per-token advantages (and returns, with a critic) of every rollout, before whitening. */
+function advantagesOf(rs: Rollout[], scores: Scored[], ppo: Ppo): { advantages: number[][]; returns?: number[][] } {
+  if (ppo.advantage === 'group') {
+    // Sequence return: the reward less the KL penalty summed over the response's tokens (RLOO's form).
+    const seqReturn = rs.map((r, i) => r.reward - ppo.klCoef * scores[i].logprobs.reduce((s, lp, k) => s + lp - scores[i].refLogprobs[k], 0));
+    const adv = leaveOneOutAdvantages(seqReturn, rs.map((r) => `${r.question}/${r.turn}/${r.agent}`));
+    return { advantages: rs.map((r, i) => new Array<number>(r.response.length).fill(adv[i])) };
+  }
+  const advantages: number[][] = [], returns: number[][] = [];
+  rs.forEach((r, i) => {
+    const g = gae(tokenRewards(r.reward, scores[i].logprobs, scores[i].refLogprobs, ppo.klCoef), scores[i].values, ppo.gamma, ppo.lam);
+    advantages.push(g.advantages);
+    returns.push(g.returns);
+  });
+  return { advantages, returns };
+}
+
+export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Promise<UpdateStats> {
   const stats: UpdateStats = { policyLoss: 0, valueLoss: 0, clipFraction: 0, entropy: 0, kl: 0, gradNorm: 0, skippedSteps: 0, steps: 0, tokens: 0 };
   const usable = rollouts.filter((r) => r.response.length > 0);
-  const byPolicy = new Map<Policy, Rollout[]>();
-  for (const r of usable) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
+  // Score with each policy, in rollout order.
+  const policies = [...new Set(usable.map((r) => r.policy))];
+  const scored: Scored[] = new Array(usable.length);
+  for (const policy of policies) {
+    const idx = usable.flatMap((r, i) => (r.policy === policy ? [i] : []));
+    const s = await policy.scoreRollouts(idx.map((i) => usable[i]));
+    idx.forEach((i, k) => (scored[i] = { logprobs: s.logprobs[k], refLogprobs: s.refLogprobs[k], values: s.values[k] }));
+  }
+  const { advantages, returns } = advantagesOf(usable, scored, ppo);
+  if (ppo.whitenAdvantages) whitenBy(advantages, usable.map((r) => (ppo.whitenScope === 'turn-agent' ? `${r.turn}/${r.agent}` : r.policy)));
+
   let klSum = 0;
+  const samplesOf = new Map<Policy, PpoSample[]>();
+  usable.forEach((r, i) => {
+    const s = scored[i];
+    klSum += s.logprobs.reduce((acc, lp, k) => acc + lp - s.refLogprobs[k], 0);
+    stats.tokens += r.response.length;
+    const sample: PpoSample = { prompt: r.prompt, response: r.response, oldLogprobs: s.logprobs, advantages: advantages[i] };
+    if (returns) Object.assign(sample, { returns: returns[i], oldValues: s.values });
+    samplesOf.set(r.policy, [...(samplesOf.get(r.policy) ?? []), sample]);
+  });
+
   const rng = new Rng(seed, 'ppo/minibatches');
-  for (const [policy, rs] of byPolicy) {
-    const scores = await policy.scoreRollouts(rs);
-    const samples: PpoSample[] = [];
-    const advRows: number[][] = [];
-    rs.forEach((r, i) => {
-      const rewards = tokenRewards(r.reward, scores.logprobs[i], scores.refLogprobs[i], ppo.klCoef);
-      const { advantages, returns } = gae(rewards, scores.values[i], ppo.gamma, ppo.lam);
-      klSum += scores.logprobs[i].reduce((s, lp, k) => s + lp - scores.refLogprobs[i][k], 0);
-      advRows.push(advantages);
-      samples.push({ prompt: r.prompt, response: r.response, oldLogprobs: scores.logprobs[i], oldValues: scores.values[i], advantages, returns });
-      stats.tokens += r.response.length;
-    });
-    if (ppo.whitenAdvantages) whiten(advRows);
+  for (const [policy, samples] of samplesOf) {
     for (let e = 0; e < ppo.epochs; e++) {
       const order = rng.shuffle([...samples.keys()]);
       for (let i = 0; i < order.length; i += ppo.minibatchSize) {
@@ -52,7 +90,7 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: MaporlConfig['training
           continue;
         }
         stats.policyLoss += res.metrics.policyLoss;
-        stats.valueLoss += res.metrics.valueLoss;
+        stats.valueLoss += res.metrics.valueLoss ?? 0;
         stats.clipFraction += res.metrics.clipFraction;
         stats.entropy += res.metrics.entropy;
         stats.gradNorm += res.gradNorm;

@@ -116,3 +116,35 @@ export function shapedRewards(V: Matrix, correct: BoolMatrix, opts: RewardOption
   const bonus = incentiveBonuses(correct, opts.alpha);
   return base.map((row, t) => row.map((r, a) => r + bonus[t][a]));
 }
+
+/**
+ * The shaped rewards [T][A] with `penalty` in place of the reward of every response that needs it
+ * (below); a penalty of 0 leaves the rewards as they are.
+ */
+export function withFormatPenalty(R: Matrix, responses: readonly (readonly { text: string; answer: string | null }[])[], penalty: number): number[][] {
+  return R.map((row, t) => row.map((x, a) => (penalty !== 0 && needsFormatPenalty(responses[t][a].text, responses[t][a].answer) ? penalty : x)));
+}
+
+/**
+ * A response that earns the format penalty instead of its shaped reward (the paper's code gives a
+ * fixed -10 to such responses so that no verifier score can make them pay): it states no parseable
+ * answer, or it repeats a phrase of 1-20 words more than 3 times in a row (degenerate loops;
+ * phrases made only of numbers are exempt, as in the official check, since "0 0 0 0" can be data).
+ */
+export function needsFormatPenalty(text: string, answer: string | null): boolean {
+  return answer === null || repeatsPhrase(text.split(/\s+/).filter(Boolean), 20, 3);
+}
+
+/** Whether some phrase of 1..maxLen words occurs more than maxRepeats times consecutively. */
+export function repeatsPhrase(words: readonly string[], maxLen: number, maxRepeats: number): boolean {
+  for (let n = 1; n <= maxLen; n++) {
+    for (let i = 0; i + n * (maxRepeats + 1) <= words.length; i++) {
+      const phrase = words.slice(i, i + n);
+      if (phrase.every((w) => /^[\d.,]+$/.test(w))) continue;
+      let copies = 1;
+      while (copies <= maxRepeats && phrase.every((w, k) => words[i + copies * n + k] === w)) copies++;
+      if (copies > maxRepeats) return true;
+    }
+  }
+  return false;
+}

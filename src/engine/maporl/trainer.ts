@@ -11,11 +11,11 @@ import type { TaskRecord } from '../tasks/types';
 import { Rng } from '../tasks/rng';
 import { latestCheckpoint, loadCheckpointPolicy, readTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
 import type { MaporlConfig } from './config';
-import { groundTruthVerifier, runDiscussions, type VerifierFn } from './discussion';
+import { groundTruthVerifier, runDiscussions, type Discussion, type VerifierFn } from './discussion';
 import { turnMetrics } from './discussionMetrics';
 import { evaluate, formatEvalTable, mean } from './evaluate';
 import { ppoUpdate, type Rollout } from './ppoUpdate';
-import { shapedRewards } from './reward';
+import { shapedRewards, withFormatPenalty } from './reward';
 import { RunDir } from './runDir';
 import { resolveBases, Team } from './team';
 import { toTranscript } from './transcripts';
@@ -86,7 +86,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     if (mode !== 'none' && data.train.length === 0) throw new Error('the training split is empty');
     const bases = await resolveBases(config, o.baseDir, T);
     const ppo = config.training.ppo;
-    team = await Team.create(config, bases, { clipRange: ppo.clipRange, vfClip: ppo.vfClip, vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm }, runtime);
+    team = await Team.create(config, bases, runtime);
     if (resumeFrom && state) {
       for (const [i, p] of team.policies.entries()) p.restore((await loadCheckpointPolicy(resumeFrom, i, state.optimizerSteps[i])).train);
     }
@@ -133,15 +133,14 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
       iteration++;
       const t0 = performance.now();
       const timing0 = timingOf(team, verifier);
-      const questions = order.batch(iteration, config.training.questionsPerIteration);
+      const k = config.training.samplesPerQuestion;
+      const questions = order.batch(iteration, config.training.questionsPerIteration).flatMap((q) => Array<TaskRecord>(k).fill(q));
       const turns = mode === 'single-agent' ? 1 : T;
       const discussions = await runDiscussions(questions, { ...common, turns, generation: gen, seed: config.seed * 1000003 + iteration });
       const rollouts: Rollout[] = [];
-      const rewardsPerDiscussion = discussions.map((d) => {
-        const V = d.turns.map((row) => row.map((r) => r.verifier));
-        const correct = d.turns.map((row) => row.map((r) => r.correct));
-        const R = shapedRewards(V, correct, { gamma: config.reward.gamma, alpha: config.reward.alpha });
-        d.turns.forEach((row, t) => row.forEach((r, a) => rollouts.push({ policy: team!.policyOf(a, t), prompt: r.prompt, response: r.tokens, reward: R[t][a] })));
+      const rewardsPerDiscussion = discussions.map((d, i) => {
+        const R = discussionRewards(d, config.reward);
+        d.turns.forEach((row, t) => row.forEach((r, a) => rollouts.push({ policy: team!.policyOf(a, t), prompt: r.prompt, response: r.tokens, reward: R[t][a], turn: t, agent: a, question: Math.floor(i / k) })));
         return R;
       });
       const timing1 = timingOf(team, verifier);
@@ -167,7 +166,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
         seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
       });
       if (stats.skippedSteps) run.log(iteration, `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`, 'warn');
-      discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i])));
+      discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i], i % k)));
       if (config.eval.every > 0 && iteration % config.eval.every === 0 && iteration < iterations) await runEval(iteration);
       if (config.checkpoint.every > 0 && iteration % config.checkpoint.every === 0) {
         await checkpoint();
@@ -200,6 +199,16 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     await team?.release();
     await verifier?.release();
   }
+}
+
+/**
+ * The PPO reward of every response of a discussion, [T][A]: the influence-aware verifier reward with
+ * incentives, or the format penalty for a response without a parseable answer or stuck in a loop.
+ */
+export function discussionRewards(d: Discussion, reward: MaporlConfig['reward']): number[][] {
+  const V = d.turns.map((row) => row.map((r) => r.verifier));
+  const correct = d.turns.map((row) => row.map((r) => r.correct));
+  return withFormatPenalty(shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }), d.turns, reward.formatPenalty);
 }
 
 /**

@@ -4,7 +4,8 @@ import type { TranscriptRecord } from '../../protocol/runRecords';
 import { majorityByTurn } from './discussionMetrics';
 import type { Discussion } from './discussion';
 
-export function toTranscript(d: Discussion, step: number, split: 'train' | 'eval', rewards?: number[][]): TranscriptRecord {
+/** `sample`: the index of this discussion among the iteration's discussions of the same question (omitted when 0). */
+export function toTranscript(d: Discussion, step: number, split: 'train' | 'eval', rewards?: number[][], sample = 0): TranscriptRecord {
   const votes = majorityByTurn({ answers: d.turns.map((row) => row.map((r) => r.answer)), correct: d.turns.map((row) => row.map((r) => r.correct)) });
   return {
     id: d.record.id,
@@ -20,6 +21,7 @@ export function toTranscript(d: Discussion, step: number, split: 'train' | 'eval
     majority: votes.map((v) => v.answer),
     majorityCorrect: votes.map((v, t) => v.answer !== null && d.turns[t].some((r) => r.answer === v.answer && r.correct)),
     majorityCredit: votes.map((v) => v.credit),
+    ...(sample > 0 ? { sample } : {}),
   };
 }
 

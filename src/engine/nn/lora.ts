@@ -259,3 +259,24 @@ function readJson(file: string): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFileError(file, 'expected a JSON object');
   return json as Record<string, unknown>;
 }
+
+/**
+ * The tensors of a PEFT adapter directory by engine name (`<module>.lora_A.weight`), without the
+ * checks of loadLoraAdapter: for a caller that checks names and shapes against live adapters (a
+ * resumed run) and has no base config at hand.
+ */
+export function readLoraAdapterTensors(dir: string): Record<string, HostTensor> {
+  const file = path.join(dir, ADAPTER_WEIGHTS_FILE);
+  if (!fs.existsSync(file)) throw new ModelFileError(dir, `${ADAPTER_WEIGHTS_FILE} not found`);
+  const reader = SafetensorsReader.open(file);
+  try {
+    const out: Record<string, HostTensor> = {};
+    for (const n of reader.names()) {
+      if (!n.startsWith(PEFT_PREFIX)) throw new ModelFileError(file, `unexpected tensor (PEFT names start with ${PEFT_PREFIX})`, n);
+      out[n.slice(PEFT_PREFIX.length)] = { dtype: 'float32', shape: [...reader.info(n).shape], data: reader.readAsFloat32(n) };
+    }
+    return out;
+  } finally {
+    reader.close();
+  }
+}

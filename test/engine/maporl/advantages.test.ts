@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gae, tokenRewards, whiten } from '../../../src/engine/maporl/advantages';
+import { gae, leaveOneOutAdvantages, tokenRewards, whiten, whitenBy } from '../../../src/engine/maporl/advantages';
 
 test('token rewards: KL penalty on every token, the score added on the last', () => {
   const r = tokenRewards(0.8, [-1, -2, -0.5], [-1.5, -2, -1], 0.1);
@@ -29,4 +29,20 @@ test('whitening gives zero mean and unit variance over all tokens of all rows', 
   const variance = flat.reduce((a, b) => a + (b - mean) ** 2, 0) / (flat.length - 1);
   assert.ok(Math.abs(mean) < 1e-12);
   assert.ok(Math.abs(variance - 1) < 1e-6);
+});
+
+test('leave-one-out advantages: return minus the mean of the other samples of the same group', () => {
+  const adv = leaveOneOutAdvantages([1, 0, 0, 1, 0.5, 7], ['q1', 'q1', 'q1', 'q2', 'q2', 'alone']);
+  const want = [1 - 0, 0 - 0.5, 0 - 0.5, 1 - 0.5, 0.5 - 1, 0];
+  adv.forEach((a, i) => assert.ok(Math.abs(a - want[i]) < 1e-12, `sample ${i}: ${a} vs ${want[i]}`));
+  // A group whose samples all earn the same return teaches nothing.
+  assert.deepEqual(leaveOneOutAdvantages([1, 1, 1], ['q', 'q', 'q']), [0, 0, 0]);
+});
+
+test('whitening by key normalises each group on its own', () => {
+  const rows = [[1, 2], [3], [100, 200], [300]];
+  whitenBy(rows, ['a', 'a', 'b', 'b']);
+  // Both groups have the same shape, so they whiten to the same numbers despite a 100x scale.
+  rows[0].forEach((x, k) => assert.ok(Math.abs(x - rows[2][k]) < 1e-6));
+  assert.ok(Math.abs(rows[0][0] + 1) < 1e-6 && Math.abs(rows[1][0] - 1) < 1e-6);
 });

@@ -33,8 +33,10 @@ test('an empty config gets every default, as in the paper\'s code where it has o
   assert.deepEqual(c.agents, { count: 3, models: ['tiny'], policySharing: 'shared' });
   assert.equal(c.discussion.turns, 3);
   assert.equal(c.discussion.templates.first, '{question}\nA:');
-  assert.deepEqual(c.reward, { gamma: 0.3, alpha: [0, 0, 0, 0] });
-  assert.deepEqual(c.training.ppo, { epochs: 2, minibatchSize: 16, clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, klCoef: 0.05, gamma: 1, lam: 0.95, lr: 1e-4, maxGradNorm: 1, whitenAdvantages: true });
+  assert.equal(c.discussion.templates.later, 'You: {own}\nOthers: {others}\n{question}\nA:', 'question last, right before "A:" as on turn 1');
+  assert.deepEqual(c.reward, { gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
+  assert.deepEqual(c.training.ppo, { epochs: 2, minibatchSize: 64, clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, klCoef: 0.05, gamma: 1, lam: 0.95, lr: 1e-4, maxGradNorm: 1, whitenAdvantages: true, whitenScope: 'turn-agent', advantage: 'group', critic: 'separate' });
+  assert.equal(c.training.samplesPerQuestion, 4);
   assert.equal(c.training.lora, undefined);
   assert.equal(c.runtime.executionProvider, 'auto');
   assert.deepEqual(parseConfig(JSON.parse(JSON.stringify(c))), c, 'a resolved config.json parses to itself');
@@ -77,6 +79,23 @@ test('cross-field checks: more agents than models, model count vs sharing, data 
   assert.match(errorOf(() => parseConfig({ task: { type: 'nli', testFile: 't.jsonl' } })), /task\.testFile: built-in task "nli" is generated from the seed/);
   assert.match(errorOf(() => parseConfig({ eval: { questions: 300 } })), /eval\.questions: evaluates 300 questions but task\.nTest is 200/);
   assert.deepEqual(crossCheckConfig(parseConfig({})), []);
+});
+
+test('ground-truth scores shown in prompts are refused: they are the answer key', () => {
+  const leak = { discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } };
+  assert.equal(
+    errorOf(() => parseConfig(leak, 'c.json')),
+    'c.json: discussion.feedVerifierScores: the ground-truth verifier\'s scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off',
+  );
+  assert.doesNotThrow(() => parseConfig({ discussion: { feedVerifierScores: true } }), 'a learned verifier\'s scores may be shown');
+  assert.doesNotThrow(() => parseConfig({ verifier: { type: 'ground-truth' } }));
+});
+
+test('PPO settings that cannot learn are refused: greedy rollouts, group baselines of one sample', () => {
+  assert.throws(() => parseConfig({ generation: { temperature: 0 } }, 'c.json'), /^ConfigError: c\.json: generation\.temperature: PPO learns from sampled rollouts/);
+  assert.doesNotThrow(() => parseConfig({ generation: { temperature: 0 }, training: { mode: 'none' } }), 'greedy discussions without training are fine');
+  assert.throws(() => parseConfig({ training: { samplesPerQuestion: 1 } }, 'c.json'), /c\.json: training\.samplesPerQuestion: group advantages compare the samples of one question/);
+  assert.doesNotThrow(() => parseConfig({ training: { samplesPerQuestion: 1, ppo: { advantage: 'gae' } } }), 'GAE learns from one sample');
 });
 
 test('loadConfig: JSON syntax errors give line:column; missing files say so', () => {

@@ -8,7 +8,7 @@ import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine
 import { createPresetModel } from '../../../src/engine/nn/model';
 import { rng } from '../../helpers/rng';
 
-const HYPER = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1 };
+const HYPER = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1, critic: true };
 
 test('rollout scores and PPO losses match independent computations', async () => {
   const base = await createPresetModel('tiny', 31);
@@ -19,7 +19,7 @@ test('rollout scores and PPO losses match independent computations', async () =>
     { prompt: [1, ...enc('Is a cat an animal?\nA:')], response: enc(' yes') },
     { prompt: [1, ...enc('Ann buys 12 cups and gives 5 away. How many cups now?\nA:')], response: enc(' 12-5=7. Answer: 7') },
   ];
-  const policy = await Policy.create('p', base, HYPER, { threads: 1 });
+  const policy = await Policy.create('p', base, HYPER, { threads: 1 }, 1);
   const lm = await LMRuntime.create(base);
   try {
     const scores = await policy.scoreRollouts(seqs);
@@ -51,7 +51,7 @@ test('rollout scores and PPO losses match independent computations', async () =>
       const ratio = Math.exp(scores.logprobs[i][k] - s.oldLogprobs[k]);
       const a = s.advantages[k];
       pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - HYPER.clipRange), 1 + HYPER.clipRange));
-      const v = 0, old = s.oldValues[k], ret = s.returns[k];
+      const v = 0, old = s.oldValues![k], ret = s.returns![k];
       const vClipped = old + Math.min(Math.max(v - old, -HYPER.vfClip), HYPER.vfClip);
       vf += Math.max((v - ret) ** 2, (vClipped - ret) ** 2);
       n++;
@@ -60,6 +60,26 @@ test('rollout scores and PPO losses match independent computations', async () =>
     assert.ok(Math.abs(res.metrics.policyLoss - pg / n) < 1e-4, `policy loss ${res.metrics.policyLoss} vs ${pg / n}`);
     assert.ok(Math.abs(res.metrics.valueLoss - (0.5 * vf) / n) < 1e-4, `value loss ${res.metrics.valueLoss} vs ${(0.5 * vf) / n}`);
     assert.ok(Math.abs(res.loss - (pg / n + HYPER.vfCoef * 0.5 * vf / n)) < 1e-4, `loss ${res.loss}`);
+  } finally {
+    await Promise.all([policy.release(), lm.release()]);
+  }
+});
+
+test('rollout log-probs are those of the sampling distribution at the sampling temperature', async () => {
+  const base = await createPresetModel('tiny', 5);
+  const enc = (s: string) => [1, ...base.tokenizer.encode(s, { addSpecialTokens: false })];
+  const prompts = [enc('Tom has 3 pens.\nA:'), enc('Is a cat an animal?\nA:')];
+  const temperature = 0.7;
+  const lm = await LMRuntime.create(base);
+  const policy = await Policy.create('p', base, { ...HYPER, critic: false }, { threads: 1 }, temperature);
+  try {
+    const gens = await lm.generate(prompts, { maxNewTokens: 12, temperature, topK: 0, topP: 1, seed: 3 });
+    const scores = await policy.scoreRollouts(gens.map((g, i) => ({ prompt: prompts[i], response: g.tokens })));
+    gens.forEach((g, i) => g.logprobs.forEach((lp, k) => {
+      assert.ok(Math.abs(scores.logprobs[i][k] - lp) < 1e-4, `sequence ${i}, token ${k}: PPO ${scores.logprobs[i][k]} vs sampler ${lp}`);
+      assert.ok(Math.abs(scores.refLogprobs[i][k] - lp) < 1e-4, `reference, sequence ${i}, token ${k}`);
+    }));
+    assert.ok(gens.every((g) => g.tokens.length > 0));
   } finally {
     await Promise.all([policy.release(), lm.release()]);
   }

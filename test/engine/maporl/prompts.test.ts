@@ -15,12 +15,12 @@ test('turn 0 shows the question alone with the default template', () => {
   assert.equal(renderPrompt({ question: q, turn: 0 }, defaultPromptOptions()), `${q}\nA:`);
 });
 
-test('later turns show own and others\' previous answers, "?" for none', () => {
+test('later turns show own and others\' previous answers, "?" for none, and the question last', () => {
   const prompts = renderTurnPrompts(q, 1, prev, defaultPromptOptions());
   assert.deepEqual(prompts, [
-    `${q}\nYou: 4\nOthers: ?, 5\nA:`,
-    `${q}\nYou: ?\nOthers: 4, 5\nA:`,
-    `${q}\nYou: 5\nOthers: 4, ?\nA:`,
+    `You: 4\nOthers: ?, 5\n${q}\nA:`,
+    `You: ?\nOthers: 4, 5\n${q}\nA:`,
+    `You: 5\nOthers: 4, ?\n${q}\nA:`,
   ]);
 });
 
@@ -28,7 +28,7 @@ test('full texts and verifier scores when asked', () => {
   const opts: PromptOptions = { ...defaultPromptOptions(), show: 'text', feedVerifierScores: true };
   assert.equal(
     renderPrompt({ question: q, turn: 2, own: prev[0], others: [prev[1], prev[2]] }, opts),
-    `${q}\nYou: 3+1=4. Answer: 4 (0.90)\nOthers: I am not sure (0.10), 3+2=5. Answer: 5 (0.46)\nA:`,
+    `You: 3+1=4. Answer: 4 (0.90)\nOthers: I am not sure (0.10), 3+2=5. Answer: 5 (0.46)\n${q}\nA:`,
   );
   assert.throws(() => renderPrompt({ question: q, turn: 1, own: { text: 'x', answer: 'x' }, others: [] }, opts), /no verifier score/);
 });

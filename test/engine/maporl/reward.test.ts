@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../../src/engine/tasks/rng';
-import { incentiveBonuses, incentiveTerms, influenceAwareRewards, shapedRewards } from '../../../src/engine/maporl/reward';
+import { incentiveBonuses, incentiveTerms, influenceAwareRewards, needsFormatPenalty, repeatsPhrase, shapedRewards, withFormatPenalty } from '../../../src/engine/maporl/reward';
 
 const close = (a: number[][], b: number[][], tol = 1e-12) =>
   a.forEach((row, t) => row.forEach((x, i) => assert.ok(Math.abs(x - b[t][i]) <= tol, `[${t}][${i}] ${x} vs ${b[t][i]}`)));
@@ -116,4 +116,22 @@ test('alpha = 0 adds nothing: shaped reward equals the influence-aware reward', 
   const shaped = shapedRewards(V, correct, { gamma: 0.3, alpha: [0.1, 0.2, 0.3, 0.4] });
   const bonus = incentiveBonuses(correct, [0.1, 0.2, 0.3, 0.4]);
   close(shaped, influenceAwareRewards(V, 0.3).map((row, t) => row.map((r, a) => r + bonus[t][a])));
+});
+
+test('format penalty: no parseable answer, or a phrase looping more than 3 times', () => {
+  assert.equal(needsFormatPenalty(' 2+3=5. Answer: 5', '5'), false);
+  assert.equal(needsFormatPenalty(' 2+3=5. 5+1=', null), true, 'no answer');
+  assert.equal(needsFormatPenalty('', null), true, 'blank');
+  assert.equal(needsFormatPenalty('so so so so Answer: 5', '5'), true, 'one word four times');
+  assert.equal(needsFormatPenalty('so so so Answer: 5', '5'), false, 'three times is allowed');
+  assert.equal(needsFormatPenalty('add it. add it. add it. add it. Answer: 5', '5'), true, 'a two-word phrase four times');
+  assert.equal(needsFormatPenalty('0 0 0 0 0 Answer: 0', '0'), false, 'numbers may repeat');
+  assert.equal(repeatsPhrase(['a', 'b', 'a', 'b', 'a', 'b'], 20, 3), false);
+});
+
+test('format penalty replaces the shaped reward of the responses that need it, and 0 turns it off', () => {
+  const R = [[0.9, 0.2], [0.7, 0.4]];
+  const responses = [[{ text: 'Answer: 3', answer: '3' }, { text: 'hmm', answer: null }], [{ text: 'x x x x Answer: 1', answer: '1' }, { text: 'Answer: 2', answer: '2' }]];
+  assert.deepEqual(withFormatPenalty(R, responses, -1), [[0.9, -1], [-1, 0.4]]);
+  assert.deepEqual(withFormatPenalty(R, responses, 0), R);
 });

@@ -17,7 +17,7 @@ const CONFIG = {
   discussion: { turns: 2 },
   verifier: { type: 'ground-truth' },
   generation: { maxNewTokens: 12, temperature: 1 },
-  training: { iterations: 4, questionsPerIteration: 4, ppo: { minibatchSize: 4, epochs: 1, lr: 1e-3 } },
+  training: { iterations: 4, questionsPerIteration: 4, samplesPerQuestion: 2, ppo: { minibatchSize: 4, epochs: 1, lr: 1e-3 } },
   eval: { questions: 4, every: 2 },
   checkpoint: { every: 1 },
 };
@@ -49,7 +49,9 @@ test('a training run writes a run directory that follows the protocol', () => {
   assert.equal(r.status, 0, r.stderr);
   for (const e of lines(path.join(out, 'events.jsonl'))) assert.equal(validateRunEvent(e), null, JSON.stringify(e));
   const transcripts = lines(path.join(out, 'transcripts.jsonl'));
-  assert.equal(transcripts.filter((t) => t.split === 'train').length, 4 * 4);
+  const train = transcripts.filter((t) => t.split === 'train');
+  assert.equal(train.length, 4 * 4 * 2, 'iterations x questions x samples per question');
+  assert.equal(new Set(train.map((t) => `${t.step}/${t.id}/${t.sample ?? 0}`)).size, train.length, 'step, id and sample name one discussion');
   for (const t of transcripts) assert.equal(validateTranscriptRecord(t), null);
   for (const t of transcripts.filter((x) => x.split === 'train')) assert.ok(t.turns.flat().every((x: { reward: unknown }) => typeof x.reward === 'number'));
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));

@@ -13,12 +13,11 @@ test('pairs are deterministic, follow the split\'s questions, and end in the gol
   assert.deepEqual(sftRecords('arith', 'train', 200, 7), pairs);
   const recs = generateSplit('arith', 'train', 200, 7);
   pairs.forEach((p, i) => {
-    assert.ok(p.prompt.startsWith(recs[i].question + '\n'));
-    assert.ok(p.prompt.endsWith('\nA:'));
+    assert.ok(p.prompt.endsWith(recs[i].question + '\nA:'), 'the question last, as the default templates put it');
     assert.equal(p.completion, ' ' + recs[i].solution);
     assert.equal(extractAnswer('number', p.completion), recs[i].answer);
   });
-  const later = pairs.filter((p) => p.prompt.includes('\nOthers: ')).length;
+  const later = pairs.filter((p) => p.prompt.startsWith('You: ')).length;
   assert.ok(later > 30 && later < 90, `about 30% in the later-turn format, got ${later}/200`);
 });
 
@@ -26,7 +25,7 @@ test('later-turn pairs show made-up previous answers, right and wrong, for NLI t
   const pairs = sftRecords('nli', 'train', 60, 8, { discussionFraction: 1, agents: 3 });
   let right = 0, wrong = 0;
   for (const p of pairs) {
-    const m = p.prompt.match(/\nYou: (\w+)\nOthers: (\w+), (\w+)\nA:$/);
+    const m = p.prompt.match(/^You: (\w+)\nOthers: (\w+), (\w+)\n/);
     assert.ok(m, p.prompt);
     const gold = extractAnswer('label', p.completion);
     for (const shown of m.slice(1)) shown === gold ? right++ : wrong++;

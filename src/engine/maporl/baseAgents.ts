@@ -1,0 +1,59 @@
+// Base agents for the built-in tasks: a fresh preset model fine-tuned (SFT) on worked solutions in
+// the discussion's own prompt format. `maporl demo`, the learning ladder (bench/ladder.ts) and the
+// learning tests start from these agents, so their recipe lives in one place.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BuiltinTask } from '../tasks/synthetic';
+import { createPresetModel, saveModel } from '../nn/model';
+import { runSft, SFT_DEFAULTS, type SftStepInfo } from '../sft/trainer';
+import type { PromptOptions } from './prompts';
+import { sftRecords, writeSftJsonl } from './sftData';
+
+export interface BaseAgentRecipe {
+  task: BuiltinTask;
+  preset: string;
+  /** Optimizer steps of SFT: how far the agents are trained (and so how fallible they stay). */
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  /** SFT pairs generated from the training split. */
+  examples: number;
+  /** Share of pairs in the later-turn format (sftData.ts). */
+  discussionFraction?: number;
+  prompt: PromptOptions;
+  seed: number;
+}
+
+/**
+ * The demo's recipe. Small batches, many steps: at the `tiny` size a step costs little more than
+ * its tokens, and the arithmetic only clicks after a few thousand updates (batch 32 for 700 steps
+ * left the agents ~11% right; batch 8 for 2200 steps, 40% more time, about half). Stopping before it
+ * fully clicks (by 2800 steps they are 55-90% right, depending on the seed and the CPU's rounding)
+ * keeps them fallible.
+ */
+export const DEMO_RECIPE = { preset: 'tiny', steps: 2200, batchSize: 8, lr: 3e-3, warmupSteps: 20, examples: 4000 } as const;
+
+export interface BaseAgents {
+  /** HF model directory of the fine-tuned agents. */
+  modelDir: string;
+  heldOutLoss?: { before: number | null; after: number };
+}
+
+/** Fine-tunes a fresh preset model into `out` (`out/init`, `out/data`, `out/sft/model`). */
+export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?: (s: SftStepInfo) => void): Promise<BaseAgents> {
+  const init = path.join(out, 'init');
+  const fresh = await createPresetModel(r.preset, r.seed);
+  await saveModel(init, fresh, { tokenizerFiles: fresh.tokenizerFiles });
+  const data = path.join(out, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction };
+  writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords(r.task, 'train', r.examples, r.seed, opts));
+  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords(r.task, 'test', 200, r.seed, opts));
+  const sft = await runSft({
+    ...SFT_DEFAULTS, model: init, data: path.join(data, 'sft-train.jsonl'), evalData: path.join(data, 'sft-heldout.jsonl'),
+    out: path.join(out, 'sft'), epochs: 100, maxSteps: r.steps, lr: r.lr, batchSize: r.batchSize,
+    warmupSteps: r.warmupSteps, schedule: 'cosine', weightDecay: 0.01, saveEvery: 0, seed: r.seed,
+  }, { onStep });
+  return { modelDir: sft.modelDir!, heldOutLoss: sft.heldOutLoss };
+}

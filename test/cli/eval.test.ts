@@ -1,0 +1,44 @@
+// `maporl eval` and `maporl train` as a user runs them: no ground-truth scores in prompts (they are
+// the answer key), and a warning when greedy decoding makes the agents copies of each other.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { assertBadInput, maporl } from './run';
+
+const root = mkdtempSync(join(tmpdir(), 'maporl-cli-eval-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A run directory with config.json and one checkpoint that has a trainer state and nothing else. */
+function fakeRun(name: string, config: object): string {
+  const run = join(root, name);
+  const ckpt = join(run, 'checkpoints', 'step-000001');
+  mkdirSync(ckpt, { recursive: true });
+  writeFileSync(join(run, 'config.json'), JSON.stringify(config));
+  writeFileSync(join(ckpt, 'trainer_state.json'), JSON.stringify({ iteration: 1, policySharing: 'shared', policies: 1, agents: 3, turns: 3, optimizerSteps: [1], verifier: 'learned' }));
+  return run;
+}
+
+test('train refuses ground-truth verifier scores in prompts with exit 2 and the JSON path', () => {
+  const file = join(root, 'leak.maporl.json');
+  writeFileSync(file, JSON.stringify({ discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } }));
+  assertBadInput(maporl(['train', file, '--out', join(root, 'leak-run')]), /leak\.maporl\.json: discussion\.feedVerifierScores: the ground-truth verifier's scores are the answer key/, 'train');
+});
+
+test('eval refuses a run that fed verifier scores when the checkpoint has no learned verifier', () => {
+  const run = fakeRun('no-verifier', { discussion: { feedVerifierScores: true }, verifier: { type: 'learned' } });
+  assertBadInput(maporl(['eval', '--checkpoint', run, '--questions', '2']), /step-000001: the run shows verifier scores in prompts .* no learned verifier; ground-truth scores would give away the answers/, 'eval');
+  const gt = fakeRun('ground-truth', { discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } });
+  assertBadInput(maporl(['eval', '--checkpoint', gt, '--questions', '2']), /config\.json: discussion\.feedVerifierScores: /, 'eval of a ground-truth run');
+});
+
+test('eval warns when greedy decoding meets agents that share one model, and samples by default', () => {
+  const args = ['eval', '--model', 'tiny', '--task', 'arith', '--questions', '2', '--turns', '2', '--max-new-tokens', '2', '--json'];
+  const greedy = maporl([...args, '--temperature', '0']);
+  assert.equal(greedy.code, 0, greedy.stderr);
+  assert.match(greedy.stderr, /^warning: greedy decoding \(temperature 0\) with several agents on the same model/m);
+  const sampled = maporl(args);
+  assert.equal(sampled.code, 0, sampled.stderr);
+  assert.doesNotMatch(sampled.stderr, /warning:/, 'the default samples (temperature 1)');
+});
