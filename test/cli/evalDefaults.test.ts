@@ -2,7 +2,8 @@
 // unless asked, and warns when greedy decoding makes identical agents answer alike.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evalDefaults, identicalAgentsWarning } from '../../src/cli/commands/evaluate';
+import { evalDefaults } from '../../src/cli/commands/evaluate';
+import { identicalAgentsWarning } from '../../src/engine/maporl/evaluate';
 import { UsageError } from '../../src/cli/errors';
 import { parseConfig } from '../../src/engine/maporl/config';
 import { defaultPromptOptions } from '../../src/engine/maporl/prompts';

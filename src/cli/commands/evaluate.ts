@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { LMRuntime } from '../../engine/generate/runtime';
 import { latestCheckpoint, loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from '../../engine/maporl/checkpoint';
 import { groundTruthVerifier, type VerifierFn } from '../../engine/maporl/discussion';
-import { evaluate as runEvaluation, formatEvalTable } from '../../engine/maporl/evaluate';
+import { evaluate as runEvaluation, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import { loadConfig, type MaporlConfig } from '../../engine/maporl/config';
 import { defaultPromptOptions, type PromptOptions } from '../../engine/maporl/prompts';
 import { policyIndex, resolveModel, type Sharing } from '../../engine/maporl/team';
@@ -41,19 +41,6 @@ export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { tempe
     generation: { maxNewTokens: intOption(flags.maxNewTokens, '--max-new-tokens', gen.maxNewTokens), temperature, topP: gen.topP, topK: gen.topK },
     prompt,
   };
-}
-
-/**
- * A warning when greedy decoding meets agents on the same model (one shared or per-turn policy,
- * or the same --model twice): they all give the same answer, so the discussion shows nothing.
- * `models`: the --model specs, for per-agent teams that did not come from a checkpoint.
- */
-export function identicalAgentsWarning(temperature: number, agents: number, sharing: Sharing, models?: readonly string[]): string | undefined {
-  if (temperature > 0 || agents < 2) return undefined;
-  const sameModel = sharing !== 'per-agent' || (models !== undefined && new Set(models).size < models.length);
-  if (!sameModel) return undefined;
-  return 'warning: greedy decoding (temperature 0) with several agents on the same model: every agent gives the same answer, '
-    + 'so the discussion is one agent talking to copies of itself; give --temperature above 0 or different models';
 }
 
 export const evaluate: Command = {

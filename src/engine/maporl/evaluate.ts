@@ -5,6 +5,7 @@ import type { EvalTable } from '../../protocol/runRecords';
 import type { TaskRecord } from '../tasks/types';
 import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
 import { turnMetrics } from './discussionMetrics';
+import type { Sharing } from './team';
 
 /** An evaluation runs the training discussion protocol unchanged. */
 export type EvalOptions = DiscussionOptions;
@@ -37,4 +38,17 @@ export function formatEvalTable(title: string, t: EvalTable): string {
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
+}
+
+/**
+ * A warning when greedy decoding meets agents on the same model (one shared or per-turn policy,
+ * or the same model twice): they all give the same answer, so the discussion shows nothing.
+ * `models`: the model specs, for per-agent teams (identical specs are the same model).
+ */
+export function identicalAgentsWarning(temperature: number, agents: number, sharing: Sharing, models?: readonly string[]): string | undefined {
+  if (temperature > 0 || agents < 2) return undefined;
+  const sameModel = sharing !== 'per-agent' || (models !== undefined && new Set(models).size < models.length);
+  if (!sameModel) return undefined;
+  return 'warning: greedy decoding (temperature 0) with several agents on the same model: every agent gives the same answer, '
+    + 'so the discussion is one agent talking to copies of itself; sample above temperature 0 (eval.temperature, --temperature) or use different models';
 }

@@ -13,7 +13,7 @@ import { latestCheckpoint, loadCheckpointPolicy, readTrainerState, saveCheckpoin
 import type { MaporlConfig } from './config';
 import { groundTruthVerifier, runDiscussions, type Discussion, type VerifierFn } from './discussion';
 import { turnMetrics } from './discussionMetrics';
-import { evaluate, formatEvalTable, mean } from './evaluate';
+import { evaluate, formatEvalTable, identicalAgentsWarning, mean } from './evaluate';
 import { ppoUpdate, type Rollout } from './ppoUpdate';
 import { shapedRewards, withFormatPenalty } from './reward';
 import { RunDir } from './runDir';
@@ -97,6 +97,8 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     const evalGen = { ...gen, temperature: config.eval.temperature ?? gen.temperature };
     const promptOpts = { templates: config.discussion.templates, show: config.discussion.show, feedVerifierScores: config.discussion.feedVerifierScores };
     const evalRecords = data.test.slice(0, config.eval.questions);
+    const greedyCopies = identicalAgentsWarning(evalGen.temperature, config.agents.count, config.agents.policySharing, config.agents.models.length > 1 ? config.agents.models : undefined);
+    if (greedyCopies && !state) run.log(0, greedyCopies.replace(/^warning: /, 'evaluation: '), 'warn');
     const common = { agents: config.agents.count, prompt: promptOpts, kind: data.kind, verifier: verify, modelFor: (a: number, t: number) => team!.policyOf(a, t).lm };
 
     const runEval = async (step: number): Promise<EvalTable> => {
