@@ -5,7 +5,8 @@
 //   1. one agent, one turn, ground-truth reward;   2. the same with the learned verifier;
 //   3. three agents, three turns, shared policy;    4. the same with per-agent policies.
 // Usage (after npm run build): node dist/ladder.js --rung=1 [--seeds=0,1] [--iterations=N]
-//   [--questions=N] [--eval-questions=500] [--set=training.ppo.lr=1e-4 ...] [--agents=DIR] [--json]
+//   [--questions=N] [--eval-questions=500] [--set=training.ppo.lr=1e-4 ...] [--agents=DIR]
+//   [--sft-steps=N (base agents trained less or more than the demo's)] [--json]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +28,8 @@ export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOt
 export interface RungOptions {
   rung: 1 | 2 | 3 | 4;
   agentsDir: string;
+  /** SFT steps of the base agents (default: the demo's recipe). */
+  sftSteps?: number;
   seed: number;
   iterations: number;
   questionsPerIteration: number;
@@ -102,20 +105,23 @@ async function teamOf(models: Promise<CausalLM>[]): Promise<LMRuntime[]> {
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) => r[t])));
 
-export async function ensureBaseAgents(dir: string, say: (l: string) => void): Promise<string> {
+export async function ensureBaseAgents(dir: string, say: (l: string) => void, steps: number = DEMO_RECIPE.steps): Promise<string> {
   const modelDir = path.join(dir, 'sft', 'model');
-  if (fs.existsSync(path.join(modelDir, 'model.safetensors'))) return modelDir;
-  say(`preparing base agents in ${dir} (${DEMO_RECIPE.steps} SFT steps)…`);
+  const stamp = path.join(dir, 'recipe.json');
+  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps });
+  if (fs.existsSync(path.join(modelDir, 'model.safetensors')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === recipe) return modelDir;
+  say(`preparing base agents in ${dir} (${steps} SFT steps)…`);
   const discussion = DiscussionSchema.parse(LADDER_DISCUSSION);
   fs.rmSync(dir, { recursive: true, force: true });
-  const r = await prepareBaseAgents(dir, { ...DEMO_RECIPE, task: 'arith', seed: 0, prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false } });
+  const r = await prepareBaseAgents(dir, { ...DEMO_RECIPE, steps, task: 'arith', seed: 0, prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false } });
+  fs.writeFileSync(stamp, recipe);
   return r.modelDir;
 }
 
 export async function runRung(o: RungOptions): Promise<RungResult> {
   const say = o.say ?? (() => undefined);
   const t0 = performance.now();
-  const modelDir = await ensureBaseAgents(o.agentsDir, say);
+  const modelDir = await ensureBaseAgents(o.agentsDir, say, o.sftSteps);
   const config = rungConfig(o, modelDir);
   const sharing = config.agents.policySharing;
   const nPolicies = sharing === 'per-agent' ? config.agents.count : 1;
@@ -149,7 +155,8 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(1)}`;
   for (const seed of (args.seeds ?? '0').split(',').map(Number)) {
     const r = await runRung({
-      rung: Number(args.rung ?? 1) as 1, agentsDir: args.agents ?? path.join(os.tmpdir(), 'maporl-ladder-agents'), seed,
+      rung: Number(args.rung ?? 1) as 1, seed, sftSteps: args['sft-steps'] ? Number(args['sft-steps']) : undefined,
+      agentsDir: args.agents ?? path.join(os.tmpdir(), `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}`),
       iterations: Number(args.iterations ?? 40), questionsPerIteration: Number(args.questions ?? 64),
       evalQuestions: Number(args['eval-questions'] ?? 500), evalSeeds: [1, 2], evalTemperature: 0.7, overrides: sets,
       out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}`), say: (l) => console.error(l),
