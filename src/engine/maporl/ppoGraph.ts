@@ -37,7 +37,7 @@ export interface PpoHyper {
   maxGradNorm: number;
   /** Train a value model (GAE); false for group baselines. */
   critic: boolean;
-  /** Where the value model sits when `critic`: a head on the policy trunk (default) or a model of its own. */
+  /** Where the value model sits when `critic`: a head on the policy trunk, or a model of its own (the config's default). */
   criticPlacement?: CriticPlacement;
 }
 
