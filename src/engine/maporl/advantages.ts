@@ -61,6 +61,10 @@ export function whiten(rows: number[][]): void {
 /** Whitens in place each set of rows that shares a key (e.g. per turn and agent, as the paper's code does). */
 export function whitenBy(rows: number[][], keys: readonly unknown[]): void {
   const byKey = new Map<unknown, number[][]>();
-  rows.forEach((row, i) => byKey.set(keys[i], [...(byKey.get(keys[i]) ?? []), row]));
+  rows.forEach((row, i) => {
+    const group = byKey.get(keys[i]);
+    if (group) group.push(row);
+    else byKey.set(keys[i], [row]);
+  });
   for (const group of byKey.values()) whiten(group);
 }

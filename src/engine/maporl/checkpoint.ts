@@ -19,7 +19,7 @@ import type { TrainState } from '../graph/train/trainStep';
 import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
-import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
+import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterConfig, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { createPresetModel, loadModel, saveModel, type CausalLM } from '../nn/model';
 import { llamaParamShapes } from '../nn/llama';
 import type { BaseSource, PolicyState } from './policy';
@@ -81,10 +81,8 @@ async function saveAdapters(dir: string, lora: LoraConfig, base: BaseSource | un
 }
 
 function saveOptimizer(file: string, s: TrainState, metadata?: Record<string, string>): void {
-  const opt: Tensors = {};
-  for (const [n, t] of Object.entries(s.m)) opt[`m.${n}`] = { shape: t.shape, data: t.data as Float32Array };
-  for (const [n, t] of Object.entries(s.v)) opt[`v.${n}`] = { shape: t.shape, data: t.data as Float32Array };
-  writeSafetensors(file, opt, metadata);
+  const prefix = (p: string, w: Record<string, HostTensor>) => Object.entries(tensors(w)).map(([n, t]) => [p + n, t] as const);
+  writeSafetensors(file, Object.fromEntries([...prefix('m.', s.m), ...prefix('v.', s.v)]), metadata);
 }
 
 export async function saveCheckpoint(checkpointsDir: string, c: CheckpointContents): Promise<string> {
@@ -162,7 +160,7 @@ export async function loadCheckpointPolicy(dir: string, i: number, optimizerStep
   const pdir = path.join(dir, `policy-${i}`);
   const params = await readTrainable(pdir, async () => ({ ...(await loadModel(pdir)).weights, ...readHeads(path.join(pdir, VALUE_HEAD_FILE)) }));
   const train: PolicyState = readOptimizer(path.join(dir, `optimizer-${i}.safetensors`), params, optimizerSteps);
-  if (isLoraDir(pdir)) train.lora = { config: loadLoraConfig(pdir), base: readBaseSource(pdir) };
+  if (isLoraDir(pdir)) train.lora = { config: readLoraAdapterConfig(pdir), base: readBaseSource(pdir) };
   const cdir = path.join(dir, `critic-${i}`);
   if (fs.existsSync(cdir)) {
     const cparams = await readTrainable(cdir, async () => readHeads(path.join(cdir, 'value_model.safetensors')));
@@ -174,11 +172,6 @@ export async function loadCheckpointPolicy(dir: string, i: number, optimizerStep
 function readBaseSource(dir: string): BaseSource | undefined {
   const file = path.join(dir, BASE_FILE);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BaseSource) : undefined;
-}
-
-function loadLoraConfig(dir: string): LoraConfig {
-  const raw = JSON.parse(fs.readFileSync(path.join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { r: number; lora_alpha: number; lora_dropout?: number; target_modules: string[] | string; use_rslora?: boolean };
-  return { r: raw.r, alpha: raw.lora_alpha, dropout: raw.lora_dropout ?? 0, targetModules: raw.target_modules, useRslora: raw.use_rslora };
 }
 
 /**

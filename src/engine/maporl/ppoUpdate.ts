@@ -33,14 +33,14 @@ export interface UpdateStats {
 
 type Ppo = MaporlConfig['training']['ppo'];
 
-/** One rollout's per-token scores: log p under the policy and the reference, and the value. */
-interface Scored { logprobs: number[]; refLogprobs: number[]; values: number[] }
+/** One rollout's per-token scores (log p under the policy and the reference, the value) and Σ_tokens (log p - log p_ref). */
+interface Scored { logprobs: number[]; refLogprobs: number[]; values: number[]; kl: number }
 
 /** Per-token advantages (and returns, with a critic) of every rollout, before whitening. */
 function advantagesOf(rs: Rollout[], scores: Scored[], ppo: Ppo): { advantages: number[][]; returns?: number[][] } {
   if (ppo.advantage === 'group') {
     // Sequence return: the reward less the KL penalty summed over the response's tokens (RLOO's form).
-    const seqReturn = rs.map((r, i) => r.reward - ppo.klCoef * scores[i].logprobs.reduce((s, lp, k) => s + lp - scores[i].refLogprobs[k], 0));
+    const seqReturn = rs.map((r, i) => r.reward - ppo.klCoef * scores[i].kl);
     const adv = leaveOneOutAdvantages(seqReturn, rs.map((r) => `${r.question}/${r.turn}/${r.agent}`));
     return { advantages: rs.map((r, i) => new Array<number>(r.response.length).fill(adv[i])) };
   }
@@ -62,20 +62,23 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
   for (const policy of policies) {
     const idx = usable.flatMap((r, i) => (r.policy === policy ? [i] : []));
     const s = await policy.scoreRollouts(idx.map((i) => usable[i]));
-    idx.forEach((i, k) => (scored[i] = { logprobs: s.logprobs[k], refLogprobs: s.refLogprobs[k], values: s.values[k] }));
+    idx.forEach((i, k) => {
+      const kl = s.logprobs[k].reduce((acc, lp, j) => acc + lp - s.refLogprobs[k][j], 0);
+      scored[i] = { logprobs: s.logprobs[k], refLogprobs: s.refLogprobs[k], values: s.values[k], kl };
+    });
   }
   const { advantages, returns } = advantagesOf(usable, scored, ppo);
   if (ppo.whitenAdvantages) whitenBy(advantages, usable.map((r) => (ppo.whitenScope === 'turn-agent' ? `${r.turn}/${r.agent}` : r.policy)));
 
   let klSum = 0;
-  const samplesOf = new Map<Policy, PpoSample[]>();
+  const samplesOf = new Map<Policy, PpoSample[]>(policies.map((p) => [p, []]));
   usable.forEach((r, i) => {
     const s = scored[i];
-    klSum += s.logprobs.reduce((acc, lp, k) => acc + lp - s.refLogprobs[k], 0);
+    klSum += s.kl;
     stats.tokens += r.response.length;
     const sample: PpoSample = { prompt: r.prompt, response: r.response, oldLogprobs: s.logprobs, advantages: advantages[i] };
     if (returns) Object.assign(sample, { returns: returns[i], oldValues: s.values });
-    samplesOf.set(r.policy, [...(samplesOf.get(r.policy) ?? []), sample]);
+    samplesOf.get(r.policy)!.push(sample);
   });
 
   const rng = new Rng(seed, 'ppo/minibatches');

@@ -200,11 +200,10 @@ export async function saveLoraAdapter(dir: string, lora: LoraConfig, adapters: R
 }
 
 /**
- * Reads a PEFT LoRA adapter for a base model of config `cfg`; every tensor must be present with the
- * shape the config implies. Features we do not implement (DoRA, per-layer ranks, bias training) are
- * refused with `<file>: <field>: <problem>`.
+ * The adapter_config.json of a PEFT LoRA directory as a LoraConfig. Features we do not implement
+ * (DoRA, per-layer ranks, bias training) are refused with `<file>: <field>: <problem>`.
  */
-export function loadLoraAdapter(dir: string, cfg: ModelConfig): { config: LoraConfig; weights: Record<string, HostTensor> } {
+export function readLoraAdapterConfig(dir: string): LoraConfig {
   const cfgFile = path.join(dir, ADAPTER_CONFIG_FILE);
   const raw = readJson(cfgFile);
   const bad = (field: string, what: string): never => { throw new ModelFileError(cfgFile, `${field}: ${what}`); };
@@ -221,11 +220,21 @@ export function loadLoraAdapter(dir: string, cfg: ModelConfig): { config: LoraCo
   }
   if (raw.layers_to_transform != null) bad('layers_to_transform', 'adapting a subset of layers is not supported');
   if (raw.modules_to_save != null && !(Array.isArray(raw.modules_to_save) && raw.modules_to_save.length === 0)) bad('modules_to_save', 'fully trained extra modules are not supported');
-  const lora: LoraConfig = {
+  return {
     r: raw.r as number, alpha: raw.lora_alpha as number, dropout: typeof raw.lora_dropout === 'number' ? raw.lora_dropout : 0,
     targetModules: tm as string[] | string, useRslora: raw.use_rslora === true,
     baseModelNameOrPath: typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined,
   };
+}
+
+/**
+ * Reads a PEFT LoRA adapter for a base model of config `cfg`; every tensor must be present with the
+ * shape the config implies. Features we do not implement (DoRA, per-layer ranks, bias training) are
+ * refused with `<file>: <field>: <problem>`.
+ */
+export function loadLoraAdapter(dir: string, cfg: ModelConfig): { config: LoraConfig; weights: Record<string, HostTensor> } {
+  const cfgFile = path.join(dir, ADAPTER_CONFIG_FILE);
+  const lora = readLoraAdapterConfig(dir);
   let shapes: Record<string, number[]>;
   try {
     shapes = loraParamShapes(cfg, lora);
