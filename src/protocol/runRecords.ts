@@ -1,6 +1,6 @@
 // Records of a run directory (design.md, "Run directory"), written by the engine and read by the
 // extension and webviews: events.jsonl lines, transcripts.jsonl lines, summary.json and
-// annotations.jsonl lines. Each has a validator (null or one line with the JSON path of the first
+// annotations.jsonl lines (their model: annotations.ts). Each has a validator (null or one line with the JSON path of the first
 // problem) and a type guard. Turns and agents are 0-based indices everywhere (turn 0 = the
 // independent first answers); `time` is an ISO 8601 string.
 
@@ -85,7 +85,7 @@ export interface CheckpointEvent extends EventBase {
 export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent;
 export const RUN_EVENT_TYPES = ['metrics', 'status', 'log', 'checkpoint'] as const;
 
-const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
+export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
 const eventBase = { step: int(0), time: isoTime };
 const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   metrics: all(
@@ -210,27 +210,3 @@ const checkSummary = object({
 });
 export const validateRunSummary = (x: unknown): string | null => checkSummary(x, '');
 export const isRunSummary = (x: unknown): x is RunSummary => validateRunSummary(x) === null;
-
-// ---- annotations.jsonl -----------------------------------------------------------------------
-
-/** A label or comment made in the editor on a discussion, a turn of it, or one response. */
-export interface Annotation {
-  id: string;
-  time: string;
-  /** The TranscriptRecord id. */
-  transcript: string;
-  /** The transcript's step (ids repeat across steps when the same question comes back). */
-  step?: number;
-  turn?: number;
-  agent?: number;
-  label?: string;
-  comment?: string;
-}
-
-const checkAnnotation = all(
-  object({ id: str, time: isoTime, transcript: str, step: optional(int(0)), turn: optional(int(0)), agent: optional(int(0)), label: optional(str), comment: optional(str) }),
-  where((v) => isObject(v) && (typeof v.label === 'string' || typeof v.comment === 'string'), 'an annotation needs a label or a comment'),
-  where((v) => isObject(v) && (v.agent === undefined || v.turn !== undefined), 'an agent needs a turn'),
-);
-export const validateAnnotation = (x: unknown): string | null => checkAnnotation(x, '');
-export const isAnnotation = (x: unknown): x is Annotation => validateAnnotation(x) === null;

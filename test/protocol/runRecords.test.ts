@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  isAnnotation, isRunEvent, isRunSummary, isTranscriptRecord, validateAnnotation, validateRunEvent,
+  isRunEvent, isRunSummary, isTranscriptRecord, validateRunEvent,
   validateRunSummary, validateTranscriptRecord, type RunSummary, type TranscriptRecord,
 } from '../../src/protocol/runRecords';
 import { isTranscriptView } from '../../src/protocol/webview';
@@ -76,11 +76,3 @@ test('summary: complete summaries pass; a running status or bad table does not',
   assert.equal(validateRunSummary({ ...s, seconds: -1 }), 'seconds: expected seconds >= 0');
 });
 
-test('annotations need a label or a comment, and a turn for an agent', () => {
-  const a = { id: 'a1', time, transcript: 'arith-test-3', step: 10, turn: 1, agent: 0, label: 'persuaded' };
-  assert.equal(validateAnnotation(a), null);
-  assert.ok(isAnnotation({ id: 'a2', time, transcript: 't', comment: 'odd' }));
-  assert.equal(validateAnnotation({ id: 'a3', time, transcript: 't' }), '$: an annotation needs a label or a comment');
-  assert.equal(validateAnnotation({ id: 'a4', time, transcript: 't', agent: 1, label: 'x' }), '$: an agent needs a turn');
-  assert.equal(validateAnnotation({ ...a, turn: -1 }), 'turn: expected an integer >= 0, got -1');
-});
