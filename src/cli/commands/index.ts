@@ -8,6 +8,7 @@ import { train } from './train';
 import { evaluate } from './evaluate';
 import { demo } from './demo';
 import { data } from './data';
+import { annotations } from './annotations';
 
 export const COMMANDS: Record<string, Command> = {
   demo,
@@ -18,4 +19,5 @@ export const COMMANDS: Record<string, Command> = {
   train,
   eval: evaluate,
   data,
+  annotations,
 };
