@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crossCheckConfig, ConfigError, loadConfig, parseConfig, resolveConfigPaths } from '../../engine/maporl/config';
+import { finishedSummary } from '../../engine/maporl/runDir';
 import { ensureEmptyRunDir, installStopHandlers, train as runTraining } from '../../engine/maporl/trainer';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
@@ -19,6 +20,10 @@ export const train: Command = {
       out = values.resume;
       const file = path.join(out, 'config.json');
       if (!fs.existsSync(file)) throw new UsageError(`${out}: not a run directory (no config.json)`);
+      if (finishedSummary(out)) {
+        process.stdout.write(`already finished: ${path.resolve(out)} (nothing to resume)\n`);
+        return 0;
+      }
       config = parseConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
       baseDir = path.dirname(file);
     } else {

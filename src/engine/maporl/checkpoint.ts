@@ -23,6 +23,7 @@ import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterConfig,
 import { createPresetModel, loadModel, saveModel, type CausalLM } from '../nn/model';
 import { llamaParamShapes } from '../nn/llama';
 import type { BaseSource, PolicyState } from './policy';
+import type { LogMarks } from './runDir';
 import type { TokenizerSource } from './team';
 
 export interface TrainerState {
@@ -38,6 +39,8 @@ export interface TrainerState {
   verifierReport?: Record<string, number>;
   /** The evaluation before training, so a resumed run's summary still has it. */
   before?: EvalTable;
+  /** Where events.jsonl and transcripts.jsonl ended when this was written: a resume cuts them back to it. */
+  logs?: LogMarks;
 }
 
 export interface CheckpointContents {

@@ -16,7 +16,7 @@ import { turnMetrics } from './discussionMetrics';
 import { evaluate, formatEvalTable, identicalAgentsWarning, mean } from './evaluate';
 import { ppoUpdate, type Rollout } from './ppoUpdate';
 import { shapedRewards, withFormatPenalty } from './reward';
-import { RunDir } from './runDir';
+import { finishedSummary, RunDir } from './runDir';
 import { resolveBases, Team } from './team';
 import { toTranscript } from './transcripts';
 import { setupVerifier, type VerifierSetup } from './verifierSetup';
@@ -51,6 +51,8 @@ export function installStopHandlers(): () => void {
 }
 
 export async function train(o: TrainOptions): Promise<RunSummary> {
+  const finished = o.resume ? finishedSummary(o.out) : null;
+  if (finished) return finished; // resuming a finished run changes nothing
   const { config } = o;
   const say = o.say ?? (() => undefined);
   const run = new RunDir(o.out);
@@ -66,7 +68,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     resumeFrom = latestCheckpoint(run.checkpoints);
     if (!resumeFrom) throw new Error(`${o.out}: no complete checkpoint to resume from`);
     state = readTrainerState(resumeFrom);
-    run.truncateAfter(state.iteration);
+    if (!run.truncateAfter(state.iteration, state.logs)) run.event({ type: 'checkpoint', step: state.iteration, path: path.relative(o.out, resumeFrom) });
     run.event({ type: 'status', step: state.iteration, status: 'running', message: `resumed from ${path.relative(o.out, resumeFrom)}`, totalSteps: iterations });
   } else {
     run.writeConfig(config);
@@ -113,7 +115,7 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     };
     const checkpoint = async () => {
       const dir = await saveCheckpoint(run.checkpoints, {
-        state: { iteration, policySharing: config.agents.policySharing, policies: team!.policies.length, agents: config.agents.count, turns: T, optimizerSteps: team!.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier!.report, before: before ?? undefined },
+        state: { iteration, policySharing: config.agents.policySharing, policies: team!.policies.length, agents: config.agents.count, turns: T, optimizerSteps: team!.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier!.report, before: before ?? undefined, logs: run.marks() },
         policies: team!.policies.map((p, i) => ({ config: team!.bases[i].model.config, train: p.state, tokenizer: team!.bases[i].tokenizer })),
         verifier: verifier!.model ? { config: verifier!.model.config, weights: verifier!.model.weights, tokenizer: verifier!.tokenizerSource! } : undefined,
       });
@@ -184,13 +186,16 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
       run.writeSummary(summary);
       return summary;
     }
+    // The last checkpoint before the evaluation after training, and the summary last of all: a run
+    // killed anywhere in between resumes from that checkpoint and evaluates once more, and a run with
+    // a finished summary is complete (a resume leaves it alone).
+    if (lastCheckpointAt !== iteration) await checkpoint();
     say('evaluating after training…');
     const after = iterations > 0 ? await runEval(iteration) : before;
     if (iterations > 0) say(formatEvalTable('after training', after!));
-    if (lastCheckpointAt !== iteration) await checkpoint();
     const summary = makeSummary(config, 'finished', iteration, startedAt, before, after, verifier.report);
-    run.writeSummary(summary);
     run.event({ type: 'status', step: iteration, status: 'finished' });
+    run.writeSummary(summary);
     return summary;
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
