@@ -1,146 +1,12 @@
-// The learning ladder of issue 9: does PPO make agents better on questions it never trained on?
-// Each rung trains SFT'd `tiny` agents on the built-in arithmetic task and measures held-out
-// accuracy (fresh test questions, several sampling seeds) of the base agents and of the trained
-// ones, in the same process:
-//   1. one agent, one turn, ground-truth reward;   2. the same with the learned verifier;
-//   3. three agents, three turns, shared policy;    4. the same with per-agent policies.
+// The learning ladder's command line (the rungs: ladder/rung.ts).
 // Usage (after npm run build): node dist/ladder.js --rung=1 [--seeds=0,1] [--iterations=N]
 //   [--questions=N] [--eval-questions=500] [--set=training.ppo.lr=1e-4 ...] [--agents=DIR]
 //   [--sft-steps=N (base agents trained less or more than the demo's)] [--json]
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEMO_RECIPE, prepareBaseAgents } from '../src/engine/maporl/baseAgents';
-import { parseConfig, type MaporlConfig } from '../src/engine/maporl/config';
-import { groundTruthVerifier } from '../src/engine/maporl/discussion';
-import { evaluate } from '../src/engine/maporl/evaluate';
-import { latestCheckpoint, loadCheckpointModel, readTrainerState } from '../src/engine/maporl/checkpoint';
-import { policyIndex, type Sharing } from '../src/engine/maporl/team';
-import { train } from '../src/engine/maporl/trainer';
-import { LMRuntime } from '../src/engine/generate/runtime';
-import { loadModel, type CausalLM } from '../src/engine/nn/model';
-import { generateSplit } from '../src/engine/tasks/synthetic';
-import { DiscussionSchema, type MaporlConfigInput } from '../src/protocol/configSchema';
-
-/** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
-export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };
-
-export interface RungOptions {
-  rung: 1 | 2 | 3 | 4;
-  agentsDir: string;
-  /** SFT steps of the base agents (default: the demo's recipe). */
-  sftSteps?: number;
-  seed: number;
-  iterations: number;
-  questionsPerIteration: number;
-  evalQuestions: number;
-  evalSeeds: number[];
-  evalTemperature: number;
-  /** Config overrides by dotted path. */
-  overrides?: Record<string, unknown>;
-  out: string;
-  say?: (line: string) => void;
-}
-
-export interface RungResult {
-  rung: number;
-  seed: number;
-  /** Final-turn majority accuracy per evaluation seed, before (base agents) and after training. */
-  before: number[];
-  after: number[];
-  /** Per-turn majority accuracy, averaged over evaluation seeds. */
-  beforeByTurn: number[];
-  afterByTurn: number[];
-  trainReward: number[];
-  seconds: number;
-}
-
-function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
-  let o = obj;
-  for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
-  o[keys[keys.length - 1]] = value;
-}
-
-/** The experiment config of a rung. */
-export function rungConfig(o: RungOptions, modelDir: string): MaporlConfig {
-  const single = o.rung <= 2;
-  const c: Record<string, unknown> = {
-    name: `ladder-rung-${o.rung}`, seed: o.seed,
-    task: { type: 'arith', nTrain: 2000, nTest: 20 },
-    agents: { count: single ? 1 : 3, models: [modelDir], policySharing: o.rung === 4 ? 'per-agent' : 'shared' },
-    discussion: { ...LADDER_DISCUSSION, turns: single ? 1 : 3 },
-    generation: { maxNewTokens: 48, temperature: 0.7 },
-    verifier: o.rung === 2
-      ? { type: 'learned', model: modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 }
-      : { type: 'ground-truth' },
-    training: { mode: 'maporl', iterations: o.iterations, questionsPerIteration: o.questionsPerIteration },
-    eval: { every: 0, questions: 20 },
-    checkpoint: { every: 0 },
-  } satisfies MaporlConfigInput;
-  for (const [k, v] of Object.entries(o.overrides ?? {})) setPath(c, k, v);
-  return parseConfig(c, `ladder rung ${o.rung}`);
-}
-
-/** Majority accuracy by turn of a team (one LMRuntime per policy) on fresh test questions. */
-async function heldOut(config: MaporlConfig, lms: LMRuntime[], sharing: Sharing, o: RungOptions): Promise<number[][]> {
-  const records = generateSplit('arith', 'test', o.evalQuestions, 1_000_003 + o.seed);
-  const d = config.discussion;
-  const out: number[][] = [];
-  for (const s of o.evalSeeds) {
-    const r = await evaluate(records, 0, {
-      agents: config.agents.count, turns: d.turns, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
-      generation: { ...config.generation, temperature: o.evalTemperature }, seed: 424242 + s, kind: 'number',
-      modelFor: (a, t) => lms[policyIndex(sharing, a, t)], verifier: groundTruthVerifier,
-    });
-    out.push(r.table.turns.map((m) => m.majorityAccuracy));
-  }
-  return out;
-}
-
-async function teamOf(models: Promise<CausalLM>[]): Promise<LMRuntime[]> {
-  return Promise.all(models.map(async (m) => LMRuntime.create(await m)));
-}
+import { runRung } from './ladder/rung';
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) => r[t])));
-
-export async function ensureBaseAgents(dir: string, say: (l: string) => void, steps: number = DEMO_RECIPE.steps): Promise<string> {
-  const modelDir = path.join(dir, 'sft', 'model');
-  const stamp = path.join(dir, 'recipe.json');
-  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps });
-  if (fs.existsSync(path.join(modelDir, 'model.safetensors')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === recipe) return modelDir;
-  say(`preparing base agents in ${dir} (${steps} SFT steps)…`);
-  const discussion = DiscussionSchema.parse(LADDER_DISCUSSION);
-  fs.rmSync(dir, { recursive: true, force: true });
-  const r = await prepareBaseAgents(dir, { ...DEMO_RECIPE, steps, task: 'arith', seed: 0, prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false } });
-  fs.writeFileSync(stamp, recipe);
-  return r.modelDir;
-}
-
-export async function runRung(o: RungOptions): Promise<RungResult> {
-  const say = o.say ?? (() => undefined);
-  const t0 = performance.now();
-  const modelDir = await ensureBaseAgents(o.agentsDir, say, o.sftSteps);
-  const config = rungConfig(o, modelDir);
-  const sharing = config.agents.policySharing;
-  const nPolicies = sharing === 'per-agent' ? config.agents.count : 1;
-  const base = await teamOf(Array.from({ length: nPolicies }, () => loadModel(modelDir)));
-  const before = await heldOut(config, base, sharing, o);
-  await Promise.all(base.map((lm) => lm.release()));
-  fs.rmSync(o.out, { recursive: true, force: true });
-  const summary = await train({ config, baseDir: process.cwd(), out: o.out });
-  if (summary.status !== 'finished') throw new Error(`rung ${o.rung}: training ${summary.status}: ${summary.message ?? ''}`);
-  const ckpt = latestCheckpoint(path.join(o.out, 'checkpoints'))!;
-  const state = readTrainerState(ckpt);
-  const trained = await teamOf(Array.from({ length: state.policies }, (_, i) => loadCheckpointModel(ckpt, i)));
-  const after = await heldOut(config, trained, sharing, o);
-  await Promise.all(trained.map((lm) => lm.release()));
-  const events = fs.readFileSync(path.join(o.out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
-  const trainReward = events.filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.reward!);
-  const last = (rows: number[][]) => rows.map((r) => r[r.length - 1]);
-  return { rung: o.rung, seed: o.seed, before: last(before), after: last(after), beforeByTurn: byTurn(before), afterByTurn: byTurn(after), trainReward, seconds: (performance.now() - t0) / 1000 };
-}
 
 async function main(): Promise<void> {
   const args = Object.fromEntries(process.argv.slice(2).map((a) => {
@@ -172,4 +38,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -9,6 +9,7 @@ const nodeTargets = [
   { entry: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { entry: 'bench/main.ts', out: 'dist/bench.js' },
   { entry: 'bench/ladder.ts', out: 'dist/ladder.js' },
+  { entry: 'bench/experiments.ts', out: 'dist/experiments.js' },
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
 ];
 const webTargets = [{ entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' }];

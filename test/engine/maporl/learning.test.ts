@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { runRung, type RungResult } from '../../../bench/ladder';
+import { runRung, type RungResult } from '../../../bench/ladder/rung';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

@@ -1,0 +1,124 @@
+// One cell of the science suite: a row at one seed. Trains the team (unless the row is
+// off-the-shelf), then evaluates it on the suite's fixed held-out questions twice: as the 3 x 3 team
+// and as one agent answering alone (finding F3). Per-question majority credit is kept so that rows
+// can be compared question by question (paired statistics in report.ts).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { groundTruthVerifier } from '../../src/engine/maporl/discussion';
+import { majorityByTurn } from '../../src/engine/maporl/discussionMetrics';
+import { evaluate } from '../../src/engine/maporl/evaluate';
+import { latestCheckpoint, loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
+import type { MaporlConfig } from '../../src/engine/maporl/config';
+import { policyIndex, type Sharing } from '../../src/engine/maporl/team';
+import { train } from '../../src/engine/maporl/trainer';
+import { LMRuntime } from '../../src/engine/generate/runtime';
+import { loadModel, type CausalLM } from '../../src/engine/nn/model';
+import { generateSplit } from '../../src/engine/tasks/synthetic';
+import { rungConfig } from '../ladder/rung';
+import { baseTraining, type Row } from './rows';
+
+/** The held-out questions every row and seed is evaluated on (paired): the task's test split, fixed seed. */
+export const EVAL_SPLIT_SEED = 20_250_218;
+export const EVAL_TEMPERATURE = 0.7;
+
+export interface EvalRecord {
+  /** Per turn: majority accuracy (ties split), mean agent accuracy, transitions summed over agents. */
+  turns: { majority: number; meanAgent: number; wrongToRight: number; rightToWrong: number }[];
+  /** [turn][question] majority credit of that question (1, 0, or k/n for a tie). */
+  credit: number[][];
+}
+
+export interface CellResult {
+  row: string;
+  seed: number;
+  /** What produced it: training overrides, evaluation size, scale. */
+  setup: { train: 'none' | Record<string, unknown>; evalQuestions: number; scale: number; evalTemperature: number };
+  machine: string;
+  finishedAt: string;
+  seconds: { train: number; eval: number };
+  team: EvalRecord;
+  alone: EvalRecord;
+  /** Mean reward per training iteration (empty for off-the-shelf). */
+  trainReward: number[];
+  /** The learned verifier's held-out AUC, when the row trains one. */
+  verifierAuc: number | null;
+}
+
+export interface CellOptions {
+  row: Row;
+  seed: number;
+  modelDir: string;
+  evalQuestions: number;
+  scale: number;
+  /** Scratch folder for the run directory (deleted afterwards). */
+  scratch: string;
+  say: (line: string) => void;
+}
+
+export function machineLabel(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${os.cpus().length} x ${cpu}, Node ${process.versions.node}`;
+}
+
+export async function runCell(o: CellOptions): Promise<CellResult> {
+  const overrides = o.row.train === 'none' ? {} : { ...baseTraining(o.scale), ...o.row.train };
+  if (overrides.verifier === 'learned') {
+    overrides.verifier = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
+  }
+  const config = rungConfig({
+    rung: 3, agentsDir: '', seed: o.seed, iterations: 1, questionsPerIteration: 1, evalQuestions: o.evalQuestions,
+    evalSeeds: [], evalTemperature: EVAL_TEMPERATURE, overrides, out: '',
+  }, o.modelDir);
+  const sharing = config.agents.policySharing;
+  const t0 = performance.now();
+  let models: (() => Promise<CausalLM>)[] = [() => loadModel(o.modelDir)];
+  let trainReward: number[] = [];
+  let verifierAuc: number | null = null;
+  if (o.row.train !== 'none') {
+    const out = path.join(o.scratch, `${o.row.id}-${o.seed}`);
+    fs.rmSync(out, { recursive: true, force: true });
+    o.say(`${o.row.id} seed ${o.seed}: training ${config.training.iterations} iterations…`);
+    const summary = await train({ config, baseDir: process.cwd(), out });
+    if (summary.status !== 'finished') throw new Error(`${o.row.id} seed ${o.seed}: training ${summary.status}: ${summary.message ?? ''}`);
+    verifierAuc = summary.metrics.verifierAuc ?? null;
+    const events = fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
+    trainReward = events.filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.reward!);
+    const ckpt = latestCheckpoint(path.join(out, 'checkpoints'))!;
+    models = Array.from({ length: readTrainerState(ckpt).policies }, (_, i) => () => loadCheckpointModel(ckpt, i));
+  }
+  const t1 = performance.now();
+  o.say(`${o.row.id} seed ${o.seed}: evaluating on ${o.evalQuestions} held-out questions…`);
+  const lms = await Promise.all(models.map(async (load) => LMRuntime.create(await load())));
+  try {
+    const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns);
+    const alone = await heldOut(config, lms, sharing, o, 1, 1);
+    return {
+      row: o.row.id, seed: o.seed,
+      setup: { train: o.row.train, evalQuestions: o.evalQuestions, scale: o.scale, evalTemperature: EVAL_TEMPERATURE },
+      machine: machineLabel(), finishedAt: new Date().toISOString(),
+      seconds: { train: (t1 - t0) / 1000, eval: (performance.now() - t1) / 1000 },
+      team, alone, trainReward, verifierAuc,
+    };
+  } finally {
+    await Promise.all(lms.map((lm) => lm.release()));
+    if (o.row.train !== 'none') fs.rmSync(path.join(o.scratch, `${o.row.id}-${o.seed}`), { recursive: true, force: true });
+  }
+}
+
+/** The team's (or one agent's) discussions on the suite's held-out questions, sampled with the cell's seed. */
+async function heldOut(config: MaporlConfig, lms: LMRuntime[], sharing: Sharing, o: CellOptions, agents: number, turns: number): Promise<EvalRecord> {
+  const records = generateSplit('arith', 'test', o.evalQuestions, EVAL_SPLIT_SEED);
+  const d = config.discussion;
+  const r = await evaluate(records, 0, {
+    agents, turns, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
+    generation: { ...config.generation, temperature: EVAL_TEMPERATURE }, seed: 424_242 + o.seed, kind: 'number',
+    modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))], verifier: groundTruthVerifier,
+  });
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const votes = r.discussions.map((x) => majorityByTurn({ answers: x.turns.map((row) => row.map((v) => v.answer)), correct: x.turns.map((row) => row.map((v) => v.correct)) }));
+  return {
+    turns: r.table.turns.map((m) => ({ majority: m.majorityAccuracy, meanAgent: m.meanAgentAccuracy, wrongToRight: sum(m.wrongToRight), rightToWrong: sum(m.rightToWrong) })),
+    credit: Array.from({ length: turns }, (_, t) => votes.map((v) => Math.round(1000 * v[t].credit) / 1000)),
+  };
+}

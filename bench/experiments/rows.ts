@@ -1,0 +1,68 @@
+// The rows of the science suite (issue 10): the paper's findings, each as a set of cells (one per
+// seed) that train a team (or not) and evaluate it on the same held-out questions. Everything
+// starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
+// arithmetic task; 3 agents x 3 turns unless the row says otherwise.
+import type { MaporlConfigInput } from '../../src/protocol/configSchema';
+
+export interface Row {
+  id: string;
+  /** What the row measures, one line for the table. */
+  title: string;
+  /** Training (none: the off-the-shelf team). Overrides by dotted config path on top of baseTraining(). */
+  train: 'none' | Record<string, unknown>;
+}
+
+/**
+ * The training every trained row starts from: rung 3 of the learning ladder (docs/results.md), sized
+ * so one cell takes 5-10 minutes on 2 cores. `iterations` and `questions` scale it (--scale).
+ */
+export function baseTraining(scale: number): Record<string, unknown> {
+  return {
+    'training.mode': 'maporl',
+    'training.iterations': Math.max(1, Math.round(60 * scale)),
+    'training.questionsPerIteration': 32,
+    'training.samplesPerQuestion': 4,
+  };
+}
+
+/** Incentive weights: each alone at this value (reward.alpha; docs/reward.md). */
+const ALPHA_ON = 0.5;
+const alphaWith = (k: number) => [0, 1, 2, 3].map((i) => (i === k ? ALPHA_ON : 0));
+const ALPHA_NAMES = ['persuaded', 'corrected', 'influence-while-wrong', 'influence-while-right'];
+
+export const ROWS: Row[] = [
+  { id: 'off-the-shelf', title: 'F1: SFT\'d base agents, no RL', train: 'none' },
+  { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
+  {
+    id: 'single-agent',
+    title: 'F2: each agent trained alone on turn-1 answers (same responses per iteration as MAPoRL)',
+    // MAPoRL samples 3 turns x 3 agents per discussion; alone each discussion has one turn, so 3x the questions.
+    train: { 'training.mode': 'single-agent', 'training.questionsPerIteration': 96 },
+  },
+  ...ALPHA_NAMES.map((name, k) => ({
+    id: `alpha-${name}`,
+    title: `incentives: alpha[${k}] (${name}) = ${ALPHA_ON}, the others 0`,
+    train: { 'reward.alpha': alphaWith(k) },
+  })),
+  {
+    id: 'verifier-learned',
+    title: 'verifier: MAPoRL on a learned verifier\'s scores instead of the ground truth',
+    train: { verifier: 'learned' },
+  },
+];
+
+/** Rows the report compares, as [row, baseline row, what the difference means]. */
+export const COMPARISONS: [string, string, string][] = [
+  ['maporl', 'off-the-shelf', 'F2: co-trained team vs off-the-shelf team'],
+  ['maporl', 'single-agent', 'F2: co-trained team vs team trained alone'],
+  ...ALPHA_NAMES.map((name): [string, string, string] => [`alpha-${name}`, 'maporl', `incentive ${name} on vs off`]),
+  ['verifier-learned', 'maporl', 'learned verifier vs ground-truth reward'],
+];
+
+export function rowById(id: string): Row {
+  const row = ROWS.find((r) => r.id === id);
+  if (!row) throw new Error(`unknown row "${id}" (rows: ${ROWS.map((r) => r.id).join(', ')})`);
+  return row;
+}
+
+export type ConfigInput = MaporlConfigInput;
