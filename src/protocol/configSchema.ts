@@ -89,6 +89,15 @@ export const GenerationSchema = z
     topK: z.int().min(0).default(0).describe('0 disables top-k.'),
   });
 
+export const HumanLabelsSchema = z
+  .strictObject({
+    runs: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Run directories (relative to the config file) whose annotations.jsonl is read. A response labelled "verifier-wrong" there joins with the target opposite to the decision its transcript recorded (score >= 0.5 means correct); one labelled "hallucinated" joins with target 0 (wrong), which wins over "verifier-wrong".'),
+    weight: positive.default(1).describe('Weight of each labelled response in the verifier\'s loss (a sampled response weighs 1).'),
+  });
+
 export const VerifierSchema = z
   .strictObject({
     type: z.enum(['learned', 'ground-truth']).default('learned').describe('learned: a model with a sigmoid head; ground-truth: 1 if correct else 0 (verifier-free variant).'),
@@ -97,6 +106,7 @@ export const VerifierSchema = z
     epochs: count(1, 1000).default(2),
     lr: positive.default(1e-3),
     batchSize: count(1, 4096).default(16),
+    humanLabels: HumanLabelsSchema.optional().describe('Responses that annotators labelled in earlier runs join the learned verifier\'s training set (docs/reward.md).'),
   });
 
 export const PpoSchema = z
@@ -256,6 +266,9 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
   // Ground-truth scores are the grades themselves (1.00 right, 0.00 wrong): shown in prompts they leak the labels.
   if (c.discussion.feedVerifierScores && c.verifier.type === 'ground-truth') {
     issues.push({ path: 'discussion.feedVerifierScores', message: 'the ground-truth verifier\'s scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off' });
+  }
+  if (c.verifier.humanLabels && c.verifier.type === 'ground-truth') {
+    issues.push({ path: 'verifier.humanLabels', message: 'human labels train the learned verifier; the ground-truth verifier trains nothing (use "type": "learned" or drop humanLabels)' });
   }
   if (c.eval.questions > c.task.nTest) issues.push({ path: 'eval.questions', message: `evaluates ${c.eval.questions} questions but task.nTest is ${c.task.nTest}` });
   if (c.training.mode !== 'none') {

@@ -85,14 +85,16 @@ export function loadConfig(file: string): MaporlConfig {
 }
 
 /**
- * The config with its dataset paths made absolute against the config file's folder, so the run's
- * `config.json` means the same from any working directory. Model entries are left as written:
- * whether one is a preset name or a directory is the model loader's call.
+ * The config with its dataset paths and human-label run directories made absolute against the
+ * config file's folder, so the run's `config.json` means the same from any working directory. Model
+ * entries are left as written: whether one is a preset name or a directory is the model loader's call.
  */
 export function resolveConfigPaths(config: MaporlConfig, configFile: string): MaporlConfig {
   const base = dirname(resolve(configFile));
   const task = { ...config.task };
   if (task.trainFile !== undefined) task.trainFile = resolve(base, task.trainFile);
   if (task.testFile !== undefined) task.testFile = resolve(base, task.testFile);
-  return { ...config, task };
+  const labels = config.verifier.humanLabels;
+  const verifier = labels ? { ...config.verifier, humanLabels: { ...labels, runs: labels.runs.map((r) => resolve(base, r)) } } : config.verifier;
+  return { ...config, task, verifier };
 }

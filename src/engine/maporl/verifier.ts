@@ -1,7 +1,8 @@
 // The learned verifier: scores a (question, response) pair in [0, 1] with a transformer trunk, a
 // head on the response's pooled hidden state and the response's likelihood under the trunk's LM
 // head; trained with binary cross-entropy on responses sampled from the base agents, labelled by
-// ground truth and balanced per question (verifierSetup.ts); frozen during MAPoRL. The ground-truth
+// ground truth and balanced per question, plus any responses annotators labelled
+// (verifier.humanLabels; verifierSetup.ts); frozen during MAPoRL. The ground-truth
 // verifier (1 if the answer is correct, else 0: the paper's verifier-free variant) is in discussion.ts.
 import { Graph, type HostTensor, type Tensor } from '../graph/graph';
 import type { Dim } from '../graph/shape';
@@ -49,7 +50,13 @@ function verifierLogits(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>,
   return F.add(scalarHead(pooled, w, VERIFIER_HEAD), likelihood);
 }
 
-export interface LabelledExample { question: string; response: string; correct: boolean }
+export interface LabelledExample {
+  question: string;
+  response: string;
+  correct: boolean;
+  /** Weight of the example's loss (default 1): human-labelled responses may count more (verifier.humanLabels). */
+  weight?: number;
+}
 
 export interface VerifierReport {
   trainExamples: number;
@@ -151,13 +158,13 @@ export class LearnedVerifier {
     const spec: TrainStepSpec = {
       name: 'verifier_step',
       params: Object.fromEntries(Object.entries(this.weights).map(([n, t]) => [n, { shape: t.shape, decay: t.shape.length > 1, lrScale: HEADS.has(n) ? HEAD_LR_SCALE : 1 }])),
-      batch: { ...VERIFIER_INPUTS, labels: { dtype: 'float32', shape: ['B'] } },
+      batch: { ...VERIFIER_INPUTS, labels: { dtype: 'float32', shape: ['B'] }, weights: { dtype: 'float32', shape: ['B'] } },
       maxGradNorm: 1,
       loss: (p, b) => {
         const x = verifierLogits(cfg, p, b);
-        // BCE with logits, stable: max(x, 0) - x·y + log(1 + exp(-|x|))
+        // BCE with logits, stable: max(x, 0) - x·y + log(1 + exp(-|x|)); each example's times its weight (1 unless human-labelled)
         const bce = F.add(F.sub(F.relu(x), F.mul(x, b.labels)), F.log(F.add(F.exp(F.neg(F.abs(x))), 1)));
-        return { loss: F.meanAll(bce) };
+        return { loss: F.meanAll(F.mul(bce, b.weights)) };
       },
     };
     const step = await TrainStep.compile(spec, this.runtime);
@@ -171,7 +178,8 @@ export class LearnedVerifier {
       for (let i = 0; i < order.length; i += o.batchSize) {
         const part = order.slice(i, i + o.batchSize).map((k) => examples[k]);
         const labels: HostTensor = { dtype: 'float32', shape: [part.length], data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))) };
-        const res = await step.run(state, { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels }, o.lr);
+        const weights: HostTensor = { dtype: 'float32', shape: [part.length], data: Float32Array.from(part.map((x) => x.weight ?? 1)) };
+        const res = await step.run(state, { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels, weights }, o.lr);
         losses.push(res.loss);
         o.onStep?.(losses.length, total, res.loss);
       }

@@ -1,6 +1,10 @@
 // Builds the run's verifier. Ground truth: nothing to build. Learned: sample responses from the base
 // agents on training questions (turn-1 prompts), label them by ground truth, balance per question,
 // train the verifier on 80% of the questions and report AUC and calibration on the other 20%.
+// Responses annotators labelled in earlier runs (verifier.humanLabels) join the training set as they
+// are (not balanced, never held out): the held-out report stays a measure against ground truth.
+import * as path from 'node:path';
+import { humanLabelExamples } from '../annotations/humanLabels';
 import type { RuntimeOptions } from '../runtime/session';
 import { promptTokens } from '../sft/tokens';
 import type { TaskData } from '../tasks';
@@ -89,8 +93,9 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   if (trainSet.length === 0) {
     throw new Error(`the base agents' sampled answers are all ${baseAccuracy > 0.5 ? 'correct' : 'wrong'} (accuracy ${(100 * baseAccuracy).toFixed(0)}%): nothing to train a verifier on; use "verifier": {"type": "ground-truth"} or better base agents`);
   }
-  a.say(`training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)…`);
-  const losses = await v.train(trainSet, { epochs: config.verifier.epochs, lr: config.verifier.lr, batchSize: config.verifier.batchSize, seed: config.seed });
+  const human = await humanExamples(a);
+  a.say(`training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)${human.length ? ` and ${human.length} human-labelled ones` : ''}…`);
+  const losses = await v.train([...trainSet, ...human], { epochs: config.verifier.epochs, lr: config.verifier.lr, batchSize: config.verifier.batchSize, seed: config.seed });
   const scores = await v.score(heldOut);
   const labels = heldOut.map((x) => x.correct);
   const report = {
@@ -98,6 +103,7 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
     verifierEce: expectedCalibrationError(scores, labels),
     verifierAccuracy: scores.filter((s, i) => (s >= 0.5) === labels[i]).length / Math.max(1, scores.length),
     verifierTrainExamples: trainSet.length,
+    verifierHumanExamples: human.length,
     verifierHeldOutExamples: heldOut.length,
     verifierFinalLoss: losses.length ? losses.slice(-10).reduce((x, y) => x + y, 0) / Math.min(10, losses.length) : NaN,
     baseAgentAccuracy: baseAccuracy,
@@ -106,4 +112,18 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   a.run.log(0, line);
   a.say(line);
   return report;
+}
+
+/** The training examples of verifier.humanLabels (none without it); what could not be read is logged. */
+async function humanExamples(a: SetupArgs): Promise<LabelledExample[]> {
+  const labels = a.config.verifier.humanLabels;
+  if (!labels) return [];
+  // The run's config.json has them absolute (resolveConfigPaths); a config parsed elsewhere is relative to baseDir.
+  const r = await humanLabelExamples(labels.runs.map((run) => path.resolve(a.baseDir, run)), labels.weight);
+  for (const p of r.problems) {
+    const first = p.transcripts[0];
+    a.run.log(0, `verifier.humanLabels: ${p.run}: skipped ${p.brokenAnnotations} broken annotations.jsonl line(s) and ${p.transcripts.length} broken transcripts.jsonl line(s)${first ? ` (first: line ${first.line}, ${first.problem})` : ''}`, 'warn');
+  }
+  if (r.missing) a.run.log(0, `verifier.humanLabels: ${r.missing} labelled response(s) not found in their run's transcripts.jsonl`, 'warn');
+  return r.examples;
 }

@@ -121,6 +121,15 @@ test('resolveConfigPaths makes data files absolute against the config folder', (
   assert.equal(c.task.trainFile, 'data/train.jsonl', 'input untouched');
 });
 
+test('verifier.humanLabels: run directories resolved against the config folder, weight 1 by default, refused with a ground-truth verifier', () => {
+  const c = parseConfig({ verifier: { humanLabels: { runs: ['runs/a', '/abs/b'] } } });
+  assert.equal(c.verifier.humanLabels?.weight, 1);
+  assert.deepEqual(resolveConfigPaths(c, '/home/u/exp/a.maporl.json').verifier.humanLabels?.runs, ['/home/u/exp/runs/a', '/abs/b']);
+  assert.equal(parseConfig({}).verifier.humanLabels, undefined);
+  assert.match(errorOf(() => parseConfig({ verifier: { type: 'ground-truth', humanLabels: { runs: ['r'] } } }, 'c.json')), /^c\.json: verifier\.humanLabels: human labels train the learned verifier/);
+  assert.match(errorOf(() => parseConfig({ verifier: { humanLabels: { runs: [] } } }, 'c.json')), /^c\.json: verifier\.humanLabels\.runs: Too small/);
+});
+
 test('media/maporl.schema.json is the JSON Schema generated from the zod source', () => {
   const committed = readFileSync(join(__dirname, '../../../media/maporl.schema.json'), 'utf8');
   assert.equal(committed, JSON.stringify(maporlConfigJsonSchema(), null, 2) + '\n', 'stale: run node scripts/gen-schema.mjs');

@@ -82,3 +82,13 @@ test('a learned verifier saved in a checkpoint loads back with its heads and sco
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an example\'s weight scales its loss: a fresh verifier (logit 0) has BCE ln 2 on any label, so a batch weighted [1, 3] starts at 2 ln 2', async () => {
+  const model = await createPresetModel('tiny', 24);
+  const v = LearnedVerifier.fromBase(model);
+  const question = 'Ann has 3 pens and buys 2 more. How many pens?';
+  const losses = await v.train([{ question, response: 'Answer: 5', correct: true }, { question, response: 'Answer: 6', correct: false, weight: 3 }], { epochs: 1, lr: 1e-4, batchSize: 2, seed: 0 });
+  assert.equal(losses.length, 1);
+  assert.ok(Math.abs(losses[0] - 2 * Math.LN2) < 1e-5, `loss ${losses[0]}`);
+  await v.release();
+});
