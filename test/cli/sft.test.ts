@@ -66,4 +66,7 @@ test('SIGTERM stops after the current step with a checkpoint; --resume completes
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`resuming from .*step-${m[1].padStart(6, '0')} \\(step ${m[1]} of 64\\)`));
   assert.match(resumed.stdout, /stopped\/model and .*stopped\/adapter after 64 steps/);
+  const again = maporl([...args, '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^already finished: .*stopped \(nothing to resume\)\n$/);
 });

@@ -93,6 +93,10 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
         },
         shouldStop: () => signal !== null,
       });
+      if (result.alreadyFinished) {
+        process.stdout.write(`already finished: ${path.resolve(opts.out)} (nothing to resume)\n`);
+        return 0;
+      }
       if (result.stopped) {
         process.stderr.write(`stopped at step ${result.steps}/${result.totalSteps}; continue with --resume\n`);
         return signal === 'SIGINT' ? 130 : 143;

@@ -3,7 +3,8 @@
 // which are never read and are removed on the next start).
 //
 //   step-000120/
-//     trainer_state.json    step counters, data-order cursor, seed, the run's fingerprint
+//     trainer_state.json    step counters, data-order cursor, seed, the run's fingerprint, and
+//                           eventsBytes: the length of OUT/events.jsonl when it was written
 //     model/                full fine-tuning: the weights as an HF model directory
 //     adapter/              LoRA: the adapter as a PEFT directory (the base stays where it was)
 //     optimizer.safetensors AdamW moments: m.<param name>, v.<param name>
@@ -40,6 +41,8 @@ export interface CheckpointContents {
   /** Where tokenizer files are copied from (full fine-tuning). */
   tokenizerDir: string;
   lora?: LoraConfig;
+  /** Byte length of OUT/events.jsonl now: a resume cuts the log back to it. */
+  eventsBytes: number;
 }
 
 export const checkpointsDir = (out: string): string => path.join(out, 'checkpoints');
@@ -55,7 +58,7 @@ export async function writeCheckpoint(out: string, c: CheckpointContents, keep: 
     for (const [name, t] of Object.entries(c.train.v)) moments[`v.${name}`] = { shape: t.shape, data: t.data as Float32Array };
     writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments, { format: 'pt' });
     writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
-      format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, time: new Date().toISOString(),
+      format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, eventsBytes: c.eventsBytes, time: new Date().toISOString(),
     });
   }, { overwrite: true });
   prune(out, keep);
@@ -84,6 +87,8 @@ export interface LoadedCheckpoint {
   counters: TrainerCounters;
   fingerprint: Record<string, unknown>;
   train: TrainState;
+  /** Absent in checkpoints written before it was recorded. */
+  eventsBytes?: number;
 }
 
 /** Reads a checkpoint written by writeCheckpoint for a model of config `config`. */
@@ -115,6 +120,7 @@ export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfi
       counters: { step: state.step as number, microCursor: state.microCursor as number, seed: state.seed as number },
       fingerprint: (state.fingerprint ?? {}) as Record<string, unknown>,
       train,
+      eventsBytes: Number.isInteger(state.eventsBytes) ? state.eventsBytes as number : undefined,
     };
   } finally {
     reader.close();

@@ -14,6 +14,9 @@
 // Exact resume: every input of a step (parameters, Adam moments and step count, the micro-batches,
 // the dropout seed, the learning rate) is a function of the checkpoint, so an interrupted and resumed
 // run computes the same steps, bit for bit, as an uninterrupted one on the same machine and threads.
+// A checkpoint comes after its step's events (held-out loss included) and records where events.jsonl
+// ended, which a resume cuts it back to; summary.json is written last, and a resume of a run that
+// has one changes nothing.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -105,6 +108,8 @@ export interface SftResult {
   heldOutLoss?: { before: number | null; after: number };
   modelDir?: string;
   adapterDir?: string;
+  /** A resume of a run that had finished: nothing was done, the fields are its summary's. */
+  alreadyFinished?: boolean;
 }
 
 /** Entries of OUT that a run writes (what --force removes; nothing else is touched). */
@@ -147,9 +152,11 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
   if (ckpt) {
     const loaded = readCheckpoint(ckpt, model.config, lora);
     checkSameRun(ckpt, loaded.fingerprint, fingerprint);
+    const finished = loaded.counters.step === totalSteps && readSummary(opts.out);
+    if (finished) return { ...finished, alreadyFinished: true };
     ({ counters } = loaded);
     state = loaded.train;
-    truncateEvents(opts.out, counters.step);
+    truncateEvents(opts.out, counters.step, loaded.eventsBytes);
     log(`resuming from ${ckpt} (step ${counters.step} of ${totalSteps})`);
   } else {
     if (opts.resume) log(`no checkpoint in ${opts.out}: starting from the beginning`);
@@ -157,16 +164,18 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
   }
 
+  const eventsFile = path.join(opts.out, 'events.jsonl');
   const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime, frozenLimitBytes: opts.frozenLimitBytes });
   const evaluate = async (step: number): Promise<number> => {
     const loss = await evaluator!.evaluate(state.params, held!, opts.batchSize);
-    appendJsonl(path.join(opts.out, 'events.jsonl'), { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
+    appendJsonl(eventsFile, { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
     return loss;
   };
   const heldOutBefore = evaluator && counters.step === 0 ? await evaluate(0) : null;
 
   const save = async (): Promise<void> => {
-    const dir = await writeCheckpoint(opts.out, { counters, fingerprint, train: state, config: model.config, tokenizerDir: opts.model, lora }, opts.keepCheckpoints);
+    const eventsBytes = fs.existsSync(eventsFile) ? fs.statSync(eventsFile).size : 0;
+    const dir = await writeCheckpoint(opts.out, { counters, fingerprint, train: state, config: model.config, tokenizerDir: opts.model, lora, eventsBytes }, opts.keepCheckpoints);
     log(`checkpoint ${dir}`);
   };
 
@@ -192,15 +201,15 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
     lastLoss = result.loss;
     const tokens = result.metrics.tokens * micro.length;
     const epoch = counters.microCursor / batchesPerEpoch;
-    appendJsonl(path.join(opts.out, 'events.jsonl'), {
+    appendJsonl(eventsFile, {
       type: 'metrics', step: counters.step, time: Date.now() / 1000, loss: result.loss, lr, gradNorm: result.gradNorm, tokens, epoch, skipped: result.skipped,
     });
     if (result.skipped) log(`step ${counters.step}: non-finite loss or gradient; the update was skipped`);
     hooks.onStep?.({ ...result, step: counters.step, totalSteps, lr, epoch, tokens });
     const last = counters.step === totalSteps;
     if (last || (opts.saveEvery > 0 && counters.step % opts.saveEvery === 0)) {
-      await save();
       if (evaluator && !last) await evaluate(counters.step);
+      await save();
     }
     if (!last && (hooks.shouldStop?.() || counters.step === hooks.stopAfterStep)) {
       if (opts.saveEvery <= 0 || counters.step % opts.saveEvery !== 0) await save();
@@ -298,6 +307,12 @@ function weightsStamp(dir: string): string {
     .map((f) => { const s = fs.statSync(path.join(dir, f)); return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`; }).join(',');
 }
 
+/** The result a finished run left in OUT/summary.json, or null. */
+function readSummary(out: string): SftResult | null {
+  const file = path.join(out, 'summary.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as SftResult : null;
+}
+
 function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
   for (const key of Object.keys(now)) {
     const a = JSON.stringify(saved[key] ?? null), b = JSON.stringify(now[key] ?? null);
@@ -305,10 +320,17 @@ function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<
   }
 }
 
-/** Drops events logged after the checkpoint a resume starts from (they will be logged again). */
-function truncateEvents(out: string, step: number): void {
+/**
+ * Drops the events logged after the checkpoint a resume starts from (they will be logged again): the
+ * bytes after `eventsBytes`, or for a checkpoint older than that field the lines after its step.
+ */
+function truncateEvents(out: string, step: number, eventsBytes: number | undefined): void {
   const file = path.join(out, 'events.jsonl');
   if (!fs.existsSync(file)) return;
+  if (eventsBytes !== undefined) {
+    if (fs.statSync(file).size > eventsBytes) fs.truncateSync(file, eventsBytes);
+    return;
+  }
   const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
     if (!line.trim()) return false;
     try {
