@@ -47,7 +47,7 @@ export function formatAnnotationStats(s: AnnotationStats): string {
   const rows = s.labels.map((l) => {
     const who = Object.entries(l.byAnnotator).map(([a, n]) => `${a} ${n}`).join(', ');
     const kappa = l.kappa === null ? '—' : l.kappa.toFixed(3);
-    return `${l.label.padEnd(width)}  ${String(l.count).padStart(5)}  ${kappa.padStart(6)}  ${who}`;
+    return `${l.label.padEnd(width)}  ${String(l.count).padStart(5)}  ${kappa.padStart(6)}  ${who}`.trimEnd();
   });
   return [head, '', `${'label'.padEnd(width)}  count   kappa  by annotator`, ...rows].join('\n');
 }
