@@ -1,23 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LMRuntime } from '../../engine/generate/runtime';
-import { latestCheckpoint, loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from '../../engine/maporl/checkpoint';
-import { groundTruthVerifier, type VerifierFn } from '../../engine/maporl/discussion';
 import { evaluate as runEvaluation, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
-import { loadConfig, type MaporlConfig } from '../../engine/maporl/config';
+import { checkpointShape, findCheckpoint, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
+import type { MaporlConfig } from '../../engine/maporl/config';
 import { defaultPromptOptions, type PromptOptions } from '../../engine/maporl/prompts';
-import { policyIndex, resolveModel, type Sharing } from '../../engine/maporl/team';
-import { LearnedVerifier } from '../../engine/maporl/verifier';
-import type { CausalLM } from '../../engine/nn/model';
+import { policyIndex } from '../../engine/maporl/team';
 import type { GenerateOptions } from '../../engine/generate/runtime';
 import { GenerationSchema } from '../../protocol/configSchema';
-import { answerKindOf, type TaskType } from '../../engine/tasks/types';
+import { answerKindOf, type TaskRecord, type TaskType } from '../../engine/tasks/types';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { UsageError } from '../errors';
 import { frozenWeightsOption, intOption, numberOption, parse, type Command } from './command';
-
-const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;
 
 /** Decoding and prompts of an evaluation before the flags that pick agents and turns. */
 export interface EvalDefaults {
@@ -58,71 +53,26 @@ export const evaluate: Command = {
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
     const seed = intOption(values.seed, '--seed', 0);
-    let turns = intOption(values.turns, '--turns', 3);
     const questions = intOption(values.questions, '--questions', 100);
 
     // A checkpoint's run config (RUN/config.json) supplies what the run used: the task type, the
     // discussion's prompts and the sampling; flags override it.
-    const checkpointDir = values.checkpoint ? resolveCheckpoint(values.checkpoint) : undefined;
+    const checkpointDir = values.checkpoint ? findCheckpoint(values.checkpoint) : undefined;
     const runConfig = checkpointDir ? runConfigOf(checkpointDir) : undefined;
     const { generation, prompt } = evalDefaults(runConfig, { temperature: values.temperature, maxNewTokens: values['max-new-tokens'] });
-    const runTask = runConfig?.task.type;
-    const runTaskFits = (t: string | undefined) => t !== undefined && (values.data ? (FILE_TASKS as readonly string[]).includes(t) : t === 'arith' || t === 'nli');
-    // The task's test records.
-    const task = (values.task ?? (runTaskFits(runTask) ? runTask : values.data ? 'generic' : undefined)) as TaskType | undefined;
-    if (!task) throw new UsageError('give --data FILE or --task arith|nli');
-    let records;
-    if (task === 'arith' || task === 'nli') {
-      if (values.data) throw new UsageError(`--task ${task} is generated; give no --data`);
-      records = generateSplit(task, 'test', questions, seed);
-    } else if ((FILE_TASKS as readonly string[]).includes(task)) {
-      if (!values.data) throw new UsageError(`--task ${task} needs --data FILE`);
-      if (!fs.existsSync(values.data)) throw new UsageError(`${values.data}: no such file`);
-      const r = loadJsonlTask(task as (typeof FILE_TASKS)[number], values.data, { skipInvalid: values['skip-invalid'], limit: questions });
-      if (r.skipped.count) process.stderr.write(`skipped ${r.skipped.count} invalid lines (first: ${r.skipped.examples[0]})\n`);
-      records = r.records;
-    } else {
-      throw new UsageError(`unknown --task "${task}" (arith, nli, gsm8k, nli-jsonl, generic)`);
-    }
-    if (records.length === 0) throw new UsageError(`${values.data ?? task}: no questions to evaluate`);
+    const { task, records } = evalRecords({ task: values.task, data: values.data, questions, seed, skipInvalid: values['skip-invalid'], runTask: runConfig?.task.type });
 
-    // The agents' models and how agents map onto them.
-    let models: CausalLM[];
-    let sharing: Sharing;
-    let verifier: VerifierFn = groundTruthVerifier;
-    let agents = intOption(values.agents, '--agents', 3);
-    let modelSpecs: string[] | undefined;
-    if (checkpointDir) {
-      const dir = checkpointDir;
-      const state = readTrainerState(dir);
-      sharing = state.policySharing as Sharing;
-      if (values.agents === undefined) agents = state.agents;
-      if (values.turns === undefined) turns = state.turns;
-      // Without the run's learned verifier the ground truth would score responses, and shown in
-      // prompts those scores are the answer key (the config check refuses ground-truth runs).
-      const v = await loadCheckpointVerifier(dir);
-      if (prompt.feedVerifierScores && !v) {
-        throw new UsageError(`${dir}: the run shows verifier scores in prompts (discussion.feedVerifierScores) but the checkpoint has no learned verifier; ground-truth scores would give away the answers`);
-      }
-      if (v) {
-        const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, {}, prompt.templates.first);
-        verifier = (pairs) => lv.score(pairs);
-      }
-      models = [];
-      // Full fine-tuning saved each policy as a model; LoRA as adapters, merged here into their base.
-      for (let i = 0; i < state.policies; i++) models.push(await loadCheckpointModel(dir, i));
-      if (sharing === 'per-agent' && values.agents === undefined) agents = state.policies;
-      if (sharing === 'per-agent' && agents !== state.policies) throw new UsageError(`the checkpoint has one policy per agent (${state.policies}); --agents must be ${state.policies}`);
-      if (sharing === 'per-turn' && turns > state.policies) throw new UsageError(`the checkpoint has policies for ${state.policies} turns; --turns must be at most that`);
-    } else {
-      const specs = values.model!;
-      if (specs.length > 1 && values.agents !== undefined && agents !== specs.length) throw new UsageError(`config asks for more agents than models: ${agents} agents, ${specs.length} models`);
-      if (specs.length > 1) agents = specs.length;
-      sharing = specs.length > 1 ? 'per-agent' : 'shared';
-      modelSpecs = specs.map((s) => (fs.existsSync(s) ? path.resolve(s) : s));
-      models = [];
-      for (const s of specs) models.push((await resolveModel(s, seed, process.cwd())).model);
-    }
+    // The agents' models and how agents map onto them: the checkpoint's shape unless flags say otherwise.
+    const specs = values.model ?? [];
+    const shape = checkpointDir ? checkpointShape(checkpointDir) : modelShape(specs);
+    const { sharing } = shape;
+    const agents = intOption(values.agents, '--agents', shape.agents);
+    const turns = intOption(values.turns, '--turns', shape.turns);
+    if (specs.length > 1 && agents !== specs.length) throw new UsageError(`config asks for more agents than models: ${agents} agents, ${specs.length} models`);
+    if (checkpointDir && sharing === 'per-agent' && agents !== shape.policies) throw new UsageError(`the checkpoint has one policy per agent (${shape.policies}); --agents must be ${shape.policies}`);
+    if (checkpointDir && sharing === 'per-turn' && turns > shape.policies) throw new UsageError(`the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
+    const modelSpecs = checkpointDir ? undefined : specs.map((s) => (fs.existsSync(s) ? path.resolve(s) : s));
+    const { models, verifier } = checkpointDir ? await loadCheckpointTeam(checkpointDir, prompt) : await loadModelTeam(specs, seed, process.cwd());
     const frozenWeights = values['frozen-weights'] !== undefined ? frozenWeightsOption(values['frozen-weights']) : runConfig?.runtime.frozenWeights ?? 'auto';
     const warning = identicalAgentsWarning(generation.temperature, agents, sharing, modelSpecs);
     if (warning) process.stderr.write(warning + '\n');
@@ -137,15 +87,37 @@ export const evaluate: Command = {
   },
 };
 
-/** A checkpoint directory, or the latest checkpoint of a run directory. */
-function resolveCheckpoint(given: string): string {
-  const dir = fs.existsSync(path.join(given, 'trainer_state.json')) ? given : latestCheckpoint(path.join(given, 'checkpoints'));
-  if (!dir) throw new UsageError(`${given}: neither a checkpoint nor a run directory with checkpoints`);
-  return dir;
+const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;
+const isFileTask = (t: string): t is (typeof FILE_TASKS)[number] => (FILE_TASKS as readonly string[]).includes(t);
+
+export interface EvalRecordsOptions {
+  task?: string;
+  data?: string;
+  questions: number;
+  seed: number;
+  skipInvalid?: boolean;
+  /** The task of the run being evaluated: the default when it fits the given data (or its absence). */
+  runTask?: string;
 }
 
-/** RUN/config.json of a checkpoint RUN/checkpoints/step-N, when there is one. */
-function runConfigOf(checkpointDir: string): MaporlConfig | undefined {
-  const file = path.join(checkpointDir, '..', '..', 'config.json');
-  return fs.existsSync(file) ? loadConfig(file) : undefined;
+/** The test questions of an evaluation: a generated split, or the first N records of a JSONL file. */
+export function evalRecords(o: EvalRecordsOptions): { task: TaskType; records: TaskRecord[] } {
+  const runTaskFits = (t: string | undefined) => t !== undefined && (o.data ? isFileTask(t) : t === 'arith' || t === 'nli');
+  const task = (o.task ?? (runTaskFits(o.runTask) ? o.runTask : o.data ? 'generic' : undefined)) as TaskType | undefined;
+  if (!task) throw new UsageError('give --data FILE or --task arith|nli');
+  let records: TaskRecord[];
+  if (task === 'arith' || task === 'nli') {
+    if (o.data) throw new UsageError(`--task ${task} is generated; give no --data`);
+    records = generateSplit(task, 'test', o.questions, o.seed);
+  } else if (isFileTask(task)) {
+    if (!o.data) throw new UsageError(`--task ${task} needs --data FILE`);
+    if (!fs.existsSync(o.data)) throw new UsageError(`${o.data}: no such file`);
+    const r = loadJsonlTask(task, o.data, { skipInvalid: o.skipInvalid, limit: o.questions });
+    if (r.skipped.count) process.stderr.write(`skipped ${r.skipped.count} invalid lines (first: ${r.skipped.examples[0]})\n`);
+    records = r.records;
+  } else {
+    throw new UsageError(`unknown --task "${task}" (arith, nli, gsm8k, nli-jsonl, generic)`);
+  }
+  if (records.length === 0) throw new UsageError(`${o.data ?? task}: no questions to evaluate`);
+  return { task, records };
 }

@@ -6,6 +6,7 @@ import { logprobs } from './logprobs';
 import { sft } from './sft';
 import { train } from './train';
 import { evaluate } from './evaluate';
+import { compare } from './compare';
 import { demo } from './demo';
 import { data } from './data';
 import { annotations } from './annotations';
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   sft,
   train,
   eval: evaluate,
+  compare,
   data,
   annotations,
 };

@@ -1,0 +1,94 @@
+// The team an evaluation puts to the test (`maporl eval`, `maporl compare`): a checkpoint's
+// policies with its learned verifier, or base models. The shape (size, turns, sharing) is read
+// first and cheaply, from trainer_state.json; the weights only when the team is about to speak.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentsSchema, DiscussionSchema } from '../../protocol/configSchema';
+import { ModelFileError } from '../io/errors';
+import type { CausalLM } from '../nn/model';
+import { latestCheckpoint, loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from './checkpoint';
+import { loadConfig, type MaporlConfig } from './config';
+import { groundTruthVerifier, type VerifierFn } from './discussion';
+import type { PromptOptions } from './prompts';
+import { resolveModel, type Sharing } from './team';
+import { LearnedVerifier } from './verifier';
+
+export interface TeamShape {
+  sharing: Sharing;
+  /** Models behind the agents (policies of a checkpoint). */
+  policies: number;
+  /** Team size and discussion length as the run trained them; for base models the config defaults. */
+  agents: number;
+  turns: number;
+  verifier: 'learned' | 'ground-truth';
+}
+
+export interface LoadedTeam {
+  models: CausalLM[];
+  verifier: VerifierFn;
+}
+
+/** A checkpoint directory, or the latest complete checkpoint of a run directory. */
+export function findCheckpoint(given: string): string {
+  const dir = fs.existsSync(path.join(given, 'trainer_state.json')) ? given : latestCheckpoint(path.join(given, 'checkpoints'));
+  if (!dir) throw new ModelFileError(given, 'neither a checkpoint nor a run directory with checkpoints');
+  return dir;
+}
+
+/** The run directory of a checkpoint RUN/checkpoints/step-N (the one holding config.json), if any. */
+export function runDirOf(checkpointDir: string): string | undefined {
+  const parent = path.dirname(path.resolve(checkpointDir));
+  const run = path.dirname(parent);
+  return path.basename(parent) === 'checkpoints' && fs.existsSync(path.join(run, 'config.json')) ? run : undefined;
+}
+
+/** RUN/config.json of a checkpoint, when it has a run. */
+export function runConfigOf(checkpointDir: string): MaporlConfig | undefined {
+  const run = runDirOf(checkpointDir);
+  return run ? loadConfig(path.join(run, 'config.json')) : undefined;
+}
+
+export function checkpointShape(dir: string): TeamShape {
+  const state = readTrainerState(dir);
+  const sharing = state.policySharing as Sharing;
+  // A per-agent checkpoint has one policy per agent: that is its team size.
+  return { sharing, policies: state.policies, agents: sharing === 'per-agent' ? state.policies : state.agents, turns: state.turns, verifier: state.verifier };
+}
+
+/** Base models: one shared by the team, or one per agent. */
+export function modelShape(specs: readonly string[]): TeamShape {
+  const defaults = { agents: AgentsSchema.parse({}).count, turns: DiscussionSchema.parse({}).turns };
+  return {
+    sharing: specs.length > 1 ? 'per-agent' : 'shared', policies: specs.length,
+    agents: specs.length > 1 ? specs.length : defaults.agents, turns: defaults.turns, verifier: 'ground-truth',
+  };
+}
+
+/**
+ * A checkpoint's policies (LoRA adapters merged into their base) and its learned verifier, or the
+ * ground truth when the run had none.
+ */
+export async function loadCheckpointTeam(dir: string, prompt: PromptOptions): Promise<LoadedTeam> {
+  const { policies } = readTrainerState(dir);
+  // Without the run's learned verifier the ground truth would score responses, and shown in
+  // prompts those scores are the answer key (the config check refuses ground-truth runs).
+  const v = await loadCheckpointVerifier(dir);
+  if (prompt.feedVerifierScores && !v) {
+    throw new ModelFileError(dir, 'the run shows verifier scores in prompts (discussion.feedVerifierScores) but the checkpoint has no learned verifier; ground-truth scores would give away the answers');
+  }
+  let verifier = groundTruthVerifier;
+  if (v) {
+    const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, {}, prompt.templates.first);
+    verifier = (pairs) => lv.score(pairs);
+  }
+  const models: CausalLM[] = [];
+  for (let i = 0; i < policies; i++) models.push(await loadCheckpointModel(dir, i));
+  return { models, verifier };
+}
+
+/** Base models from preset names or model directories (relative to `baseDir`); `seed` initialises presets. */
+export async function loadModelTeam(specs: readonly string[], seed: number, baseDir: string): Promise<LoadedTeam> {
+  const models: CausalLM[] = [];
+  for (const s of specs) models.push((await resolveModel(s, seed, baseDir)).model);
+  return { models, verifier: groundTruthVerifier };
+}
