@@ -73,6 +73,22 @@ export const AgentsSchema = z
       .describe('shared: one policy for all agents; per-agent: one per agent (heterogeneous teams); per-turn: one per turn.'),
   });
 
+/** The model spec that names the experiment's own SFT'd base agents (`baseAgents`). */
+export const BASE_AGENTS_MODEL = 'base-agents';
+
+export const BaseAgentsSchema = z
+  .strictObject({
+    preset: z.string().min(1).default('tiny').describe('Fresh model to fine-tune (a preset name).'),
+    steps: count(1, 10_000_000).default(2200).describe('SFT optimizer steps. The default leaves the tiny agents about 56% right on arith: good enough to learn from, fallible enough to discuss.'),
+    batchSize: count(1, 4096).default(8),
+    lr: positive.default(3e-3),
+    warmupSteps: count(0, 1_000_000).default(20),
+    examples: count(1, 10_000_000).default(4000).describe('SFT pairs generated from the training split (worked solutions).'),
+    discussionFraction: z.number().min(0).max(1).default(0.3).describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
+    seed: z.int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of the fresh model and of the SFT data.'),
+  })
+  .describe(`Prepare base agents by SFT on the built-in task before training, and use them wherever a model spec says "${BASE_AGENTS_MODEL}". Cached by these settings, the task and the prompts, and reused across runs and experiments.`);
+
 export const DiscussionSchema = z
   .strictObject({
     turns: count(1, 10).default(3).describe('Number of turns T (turn 1: independent answers).'),
@@ -208,6 +224,7 @@ export const MaporlConfigSchema = z
     name: z.string().min(1).default('maporl').describe('Experiment name.'),
     seed: z.int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of data generation, sampling and initialisation.'),
     task: TaskSchema.prefault({}).describe('The task the agents discuss.'),
+    baseAgents: BaseAgentsSchema.optional().describe('Base agents prepared by SFT as the experiment\'s first stage (built-in tasks).'),
     agents: AgentsSchema.prefault({}).describe('The agents.'),
     discussion: DiscussionSchema.prefault({}).describe('The discussion protocol.'),
     generation: GenerationSchema.prefault({}).describe('Sampling of responses during training (and evaluation unless eval overrides it).'),
@@ -253,6 +270,10 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
     if (agents < models.length) issues.push({ path: 'agents.models', message: `config lists more models than agents (${models.length} models, ${agents} agents)` });
     if (policySharing !== 'per-agent') issues.push({ path: 'agents.policySharing', message: `"${policySharing}" shares one policy, so it needs a single model; with one model per agent use "per-agent"` });
   }
+  const usesBase = [...models, ...(c.verifier.type === 'learned' ? [c.verifier.model] : [])].includes(BASE_AGENTS_MODEL);
+  if (usesBase && !c.baseAgents) issues.push({ path: models.includes(BASE_AGENTS_MODEL) ? 'agents.models' : 'verifier.model', message: `"${BASE_AGENTS_MODEL}" names the experiment's SFT'd base agents: add a baseAgents section (or name a model directory or preset)` });
+  if (c.baseAgents && !usesBase) issues.push({ path: 'baseAgents', message: `base agents are prepared but no model uses them: put "${BASE_AGENTS_MODEL}" in agents.models (or verifier.model)` });
+  if (c.baseAgents && c.task.type !== 'arith' && c.task.type !== 'nli') issues.push({ path: 'baseAgents', message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory` });
   const fileTask = FILE_TASKS.includes(c.task.type);
   const needsTrain = c.training.mode !== 'none' || c.verifier.type === 'learned';
   if (fileTask) {

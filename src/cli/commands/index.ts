@@ -8,6 +8,7 @@ import { train } from './train';
 import { evaluate } from './evaluate';
 import { compare } from './compare';
 import { demo } from './demo';
+import { prepareAgents } from './prepareAgents';
 import { data } from './data';
 import { annotations } from './annotations';
 
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   generate,
   logprobs,
   sft,
+  'prepare-agents': prepareAgents,
   train,
   eval: evaluate,
   compare,

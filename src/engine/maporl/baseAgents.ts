@@ -3,6 +3,7 @@
 // learning tests start from these agents, so their recipe lives in one place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BaseAgentsSchema } from '../../protocol/configSchema';
 import type { BuiltinTask } from '../tasks/synthetic';
 import { createPresetModel, saveModel } from '../nn/model';
 import { runSft, SFT_DEFAULTS, type SftStepInfo } from '../sft/trainer';
@@ -32,7 +33,13 @@ export interface BaseAgentRecipe {
  * fully clicks (by 2800 steps they are 55-90% right, depending on the seed and the CPU's rounding)
  * keeps them fallible.
  */
-export const DEMO_RECIPE = { preset: 'tiny', steps: 2200, batchSize: 8, lr: 3e-3, warmupSteps: 20, examples: 4000 } as const;
+export const DEMO_RECIPE = demoRecipe();
+
+/** The config's `baseAgents` defaults (configSchema.ts), without the seed and data mix the callers set. */
+function demoRecipe() {
+  const { seed: _seed, discussionFraction: _mix, ...recipe } = BaseAgentsSchema.parse({});
+  return recipe;
+}
 
 export interface BaseAgents {
   /** HF model directory of the fine-tuned agents. */

@@ -17,6 +17,7 @@ import { evaluate, formatEvalTable, identicalAgentsWarning, mean } from './evalu
 import { ppoUpdate, type Rollout } from './ppoUpdate';
 import { shapedRewards, withFormatPenalty } from './reward';
 import { finishedSummary, RunDir } from './runDir';
+import { ensurePreparedBase, recipeOf, withBaseModel } from './baseStage';
 import { resolveBases, Team } from './team';
 import { toTranscript } from './transcripts';
 import { setupVerifier, type VerifierSetup } from './verifierSetup';
@@ -86,14 +87,15 @@ export async function train(o: TrainOptions): Promise<RunSummary> {
     }
     if (data.test.length === 0) throw new Error('the test split is empty');
     if (mode !== 'none' && data.train.length === 0) throw new Error('the training split is empty');
-    const bases = await resolveBases(config, o.baseDir, T);
+    const models = await prepareBaseStage(config, run, iteration, say);
+    const bases = await resolveBases(models, o.baseDir, T);
     const ppo = config.training.ppo;
     team = await Team.create(config, bases, runtime);
     if (resumeFrom && state) {
       for (const [i, p] of team.policies.entries()) p.restore((await loadCheckpointPolicy(resumeFrom, i, state.optimizerSteps[i])).train);
     }
     run.log(iteration, `execution provider: ${team.policies[0].lm.provider}${runtime.threads ? `, ${runtime.threads} threads` : ''}`);
-    verifier = await setupVerifier({ config, data, team, run, runtime, baseDir: o.baseDir, resumeFrom, say });
+    verifier = await setupVerifier({ config: models, data, team, run, runtime, baseDir: o.baseDir, resumeFrom, say });
     const verify: VerifierFn = verifier.score ?? groundTruthVerifier;
     const gen = config.generation;
     const evalGen = { ...gen, temperature: config.eval.temperature ?? gen.temperature };
@@ -282,4 +284,25 @@ export function ensureEmptyRunDir(out: string, force: boolean): void {
     throw new Error(`${out}: run directory exists and is not empty (use --resume to continue it, or --force to replace it)`);
   }
   if (force) fs.rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * The config's model specs with "base-agents" resolved: the base-agent stage's SFT runs here (or its
+ * cached result is reused), logged in the run so the dashboard shows what the first minutes are for.
+ */
+async function prepareBaseStage(config: MaporlConfig, run: RunDir, step: number, say: (line: string) => void): Promise<MaporlConfig> {
+  const recipe = recipeOf(config);
+  if (!recipe) return config;
+  const t0 = performance.now();
+  const every = Math.max(1, Math.round(recipe.steps / 20));
+  const prepared = await ensurePreparedBase(recipe, (s) => {
+    if (s.step % every !== 0 && s.step !== s.totalSteps) return;
+    const line = `base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`;
+    say(line);
+    run.log(step, line);
+  });
+  const how = prepared.fresh ? `prepared by SFT in ${((performance.now() - t0) / 1000).toFixed(0)} s` : 'reused from the cache';
+  run.log(step, `base agents: ${how} (${prepared.modelDir})`);
+  say(`base agents: ${how} (${prepared.modelDir})`);
+  return withBaseModel(config, prepared.modelDir);
 }

@@ -1,0 +1,81 @@
+// The experiment's base-agent stage (config `baseAgents`): a fresh preset fine-tuned on worked
+// solutions of the built-in task, in the discussion's own prompt format (baseAgents.ts), before
+// any RL. The result is cached by everything that shapes it, so every run and experiment with the
+// same settings reuses one model directory instead of repeating minutes of SFT.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
+import type { SftStepInfo } from '../sft/trainer';
+import type { BuiltinTask } from '../tasks/synthetic';
+import { prepareBaseAgents, type BaseAgentRecipe } from './baseAgents';
+import type { MaporlConfig } from './config';
+
+/** Where prepared base agents are kept: $MAPORL_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /maporl-studio. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MAPORL_CACHE_DIR) return path.resolve(env.MAPORL_CACHE_DIR);
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'maporl-studio');
+}
+
+/** The SFT recipe a config's baseAgents section stands for (null without one). */
+export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
+  const b = config.baseAgents;
+  if (!b) return null;
+  const d = config.discussion;
+  return { ...b, task: config.task.type as BuiltinTask, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false } };
+}
+
+/** Cache folder of a recipe: a hash of every setting that changes the weights. */
+export function recipeDir(recipe: BaseAgentRecipe, root = cacheRoot()): string {
+  const key = createHash('sha256').update(JSON.stringify(sortKeys(recipe))).digest('hex').slice(0, 16);
+  return path.join(root, 'base-agents', `${recipe.task}-${recipe.preset}-${key}`);
+}
+
+export interface PreparedBase {
+  modelDir: string;
+  /** False when an earlier run had prepared it. */
+  fresh: boolean;
+}
+
+/**
+ * The model directory of a recipe's base agents, fine-tuning them first unless the cache has them.
+ * SFT writes into a private temporary folder that is renamed into place when complete, so an
+ * interrupted or concurrent preparation never leaves a half-written model behind.
+ */
+export async function ensurePreparedBase(recipe: BaseAgentRecipe, onStep?: (s: SftStepInfo) => void, root = cacheRoot()): Promise<PreparedBase> {
+  const dir = recipeDir(recipe, root);
+  const modelDir = path.join(dir, 'sft', 'model');
+  if (fs.existsSync(path.join(dir, 'recipe.json'))) return { modelDir, fresh: false };
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await prepareBaseAgents(tmp, recipe, onStep);
+    fs.writeFileSync(path.join(tmp, 'recipe.json'), `${JSON.stringify(sortKeys(recipe), null, 2)}\n`);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (e) {
+      // Another process finished the same recipe first: use theirs.
+      if (!fs.existsSync(path.join(dir, 'recipe.json'))) throw e;
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { modelDir, fresh: true };
+}
+
+/** The config with every "base-agents" model spec replaced by the prepared model directory. */
+export function withBaseModel(config: MaporlConfig, modelDir: string): MaporlConfig {
+  const swap = (spec: string) => (spec === BASE_AGENTS_MODEL ? modelDir : spec);
+  return {
+    ...config,
+    agents: { ...config.agents, models: config.agents.models.map(swap) },
+    verifier: { ...config.verifier, model: swap(config.verifier.model) },
+  };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)]));
+  return v;
+}
