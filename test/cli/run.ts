@@ -1,6 +1,6 @@
 // Runs the real `maporl` command (dist/cli.js, rebuilt first when any source file is newer) in a
 // child process and returns its exit code and output.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -37,6 +37,11 @@ export function maporl(args: string[]): CliResult {
 
 /** Starts `maporl`; `onStderr` sees all stderr so far after each chunk (e.g. to send a signal). Resolves at exit. */
 export function maporlAsync(args: string[], onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<CliResult> {
+  return maporlChild(args, onStderr).done;
+}
+
+/** Starts `maporl`: the child process, and its result at exit (`code` null after a signal). */
+export function maporlChild(args: string[], onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void = () => undefined): { child: ChildProcess; done: Promise<CliResult> } {
   ensureBuilt();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
   let stdout = '', stderr = '';
@@ -45,7 +50,11 @@ export function maporlAsync(args: string[], onStderr: (text: string, kill: (s: N
     stderr += d;
     onStderr(stderr, (s) => child.kill(s));
   });
-  return new Promise((res) => child.on('close', (code) => res({ code, stdout, stderr })));
+  const done = new Promise<CliResult>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+  return { child, done };
 }
 
 /** The one-line error contract: exit 2, a single stderr line `maporl: <message>`, no stack trace. */

@@ -1,10 +1,12 @@
 // A MAPoRL run, end to end: data, base agents, verifier (trained from the base agents' samples
 // unless it is the ground truth), evaluation before training, iterations of discussion -> reward ->
 // multi-agent PPO, periodic evaluation and checkpoints, evaluation after, summary. Resumable from
-// the last complete checkpoint; SIGINT/SIGTERM checkpoint and stop cleanly.
+// the last complete checkpoint; SIGINT/SIGTERM checkpoint and stop cleanly. Holds RUN/.lock while it
+// writes (io/runLock.ts): one writer per run directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable, RunSummary } from '../../protocol/runRecords';
+import { acquireRunLock, assertUnlocked } from '../io/runLock';
 import type { RuntimeOptions } from '../runtime/session';
 import { loadTaskData } from '../tasks';
 import type { TaskRecord } from '../tasks/types';
@@ -54,6 +56,15 @@ export function installStopHandlers(): () => void {
 export async function train(o: TrainOptions): Promise<RunSummary> {
   const finished = o.resume ? finishedSummary(o.out) : null;
   if (finished) return finished; // resuming a finished run changes nothing
+  const lock = acquireRunLock(o.out, o.say); // one writer per run directory
+  try {
+    return await trainLocked(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(o: TrainOptions): Promise<RunSummary> {
   const { config } = o;
   const say = o.say ?? (() => undefined);
   const run = new RunDir(o.out);
@@ -280,6 +291,7 @@ export class DataOrder {
 }
 
 export function ensureEmptyRunDir(out: string, force: boolean): void {
+  assertUnlocked(out); // --force must not pull a live run's directory away
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !force) {
     throw new Error(`${out}: run directory exists and is not empty (use --resume to continue it, or --force to replace it)`);
   }

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import type { HostTensor } from '../graph/graph';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
+import { acquireRunLock, LOCK_FILE } from '../io/runLock';
 import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
 import type { RuntimeOptions } from '../runtime/session';
@@ -117,6 +118,16 @@ const OWN_ENTRIES = ['sft.json', 'events.jsonl', 'checkpoints', 'model', 'adapte
 
 export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<SftResult> {
   validate(opts);
+  if (fs.existsSync(opts.out) && !fs.statSync(opts.out).isDirectory()) throw new SftInputError(`${opts.out}: exists and is not a directory`);
+  const lock = acquireRunLock(opts.out, hooks.onLog); // one writer per output directory
+  try {
+    return await sftLocked(opts, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> {
   prepareOut(opts);
   const log = hooks.onLog ?? (() => undefined);
   const model = await loadModel(opts.model);
@@ -253,13 +264,11 @@ function validate(o: SftOptions): void {
 
 /** Refuses to write over an earlier run unless --force (which removes only what a run writes) or --resume. */
 function prepareOut(o: SftOptions): void {
-  if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new SftInputError(`${o.out}: exists and is not a directory`);
-  const present = fs.existsSync(o.out) ? fs.readdirSync(o.out) : [];
+  const present = fs.readdirSync(o.out).filter((name) => name !== LOCK_FILE); // the lock is this run's
   if (present.length > 0 && !o.resume) {
     if (!o.force) throw new SftInputError(`${o.out}: already exists and is not empty (use --force to replace it, or --resume to continue)`);
     for (const e of OWN_ENTRIES) fs.rmSync(path.join(o.out, e), { recursive: true, force: true });
   }
-  fs.mkdirSync(o.out, { recursive: true });
 }
 
 function tokenize(model: CausalLM, file: string, format: PromptFormat, maxLength: number, log: (s: string) => void): SftSequence[] {
