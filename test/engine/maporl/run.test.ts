@@ -1,45 +1,32 @@
 // End-to-end runs of `maporl train` on a tiny team (random `tiny` agents, ground-truth verifier):
 // the run directory follows the protocol, and a run killed with SIGKILL and resumed ends exactly
-// like an uninterrupted one.
+// like an uninterrupted one. Every wait on the child fails (instead of hanging or passing) when the
+// child exits early or never gets there.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { validateRunEvent, validateRunSummary, validateTranscriptRecord } from '../../../src/protocol/runRecords';
+import { comparable, lines, writeTinyConfig } from '../../helpers/tinyRun';
+import { untilWhileRunning } from '../../helpers/waitFor';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const CONFIG = {
-  name: 'tiny-run', seed: 3,
-  task: { type: 'arith', nTrain: 64, nTest: 8 },
-  agents: { count: 2 },
-  discussion: { turns: 2 },
-  verifier: { type: 'ground-truth' },
-  generation: { maxNewTokens: 12, temperature: 1 },
-  training: { iterations: 4, questionsPerIteration: 4, samplesPerQuestion: 2, ppo: { minibatchSize: 4, epochs: 1, lr: 1e-3 } },
-  eval: { questions: 4, every: 2 },
-  checkpoint: { every: 1 },
-};
 
-function setup(): { dir: string; config: string } {
+function setup(more: Parameters<typeof writeTinyConfig>[1] = {}): { dir: string; config: string } {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'maporl-run-'));
-  const config = path.join(dir, 'tiny.maporl.json');
-  fs.writeFileSync(config, JSON.stringify(CONFIG));
-  return { dir, config };
+  return { dir, config: writeTinyConfig(dir, more) };
 }
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 }
 
-const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-/** Events without wall-clock fields, which legitimately differ between runs. */
-function comparable(events: Record<string, unknown>[]) {
-  return events
-    .filter((e) => e.type === 'metrics' || e.type === 'checkpoint')
-    .map(({ time: _t, seconds: _s, tokensPerSecond: _p, ...rest }) => rest);
-}
+const exitOf = (child: ReturnType<typeof spawn>) => new Promise<number | null>((resolve) => {
+  if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+  else child.on('exit', resolve);
+});
 
 test('a training run writes a run directory that follows the protocol', () => {
   assert.ok(fs.existsSync(CLI), 'build first (npm run build)');
@@ -59,6 +46,7 @@ test('a training run writes a run directory that follows the protocol', () => {
   assert.equal(summary.status, 'finished');
   assert.equal(summary.steps, 4);
   assert.deepEqual(fs.readdirSync(path.join(out, 'checkpoints')).sort(), ['step-000000', 'step-000001', 'step-000002', 'step-000003', 'step-000004']);
+  assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run lock is released at the end');
   const metrics = lines(path.join(out, 'events.jsonl')).filter((e) => e.type === 'metrics' && e.split === 'train');
   assert.equal(metrics.length, 4);
   for (const m of metrics) for (const k of ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction']) assert.ok(Number.isFinite(m[k]), `${k} = ${m[k]}`);
@@ -71,18 +59,9 @@ test('a run killed with SIGKILL and resumed ends exactly like an uninterrupted r
   assert.equal(cli(['train', config, '--out', whole]).status, 0);
 
   const child = spawn(process.execPath, [CLI, 'train', config, '--out', killed], { stdio: 'ignore' });
-  const target = path.join(killed, 'checkpoints', 'step-000002');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(target)) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 20);
-    child.on('exit', () => { clearInterval(timer); reject(new Error('the run finished before it could be killed')); });
-  });
-  await new Promise((r) => child.on('exit', r));
+  await untilWhileRunning(child, () => fs.existsSync(path.join(killed, 'checkpoints', 'step-000002')), 'the checkpoint of step 2');
+  child.kill('SIGKILL');
+  await exitOf(child);
   assert.ok(!fs.existsSync(path.join(killed, 'summary.json')), 'killed before the end');
   const resumed = cli(['train', '--resume', killed]);
   assert.equal(resumed.status, 0, resumed.stderr);
@@ -95,25 +74,21 @@ test('a run killed with SIGKILL and resumed ends exactly like an uninterrupted r
 });
 
 test('SIGTERM checkpoints, reports "stopped", and the run resumes to the end', async () => {
-  const { dir, config } = setup();
+  // 12 iterations: SIGTERM at the first checkpoint lands long before the end, so the stop must show.
+  const { dir, config } = setup({ iterations: 12 });
   const out = path.join(dir, 'run');
   const child = spawn(process.execPath, [CLI, 'train', config, '--out', out], { stdio: 'ignore' });
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(path.join(out, 'checkpoints', 'step-000001'))) {
-        clearInterval(timer);
-        child.kill('SIGTERM');
-        resolve();
-      }
-    }, 20);
-  });
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 0);
+  await untilWhileRunning(child, () => fs.existsSync(path.join(out, 'checkpoints', 'step-000001')), 'the checkpoint of step 1');
+  child.kill('SIGTERM');
+  assert.equal(await exitOf(child), 0);
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
-  if (summary.status === 'stopped') {
-    assert.ok(lines(path.join(out, 'events.jsonl')).some((e) => e.type === 'status' && e.status === 'stopped'));
-    assert.equal(cli(['train', '--resume', out]).status, 0);
-  }
+  assert.equal(summary.status, 'stopped');
+  assert.ok(summary.steps < 12, `stopped at ${summary.steps}`);
+  assert.ok(fs.existsSync(path.join(out, 'checkpoints', `step-${String(summary.steps).padStart(6, '0')}`)), 'a checkpoint where it stopped');
+  assert.ok(lines(path.join(out, 'events.jsonl')).some((e) => e.type === 'status' && e.status === 'stopped'));
+  assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run lock is released on a stop');
+  const resumed = cli(['train', '--resume', out]);
+  assert.equal(resumed.status, 0, resumed.stderr);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).status, 'finished');
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -121,17 +96,12 @@ test('SIGTERM checkpoints, reports "stopped", and the run resumes to the end', a
 test('a run keeps going when the parent that forked it disconnects (a reloaded VS Code window)', async () => {
   const { dir, config } = setup();
   const out = path.join(dir, 'run');
-  const { fork } = await import('node:child_process');
   const child = fork(CLI, ['train', config, '--out', out], { stdio: 'ignore' });
   let messages = 0;
-  await new Promise<void>((resolve) => child.on('message', () => {
-    if (++messages === 3) {
-      child.disconnect();
-      resolve();
-    }
-  }));
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 0);
+  child.on('message', () => messages++);
+  await untilWhileRunning(child, () => messages >= 3, 'three IPC messages');
+  child.disconnect();
+  assert.equal(await exitOf(child), 0);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).status, 'finished');
   fs.rmSync(dir, { recursive: true, force: true });
 });
