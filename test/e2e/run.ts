@@ -8,8 +8,8 @@
 //  4. clicking a question opens the dataset at its line beside the panel;
 //  5. screenshots of the dashboard in a light and a dark theme (.test-artifacts/e2e/);
 //  6. reload the window: the run is still listed and the dashboard comes back;
-//  7. Start Training / Stop Training / Resume Training / Stop again / Evaluate Checkpoint… / reload —
-//     only when the engine's `maporl train` exists in dist/cli.js; otherwise reported as skipped.
+//  7. Start Training / Stop Training / Resume Training / Stop again / Evaluate Checkpoint… / reload,
+//     through the engine in dist/cli.js: a missing or broken `maporl train` there fails the suite.
 //  8. the same workspace, untrusted: Restricted Mode lists the runs and refuses to start training.
 // Artefacts and, on failure, the extension host log go to .test-artifacts/e2e/.
 import { spawnSync } from 'node:child_process';
@@ -30,11 +30,14 @@ function sh(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
 }
 
-/** Whether the bundled engine has `maporl train` (the engine's issue); the training steps need it. */
-function engineCanTrain(): boolean {
-  if (!existsSync('dist/cli.js')) return false;
+/** The training steps need the bundled engine's `maporl train`: without it the suite fails (a skip would pass unseen). */
+function assertEngineCanTrain(): void {
+  if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing (npm run build)');
   const r = spawnSync(process.execPath, ['dist/cli.js', 'train', '--help'], { encoding: 'utf8', timeout: 30_000 });
-  return r.status === 0 && !/unknown command/.test(`${r.stdout}${r.stderr}`);
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 || /unknown command/.test(output)) {
+    throw new Error(`dist/cli.js train --help failed (exit ${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ''}): ${output.trim().split('\n').pop() ?? ''}`);
+  }
 }
 
 /** A workspace with a dataset and a run directory in the runs folder, written here (no engine). */
@@ -76,7 +79,6 @@ async function main(): Promise<void> {
     const text = m.text();
     if (/Content Security Policy|Refused to (load|execute|apply)|\[maporl dashboard\]/.test(text)) consoleProblems.push(text);
   });
-  const skipped: string[] = [];
   let phase = 'start';
   try {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
@@ -147,13 +149,9 @@ async function main(): Promise<void> {
     phase = 'a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts';
     await measureLargeRun(page, ws);
 
-    phase = 'training through the engine (gated)';
-    let lastDashboard = 'fixture-run';
-    if (engineCanTrain()) {
-      lastDashboard = await trainAndStop(page, ws);
-    } else {
-      skipped.push('Start Training / Stop Training / resumable run: dist/cli.js has no `train` command yet (engine issue); steps not run');
-    }
+    phase = 'training through the engine';
+    assertEngineCanTrain();
+    const lastDashboard = await trainAndStop(page, ws);
 
     phase = 'reload: the run is still listed and the dashboard comes back';
     await page.evaluate('window.__maporlBeforeReload = true');
@@ -164,9 +162,7 @@ async function main(): Promise<void> {
     // container's activity-bar item unselected or not: its "View: Show" command opens it either way.
     await runCommand(page, 'View: Show MAPoRL');
     await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
-    if (lastDashboard !== 'fixture-run') {
-      await until(`the Runs view to list ${lastDashboard} as stopped`, async () => /stopped/.test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
-    }
+    await until(`the Runs view to list ${lastDashboard} as stopped`, async () => /stopped/.test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
     await until(`the restored dashboard of ${lastDashboard}`, async () =>
       (await dashboardStep(page)) >= 1 && (await webviewFrame(page).locator('.run-name strong').textContent({ timeout: 2000 })) === lastDashboard, 30_000);
     log(`after reload: the runs are listed and the dashboard of ${lastDashboard} is restored by its serializer`);
@@ -186,7 +182,6 @@ async function main(): Promise<void> {
   }
   if (!process.exitCode) await restrictedMode(root, ws, vsix);
   rmSync(root, { recursive: true, force: true });
-  for (const s of skipped) log(`SKIPPED: ${s}`);
   log(process.exitCode ? 'e2e failed' : 'e2e passed');
 }
 
