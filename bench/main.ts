@@ -1,9 +1,11 @@
 // `npm run bench [-- --json] [-- --quick]`: the engine's training-step speed against PyTorch eager
-// on this machine (issue 2, "Performance"). Prints the fp32 MatMul ceiling through ORT, then for a
-// stack of Llama-style blocks (hidden 256 and 512, 4 layers, sequence 256, batch 8) the step time
-// of our TrainStep and of the same model in PyTorch, their ratio, achieved GFLOP/s and the fraction
-// of the ceiling. Steps of the two engines are interleaved in rounds so that load from other
-// processes hits both alike; the figures are medians.
+// on this machine (issue 2, "Performance"). Prints the fp32 GEMM ceiling — the best 2048³ product
+// measured through ORT (MLAS), OpenBLAS (NumPy) and PyTorch — then for a stack of Llama-style blocks
+// (hidden 256 and 512, 4 layers, sequence 256, batch 8) the step time of our TrainStep and of the
+// same model in PyTorch, their ratio, achieved GFLOP/s and the fraction of the ceiling. Steps of the
+// two engines are interleaved in rounds so that load from other processes hits both alike; the
+// figures are medians. The PyTorch/NumPy reference runs without OpenBLAS's pinning variables, checked
+// against float64, and says which OpenBLAS core it used (bench/referenceEnv.ts, bench/torchWorker.ts).
 //
 // Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
 // --hidden=256,512, --threads=N (default 2), --warmup=N, --rounds=N, --steps=N (per round), --no-torch.
@@ -14,7 +16,7 @@ import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockS
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
 import { summarize, type Timing } from './timing';
-import { TorchWorker } from './torchWorker';
+import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Check, type WorkerHello } from './torchWorker';
 import { benchGeneration } from './generation';
 import { benchMaporlIteration, type IterationBench } from './maporlIteration';
 import { benchMaporlLoraRss, formatMaporlLoraRss, type MaporlLoraRssBench } from './maporlLoraRss';
@@ -25,14 +27,21 @@ interface Options { json: boolean; hidden: number[]; threads: number; warmup: nu
 interface Side { timing: Timing; gflops: number; fractionOfCeiling: number; losses: number[] }
 interface StackResult {
   config: BlockStackConfig; params: number; gflopPerStep: number; engineCompileMs: number;
-  /** The MatMul ceiling: the best of the samples taken between this stack's rounds (conservative). */
+  /** The GEMM ceiling: the best of the ORT, PyTorch and NumPy samples taken between this stack's rounds (conservative). */
   ceilingGflops: number;
+  /** The best sample of each backend during this stack's rounds. */
+  ceilingByBackend: GemmRates;
+  /** PyTorch's first step in fp32 against float64. */
+  torchCheck?: Float64Check;
   engine: Side; torch?: Side;
   /** PyTorch step time / engine step time: above 1 means the engine is faster. */
   speedup?: number;
 }
 
-const TARGET = { hidden: 512, speedup: 1.0, fractionOfCeiling: 0.4 };
+/** A 2048³ fp32 product's GFLOP/s through each library (null: not measured, e.g. no PyTorch). */
+interface GemmRates { ort: number; torch: number | null; numpy: number | null }
+
+const TARGET = { hidden: 512, speedup: 1.5, fractionOfCeiling: 0.6 };
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { json: false, hidden: [256, 512], threads: 2, warmup: 2, rounds: 6, steps: 1, torch: true, ceilingN: 2048 };
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
   const progress = (s: string) => process.stderr.write(`${s}\n`);
   const machine = describeMachine();
 
-  let torch: { worker: TorchWorker; torch: string } | undefined;
+  let torch: { worker: TorchWorker; torch: string; hello: WorkerHello } | undefined;
   let torchProblem: string | undefined;
   if (opt.torch) {
     try {
@@ -75,16 +84,18 @@ async function main(): Promise<void> {
     }
   }
 
-  progress(`measuring the fp32 MatMul ceiling (${opt.ceilingN}^3)...`);
+  progress(`measuring the fp32 GEMM ceiling (${opt.ceilingN}^3: ORT, PyTorch, NumPy)...`);
   const probe = await matmulCeiling(opt.ceilingN, opt.threads);
   for (let i = 0; i < 2; i++) await probe.sample(); // warm-up
-  const ceilingSamples: number[] = [];
-  const sampleCeiling = async (into: number[]) => {
-    const g = await probe.sample();
+  if (torch) await torch.worker.request({ cmd: 'matmul', n: opt.ceilingN, warmup: 2, runs: 1 });
+  const ceilingSamples: GemmRates[] = [];
+  /** One product through each library, back to back, so that each sample set sees the same load. */
+  const sampleCeiling = async (into: GemmRates[]) => {
+    const ref = torch && await torch.worker.request<{ torch: number; numpy: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 0, runs: 1 });
+    const g: GemmRates = { ort: await probe.sample(), torch: ref?.torch ?? null, numpy: ref?.numpy ?? null };
     into.push(g);
     ceilingSamples.push(g);
   };
-  const torchMatmul = torch ? await torch.worker.request<{ gflops: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 2, runs: 5 }) : undefined;
 
   const stacks: StackResult[] = [];
   for (const hidden of opt.hidden) {
@@ -92,8 +103,12 @@ async function main(): Promise<void> {
     const flops = trainingFlops(c);
     progress(`hidden ${hidden}: compiling the engine's train step...`);
     const engine = await prepareEngineStep(c, opt.threads);
-    if (torch) await torch.worker.request({ cmd: 'build', stack: c });
-    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [], ceilingHere: number[] = [];
+    let torchCheck: Float64Check | undefined;
+    if (torch) {
+      torchCheck = (await torch.worker.request<{ check: Float64Check }>({ cmd: 'build', stack: c })).check;
+      assertReferenceCorrect(`hidden ${hidden}: PyTorch's first step`, torchCheck.relErr);
+    }
+    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [], ceilingHere: GemmRates[] = [];
     for (let i = 0; i < opt.warmup; i++) await engine.step();
     if (torch) await torch.worker.request({ cmd: 'steps', n: opt.warmup });
     await sampleCeiling(ceilingHere);
@@ -111,7 +126,8 @@ async function main(): Promise<void> {
       }
       await sampleCeiling(ceilingHere);
     }
-    const ceiling = Math.max(...ceilingHere);
+    const ceilingByBackend = bestRates(ceilingHere);
+    const ceiling = bestOf(ceilingByBackend);
     const side = (samples: number[], losses: number[]): Side => {
       const timing = summarize(samples);
       const gflops = flops.total / (timing.medianMs / 1e3) / 1e9;
@@ -119,7 +135,7 @@ async function main(): Promise<void> {
     };
     const res: StackResult = {
       config: c, params: flops.params, gflopPerStep: flops.total / 1e9, engineCompileMs: engine.compileMs,
-      ceilingGflops: ceiling, engine: side(ours, ourLosses),
+      ceilingGflops: ceiling, ceilingByBackend, torchCheck, engine: side(ours, ourLosses),
     };
     if (torch) {
       res.torch = side(theirs, theirLosses);
@@ -143,7 +159,7 @@ async function main(): Promise<void> {
     maporl = await benchMaporlIteration({ iterations: opt.warmup > 1 ? 3 : 2, threads: opt.threads });
     const sec = maporl.seconds;
     modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
-      + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 15%)`);
+      + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 10%)`);
     // Issue 9: peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
     maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
     modelLines.push(...formatMaporlLoraRss(maporlRss));
@@ -156,13 +172,15 @@ async function main(): Promise<void> {
     fractionOfCeiling: at.engine.fractionOfCeiling, fractionTarget: TARGET.fractionOfCeiling,
     met: (at.speedup ?? 0) >= TARGET.speedup && at.engine.fractionOfCeiling >= TARGET.fractionOfCeiling,
   };
+  const ceilingBest = bestRates(ceilingSamples);
   const report = {
     date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
-    ceiling: { n: opt.ceilingN, gflops: Math.max(...ceilingSamples), samples: ceilingSamples, torchGflops: torchMatmul?.gflops ?? null },
+    reference: torch ? { ...torch.hello, description: describeReference(torch.hello) } : null,
+    ceiling: { n: opt.ceilingN, gflops: bestOf(ceilingBest), byBackend: ceilingBest, samples: ceilingSamples },
     model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models, maporl, maporlRss,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
-  else printTable(report.machine, opt, report.ceiling.gflops, torchMatmul?.gflops, stacks, targets, log);
+  else printTable(report.machine, report.reference?.description ?? null, opt, ceilingBest, stacks, targets, log);
   for (const line of modelLines) log(line);
 }
 
@@ -170,8 +188,19 @@ const MODEL_DESCRIPTION = '4 Llama-style blocks (RMSNorm, multi-head causal atte
   + 'final RMSNorm, MSE loss against a random target; no embedding or LM head; AdamW (weight decay 0.1) with global-norm clipping at 1.0; fp32; '
   + 'batch 8 x sequence 256. FLOPs = 6 x matrix params x tokens + 12 x B T^2 D per layer (attention products).';
 
+/** The best sample of each backend. */
+function bestRates(samples: GemmRates[]): GemmRates {
+  const best = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.max(...xs.filter((x): x is number => x !== null)) : null);
+  return { ort: Math.max(...samples.map((s) => s.ort)), torch: best(samples.map((s) => s.torch)), numpy: best(samples.map((s) => s.numpy)) };
+}
+
+/** The ceiling: the fastest library's rate. */
+function bestOf(r: GemmRates): number {
+  return Math.max(r.ort, r.torch ?? 0, r.numpy ?? 0);
+}
+
 function printTable(
-  m: Machine & { torch: string | null; threads: number }, opt: Options, ceiling: number, torchCeiling: number | undefined,
+  m: Machine & { torch: string | null; threads: number }, reference: string | null, opt: Options, ceiling: GemmRates,
   stacks: StackResult[], targets: { speedup: number | null; fractionOfCeiling: number; met: boolean } | undefined, log: (s: string) => void,
 ): void {
   const f1 = (x: number) => x.toFixed(1);
@@ -179,7 +208,9 @@ function printTable(
   log(`machine: ${m.cpu} (${m.cores} cores; ${m.flags}), ${m.platform}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, torch ${m.torch ?? 'n/a'}, ${m.threads} threads each`);
   const busy = m.loadAverage > 0.5 * m.cores;
   log(`load average at start: ${m.loadAverage.toFixed(2)}${busy ? ' (the machine is busy with other work: absolute figures are noisy, the interleaved ratio less so)' : ''}`);
-  log(`fp32 MatMul ceiling, ${opt.ceilingN}^3 through ORT: ${f1(ceiling)} GFLOP/s, the best of ${opt.rounds + 1} samples a stack taken between the rounds${torchCeiling ? ` (PyTorch at the start: ${f1(torchCeiling)} GFLOP/s)` : ''}`);
+  log(`reference: ${reference ?? 'none (PyTorch unavailable)'}`);
+  const backend = (r: GemmRates) => `ORT ${f1(r.ort)}, PyTorch ${r.torch === null ? 'n/a' : f1(r.torch)}, OpenBLAS via NumPy ${r.numpy === null ? 'n/a' : f1(r.numpy)}`;
+  log(`fp32 GEMM ceiling, ${opt.ceilingN}^3: ${f1(bestOf(ceiling))} GFLOP/s, the fastest library's best of ${opt.rounds + 1} samples a stack taken between the rounds (${backend(ceiling)})`);
   log(`model: ${MODEL_DESCRIPTION}`);
   log(`median of ${opt.rounds * opt.steps} steps after ${opt.warmup} warm-up steps, engine and PyTorch interleaved in ${opt.rounds} rounds`);
   log('');
@@ -191,6 +222,10 @@ function printTable(
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) log(r.map((c, i) => c.padStart(widths[i])).join('  '));
+  for (const s of stacks) {
+    const check = s.torchCheck ? `; PyTorch's first step against float64: loss ${s.torchCheck.relErr.loss.toExponential(1)}, gradients ${s.torchCheck.relErr.grad.toExponential(1)} (relative)` : '';
+    log(`hidden ${s.config.hidden}: ceiling samples' best ${backend(s.ceilingByBackend)}${check}`);
+  }
   if (targets) {
     log('');
     log(`target at hidden ${TARGET.hidden}: speedup >= ${TARGET.speedup} and >= ${100 * TARGET.fractionOfCeiling}% of the ceiling -> `

@@ -18,7 +18,7 @@ import { sftExampleTokens } from '../src/engine/sft/tokens';
 import { runBenchChild } from './child';
 import { COMPARE_THREADS, LLAMA_WORKER, median, type BenchContext } from './generation';
 import type { LoraRssReport } from './loraRss';
-import { TorchWorker } from './torchWorker';
+import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Check } from './torchWorker';
 
 export interface SftReport {
   small: {
@@ -26,6 +26,8 @@ export interface SftReport {
     /** |first loss of ours - PyTorch's|: the two compute the same thing */
     firstLossDiff: number | null;
     target: { speedup: number; met: boolean | null };
+    /** The PyTorch reference's kernels and its fp32-vs-float64 check on the model, or null without PyTorch. */
+    reference: { description: string; check: Float64Check } | null;
   };
   loraRss: (LoraRssReport & { target: { ratio: number; met: boolean } }) | { error: string };
 }
@@ -59,11 +61,17 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
     const step = await TrainStep.compile(spec, { threads: COMPARE_THREADS });
     const state = step.initState(model.weights);
     let torch: TorchWorker | undefined;
+    let reference: SftReport['small']['reference'] = null;
     try {
-      torch = (await TorchWorker.start(COMPARE_THREADS, LLAMA_WORKER)).worker;
-      await torch.request({ cmd: 'load', modelDir: join(dir, 'small') });
+      const started = await TorchWorker.start(COMPARE_THREADS, LLAMA_WORKER);
+      torch = started.worker;
+      const { check } = await torch.request<{ check: Float64Check }>({ cmd: 'load', modelDir: join(dir, 'small') });
+      assertReferenceCorrect('SFT: the PyTorch model', check.relErr);
+      reference = { description: describeReference(started.hello), check };
       await torch.request({ cmd: 'sft_init', ...opts });
     } catch (e) {
+      await torch?.close();
+      torch = undefined;
       ctx.progress(`SFT step: PyTorch unavailable (${(e as Error).message}); engine numbers only`);
     }
     const plain = Object.fromEntries(Object.entries(batch).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) }]));
@@ -90,7 +98,7 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
     const tokens = seqs.reduce((n, s) => n + s.ids.length, 0);
     return {
       batch: seqs.length, tokens, engineMs, torchMs, speedup, firstLossDiff: torch ? firstLossDiff : null,
-      target: { speedup: TARGET.speedup, met: speedup === null ? null : speedup >= TARGET.speedup },
+      target: { speedup: TARGET.speedup, met: speedup === null ? null : speedup >= TARGET.speedup }, reference,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -102,6 +110,7 @@ function printSft(ctx: BenchContext, s: SftReport['small'], m: SftReport['loraRs
   ctx.log(`SFT step, \`small\` preset, full fine-tuning (AdamW, clipping), ${s.batch} sequences / ${s.tokens} tokens of arithmetic SFT data, ${COMPARE_THREADS} thread each, median:`);
   ctx.log(`  engine ${s.engineMs.toFixed(0)} ms, PyTorch eager ${s.torchMs?.toFixed(0) ?? 'n/a'} ms -> ${s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a'}`
     + ` (first-step loss difference ${s.firstLossDiff?.toExponential(1) ?? 'n/a'}); target >= ${s.target.speedup}x: ${s.target.met === null ? 'n/a' : s.target.met ? 'MET' : 'NOT MET'}`);
+  if (s.reference) ctx.log(`  reference: ${s.reference.description}; fp32 against float64: loss ${s.reference.check.relErr.loss.toExponential(1)}, gradients ${s.reference.check.relErr.grad.toExponential(1)}`);
   ctx.log('');
   if ('error' in m) {
     ctx.log(`LoRA step peak RSS (qwen2.5-0.5b-shape): failed: ${m.error}`);

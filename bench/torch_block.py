@@ -2,21 +2,29 @@
 
 Reads one JSON command a line on stdin and answers one JSON line on stdout, so the benchmark can
 interleave our steps and PyTorch's (a shared machine's load then hits both alike):
-  {"cmd": "hello", "threads": N}          -> {"torch": version, "threads": N}
-  {"cmd": "matmul", "n", "warmup", "runs"} -> {"gflops", "samplesMs", ...}
-  {"cmd": "build", "stack": {hidden, layers, heads, intermediate, batch, seq, eps, theta}} -> {"params": count}
+  {"cmd": "hello", "threads": N}          -> {"torch": version, "threads": N, "blas": blas_info(), "gemmCheck"}
+  {"cmd": "matmul", "n", "warmup", "runs"} -> {"n", "torch", "numpy"}: the best GFLOP/s of each
+  {"cmd": "build", "stack": {hidden, layers, heads, intermediate, batch, seq, eps, theta}}
+      -> {"params": count, "check": first_step_check()}
   {"cmd": "steps", "n": K}                 -> {"samplesMs": [...], "losses": [...]}
 A step = zero_grad, forward, MSE loss, backward, clip_grad_norm_(1.0), AdamW step: the same work as
-the engine's TrainStep.
+the engine's TrainStep. The parent (bench/torchWorker.ts) starts it without OpenBLAS's pinning
+variables; "hello" says which kernels OpenBLAS chose and "build" checks the first step's loss and
+gradients against the same step in float64, so a fast reference is also a right one.
 """
+import copy
 import json
 import math
+import os
 import statistics
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "reference"))
+from blas_info import blas_info, gemm_check, gemm_gflops, rel_err  # noqa: E402
 
 
 def rms_norm(x, w, eps):
@@ -102,6 +110,22 @@ class Trainer:
         self.target = torch.rand(c["batch"], c["seq"], c["hidden"]) * 2 - 1
         self.count = sum(p.numel() for p in params)
 
+    def loss_and_grads(self, model, dtype):
+        model.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(self.x.to(dtype)), self.target.to(dtype))
+        loss.backward()
+        grads = [p.grad.detach().clone() for p in model.parameters()]
+        model.zero_grad(set_to_none=True)
+        return loss.detach(), grads
+
+    def first_step_check(self):
+        """The first step's loss and gradients in float32 against float64 (a copy of the model): the
+        relative errors (rel_err), worst over the parameters. Leaves the model and optimizer as they were."""
+        loss32, g32 = self.loss_and_grads(self.model, torch.float32)
+        loss64, g64 = self.loss_and_grads(copy.deepcopy(self.model).double(), torch.float64)
+        grad = max(rel_err(a, b) for a, b in zip(g32, g64))
+        return {"loss32": float(loss32), "loss64": float(loss64), "relErr": {"loss": rel_err(loss32, loss64), "grad": grad}}
+
     def step(self):
         self.opt.zero_grad(set_to_none=True)
         loss = F.mse_loss(self.model(self.x), self.target)
@@ -118,16 +142,13 @@ def main():
         cmd = req["cmd"]
         if cmd == "hello":
             torch.set_num_threads(req["threads"])
-            res = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+            res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(), "gemmCheck": gemm_check()}
         elif cmd == "matmul":
-            n = req["n"]
-            a, b = torch.rand(n, n), torch.rand(n, n)
-            timing = time_runs(req["warmup"], req["runs"], lambda: a @ b)
-            res = {"n": n, "gflops": 2 * n ** 3 / (timing["medianMs"] / 1e3) / 1e9, **timing}
+            res = {"n": req["n"], **gemm_gflops(req["n"], req["runs"], req["warmup"])}
         elif cmd == "build":
             trainer = None  # free the previous model first
             trainer = Trainer(req["stack"])
-            res = {"params": trainer.count}
+            res = {"params": trainer.count, "check": trainer.first_step_check()}
         elif cmd == "steps":
             losses = []
             timing = time_runs(0, req["n"], lambda: losses.append(trainer.step()))

@@ -2,8 +2,8 @@
 on the same model directory, driven as a worker (one JSON command a line on stdin, one JSON reply a
 line on stdout) so that the benchmark can interleave our runs and PyTorch's.
 
-  {"cmd": "hello", "threads": N}                 -> {"torch": version, "threads": N}
-  {"cmd": "load", "modelDir"}                    -> {"params": count}
+  {"cmd": "hello", "threads": N}                 -> {"torch": version, "threads": N, "blas": blas_info(), "gemmCheck"}
+  {"cmd": "load", "modelDir"}                    -> {"params": count, "check": float64_check()}
   {"cmd": "generate", "rows", "padId", "maxNewTokens"}
       -> {"ms", "tokens": [[...]]}: greedy decoding with a KV cache (prefill of the left-padded
          batch, then one token per step, logits of the last position only, as HF generate)
@@ -11,6 +11,9 @@ line on stdout) so that the benchmark can interleave our runs and PyTorch's.
   {"cmd": "sft_steps", "batch": {name: {"shape", "data"}}, "n"} -> {"samplesMs", "losses"}:
          zero_grad, forward, completion-token NLL, backward, clip_grad_norm_, AdamW step; the
          batch is collate()'s (sft/batches.ts)
+
+The parent (bench/torchWorker.ts) starts it without OpenBLAS's pinning variables; "hello" says which
+kernels OpenBLAS chose and "load" checks the model's fp32 loss and gradients against float64.
 """
 import json
 import sys
@@ -19,7 +22,30 @@ import time
 import torch
 import torch.nn.functional as F
 
+from blas_info import blas_info, gemm_check, rel_err
 from llama_model import LlamaRef, left_pad
+
+
+def float64_check(model, batch=2, seq=12):
+    """Next-token loss and gradients of a fixed random batch in float32 against a float64 copy of
+    the model: relative errors (rel_err), the worst over the weights."""
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, model.cfg.vocab_size, (batch, seq), generator=g)
+    mask = torch.ones(batch, seq, dtype=torch.int64)
+    positions = torch.arange(seq)[None].expand(batch, seq)
+
+    def loss_and_grads(m):
+        params = [w.detach().clone().requires_grad_(True) for w in m.p.values()]
+        ref = LlamaRef(m.cfg, dict(zip(m.p.keys(), params)))
+        logits, _ = ref.forward(ids, mask, positions)
+        loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), ids[:, 1:].flatten())
+        loss.backward()
+        return loss.detach(), [w.grad for w in params]
+
+    loss32, g32 = loss_and_grads(model)
+    loss64, g64 = loss_and_grads(LlamaRef(model.cfg, {k: w.double() for k, w in model.p.items()}))
+    grad = max(rel_err(a, b) for a, b in zip(g32, g64) if b is not None)
+    return {"loss32": float(loss32), "loss64": float(loss64), "relErr": {"loss": rel_err(loss32, loss64), "grad": grad}}
 
 
 def generate(model, rows, pad_id, max_new):
@@ -70,11 +96,11 @@ def main():
         cmd = req["cmd"]
         if cmd == "hello":
             torch.set_num_threads(req["threads"])
-            res = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+            res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(), "gemmCheck": gemm_check()}
         elif cmd == "load":
             model = trainer = None
             model = LlamaRef.load(req["modelDir"])
-            res = {"params": sum(p.numel() for p in model.p.values())}
+            res = {"params": sum(p.numel() for p in model.p.values()), "check": float64_check(model)}
         elif cmd == "generate":
             t0 = time.perf_counter()
             tokens = generate(model, req["rows"], req["padId"], req["maxNewTokens"])
