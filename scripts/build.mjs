@@ -14,16 +14,22 @@ const nodeTargets = [
 ];
 const webTargets = [{ entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' }];
 
+// A missing entry point fails the build: skipping it would leave its bundle stale or absent while
+// the build (and the tests that run the bundle) report success.
+const missing = [...nodeTargets, ...webTargets].map((t) => t.entry).filter((entry) => !existsSync(entry));
+if (missing.length) {
+  console.error(`build: missing entry point${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (run from the repository root)`);
+  process.exit(1);
+}
+
 const builds = [];
 for (const t of nodeTargets) {
-  if (!existsSync(t.entry)) continue;
   builds.push(esbuild.build({
     ...common, entryPoints: [t.entry], outfile: t.out, platform: 'node', target: 'node20', format: 'cjs',
     external: ['vscode', 'onnxruntime-node'], banner: t.banner ? { js: t.banner } : undefined,
   }));
 }
 for (const t of webTargets) {
-  if (!existsSync(t.entry)) continue;
   builds.push(esbuild.build({ ...common, entryPoints: [t.entry], outfile: t.out, platform: 'browser', target: 'es2022', format: 'iife' }));
 }
 await Promise.all(builds);
