@@ -1,4 +1,4 @@
-import { FIXTURES_DIR } from '../../helpers/fixtures';
+import { fixture, FIXTURES_DIR } from '../../helpers/fixtures';
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,12 +8,15 @@ import { ModelFileError } from '../../../src/engine/io/errors';
 import { Tokenizer } from '../../../src/engine/io/tokenizer';
 
 // Shared read-only fixtures (../shared/fixtures next to the checkout, or $MAPORL_FIXTURES), used by
-// path and never copied into the repository. Without them (a bare clone) these tests are skipped.
+// path and never copied into the repository. Without them (a bare clone) these tests fail, naming
+// the missing fixture (helpers/fixtures.ts).
 const FIXTURES = path.join(FIXTURES_DIR, 'tokenizers');
 const GPT2 = path.join(FIXTURES, 'gpt2');
 const PHI2 = path.join(FIXTURES, 'phi-2');
-const test = (name: string, fn: () => void | Promise<void>) =>
-  nodeTest(name, { skip: fs.existsSync(path.join(PHI2, 'tokenizer_config.json')) ? false : `no tokenizer fixtures at ${FIXTURES}` }, fn);
+const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, () => {
+  for (const f of [path.join('gpt2', 'tokenizer.json'), path.join('phi-2', 'tokenizer.json'), path.join('phi-2', 'tokenizer_config.json')]) fixture('tokenizers', f);
+  return fn();
+});
 const CHECKED_TEXT = 'Hello world, 48 clips in April!';
 const CHECKED_IDS = [15496, 995, 11, 4764, 19166, 287, 3035, 0];
 

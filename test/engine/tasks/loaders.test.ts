@@ -1,6 +1,6 @@
 // JSONL loaders: the real GSM8K test set, NLI label mapping, generic answers, and one-line errors
 // naming file and line (or counted with skipInvalid).
-import { FIXTURES_DIR } from '../../helpers/fixtures';
+import { fixture } from '../../helpers/fixtures';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { DataError } from '../../../src/engine/tasks/jsonl';
 import { loadGeneric, loadGsm8k, loadNliJsonl, parseNliLabel } from '../../../src/engine/tasks/loaders';
 
-const GSM8K_TEST = join(FIXTURES_DIR, 'gsm8k', 'test.jsonl');
+const gsm8kTest = () => fixture('gsm8k', 'test.jsonl');
 const dir = mkdtempSync(join(tmpdir(), 'maporl-loaders-'));
 function file(name: string, lines: string[]): string {
   const p = join(dir, name);
@@ -18,13 +18,14 @@ function file(name: string, lines: string[]): string {
 }
 
 test('GSM8K test set: 1319 records, gold after ####, normalised, with file and line', () => {
-  const { records, skipped } = loadGsm8k(GSM8K_TEST);
+  const testFile = gsm8kTest();
+  const { records, skipped } = loadGsm8k(testFile);
   assert.equal(records.length, 1319);
   assert.equal(skipped.count, 0);
   const first = records[0];
   assert.match(first.question, /^Janet’s ducks lay 16 eggs per day/);
   assert.equal(first.answer, '18');
-  assert.deepEqual(first.source, { file: GSM8K_TEST, line: 1 });
+  assert.deepEqual(first.source, { file: testFile, line: 1 });
   assert.equal(first.id, 'test.jsonl:1');
   assert.ok(first.solution?.endsWith('Answer: 18'));
   assert.ok(!first.solution?.includes('<<'), 'calculator notes removed');
@@ -36,7 +37,7 @@ test('GSM8K test set: 1319 records, gold after ####, normalised, with file and l
 });
 
 test('limit keeps the first N records', () => {
-  const { records } = loadGsm8k(GSM8K_TEST, { limit: 5 });
+  const { records } = loadGsm8k(gsm8kTest(), { limit: 5 });
   assert.deepEqual(records.map((r) => r.source.line), [1, 2, 3, 4, 5]);
 });
 
@@ -104,7 +105,7 @@ test('loadTaskData: built-in tasks from the seed, file tasks capped at nTrain/nT
   const builtin = loadTaskData(parseConfig({ task: { type: 'nli', nTrain: 30, nTest: 10 }, eval: { questions: 10 } }).task, 3);
   assert.equal(builtin.kind, 'label');
   assert.deepEqual([builtin.train.length, builtin.test.length], [30, 10]);
-  const gsm = loadTaskData(parseConfig({ task: { type: 'gsm8k', testFile: GSM8K_TEST, nTest: 50 }, eval: { questions: 50 }, training: { mode: 'none' }, verifier: { type: 'ground-truth' } }).task, 0);
+  const gsm = loadTaskData(parseConfig({ task: { type: 'gsm8k', testFile: gsm8kTest(), nTest: 50 }, eval: { questions: 50 }, training: { mode: 'none' }, verifier: { type: 'ground-truth' } }).task, 0);
   assert.equal(gsm.kind, 'number');
   assert.equal(gsm.test.length, 50);
   assert.equal(gsm.train.length, 0);
