@@ -1,6 +1,6 @@
 // Which errors are the user's input (exit 2, one line, no stack) and which are failures (exit 1).
 import { ShapeError } from '../engine/graph/shape';
-import { ModelFileError, DataFileError } from '../engine/io/errors';
+import { ModelFileError, DataFileError, OutputDirError } from '../engine/io/errors';
 import { RunLockedError } from '../engine/io/runLock';
 import { ConfigError } from '../engine/maporl/config';
 import { DataError } from '../engine/tasks/jsonl';
@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 export function isBadInput(err: unknown): boolean {
   return err instanceof UsageError || err instanceof ModelFileError || err instanceof DataFileError
-    || err instanceof ConfigError || err instanceof DataError || err instanceof ShapeError || err instanceof RunLockedError;
+    || err instanceof ConfigError || err instanceof DataError || err instanceof ShapeError || err instanceof RunLockedError || err instanceof OutputDirError;
 }
 
 export function oneLine(err: unknown): string {

@@ -22,6 +22,14 @@ export class DataFileError extends Error {
   }
 }
 
+/** An output folder cannot be used as given (exists and is not empty, without --force). */
+export class OutputDirError extends Error {
+  override readonly name = 'OutputDirError';
+  constructor(readonly dir: string, readonly what: string) {
+    super(`${dir}: ${what}`);
+  }
+}
+
 /** Whether `err` is one of the "bad input file" errors that the CLI reports with exit code 2. */
 export function isInputFileError(err: unknown): err is ModelFileError | DataFileError {
   return err instanceof ModelFileError || err instanceof DataFileError;

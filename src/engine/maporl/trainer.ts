@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable, RunSummary } from '../../protocol/runRecords';
+import { OutputDirError } from '../io/errors';
 import { acquireRunLock, assertUnlocked } from '../io/runLock';
 import type { RuntimeOptions } from '../runtime/session';
 import { loadTaskData } from '../tasks';
@@ -293,7 +294,7 @@ export class DataOrder {
 export function ensureEmptyRunDir(out: string, force: boolean): void {
   assertUnlocked(out); // --force must not pull a live run's directory away
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !force) {
-    throw new Error(`${out}: run directory exists and is not empty (use --resume to continue it, or --force to replace it)`);
+    throw new OutputDirError(out, 'run directory exists and is not empty (use --resume to continue it, or --force to replace it)');
   }
   if (force) fs.rmSync(out, { recursive: true, force: true });
 }
