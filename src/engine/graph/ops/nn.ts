@@ -1,11 +1,11 @@
-// Neural-network ops: softmax family, position helpers (Range, Trilu, CumSum) as primitives, and
-// composites built from primitives (linear, SiLU, GELU, RMSNorm, RoPE, masks) that need no VJP rule.
+// Neural-network ops: softmax family, position helpers (Range, Trilu, CumSum) and RoPE's rotate_half as
+// primitives, and composites built from primitives (linear, SiLU, GELU, RMSNorm, RoPE, masks) that need no VJP rule.
 import type { DType } from '../dtype';
 import { apply, type Graph, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { defineOp, type OpDef } from '../op';
 import { normAxis, type Dim } from '../shape';
-import { add, cast, div, erf, exp, lessOrEqual, log, mul, neg, reciprocal, sigmoid, sqrt, sub } from './elementwise';
-import { concat, dimValue, slice, squeeze, transpose, unsqueeze } from './layout';
+import { add, cast, div, erf, exp, lessOrEqual, log, mul, reciprocal, sigmoid, sqrt, sub } from './elementwise';
+import { dimValue, squeeze, transpose, unsqueeze } from './layout';
 import { matmul } from './linalg';
 import { reduceMax, reduceMean, reduceSum } from './reduce';
 
@@ -96,11 +96,30 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   return mul(mul(x, inv), weight);
 }
 
-/** rotate_half over the two halves of the last axis (HF convention, not interleaved pairs). */
+/**
+ * rotate_half over the two halves of the last axis (HF convention, not interleaved pairs):
+ * [x1, x2] -> [-x2, x1]; `inverse` turns the other way, [x1, x2] -> [x2, -x1]. One op rather than
+ * two slices and a concat for its VJP: the rotation is orthogonal, so the cotangent is the inverse
+ * rotation of g ([g2, -g1]: one Split, Neg, Concat), where the slices' VJPs padded each half back
+ * to full width and added the two (Pad, Pad, Add on [B, H, T, D], ~2% of a hidden-512 training
+ * step; docs/performance.md).
+ */
+interface RotateHalfAttrs { inverse: boolean; axis: number; half: number }
+const RotateHalf: OpDef<RotateHalfAttrs> = defineOp<RotateHalfAttrs>({
+  name: 'RotateHalf',
+  infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
+  emit: (e, [x], outs, { inverse, axis, half }) => {
+    const x1 = e.temp('x1'), x2 = e.temp('x2'), negated = e.temp('neg');
+    e.node('Split', [x, e.int64s([half, half])], [x1, x2], { axis });
+    e.node('Neg', [inverse ? x1 : x2], [negated]);
+    e.node('Concat', inverse ? [x2, negated] : [negated, x1], outs, { axis });
+  },
+  vjp: (n, [g]): (Tensor | undefined)[] => [g && apply(RotateHalf, [g], { ...n.attrs, inverse: !n.attrs.inverse })],
+});
 export function rotateHalf(x: Tensor): Tensor {
   const d = x.shape[x.rank - 1];
   if (typeof d !== 'number' || d % 2 !== 0) throw new Error(`rotateHalf: last axis must be static and even, got ${d}`);
-  return concat([neg(slice(x, -1, d / 2, d)), slice(x, -1, 0, d / 2)], -1);
+  return apply(RotateHalf, [x], { inverse: false, axis: x.rank - 1, half: d / 2 });
 }
 
 /** RoPE: x * cos + rotate_half(x) * sin; cos/sin broadcast against x [B, H, T, D]. */
