@@ -40,7 +40,7 @@ test('views, trust, schema binding and engine range', () => {
   assert.equal(c.viewsContainers.activitybar[0].title, 'MAPoRL');
   assert.deepEqual(c.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]), [[EXPERIMENTS_VIEW_ID, 'Experiments'], [RUNS_VIEW_ID, 'Runs']]);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-  assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.maporl.json', url: './media/maporl.schema.json' }]);
+  assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.maporl.json', url: './media/maporl.schema.json' }, { fileMatch: '*.sweep.json', url: './media/sweep.schema.json' }]);
   const [major, minor] = pkg.engines.vscode.replace(/^\^/, '').split('.').map(Number);
   assert.ok(major === 1 && minor <= 100, pkg.engines.vscode);
   assert.ok(!pkg.dependencies['code-server'] && !pkg.devDependencies['code-server'], 'code-server stays out of the package');

@@ -1,0 +1,125 @@
+// Expanding a sweep into runs (pure; no files): every list entry crossed with every point of the
+// grid, each a set of dotted-path overrides applied to the base config, and each run's name made
+// from its values so that the same sweep file always gives the same names (resume depends on it).
+
+import { createHash } from 'node:crypto';
+import type { SweepFile } from '../../protocol/sweepSchema';
+
+/** One run before validation: its overrides and, for each, where in the sweep file the value is. */
+export interface ExpandedRun {
+  overrides: Record<string, unknown>;
+  /** Config path → sweep-file JSON path of its value (`["grid", "seed", 1]`). */
+  sources: Record<string, (string | number)[]>;
+}
+
+/**
+ * The runs of a sweep, in a fixed order: list entries outside, grid points inside, the grid's
+ * first key varying slowest. A key set twice for one run (by the grid and a list entry, or as a
+ * path and a path under it) is an error: which value wins would be a guess.
+ */
+export function expandSweep(sweep: Pick<SweepFile, 'grid' | 'list'>): ExpandedRun[] {
+  const entries = sweep.list ?? [{}];
+  const gridKeys = Object.keys(sweep.grid ?? {});
+  let points: ExpandedRun[] = [{ overrides: {}, sources: {} }];
+  for (const key of gridKeys) {
+    const values = sweep.grid![key];
+    points = points.flatMap((p) => values.map((v, i) => ({
+      overrides: { ...p.overrides, [key]: v },
+      sources: { ...p.sources, [key]: ['grid', key, i] },
+    })));
+  }
+  const runs: ExpandedRun[] = [];
+  entries.forEach((entry, e) => {
+    const fromList: ExpandedRun = { overrides: { ...entry }, sources: Object.fromEntries(Object.keys(entry).map((k) => [k, ['list', e, k]])) };
+    for (const point of points) {
+      for (const key of Object.keys(point.overrides)) {
+        const clash = Object.keys(entry).find((k) => overlaps(k, key));
+        if (clash !== undefined) throw new SweepError(['list', e, clash], `"${clash}" is also swept by grid["${key}"]`);
+      }
+      runs.push({ overrides: { ...fromList.overrides, ...point.overrides }, sources: { ...fromList.sources, ...point.sources } });
+    }
+  });
+  for (const keys of [gridKeys, ...entries.map((x) => Object.keys(x))]) {
+    for (const a of keys) for (const b of keys) {
+      if (a < b && overlaps(a, b)) throw new SweepError(sourceOf(sweep, a), `"${a}" and "${b}" overlap: set one or the other`);
+    }
+  }
+  return runs;
+}
+
+/** A problem at a sweep-file JSON path; the caller names the file. */
+export class SweepError extends Error {
+  constructor(readonly path: (string | number)[], readonly problem: string) {
+    super(problem);
+  }
+}
+
+const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+const sourceOf = (s: Pick<SweepFile, 'grid' | 'list'>, key: string): (string | number)[] =>
+  s.grid && key in s.grid ? ['grid', key] : ['list', (s.list ?? []).findIndex((e) => key in e), key];
+
+/**
+ * The base config with the overrides applied: each value (a deep copy) replaces what is at its
+ * dotted path, creating objects on the way. A path through a non-object (`reward.alpha.x`) fails.
+ */
+export function applyOverrides(base: unknown, overrides: Record<string, unknown>): { value: unknown; badKey?: string } {
+  const out = structuredClone(base) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    const parts = key.split('.');
+    let node: Record<string, unknown> = out;
+    for (const part of parts.slice(0, -1)) {
+      if (node[part] === undefined) node[part] = {};
+      const next = node[part];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) return { value: out, badKey: key };
+      node = next as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]] = structuredClone(value);
+  }
+  return { value: out };
+}
+
+// ---- names ----------------------------------------------------------------------------------
+
+const MAX_CELL = 100;
+
+/**
+ * Cell names (the non-seed overrides) for a sweep's runs: `alpha-1_0_0_0__lr-0.001`, `base` when
+ * a run overrides nothing but the seed. A key is shown by its last part unless two swept keys share
+ * it (then in full). Names that would still collide, or run long, get a hash of the overrides.
+ */
+export function cellNames(runs: readonly Record<string, unknown>[]): string[] {
+  const keys = [...new Set(runs.flatMap((o) => Object.keys(o)))].filter((k) => k !== 'seed');
+  const lastPart = (k: string) => k.slice(k.lastIndexOf('.') + 1);
+  const label = (k: string) => (keys.filter((o) => lastPart(o) === lastPart(k)).length > 1 ? k : lastPart(k));
+  const plain = runs.map((o) => {
+    const parts = Object.entries(o).filter(([k]) => k !== 'seed').map(([k, v]) => `${label(k)}-${slug(v)}`);
+    return parts.length ? parts.join('__') : 'base';
+  });
+  const canon = runs.map((o) => canonical(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'seed'))));
+  return plain.map((name, i) => {
+    const clash = plain.some((other, j) => other === name && canon[j] !== canon[i]);
+    if (!clash && name.length <= MAX_CELL) return name;
+    return `${name.slice(0, MAX_CELL - 8)}-${hash(canon[i])}`;
+  });
+}
+
+export const runName = (cell: string, seed: number) => `${cell}__seed-${seed}`;
+
+/** A value as a file-name-safe word: 0.001, true, 1_0_0_0, models_a; objects by a hash. */
+export function slug(v: unknown): string {
+  if (Array.isArray(v)) return v.length ? v.map(slug).join('_') : 'none';
+  if (v !== null && typeof v === 'object') return `h${hash(canonical(v))}`;
+  const s = String(v).replace(/[^A-Za-z0-9.+-]+/g, '_').replace(/^[_.]+|_+$/g, '');
+  return s || 'empty';
+}
+
+/** JSON with object keys sorted, so equal values have one text. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 6);
