@@ -9,14 +9,16 @@
 //                             under LoRA, a PEFT adapter directory plus value_head.safetensors;
 //                             and optimizer.safetensors (its moments; its step in the metadata)
 // and the verifier (verifier/, with score_head.safetensors) when it is learned, and
-// trainer_state.json. Written into a temporary directory and renamed: a killed process never
-// leaves a partial one.
+// trainer_state.json, and last manifest.json: every file's length and SHA-256 (io/checkpointManifest.ts).
+// Written into a temporary directory and renamed: a killed process never leaves a partial one, and
+// a checkpoint damaged later is skipped by `latestCheckpoint`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable } from '../../protocol/runRecords';
 import type { HostTensor } from '../graph/graph';
 import type { TrainState } from '../graph/train/trainStep';
 import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterConfig, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
@@ -108,17 +110,21 @@ export async function saveCheckpoint(checkpointsDir: string, c: CheckpointConten
     }
     if (c.verifier) await saveWithHeads(path.join(tmp, 'verifier'), c.verifier.config, c.verifier.weights, c.verifier.tokenizer, 'score_head.safetensors');
     writeJsonAtomic(path.join(tmp, 'trainer_state.json'), c.state);
+    writeManifest(tmp);
   }, { overwrite: true });
   return final;
 }
 
-/** The newest complete checkpoint directory of a run, or null. */
-export function latestCheckpoint(checkpointsDir: string): string | null {
+/**
+ * The newest complete and intact checkpoint directory of a run, or null. Newer ones whose files no
+ * longer match their manifest are passed over with one warning line.
+ */
+export function latestCheckpoint(checkpointsDir: string, warn: (line: string) => void = warnOnStderr): string | null {
   if (!fs.existsSync(checkpointsDir)) return null;
   const names = fs.readdirSync(checkpointsDir)
     .filter((n) => /^step-\d{6}$/.test(n) && !isTempPath(n) && fs.existsSync(path.join(checkpointsDir, n, 'trainer_state.json')))
     .sort();
-  return names.length ? path.join(checkpointsDir, names[names.length - 1]) : null;
+  return newestIntact(checkpointsDir, names, warn);
 }
 
 function readTensors(file: string): { tensors: Record<string, HostTensor>; metadata: Readonly<Record<string, string>> } {

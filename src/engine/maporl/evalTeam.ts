@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentsSchema, DiscussionSchema } from '../../protocol/configSchema';
+import { checkpointDamage } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import type { CausalLM } from '../nn/model';
 import { latestCheckpoint, loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from './checkpoint';
@@ -28,10 +29,15 @@ export interface LoadedTeam {
   verifier: VerifierFn;
 }
 
-/** A checkpoint directory, or the latest complete checkpoint of a run directory. */
+/** A checkpoint directory (refused when damaged), or the latest intact checkpoint of a run directory. */
 export function findCheckpoint(given: string): string {
-  const dir = fs.existsSync(path.join(given, 'trainer_state.json')) ? given : latestCheckpoint(path.join(given, 'checkpoints'));
-  if (!dir) throw new ModelFileError(given, 'neither a checkpoint nor a run directory with checkpoints');
+  if (fs.existsSync(path.join(given, 'trainer_state.json'))) {
+    const damage = checkpointDamage(given);
+    if (damage) throw new ModelFileError(given, `damaged checkpoint: ${damage}`);
+    return given;
+  }
+  const dir = latestCheckpoint(path.join(given, 'checkpoints'));
+  if (!dir) throw new ModelFileError(given, 'neither a checkpoint nor a run directory with intact checkpoints');
   return dir;
 }
 

@@ -8,6 +8,8 @@
 //     model/                full fine-tuning: the weights as an HF model directory
 //     adapter/              LoRA: the adapter as a PEFT directory (the base stays where it was)
 //     optimizer.safetensors AdamW moments: m.<param name>, v.<param name>
+//     manifest.json         written last: every file's length and SHA-256 (io/checkpointManifest.ts);
+//                           a checkpoint damaged later is skipped by `latestCheckpoint`
 //
 // All randomness of a run is counter-based (data order from (seed, epoch), dropout from (seed,
 // micro-batch index)), so the counters below are the whole RNG and data-order state.
@@ -16,6 +18,7 @@ import * as path from 'node:path';
 import type { HostTensor } from '../graph/graph';
 import type { TrainState } from '../graph/train/trainStep';
 import { listComplete, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import type { ModelConfig } from '../io/hfConfig';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
@@ -60,6 +63,7 @@ export async function writeCheckpoint(out: string, c: CheckpointContents, keep: 
     writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
       format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, eventsBytes: c.eventsBytes, time: new Date().toISOString(),
     });
+    writeManifest(tmp);
   }, { overwrite: true });
   prune(out, keep);
   return dir;
@@ -76,11 +80,13 @@ function completeCheckpoints(out: string): string[] {
   return listComplete(checkpointsDir(out)).filter((n) => /^step-\d{6,}$/.test(n));
 }
 
-/** The newest complete checkpoint directory, or null; removes crashed writers' temporaries first. */
-export function latestCheckpoint(out: string): string | null {
+/**
+ * The newest complete and intact checkpoint directory, or null; removes crashed writers' temporaries
+ * first. Newer ones whose files no longer match their manifest are passed over with one warning line.
+ */
+export function latestCheckpoint(out: string, warn: (line: string) => void = warnOnStderr): string | null {
   removeStaleTemps(checkpointsDir(out));
-  const all = completeCheckpoints(out);
-  return all.length ? path.join(checkpointsDir(out), all[all.length - 1]) : null;
+  return newestIntact(checkpointsDir(out), completeCheckpoints(out), warn);
 }
 
 export interface LoadedCheckpoint {

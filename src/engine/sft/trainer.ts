@@ -159,7 +159,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
 
   let counters: TrainerCounters = { step: 0, microCursor: 0, seed: opts.seed };
   let state: TrainState;
-  const ckpt = opts.resume ? latestCheckpoint(opts.out) : null;
+  const ckpt = opts.resume ? latestCheckpoint(opts.out, log) : null;
   if (ckpt) {
     const loaded = readCheckpoint(ckpt, model.config, lora);
     checkSameRun(ckpt, loaded.fingerprint, fingerprint);
@@ -170,7 +170,10 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     truncateEvents(opts.out, counters.step, loaded.eventsBytes);
     log(`resuming from ${ckpt} (step ${counters.step} of ${totalSteps})`);
   } else {
-    if (opts.resume) log(`no checkpoint in ${opts.out}: starting from the beginning`);
+    if (opts.resume) {
+      log(`no checkpoint in ${opts.out}: starting from the beginning`);
+      truncateEvents(opts.out, 0, 0); // what a run killed before its first checkpoint logged is produced again
+    }
     state = trainStep.initState(lora ? initLoraWeights(model.config, lora, opts.seed) : model.weights);
     writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
   }
