@@ -12,6 +12,8 @@
 // Then the Llama model benchmarks of issue 3 (bench/generation.ts, bench/sft.ts); --no-models skips them.
 // Then a MAPoRL iteration by phase (bench/maporlIteration.ts) and the peak memory of a LoRA MAPoRL
 // iteration against full fine-tuning at 0.5B (bench/maporlLoraRss.ts); --no-maporl skips both.
+// --no-large skips every 0.5B-shape measurement (decode, LoRA step and MAPoRL memory: several GB and
+// minutes each), e.g. on a shared machine; the comparisons with PyTorch all remain.
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
@@ -60,7 +62,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--steps') o.steps = num();
     else if (k === '--warmup') o.warmup = num();
     else if (k === '--no-torch') o.torch = false;
-    else if (k === '--no-models' || k === '--no-maporl') continue; // read in main()
+    else if (k === '--no-models' || k === '--no-maporl' || k === '--no-large') continue; // read in main()
     else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
   }
   for (const h of o.hidden) if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
@@ -148,7 +150,8 @@ async function main(): Promise<void> {
 
   // Issue 3: generation and SFT of the Llama models; their text is printed after the table above.
   const modelLines: string[] = [];
-  const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), log: (s: string) => modelLines.push(s), progress };
+  const large = !process.argv.includes('--no-large');
+  const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), large, log: (s: string) => modelLines.push(s), progress };
   const models = process.argv.includes('--no-models') ? null : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
 
   // Issue 4: one MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
@@ -161,8 +164,10 @@ async function main(): Promise<void> {
     modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
       + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 10%)`);
     // Issue 9: peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
-    maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
-    modelLines.push(...formatMaporlLoraRss(maporlRss));
+    if (large) {
+      maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
+      modelLines.push(...formatMaporlLoraRss(maporlRss));
+    }
   }
 
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);

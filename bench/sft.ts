@@ -29,20 +29,22 @@ export interface SftReport {
     /** The PyTorch reference's kernels and its fp32-vs-float64 check on the model, or null without PyTorch. */
     reference: { description: string; check: Float64Check } | null;
   };
-  loraRss: (LoraRssReport & { target: { ratio: number; met: boolean } }) | { error: string };
+  loraRss: (LoraRssReport & { target: { ratio: number; met: boolean } }) | { error: string } | null;
 }
 
 const TARGET = { speedup: 1.0, rssRatio: 2.5 };
 
 export async function benchSft(ctx: BenchContext): Promise<SftReport> {
   const small = await benchSmallStep(ctx);
-  ctx.progress('LoRA step memory (qwen2.5-0.5b-shape) in a child process...');
-  let loraRss: SftReport['loraRss'];
-  try {
-    const r = await runBenchChild<LoraRssReport>('loraRss.ts', [`--threads=${ctx.threads}`]);
-    loraRss = { ...r, target: { ratio: TARGET.rssRatio, met: r.ratio <= TARGET.rssRatio } };
-  } catch (e) {
-    loraRss = { error: (e as Error).message };
+  let loraRss: SftReport['loraRss'] = null;
+  if (ctx.large) {
+    ctx.progress('LoRA step memory (qwen2.5-0.5b-shape) in a child process...');
+    try {
+      const r = await runBenchChild<LoraRssReport>('loraRss.ts', [`--threads=${ctx.threads}`]);
+      loraRss = { ...r, target: { ratio: TARGET.rssRatio, met: r.ratio <= TARGET.rssRatio } };
+    } catch (e) {
+      loraRss = { error: (e as Error).message };
+    }
   }
   printSft(ctx, small, loraRss);
   return { small, loraRss };
@@ -111,6 +113,7 @@ function printSft(ctx: BenchContext, s: SftReport['small'], m: SftReport['loraRs
   ctx.log(`  engine ${s.engineMs.toFixed(0)} ms, PyTorch eager ${s.torchMs?.toFixed(0) ?? 'n/a'} ms -> ${s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a'}`
     + ` (first-step loss difference ${s.firstLossDiff?.toExponential(1) ?? 'n/a'}); target >= ${s.target.speedup}x: ${s.target.met === null ? 'n/a' : s.target.met ? 'MET' : 'NOT MET'}`);
   if (s.reference) ctx.log(`  reference: ${s.reference.description}; fp32 against float64: loss ${s.reference.check.relErr.loss.toExponential(1)}, gradients ${s.reference.check.relErr.grad.toExponential(1)}`);
+  if (m === null) return;
   ctx.log('');
   if ('error' in m) {
     ctx.log(`LoRA step peak RSS (qwen2.5-0.5b-shape): failed: ${m.error}`);
