@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../engine/maporl/config';
 import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/baseAgents';
+import { discussionVerdict } from '../../engine/maporl/evaluate';
 import { ensureEmptyRunDir, installStopHandlers, train } from '../../engine/maporl/trainer';
+import { isTranscriptRecord } from '../../protocol/runRecords';
 import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
@@ -82,9 +84,25 @@ export const demo: Command = {
     try {
       const summary = await train({ config, baseDir: out, out: path.join(out, 'run'), say: (l) => say(l.replace(/^/gm, '  ')), onIteration: (d, n) => progress.update(d, `of ${n}`) });
       process.stdout.write(`\n${summary.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s; run directory: ${path.join(out, 'run')}\n`);
+      if (summary.status === 'finished') {
+        const credits = (step: number) => evalCredits(path.join(out, 'run', 'transcripts.jsonl'), step);
+        const verdict = discussionVerdict(credits(0), credits(summary.steps));
+        if (verdict.length) process.stdout.write(`\n${verdict.join('\n')}\n`);
+        if (values.quick) process.stdout.write(`--quick trains ${plan.iterations} iterations and tests ${plan.evalQuestions} questions: too short to separate changes of a few points; `
+          + `the full demo (npm run demo) and docs/results.md measure them with more questions and seeds\n`);
+      }
       return summary.status === 'failed' ? 1 : 0;
     } finally {
       removeHandlers();
     }
   },
 };
+
+/** [turn][question] majority credits of a run's evaluation at `step`, questions in id order. */
+function evalCredits(file: string, step: number): number[][] {
+  const records = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)
+    .filter(isTranscriptRecord).filter((r) => r.split === 'eval' && r.step === step)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (!records.length) return [];
+  return records[0].turns.map((_, t) => records.map((r) => r.majorityCredit?.[t] ?? (r.majorityCorrect[t] ? 1 : 0)));
+}

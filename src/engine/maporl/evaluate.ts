@@ -52,3 +52,28 @@ export function identicalAgentsWarning(temperature: number, agents: number, shar
   return 'warning: greedy decoding (temperature 0) with several agents on the same model: every agent gives the same answer, '
     + 'so the discussion is one agent talking to copies of itself; sample above temperature 0 (eval.temperature, --temperature) or use different models';
 }
+
+/**
+ * What a before/after pair says about discussion, in plain lines: the last turn after training
+ * against the same team's first turn and against the untrained team's last turn. Inputs are
+ * [turn][question] majority credits on the same questions, so each difference is paired and called
+ * better or worse only beyond two standard errors of its mean — a short run does not pass noise off
+ * as a finding.
+ */
+export function discussionVerdict(before: readonly (readonly number[])[], after: readonly (readonly number[])[]): string[] {
+  const T = after.length;
+  if (T < 2 || before.length !== T || before[0].length !== after[0].length || after[0].length < 2) return [];
+  const last = after[T - 1];
+  const line = (other: readonly number[], label: string) => {
+    const d = last.map((x, q) => x - other[q]);
+    const m = mean(d);
+    const se = Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / (d.length - 1) / d.length);
+    const verdict = Math.abs(m) <= 2 * se ? 'within the noise' : m > 0 ? 'better' : 'worse';
+    return `  ${label} ${pct(mean(other))}: ${m >= 0 ? '+' : ''}${(100 * m).toFixed(1)} ± ${(200 * se).toFixed(1)} points (2 s.e., paired), ${verdict}`;
+  };
+  return [
+    `turn ${T} after training ${pct(mean(last))} on ${last.length} questions vs`,
+    line(after[0], 'turn 1 after training'),
+    line(before[T - 1], `turn ${T} before training`),
+  ];
+}
