@@ -11,6 +11,7 @@ import { demo } from './demo';
 import { prepareAgents } from './prepareAgents';
 import { data } from './data';
 import { annotations } from './annotations';
+import { sweep } from './sweep';
 
 export const COMMANDS: Record<string, Command> = {
   demo,
@@ -24,4 +25,5 @@ export const COMMANDS: Record<string, Command> = {
   compare,
   data,
   annotations,
+  sweep,
 };
