@@ -16,7 +16,8 @@ import { jobFilesOf, writeJobFile } from './jobFile';
 import { initialJobState, jobReducer, type JobAction, type JobState } from './jobState';
 
 export interface JobSpec {
-  kind: 'train' | 'eval';
+  /** `compare`: a checkpoint comparison, whose panel reports its progress and end (compare/compareJob.ts). */
+  kind: 'train' | 'eval' | 'compare';
   /** Shown in notifications and the status bar. */
   label: string;
   /** Arguments after the CLI path, e.g. ['train', CONFIG, '--out', RUNDIR]. */

@@ -13,6 +13,8 @@ export const RUN_FILES = {
   summary: 'summary.json',
   annotations: 'annotations.jsonl',
   checkpoints: 'checkpoints',
+  /** `maporl compare` results whose first side is this run: comparisons/<key>/result.json. */
+  comparisons: 'comparisons',
 } as const;
 
 export interface CheckpointInfo { dir: string; name: string; step: number }
