@@ -12,7 +12,10 @@ const nodeTargets = [
   { entry: 'bench/experiments.ts', out: 'dist/experiments.js' },
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
 ];
-const webTargets = [{ entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' }];
+const webTargets = [
+  { entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' },
+  { entry: 'webview/compare/main.ts', out: 'dist/webview/compare.js' },
+];
 
 // A missing entry point fails the build: skipping it would leave its bundle stale or absent while
 // the build (and the tests that run the bundle) report success.

@@ -9,6 +9,7 @@ export enum CommandId {
   EvaluateCheckpoint = 'maporl.evaluateCheckpoint',
   ShowEngineLog = 'maporl.showEngineLog',
   RefreshRuns = 'maporl.refreshRuns',
+  CompareCheckpoints = 'maporl.compareCheckpoints',
 }
 
 export const COMMAND_CATEGORY = 'MAPoRL';
@@ -22,6 +23,7 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   [CommandId.EvaluateCheckpoint]: 'Evaluate Checkpoint…',
   [CommandId.ShowEngineLog]: 'Show Engine Log',
   [CommandId.RefreshRuns]: 'Refresh Runs',
+  [CommandId.CompareCheckpoints]: 'Compare Checkpoints…',
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
@@ -31,3 +33,4 @@ export const VIEW_CONTAINER_ID = 'maporl';
 export const EXPERIMENTS_VIEW_ID = 'maporl.experiments';
 export const RUNS_VIEW_ID = 'maporl.runs';
 export const DASHBOARD_VIEW_TYPE = 'maporl.dashboard';
+export const COMPARE_VIEW_TYPE = 'maporl.compare';

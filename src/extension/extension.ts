@@ -2,7 +2,8 @@
 // and the dashboard serializer. Behaviour lives in the files it imports (one file per command).
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID } from './commandIds';
+import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID } from './commandIds';
+import { compareCheckpoints } from './commands/compareCheckpoints';
 import { evaluateCheckpoint } from './commands/evaluateCheckpoint';
 import { newExperiment } from './commands/newExperiment';
 import { openDashboard } from './commands/openDashboard';
@@ -11,6 +12,7 @@ import { resumeTraining } from './commands/resumeTraining';
 import { showEngineLog } from './commands/showEngineLog';
 import { startTraining } from './commands/startTraining';
 import { stopTraining } from './commands/stopTraining';
+import { ComparePanels } from './compare/comparePanels';
 import { DashboardPanels } from './dashboard/dashboardPanels';
 import { JobManager } from './jobs/jobManager';
 import { reportJobs } from './jobs/jobReporting';
@@ -44,8 +46,9 @@ export function activate(context: vscode.ExtensionContext): void {
     extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards,
     settings, runsFolders: folders, allowedRoots,
   };
+  const comparisons = new ComparePanels({ extensionUri: context.extensionUri, packageJSON: context.extension.packageJSON, log, jobs, settings, runsFolders: folders });
 
-  const handlers: Record<CommandId, (arg?: unknown) => Promise<void>> = {
+  const handlers: Record<CommandId, (arg?: unknown, selection?: unknown) => Promise<void>> = {
     [CommandId.NewExperiment]: () => newExperiment(services),
     [CommandId.StartTraining]: (arg) => startTraining(services, arg),
     [CommandId.StopTraining]: (arg) => stopTraining(services, arg),
@@ -54,10 +57,11 @@ export function activate(context: vscode.ExtensionContext): void {
     [CommandId.EvaluateCheckpoint]: (arg) => evaluateCheckpoint(services, arg),
     [CommandId.ShowEngineLog]: () => showEngineLog(services),
     [CommandId.RefreshRuns]: () => refreshRuns(services),
+    [CommandId.CompareCheckpoints]: (arg, selection) => compareCheckpoints(services, comparisons, arg, selection),
   };
   for (const [id, run] of Object.entries(handlers)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown) =>
-      run(arg).catch((e: Error) => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown, selection?: unknown) =>
+      run(arg, selection).catch((e: Error) => {
         log.error(`${id}: ${e.stack ?? e.message}`);
         void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`);
       })));
@@ -68,11 +72,13 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     vscode.window.registerTreeDataProvider(EXPERIMENTS_VIEW_ID, experimentsView),
-    vscode.window.registerTreeDataProvider(RUNS_VIEW_ID, runsView),
+    vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsView, canSelectMany: true }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparisons),
     experimentsView,
     runsView,
     dashboards,
+    comparisons,
     new TrainingStatusBar(jobs, runs),
     reportJobs(jobs, runs, log),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SETTINGS_SECTION) && runs.refreshList()),
