@@ -14,6 +14,7 @@ const nodeTargets = [
 ];
 const webTargets = [
   { entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' },
+  { entry: 'webview/transcripts/main.ts', out: 'dist/webview/transcripts.js' },
   { entry: 'webview/compare/main.ts', out: 'dist/webview/compare.js' },
 ];
 

@@ -10,6 +10,7 @@ export enum CommandId {
   ShowEngineLog = 'maporl.showEngineLog',
   RefreshRuns = 'maporl.refreshRuns',
   CompareCheckpoints = 'maporl.compareCheckpoints',
+  AnnotateTranscripts = 'maporl.annotateTranscripts',
 }
 
 export const COMMAND_CATEGORY = 'MAPoRL';
@@ -24,6 +25,7 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   [CommandId.ShowEngineLog]: 'Show Engine Log',
   [CommandId.RefreshRuns]: 'Refresh Runs',
   [CommandId.CompareCheckpoints]: 'Compare Checkpoints…',
+  [CommandId.AnnotateTranscripts]: 'Annotate Transcripts',
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
@@ -34,3 +36,5 @@ export const EXPERIMENTS_VIEW_ID = 'maporl.experiments';
 export const RUNS_VIEW_ID = 'maporl.runs';
 export const DASHBOARD_VIEW_TYPE = 'maporl.dashboard';
 export const COMPARE_VIEW_TYPE = 'maporl.compare';
+/** The custom editor of a run's transcripts.jsonl (contributes.customEditors). */
+export const TRANSCRIPTS_VIEW_TYPE = 'maporl.transcripts';

@@ -2,7 +2,9 @@
 // and the dashboard serializer. Behaviour lives in the files it imports (one file per command).
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID } from './commandIds';
+import { TranscriptsEditorProvider } from './annotations/transcriptsEditor';
+import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, TRANSCRIPTS_VIEW_TYPE } from './commandIds';
+import { annotateTranscripts } from './commands/annotateTranscripts';
 import { compareCheckpoints } from './commands/compareCheckpoints';
 import { evaluateCheckpoint } from './commands/evaluateCheckpoint';
 import { newExperiment } from './commands/newExperiment';
@@ -20,6 +22,7 @@ import { RunStore } from './runData/runStore';
 import type { Services } from './services';
 import { SETTINGS_SECTION, readSettings, runsFolders, type Settings } from './settings';
 import { TrainingStatusBar } from './statusBar';
+import { Emitter } from './util/emitter';
 import { ExperimentsView } from './views/experimentsView';
 import { RunsView } from './views/runsView';
 
@@ -41,9 +44,18 @@ export function activate(context: vscode.ExtensionContext): void {
   const runs = new RunStore({ runsFolders: folders, totalStepsOf, log: (m) => log.warn(m) });
   const jobs = new JobManager({ cliPath: join(context.extensionPath, 'dist', 'cli.js'), killTimeoutMs: settings().stopTimeoutSeconds * 1000 });
   const allowedRoots = () => [...workspaceFolders(), ...folders()];
-  const dashboards = new DashboardPanels({ extensionUri: context.extensionUri, runs, log, refreshMs: () => settings().dashboardRefreshMs, allowedRoots });
+  // A run's annotations saved in this window: the Runs view and the dashboard show label counts.
+  const annotationsSaved = new Emitter<string>();
+  const transcripts = new TranscriptsEditorProvider({
+    extensionUri: context.extensionUri, log, allowedRoots, annotation: () => settings().annotation, onDidSave: (dir) => annotationsSaved.fire(dir),
+  });
+  const dashboards = new DashboardPanels({
+    extensionUri: context.extensionUri, runs, log, refreshMs: () => settings().dashboardRefreshMs, allowedRoots,
+    annotate: (runDir, key) => transcripts.open(runDir, key),
+  });
+  annotationsSaved.event((dir) => dashboards.annotationsChanged(dir));
   const services: Services = {
-    extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards,
+    extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards, transcripts,
     settings, runsFolders: folders, allowedRoots,
   };
   const comparisons = new ComparePanels({ extensionUri: context.extensionUri, packageJSON: context.extension.packageJSON, log, jobs, settings, runsFolders: folders });
@@ -58,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
     [CommandId.ShowEngineLog]: () => showEngineLog(services),
     [CommandId.RefreshRuns]: () => refreshRuns(services),
     [CommandId.CompareCheckpoints]: (arg, selection) => compareCheckpoints(services, comparisons, arg, selection),
+    [CommandId.AnnotateTranscripts]: (arg) => annotateTranscripts(services, arg),
   };
   for (const [id, run] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown, selection?: unknown) =>
@@ -67,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
       })));
   }
 
-  const runsView = new RunsView(runs);
+  const runsView = new RunsView(runs, annotationsSaved.event);
   const experimentsView = new ExperimentsView();
   context.subscriptions.push(
     log,
@@ -75,13 +88,19 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsView, canSelectMany: true }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparisons),
+    vscode.window.registerCustomEditorProvider(TRANSCRIPTS_VIEW_TYPE, transcripts, { supportsMultipleEditorsPerDocument: false }),
+    transcripts,
+    annotationsSaved,
     experimentsView,
     runsView,
     dashboards,
     comparisons,
     new TrainingStatusBar(jobs, runs),
     reportJobs(jobs, runs, log),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SETTINGS_SECTION) && runs.refreshList()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.annotation`)) transcripts.settingsChanged();
+      if (e.affectsConfiguration(SETTINGS_SECTION)) runs.refreshList();
+    }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => runs.refreshList()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: jobs may start')),
     { dispose: () => runs.dispose() },

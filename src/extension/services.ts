@@ -1,5 +1,6 @@
 // What commands, views and panels share, created once by extension.ts and passed down (no globals).
 import type * as vscode from 'vscode';
+import type { TranscriptsEditorProvider } from './annotations/transcriptsEditor';
 import type { DashboardPanels } from './dashboard/dashboardPanels';
 import type { JobManager } from './jobs/jobManager';
 import type { RunStore } from './runData/runStore';
@@ -13,6 +14,8 @@ export interface Services {
   readonly jobs: JobManager;
   readonly runs: RunStore;
   readonly dashboards: DashboardPanels;
+  /** The transcripts editor (custom editor of transcripts.jsonl) that labels discussions. */
+  readonly transcripts: TranscriptsEditorProvider;
   settings(): Settings;
   /** Absolute runs folders (the setting against each workspace folder). */
   runsFolders(): string[];

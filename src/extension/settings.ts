@@ -1,6 +1,8 @@
 // The extension's settings (`contributes.configuration` of package.json, mirrored here; a unit test
 // keeps keys and defaults in step), read once per use and validated, every default filled. Pure.
+import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_LABELS } from '../protocol/annotations';
 
 export const SETTINGS_SECTION = 'maporl';
 
@@ -18,6 +20,15 @@ export interface Settings {
   dashboardRefreshMs: number;
   /** Seconds a stopping job may take to checkpoint before it is killed. */
   stopTimeoutSeconds: number;
+  /** The transcripts editor (`maporl.annotation.*`). */
+  annotation: AnnotationSettings;
+}
+
+export interface AnnotationSettings {
+  /** The label set offered (number keys 1–9 and 0 for the first ten); unique, non-empty. */
+  labels: string[];
+  /** Who labels: recorded on every annotation. Empty in the settings means the OS user name. */
+  annotator: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,22 +37,46 @@ export const DEFAULT_SETTINGS: Settings = {
   threads: 0,
   dashboardRefreshMs: 250,
   stopTimeoutSeconds: 30,
+  annotation: { labels: [...DEFAULT_LABELS], annotator: '' },
 };
+
+/** The OS user name, the annotator when the setting is empty; `annotator` when it cannot be read. */
+export function osUserName(): string {
+  try {
+    return userInfo().username || 'annotator';
+  } catch {
+    return 'annotator';
+  }
+}
+
+function labelList(v: unknown): string[] | null {
+  if (!Array.isArray(v)) return null;
+  const labels = [...new Set(v.filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter((x) => x && x.length <= 100))];
+  return labels.length ? labels : null;
+}
 
 const clampInt = (v: unknown, min: number, max: number, fallback: number) =>
   typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : fallback;
 
-/** Settings from a getter of `maporl.*` keys (vscode's WorkspaceConfiguration.get), with defaults. */
-export function readSettings(get: (key: keyof Settings) => unknown): Settings {
+/**
+ * Settings from a getter of `maporl.*` keys (vscode's WorkspaceConfiguration.get; nested settings by
+ * their dotted key, `annotation.labels`), with defaults.
+ */
+export function readSettings(get: (key: string) => unknown, userName: () => string = osUserName): Settings {
   const d = DEFAULT_SETTINGS;
   const folder = get('runsFolder');
   const ep = get('executionProvider');
+  const annotator = get('annotation.annotator');
   return {
     runsFolder: typeof folder === 'string' && folder.trim() ? folder.trim() : d.runsFolder,
     executionProvider: (EXECUTION_PROVIDERS as readonly unknown[]).includes(ep) ? (ep as ExecutionProviderSetting) : d.executionProvider,
     threads: clampInt(get('threads'), 0, 256, d.threads),
     dashboardRefreshMs: clampInt(get('dashboardRefreshMs'), 100, 5000, d.dashboardRefreshMs),
     stopTimeoutSeconds: clampInt(get('stopTimeoutSeconds'), 1, 3600, d.stopTimeoutSeconds),
+    annotation: {
+      labels: labelList(get('annotation.labels')) ?? [...d.annotation.labels],
+      annotator: (typeof annotator === 'string' ? annotator.trim().slice(0, 100) : '') || userName(),
+    },
   };
 }
 

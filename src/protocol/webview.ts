@@ -39,6 +39,8 @@ export interface TranscriptView {
   id: string;
   step: number;
   split: 'train' | 'eval';
+  /** Which of the iteration's discussions of this question (absent: 0); with id, step and split it names the discussion. */
+  sample?: number;
   question: string;
   answer: string;
   source?: { file: string; line: number };
@@ -63,6 +65,17 @@ export interface RunHeader {
   message: string | null;
   /** Scalar config values, flattened: JSON pointer (`/ppo/lr`) and printed value. */
   config: { pointer: string; value: string }[];
+  /** Labels in the run's annotations.jsonl (absent: none). */
+  labels?: LabelSummary;
+}
+
+/** Label counts of a run's annotations.jsonl. */
+export interface LabelSummary {
+  total: number;
+  notes: number;
+  annotators: number;
+  /** Most used first. */
+  byLabel: { label: string; count: number }[];
 }
 
 // ---- host -> webview -------------------------------------------------------------------------
@@ -95,7 +108,9 @@ export interface ReadyMessage { type: 'ready'; runDir: string }
 export interface OpenSourceMessage { type: 'openSource'; runDir: string; file: string; line: number }
 /** Open the run's config at the place of a JSON pointer. */
 export interface OpenConfigMessage { type: 'openConfig'; runDir: string; pointer: string }
-export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage;
+/** Open the run's transcripts editor, selecting a discussion (its discussionKey) when given. */
+export interface AnnotateMessage { type: 'annotate'; runDir: string; key?: string }
+export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage | AnnotateMessage;
 
 // ---- guards ---------------------------------------------------------------------------------
 
@@ -131,6 +146,7 @@ function isResponse(x: unknown): x is TranscriptResponse {
 export function isTranscriptView(x: unknown): x is TranscriptView {
   if (!isObj(x) || !isStr(x.id) || !isNum(x.step) || !isStr(x.question) || !isStr(x.answer)) return false;
   if (x.split !== 'train' && x.split !== 'eval') return false;
+  if (x.sample !== undefined && !(Number.isInteger(x.sample) && (x.sample as number) >= 0)) return false;
   if (x.source !== undefined) {
     const s = x.source;
     if (!isObj(s) || !isStr(s.file) || !Number.isInteger(s.line) || (s.line as number) < 1) return false;
@@ -145,7 +161,13 @@ function isHeader(x: unknown): x is RunHeader {
   if (!(x.status === 'unknown' || (RUN_STATUSES as readonly unknown[]).includes(x.status))) return false;
   if (!isNumOrNull(x.totalSteps) || !isNumOrNull(x.etaSeconds)) return false;
   if (!isStrOrNull(x.startedAt) || !isStrOrNull(x.updatedAt) || !isStrOrNull(x.executionProvider) || !isStrOrNull(x.message)) return false;
+  if (x.labels !== undefined && !isLabelSummary(x.labels)) return false;
   return Array.isArray(x.config) && x.config.every((c) => isObj(c) && isStr(c.pointer) && isStr(c.value));
+}
+
+function isLabelSummary(x: unknown): x is LabelSummary {
+  return isObj(x) && isNum(x.total) && isNum(x.notes) && isNum(x.annotators)
+    && Array.isArray(x.byLabel) && x.byLabel.every((l) => isObj(l) && isStr(l.label) && isNum(l.count));
 }
 
 export function isHostToWebview(x: unknown): x is HostToWebview {
@@ -163,6 +185,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'ready': return true;
     case 'openSource': return isPath(x.file) && Number.isInteger(x.line) && (x.line as number) >= 1;
     case 'openConfig': return isStr(x.pointer) && x.pointer.length <= MAX_PATH && (x.pointer === '' || x.pointer.startsWith('/'));
+    case 'annotate': return x.key === undefined || (isStr(x.key) && x.key.length > 0 && x.key.length <= 1024);
     default: return false;
   }
 }

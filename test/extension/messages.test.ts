@@ -10,10 +10,12 @@ const header: RunHeader = {
   etaSeconds: null, executionProvider: 'cpu', message: null, config: [{ pointer: '/seed', value: '0' }],
 };
 
-test('webview -> host: the three message types and their fields', () => {
+test('webview -> host: the four message types and their fields', () => {
   assert.equal(isWebviewToHost({ type: 'ready', runDir: '/w/runs/a' }), true);
   assert.equal(isWebviewToHost({ type: 'openSource', runDir: '/r', file: 'data/x.jsonl', line: 3 }), true);
   assert.equal(isWebviewToHost({ type: 'openConfig', runDir: '/r', pointer: '/training/ppo/lr' }), true);
+  assert.equal(isWebviewToHost({ type: 'annotate', runDir: '/r' }), true);
+  assert.equal(isWebviewToHost({ type: 'annotate', runDir: '/r', key: 'train/3/q/0' }), true);
   for (const bad of [
     null, 'ready', [], { type: 'ready' }, { type: 'ready', runDir: '' },
     { type: 'openSource', runDir: '/r', file: 'x', line: 0 },
@@ -22,6 +24,8 @@ test('webview -> host: the three message types and their fields', () => {
     { type: 'openSource', runDir: '/r', file: 'x'.repeat(5000), line: 1 },
     { type: 'openConfig', runDir: '/r', pointer: 'no-slash' },
     { type: 'writeFile', runDir: '/r', file: '/etc/passwd' },
+    { type: 'annotate', runDir: '/r', key: '' },
+    { type: 'annotate', runDir: '/r', key: 3 },
   ]) assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
 });
 
@@ -31,6 +35,10 @@ test('host -> webview: snapshots and appends with valid records only', () => {
   assert.equal(isHostToWebview({ type: 'snapshot', header, metrics, evalMetrics: [{ step: 0, majorityAccuracy: [0.5, 0.75] }], transcripts: [t] }), true);
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [] }), true);
   assert.equal(isHostToWebview({ type: 'append', header: { ...header, status: 'exploded' }, metrics: [], evalMetrics: [], transcripts: [] }), false);
+  const labels = { total: 3, notes: 1, annotators: 2, byLabel: [{ label: 'persuasive', count: 3 }] };
+  assert.equal(isHostToWebview({ type: 'append', header: { ...header, labels }, metrics: [], evalMetrics: [], transcripts: [] }), true);
+  assert.equal(isHostToWebview({ type: 'append', header: { ...header, labels: { ...labels, byLabel: [{ label: 1 }] } }, metrics: [], evalMetrics: [], transcripts: [] }), false);
+  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, sample: -1 }] }), false);
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: '1' }], evalMetrics: [], transcripts: [] }), false);
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: 1, reward: 'high' }], evalMetrics: [], transcripts: [] }), false);
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, turns: [[{ agent: 0 }]] }] }), false);

@@ -23,16 +23,28 @@ test('commands: the ids of the enum, the titles of the issue, category MAPoRL', 
   }
 });
 
+/** Settings flattened to their package.json keys: `annotation: {labels}` is `maporl.annotation.labels`. */
+const flatDefaults = Object.entries(DEFAULT_SETTINGS).flatMap(([k, v]) =>
+  typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).map(([kk, vv]) => [`${k}.${kk}`, vv] as const) : [[k, v] as const]);
+
 test('settings: every key and default of Settings', () => {
   const props = c.configuration.properties;
-  assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_SETTINGS).map((k) => `${SETTINGS_SECTION}.${k}`).sort());
-  for (const [k, v] of Object.entries(DEFAULT_SETTINGS)) assert.equal(props[`${SETTINGS_SECTION}.${k}`].default, v, k);
+  assert.deepEqual(Object.keys(props).sort(), flatDefaults.map(([k]) => `${SETTINGS_SECTION}.${k}`).sort());
+  for (const [k, v] of flatDefaults) assert.deepEqual(props[`${SETTINGS_SECTION}.${k}`].default, v, k);
   assert.deepEqual(props['maporl.executionProvider'].enum, ['auto', 'cpu', 'webgpu', 'cuda']);
 });
 
 test('readSettings validates and clamps', () => {
-  const s = readSettings((k) => ({ runsFolder: '  ', executionProvider: 'tpu', threads: -3, dashboardRefreshMs: 10, stopTimeoutSeconds: 5.4 } as Record<string, unknown>)[k]);
-  assert.deepEqual(s, { ...DEFAULT_SETTINGS, threads: 0, dashboardRefreshMs: 100, stopTimeoutSeconds: 5 });
+  const s = readSettings((k) => ({ runsFolder: '  ', executionProvider: 'tpu', threads: -3, dashboardRefreshMs: 10, stopTimeoutSeconds: 5.4 } as Record<string, unknown>)[k], () => 'alice');
+  assert.deepEqual(s, { ...DEFAULT_SETTINGS, threads: 0, dashboardRefreshMs: 100, stopTimeoutSeconds: 5, annotation: { ...DEFAULT_SETTINGS.annotation, annotator: 'alice' } });
+});
+
+test('annotation settings: a label set of unique non-empty names, the annotator or the OS user', () => {
+  const read = (labels: unknown, annotator: unknown) =>
+    readSettings((k) => ({ 'annotation.labels': labels, 'annotation.annotator': annotator } as Record<string, unknown>)[k], () => 'os-user').annotation;
+  assert.deepEqual(read([' a ', 'b', 'a', '', 3], ' Ann '), { labels: ['a', 'b'], annotator: 'Ann' });
+  assert.deepEqual(read([], ''), { labels: [...DEFAULT_SETTINGS.annotation.labels], annotator: 'os-user' });
+  assert.deepEqual(read('x', 7), { labels: [...DEFAULT_SETTINGS.annotation.labels], annotator: 'os-user' });
 });
 
 test('views, trust, schema binding and engine range', () => {

@@ -1,7 +1,9 @@
 // The discussions: the newest transcripts, each a table with one column per turn and one row per agent
 // (its answer, ground-truth mark, verifier score and reward; the full text on demand), and the majority
 // answer of every turn. Filters narrow the list; a question with a dataset source opens it at its line.
-// Cards are cached by transcript id, so a refresh keeps their open/closed details and focus.
+// Cards are cached by transcript id, so a refresh keeps their open/closed details and focus. Each card
+// and the filter bar link to the transcripts editor, where discussions are labelled.
+import { discussionKey } from '../../src/protocol/annotations';
 import type { TranscriptResponse, TranscriptView } from '../../src/protocol/webview';
 import { h } from './dom';
 import { formatValue } from './format';
@@ -11,6 +13,8 @@ export interface DiscussionHandlers {
   openSource(file: string, line: number): void;
   setFilter(patch: Partial<TranscriptFilter>): void;
   showMore(): void;
+  /** Open the transcripts editor, at this discussion (its discussionKey) when given. */
+  annotate(key?: string): void;
 }
 
 const mark = (correct: boolean | null) =>
@@ -43,11 +47,13 @@ function card(t: TranscriptView, handlers: DiscussionHandlers): HTMLElement {
   const majority = h('tr', { class: 'majority' }, h('th', { scope: 'row' }, 'Majority'),
     ...Array.from({ length: turns }, (_, k) => h('td', {}, h('span', { class: 'answer' }, t.majority[k] ?? '—'), ' ', mark(t.majorityCorrect[k] ?? null))));
   const final = finalMajorityCorrect(t);
+  const annotate = h('button', { class: 'link annotate', type: 'button', title: 'Label this discussion in the transcripts editor' }, 'Annotate');
+  annotate.addEventListener('click', () => handlers.annotate(discussionKey(t)));
   return h('article', { class: `discussion ${final === true ? 'final-correct' : final === false ? 'final-incorrect' : ''}`, 'data-id': t.id },
     h('header', {},
       question,
       h('div', { class: 'meta' }, `step ${t.step} · ${t.split} · ground truth `, h('span', { class: 'answer' }, t.answer),
-        source ? ` · ${source.file.split(/[\\/]/).pop()}:${source.line}` : '')),
+        source ? ` · ${source.file.split(/[\\/]/).pop()}:${source.line}` : '', ' · ', annotate)),
     h('div', { class: 'table-scroll' }, h('table', { class: 'turns' }, h('thead', {}, head), h('tbody', {}, ...rows, majority))));
 }
 
@@ -56,6 +62,7 @@ export class DiscussionsView {
   private readonly list = h('div', { class: 'discussion-list' });
   private readonly count = h('span', { class: 'count', 'aria-live': 'polite' });
   private readonly more = h('vscode-button', { secondary: true }, 'Show more');
+  private readonly annotate = h('vscode-button', { secondary: true, title: 'Label discussions in the transcripts editor (MAPoRL: Annotate Transcripts)' }, 'Annotate transcripts');
   private readonly controls: { outcome: HTMLElement; split: HTMLElement; changed: HTMLElement; search: HTMLElement };
 
   constructor(root: HTMLElement, private readonly handlers: DiscussionHandlers) {
@@ -73,9 +80,10 @@ export class DiscussionsView {
     this.controls.changed.addEventListener('change', (e) => handlers.setFilter({ changedOnly: (e.target as HTMLInputElement).checked }));
     this.controls.search.addEventListener('input', (e) => handlers.setFilter({ search: value(e) }));
     this.more.addEventListener('click', () => handlers.showMore());
+    this.annotate.addEventListener('click', () => handlers.annotate());
     root.append(
       h('div', { class: 'filters', role: 'toolbar', 'aria-label': 'Transcript filters' },
-        this.controls.outcome, this.controls.split, this.controls.changed, this.controls.search, this.count),
+        this.controls.outcome, this.controls.split, this.controls.changed, this.controls.search, this.count, this.annotate),
       this.list, this.more);
   }
 

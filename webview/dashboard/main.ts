@@ -48,6 +48,7 @@ const discussions = new DiscussionsView(discussionsRoot, {
     save();
     schedule({ header: false, metrics: false, newSeries: false, transcripts: true });
   },
+  annotate: (key) => vscode.postMessage({ type: 'annotate', runDir: view.runDir, ...(key ? { key } : {}) }),
   showMore: () => {
     view = { ...view, pages: view.pages + 1 };
     save();

@@ -1,12 +1,20 @@
 // The summary strip (run status, iteration, elapsed and ETA, execution provider, latest key metrics)
 // and the config list whose values open the run's config at their place.
-import type { RunHeader } from '../../src/protocol/webview';
+import type { LabelSummary, RunHeader } from '../../src/protocol/webview';
 import { h } from './dom';
 import { elapsedSeconds, formatDuration, formatValue } from './format';
 import { lastValue, seriesId, type MetricsColumns } from './metricsStore';
 
 function field(label: string, value: string | Node, title?: string): HTMLElement {
   return h('div', { class: 'field', title }, h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
+}
+
+/** Label counts by label, notes and annotators: the tooltip of the Labels field. */
+function labelsTitle(l: LabelSummary): string {
+  const lines = l.byLabel.map((x) => `${x.label}: ${x.count}`);
+  if (l.notes) lines.push(`notes: ${l.notes}`);
+  lines.push(`${l.annotators} annotator${l.annotators === 1 ? '' : 's'}`);
+  return lines.join('\n');
 }
 
 export function renderSummary(root: HTMLElement, header: RunHeader | null, m: MetricsColumns): void {
@@ -26,6 +34,7 @@ export function renderSummary(root: HTMLElement, header: RunHeader | null, m: Me
     field('Provider', header.executionProvider ?? '–'),
     field('Reward', formatValue(lastValue(m, 'reward'))),
     field(`Majority acc. (turn ${lastTurn})`, formatValue(lastValue(m, seriesId('majorityAccuracy', lastTurn)))),
+    header.labels ? field('Labels', String(header.labels.total), labelsTitle(header.labels)) : '',
     header.message ? h('div', { class: 'message', role: 'alert' }, header.message) : '',
   );
   if (header.totalSteps) {

@@ -7,8 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { describeMessage, isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import { DASHBOARD_VIEW_TYPE } from '../commandIds';
+import { labelCounts } from '../annotations/labelCounts';
 import { locatePointer } from '../json/jsonLocation';
 import { RUN_FILES } from '../runData/runDirectory';
+import { emptyDelta } from '../runData/runModel';
 import type { RunStore } from '../runData/runStore';
 import { guardFile } from '../security/pathGuard';
 import { dashboardHtml } from './dashboardHtml';
@@ -21,6 +23,8 @@ export interface DashboardDeps {
   log: vscode.LogOutputChannel;
   refreshMs(): number;
   allowedRoots(): string[];
+  /** Opens the run's transcripts editor (at a discussion, by its discussionKey). */
+  annotate(runDir: string, key?: string): Promise<void>;
 }
 
 /** What the page saves with setState and the serializer gets back. */
@@ -54,6 +58,11 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
   }
 
   isOpen(runDir: string): boolean { return this.panels.has(resolve(runDir)); }
+
+  /** The run's annotations were saved: its open dashboard shows the new label counts. */
+  annotationsChanged(runDir: string): void {
+    this.panels.get(resolve(runDir))?.refreshHeader();
+  }
 
   dispose(): void {
     for (const p of [...this.panels.values()]) p.panel.dispose();
@@ -107,6 +116,11 @@ class DashboardPanel {
     );
   }
 
+  /** Sends the header again at the next refresh (nothing else changed). */
+  refreshHeader(): void {
+    this.batcher.push({ ...emptyDelta(), events: 1 });
+  }
+
   dispose(): void {
     this.batcher.dispose();
     this.run.dispose();
@@ -117,9 +131,10 @@ class DashboardPanel {
     // A hidden panel has no page to receive messages; it asks for a snapshot when it is shown again.
     if (!this.panel.visible) return;
     const model = this.run.model;
+    const header = runHeader(model, labelCounts(this.runDir));
     const msg: HostToWebview = batch.snapshot
-      ? { type: 'snapshot', header: runHeader(model), metrics: model.metrics, evalMetrics: model.evalMetrics, transcripts: model.latestTranscripts() }
-      : { type: 'append', header: runHeader(model), metrics: batch.metrics, evalMetrics: batch.evalMetrics, transcripts: batch.transcripts };
+      ? { type: 'snapshot', header, metrics: model.metrics, evalMetrics: model.evalMetrics, transcripts: model.latestTranscripts() }
+      : { type: 'append', header, metrics: batch.metrics, evalMetrics: batch.evalMetrics, transcripts: batch.transcripts };
     void this.panel.webview.postMessage(msg);
   }
 
@@ -152,6 +167,8 @@ class DashboardPanel {
         } catch { /* opened below, which reports the missing file */ }
         return this.openGuarded(file, pos.line, pos.column);
       }
+      case 'annotate':
+        return this.deps.annotate(this.runDir, message.key);
     }
   }
 

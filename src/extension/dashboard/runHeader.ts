@@ -1,11 +1,12 @@
 // The summary strip's data for a run, from its model (pure).
 import { basename } from 'node:path';
-import type { RunHeader } from '../../protocol/webview';
+import type { LabelSummary, RunHeader } from '../../protocol/webview';
 import { flattenScalars } from '../json/jsonLocation';
 import type { RunModel } from '../runData/runModel';
 import { etaSeconds } from '../runData/runState';
 
-export function runHeader(model: RunModel): RunHeader {
+/** `labels`: the run's label counts (annotations.jsonl), shown when there are any. */
+export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
   const s = model.state;
   // What the engine reports using, else what the config asks for (`runtime.executionProvider`).
   const runtime = model.config?.runtime as { executionProvider?: unknown } | undefined;
@@ -22,5 +23,6 @@ export function runHeader(model: RunModel): RunHeader {
     executionProvider: s.executionProvider ?? fromConfig,
     message: s.message,
     config: model.config ? flattenScalars(model.config, 120) : [],
+    ...(labels && (labels.total || labels.notes) ? { labels } : {}),
   };
 }

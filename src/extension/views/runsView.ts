@@ -3,9 +3,11 @@
 //   run.<status>[.resumable]   a run (status running/finished/failed/stopped/unknown)
 //   checkpoint                 one checkpoints/step-NNNNNN folder
 //   runFile                    a file of the run (opens on click)
+//   runFile.transcripts        its transcripts.jsonl (opens the transcripts editor; label counts)
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { labelCounts, labelCountsText } from '../annotations/labelCounts';
 import { CommandId } from '../commandIds';
 import { jobFilesOf } from '../jobs/jobFile';
 import { RUN_FILES, type CheckpointInfo, type RunListing } from '../runData/runDirectory';
@@ -16,7 +18,7 @@ export type RunsNode =
   | { kind: 'run'; run: RunListing }
   | { kind: 'checkpoints'; run: RunListing }
   | { kind: 'checkpoint'; run: RunListing; checkpoint: CheckpointInfo }
-  | { kind: 'file'; run: RunListing; label: string; path: string; icon: string };
+  | { kind: 'file'; run: RunListing; label: string; path: string; icon: string; contextValue?: string; description?: string; tooltip?: string };
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -34,14 +36,16 @@ export function isResumable(run: RunListing): boolean {
 export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription;
+  private readonly subscriptions: { dispose(): void }[];
 
-  constructor(private readonly runs: RunStore) {
-    this.subscription = runs.onDidChangeList.event(() => this.changed.fire(undefined));
+  /** `onDidSaveAnnotations`: a run's labels changed here (its counts are shown). */
+  constructor(private readonly runs: RunStore, onDidSaveAnnotations?: (listener: (runDir: string) => void) => { dispose(): void }) {
+    this.subscriptions = [runs.onDidChangeList.event(() => this.changed.fire(undefined))];
+    if (onDidSaveAnnotations) this.subscriptions.push(onDidSaveAnnotations(() => this.changed.fire(undefined)));
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
 
@@ -52,11 +56,16 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (node.kind !== 'run') return [];
     const children: RunsNode[] = [];
     if (run.checkpoints.length) children.push({ kind: 'checkpoints', run });
-    const file = (label: string, name: string, icon: string) => {
+    const file = (label: string, name: string, icon: string, more: Pick<Extract<RunsNode, { kind: 'file' }>, 'contextValue' | 'description' | 'tooltip'> = {}) => {
       const path = isAbsolute(name) ? name : join(run.dir, name);
-      if (existsSync(path)) children.push({ kind: 'file', run, label, path, icon });
+      if (existsSync(path)) children.push({ kind: 'file', run, label, path, icon, ...more });
     };
-    file('Transcripts', RUN_FILES.transcripts, 'comment-discussion');
+    const counts = labelCounts(run.dir);
+    file('Transcripts', RUN_FILES.transcripts, 'comment-discussion', {
+      contextValue: 'runFile.transcripts',
+      description: labelCountsText(counts),
+      tooltip: counts.byLabel.length ? counts.byLabel.map((l) => `${l.label}: ${l.count}`).join('\n') : undefined,
+    });
     file('Summary', RUN_FILES.summary, 'graph');
     file('Config', RUN_FILES.config, 'settings-gear');
     file('Events', RUN_FILES.events, 'list-flat');
@@ -100,9 +109,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.id = `file:${node.path}`;
         item.iconPath = new vscode.ThemeIcon(node.icon);
-        item.contextValue = 'runFile';
+        item.contextValue = node.contextValue ?? 'runFile';
         item.resourceUri = vscode.Uri.file(node.path);
-        item.tooltip = node.path;
+        item.description = node.description;
+        item.tooltip = node.tooltip ? `${node.path}\n\n${node.tooltip}` : node.path;
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.path)] };
         return item;
       }
