@@ -106,6 +106,17 @@ function fsyncDirEntries(dir: string): void {
   }
 }
 
+/**
+ * Removes the directory `dir` so that no reader ever sees it half-removed: renamed to a temporary
+ * name first (atomic), then deleted. A process killed in between leaves only a temporary.
+ */
+export function removeDirAtomic(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const doomed = tempPathFor(dir);
+  fs.renameSync(dir, doomed);
+  fs.rmSync(doomed, { recursive: true, force: true });
+}
+
 /** Names directly inside `dir` that are complete (not a crashed writer's temp), sorted; [] if `dir` is absent. */
 export function listComplete(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

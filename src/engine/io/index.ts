@@ -3,7 +3,7 @@
 
 export { ModelFileError, DataFileError, isInputFileError } from './errors';
 export {
-  writeFileAtomic, writeFileAtomicWith, writeJsonAtomic, writeDirAtomic, listComplete, removeStaleTemps, tempPathFor, isTempPath,
+  writeFileAtomic, writeFileAtomicWith, writeJsonAtomic, writeDirAtomic, removeDirAtomic, listComplete, removeStaleTemps, tempPathFor, isTempPath,
   appendJsonl, readJsonl, readJsonlLines,
 } from './atomic';
 export type { WriteDirOptions, JsonlLine, ReadJsonlOptions } from './atomic';

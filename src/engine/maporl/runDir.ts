@@ -87,6 +87,13 @@ export class RunDir {
     fs.rmSync(path.join(this.dir, 'summary.json'), { force: true });
     return logged;
   }
+
+  /** On a resume with no checkpoint to resume from: empties both logs and removes the summary, as before the first record. */
+  discardRecords(): void {
+    for (const file of [this.events, this.transcripts]) if (fs.existsSync(file)) writeFileAtomic(file, '');
+    if (fs.existsSync(this.checkpoints)) removeStaleTemps(this.checkpoints);
+    fs.rmSync(path.join(this.dir, 'summary.json'), { force: true });
+  }
 }
 
 /** The summary of a run that has finished, or null. */

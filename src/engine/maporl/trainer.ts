@@ -77,18 +77,21 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
 
   let resumeFrom: string | null = null;
   let state: TrainerState | null = null;
-  if (o.resume) {
-    let damaged: string | undefined; // a newer checkpoint that failed its checksums
-    resumeFrom = latestCheckpoint(run.checkpoints, (line) => { say(line); damaged = line; });
-    if (!resumeFrom) throw new Error(`${o.out}: no complete checkpoint to resume from`);
+  let damaged: string | undefined; // a newer checkpoint that failed its checksums
+  if (o.resume) resumeFrom = latestCheckpoint(run.checkpoints, (line) => { say(line); damaged = line; });
+  if (resumeFrom) {
     state = readTrainerState(resumeFrom);
     if (!run.truncateAfter(state.iteration, state.logs)) run.event({ type: 'checkpoint', step: state.iteration, path: path.relative(o.out, resumeFrom) });
     run.event({ type: 'status', step: state.iteration, status: 'running', message: `resumed from ${path.relative(o.out, resumeFrom)}`, totalSteps: iterations });
-    if (damaged) run.log(state.iteration, damaged.replace(/^warning: /, ''), 'warn');
   } else {
-    run.writeConfig(config);
+    if (o.resume) {
+      // Killed before its first checkpoint: everything it recorded is produced again, identically.
+      say(`no checkpoint in ${o.out}: starting from the beginning`);
+      run.discardRecords();
+    } else run.writeConfig(config);
     run.event({ type: 'status', step: 0, status: 'running', totalSteps: iterations });
   }
+  if (damaged) run.log(state?.iteration ?? 0, damaged.replace(/^warning: /, ''), 'warn');
 
   let team: Team | undefined;
   let verifier: VerifierSetup | undefined;

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor } from '../graph/graph';
 import type { TrainState } from '../graph/train/trainStep';
-import { listComplete, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { listComplete, removeDirAtomic, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import type { ModelConfig } from '../io/hfConfig';
@@ -73,7 +73,7 @@ export async function writeCheckpoint(out: string, c: CheckpointContents, keep: 
 function prune(out: string, keep: number): void {
   if (keep <= 0) return;
   const all = completeCheckpoints(out);
-  for (const name of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(path.join(checkpointsDir(out), name), { recursive: true, force: true });
+  for (const name of all.slice(0, Math.max(0, all.length - keep))) removeDirAtomic(path.join(checkpointsDir(out), name)); // never seen half-removed
 }
 
 function completeCheckpoints(out: string): string[] {

@@ -185,7 +185,9 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     appendJsonl(eventsFile, { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
     return loss;
   };
-  const heldOutBefore = evaluator && counters.step === 0 ? await evaluate(0) : null;
+  // A resumed run's summary reports what its first process measured (the events before the checkpoint).
+  const logged = ckpt ? loggedLosses(eventsFile) : { heldOutBefore: null, lastLoss: null };
+  const heldOutBefore = evaluator && counters.step === 0 ? await evaluate(0) : logged.heldOutBefore;
 
   const save = async (): Promise<void> => {
     const eventsBytes = fs.existsSync(eventsFile) ? fs.statSync(eventsFile).size : 0;
@@ -204,7 +206,8 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     return { ...batch, ...frozenFeeds };
   };
 
-  let lastLoss: number | null = null;
+  let lastLoss: number | null = logged.lastLoss;
+  const firstStep = counters.step;
   let stopped = false;
   while (counters.step < totalSteps) {
     const lr = lrAt(opts, counters.step, totalSteps);
@@ -234,7 +237,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
 
   const result: SftResult = { steps: counters.step, totalSteps, stopped, lastLoss };
   if (!stopped) {
-    if (ckpt && counters.step === totalSteps && lastLoss === null) log(`the run in ${opts.out} was already complete`);
+    if (ckpt && counters.step === firstStep) log(`the run in ${opts.out} was already complete`);
     if (evaluator) result.heldOutLoss = { before: heldOutBefore, after: await evaluate(counters.step) };
     result.modelDir = path.join(opts.out, 'model');
     if (lora) {
@@ -336,6 +339,20 @@ function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<
  * Drops the events logged after the checkpoint a resume starts from (they will be logged again): the
  * bytes after `eventsBytes`, or for a checkpoint older than that field the lines after its step.
  */
+/** The held-out loss before training and the last step's loss in OUT/events.jsonl (null when absent). */
+function loggedLosses(eventsFile: string): { heldOutBefore: number | null; lastLoss: number | null } {
+  const out = { heldOutBefore: null as number | null, lastLoss: null as number | null };
+  if (!fs.existsSync(eventsFile)) return out;
+  for (const line of fs.readFileSync(eventsFile, 'utf8').split('\n')) {
+    try {
+      const e = JSON.parse(line) as { type?: string; step?: number; loss?: number; heldOutLoss?: number };
+      if (e.type === 'eval' && e.step === 0 && typeof e.heldOutLoss === 'number') out.heldOutBefore = e.heldOutLoss;
+      if (e.type === 'metrics' && typeof e.loss === 'number') out.lastLoss = e.loss;
+    } catch { /* blank, or cut by a kill */ }
+  }
+  return out;
+}
+
 function truncateEvents(out: string, step: number, eventsBytes: number | undefined): void {
   const file = path.join(out, 'events.jsonl');
   if (!fs.existsSync(file)) return;

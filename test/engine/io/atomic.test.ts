@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  appendJsonl, isTempPath, listComplete, readJsonl, readJsonlLines, removeStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic,
+  appendJsonl, isTempPath, listComplete, readJsonl, readJsonlLines, removeDirAtomic, removeStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic,
 } from '../../../src/engine/io/atomic';
 import { DataFileError } from '../../../src/engine/io/errors';
 
@@ -110,4 +110,23 @@ test('readJsonl reports an invalid line as <file>:<line>: <problem>, or skips it
   const seen: string[] = [];
   assert.deepEqual(readJsonl(file, { onInvalid: (e) => seen.push(e.message) }), [{ a: 1 }, { a: 3 }]);
   assert.equal(seen.length, 1);
+});
+
+test('removeDirAtomic: the directory leaves its name at once; a remover that dies leaves only a temp', () => {
+  const root = tmpDir();
+  const dir = path.join(root, 'step-000002');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'manifest.json'), '{}');
+  const nodeFs = require('node:fs') as typeof fs; // the module object itself (this file's `fs` is a read-only namespace)
+  const rm = nodeFs.rmSync;
+  nodeFs.rmSync = () => { throw new Error('killed'); }; // the process dies once the rename is done
+  try {
+    assert.throws(() => removeDirAtomic(dir), /killed/);
+  } finally {
+    nodeFs.rmSync = rm;
+  }
+  assert.ok(!fs.existsSync(dir), 'never seen half-removed under its name');
+  assert.deepEqual(listComplete(root), []);
+  assert.equal(removeStaleTemps(root).length, 1);
+  removeDirAtomic(dir); // absent: nothing to do
 });
