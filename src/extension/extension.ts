@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
     extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards, transcripts,
     settings, runsFolders: folders, allowedRoots,
   };
-  const comparisons = new ComparePanels({ extensionUri: context.extensionUri, packageJSON: context.extension.packageJSON, log, jobs, settings, runsFolders: folders });
+  const comparisons = new ComparePanels({ extensionUri: context.extensionUri, log, jobs, settings, runsFolders: folders });
 
   const handlers: Record<CommandId, (arg?: unknown, selection?: unknown) => Promise<void>> = {
     [CommandId.NewExperiment]: () => newExperiment(services),

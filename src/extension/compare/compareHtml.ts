@@ -1,12 +1,9 @@
 // The comparison panel's page: the dashboard's Content Security Policy (nothing by default, scripts by
 // nonce only, styles and fonts from the extension) and no data inline: everything arrives by message
 // once the script asks for it. Pure.
-import { contentSecurityPolicy, makeNonce } from '../dashboard/dashboardHtml';
+import { contentSecurityPolicy, escapeHtml, makeNonce } from '../dashboard/dashboardHtml';
 
 export interface ComparePage { cspSource: string; scriptUri: string; styleUri: string; title: string; nonce?: string }
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export function compareHtml(p: ComparePage): string {
   const nonce = p.nonce ?? makeNonce();

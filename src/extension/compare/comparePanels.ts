@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { validateCompareToHost, type CompareSideView, type CompareToHost, type HostToCompare } from '../../protocol/compareView';
 import type { ComparisonResult } from '../../protocol/comparison';
 import { describeMessage } from '../../protocol/webview';
-import { COMPARE_VIEW_TYPE } from '../commandIds';
+import { COMPARE_VIEW_TYPE, TRANSCRIPTS_VIEW_TYPE } from '../commandIds';
 import { requireTrust } from '../commands/arguments';
 import type { JobManager } from '../jobs/jobManager';
 import { locatePointer } from '../json/jsonLocation';
@@ -23,8 +23,6 @@ import { loadPanelData, type PanelData } from './panelData';
 import { comparisonDir, discussionAt, readSavedResult, sideTranscriptsFile, summaryOf } from './savedComparisons';
 import { sidesOf } from './sides';
 
-/** The custom editor of transcripts files (contributes.customEditors), where discussions are annotated. */
-const TRANSCRIPTS_EDITOR = 'maporl.transcripts';
 
 export interface CompareDeps {
   extensionUri: vscode.Uri;
@@ -33,18 +31,10 @@ export interface CompareDeps {
   settings(): Settings;
   /** The only folders the panels read from. */
   runsFolders(): string[];
-  /** The extension's package.json: whether it contributes the transcripts editor (else transcripts open as text). */
-  packageJSON: unknown;
 }
 
 /** What the page saves with setState and the serializer gets back. */
 interface SavedState { sides?: unknown }
-
-/** Whether a package.json contributes a custom editor of this view type. */
-export function contributesEditor(packageJSON: unknown, viewType: string): boolean {
-  const editors = (packageJSON as { contributes?: { customEditors?: unknown } } | undefined)?.contributes?.customEditors;
-  return Array.isArray(editors) && editors.some((e) => (e as { viewType?: unknown })?.viewType === viewType);
-}
 
 const keyOf = (sides: readonly CompareSideView[]) => sides.map((s) => s.path).join('\n');
 const titleOf = (sides: readonly CompareSideView[]) => `Compare: ${sides.map((s) => s.label).join(' vs ')}`;
@@ -214,7 +204,7 @@ class ComparePanel {
         return;
       }
       case 'openTranscripts':
-        return this.openTranscripts(m.key, m.line);
+        return this.openTranscripts(m.key);
       case 'openConfig': {
         const side = this.sides[m.side];
         if (!side) return;
@@ -260,8 +250,12 @@ class ComparePanel {
     this.post({ type: 'result', result: saved, saved: this.data.saved.length ? this.data.saved : [summaryOf(saved)] });
   }
 
-  /** Each side's transcripts file at the question's line, in editors side by side. */
-  private async openTranscripts(key: string, line: number): Promise<void> {
+  /**
+   * Each side's transcripts file in the transcripts editor (where discussions are labelled), one editor
+   * group per side. The editor selects a discussion only in a run's own transcripts.jsonl
+   * (TranscriptsEditorProvider.open), so the page's question (the message's line) is not selected there yet.
+   */
+  private async openTranscripts(key: string): Promise<void> {
     const folders = this.deps.runsFolders();
     const dir = comparisonDir(this.sides, key);
     const result = readSavedResult(dir, this.sides, folders);
@@ -272,14 +266,7 @@ class ComparePanel {
       if (!checked.ok) return this.refuse(checked.reason);
       const uri = vscode.Uri.file(checked.path);
       // The first beside the panel, each next one beside the one before: one column per side.
-      const viewColumn = vscode.ViewColumn.Beside;
-      if (contributesEditor(this.deps.packageJSON, TRANSCRIPTS_EDITOR)) {
-        await vscode.commands.executeCommand('vscode.openWith', uri, TRANSCRIPTS_EDITOR, { viewColumn, preserveFocus: false });
-      } else {
-        const doc = await vscode.workspace.openTextDocument(uri);
-        const at = new vscode.Position(Math.min(line - 1, Math.max(0, doc.lineCount - 1)), 0);
-        await vscode.window.showTextDocument(doc, { viewColumn, selection: new vscode.Range(at, at), preserveFocus: false });
-      }
+      await vscode.commands.executeCommand('vscode.openWith', uri, TRANSCRIPTS_VIEW_TYPE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
     }
   }
 
