@@ -65,6 +65,10 @@ export interface RunHeader {
   message: string | null;
   /** Scalar config values, flattened: JSON pointer (`/ppo/lr`) and printed value. */
   config: { pointer: string; value: string }[];
+  /** The base-agent stage (config `baseAgents`) as its log lines tell it; absent when the run has none. */
+  baseStage?: BaseStageView;
+  /** The evaluation before and after training (summary.json), once the run has ended; absent before. */
+  outcome?: RunOutcome;
   /** Labels in the run's annotations.jsonl (absent: none). */
   labels?: LabelSummary;
 }
@@ -77,6 +81,21 @@ export interface LabelSummary {
   /** Most used first. */
   byLabel: { label: string; count: number }[];
 }
+
+/** The base-agent stage: SFT step of total, the logged losses, and whether it has ended. */
+export interface BaseStageView {
+  step: number;
+  total: number;
+  losses: { step: number; loss: number }[];
+  done: boolean;
+  reused: boolean;
+}
+
+/** One turn of an evaluation table, summed over agents where the record is per agent. */
+export interface TurnRow { majorityAccuracy: number; meanAgentAccuracy: number; wrongToRight: number; rightToWrong: number }
+
+/** Before and after training, one row per turn (either may be missing: a stopped run has no after). */
+export interface RunOutcome { before: TurnRow[] | null; after: TurnRow[] | null; questions: number | null }
 
 // ---- host -> webview -------------------------------------------------------------------------
 
@@ -108,9 +127,14 @@ export interface ReadyMessage { type: 'ready'; runDir: string }
 export interface OpenSourceMessage { type: 'openSource'; runDir: string; file: string; line: number }
 /** Open the run's config at the place of a JSON pointer. */
 export interface OpenConfigMessage { type: 'openConfig'; runDir: string; pointer: string }
+/** Run one of the commands a page may offer (the empty states' and banners' buttons). */
+export interface RunCommandMessage { type: 'runCommand'; runDir: string; command: PageCommand }
+/** Commands a dashboard may ask the host to run: Prepare Base Agents (SFT)…, Start Training. */
+export const PAGE_COMMANDS = ['maporl.prepareBaseAgents', 'maporl.startTraining'] as const;
+export type PageCommand = (typeof PAGE_COMMANDS)[number];
 /** Open the run's transcripts editor, selecting a discussion (its discussionKey) when given. */
 export interface AnnotateMessage { type: 'annotate'; runDir: string; key?: string }
-export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage | AnnotateMessage;
+export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage | RunCommandMessage | AnnotateMessage;
 
 // ---- guards ---------------------------------------------------------------------------------
 
@@ -162,7 +186,21 @@ function isHeader(x: unknown): x is RunHeader {
   if (!isNumOrNull(x.totalSteps) || !isNumOrNull(x.etaSeconds)) return false;
   if (!isStrOrNull(x.startedAt) || !isStrOrNull(x.updatedAt) || !isStrOrNull(x.executionProvider) || !isStrOrNull(x.message)) return false;
   if (x.labels !== undefined && !isLabelSummary(x.labels)) return false;
+  if (x.baseStage !== undefined && !isBaseStage(x.baseStage)) return false;
+  if (x.outcome !== undefined && !isOutcome(x.outcome)) return false;
   return Array.isArray(x.config) && x.config.every((c) => isObj(c) && isStr(c.pointer) && isStr(c.value));
+}
+
+function isBaseStage(x: unknown): x is BaseStageView {
+  return isObj(x) && isNum(x.step) && isNum(x.total) && typeof x.done === 'boolean' && typeof x.reused === 'boolean'
+    && Array.isArray(x.losses) && x.losses.every((p) => isObj(p) && isNum(p.step) && isNum(p.loss));
+}
+
+const isTurnRows = (x: unknown) => x === null || (Array.isArray(x) && x.every((r) => isObj(r)
+  && isNum(r.majorityAccuracy) && isNum(r.meanAgentAccuracy) && isNum(r.wrongToRight) && isNum(r.rightToWrong)));
+
+function isOutcome(x: unknown): x is RunOutcome {
+  return isObj(x) && isTurnRows(x.before) && isTurnRows(x.after) && isNumOrNull(x.questions);
 }
 
 function isLabelSummary(x: unknown): x is LabelSummary {
@@ -185,6 +223,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'ready': return true;
     case 'openSource': return isPath(x.file) && Number.isInteger(x.line) && (x.line as number) >= 1;
     case 'openConfig': return isStr(x.pointer) && x.pointer.length <= MAX_PATH && (x.pointer === '' || x.pointer.startsWith('/'));
+    case 'runCommand': return (PAGE_COMMANDS as readonly unknown[]).includes(x.command);
     case 'annotate': return x.key === undefined || (isStr(x.key) && x.key.length > 0 && x.key.length <= 1024);
     default: return false;
   }

@@ -7,13 +7,22 @@ import { CHARTS, chartData, chartSeries, type ChartSpec, type MetricsColumns } f
 
 /** The two curves a chart may draw from. */
 export interface Curves { train: MetricsColumns; eval: MetricsColumns }
+import { fitRange } from './axes';
 import { h } from './dom';
 import { formatValue } from './format';
 import { readChartTheme, type ChartTheme } from './theme';
 
 const HEIGHT = 170;
+/** Tick spacings of the step axis: whole steps only (no 1.5). */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 
-interface Chart { spec: ChartSpec; plot: uPlot; figure: HTMLElement; visible: boolean; stale: boolean }
+interface Chart { spec: ChartSpec; plot: uPlot; figure: HTMLElement; empty: HTMLElement; visible: boolean; stale: boolean }
+
+/** What a chart shows around its canvas: a link to its config key, and the message of an empty chart. */
+export interface ChartDecor {
+  captionLink(spec: ChartSpec): Node | null;
+  emptyMessage(spec: ChartSpec): string;
+}
 
 export class ChartGrid {
   private charts: Chart[] = [];
@@ -34,6 +43,7 @@ export class ChartGrid {
     private readonly root: HTMLElement,
     private readonly isHidden: (id: string) => boolean,
     private readonly onToggle: (id: string, shown: boolean) => void,
+    private readonly decor: ChartDecor,
   ) {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(root);
@@ -56,8 +66,18 @@ export class ChartGrid {
 
   private draw(c: Chart): void {
     if (!this.curves) return;
-    c.plot.setData(chartData(columnsOf(this.curves, c.spec), c.spec) as uPlot.AlignedData);
+    const data = chartData(columnsOf(this.curves, c.spec), c.spec);
+    c.plot.setData(data as uPlot.AlignedData);
+    this.showEmpty(c, data);
     c.stale = false;
+  }
+
+  /** An empty chart says what it waits for (over its blank canvas), a chart with data hides that. */
+  private showEmpty(c: Chart, data: (number | null)[][]): void {
+    const hasData = data.slice(1).some((col) => col.some((v) => v !== null));
+    c.figure.classList.toggle('is-empty', !hasData);
+    if (!hasData) c.empty.textContent = this.decor.emptyMessage(c.spec);
+    c.figure.dataset.distinct = String(distinctValues(data[1] ?? [], 3)); // lets tests see a curve that moves
   }
 
   private width(): number {
@@ -80,14 +100,16 @@ export class ChartGrid {
     this.charts = CHARTS.map((spec) => {
       const m = columnsOf(curves, spec);
       const series = chartSeries(spec, m.turns);
-      const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title));
+      const empty = h('p', { class: 'chart-empty', role: 'note' });
+      const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title, this.decor.captionLink(spec)), empty);
       this.root.append(figure);
       const axis = { stroke: theme.foreground, font: theme.font, grid: { stroke: theme.grid, width: 0.5 }, ticks: { stroke: theme.grid, width: 0.5 } };
       const opts: uPlot.Options = {
         width: this.width(),
         height: HEIGHT,
-        scales: { x: { time: false }, y: spec.range ? { range: spec.range } : {} },
-        axes: [{ ...axis, label: 'step', labelFont: theme.font, labelSize: 18 }, { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) }],
+        // Fitted to the shown data (inside the metric's bounds): a flat line is drawn flat, not lost in 0–100.
+        scales: { x: { time: false }, y: { range: (_u, min, max) => fitRange(min, max, spec.range) } },
+        axes: [{ ...axis, label: 'step', labelFont: theme.font, labelSize: 18, incrs: STEP_INCREMENTS }, { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) }],
         series: [
           { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
           ...series.map((s, i) => ({
@@ -106,12 +128,22 @@ export class ChartGrid {
           setSeries: [(u, idx) => { if (idx !== null && idx > 0) this.onToggle(series[idx - 1].id, u.series[idx].show !== false); }],
         },
       };
-      const plot = new uPlot(opts, chartData(m, spec) as uPlot.AlignedData, figure);
+      const data = chartData(m, spec);
+      const plot = new uPlot(opts, data as uPlot.AlignedData, figure);
       makeLegendKeyboardReachable(plot);
       this.visibility.observe(figure);
-      return { spec, plot, figure, visible: true, stale: false };
+      const chart = { spec, plot, figure, empty, visible: true, stale: false };
+      this.showEmpty(chart, data);
+      return chart;
     });
   }
+}
+
+/** How many different values a column holds, counting up to `cap` (the newest points first). */
+function distinctValues(col: readonly (number | null)[], cap: number): number {
+  const seen = new Set<number>();
+  for (let i = col.length - 1; i >= 0 && seen.size < cap; i--) if (col[i] !== null) seen.add(col[i]!);
+  return seen.size;
 }
 
 function columnsOf(curves: Curves, spec: ChartSpec): MetricsColumns {

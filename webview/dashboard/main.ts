@@ -13,6 +13,8 @@ import { describeMessage, isHostToWebview } from '../../src/protocol/webview';
 import { ChartGrid } from './charts';
 import { DiscussionsView } from './discussions';
 import { h } from './dom';
+import { baseAgentsWarning, configValue, emptyChartMessage, showsBaseStage } from './guidance';
+import { renderBaseStage, renderOutcome, renderWarning } from './guidanceView';
 import { applyHostMessage, emptyData, restoreViewState, setFilter, toggleSeries, type Changes, type ViewState } from './state';
 import { renderConfig, renderSummary } from './summary';
 import { onThemeChange } from './theme';
@@ -30,16 +32,35 @@ const summary = h('section', { class: 'summary', 'aria-label': 'Run summary' });
 const chartsRoot = h('div', { class: 'charts' });
 const discussionsRoot = h('div', {});
 const configRoot = h('div', {});
+const warningRoot = h('div', {});
+const stageRoot = h('div', {});
+const outcomeRoot = h('div', {});
+const curves = h('section', { 'aria-label': 'Curves' }, h('h2', {}, 'Curves'), chartsRoot);
 document.getElementById('app')!.replaceChildren(
   summary,
-  h('section', { 'aria-label': 'Curves' }, h('h2', {}, 'Curves'), chartsRoot),
+  warningRoot,
+  outcomeRoot,
+  stageRoot,
+  curves,
   h('section', { 'aria-label': 'Discussions' }, h('h2', {}, 'Discussions'), discussionsRoot),
   h('vscode-collapsible', { title: 'Config' }, configRoot),
 );
 
+const openConfig = (pointer: string) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer });
 const charts = new ChartGrid(chartsRoot, (id) => view.hiddenSeries.includes(id), (id, shown) => {
   view = toggleSeries(view, id, shown);
   save();
+}, {
+  // The config key that shapes a curve, with its value, opening the config at that key.
+  captionLink: (spec) => {
+    if (!spec.configKey) return null;
+    const key = spec.configKey.slice(1).replace(/\//g, '.');
+    const value = configValue(data.header, spec.configKey);
+    const link = h('button', { class: 'link config-key', type: 'button', title: `Reveal ${key} in the config` }, value === null ? key : `${key} = ${value}`);
+    link.addEventListener('click', () => openConfig(spec.configKey!));
+    return link;
+  },
+  emptyMessage: (spec) => emptyChartMessage(spec, data.header),
 });
 const discussions = new DiscussionsView(discussionsRoot, {
   openSource: (file, line) => vscode.postMessage({ type: 'openSource', runDir: view.runDir, file, line }),
@@ -74,11 +95,20 @@ function draw(): void {
   if (!c) return;
   if (c.header || c.metrics) renderSummary(summary, data.header, data.metrics);
   const configKey = JSON.stringify(data.header?.config ?? []);
-  if (c.header && configKey !== shownConfig) {
+  const configChanged = c.header && configKey !== shownConfig;
+  if (configChanged) {
     shownConfig = configKey;
-    renderConfig(configRoot, data.header, (pointer) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer }));
+    renderConfig(configRoot, data.header, openConfig);
   }
-  if (c.metrics || c.newSeries) charts.render({ train: data.metrics, eval: data.evalMetrics }, c.newSeries);
+  if (c.header || c.metrics) {
+    renderWarning(warningRoot, baseAgentsWarning(data.metrics, data.evalMetrics), () => vscode.postMessage({ type: 'runCommand', runDir: view.runDir, command: 'maporl.prepareBaseAgents' }));
+    const stage = showsBaseStage(data.header, data.metrics, data.evalMetrics);
+    renderBaseStage(stageRoot, stage ? data.header?.baseStage ?? null : null);
+    curves.classList.toggle('hidden-by-stage', stage);
+    renderOutcome(outcomeRoot, data.header?.outcome);
+  }
+  // Captions name config values and empty charts the run's state: rebuild when those change.
+  if (c.metrics || c.newSeries || c.header) charts.render({ train: data.metrics, eval: data.evalMetrics }, c.newSeries || Boolean(configChanged));
   if (c.transcripts) discussions.render(data.transcripts, view);
   document.body.dataset.step = String(data.header?.step ?? 0); // lets tests wait for a given step
 }

@@ -13,22 +13,24 @@ export interface ChartSpec {
   /** Scalar series, or one series per discussion turn of a per-turn metric. */
   scalars?: { key: ScalarKey; label: string }[];
   perTurn?: { key: TurnKey; label: string };
-  /** Fixed y range when the metric has one. */
+  /** Bounds of the metric when it has some (a fraction: [0, 1]); the axis is fitted to the data inside them (axes.ts). */
   range?: [number, number];
   /** The curve it draws from: training iterations (default) or evaluations on the test split. */
   source?: 'train' | 'eval';
+  /** The config key (JSON pointer) that most shapes this curve, shown as a link to it in the config. */
+  configKey?: string;
 }
 
 export const CHARTS: readonly ChartSpec[] = [
-  { id: 'reward', title: 'Reward', scalars: [{ key: 'reward', label: 'reward' }] },
-  { id: 'verifier', title: 'Verifier score per turn', perTurn: { key: 'verifier', label: 'turn' }, range: [0, 1] },
-  { id: 'majority', title: 'Majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1] },
-  { id: 'evalMajority', title: 'Evaluation: majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], source: 'eval' },
-  { id: 'kl', title: 'KL to the reference policy', scalars: [{ key: 'kl', label: 'KL' }] },
-  { id: 'entropy', title: 'Entropy', scalars: [{ key: 'entropy', label: 'entropy' }] },
-  { id: 'loss', title: 'Policy and value loss', scalars: [{ key: 'policyLoss', label: 'policy loss' }, { key: 'valueLoss', label: 'value loss' }] },
-  { id: 'clip', title: 'Clip fraction', scalars: [{ key: 'clipFraction', label: 'clip fraction' }], range: [0, 1] },
-  { id: 'throughput', title: 'Throughput', scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }] },
+  { id: 'reward', title: 'Reward', scalars: [{ key: 'reward', label: 'reward' }], configKey: '/verifier/type' },
+  { id: 'verifier', title: 'Verifier score per turn', perTurn: { key: 'verifier', label: 'turn' }, range: [0, 1], configKey: '/verifier/type' },
+  { id: 'majority', title: 'Majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], configKey: '/discussion/turns' },
+  { id: 'evalMajority', title: 'Evaluation: majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], source: 'eval', configKey: '/eval/every' },
+  { id: 'kl', title: 'KL to the reference policy', scalars: [{ key: 'kl', label: 'KL' }], configKey: '/training/ppo/klCoef' },
+  { id: 'entropy', title: 'Entropy', scalars: [{ key: 'entropy', label: 'entropy' }], configKey: '/generation/temperature' },
+  { id: 'loss', title: 'Policy and value loss', scalars: [{ key: 'policyLoss', label: 'policy loss' }, { key: 'valueLoss', label: 'value loss' }], configKey: '/training/ppo/lr' },
+  { id: 'clip', title: 'Clip fraction', scalars: [{ key: 'clipFraction', label: 'clip fraction' }], range: [0, 1], configKey: '/training/ppo/clipRange' },
+  { id: 'throughput', title: 'Throughput', scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }], configKey: '/runtime/threads' },
 ];
 
 /** Series id of a scalar (`kl`) or of one turn of a per-turn metric (`verifier.2`, turns from 1). */

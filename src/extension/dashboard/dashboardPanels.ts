@@ -8,12 +8,13 @@ import * as vscode from 'vscode';
 import { describeMessage, isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import { DASHBOARD_VIEW_TYPE } from '../commandIds';
 import { labelCounts } from '../annotations/labelCounts';
-import { locatePointer } from '../json/jsonLocation';
+import { locatePointer, offsetToPosition, pointerOffsets } from '../json/jsonLocation';
 import { RUN_FILES } from '../runData/runDirectory';
 import { emptyDelta } from '../runData/runModel';
 import type { RunStore } from '../runData/runStore';
 import { guardFile } from '../security/pathGuard';
 import { dashboardHtml } from './dashboardHtml';
+import { runFiles } from './runFiles';
 import { runHeader } from './runHeader';
 import { UpdateBatcher, type Batch } from './updateBatcher';
 
@@ -23,6 +24,8 @@ export interface DashboardDeps {
   log: vscode.LogOutputChannel;
   refreshMs(): number;
   allowedRoots(): string[];
+  /** Whether opening a dashboard also opens the experiment's config and data beside it (setting). */
+  opensFilesBeside?(): boolean;
   /** Opens the run's transcripts editor (at a discussion, by its discussionKey). */
   annotate(runDir: string, key?: string): Promise<void>;
 }
@@ -44,7 +47,8 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
       return;
     }
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleOf(key), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
-    this.adopt(panel, key);
+    const dashboard = this.adopt(panel, key);
+    if (this.deps.opensFilesBeside?.() ?? false) void dashboard.showFilesBeside().catch((e: Error) => this.deps.log.warn(`dashboard: could not open the run's files: ${e.message}`));
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -78,13 +82,14 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
     };
   }
 
-  private adopt(panel: vscode.WebviewPanel, runDir: string): void {
+  private adopt(panel: vscode.WebviewPanel, runDir: string): DashboardPanel {
     const dashboard = new DashboardPanel(panel, runDir, this.deps);
     this.panels.set(runDir, dashboard);
     panel.onDidDispose(() => {
       dashboard.dispose();
       this.panels.delete(runDir);
     });
+    return dashboard;
   }
 }
 
@@ -160,16 +165,44 @@ class DashboardPanel {
       case 'openSource':
         return this.openGuarded(message.file, message.line - 1, 0);
       case 'openConfig': {
-        const file = join(this.runDir, RUN_FILES.config);
-        let pos = { line: 0, column: 0 };
-        try {
-          pos = locatePointer(readFileSync(file, 'utf8'), message.pointer) ?? pos;
-        } catch { /* opened below, which reports the missing file */ }
+        // The experiment's own file when it states the key, else the run's resolved config.json (every default).
+        const { config: experiment, experiment: known } = runFiles(this.runDir, this.run.model.config);
+        const at = known ? exactPointer(experiment, message.pointer) : null;
+        const file = at ? experiment : join(this.runDir, RUN_FILES.config);
+        let pos = at ?? { line: 0, column: 0 };
+        if (!at) {
+          try {
+            pos = locatePointer(readFileSync(file, 'utf8'), message.pointer) ?? pos;
+          } catch { /* opened below, which reports the missing file */ }
+        }
         return this.openGuarded(file, pos.line, pos.column);
+      }
+      case 'runCommand': {
+        const { config, experiment } = runFiles(this.runDir, this.run.model.config);
+        return void vscode.commands.executeCommand(message.command, experiment ? vscode.Uri.file(config) : undefined);
       }
       case 'annotate':
         return this.deps.annotate(this.runDir, message.key);
     }
+  }
+
+  /** The experiment's config (active) and its training data in the editor group beside the panel, keeping the focus here. */
+  async showFilesBeside(): Promise<void> {
+    const { config, data } = runFiles(this.runDir, this.run.model.config ?? readConfig(this.runDir));
+    await new Promise((r) => setTimeout(r, 0)); // the new panel has its view column after this turn
+    // Where the config already shows (New Experiment… put it there), else the group beside the panel.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === config && e.viewColumn !== this.panel.viewColumn);
+    const column = shown?.viewColumn ?? this.besideColumn();
+    for (const file of [data, config]) {
+      if (!file) continue;
+      const checked = guardFile(file, [...this.deps.allowedRoots(), this.runDir], [...this.deps.allowedRoots(), this.runDir]);
+      if (!checked.ok) continue;
+      await vscode.window.showTextDocument(vscode.Uri.file(checked.path), { viewColumn: column, preserveFocus: true, preview: false });
+    }
+  }
+
+  private besideColumn(): vscode.ViewColumn {
+    return this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One ? this.panel.viewColumn - 1 : vscode.ViewColumn.Beside;
   }
 
   /** Opens a file at a 0-based line in the editor group beside the panel, if the path guard allows it. */
@@ -185,5 +218,23 @@ class DashboardPanel {
     const at = new vscode.Position(Math.min(line, Math.max(0, doc.lineCount - 1)), column);
     const column_ = this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One ? this.panel.viewColumn - 1 : vscode.ViewColumn.Beside;
     await vscode.window.showTextDocument(doc, { viewColumn: column_, selection: new vscode.Range(at, at), preserveFocus: false });
+  }
+}
+
+/** Where a pointer's key is in a JSON file, only when the file states that key itself. */
+function exactPointer(file: string, pointer: string): { line: number; column: number } | null {
+  try {
+    const at = pointerOffsets(readFileSync(file, 'utf8')).get(pointer);
+    return at === undefined ? null : offsetToPosition(readFileSync(file, 'utf8'), at);
+  } catch {
+    return null;
+  }
+}
+
+function readConfig(runDir: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(join(runDir, RUN_FILES.config), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
   }
 }

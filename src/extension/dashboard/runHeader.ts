@@ -4,6 +4,7 @@ import type { LabelSummary, RunHeader } from '../../protocol/webview';
 import { flattenScalars } from '../json/jsonLocation';
 import type { RunModel } from '../runData/runModel';
 import { etaSeconds } from '../runData/runState';
+import { runOutcome } from './runOutcome';
 
 /** `labels`: the run's label counts (annotations.jsonl), shown when there are any. */
 export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
@@ -23,6 +24,8 @@ export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
     executionProvider: s.executionProvider ?? fromConfig,
     message: s.message,
     config: model.config ? flattenScalars(model.config, 120) : [],
+    ...(s.baseStage ? { baseStage: s.baseStage } : {}),
+    ...(model.summary ? { outcome: runOutcome(model.summary) } : {}),
     ...(labels && (labels.total || labels.notes) ? { labels } : {}),
   };
 }

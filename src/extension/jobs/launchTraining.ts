@@ -1,8 +1,10 @@
 // Starting a training job from a command: the engine must be there (it creates the run directory), the
-// run's model switches to IPC before the process exists (so no event is missed or read twice), and
-// start-up shows a progress notification until the engine's first message (or its early exit).
+// run's model switches to IPC before the process exists (so no event is missed or read twice), and a
+// progress notification follows the run to its end (base-agent stage, step, speed, ETA); cancelling it
+// stops the run at a checkpoint.
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { progressText } from '../runData/runState';
 import type { Services } from '../services';
 import { engineEnv } from '../settings';
 import type { Job } from './jobManager';
@@ -14,7 +16,6 @@ export interface TrainingLaunch {
   cwd: string;
 }
 
-const STARTUP_WAIT_MS = 120_000;
 
 export async function launchTraining(s: Services, launch: TrainingLaunch): Promise<Job | undefined> {
   if (!existsSync(s.cliPath)) {
@@ -32,15 +33,40 @@ export async function launchTraining(s: Services, launch: TrainingLaunch): Promi
     return undefined;
   }
   s.dashboards.open(launch.runDir);
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MAPoRL: starting ${launch.label}…`, cancellable: true },
-    (_progress, token) => new Promise<void>((resolve) => {
-      const done = () => { sub.dispose(); cancel.dispose(); clearTimeout(timer); resolve(); };
-      const sub = s.jobs.onDidChange.event((j) => { if (j.id === job.id && j.state.phase !== 'starting') done(); });
-      const cancel = token.onCancellationRequested(() => { void s.jobs.stop(job.id); done(); });
-      const timer = setTimeout(done, STARTUP_WAIT_MS);
-      if (job.state.phase !== 'starting') done();
+  void followInNotification(s, job, launch);
+  return job;
+}
+
+/** A notification for the whole run: what it does now and the time left; Cancel = Stop Training. */
+function followInNotification(s: Services, job: Job, launch: TrainingLaunch): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MAPoRL: ${launch.label}`, cancellable: true },
+    (progress, token) => new Promise<void>((resolve) => {
+      let shown = 0; // percent reported so far (withProgress takes increments)
+      let pending: NodeJS.Timeout | undefined;
+      const update = () => {
+        pending = undefined;
+        const run = s.runs.get(launch.runDir);
+        if (!run) return progress.report({ message: 'starting the engine…' });
+        const { state } = run;
+        const b = state.baseStage;
+        const inStage = b && !b.done && b.total > 0;
+        const pct = inStage ? 0 : state.totalSteps ? Math.min(100, (100 * state.step) / state.totalSteps) : 0;
+        progress.report({ increment: Math.max(0, pct - shown), message: state.step === 0 && !inStage && b?.done ? 'evaluating before training…' : progressText(state) });
+        shown = Math.max(shown, pct);
+      };
+      const soon = () => { pending ??= setTimeout(update, 1000); };
+      const subs = [
+        s.runs.onDidUpdateRun.event((u) => { if (u.dir === launch.runDir) soon(); }),
+        s.runs.onDidChangeList.event(soon),
+      ];
+      const finish = () => { subs.forEach((d) => d.dispose()); exit.dispose(); if (pending) clearTimeout(pending); resolve(); };
+      const exit = s.jobs.onDidExit.event((j) => { if (j.id === job.id) finish(); });
+      token.onCancellationRequested(() => {
+        void vscode.commands.executeCommand('maporl.stopTraining', launch.runDir);
+        finish();
+      });
+      update();
     }),
   );
-  return job;
 }

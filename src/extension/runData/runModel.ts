@@ -4,7 +4,8 @@
 //  - 'ipc':   messages of a job this window started (lower latency; the files are not read meanwhile,
 //             so nothing is counted twice). When the job ends the model reloads from the files.
 import { join } from 'node:path';
-import { validateTranscriptRecord, type TranscriptRecord } from '../../protocol/runRecords';
+import { readFileSync } from 'node:fs';
+import { isRunSummary, validateTranscriptRecord, type RunSummary, type TranscriptRecord } from '../../protocol/runRecords';
 import type { MetricsPoint, TranscriptView } from '../../protocol/webview';
 import { JsonlTail } from './jsonlTail';
 import { RUN_FILES, readRunConfig, settleOrphanedRun } from './runDirectory';
@@ -45,6 +46,8 @@ export class RunModel {
   evalMetrics: MetricsPoint[] = [];
   transcripts: TranscriptView[] = [];
   config: Record<string, unknown> | null = null;
+  /** summary.json, read once the run has ended (null before, or when it is missing or invalid). */
+  summary: RunSummary | null = null;
   source: 'files' | 'ipc' = 'files';
   private events!: JsonlTail;
   private transcriptTail!: JsonlTail;
@@ -60,6 +63,7 @@ export class RunModel {
     this.evalMetrics = [];
     this.transcripts = [];
     this.config = null;
+    this.summary = null;
     this.events = new JsonlTail(join(this.dir, RUN_FILES.events));
     this.transcriptTail = new JsonlTail(join(this.dir, RUN_FILES.transcripts));
   }
@@ -83,6 +87,7 @@ export class RunModel {
     const wasRunning = this.state.status === 'running';
     settleOrphanedRun(this.dir, this.state);
     if (wasRunning && this.state.status !== 'running') delta.events++; // views must show the new status
+    if (!this.summary && this.state.status !== 'running' && this.state.status !== 'unknown') this.summary = readSummary(this.dir);
     delta.problems.push(...ev.problems.map((p) => p.message), ...tr.problems.map((p) => p.message));
     return delta;
   }
@@ -116,5 +121,15 @@ export class RunModel {
   /** The newest transcripts, at most MAX_TRANSCRIPTS. */
   latestTranscripts(): TranscriptView[] {
     return this.transcripts.length > MAX_TRANSCRIPTS ? this.transcripts.slice(-MAX_TRANSCRIPTS) : this.transcripts;
+  }
+}
+
+/** A run's summary.json, or null when it is missing or not a summary (written last: design.md). */
+function readSummary(dir: string): RunSummary | null {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, RUN_FILES.summary), 'utf8')) as unknown;
+    return isRunSummary(v) ? v : null;
+  } catch {
+    return null;
   }
 }

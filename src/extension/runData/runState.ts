@@ -2,6 +2,7 @@
 // the same way whether the events come over IPC from a job of this window or from tailing events.jsonl.
 // Pure: no vscode, no fs.
 import { RUN_STATUSES, formatDuration, isMetricsPoint, type MetricsPoint, type RunStatus } from '../../protocol/webview';
+import { foldBaseStage, type BaseStage } from './baseStage';
 
 export interface RunState {
   status: RunStatus | 'unknown';
@@ -13,12 +14,14 @@ export interface RunState {
   message: string | null;
   /** (step, time) of the latest metrics events, oldest first, at most RATE_WINDOW: the rate and ETA. */
   recent: { step: number; ms: number }[];
+  /** The base-agent stage (config `baseAgents`), from its log lines; null when the run has none. */
+  baseStage: BaseStage | null;
 }
 
 const RATE_WINDOW = 20;
 
 export function emptyRunState(): RunState {
-  return { status: 'unknown', step: 0, totalSteps: null, startedAt: null, updatedAt: null, executionProvider: null, message: null, recent: [] };
+  return { status: 'unknown', step: 0, totalSteps: null, startedAt: null, updatedAt: null, executionProvider: null, message: null, recent: [], baseStage: null };
 }
 
 type Obj = Record<string, unknown>;
@@ -61,8 +64,9 @@ export function foldEvent(state: RunState, event: unknown): FoldedPoint | null {
       if (state.recent.length > RATE_WINDOW) state.recent.shift();
     }
     return { point: ev, split: 'train' };
-  } else if (ev.type === 'log' && (ev.level === 'error') && str(ev.message)) {
-    state.message = str(ev.message);
+  } else if (ev.type === 'log' && str(ev.message)) {
+    if (ev.level === 'error') state.message = str(ev.message);
+    else state.baseStage = foldBaseStage(state.baseStage, ev.message as string);
   }
   return null;
 }
@@ -85,6 +89,8 @@ export function etaSeconds(state: RunState): number | null {
 
 /** One line for the status bar and tree descriptions: `step 120/1000 · 3.2 it/s · ETA 4:10`. */
 export function progressText(state: RunState): string {
+  const b = state.baseStage;
+  if (b && !b.done && state.status !== 'finished' && b.total > 0) return `base agents: SFT ${Math.floor((100 * b.step) / b.total)}% (step ${b.step}/${b.total})`;
   const parts = [state.totalSteps !== null ? `step ${state.step}/${state.totalSteps}` : `step ${state.step}`];
   const rate = stepsPerSecond(state);
   if (rate !== null) parts.push(`${rate >= 10 ? rate.toFixed(0) : rate.toPrecision(2)} it/s`);
