@@ -3,10 +3,12 @@
 # PyTorch + OpenBLAS (pthread build, else torch's matrix products crawl) as the independent reference
 # of the parity tests and benchmarks; Chromium, libkrb5-dev and ripgrep for the end-to-end tests in
 # code-server (which scripts/e2e-setup.sh installs into .e2e/ when the e2e suite first runs); Slurm
-# and munge for the sweep executor's tests on a one-node cluster (scripts/slurm-local.sh starts it).
+# and munge for the sweep executor's tests on a one-node cluster (scripts/slurm-local.sh starts it);
+# the Vulkan loader (libvulkan1) for the WebGPU parity test, which runs on the SwiftShader Vulkan
+# driver that Debian's chromium ships (Debian 12's lavapipe is refused by Dawn: docs/performance.md).
 set -euo pipefail
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-PACKAGES=(python3-torch python3-numpy libopenblas0-pthread chromium libkrb5-dev ripgrep slurm-wlm munge)
+PACKAGES=(python3-torch python3-numpy libopenblas0-pthread chromium libkrb5-dev ripgrep slurm-wlm munge libvulkan1)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
