@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { appendStep, writeFakeRun } from '../extension/fixtures/fakeRun';
+import { annotateTranscriptsE2E } from './annotate';
 import { compareCheckpointsE2E } from './compare';
 import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
 import { activeTab, answerQuickInput, cursorPosition, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
@@ -149,6 +150,9 @@ async function main(): Promise<void> {
 
     phase = 'a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts';
     await measureLargeRun(page, ws);
+
+    phase = 'annotating transcripts';
+    await annotateTranscriptsE2E(page, { ws, artifacts: ARTIFACTS, log, setColorTheme });
 
     phase = 'comparing checkpoints';
     await compareCheckpointsE2E(page, { ws, scratch: join(root, 'compare'), artifacts: ARTIFACTS, log });
