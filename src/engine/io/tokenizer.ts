@@ -48,6 +48,9 @@ const WELL_KNOWN = {
   pad: ['<|pad|>', '<pad>'],
 };
 
+/** Text that exercises every stage of a tokenizer once: letters, digits, spaces, punctuation, a newline, non-ASCII. */
+const TOKENIZER_PROBE = 'Hi 12 + 30 = 42.\nÉté, 東京!';
+
 export class Tokenizer {
   /** Token ids run from 0 to vocabSize - 1 (added tokens included). */
   readonly vocabSize: number;
@@ -119,6 +122,9 @@ export class Tokenizer {
     let inner: HfTokenizer;
     try {
       inner = new HfTokenizer(tokenizerJson as object, cfg);
+      // Some broken parts (a post-processor, a decoder) only fail when used: use them once here, so
+      // that a bad file is a ModelFileError now and not a TypeError in the middle of a run.
+      for (const addSpecial of [true, false]) inner.decode(inner.encode(TOKENIZER_PROBE, { add_special_tokens: addSpecial }).ids, { skip_special_tokens: false });
     } catch (err) {
       throw new ModelFileError(source, `tokenizer.json: cannot build the tokenizer (${(err as Error).message})`);
     }

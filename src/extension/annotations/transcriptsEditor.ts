@@ -58,7 +58,7 @@ export class TranscriptsEditorProvider implements vscode.CustomEditorProvider<Tr
 
   resolveCustomEditor(doc: TranscriptsDocument, panel: vscode.WebviewPanel): void {
     const root = this.deps.extensionUri;
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')] };
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview')] };
     const view = new TranscriptsPanel(panel, doc, this.deps, () => this.takeReveal(doc));
     this.panels.add(view);
     panel.onDidDispose(() => {

@@ -111,7 +111,7 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
       enableScripts: true,
       enableFindWidget: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')],
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview')],
     };
   }
 

@@ -78,7 +78,7 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
       enableScripts: true,
       enableFindWidget: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')],
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview')],
     };
   }
 
