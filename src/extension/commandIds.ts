@@ -9,6 +9,7 @@ export enum CommandId {
   EvaluateCheckpoint = 'maporl.evaluateCheckpoint',
   ShowEngineLog = 'maporl.showEngineLog',
   RefreshRuns = 'maporl.refreshRuns',
+  PrepareBaseAgents = 'maporl.prepareBaseAgents',
   CompareCheckpoints = 'maporl.compareCheckpoints',
   AnnotateTranscripts = 'maporl.annotateTranscripts',
 }
@@ -24,12 +25,13 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   [CommandId.EvaluateCheckpoint]: 'Evaluate Checkpoint…',
   [CommandId.ShowEngineLog]: 'Show Engine Log',
   [CommandId.RefreshRuns]: 'Refresh Runs',
+  [CommandId.PrepareBaseAgents]: 'Prepare Base Agents (SFT)…',
   [CommandId.CompareCheckpoints]: 'Compare Checkpoints…',
   [CommandId.AnnotateTranscripts]: 'Annotate Transcripts',
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
-export const JOB_COMMANDS: readonly CommandId[] = [CommandId.StartTraining, CommandId.ResumeTraining, CommandId.EvaluateCheckpoint];
+export const JOB_COMMANDS: readonly CommandId[] = [CommandId.StartTraining, CommandId.ResumeTraining, CommandId.EvaluateCheckpoint, CommandId.PrepareBaseAgents];
 
 export const VIEW_CONTAINER_ID = 'maporl';
 export const EXPERIMENTS_VIEW_ID = 'maporl.experiments';

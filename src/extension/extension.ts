@@ -8,6 +8,8 @@ import { annotateTranscripts } from './commands/annotateTranscripts';
 import { compareCheckpoints } from './commands/compareCheckpoints';
 import { evaluateCheckpoint } from './commands/evaluateCheckpoint';
 import { newExperiment } from './commands/newExperiment';
+import { prepareBaseAgents } from './commands/prepareBaseAgents';
+import { ConfigHoverProvider } from './config/configHover';
 import { openDashboard } from './commands/openDashboard';
 import { refreshRuns } from './commands/refreshRuns';
 import { resumeTraining } from './commands/resumeTraining';
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const dashboards = new DashboardPanels({
     extensionUri: context.extensionUri, runs, log, refreshMs: () => settings().dashboardRefreshMs, allowedRoots,
+    opensFilesBeside: () => settings().dashboardOpensConfig,
     annotate: (runDir, key) => transcripts.open(runDir, key),
   });
   annotationsSaved.event((dir) => dashboards.annotationsChanged(dir));
@@ -69,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
     [CommandId.EvaluateCheckpoint]: (arg) => evaluateCheckpoint(services, arg),
     [CommandId.ShowEngineLog]: () => showEngineLog(services),
     [CommandId.RefreshRuns]: () => refreshRuns(services),
+    [CommandId.PrepareBaseAgents]: (arg) => prepareBaseAgents(services, arg),
     [CommandId.CompareCheckpoints]: (arg, selection) => compareCheckpoints(services, comparisons, arg, selection),
     [CommandId.AnnotateTranscripts]: (arg) => annotateTranscripts(services, arg),
   };
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerTreeDataProvider(EXPERIMENTS_VIEW_ID, experimentsView),
     vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsView, canSelectMany: true }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    vscode.languages.registerHoverProvider({ scheme: 'file', pattern: '**/*.maporl.json' }, new ConfigHoverProvider(context.extensionUri, runs)),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparisons),
     vscode.window.registerCustomEditorProvider(TRANSCRIPTS_VIEW_TYPE, transcripts, { supportsMultipleEditorsPerDocument: false }),
     transcripts,

@@ -20,6 +20,8 @@ export interface Settings {
   dashboardRefreshMs: number;
   /** Seconds a stopping job may take to checkpoint before it is killed. */
   stopTimeoutSeconds: number;
+  /** Opening a run's dashboard also opens its experiment config and training data in the group beside it. */
+  dashboardOpensConfig: boolean;
   /** The transcripts editor (`maporl.annotation.*`). */
   annotation: AnnotationSettings;
 }
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   threads: 0,
   dashboardRefreshMs: 250,
   stopTimeoutSeconds: 30,
+  dashboardOpensConfig: true,
   annotation: { labels: [...DEFAULT_LABELS], annotator: '' },
 };
 
@@ -73,6 +76,7 @@ export function readSettings(get: (key: string) => unknown, userName: () => stri
     threads: clampInt(get('threads'), 0, 256, d.threads),
     dashboardRefreshMs: clampInt(get('dashboardRefreshMs'), 100, 5000, d.dashboardRefreshMs),
     stopTimeoutSeconds: clampInt(get('stopTimeoutSeconds'), 1, 3600, d.stopTimeoutSeconds),
+    dashboardOpensConfig: typeof get('dashboardOpensConfig') === 'boolean' ? (get('dashboardOpensConfig') as boolean) : d.dashboardOpensConfig,
     annotation: {
       labels: labelList(get('annotation.labels')) ?? [...d.annotation.labels],
       annotator: (typeof annotator === 'string' ? annotator.trim().slice(0, 100) : '') || userName(),

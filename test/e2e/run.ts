@@ -94,6 +94,7 @@ async function main(): Promise<void> {
 
     phase = 'New Experiment…';
     await runCommand(page, 'MAPoRL: New Experiment…');
+    await pickQuickItem(page, 'Example word-problem files'); // the template with data files (Evaluate Checkpoint… below uses them)
     await answerQuickInput(page, 'e2e-exp');
     await until('the new config to open', async () => (await activeTab(page).textContent())?.includes('e2e-') ? true : null, 20_000);
     for (const f of ['e2e-exp.maporl.json', 'data/e2e-exp-train.jsonl', 'data/e2e-exp-test.jsonl']) {

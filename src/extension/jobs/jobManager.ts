@@ -16,8 +16,9 @@ import { jobFilesOf, writeJobFile } from './jobFile';
 import { initialJobState, jobReducer, type JobAction, type JobState } from './jobState';
 
 export interface JobSpec {
+  /** `prepare`: base agents by SFT (`maporl prepare-agents`), whose command reports its progress and end. */
   /** `compare`: a checkpoint comparison, whose panel reports its progress and end (compare/compareJob.ts). */
-  kind: 'train' | 'eval' | 'compare';
+  kind: 'train' | 'eval' | 'compare' | 'prepare';
   /** Shown in notifications and the status bar. */
   label: string;
   /** Arguments after the CLI path, e.g. ['train', CONFIG, '--out', RUNDIR]. */

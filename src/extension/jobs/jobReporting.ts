@@ -25,6 +25,7 @@ export function reportJobs(jobs: JobManager, runs: RunStore, log: vscode.LogOutp
       if (job.spec.runDir) runs.endIpc(job.spec.runDir);
       const what = `${job.spec.kind === 'train' ? 'run' : 'job'} ${name(job)} ${describeOutcome(job.state)}`;
       log.info(what);
+      if (job.spec.kind === 'prepare' && !isErrorOutcome(job.state.outcome)) return; // its command shows the result
       if (job.spec.kind === 'compare') return; // its panel shows how it ended
       if (isErrorOutcome(job.state.outcome)) {
         const tail = job.logTail.filter((l) => l.trim()).slice(-LINES_IN_ERROR).join(' ⏎ ');

@@ -110,3 +110,28 @@ export function flattenScalars(value: unknown, limit = 200): { pointer: string; 
   walk(value, '');
   return out;
 }
+
+/**
+ * The key path of the member whose key spans `offset` in a JSON text (`['training', 'ppo', 'lr']`),
+ * or null when the offset is not on a key (or the text is not JSON). For hovers over a config's keys.
+ */
+export function keyPathAt(text: string, offset: number): string[] | null {
+  let offsets: Map<string, number>;
+  try {
+    offsets = pointerOffsets(text);
+  } catch {
+    return null;
+  }
+  for (const [pointer, at] of offsets) {
+    if (text[at] !== '"' || offset < at) continue;
+    let end = at + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+    if (offset > end) continue;
+    // A string array item starts with a quote too: a key is followed by ":".
+    let k = end + 1;
+    while (k < text.length && /\s/.test(text[k])) k++;
+    if (text[k] !== ':') continue;
+    return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  }
+  return null;
+}
