@@ -22,7 +22,7 @@ export async function evaluate(records: readonly TaskRecord[], step: number, o: 
   return { table: { step, questions: records.length, turns }, discussions, verifierByTurn };
 }
 
-export function mean(xs: number[]): number {
+export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
