@@ -21,7 +21,7 @@ import { appendStep, writeFakeRun } from '../extension/fixtures/fakeRun';
 import { annotateTranscriptsE2E } from './annotate';
 import { compareCheckpointsE2E } from './compare';
 import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
-import { activeTab, answerQuickInput, cursorPosition, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
+import { activeTab, answerQuickInput, cursorPosition, filterQuickPick, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
 
 const ARTIFACTS = join(process.cwd(), '.test-artifacts', 'e2e');
 const t0 = Date.now();
@@ -340,6 +340,7 @@ async function trainAndStop(page: Page, ws: string): Promise<string> {
 /** Evaluate Checkpoint… on the run's latest checkpoint and its test set: the job ends well and its table reaches the engine log. */
 async function evaluateCheckpoint(page: Page, run: string): Promise<void> {
   await runCommand(page, 'MAPoRL: Evaluate Checkpoint…');
+  await filterQuickPick(page, run); // other runs' checkpoints (the compare e2e) can push this row below the fold
   await pickQuickItem(page, `${run} · step`); // newest first
   await pickQuickItem(page, 'data/e2e-exp-test.jsonl');
   const done = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /job eval step-\d+ .*Results are in the engine log/ }).first();
