@@ -43,6 +43,13 @@ export async function answerQuickInput(page: Page, text: string): Promise<void> 
   await page.keyboard.press('Enter');
 }
 
+/** Types into the open quick pick's filter without accepting, so that rows below the fold come into view. */
+export async function filterQuickPick(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+}
+
 /** Picks the quick-pick row containing `text`. */
 export async function pickQuickItem(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
