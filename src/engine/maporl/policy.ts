@@ -195,6 +195,12 @@ export class Policy {
    * The result is the policy's, with the critic's value loss; skipped if either step was.
    */
   async update(samples: PpoSample[], lr: number): Promise<StepResult> {
+    // A non-finite input (a NaN reward, an infinite old log-prob) can give a finite loss that is still
+    // wrong (an infinite old log-prob makes its ratio 0): such a minibatch is skipped before it runs.
+    const finite = (xs?: number[]) => !xs || xs.every(Number.isFinite);
+    if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues))) {
+      return { loss: NaN, gradNorm: NaN, skipped: true, metrics: {} };
+    }
     const seqs = actionBatch(samples, 0).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
