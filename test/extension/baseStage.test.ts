@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostToWebview, isWebviewToHost, type RunHeader } from '../../src/protocol/webview';
-import { foldBaseStage } from '../../src/extension/runData/baseStage';
+import { baseStageEtaSeconds, foldBaseStage } from '../../src/extension/runData/baseStage';
 import { emptyRunState, foldEvent, progressText } from '../../src/extension/runData/runState';
 import { runOutcome } from '../../src/extension/dashboard/runOutcome';
 
@@ -13,6 +13,7 @@ const log = (step: number, message: string) => ({ type: 'log', level: 'info', st
 test('the stage from the engine\'s log lines', () => {
   let s = foldBaseStage(null, 'base agents: SFT step 110/2200, loss 1.111');
   assert.deepEqual(s, { step: 110, total: 2200, losses: [{ step: 110, loss: 1.111 }], done: false, reused: false });
+  assert.equal(baseStageEtaSeconds(foldBaseStage(foldBaseStage(null, 'base agents: SFT step 100/1000, loss 1', 0), 'base agents: SFT step 200/1000, loss 1', 10_000)), 80);
   s = foldBaseStage(s, 'base agents: SFT step 220/2200, loss 0.916');
   assert.deepEqual(s?.losses.map((p) => p.step), [110, 220]);
   assert.equal(foldBaseStage(s, 'evaluating before training…'), s, 'other lines leave it as it is');
@@ -28,6 +29,8 @@ test('run state: log events fold into the stage; progress text shows it until it
   foldEvent(state, { type: 'status', status: 'running', step: 0, time: '2026-01-01T00:00:00Z', totalSteps: 40 });
   foldEvent(state, log(0, 'base agents: SFT step 660/2200, loss 0.408'));
   assert.equal(progressText(state), 'base agents: SFT 30% (step 660/2200)');
+  foldEvent(state, { ...log(0, 'base agents: SFT step 770/2200, loss 0.369'), time: '2026-01-01T00:00:11Z' });
+  assert.equal(progressText(state), 'base agents: SFT 35% (step 770/2200) · ETA 2:23', '110 steps in 11 s: 1430 steps left');
   foldEvent(state, log(0, 'base agents: prepared by SFT in 108 s (/c)'));
   assert.equal(progressText(state), 'step 0/40');
   foldEvent(state, { type: 'log', level: 'error', step: 0, time: '2026-01-01T00:00:01Z', message: 'boom' });

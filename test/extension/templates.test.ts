@@ -51,8 +51,8 @@ test('the default template trains SFT base agents on arithmetic, rewarded by cor
   assert.equal(config.agents.count, 3);
   assert.equal(config.discussion.turns, 3);
   assert.equal(config.generation.temperature, 0.7);
-  assert.deepEqual([config.training.iterations, config.training.questionsPerIteration, config.training.samplesPerQuestion], [40, 32, 4]);
-  assert.deepEqual([config.eval.every, config.eval.questions], [10, 100]);
+  assert.deepEqual([config.training.iterations, config.training.questionsPerIteration, config.training.samplesPerQuestion], [50, 32, 4]);
+  assert.deepEqual([config.eval.every, config.eval.questions], [10, 200]);
 });
 
 test('the learned-verifier variant says what docs/results.md measured; NLI has the same shape', () => {
@@ -78,7 +78,7 @@ test('the test override merges into the template and the result still validates'
   assert.equal(config.baseAgents?.preset, 'tiny');
   assert.equal(config.training.iterations, 3);
   assert.equal(config.training.questionsPerIteration, 32);
-  assert.equal(templateFiles('arith', 'x').config.training?.iterations, 40, 'the template itself is unchanged');
+  assert.equal(templateFiles('arith', 'x').config.training?.iterations, 50, 'the template itself is unchanged');
 });
 
 test('your data: the format from the first record, the first bad record by its line, the model layout', () => {

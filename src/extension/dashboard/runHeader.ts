@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { LabelSummary, RunHeader } from '../../protocol/webview';
 import { flattenScalars } from '../json/jsonLocation';
 import type { RunModel } from '../runData/runModel';
+import { baseStageEtaSeconds } from '../runData/baseStage';
 import { etaSeconds } from '../runData/runState';
 import { runOutcome } from './runOutcome';
 
@@ -20,7 +21,7 @@ export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
     totalSteps: s.totalSteps,
     startedAt: s.startedAt,
     updatedAt: s.updatedAt,
-    etaSeconds: etaSeconds(s),
+    etaSeconds: etaSeconds(s) ?? baseStageEtaSeconds(s.baseStage), // the base-agent stage's while it runs
     executionProvider: s.executionProvider ?? fromConfig,
     message: s.message,
     config: model.config ? flattenScalars(model.config, 120) : [],

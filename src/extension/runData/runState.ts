@@ -2,7 +2,7 @@
 // the same way whether the events come over IPC from a job of this window or from tailing events.jsonl.
 // Pure: no vscode, no fs.
 import { RUN_STATUSES, formatDuration, isMetricsPoint, type MetricsPoint, type RunStatus } from '../../protocol/webview';
-import { foldBaseStage, type BaseStage } from './baseStage';
+import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from './baseStage';
 
 export interface RunState {
   status: RunStatus | 'unknown';
@@ -66,7 +66,7 @@ export function foldEvent(state: RunState, event: unknown): FoldedPoint | null {
     return { point: ev, split: 'train' };
   } else if (ev.type === 'log' && str(ev.message)) {
     if (ev.level === 'error') state.message = str(ev.message);
-    else state.baseStage = foldBaseStage(state.baseStage, ev.message as string);
+    else state.baseStage = foldBaseStage(state.baseStage, ev.message as string, time ? Date.parse(time) : NaN);
   }
   return null;
 }
@@ -90,7 +90,10 @@ export function etaSeconds(state: RunState): number | null {
 /** One line for the status bar and tree descriptions: `step 120/1000 · 3.2 it/s · ETA 4:10`. */
 export function progressText(state: RunState): string {
   const b = state.baseStage;
-  if (b && !b.done && state.status !== 'finished' && b.total > 0) return `base agents: SFT ${Math.floor((100 * b.step) / b.total)}% (step ${b.step}/${b.total})`;
+  if (b && !b.done && state.status !== 'finished' && b.total > 0) {
+    const eta = baseStageEtaSeconds(b);
+    return `base agents: SFT ${Math.floor((100 * b.step) / b.total)}% (step ${b.step}/${b.total})${eta !== null ? ` · ETA ${formatDuration(eta)}` : ''}`;
+  }
   const parts = [state.totalSteps !== null ? `step ${state.step}/${state.totalSteps}` : `step ${state.step}`];
   const rate = stepsPerSecond(state);
   if (rate !== null) parts.push(`${rate >= 10 ? rate.toFixed(0) : rate.toPrecision(2)} it/s`);
