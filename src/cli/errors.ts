@@ -18,3 +18,22 @@ export function isBadInput(err: unknown): boolean {
 export function oneLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split('\n')[0];
 }
+
+const STORAGE: Record<string, string> = {
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system',
+  EACCES: 'permission denied', EPERM: 'operation not permitted', EIO: 'input/output error',
+};
+
+/**
+ * One line for a file system that refused a write (disk full, quota, read-only, permissions), or
+ * null for other errors. Such a run fails (exit 1) without a stack trace: what it had written stays
+ * complete (atomic writes, checkpoints), so it continues with --resume once the disk is fixed.
+ */
+export function storageProblem(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  const what = e && typeof e.code === 'string' ? STORAGE[e.code] : undefined;
+  if (!what) return null;
+  const where = e.path ? ` at ${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : '';
+  return `${what} (${e.code}, ${e.syscall ?? 'write'}${where}); what was written before is kept: fix the disk, then continue with --resume`;
+}
+

@@ -1,6 +1,6 @@
 // The `maporl` command: dispatches to one file per command; maps errors to exit codes
 // (0 done, 1 the run failed, 2 bad usage/config/data with one line naming the file).
-import { isBadInput, oneLine, UsageError } from './errors';
+import { isBadInput, oneLine, storageProblem, UsageError } from './errors';
 import { COMMANDS } from './commands';
 
 const USAGE = `usage: maporl <command> [options]
@@ -31,6 +31,9 @@ main(process.argv.slice(2)).then(
     if (isBadInput(err)) {
       process.stderr.write(`maporl: ${oneLine(err)}\n`);
       process.exitCode = 2;
+    } else if (storageProblem(err)) {
+      process.stderr.write(`maporl: failed: ${storageProblem(err)}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`maporl: failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
       process.exitCode = 1;

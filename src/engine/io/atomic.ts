@@ -42,8 +42,15 @@ export function writeFileAtomicWith(filePath: string, fill: (fd: number) => void
     fs.renameSync(tmp, filePath);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw withPath(err, filePath);
   }
+}
+
+/** A write error naming the file (a failed write(fd), ENOSPC say, carries no path of its own). */
+function withPath(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && !e.path) e.path = file;
+  return err;
 }
 
 /** Writes `obj` as pretty JSON (2 spaces, final newline) atomically. */
@@ -135,7 +142,11 @@ export function removeStaleTemps(dir: string): string[] {
 export function appendJsonl(filePath: string, obj: unknown): void {
   const line = JSON.stringify(obj);
   if (line === undefined) throw new TypeError(`${filePath}: cannot append a value that has no JSON form`);
-  fs.appendFileSync(filePath, line + '\n');
+  try {
+    fs.appendFileSync(filePath, line + '\n');
+  } catch (err) {
+    throw withPath(err, filePath);
+  }
 }
 
 /** One parsed line of a JSONL file. */

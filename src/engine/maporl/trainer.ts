@@ -218,8 +218,10 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
     return summary;
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    run.event({ type: 'status', step: iteration, status: 'failed', message });
-    run.writeSummary(makeSummary(config, 'failed', iteration, startedAt, before, null, verifier?.report, message));
+    try {
+      run.event({ type: 'status', step: iteration, status: 'failed', message });
+      run.writeSummary(makeSummary(config, 'failed', iteration, startedAt, before, null, verifier?.report, message));
+    } catch { /* a full or read-only disk that failed the run refuses these too: the error below says why */ }
     throw err;
   } finally {
     await team?.release();
