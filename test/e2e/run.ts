@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { appendStep, writeFakeRun } from '../extension/fixtures/fakeRun';
 import { annotateTranscriptsE2E } from './annotate';
 import { compareCheckpointsE2E } from './compare';
+import { newcomer } from './newcomer';
 import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
 import { activeTab, answerQuickInput, cursorPosition, filterQuickPick, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
 
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   if (!process.exitCode) await restrictedMode(root, ws, vsix);
+  if (!process.exitCode) await newcomer(root, vsix, ARTIFACTS, log);
   rmSync(root, { recursive: true, force: true });
   log(process.exitCode ? 'e2e failed' : 'e2e passed');
 }

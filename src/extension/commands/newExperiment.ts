@@ -27,7 +27,7 @@ export async function newExperiment(s: Services): Promise<void> {
   const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder for the new experiment' });
   if (!folder) return;
   const picked = await vscode.window.showQuickPick(
-    TEMPLATES.map((t) => ({ ...t, label: t.label, picked: t.id === DEFAULT_TEMPLATE })),
+    TEMPLATES.map((t) => ({ ...t, picked: t.id === DEFAULT_TEMPLATE })),
     { title: TITLE, placeHolder: 'Template (the first trains tiny agents that visibly learn in about 10 minutes)', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
   );
   if (!picked) return;
@@ -36,7 +36,7 @@ export async function newExperiment(s: Services): Promise<void> {
     ignoreFocusOut: true, // the walkthrough redraws when this command runs (its completion event) and may take the focus
     prompt: 'Experiment name (the config becomes NAME.maporl.json)',
     value: freeName(folder.uri.fsPath, picked.id === 'user-data' || picked.id === 'example-files' ? 'experiment' : picked.id),
-    validateInput: (v) => checkExperimentName(v) ?? (exists(join(folder.uri.fsPath, `${v.trim()}.maporl.json`)) ? `${v.trim()}.maporl.json already exists` : null),
+    validateInput: (v) => checkExperimentName(v) ?? (existsSync(join(folder.uri.fsPath, `${v.trim()}.maporl.json`)) ? `${v.trim()}.maporl.json already exists` : null),
   });
   if (!name) return;
   const files = picked.id === 'user-data'
@@ -46,7 +46,7 @@ export async function newExperiment(s: Services): Promise<void> {
 
   const target = (rel: string) => vscode.Uri.joinPath(folder.uri, rel);
   for (const rel of [files.configPath, ...files.data.map((d) => d.path)]) {
-    if (exists(target(rel).fsPath)) {
+    if (existsSync(target(rel).fsPath)) {
       void vscode.window.showErrorMessage(`MAPoRL: ${rel} already exists in ${folder.name}; choose another name.`);
       return;
     }
@@ -122,11 +122,10 @@ const userTrainFile = (files: TemplateOutput): string | undefined => {
   return f && !f.startsWith('/') && !/^[A-Za-z]:/.test(f) ? f : undefined;
 };
 
-const exists = (path: string): boolean => existsSync(path);
 
 /** `base`, or `base-2`, `base-3`… when `base.maporl.json` is taken. */
 function freeName(folder: string, base: string): string {
   let name = base;
-  for (let k = 2; exists(join(folder, `${name}.maporl.json`)); k++) name = `${base}-${k}`;
+  for (let k = 2; existsSync(join(folder, `${name}.maporl.json`)); k++) name = `${base}-${k}`;
   return name;
 }
