@@ -35,7 +35,7 @@ export async function compareCheckpointsE2E(page: Page, o: CompareE2E): Promise<
   o.log(`compare: trained ${RUN} with the CLI in ${((Date.now() - t) / 1000).toFixed(0)} s (checkpoints ${readdirSync(join(runDir, 'checkpoints')).join(', ')})`);
 
   await runCommand(page, 'View: Close All Editors');
-  await treeRow(page, RUN).waitFor({ state: 'visible', timeout: 30_000 });
+  await until(`the Runs view to show ${RUN} finished`, async () => /finished/.test((await treeRow(page, RUN).textContent()) ?? ''), 30_000);
   await openComparison(page);
   const frame = webviewFrame(page);
   await until('two sides in the panel', async () => (await frame.locator('.side').count()) === 2, 30_000);
@@ -112,6 +112,10 @@ async function trainTinyRun(cli: string, runDir: string, scratch: string): Promi
 /** MAPoRL: Compare Checkpoints…, picking the run's first and last checkpoints. */
 async function openComparison(page: Page): Promise<void> {
   await runCommand(page, 'MAPoRL: Compare Checkpoints…');
+  // The other tests' runs come first when newer: narrow the list to this run's entries.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Compare Checkpoints' }).waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`${RUN} · step`);
   await pickQuickItem(page, `${RUN} · step 0`);
   await pickQuickItem(page, `${RUN} · step 4`);
   const checked = page.locator('.quick-input-widget .monaco-list-row[aria-checked="true"]');

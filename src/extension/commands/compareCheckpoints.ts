@@ -26,6 +26,7 @@ export async function compareCheckpoints(s: Services, panels: ComparePanels, arg
 type SideItem = vscode.QuickPickItem & { dir?: string };
 
 async function pickSides(s: Services, preselected: string[]): Promise<string[] | undefined> {
+  s.runs.refreshList(); // a checkpoint written since the last poll is offered too
   const items: SideItem[] = s.runs.list().filter((run) => run.checkpoints.length > 0).flatMap((run): SideItem[] => {
     const latest = run.checkpoints[run.checkpoints.length - 1];
     return [

@@ -38,7 +38,8 @@ export async function evaluateCheckpoint(s: Services, arg?: unknown): Promise<vo
 }
 
 async function pickCheckpoint(s: Services): Promise<CheckpointInfo | undefined> {
-  const items = s.runs.list().flatMap((run) => run.checkpoints.map((c) => ({ label: `${run.name} · step ${c.step}`, detail: c.dir, checkpoint: c }))).reverse();
+  // Newest first: runs come newest first, each run's checkpoints by step (reversed here).
+  const items = s.runs.list().flatMap((run) => [...run.checkpoints].reverse().map((c) => ({ label: `${run.name} · step ${c.step}`, detail: c.dir, checkpoint: c })));
   if (items.length === 0) {
     void vscode.window.showInformationMessage('MAPoRL: no checkpoints yet. Training writes them to RUN/checkpoints.');
     return undefined;
