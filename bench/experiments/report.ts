@@ -82,7 +82,7 @@ function rowTable(cells: Map<string, CellResult[]>): string[] {
   ];
   for (const r of ROWS) {
     const cs = cells.get(r.id);
-    if (!cs) { lines.push(`| ${r.id}: ${r.title} | 0 | not run yet | | | | | |`); continue; }
+    if (!cs) { lines.push(`| ${r.id}: ${r.title} | – | not run yet | | | | | |`); continue; }
     const T = cs[0].team.turns.length;
     const byTurn = (f: (t: CellResult['team']['turns'][number]) => number) => Array.from({ length: T }, (_, t) => pm(cs.map((c) => f(c.team.turns[t])))).join(' / ');
     const moves = Array.from({ length: T - 1 }, (_, t) => `${mean(cs.map((c) => c.team.turns[t + 1].wrongToRight)).toFixed(0)} / ${mean(cs.map((c) => c.team.turns[t + 1].rightToWrong)).toFixed(0)}`).join(', ');
