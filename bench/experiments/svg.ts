@@ -30,7 +30,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2 - M.right / 2}" y="18" text-anchor="middle" font-size="13">${esc(o.title)}</text>`,
+    `<text x="8" y="18" font-size="13">${esc(o.title)}</text>`,
   ];
   for (const t of ticks(y0, y1, 5)) {
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/>`);
