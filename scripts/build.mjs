@@ -16,6 +16,7 @@ const webTargets = [
   { entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' },
   { entry: 'webview/transcripts/main.ts', out: 'dist/webview/transcripts.js' },
   { entry: 'webview/compare/main.ts', out: 'dist/webview/compare.js' },
+  { entry: 'webview/sweep/main.ts', out: 'dist/webview/sweep.js' },
 ];
 
 // A missing entry point fails the build: skipping it would leave its bundle stale or absent while

@@ -12,6 +12,9 @@ export enum CommandId {
   PrepareBaseAgents = 'maporl.prepareBaseAgents',
   CompareCheckpoints = 'maporl.compareCheckpoints',
   AnnotateTranscripts = 'maporl.annotateTranscripts',
+  StartSweep = 'maporl.startSweep',
+  CancelSweep = 'maporl.cancelSweep',
+  OpenSweepReport = 'maporl.openSweepReport',
 }
 
 export const COMMAND_CATEGORY = 'MAPoRL';
@@ -28,15 +31,21 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   [CommandId.PrepareBaseAgents]: 'Prepare Base Agents (SFT)…',
   [CommandId.CompareCheckpoints]: 'Compare Checkpoints…',
   [CommandId.AnnotateTranscripts]: 'Annotate Transcripts',
+  [CommandId.StartSweep]: 'Start Sweep…',
+  [CommandId.CancelSweep]: 'Cancel Sweep',
+  [CommandId.OpenSweepReport]: 'Open Sweep Report',
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
-export const JOB_COMMANDS: readonly CommandId[] = [CommandId.StartTraining, CommandId.ResumeTraining, CommandId.EvaluateCheckpoint, CommandId.PrepareBaseAgents];
+export const JOB_COMMANDS: readonly CommandId[] = [CommandId.StartTraining, CommandId.ResumeTraining, CommandId.EvaluateCheckpoint, CommandId.PrepareBaseAgents,
+  CommandId.StartSweep, CommandId.CancelSweep];
 
 export const VIEW_CONTAINER_ID = 'maporl';
 export const EXPERIMENTS_VIEW_ID = 'maporl.experiments';
 export const RUNS_VIEW_ID = 'maporl.runs';
+export const SWEEPS_VIEW_ID = 'maporl.sweeps';
 export const DASHBOARD_VIEW_TYPE = 'maporl.dashboard';
 export const COMPARE_VIEW_TYPE = 'maporl.compare';
+export const SWEEP_REPORT_VIEW_TYPE = 'maporl.sweepReport';
 /** The custom editor of a run's transcripts.jsonl (contributes.customEditors). */
 export const TRANSCRIPTS_VIEW_TYPE = 'maporl.transcripts';

@@ -3,17 +3,20 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { TranscriptsEditorProvider } from './annotations/transcriptsEditor';
-import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, TRANSCRIPTS_VIEW_TYPE } from './commandIds';
+import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, SWEEPS_VIEW_ID, TRANSCRIPTS_VIEW_TYPE } from './commandIds';
 import { annotateTranscripts } from './commands/annotateTranscripts';
+import { cancelSweep } from './commands/cancelSweep';
 import { compareCheckpoints } from './commands/compareCheckpoints';
 import { evaluateCheckpoint } from './commands/evaluateCheckpoint';
 import { newExperiment } from './commands/newExperiment';
 import { prepareBaseAgents } from './commands/prepareBaseAgents';
 import { ConfigHoverProvider } from './config/configHover';
 import { openDashboard } from './commands/openDashboard';
+import { openSweepReport } from './commands/openSweepReport';
 import { refreshRuns } from './commands/refreshRuns';
 import { resumeTraining } from './commands/resumeTraining';
 import { showEngineLog } from './commands/showEngineLog';
+import { startSweep } from './commands/startSweep';
 import { startTraining } from './commands/startTraining';
 import { stopTraining } from './commands/stopTraining';
 import { ComparePanels } from './compare/comparePanels';
@@ -24,9 +27,11 @@ import { RunStore } from './runData/runStore';
 import type { Services } from './services';
 import { SETTINGS_SECTION, readSettings, runsFolders, type Settings } from './settings';
 import { TrainingStatusBar } from './statusBar';
+import { SweepReportPanels } from './sweeps/sweepReportPanels';
 import { Emitter } from './util/emitter';
 import { ExperimentsView } from './views/experimentsView';
 import { RunsView } from './views/runsView';
+import { SweepsView } from './views/sweepsView';
 
 const POLL_MS = 500;
 
@@ -62,6 +67,8 @@ export function activate(context: vscode.ExtensionContext): void {
     settings, runsFolders: folders, allowedRoots,
   };
   const comparisons = new ComparePanels({ extensionUri: context.extensionUri, log, jobs, settings, runsFolders: folders });
+  const sweepsView = new SweepsView({ runsFolders: folders, cliPath: services.cliPath, log, trusted: () => vscode.workspace.isTrusted });
+  const sweepReports = new SweepReportPanels({ extensionUri: context.extensionUri, log, runsFolders: folders });
 
   const handlers: Record<CommandId, (arg?: unknown, selection?: unknown) => Promise<void>> = {
     [CommandId.NewExperiment]: () => newExperiment(services),
@@ -75,6 +82,9 @@ export function activate(context: vscode.ExtensionContext): void {
     [CommandId.PrepareBaseAgents]: (arg) => prepareBaseAgents(services, arg),
     [CommandId.CompareCheckpoints]: (arg, selection) => compareCheckpoints(services, comparisons, arg, selection),
     [CommandId.AnnotateTranscripts]: (arg) => annotateTranscripts(services, arg),
+    [CommandId.StartSweep]: (arg) => startSweep(services, sweepsView, arg),
+    [CommandId.CancelSweep]: (arg) => cancelSweep(services, sweepsView, arg),
+    [CommandId.OpenSweepReport]: (arg) => openSweepReport(sweepReports, sweepsView, arg),
   };
   for (const [id, run] of Object.entries(handlers)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown, selection?: unknown) =>
@@ -90,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     vscode.window.registerTreeDataProvider(EXPERIMENTS_VIEW_ID, experimentsView),
     vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsView, canSelectMany: true }),
+    vscode.window.registerTreeDataProvider(SWEEPS_VIEW_ID, sweepsView),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
     vscode.languages.registerHoverProvider({ scheme: 'file', pattern: '**/*.maporl.json' }, new ConfigHoverProvider(context.extensionUri, runs)),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparisons),
@@ -100,13 +111,15 @@ export function activate(context: vscode.ExtensionContext): void {
     runsView,
     dashboards,
     comparisons,
+    sweepsView,
+    sweepReports,
     new TrainingStatusBar(jobs, runs),
     reportJobs(jobs, runs, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SETTINGS_SECTION}.annotation`)) transcripts.settingsChanged();
-      if (e.affectsConfiguration(SETTINGS_SECTION)) runs.refreshList();
+      if (e.affectsConfiguration(SETTINGS_SECTION)) { runs.refreshList(); sweepsView.foldersChanged(); }
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => runs.refreshList()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => { runs.refreshList(); sweepsView.foldersChanged(); }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: jobs may start')),
     { dispose: () => runs.dispose() },
     // Training jobs keep running after the window closes or reloads; the next window follows them.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COMMAND_CATEGORY, COMMAND_TITLES, CommandId, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/commandIds';
+import { COMMAND_CATEGORY, COMMAND_TITLES, CommandId, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, SWEEPS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/commandIds';
 import { DEFAULT_SETTINGS, SETTINGS_SECTION, readSettings } from '../../src/extension/settings';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -50,7 +50,7 @@ test('annotation settings: a label set of unique non-empty names, the annotator 
 test('views, trust, schema binding and engine range', () => {
   assert.equal(c.viewsContainers.activitybar[0].id, VIEW_CONTAINER_ID);
   assert.equal(c.viewsContainers.activitybar[0].title, 'MAPoRL');
-  assert.deepEqual(c.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]), [[EXPERIMENTS_VIEW_ID, 'Experiments'], [RUNS_VIEW_ID, 'Runs']]);
+  assert.deepEqual(c.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]), [[EXPERIMENTS_VIEW_ID, 'Experiments'], [RUNS_VIEW_ID, 'Runs'], [SWEEPS_VIEW_ID, 'Sweeps']]);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.maporl.json', url: './media/maporl.schema.json' }, { fileMatch: '*.sweep.json', url: './media/sweep.schema.json' }]);
   const [major, minor] = pkg.engines.vscode.replace(/^\^/, '').split('.').map(Number);

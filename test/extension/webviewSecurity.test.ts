@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { transcriptsHtml } from '../../src/extension/annotations/transcriptsHtml';
 import { compareHtml } from '../../src/extension/compare/compareHtml';
 import { dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
+import { sweepReportHtml } from '../../src/extension/sweeps/sweepReportHtml';
 
 const SRC = join(__dirname, '..', '..', 'src', 'extension');
 const hostile = '</title><script>alert(1)</script>"\'';
@@ -21,6 +22,11 @@ const PAGES: Record<string, (nonce?: string) => string> = {
   dashboardHtml: (nonce) => dashboardHtml({ ...common, runDir: `/w/runs/${hostile}`, nonce }),
   compareHtml: (nonce) => compareHtml({ ...common, nonce }),
   transcriptsHtml: (nonce) => transcriptsHtml({ ...common, nonce }),
+  sweepReportHtml: (nonce) => sweepReportHtml({
+    dir: `/w/runs/${hostile}`,
+    report: { name: hostile, runs: 1, finished: 0, cells: [{ cell: hostile, overrides: {}, runs: [`${hostile}__seed-0`], finished: 0, majorityAccuracyBefore: [], majorityAccuracyAfter: [], meanAgentAccuracyAfter: [], metrics: {} }] },
+    curves: [{ cell: hostile, seeds: 2, band: [{ step: 1, mean: 0, std: 1, n: 2 }, { step: 2, mean: 1, std: 1, n: 2 }] }],
+  }, { ...common, nonce }),
 };
 
 function sources(dir: string): string[] {

@@ -18,7 +18,8 @@ import { initialJobState, jobReducer, type JobAction, type JobState } from './jo
 export interface JobSpec {
   /** `prepare`: base agents by SFT (`maporl prepare-agents`), whose command reports its progress and end. */
   /** `compare`: a checkpoint comparison, whose panel reports its progress and end (compare/compareJob.ts). */
-  kind: 'train' | 'eval' | 'compare' | 'prepare';
+  /** `sweep`: `maporl sweep` (the local scheduler, or a Slurm submission) and `sweep cancel`; the Sweeps view follows the runs. */
+  kind: 'train' | 'eval' | 'compare' | 'prepare' | 'sweep';
   /** Shown in notifications and the status bar. */
   label: string;
   /** Arguments after the CLI path, e.g. ['train', CONFIG, '--out', RUNDIR]. */

@@ -1,0 +1,79 @@
+// Sweep directories of the runs folders (docs/sweeps.md: a folder whose sweep.json is a plan, with a
+// `runs` list), their status and what the report panel shows. Node only, no vscode. Status is read
+// in this process for local sweeps (files and pids); a sweep with Slurm submissions asks the engine
+// (`maporl sweep status DIR --json`) in a child process, so squeue and sacct never block the host.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sweepReport, type SweepReport } from '../../engine/sweep/report';
+import { SlurmError } from '../../engine/sweep/slurm';
+import { sweepStatus } from '../../engine/sweep/status';
+import type { SweepStatus } from '../../protocol/sweepSchema';
+import { lastLine, runEngineOnce } from '../jobs/engineOnce';
+import { guardFile } from '../security/pathGuard';
+import { meanBand, rewardCurve, type BandPoint } from './curves';
+
+/** Whether `dir` holds a sweep plan (not a user's *.sweep.json, which has no `runs`). */
+export function isSweepDir(dir: string): boolean {
+  try {
+    const plan = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as { runs?: unknown; name?: unknown };
+    return Array.isArray(plan.runs) && typeof plan.name === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Sweep directories in the runs folders and one level below (runs/sweeps/NAME), sorted by path. */
+export function findSweepDirs(folders: readonly string[], depth = 2): string[] {
+  const out = new Set<string>();
+  const walk = (dir: string, left: number) => {
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return; }
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const sub = join(dir, name);
+      try { if (!statSync(sub).isDirectory()) continue; } catch { continue; }
+      if (isSweepDir(sub)) out.add(sub);
+      else if (left > 1 && !existsSync(join(sub, 'events.jsonl'))) walk(sub, left - 1); // not inside a run
+    }
+  };
+  for (const f of folders) walk(f, depth);
+  return [...out].sort();
+}
+
+const usesSlurm = (dir: string): boolean => {
+  try { return readFileSync(join(dir, 'jobs.jsonl'), 'utf8').includes('"slurm-submit"'); } catch { return false; }
+};
+
+/** `runsProcesses` false (Restricted Mode): Slurm is not asked, its runs' states come from their files alone. */
+export async function loadSweepStatus(dir: string, cliPath: string, runsProcesses = true): Promise<SweepStatus> {
+  if (!runsProcesses) return sweepStatus(dir, { slurm: () => { throw new SlurmError('Restricted Mode: Slurm not asked'); } });
+  if (!usesSlurm(dir) || !existsSync(cliPath)) return sweepStatus(dir);
+  const r = await runEngineOnce(cliPath, ['sweep', 'status', dir, '--json'], { cwd: dir, timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(lastLine(r.stderr) || `maporl sweep status exited with ${r.code}`);
+  const s = JSON.parse(r.stdout) as SweepStatus;
+  if (!Array.isArray(s?.runs)) throw new Error('maporl sweep status: unexpected output');
+  return s;
+}
+
+export interface CellCurve { cell: string; seeds: number; band: BandPoint[] }
+export interface SweepReportData { dir: string; report: SweepReport; curves: CellCurve[] }
+
+/**
+ * The report (the engine's own aggregation, as `maporl sweep report` writes it) and the reward curves
+ * of every cell. Only files inside `roots` (the runs folders) are read, links resolved.
+ */
+export function readSweepReportData(dir: string, roots: string[]): SweepReportData {
+  const plan = guardFile(join(dir, 'sweep.json'), roots, []);
+  if (!plan.ok) throw new Error(plan.reason);
+  const report = sweepReport(dir);
+  const curves = report.cells.map((c): CellCurve => {
+    const perSeed = c.runs.flatMap((name) => {
+      const f = guardFile(join(dir, 'runs', name, 'events.jsonl'), roots, []);
+      if (!f.ok) return [];
+      const curve = rewardCurve(readFileSync(f.path, 'utf8'));
+      return curve.length ? [curve] : [];
+    });
+    return { cell: c.cell, seeds: perSeed.length, band: meanBand(perSeed) };
+  });
+  return { dir, report, curves };
+}
