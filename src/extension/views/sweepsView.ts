@@ -8,8 +8,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SweepRunStatus } from '../../protocol/sweepSchema';
-import { countsText, percentDone, runDescription, type SweepCell, type SweepTree } from '../sweeps/sweepModel';
-import { sweepTree } from '../sweeps/sweepModel';
+import { countsText, percentDone, runDescription, sweepTree, type SweepCell, type SweepTree } from '../sweeps/sweepModel';
 import { findSweepDirs, loadSweepStatus } from '../sweeps/sweepDirs';
 
 export type SweepsNode =
