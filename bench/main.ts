@@ -14,6 +14,8 @@
 // iteration against full fine-tuning at 0.5B (bench/maporlLoraRss.ts); --no-maporl skips both.
 // --no-large skips every 0.5B-shape measurement (decode, LoRA step and MAPoRL memory: several GB and
 // minutes each), e.g. on a shared machine; the comparisons with PyTorch all remain.
+// --soak MINUTES runs the soak benchmark instead (bench/soak.ts): MAPoRL training with memory, file
+// descriptors and ONNX Runtime sessions sampled every 10 s, reported as slopes per hour.
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
@@ -23,6 +25,7 @@ import { benchGeneration } from './generation';
 import { benchMaporlIteration, type IterationBench } from './maporlIteration';
 import { benchMaporlLoraRss, formatMaporlLoraRss, type MaporlLoraRssBench } from './maporlLoraRss';
 import { benchSft } from './sft';
+import { runSoak } from './soak';
 
 interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
 
@@ -70,6 +73,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.some((a) => a === '--soak' || a.startsWith('--soak='))) return runSoak(process.argv.slice(2));
   const opt = parseOptions(process.argv.slice(2));
   const log = (s: string) => { if (!opt.json) console.log(s); };
   const progress = (s: string) => process.stderr.write(`${s}\n`);
