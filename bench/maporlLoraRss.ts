@@ -104,7 +104,8 @@ async function child(): Promise<void> {
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
-if (require.main === module) {
+// Only as the child script itself: bundled into dist/bench.js, `require.main === module` holds for the bench too.
+if (require.main === module && /maporlLoraRss\.ts$/.test(process.argv[1] ?? '')) {
   child().catch((e: Error) => {
     process.stderr.write(`${e.stack ?? e.message}\n`);
     process.exit(1);
