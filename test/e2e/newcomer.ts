@@ -97,8 +97,15 @@ export async function newcomer(root: string, vsix: string, artifacts: string, lo
     phase = 'a run whose team answers nothing right: the banner points to Prepare Base Agents';
     await runCommand(page, 'View: Close All Editors');
     writeUntrainedRun(join(ws, 'runs', 'untrained-run'));
-    await page.waitForTimeout(1500); // the runs folder is polled every 500 ms
-    await runCommand(page, 'MAPoRL: Open Run Dashboard');
+    // The runs folder is polled every 500 ms, and a quick pick lists the runs known when it opens:
+    // under load the new run can miss the first one, so reopen it until the run is there.
+    await until('the untrained run in Open Run Dashboard', async () => {
+      await runCommand(page, 'MAPoRL: Open Run Dashboard');
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'untrained-run' }).first();
+      if (await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) return true;
+      await page.keyboard.press('Escape');
+      return null;
+    }, 60_000, 500);
     await pickQuickItem(page, 'untrained-run');
     const banner = webviewFrame(page).locator('.banner.warning');
     await banner.waitFor({ state: 'visible', timeout: 30_000 });
