@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempPathFor } from './atomic';
 
 export const LOCK_FILE = '.lock';
 
@@ -28,8 +29,8 @@ export interface RunLock {
   release(): void;
 }
 
-// A lock file without a readable record is being written (open and write are two calls) unless it is
-// older than this: then its writer died in between.
+// A lock file without a readable record can only come from the O_EXCL fallback (open and write are two
+// calls) or damage: it is being written unless it is older than this, then its writer died in between.
 const UNREADABLE_STALE_MS = 10_000;
 
 /** Takes RUN/.lock (creating RUN), or throws RunLockedError naming the live holder. */
@@ -66,7 +67,30 @@ function lockedError(dir: string, holder: LockInfo): RunLockedError {
   return new RunLockedError(`${dir}: another process is writing this run directory (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}); wait for it or stop it, or remove ${path.join(dir, LOCK_FILE)} if it is not running`);
 }
 
+/**
+ * Creates the lock with its record already in it: the record goes to a temporary file first, which
+ * is then hard-linked to the lock's name (link fails with EEXIST, like O_EXCL). A writer killed at
+ * any point leaves either no lock or a complete one, never an empty file that would block the next
+ * start. File systems without hard links fall back to O_EXCL and a write.
+ */
 function create(file: string, info: LockInfo): boolean {
+  const record = JSON.stringify(info) + '\n';
+  const tmp = tempPathFor(file);
+  fs.writeFileSync(tmp, record);
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    return createExclusive(file, record);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function createExclusive(file: string, record: string): boolean {
   let fd: number;
   try {
     fd = fs.openSync(file, 'wx');
@@ -75,7 +99,7 @@ function create(file: string, info: LockInfo): boolean {
     throw err;
   }
   try {
-    fs.writeSync(fd, JSON.stringify(info) + '\n');
+    fs.writeSync(fd, record);
   } finally {
     fs.closeSync(fd);
   }

@@ -77,3 +77,19 @@ test('the lock goes away when its process exits without releasing it; a SIGKILLe
   acquireRunLock(dir, (l) => warnings.push(l)).release();
   assert.equal(warnings.length, 1);
 });
+
+test('the lock appears with its record in it: no temporary file is left, and a writer killed before the link leaves nothing that blocks', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-lock-link-'));
+  try {
+    // What a writer killed between writing its record and linking it leaves behind.
+    fs.writeFileSync(path.join(dir, '.lock.tmp-999999-0123abcd'), '{"pid":999999}\n');
+    const lock = acquireRunLock(dir);
+    const record = JSON.parse(fs.readFileSync(path.join(dir, '.lock'), 'utf8'));
+    assert.equal(record.pid, process.pid);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.lock.tmp-') && !n.includes('999999')), []);
+    lock.release();
+    assert.ok(!fs.existsSync(path.join(dir, '.lock')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
