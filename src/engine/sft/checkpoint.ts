@@ -76,6 +76,18 @@ function prune(out: string, keep: number): void {
   for (const name of all.slice(0, Math.max(0, all.length - keep))) removeDirAtomic(path.join(checkpointsDir(out), name)); // never seen half-removed
 }
 
+/**
+ * Finishes a pruning that a kill interrupted: removes the oldest checkpoints beyond `keep`, but only
+ * ones older than `resumeFrom` (the checkpoint a resume reads, which may not be the newest when a newer
+ * one was damaged).
+ */
+export function pruneOlderThan(out: string, keep: number, resumeFrom: string): void {
+  if (keep <= 0) return;
+  const all = completeCheckpoints(out);
+  const older = all.filter((n) => n < path.basename(resumeFrom));
+  for (const name of older.slice(0, Math.max(0, Math.min(older.length, all.length - keep)))) removeDirAtomic(path.join(checkpointsDir(out), name));
+}
+
 function completeCheckpoints(out: string): string[] {
   return listComplete(checkpointsDir(out)).filter((n) => /^step-\d{6,}$/.test(n));
 }

@@ -28,7 +28,7 @@ import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '..
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
 import type { RuntimeOptions } from '../runtime/session';
 import { collate, epochBatches, truncate } from './batches';
-import { latestCheckpoint, readCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
+import { latestCheckpoint, pruneOlderThan, readCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
 import { sftStepSpec, type SftStepSetup } from './step';
@@ -167,6 +167,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     if (finished) return { ...finished, alreadyFinished: true };
     ({ counters } = loaded);
     state = loaded.train;
+    pruneOlderThan(opts.out, opts.keepCheckpoints, ckpt); // a kill may have interrupted the last pruning
     truncateEvents(opts.out, counters.step, loaded.eventsBytes);
     log(`resuming from ${ckpt} (step ${counters.step} of ${totalSteps})`);
   } else {
