@@ -12,6 +12,7 @@ import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { baseSeed, caseCount, caseRandom, checkpointCalls, ensureCli, halfWrittenCheckpoints, runClean, runFaulty, say } from '../helpers/faults';
 import { lines } from '../helpers/tinyRun';
+import { assertUnlocked } from '../../src/engine/io/runLock';
 
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-kill-sft-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -63,7 +64,7 @@ async function killAndResume(seed: number, kind: 'instant' | 'checkpoint-write')
   assertLikeUninterrupted(out, label);
   // A kill that lands after the run finished, as it releases its lock, leaves a stale lock: the resume
   // then finds the run finished and changes nothing (a later writer takes such a lock over). Never a live one.
-  assert.ok(!lockHeldByLiveProcess(out), `${label}: the lock is released`);
+  assert.doesNotThrow(() => assertUnlocked(out), `${label}: the lock is released`);
   fs.rmSync(out, { recursive: true, force: true });
 }
 
@@ -76,17 +77,4 @@ for (let i = 0; i < instants; i++) {
 for (let i = 0; i < writes; i++) {
   const seed = seed0 + 1000 + i;
   test(`sft killed inside a checkpoint write (seed ${seed}) resumes to the uninterrupted run's events and weights`, () => killAndResume(seed, 'checkpoint-write'));
-}
-
-/** Whether RUN/.lock names a process that is still running (a dead writer's lock is stale, not held). */
-function lockHeldByLiveProcess(dir: string): boolean {
-  const file = path.join(dir, '.lock');
-  if (!fs.existsSync(file)) return false;
-  const { pid } = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number };
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -29,8 +29,24 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-export function dashboardHtml(p: DashboardPage): string {
+/** The page skeleton every webview shares: the CSP above, one stylesheet, one nonced script, a loading line. */
+export interface WebviewPage {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  title: string;
+  nonce?: string;
+  /** What the page says until its script has drawn it. */
+  loading: string;
+  /** Extra attributes of <body>, values escaped here. */
+  bodyAttributes?: Record<string, string>;
+  /** Whether screen readers announce changes of the page's main region. */
+  live?: boolean;
+}
+
+export function webviewHtml(p: WebviewPage): string {
   const nonce = p.nonce ?? makeNonce();
+  const attrs = Object.entries(p.bodyAttributes ?? {}).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -40,10 +56,14 @@ export function dashboardHtml(p: DashboardPage): string {
 <link rel="stylesheet" href="${escapeHtml(p.styleUri)}">
 <title>${escapeHtml(p.title)}</title>
 </head>
-<body data-run-dir="${escapeHtml(p.runDir)}">
-<main id="app" aria-live="polite"><p class="loading">Loading run…</p></main>
+<body${attrs}>
+<main id="app"${p.live ? ' aria-live="polite"' : ''}><p class="loading">${escapeHtml(p.loading)}</p></main>
 <script nonce="${nonce}" src="${escapeHtml(p.scriptUri)}"></script>
 </body>
 </html>
 `;
+}
+
+export function dashboardHtml(p: DashboardPage): string {
+  return webviewHtml({ ...p, loading: 'Loading run…', bodyAttributes: { 'data-run-dir': p.runDir }, live: true });
 }
