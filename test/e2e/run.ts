@@ -161,7 +161,7 @@ async function main(): Promise<void> {
 
     phase = 'training through the engine';
     assertEngineCanTrain();
-    const lastDashboard = await trainAndStop(page, ws);
+    const { name: lastDashboard, end: lastEnd } = await trainAndStop(page, ws);
 
     phase = 'reload: the run is still listed and the dashboard comes back';
     await page.evaluate('window.__maporlBeforeReload = true');
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     // container's activity-bar item unselected or not: its "View: Show" command opens it either way.
     await runCommand(page, 'View: Show MAPoRL');
     await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
-    await until(`the Runs view to list ${lastDashboard} as stopped`, async () => /stopped/.test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
+    await until(`the Runs view to list ${lastDashboard} as ${lastEnd}`, async () => new RegExp(lastEnd).test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
     await until(`the restored dashboard of ${lastDashboard}`, async () =>
       (await dashboardStep(page)) >= 1 && (await webviewFrame(page).locator('.run-name strong').textContent({ timeout: 2000 })) === lastDashboard, 30_000);
     log(`after reload: the runs are listed and the dashboard of ${lastDashboard} is restored by its serializer`);
@@ -302,7 +302,7 @@ async function screenshotDashboard(page: Page, name: string): Promise<void> {
  * Start Training on the scaffolded config, wait for a curve point and a discussion, stop, check the run
  * is resumable (stopped, with a checkpoint). Returns the run's name.
  */
-async function trainAndStop(page: Page, ws: string): Promise<string> {
+async function trainAndStop(page: Page, ws: string): Promise<{ name: string; end: string }> {
   // Only the new run's dashboard should be open: close everything, then open the config.
   await runCommand(page, 'View: Close All Editors');
   await treeRow(page, 'e2e-exp').click();
@@ -334,9 +334,9 @@ async function trainAndStop(page: Page, ws: string): Promise<string> {
   if (!existsSync(join(runDir, 'checkpoints')) || readdirSync(join(runDir, 'checkpoints')).length === 0) throw new Error(`${runDir} stopped without a checkpoint`);
   await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''), 20_000);
   log('Stop Training: the run stopped with a checkpoint (resumable)');
-  await resumeAndStop(page, runDir);
+  const end = await resumeAndStop(page, runDir);
   await evaluateCheckpoint(page, basename(runDir));
-  return basename(runDir);
+  return { name: basename(runDir), end };
 }
 
 /** Evaluate Checkpoint… on the run's latest checkpoint and its test set: the job ends well and its table reaches the engine log. */
@@ -361,7 +361,7 @@ async function evaluateCheckpoint(page: Page, run: string): Promise<void> {
 }
 
 /** Resume Training continues the stopped run in its directory (new steps after the old ones); Stop ends it again. */
-async function resumeAndStop(page: Page, runDir: string): Promise<void> {
+async function resumeAndStop(page: Page, runDir: string): Promise<string> {
   const events = () => readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; step?: number });
   const stoppedAt = events().length;
   const lastStep = Math.max(0, ...events().filter((e) => e.type === 'metrics').map((e) => e.step ?? 0));
@@ -381,6 +381,7 @@ async function resumeAndStop(page: Page, runDir: string): Promise<void> {
   const end = await until('the resumed run to stop again (or finish)', async () => events().slice(stoppedAt).find((e) => e.status === 'stopped' || e.status === 'finished')?.status ?? null, 120_000, 500);
   await until(`the Runs view to show the run ${end}`, async () => new RegExp(end).test((await treeRow(page, basename(runDir)).textContent()) ?? ''), 20_000);
   log(`Stop Training: the resumed run ${end === 'stopped' ? 'stopped again' : 'finished before the stop landed'}`);
+  return end;
 }
 
 void main().catch((e) => {
