@@ -1,7 +1,7 @@
 // Symbolic tensors and the graph that records the ops applied to them.
 import { BYTES_PER_ELEMENT, type DType, type HostArray } from './dtype';
 import type { OpDef } from './op';
-import { canonicalDim, formatShape, isStatic, ShapeError, type Dim, type Shape } from './shape';
+import { canonicalDim, formatShape, ShapeError, type Dim, type Shape } from './shape';
 
 /** A tensor that lives on the host: what goes into and comes out of a session. */
 export interface HostTensor { dtype: DType; shape: number[]; data: HostArray }
@@ -146,10 +146,6 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
 
 export function applyMulti<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   return inputs[0].graph.addNode(op, inputs, attrs).outputs;
-}
-
-export function isStaticTensor(t: Tensor): boolean {
-  return isStatic(t.shape);
 }
 
 export type { Dim, Shape };

@@ -74,10 +74,6 @@ export function isStatic(s: Shape): s is readonly number[] {
   return s.every((d) => typeof d === 'number');
 }
 
-export function numel(s: Shape): Dim {
-  return mulDims(...s);
-}
-
 /** Numpy-style broadcast of two shapes; `op` names the operation in the error. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): Dim[] {
   const rank = Math.max(a.length, b.length);

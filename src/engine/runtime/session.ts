@@ -1,6 +1,5 @@
 // ONNX Runtime sessions: creation with thread settings and an execution provider (falling back to
-// CPU with a clear message when the provider is missing), a cache, and typed run().
-import { createHash } from 'node:crypto';
+// CPU with a clear message when the provider is missing), and typed run().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -134,24 +133,3 @@ function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split('\n')[0];
 }
 
-/** Sessions keyed by the model's content and options, so a graph compiled twice loads once. */
-export class SessionCache {
-  private readonly sessions = new Map<string, Promise<Session>>();
-
-  get(model: Uint8Array, options: RuntimeOptions = {}): Promise<Session> {
-    const key = createHash('sha1').update(model).update(JSON.stringify({ ...options, onFallback: undefined })).digest('hex');
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = Session.create(model, options);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return s;
-  }
-
-  async clear(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(all.map(async (p) => (await p).release().catch(() => undefined)));
-  }
-}

@@ -35,7 +35,6 @@ export const i64 = (data: ArrayLike<number>, shape: number[]): HostTensor => ({
 export const bool = (data: ArrayLike<boolean | number>, shape: number[]): HostTensor => ({
   dtype: 'bool', shape, data: Uint8Array.from(Array.from(data, (x) => (x ? 1 : 0))),
 });
-export const scalarF32 = (x: number): HostTensor => f32([x], []);
 
 /** Values of a float host tensor as numbers (float16 and bfloat16 not included: widen them first). */
 export function toNumbers(t: HostTensor): number[] {
