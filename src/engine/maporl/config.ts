@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { jsonErrorOffset } from './jsonErrorOffset';
+import { jsonErrorOffset } from '../../protocol/jsonText';
 import { crossCheckConfig, MaporlConfigSchema, type MaporlConfig } from '../../protocol/configSchema';
 
 export { crossCheckConfig, type ConfigIssue, type MaporlConfig } from '../../protocol/configSchema';

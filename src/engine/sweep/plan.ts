@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { SweepFileSchema, type SweepFile, type SweepPlan, type SweepRun } from '../../protocol/sweepSchema';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { ConfigError, formatJsonPath, lineColumn, parseConfig, resolveConfigPaths, type MaporlConfig } from '../maporl/config';
-import { jsonErrorOffset } from '../maporl/jsonErrorOffset';
+import { jsonErrorOffset } from '../../protocol/jsonText';
 import { applyOverrides, canonical, cellNames, expandSweep, runName, SweepError } from './expand';
 import { SweepDir } from './layout';
 

@@ -1,7 +1,8 @@
-// The JSON syntax scanner agrees with JSON.parse on validity and points at the first bad character.
+// The JSON scanner agrees with JSON.parse on validity, points at the first bad character, and finds
+// each member's key by JSON pointer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonErrorOffset } from '../../../src/engine/maporl/jsonErrorOffset';
+import { jsonErrorOffset, offsetToPosition, pointerOffsets } from '../../src/protocol/jsonText';
 
 test('valid documents give null, like JSON.parse accepts them', () => {
   for (const ok of ['{}', ' [ ] ', '{"a": [1, -2.5e+3, 0, true, false, null, "x\\u00e9\\n"]}', '"s"', '0', '-0.1E5']) {
@@ -33,4 +34,18 @@ test('agrees with JSON.parse on random mutations of a config', () => {
     try { JSON.parse(text); } catch { valid = false; }
     assert.equal(jsonErrorOffset(text) === null, valid, text);
   }
+});
+
+test('pointers name the offset of each key and array item; escaped quotes and braces do not confuse the scanner', () => {
+  const t = '{"a": "x\\"}{[", "b": {"c": 1}, "d/e": [true, {"f": null}]}';
+  const offsets = pointerOffsets(t);
+  assert.equal(offsets.get('/b/c'), t.indexOf('"c"'));
+  assert.equal(offsets.get('/d~1e'), t.indexOf('"d/e"'));
+  assert.equal(offsets.get('/d~1e/1'), t.indexOf('{"f"'));
+  assert.equal(offsets.get('/d~1e/1/f'), t.indexOf('"f"'));
+  assert.deepEqual(offsetToPosition('{\n  "a": 1}', 4), { line: 1, column: 2 });
+});
+
+test('pointerOffsets refuses what JSON.parse refuses, trailing text included', () => {
+  for (const bad of ['{"a": ', '{"a": 1} x', '{"a": 01}']) assert.throws(() => pointerOffsets(bad), /syntax error at offset/);
 });
