@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { LMRuntime } from '../src/engine/generate/runtime';
 import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
-import { promptTokens } from '../src/engine/sft/tokens';
+import { promptTokens } from '../src/engine/prompts/tokens';
 import { runBenchChild } from './child';
 import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Check } from './torchWorker';
 

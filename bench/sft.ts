@@ -14,7 +14,7 @@ import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { collate } from '../src/engine/sft/batches';
 import { sftStepSpec } from '../src/engine/sft/step';
-import { sftExampleTokens } from '../src/engine/sft/tokens';
+import { sftExampleTokens } from '../src/engine/prompts/tokens';
 import { runBenchChild } from './child';
 import { COMPARE_THREADS, LLAMA_WORKER, median, type BenchContext } from './generation';
 import type { LoraRssReport } from './loraRss';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DEFAULT_LORA } from '../../engine/nn/lora';
 import { runSft, SFT_DEFAULTS, SftInputError, type SftOptions } from '../../engine/sft/trainer';
-import type { PromptFormat } from '../../engine/sft/tokens';
+import type { PromptFormat } from '../../engine/prompts/tokens';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
 import { intOption, numberOption, parse, requireOption, type Command } from './command';

@@ -2,7 +2,7 @@
 // alone; at turn t > 1 it sees the question, its own previous response and the others', optionally
 // with their verifier scores. All responses of one turn are sampled in one batch per model.
 import type { GenerateOptions, LMRuntime } from '../generate/runtime';
-import { promptTokens } from '../sft/tokens';
+import { promptTokens } from '../prompts/tokens';
 import { extractAnswer, grade, type AnswerKind } from '../tasks/answers';
 import type { TaskRecord } from '../tasks/types';
 import { renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';

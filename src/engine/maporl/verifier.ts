@@ -18,7 +18,7 @@ import { initHead, scalarHead, VERIFIER_HEAD } from '../nn/heads';
 import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/llama';
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
-import { promptTokens } from '../sft/tokens';
+import { promptTokens } from '../prompts/tokens';
 import { Rng } from '../tasks/rng';
 import { defaultPromptOptions, fillTemplate } from './prompts';
 

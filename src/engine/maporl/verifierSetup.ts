@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { humanLabelExamples } from '../annotations/humanLabels';
 import type { RuntimeOptions } from '../runtime/session';
-import { promptTokens } from '../sft/tokens';
+import { promptTokens } from '../prompts/tokens';
 import type { TaskData } from '../tasks';
 import { extractAnswer, grade } from '../tasks/answers';
 import { Rng } from '../tasks/rng';

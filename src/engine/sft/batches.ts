@@ -4,7 +4,7 @@
 // resumed run recomputes it from the saved cursor instead of storing it.
 import type { HostTensor } from '../graph/graph';
 import { Rng } from '../tasks/rng';
-import type { SftSequence } from './tokens';
+import type { SftSequence } from '../prompts/tokens';
 
 const WINDOW_BATCHES = 32;
 

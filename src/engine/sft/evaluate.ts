@@ -9,7 +9,7 @@ import { Session, type RuntimeOptions } from '../runtime/session';
 import { collate } from './batches';
 import { frozenWeights } from '../nn/frozen';
 import { completionNll, SFT_BATCH } from './loss';
-import type { SftSequence } from './tokens';
+import type { SftSequence } from '../prompts/tokens';
 
 export class LossEvaluator {
   private constructor(private readonly session: Session, private readonly padId: number, private readonly frozenFeeds: Record<string, HostTensor>) {}

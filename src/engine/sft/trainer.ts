@@ -32,7 +32,7 @@ import { latestCheckpoint, pruneOlderThan, readCheckpoint, writeCheckpoint, type
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
 import { sftStepSpec, type SftStepSetup } from './step';
-import { sftExampleTokens, type PromptFormat, type SftSequence } from './tokens';
+import { sftExampleTokens, type PromptFormat, type SftSequence } from '../prompts/tokens';
 
 /** Bad options, data or output directory: the CLI reports these with exit code 2. */
 export class SftInputError extends Error {

@@ -12,7 +12,7 @@ import { loadCheckpointVerifier, saveCheckpoint } from '../../../src/engine/mapo
 import { LearnedVerifier, LIKELIHOOD_HEAD } from '../../../src/engine/maporl/verifier';
 import { VERIFIER_HEAD } from '../../../src/engine/nn/heads';
 import { createPresetModel } from '../../../src/engine/nn/model';
-import { promptTokens } from '../../../src/engine/sft/tokens';
+import { promptTokens } from '../../../src/engine/prompts/tokens';
 
 const logit = (p: number) => Math.log(p / (1 - p));
 

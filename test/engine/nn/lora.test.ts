@@ -17,7 +17,7 @@ import { saveModel } from '../../../src/engine/nn/model';
 import { Session } from '../../../src/engine/runtime/session';
 import { collate } from '../../../src/engine/sft/batches';
 import { completionNll, SFT_BATCH } from '../../../src/engine/sft/loss';
-import { sftExampleTokens } from '../../../src/engine/sft/tokens';
+import { sftExampleTokens } from '../../../src/engine/prompts/tokens';
 import { rng } from '../../helpers/rng';
 import { runTorch } from '../../helpers/torch';
 import { batchLogits, maxAbs, maxAbsDiff, randomModel } from './helpers';

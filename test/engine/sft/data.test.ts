@@ -1,15 +1,11 @@
-// SFT data: the JSONL loader's errors, the prompt/completion token layout, batching by length.
+// SFT data: the JSONL loader's errors, batching by length.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { builtinTokenizer } from '../../../src/engine/io/builtinTokenizer';
-import { Tokenizer } from '../../../src/engine/io/tokenizer';
-import { builtinTokenizerFiles } from '../../../src/engine/io/builtinTokenizer';
 import { collate, epochBatches, truncate } from '../../../src/engine/sft/batches';
 import { readSftJsonl } from '../../../src/engine/sft/data';
-import { promptTokens, sftExampleTokens } from '../../../src/engine/sft/tokens';
 
 const dir = mkdtempSync(join(tmpdir(), 'maporl-sftdata-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,27 +32,6 @@ test('the JSONL loader keeps source lines and names file:line in every error', (
     assert.throws(() => readSftJsonl(file), (e: Error) => e.message.startsWith(file) && err.test(e.message), `case ${i}`);
   }
   assert.throws(() => readSftJsonl(join(dir, 'absent.jsonl')), /absent\.jsonl: file not found/);
-});
-
-test('chat layout: template(user prompt) + generation prompt, then completion + EOS; the loss boundary is exact', () => {
-  const tok = builtinTokenizer();
-  const ex = { prompt: 'Tom has 3 pens. How many pens does Tom have now?', completion: ' Answer: 3' };
-  const seq = sftExampleTokens(tok, ex);
-  const prompt = promptTokens(tok, ex.prompt);
-  assert.deepEqual(seq.ids.slice(0, seq.promptLength), prompt, 'training and generation start the same');
-  assert.equal(tok.decode(prompt), `<|bos|><|user|>${ex.prompt}<|eos|><|assistant|>`);
-  assert.equal(tok.decode(seq.ids.slice(seq.promptLength)), ' Answer: 3<|eos|>');
-});
-
-test('plain layout without a chat template: BOS prompt | completion EOS', () => {
-  const files = builtinTokenizerFiles();
-  const { chat_template: _, ...config } = files.tokenizerConfig;
-  const tok = Tokenizer.fromJson(files.tokenizerJson, config);
-  const seq = sftExampleTokens(tok, { prompt: 'Q: 2 + 2', completion: ' 4' });
-  assert.equal(tok.decode(seq.ids.slice(0, seq.promptLength)), '<|bos|>Q: 2 + 2');
-  assert.equal(tok.decode(seq.ids.slice(seq.promptLength)), ' 4<|eos|>');
-  assert.deepEqual(sftExampleTokens(builtinTokenizer(), { prompt: 'Q: 2 + 2', completion: ' 4' }, 'plain'), seq, 'format "plain" forces it');
-  assert.throws(() => promptTokens(tok, 'x', 'chat'), /no chat template/);
 });
 
 test('batches by length: every example once per epoch, seeded, similar lengths together', () => {
