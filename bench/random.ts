@@ -1,6 +1,6 @@
 // Seeded random weights and inputs for the benchmark, so every run times the same values.
 import type { HostTensor } from '../src/engine/graph/graph';
-import { Rng } from '../src/engine/tasks/rng';
+import { Rng } from '../src/engine/core/random';
 
 /** n float32 values uniform in [-scale, scale) from the stream `stream` of `seed`. */
 export function uniformF32(seed: number, stream: string, n: number, scale: number): Float32Array {

@@ -1,5 +1,5 @@
 // Seeded uniform values for tests (the engine's mulberry32): reproducible across runs.
-import { seededRandom } from '../../src/engine/generate/sampler';
+import { seededRandom } from '../../src/engine/core/random';
 export const rng = seededRandom;
 
 /** n uniform values in [lo, hi). */

@@ -1,5 +1,6 @@
 // A causal LM ready to run: compiled prefill/decode/score sessions plus the host loop that samples
 // with a KV cache, left padding, stop strings, EOS and per-sequence early finish.
+import { seededRandom } from '../core/random';
 import type { HostTensor } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import { eosTokenIds } from '../io/hfConfig';
@@ -10,7 +11,7 @@ import { Session, type RuntimeOptions } from '../runtime/session';
 import { i64 } from '../runtime/tensors';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, rowsPerRun, weightBinding, weightFeeds, type WeightBinding } from './graphs';
 import { KVCache } from './kvCache';
-import { sample, seededRandom, type SamplingOptions } from './sampler';
+import { sample, type SamplingOptions } from './sampler';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;

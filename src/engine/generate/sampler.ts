@@ -1,5 +1,5 @@
 // Next-token sampling on the host: temperature, top-k, top-p (nucleus), greedy at temperature 0.
-// Seeded, so a generation is reproducible.
+// Seeded (`random` is core/random's seededRandom), so a generation is reproducible.
 
 export interface SamplingOptions {
   /** 0 means greedy (argmax). */
@@ -8,18 +8,6 @@ export interface SamplingOptions {
   topK: number;
   /** Keep the smallest set of tokens whose probability reaches p (1: all). */
   topP: number;
-}
-
-/** mulberry32: a small, fast, seedable PRNG with uniform floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Sampled {

@@ -4,7 +4,7 @@
 // paper's code) or, without a critic, from leave-one-out group baselines over the samples of one
 // question; they are whitened per turn and agent (or per policy), then each policy runs several
 // epochs of clipped PPO over shuffled minibatches.
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import { gae, leaveOneOutAdvantages, tokenRewards, whitenBy } from './advantages';
 import type { MaporlConfig } from './config';
 import type { Policy, PpoSample, SequenceTokens } from './policy';

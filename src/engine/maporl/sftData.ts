@@ -8,7 +8,7 @@
 
 import { NLI_LABELS, type AnswerKind } from '../tasks/answers';
 import { writeJsonlAtomic } from '../tasks/jsonl';
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import { generateSplit, type BuiltinTask } from '../tasks/synthetic';
 import type { Split, TaskRecord } from '../tasks/types';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';

@@ -11,7 +11,7 @@ import { acquireRunLock, assertUnlocked } from '../io/runLock';
 import type { RuntimeOptions } from '../runtime/session';
 import { loadTaskData } from '../tasks';
 import type { TaskRecord } from '../tasks/types';
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import { latestCheckpoint, loadCheckpointPolicy, readTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
 import type { MaporlConfig } from './config';
 import { groundTruthVerifier, runDiscussions, type Discussion, type VerifierFn } from './discussion';

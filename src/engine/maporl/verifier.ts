@@ -19,7 +19,7 @@ import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/l
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { promptTokens } from '../prompts/tokens';
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import { defaultPromptOptions, fillTemplate } from './prompts';
 
 /** The likelihood features' weights [1, 2]: mean and min log-probability of the response tokens. */

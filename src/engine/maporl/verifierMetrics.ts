@@ -1,5 +1,5 @@
 // Verifier training data and quality: per-question balancing, AUC and expected calibration error.
-import type { Rng } from '../tasks/rng';
+import type { Rng } from '../core/random';
 import type { LabelledExample } from './verifier';
 
 /** Keeps, per question, as many correct as incorrect responses (the smaller count of each). */

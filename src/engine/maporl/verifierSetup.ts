@@ -9,7 +9,7 @@ import type { RuntimeOptions } from '../runtime/session';
 import { promptTokens } from '../prompts/tokens';
 import type { TaskData } from '../tasks';
 import { extractAnswer, grade } from '../tasks/answers';
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import type { CausalLM } from '../nn/model';
 import { loadCheckpointVerifier, readTrainerState } from './checkpoint';
 import type { MaporlConfig } from './config';

@@ -6,6 +6,7 @@
 // The hash is the "lowbias32"-style integer mix h = ((h >> 16) ^ h) * 0x45d9f3b, twice, then
 // h ^= h >> 16, applied once per axis to fold in that axis' index. Every product stays below 2^60,
 // so int64 arithmetic never overflows; `>> 16` is a division of a non-negative number.
+import { fnv1a32 } from '../core/random';
 import { apply, type Tensor } from '../graph/graph';
 import { defineOp } from '../graph/op';
 import * as F from '../graph/ops';
@@ -64,7 +65,5 @@ export function hashDropout(x: Tensor, p: number, seed: Tensor, salt: number): T
 
 /** A 31-bit salt from a name (FNV-1a), so each adapted module draws its own mask. */
 export function saltOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h & 0x7fffffff;
+  return fnv1a32(name) & 0x7fffffff;
 }

@@ -9,9 +9,9 @@
 //
 // Dropout applies only in training graphs (it needs a seed tensor) and is deterministic in that
 // seed (see dropout.ts).
-import { seededRandom } from '../generate/sampler';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from '../core/random';
 import type { HostTensor, Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';

@@ -1,8 +1,8 @@
 // A causal LM as the engine holds it: config, float32 weights by HF name, tokenizer. Read from and
 // written to Hugging Face model directories (config.json, model.safetensors, tokenizer files).
-import { seededRandom } from '../generate/sampler';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gaussian } from '../core/random';
 import type { HostTensor } from '../graph/graph';
 import { writeDirAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
@@ -111,14 +111,6 @@ export function initWeights(config: ModelConfig, seed: number): Record<string, H
     weights[name] = { dtype: 'float32', shape, data };
   }
   return weights;
-}
-
-/** Seeded standard normal samples (mulberry32 + Box–Muller). */
-export function gaussian(seed: number): () => number {
-  // (raw + 1) / (2^32 + 1) with raw the PRNG's 32-bit integer: in (0, 1), so log() stays finite.
-  const next = seededRandom(seed);
-  const uniform = () => (next() * 4294967296 + 1) / 4294967297;
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 /** A fresh model of a built-in preset with the built-in tokenizer and seeded random weights. */

@@ -3,7 +3,7 @@
 // pads little), then shuffles the batch order. The order is a pure function of (seed, epoch): a
 // resumed run recomputes it from the saved cursor instead of storing it.
 import type { HostTensor } from '../graph/graph';
-import { Rng } from '../tasks/rng';
+import { Rng } from '../core/random';
 import type { SftSequence } from '../prompts/tokens';
 
 const WINDOW_BATCHES = 32;

@@ -13,7 +13,7 @@ export { DataError, writeJsonlAtomic, type SkipReport } from './jsonl';
 export { loadGsm8k, loadNliJsonl, loadGeneric, loadJsonlTask, nliQuestion, type LoadOptions, type LoadResult } from './loaders';
 export { generateSplit, splitOf, type BuiltinTask } from './synthetic';
 export { syntheticWords } from './synthetic/vocab';
-export { Rng, hashString } from './rng';
+export { Rng, hashString } from '../core/random';
 
 export interface TaskData {
   kind: AnswerKind;

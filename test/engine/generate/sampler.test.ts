@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sample, seededRandom } from '../../../src/engine/generate/sampler';
+import { seededRandom } from '../../../src/engine/core/random';
+import { sample } from '../../../src/engine/generate/sampler';
 
 // A distribution over 6 tokens, already normalised (as the graph's softmax(logits / T) is).
 const probs = Float32Array.from([0.05, 0.4, 0.02, 0.3, 0.2, 0.03]);

@@ -2,7 +2,7 @@
 // properties, and the four incentive terms on hand-worked discussions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../../src/engine/tasks/rng';
+import { Rng } from '../../../src/engine/core/random';
 import { incentiveBonuses, incentiveTerms, influenceAwareRewards, needsFormatPenalty, repeatsPhrase, shapedRewards, withFormatPenalty } from '../../../src/engine/maporl/reward';
 
 const close = (a: number[][], b: number[][], tol = 1e-12) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { auc, balancePerQuestion, expectedCalibrationError } from '../../../src/engine/maporl/verifierMetrics';
-import { Rng } from '../../../src/engine/tasks/rng';
+import { Rng } from '../../../src/engine/core/random';
 
 test('AUC: perfect ranking 1, reversed 0, ties count half', () => {
   assert.equal(auc([0.9, 0.8, 0.1, 0.2], [true, true, false, false]), 1);

@@ -5,7 +5,7 @@
 //   statsmodels' `mcnemar(exact=True)`). Computed in integers: no chi-square approximation.
 // - Paired bootstrap: resample questions with replacement, keeping each question's pair together,
 //   and take percentiles of the resampled mean differences (Efron & Tibshirani 1993, §13).
-import { Rng } from '../../tasks/rng';
+import { Rng } from '../../core/random';
 
 /** McNemar's exact two-sided p-value for `b` and `c` discordant pairs. */
 export function mcnemarExact(b: number, c: number): number {

@@ -7,7 +7,7 @@
 // The solution writes one `a op b = c.` per step, so an agent can get the method right and slip on
 // one sum — which is what makes a second opinion useful.
 
-import type { Rng } from '../rng';
+import type { Rng } from '../../core/random';
 import { ITEMS, NAMES } from './vocab';
 
 export interface SyntheticProblem {

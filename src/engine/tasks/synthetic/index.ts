@@ -6,7 +6,7 @@
 // changes the test questions). Questions are distinct within a split.
 
 import { NLI_LABELS } from '../answers';
-import { Rng, hashString } from '../rng';
+import { Rng, hashString } from '../../core/random';
 import type { Split, TaskRecord } from '../types';
 import { makeArith, type SyntheticProblem } from './arith';
 import { makeNli } from './nli';

@@ -8,7 +8,7 @@
 //   Hypothesis: Tom is not red.
 //   Tom is a cat, all cats are red. So Tom is red. Answer: contradiction
 
-import type { Rng } from '../rng';
+import type { Rng } from '../../core/random';
 import { nliQuestion } from '../loaders';
 import { NLI_LABELS, type NliLabel } from '../answers';
 import type { SyntheticProblem } from './arith';

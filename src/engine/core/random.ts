@@ -1,26 +1,65 @@
-// Seeded pseudo-random numbers for the synthetic tasks and data order.
+// Seeded pseudo-random numbers and string hashes, for every layer of the engine (this module
+// imports nothing). Everything is 32-bit integer arithmetic (Math.imul, >>> 0), so a seed gives
+// the same stream on every platform and Node version.
 //
-// xoshiro128** (Blackman & Vigna, 2018) seeded through splitmix32. Everything is 32-bit integer
-// arithmetic (Math.imul, >>> 0), and floats are built from 24 integer bits, so a seed gives the
-// same stream on every platform and Node version. The state is four uint32 words and can be saved
-// and restored (checkpoints keep the data-order state).
+// Two generators, both kept because tests and committed experiment results depend on the exact
+// streams each one produces:
+// - `seededRandom` (mulberry32): one uint32 of state in a closure, floats with 32 bits. Used for
+//   token sampling (generate/runtime), weight initialisation (nn/model's `gaussian`, LoRA's A) and
+//   the test helpers' random tensors.
+// - `Rng` (xoshiro128**, Blackman & Vigna 2018, seeded through splitmix32): four uint32 words of
+//   state that can be saved and restored, named sub-streams, unbiased integers, shuffles. Used for
+//   data order, the synthetic tasks, PPO minibatches, verifier splits and bootstrap resampling.
+
+// ---- mulberry32 ---------------------------------------------------------------------------------
+
+/** mulberry32: a small, fast, seedable PRNG with uniform floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded standard normal samples (mulberry32 + Box–Muller). */
+export function gaussian(seed: number): () => number {
+  // (raw + 1) / (2^32 + 1) with raw the PRNG's 32-bit integer: in (0, 1), so log() stays finite.
+  const next = seededRandom(seed);
+  const uniform = () => (next() * 4294967296 + 1) / 4294967297;
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+// ---- string hashes ------------------------------------------------------------------------------
+
+/** 32-bit FNV-1a of a string's UTF-16 code units; `seed` is XORed into the offset basis. */
+export function fnv1a32(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** murmur3's fmix32 finaliser: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, finished with fmix32 for avalanche. */
+export function hashString(text: string, seed = 0): number {
+  return fmix32(fnv1a32(text, seed));
+}
+
+// ---- xoshiro128** -------------------------------------------------------------------------------
 
 /** splitmix32 step: returns [output, next state]. Used only to expand a seed into a full state. */
 function splitmix32(state: number): [number, number] {
   const next = (state + 0x9e3779b9) >>> 0;
-  let z = next;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return [(z ^ (z >>> 16)) >>> 0, next];
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units, finished with murmur3's fmix32 for avalanche. */
-export function hashString(text: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
+  return [fmix32(next), next];
 }
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;

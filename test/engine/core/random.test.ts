@@ -1,7 +1,9 @@
-// The seeded PRNG: reference outputs of xoshiro128**, determinism, ranges and state round trips.
+// The seeded PRNGs and hashes: reference outputs of xoshiro128**, fixed streams of mulberry32 and of
+// the hashes (committed results depend on them), determinism, ranges and state round trips.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, hashString } from '../../../src/engine/tasks/rng';
+import { Rng, fnv1a32, gaussian, hashString, seededRandom } from '../../../src/engine/core/random';
+import { saltOf } from '../../../src/engine/nn/dropout';
 
 test('xoshiro128** from state [1,2,3,4] gives the reference outputs', () => {
   // Hand-computed from the algorithm: rotl(5*s1, 7)*9 with the state updates in between.
@@ -65,4 +67,15 @@ test('hashString is deterministic, seed-dependent and spreads', () => {
   const buckets = new Array(5).fill(0);
   for (let i = 0; i < 5000; i++) buckets[hashString(`q${i}`, 0) % 5]++;
   for (const b of buckets) assert.ok(b > 850 && b < 1150, `bucket ${b}`);
+});
+
+test('mulberry32, its normal samples and the hashes give fixed values (golden values catch refactoring drift)', () => {
+  const r = seededRandom(42);
+  assert.deepEqual([r(), r(), r()], [0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
+  const g = gaussian(7);
+  assert.deepEqual([g(), g()], [2.759372979377223, -0.06805135640900223]);
+  assert.deepEqual([hashString('abc'), hashString('abc', 5), hashString('héllo wörld', 123456789)], [482950588, 2353636346, 507379819]);
+  assert.deepEqual([saltOf('model.layers.0.self_attn.q_proj'), saltOf(''), saltOf('x')], [1353731531, 18652613, 2097959047]);
+  assert.equal(fnv1a32(''), 0x811c9dc5);
+  assert.deepEqual(new Rng(7).getState(), [2694782050, 3349435041, 1268419357, 1391119726]);
 });
