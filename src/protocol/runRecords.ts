@@ -5,7 +5,6 @@
 // independent first answers); `time` is an ISO 8601 string.
 
 import { all, arrayOf, bool, type Check, int, isObject, nullable, num, object, oneOf, optional, range, record, str, where } from './check';
-import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus } from './webview';
 
 // ---- discussion metrics --------------------------------------------------------------------
 
@@ -42,6 +41,36 @@ export const checkTurnMetrics: Check = object({
 export const checkEvalTable: Check = object({ step: int(0), questions: int(0), turns: arrayOf(checkTurnMetrics) });
 
 // ---- events.jsonl ----------------------------------------------------------------------------
+
+/** Lifecycle of a run as written in its events.jsonl (`{"type":"status","status":...}`). */
+export const RUN_STATUSES = ['running', 'finished', 'failed', 'stopped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * One optimisation step's metrics, the payload of a `{"type":"metrics"}` event (and what the dashboard
+ * draws). Per-turn arrays have one entry per discussion turn (turn 0 = the agents' first answers).
+ */
+export interface MetricsPoint {
+  step: number;
+  time?: string;
+  reward?: number | null;
+  verifier?: (number | null)[];
+  majorityAccuracy?: (number | null)[];
+  kl?: number | null;
+  entropy?: number | null;
+  policyLoss?: number | null;
+  valueLoss?: number | null;
+  clipFraction?: number | null;
+  tokensPerSecond?: number | null;
+}
+
+const optionalNumber = optional(nullable(num));
+const perTurn = optional(arrayOf(nullable(num)));
+export const checkMetricsPoint: Check = object({
+  step: num, time: optional(str), reward: optionalNumber, verifier: perTurn, majorityAccuracy: perTurn, kl: optionalNumber,
+  entropy: optionalNumber, policyLoss: optionalNumber, valueLoss: optionalNumber, clipFraction: optionalNumber, tokensPerSecond: optionalNumber,
+});
+export const isMetricsPoint = (x: unknown): x is MetricsPoint => checkMetricsPoint(x, '') === null;
 
 interface EventBase {
   /** Training iteration the event belongs to (0 before the first update). */
@@ -89,8 +118,8 @@ export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.
 const eventBase = { step: int(0), time: isoTime };
 const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   metrics: all(
-    object({ ...eventBase, split: optional(oneOf(['train', 'eval'])), meanAgentAccuracy: optional(arrayOf(nullable(num))), turns: optional(arrayOf(checkTurnMetrics)), gradNorm: optional(nullable(num)), seconds: optional(record(num)) }),
-    where(isMetricsPoint, 'metric fields of the wrong type'),
+    object({ ...eventBase, split: optional(oneOf(['train', 'eval'])), meanAgentAccuracy: perTurn, turns: optional(arrayOf(checkTurnMetrics)), gradNorm: optional(nullable(num)), seconds: optional(record(num)) }),
+    checkMetricsPoint,
   ),
   status: object({ ...eventBase, status: oneOf(RUN_STATUSES), message: optional(str), totalSteps: optional(int(0)) }),
   log: object({ ...eventBase, level: oneOf(['info', 'warn', 'error']), message: str }),

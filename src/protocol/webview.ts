@@ -2,27 +2,7 @@
 // Every message is checked on arrival with the guards below: an unknown or malformed message is
 // dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
 
-/** Lifecycle of a run as written in its events.jsonl (`{"type":"status","status":...}`). */
-export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'stopped'];
-
-/**
- * One optimisation step's metrics, the payload of a `{"type":"metrics"}` event. Per-turn arrays have one
- * entry per discussion turn (turn 0 = the agents' first answers).
- */
-export interface MetricsPoint {
-  step: number;
-  time?: string;
-  reward?: number | null;
-  verifier?: (number | null)[];
-  majorityAccuracy?: (number | null)[];
-  kl?: number | null;
-  entropy?: number | null;
-  policyLoss?: number | null;
-  valueLoss?: number | null;
-  clipFraction?: number | null;
-  tokensPerSecond?: number | null;
-}
+import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus } from './runRecords';
 
 /** One agent's response in one turn of a discussion (a cell of `turns`). */
 export interface TranscriptResponse {
@@ -149,18 +129,6 @@ const isBoolOrNull = (x: unknown) => x === null || typeof x === 'boolean';
 const isArrayOf = <T>(x: unknown, item: (v: unknown) => v is T | boolean): x is T[] =>
   Array.isArray(x) && x.every((v) => item(v));
 const MAX_PATH = 4096;
-
-export function isMetricsPoint(x: unknown): x is MetricsPoint {
-  if (!isObj(x) || !isNum(x.step)) return false;
-  if (x.time !== undefined && !isStr(x.time)) return false;
-  for (const k of ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction', 'tokensPerSecond'] as const) {
-    if (!isOptNum(x[k])) return false;
-  }
-  for (const k of ['verifier', 'majorityAccuracy'] as const) {
-    if (x[k] !== undefined && !isArrayOf(x[k], isNumOrNull as (v: unknown) => v is number)) return false;
-  }
-  return true;
-}
 
 function isResponse(x: unknown): x is TranscriptResponse {
   return isObj(x) && (isNum(x.agent) || isStr(x.agent)) && isStr(x.text) && isStrOrNull(x.answer)

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { MetricsPoint } from '../../src/protocol/webview';
+import type { MetricsPoint } from '../../src/protocol/runRecords';
 import { writeJobFile } from '../../src/extension/jobs/jobFile';
 import { listCheckpoints, listRunDirectories, peekRunState, readRunListing } from '../../src/extension/runData/runDirectory';
 import { RunModel, appendMetricsPoint } from '../../src/extension/runData/runModel';

@@ -57,7 +57,7 @@ test('run events: metrics, status, log, checkpoint; unknown types and bad fields
   assert.equal(validateRunEvent({ type: 'status', step: 1, time, status: 'paused' }), 'status: expected one of running|finished|failed|stopped, got "paused"');
   assert.equal(validateRunEvent({ type: 'log', step: -1, time, level: 'info', message: '' }), 'step: expected an integer >= 0, got -1');
   assert.equal(validateRunEvent({ type: 'log', step: 1, time: 'yesterday', level: 'info', message: '' }), 'time: expected an ISO 8601 time string');
-  assert.equal(validateRunEvent({ type: 'metrics', step: 1, time, kl: 'high' }), '$: metric fields of the wrong type');
+  assert.equal(validateRunEvent({ type: 'metrics', step: 1, time, kl: 'high' }), 'kl: expected a finite number, got string');
   assert.equal(validateRunEvent({ type: 'metrics', step: 1, time, seconds: { update: 'x' } }), 'seconds.update: expected a finite number, got string');
   assert.equal(validateRunEvent(null), '$: expected an object');
   assert.equal(isRunEvent(good[0]), true);

@@ -2,7 +2,7 @@
 // series, `null` where a point lacks the value. Appending is amortised O(1) per point, so 10,000 steps
 // stay cheap; a point at or before the last step (a resumed run) cuts the columns back first.
 // Pure: no DOM.
-import type { MetricsPoint } from '../../src/protocol/webview';
+import type { MetricsPoint } from '../../src/protocol/runRecords';
 
 export type ScalarKey = 'reward' | 'kl' | 'entropy' | 'policyLoss' | 'valueLoss' | 'clipFraction' | 'tokensPerSecond';
 export type TurnKey = 'verifier' | 'majorityAccuracy';

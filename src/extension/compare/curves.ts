@@ -4,7 +4,7 @@
 // replace the old ones. Long runs are thinned to at most `maxPoints` per curve (every k-th point and
 // the last), which is what a chart a few hundred pixels wide can show. Pure.
 import type { CurvePoint } from '../../protocol/compareView';
-import type { MetricsPoint } from '../../protocol/webview';
+import type { MetricsPoint } from '../../protocol/runRecords';
 import { appendMetricsPoint } from '../runData/runModel';
 import { emptyRunState, foldEvent } from '../runData/runState';
 

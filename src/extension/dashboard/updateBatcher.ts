@@ -1,7 +1,8 @@
 // Collects a run's updates between two dashboard refreshes, so that a job writing hundreds of events
 // a second costs the panel a few messages a second at most. A rebuilt model (restarted delta) turns the
 // next flush into a full snapshot. Pure apart from its timer.
-import type { MetricsPoint, TranscriptView } from '../../protocol/webview';
+import type { MetricsPoint } from '../../protocol/runRecords';
+import type { TranscriptView } from '../../protocol/webview';
 import type { RunDelta } from '../runData/runModel';
 import { MAX_TRANSCRIPTS } from '../runData/runModel';
 

@@ -9,7 +9,7 @@
 // after `killTimeoutMs`. Node only, no vscode.
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { RUN_STATUSES, type RunStatus } from '../../protocol/webview';
+import { RUN_STATUSES, type RunStatus } from '../../protocol/runRecords';
 import { LineTail } from '../runData/jsonlTail';
 import { Emitter } from '../util/emitter';
 import { jobFilesOf, writeJobFile } from './jobFile';

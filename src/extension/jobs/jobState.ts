@@ -2,7 +2,7 @@
 //   starting --(first IPC message)--> running --(stop)--> stopping --(timeout)--> stopping+killed
 //   any phase --(process exit)--> exited, with an outcome decided from the exit code, the signal,
 //   the last status the engine reported and whether a stop was asked for.
-import type { RunStatus } from '../../protocol/webview';
+import type { RunStatus } from '../../protocol/runRecords';
 
 export type JobPhase = 'starting' | 'running' | 'stopping' | 'exited';
 

@@ -5,8 +5,8 @@
 //             so nothing is counted twice). When the job ends the model reloads from the files.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { isRunSummary, validateTranscriptRecord, type RunSummary, type TranscriptRecord } from '../../protocol/runRecords';
-import type { MetricsPoint, TranscriptView } from '../../protocol/webview';
+import { isRunSummary, validateTranscriptRecord, type MetricsPoint, type RunSummary, type TranscriptRecord } from '../../protocol/runRecords';
+import type { TranscriptView } from '../../protocol/webview';
 import { JsonlTail } from './jsonlTail';
 import { RUN_FILES, readRunConfig, settleOrphanedRun } from './runDirectory';
 import { emptyRunState, foldEvent, type RunState } from './runState';

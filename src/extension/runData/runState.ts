@@ -1,7 +1,8 @@
 // What a run's events say about it: status, step, timing, execution provider. Folded event by event,
 // the same way whether the events come over IPC from a job of this window or from tailing events.jsonl.
 // Pure: no vscode, no fs.
-import { RUN_STATUSES, formatDuration, isMetricsPoint, type MetricsPoint, type RunStatus } from '../../protocol/webview';
+import { RUN_STATUSES, isMetricsPoint, type MetricsPoint, type RunStatus } from '../../protocol/runRecords';
+import { formatDuration } from '../../protocol/webview';
 import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from './baseStage';
 
 export interface RunState {
