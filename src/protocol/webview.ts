@@ -2,32 +2,24 @@
 // Every message is checked on arrival with the guards below: an unknown or malformed message is
 // dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
 
-import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus } from './runRecords';
+import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
-/** One agent's response in one turn of a discussion (a cell of `turns`). */
-export interface TranscriptResponse {
-  agent: number | string;
-  text: string;
-  answer: string | null;
-  correct: boolean | null;
-  verifier: number | null;
-  reward: number | null;
-}
+/** Fields `K` of `T` that may also be null. */
+type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
 
-/** One discussion, one line of transcripts.jsonl. `source.line` is 1-based. */
-export interface TranscriptView {
-  id: string;
-  step: number;
-  split: 'train' | 'eval';
-  /** Which of the iteration's discussions of this question (absent: 0); with id, step and split it names the discussion. */
-  sample?: number;
-  question: string;
-  answer: string;
-  source?: { file: string; line: number };
-  turns: TranscriptResponse[][];
-  majority: (string | null)[];
-  majorityCorrect: (boolean | null)[];
-}
+/**
+ * One agent's response as the dashboard shows it: a transcripts.jsonl response (runRecords.ts), except
+ * that its grades may be unknown (null, drawn as "?") and its agent may be named.
+ */
+export type TranscriptResponse = Omit<OrNull<TranscriptResponseRecord, 'correct' | 'verifier'>, 'agent'> & { agent: number | string };
+
+/**
+ * One discussion as the dashboard shows it: a transcripts.jsonl record (so every record is a view), whose
+ * source may be absent and whose per-turn grades may be unknown. `source.line` is 1-based.
+ */
+export type TranscriptView = Pick<TranscriptRecord, 'id' | 'step' | 'split' | 'sample' | 'question' | 'answer' | 'majority'>
+  & Partial<Pick<TranscriptRecord, 'source'>>
+  & { turns: TranscriptResponse[][]; majorityCorrect: (boolean | null)[] };
 
 /** What the summary strip shows; derived by the host from the run's events and config. */
 export interface RunHeader {
