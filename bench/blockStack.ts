@@ -5,7 +5,8 @@
 // Included: `layers` blocks, the final RMSNorm and a mean-squared-error loss against a target of
 // the same shape. Not included: token embedding and LM head (their cost depends on the vocabulary,
 // which is not the point here), dropout, biases.
-import type { HostTensor, Tensor } from '../src/engine/graph/graph';
+import type { HostTensor } from '../src/engine/core/hostTensor';
+import type { Tensor } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
 import type { TrainStepSpec } from '../src/engine/graph/train/trainStep';
 import { uniformF32 } from './random';

@@ -3,7 +3,7 @@
 // 16 over a 64-token cache, against the memory-bandwidth bound: bytes read per step (all weights
 // once, the tied LM head included, plus the KV cache) divided by the copy bandwidth measured here.
 // Prints one JSON line (QwenDecodeChild), peak RSS included. A fresh process per placement.
-import type { HostTensor } from '../src/engine/graph/graph';
+import type { HostTensor } from '../src/engine/core/hostTensor';
 import { serialize } from '../src/engine/graph/serialize';
 import { buildDecodeGraph, weightBinding, weightFeeds } from '../src/engine/generate/graphs';
 import { llamaParamShapes } from '../src/engine/nn/llama';

@@ -1,5 +1,5 @@
 // Seeded random weights and inputs for the benchmark, so every run times the same values.
-import type { HostTensor } from '../src/engine/graph/graph';
+import type { HostTensor } from '../src/engine/core/hostTensor';
 import { Rng } from '../src/engine/core/random';
 
 /** n float32 values uniform in [-scale, scale) from the stream `stream` of `seed`. */

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import type { HostTensor } from '../../src/engine/graph/graph';
+import type { HostTensor } from '../../src/engine/core/hostTensor';
 import { loadCheckpointPolicy, saveCheckpoint } from '../../src/engine/maporl/checkpoint';
 import { parseConfig } from '../../src/engine/maporl/config';
 import { Policy, type PpoSample, type PolicyState } from '../../src/engine/maporl/policy';

@@ -1,7 +1,7 @@
 // A left-padded batch of prompt+response sequences and its actions: the positions whose next token
 // is a response token. Graphs gather the hidden states of these N positions before the LM head
 // (PPO, the verifier's likelihood), so prompts and padding never make logits.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { i64 } from '../runtime/tensors';
 import { leftPad } from './runtime';
 

@@ -5,7 +5,8 @@
 // model is large (nn/frozen.ts): then they are fed too, read in place from the one copy the host
 // holds, so the prefill, decode and scoring sessions of a 0.5B model do not each keep its weights
 // and a model past protobuf's 2 GB still compiles.
-import { Graph, type HostTensor, type Tensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
+import { Graph, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
 import { EMBEDDABLE_BYTES, FROZEN_INITIALIZER_LIMIT, frozenBytes } from '../nn/frozen';

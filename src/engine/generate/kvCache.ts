@@ -6,7 +6,7 @@
 // without copying them) and returns only the new token's keys and values, which append() writes into
 // the next slot. Compared with feeding a [B, KVH, S, D] cache and getting back a concatenated
 // [B, KVH, S + 1, D] one, no step copies the cache inside the graph or out of it.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 
 /** Slots added at a time when the cache fills up: one copy of the cache per CHUNK steps. */
 const CHUNK = 64;

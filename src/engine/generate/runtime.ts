@@ -1,7 +1,7 @@
 // A causal LM ready to run: compiled prefill/decode/score sessions plus the host loop that samples
 // with a KV cache, left padding, stop strings, EOS and per-sequence early finish.
 import { seededRandom } from '../core/random';
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { eosTokenIds } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';

@@ -1,6 +1,6 @@
 // Reverse-mode autodiff over the graph: walks the nodes between `wrt` and `loss` backwards, calls each
 // op's VJP rule and sums cotangents where a tensor fans out. Never looks at op names.
-import { isFloat } from './dtype';
+import { isFloat } from '../core/hostTensor';
 import type { Tensor } from './graph';
 import { add } from './ops/elementwise';
 import { zerosLike } from './ops/indexing';

@@ -1,10 +1,7 @@
 // Symbolic tensors and the graph that records the ops applied to them.
-import { BYTES_PER_ELEMENT, type DType, type HostArray } from './dtype';
+import { BYTES_PER_ELEMENT, type DType, type HostArray, type HostTensor } from '../core/hostTensor';
 import type { OpDef } from './op';
 import { canonicalDim, formatShape, ShapeError, type Dim, type Shape } from './shape';
-
-/** A tensor that lives on the host: what goes into and comes out of a session. */
-export interface HostTensor { dtype: DType; shape: number[]; data: HostArray }
 
 export class Tensor {
   constructor(

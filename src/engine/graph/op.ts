@@ -1,6 +1,6 @@
 // An op is one record: its name, a shape/dtype rule, an ONNX emitter and a VJP rule.
 // The autodiff engine and the serializer never switch on op names (see style.md, "JAX").
-import type { DType } from './dtype';
+import type { DType } from '../core/hostTensor';
 import type { Shape } from './shape';
 import type { Node, Tensor } from './graph';
 

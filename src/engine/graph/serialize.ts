@@ -2,8 +2,8 @@
 // with static sizes or named dims, and the initializers those nodes read.
 import { writeFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
-import { ONNX_DTYPE, type DType } from './dtype';
-import type { Graph, HostTensor, Node, Tensor } from './graph';
+import { ONNX_DTYPE, type DType, type HostTensor } from '../core/hostTensor';
+import type { Graph, Node, Tensor } from './graph';
 import type { ConstTensor, Emitter, OnnxAttr } from './op';
 
 export const OPSET = 18;

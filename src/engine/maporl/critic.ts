@@ -12,7 +12,7 @@
 // reads only the turn-1 question, but the return it predicts depends on what the other agents
 // said (the influence-aware reward), so the full prompt is the better-informed input, and it keeps
 // one batch layout for scoring both models.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import { llamaParamShapes } from '../nn/llama';

@@ -7,7 +7,7 @@
 // LoRA trains adapters on the frozen base (initializers, or fed per runtime.frozenWeights), and the
 // reference is that same base with the adapters left out: one copy of the weights in the host.
 // The value head (shared-trunk critic) is trained with the policy in either case.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';

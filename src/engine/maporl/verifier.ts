@@ -4,7 +4,8 @@
 // ground truth and balanced per question, plus any responses annotators labelled
 // (verifier.humanLabels; verifierSetup.ts); frozen during MAPoRL. The ground-truth
 // verifier (1 if the answer is correct, else 0: the paper's verifier-free variant) is in discussion.ts.
-import { Graph, type HostTensor, type Tensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
+import { Graph, type Tensor } from '../graph/graph';
 import type { Dim } from '../graph/shape';
 import * as F from '../graph/ops';
 import { serialize } from '../graph/serialize';

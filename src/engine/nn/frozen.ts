@@ -1,5 +1,5 @@
 // How frozen weights (a base model under LoRA, a reference policy, a model too large to embed) enter a graph.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 
 /**
  * Frozen weights up to this many bytes are initializers (loaded once, pre-packed by ONNX Runtime).

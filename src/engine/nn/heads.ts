@@ -1,6 +1,7 @@
 // Scalar heads on the transformer trunk: the PPO value head (one value per position, TRL's
 // `v_head.summary` naming) and the verifier head (one logit per sequence, sigmoid for a score).
-import type { HostTensor, Tensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
+import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
 

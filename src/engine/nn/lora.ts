@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seededRandom } from '../core/random';
-import type { HostTensor, Tensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
+import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';

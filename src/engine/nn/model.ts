@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gaussian } from '../core/random';
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { writeDirAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
 import { readHfConfig, writeHfConfig, type ModelConfig } from '../io/hfConfig';

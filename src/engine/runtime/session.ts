@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { fromOrt, toOrt } from './tensors';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';

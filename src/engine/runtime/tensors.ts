@@ -1,7 +1,6 @@
 // Typed conversion between host tensors and onnxruntime tensors.
 import * as ort from 'onnxruntime-node';
-import type { DType } from '../graph/dtype';
-import type { HostTensor } from '../graph/graph';
+import type { DType, HostTensor } from '../core/hostTensor';
 
 /** ORT's name for each dtype it can carry; bfloat16 has no JS tensor type and is widened on the host. */
 const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {

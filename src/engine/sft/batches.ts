@@ -2,7 +2,7 @@
 // windows of 32 batches by length and cuts them into batches (so a batch holds similar lengths and
 // pads little), then shuffles the batch order. The order is a pure function of (seed, epoch): a
 // resumed run recomputes it from the saved cursor instead of storing it.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import { Rng } from '../core/random';
 import type { SftSequence } from '../prompts/tokens';
 

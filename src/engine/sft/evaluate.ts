@@ -1,6 +1,7 @@
 // Held-out loss: the token-weighted mean NLL of the completion tokens of a set of sequences, under
 // the current parameters (fed as inputs; a LoRA base stays frozen in the graph).
-import { Graph, type HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
+import { Graph } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import type { ModelConfig } from '../io/hfConfig';
 import type { Weights } from '../nn/llama';

@@ -3,7 +3,7 @@
 import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { Dim } from '../graph/shape';
-import type { DType } from '../graph/dtype';
+import type { DType } from '../core/hostTensor';
 import type { ModelConfig } from '../io/hfConfig';
 import { gemmLinear } from '../nn/linear';
 import { llamaForward, type ForwardOptions, type Weights } from '../nn/llama';

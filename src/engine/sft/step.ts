@@ -1,5 +1,5 @@
 // The TrainStep of SFT, shared by the trainer and the benchmarks.
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import type { TrainStepSpec } from '../graph/train/trainStep';
 import { llamaParamShapes } from '../nn/llama';
 import { loraLinear, loraParamShapes, type LoraConfig } from '../nn/lora';

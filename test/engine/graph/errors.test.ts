@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { grad } from '../../../src/engine/graph/autodiff';
-import { apply, Graph, type HostTensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { apply, Graph } from '../../../src/engine/graph/graph';
 import { defineOp } from '../../../src/engine/graph/op';
 import * as F from '../../../src/engine/graph/ops';
 import { GraphError, serialize } from '../../../src/engine/graph/serialize';

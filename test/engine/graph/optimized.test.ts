@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { grad } from '../../../src/engine/graph/autodiff';
-import { Graph, type HostTensor, type Tensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { Graph, type Tensor } from '../../../src/engine/graph/graph';
 import * as F from '../../../src/engine/graph/ops';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { Session } from '../../../src/engine/runtime/session';

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { grad } from '../../../src/engine/graph/autodiff';
-import { Graph, type HostTensor, type Tensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { Graph, type Tensor } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { TrainStep } from '../../../src/engine/graph/train/trainStep';
 import { Session } from '../../../src/engine/runtime/session';

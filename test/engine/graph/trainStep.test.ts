@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostTensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import * as F from '../../../src/engine/graph/ops';
 import { TrainStep, type TrainStepSpec } from '../../../src/engine/graph/train/trainStep';
 import { f32, i64 } from '../../../src/engine/runtime/tensors';

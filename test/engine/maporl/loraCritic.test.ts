@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LMRuntime } from '../../../src/engine/generate/runtime';
-import type { HostTensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import { parseConfig } from '../../../src/engine/maporl/config';
 import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine/maporl/policy';
 import type { PpoHyper } from '../../../src/engine/maporl/ppoGraph';

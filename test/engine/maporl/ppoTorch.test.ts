@@ -31,7 +31,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { HostTensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import { SafetensorsReader, writeSafetensors } from '../../../src/engine/io/safetensors';
 import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine/maporl/policy';
 import type { PpoHyper } from '../../../src/engine/maporl/ppoGraph';

@@ -1,6 +1,7 @@
 // Shared by the model tests: model directories with random weights that give non-trivial logits,
 // and the logits of a left-padded batch computed by our graph.
-import { Graph, type HostTensor } from '../../../src/engine/graph/graph';
+import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { bindWeights } from '../../../src/engine/generate/graphs';
 import { leftPad } from '../../../src/engine/generate/runtime';

@@ -1,6 +1,6 @@
 // Elementwise ops with numpy broadcasting. Each VJP returns cotangents of the output's (broadcast)
 // shape; `unbroadcast` sums them back to each input's shape in one place, so no rule handles it.
-import { isFloat, type DType } from '../dtype';
+import { isFloat, type DType } from '../../core/hostTensor';
 import { apply, type Tensor } from '../graph';
 import { defineOp, type OpDef } from '../op';
 import { broadcastShapes, ShapeError } from '../shape';

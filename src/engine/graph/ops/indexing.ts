@@ -1,6 +1,6 @@
 // Indexing: Gather (embedding lookups), GatherElements (picking token log-probs), and the
 // scatter-adds that are their VJPs.
-import { isFloat, type DType } from '../dtype';
+import { isFloat, type DType } from '../../core/hostTensor';
 import { apply, type Tensor } from '../graph';
 import { defineOp } from '../op';
 import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';

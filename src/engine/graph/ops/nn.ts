@@ -1,6 +1,6 @@
 // Neural-network ops: softmax family, position helpers (Range, Trilu, CumSum) and RoPE's rotate_half as
 // primitives, and composites built from primitives (linear, SiLU, GELU, RMSNorm, RoPE, masks) that need no VJP rule.
-import type { DType } from '../dtype';
+import type { DType } from '../../core/hostTensor';
 import { apply, type Graph, type Tensor } from '../graph';
 import { defineOp, type OpDef } from '../op';
 import { normAxis, type Dim } from '../shape';

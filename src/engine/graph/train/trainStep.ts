@@ -4,9 +4,9 @@
 //
 // Gradient accumulation uses two more graphs: `grads` adds one micro-batch's gradients into a
 // running sum (the only copy of the gradients the host keeps) and `apply` updates from that sum.
-import { allocHost, type DType } from '../dtype';
+import { allocHost, type DType, type HostTensor } from '../../core/hostTensor';
 import { grad } from '../autodiff';
-import { Graph, type HostTensor, type Tensor } from '../graph';
+import { Graph, type Tensor } from '../graph';
 import * as F from '../ops';
 import { serialize } from '../serialize';
 import type { Dim } from '../shape';
