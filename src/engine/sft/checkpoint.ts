@@ -15,7 +15,7 @@
 // micro-batch index)), so the counters below are the whole RNG and data-order state.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostTensor } from '../graph/graph';
+import type { HostTensor } from '../core/hostTensor';
 import type { TrainState } from '../graph/train/trainStep';
 import { listComplete, removeDirAtomic, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
