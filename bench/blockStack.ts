@@ -8,7 +8,7 @@
 import type { HostTensor } from '../src/engine/core/hostTensor';
 import type { Tensor } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
-import type { TrainStepSpec } from '../src/engine/graph/train/trainStep';
+import type { TrainStepSpec } from '../src/engine/graph/train/stepGraphs';
 import { uniformF32 } from './random';
 
 export interface BlockStackConfig {

@@ -2,7 +2,7 @@
 import { Graph } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
 import { serialize } from '../src/engine/graph/serialize';
-import { TrainStep } from '../src/engine/graph/train/trainStep';
+import { TrainStep } from '../src/engine/runtime/trainStep';
 import { Session, type RuntimeOptions } from '../src/engine/runtime/session';
 import { blockStackSpec, initParams, randomBatch, type BlockStackConfig } from './blockStack';
 import { uniformF32 } from './random';

@@ -1,7 +1,7 @@
 // Child process of bench/sft.ts: one LoRA SFT step on qwen2.5-0.5b-shape (random weights), built
 // exactly as `maporl sft --lora-rank 8` builds it (sftStepSpec), and the process's peak resident
 // memory (VmHWM) afterwards. Prints one JSON line. A fresh process, so the peak is this step's.
-import { TrainStep } from '../src/engine/graph/train/trainStep';
+import { TrainStep } from '../src/engine/runtime/trainStep';
 import { llamaParamShapes } from '../src/engine/nn/llama';
 import { DEFAULT_LORA, initLoraWeights } from '../src/engine/nn/lora';
 import { presetConfig } from '../src/engine/nn/presets';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { serialize } from '../src/engine/graph/serialize';
-import { buildStepGraph } from '../src/engine/graph/train/trainStep';
+import { buildStepGraph } from '../src/engine/graph/train/stepGraphs';
 import { buildDecodeGraph, weightBinding } from '../src/engine/generate/graphs';
 import { createPresetModel } from '../src/engine/nn/model';
 import { toOrt } from '../src/engine/runtime/tensors';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostTensor } from '../src/engine/core/hostTensor';
-import { TrainStep } from '../src/engine/graph/train/trainStep';
+import { TrainStep } from '../src/engine/runtime/trainStep';
 import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { collate } from '../src/engine/sft/batches';

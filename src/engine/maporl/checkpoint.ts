@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable } from '../../protocol/runRecords';
 import type { HostTensor } from '../core/hostTensor';
-import type { TrainState } from '../graph/train/trainStep';
+import type { TrainState } from '../runtime/trainStep';
 import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';

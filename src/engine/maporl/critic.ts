@@ -13,7 +13,7 @@
 // said (the influence-aware reward), so the full prompt is the better-informed input, and it keeps
 // one batch layout for scoring both models.
 import type { HostTensor } from '../core/hostTensor';
-import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
+import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import { llamaParamShapes } from '../nn/llama';
 import { initLoraWeights, loraParamShapes, type LoraConfig } from '../nn/lora';

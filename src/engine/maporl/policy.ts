@@ -9,7 +9,7 @@
 // The value head (shared-trunk critic) is trained with the policy in either case.
 import type { HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
-import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
+import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
 import { actionBatch } from '../generate/actions';
 import { LMRuntime } from '../generate/runtime';

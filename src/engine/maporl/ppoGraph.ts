@@ -19,7 +19,7 @@
 // logits (for a 150k vocabulary, the largest tensors of the step).
 import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
-import type { TrainStepSpec } from '../graph/train/trainStep';
+import type { TrainStepSpec } from '../graph/train/stepGraphs';
 import { Graph } from '../graph/graph';
 import { bindWeights, inferenceOptions, tokenLogprobs, type WeightBinding } from '../generate/graphs';
 import type { ModelConfig } from '../io/hfConfig';

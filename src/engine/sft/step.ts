@@ -1,6 +1,6 @@
 // The TrainStep of SFT, shared by the trainer and the benchmarks.
 import type { HostTensor } from '../core/hostTensor';
-import type { TrainStepSpec } from '../graph/train/trainStep';
+import type { TrainStepSpec } from '../graph/train/stepGraphs';
 import { llamaParamShapes } from '../nn/llama';
 import { loraLinear, loraParamShapes, type LoraConfig } from '../nn/lora';
 import type { CausalLM } from '../nn/model';

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor } from '../core/hostTensor';
-import { TrainStep, type StepResult, type TrainState } from '../graph/train/trainStep';
+import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
 import { acquireRunLock, LOCK_FILE } from '../io/runLock';
 import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';

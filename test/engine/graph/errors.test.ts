@@ -11,8 +11,9 @@ import { defineOp } from '../../../src/engine/graph/op';
 import * as F from '../../../src/engine/graph/ops';
 import { GraphError, serialize } from '../../../src/engine/graph/serialize';
 import { ShapeError } from '../../../src/engine/graph/shape';
-import { TrainStep, type TrainState, type TrainStepSpec } from '../../../src/engine/graph/train/trainStep';
+import type { TrainStepSpec } from '../../../src/engine/graph/train/stepGraphs';
 import { Session } from '../../../src/engine/runtime/session';
+import { TrainStep, type TrainState } from '../../../src/engine/runtime/trainStep';
 import { f32, f64, i64, toNumbers } from '../../../src/engine/runtime/tensors';
 
 function shapeError(fn: () => unknown, ...parts: string[]): void {

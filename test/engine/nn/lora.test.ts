@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
-import { TrainStep } from '../../../src/engine/graph/train/trainStep';
+import { TrainStep } from '../../../src/engine/runtime/trainStep';
 import { SafetensorsReader, writeSafetensors } from '../../../src/engine/io/safetensors';
 import { hashDropout, hashUniform } from '../../../src/engine/nn/dropout';
 import {

@@ -20,7 +20,7 @@ import { leftPad } from '../../../src/engine/generate/runtime';
 import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
-import { buildGradsGraph } from '../../../src/engine/graph/train/trainStep';
+import { buildGradsGraph } from '../../../src/engine/graph/train/stepGraphs';
 import { llamaForward, lmHead } from '../../../src/engine/nn/llama';
 import { createPresetModel, type CausalLM } from '../../../src/engine/nn/model';
 import { Session } from '../../../src/engine/runtime/session';

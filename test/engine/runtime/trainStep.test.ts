@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostTensor } from '../../../src/engine/core/hostTensor';
 import * as F from '../../../src/engine/graph/ops';
-import { TrainStep, type TrainStepSpec } from '../../../src/engine/graph/train/trainStep';
+import type { TrainStepSpec } from '../../../src/engine/graph/train/stepGraphs';
 import { f32, i64 } from '../../../src/engine/runtime/tensors';
+import { TrainStep } from '../../../src/engine/runtime/trainStep';
 import { rng, uniform } from '../../helpers/rng';
 
 // A 2-layer MLP classifying 2-D points by quadrant: a toy task it can learn in a few dozen steps.
