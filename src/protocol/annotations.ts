@@ -27,7 +27,7 @@ export interface Annotation {
   time: string;
 }
 
-const checkAnnotation: Check = all(
+export const checkAnnotation: Check = all(
   object({
     transcript: str, step: int(0), split: oneOf(['train', 'eval']), sample: optional(int(0)),
     turn: optional(int(0)), agent: optional(int(0)), label: optional(str), note: optional(str),
@@ -45,6 +45,9 @@ export type DiscussionRef = Pick<TranscriptRecord, 'id' | 'step' | 'split' | 'sa
 export function discussionKey(d: DiscussionRef): string {
   return `${d.split}/${d.step}/${d.id}/${d.sample ?? 0}`;
 }
+
+/** A discussionKey as a page names it in a message: not empty, at most 1024 characters. */
+export const checkDiscussionKey: Check = where((v) => typeof v === 'string' && v.length > 0 && v.length <= 1024, 'expected a discussion key');
 
 /** The discussion an annotation is on, as a discussionKey. */
 export function annotatedDiscussion(a: Annotation): string {

@@ -1,6 +1,6 @@
-// Tiny structural validators for records read from disk: each returns null when the value fits,
-// or one line naming the JSON path of the first problem (`turns[1][0].verifier: expected …`).
-// Plain TypeScript (no zod) so webview bundles stay light.
+// Tiny structural validators for records read from disk and for the messages between the host and
+// its webviews: each returns null when the value fits, or one line naming the JSON path of the first
+// problem (`turns[1][0].verifier: expected …`). Plain TypeScript (no zod) so webview bundles stay light.
 
 export type Check = (value: unknown, path: string) => string | null;
 
@@ -61,3 +61,27 @@ export const all = (...checks: Check[]): Check => (v, p) => {
 
 /** A custom condition on an already-checked value. */
 export const where = (test: (v: unknown) => boolean, msg: string): Check => (v, p) => (test(v) ? null : at(p, msg));
+
+/** A type guard that passes where `check` finds no problem. */
+export const passes = <T>(check: Check) => (v: unknown): v is T => check(v, '') === null;
+
+/** A JSON pointer (RFC 6901) a page may name: empty or starting with "/", at most 4096 characters. */
+export const jsonPointer: Check = where((v) => typeof v === 'string' && v.length <= 4096 && (v === '' || v.startsWith('/')), 'expected a JSON pointer');
+
+/**
+ * The validator of one direction of a panel's messages `{type, …}`: the check of the message's type, or
+ * a problem for a type the table does not name (`toString`, `__proto__` included).
+ */
+export function messageValidator<T extends string>(checks: Record<T, Check>): (x: unknown) => string | null {
+  return (x) => {
+    if (!isObject(x)) return '$: expected an object';
+    const check = typeof x.type === 'string' && Object.hasOwn(checks, x.type) ? checks[x.type as T] : undefined;
+    return check ? check(x, '') : `type: unknown message type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
+  };
+}
+
+/** A short description of a rejected message for the log (never the whole payload). */
+export function describeMessage(x: unknown): string {
+  if (!isObject(x)) return `non-object message (${x === null ? 'null' : typeof x})`;
+  return `message of type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
+}

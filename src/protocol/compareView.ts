@@ -4,9 +4,9 @@
 // question by its line and a question source by the id the host gave it, and the host resolves them.
 // Pure types and functions only (the webview bundles this file).
 
-import { all, arrayOf, bool, type Check, int, isObject, nullable, num, object, oneOf, str, where } from './check';
+import { all, arrayOf, bool, type Check, int, jsonPointer, messageValidator, nullable, num, object, oneOf, str, where } from './check';
 import { isComparisonResult, type ComparisonResult } from './comparison';
-import { isTranscriptRecord, type TranscriptRecord } from './runRecords';
+import { checkTranscriptRecord, type TranscriptRecord } from './runRecords';
 
 /** One side of the comparison: a checkpoint of a run in a runs folder. */
 export interface CompareSideView {
@@ -111,20 +111,17 @@ export type CompareToHost =
 // ---- guards ----------------------------------------------------------------------------------
 
 export const MAX_QUESTIONS = 100_000;
-const MAX_POINTER = 4096;
 /** A comparison key as the engine writes it (hex); never a path. */
 const comparisonKey: Check = (v, p) => (typeof v === 'string' && /^[0-9a-f]{1,64}$/.test(v) ? null : `${p || '$'}: expected a comparison key`);
 const sourceId: Check = (v, p) => (typeof v === 'string' && /^[a-z]+:[A-Za-z0-9._-]{1,64}$/.test(v) ? null : `${p || '$'}: expected a question source id`);
-const pointer: Check = (v, p) => (typeof v === 'string' && v.length <= MAX_POINTER && (v === '' || v.startsWith('/')) ? null : `${p || '$'}: expected a JSON pointer`);
 const nullableNums = arrayOf(nullable(num));
 const checkPoint = object({ step: int(0), reward: nullable(num), majority: nullableNums });
 const checkSide = object({ path: str, runDir: str, run: str, step: int(0), label: str });
-const checkDiffRow = object({ key: str, pointer, values: arrayOf(nullable(str)) });
+const checkDiffRow = object({ key: str, pointer: jsonPointer, values: arrayOf(nullable(str)) });
 const checkCurve = object({ runDir: str, run: str, train: arrayOf(checkPoint), eval: arrayOf(checkPoint), sideSteps: arrayOf(int(0)) });
 const checkSaved = object({ key: comparisonKey, createdAt: str, task: str, data: nullable(str), questions: int(1), seed: int(0) });
 const checkJob = object({ phase: oneOf(['running', 'cancelling']), side: nullable(int(0)), sides: int(0), message: str, startedAt: str });
-const comparison: Check = (v, p) => (isComparisonResult(v) ? null : `${p || '$'}: expected a comparison result`);
-const transcript: Check = (v, p) => (isTranscriptRecord(v) ? null : `${p || '$'}: expected a transcript record`);
+const comparison = where(isComparisonResult, 'expected a comparison result');
 
 const HOST_CHECKS: Record<HostToCompare['type'], Check> = {
   init: object({
@@ -134,7 +131,7 @@ const HOST_CHECKS: Record<HostToCompare['type'], Check> = {
   }),
   job: object({ job: nullable(checkJob), outcome: nullable(object({ ok: bool, message: str })) }),
   result: object({ result: comparison, saved: arrayOf(checkSaved) }),
-  discussion: object({ key: comparisonKey, line: int(1), records: arrayOf(nullable(transcript)) }),
+  discussion: object({ key: comparisonKey, line: int(1), records: arrayOf(nullable(checkTranscriptRecord)) }),
 };
 
 const WEBVIEW_CHECKS: Record<CompareToHost['type'], Check> = {
@@ -148,18 +145,12 @@ const WEBVIEW_CHECKS: Record<CompareToHost['type'], Check> = {
   showSaved: object({ key: comparisonKey }),
   showDiscussion: object({ key: comparisonKey, line: int(1) }),
   openTranscripts: object({ key: comparisonKey, line: int(1) }),
-  openConfig: object({ side: int(0), pointer }),
+  openConfig: object({ side: int(0), pointer: jsonPointer }),
 };
 
-function validate<T extends string>(checks: Record<T, Check>, x: unknown): string | null {
-  if (!isObject(x)) return '$: expected an object';
-  const check = Object.hasOwn(checks, String(x.type)) ? checks[x.type as T] : undefined;
-  return check ? check(x, '') : `type: unknown message type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
-}
-
 /** Null when `x` is a message the page may send; else the first problem. */
-export const validateCompareToHost = (x: unknown): string | null => validate(WEBVIEW_CHECKS, x);
+export const validateCompareToHost = messageValidator(WEBVIEW_CHECKS);
 export const isCompareToHost = (x: unknown): x is CompareToHost => validateCompareToHost(x) === null;
 /** Null when `x` is a message the host may send; else the first problem. */
-export const validateHostToCompare = (x: unknown): string | null => validate(HOST_CHECKS, x);
+export const validateHostToCompare = messageValidator(HOST_CHECKS);
 export const isHostToCompare = (x: unknown): x is HostToCompare => validateHostToCompare(x) === null;

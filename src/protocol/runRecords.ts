@@ -203,6 +203,7 @@ export function validateTranscriptRecord(x: unknown): string | null {
   return null;
 }
 export const isTranscriptRecord = (x: unknown): x is TranscriptRecord => validateTranscriptRecord(x) === null;
+export const checkTranscriptRecord: Check = where(isTranscriptRecord, 'expected a transcript record');
 
 // ---- summary.json ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // Messages of the sweep report panel (webview → host). The page is drawn by the host (tables and SVG
 // curves, no data fetched by the script); the script only asks for a refresh or for one run's files.
 // Every message is checked on arrival; anything else is dropped. Pure, shared by both sides.
-import { type Check, object, oneOf, str, where } from './check';
+import { all, type Check, messageValidator, object, str, where } from './check';
 
 export type SweepReportMessage =
   | { type: 'refresh' }
@@ -11,15 +11,10 @@ export type SweepReportMessage =
 /** A run's name (`<cell>__seed-<N>`): one path segment, never `.` or `..`. */
 const RUN_NAME = /^(?!\.{1,2}$)[\w.-]+$/;
 const checks: Record<SweepReportMessage['type'], Check> = {
-  refresh: object({ type: oneOf(['refresh']) }),
-  openRun: object({ type: oneOf(['openRun']), run: (v, p) => str(v, p) ?? where((x) => RUN_NAME.test(x as string), 'expected a run name')(v, p) }),
+  refresh: object({}),
+  openRun: object({ run: all(str, where((x) => RUN_NAME.test(x as string), 'expected a run name')) }),
 };
 
 /** null when `m` is a valid message, else one line naming the problem. */
-export function validateSweepReportMessage(m: unknown): string | null {
-  const type = (m as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !Object.hasOwn(checks, type)) return `type: expected one of ${Object.keys(checks).join('|')}`;
-  return checks[type as SweepReportMessage['type']](m, '');
-}
-
+export const validateSweepReportMessage = messageValidator(checks);
 export const isSweepReportMessage = (m: unknown): m is SweepReportMessage => validateSweepReportMessage(m) === null;

@@ -8,9 +8,9 @@
 // the page asks the host to change them, and the host makes each change an edit of VS Code's document
 // model (undo, redo, dirty, save). Pure types and functions only (the webview bundles this file).
 
-import { type Annotation, discussionKey, isAnnotation } from './annotations';
-import { arrayOf, bool, type Check, int, isObject, nullable, num, object, oneOf, optional, str } from './check';
-import { isTranscriptRecord, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
+import { type Annotation, checkAnnotation, checkDiscussionKey, discussionKey } from './annotations';
+import { all, arrayOf, bool, type Check, int, messageValidator, nullable, num, object, oneOf, optional, passes, str, where } from './check';
+import { checkTranscriptRecord, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
 /** Characters of the question kept in the index (search and placeholders); the record has all of it. */
 export const QUESTION_HEAD = 240;
@@ -149,15 +149,12 @@ export type TranscriptsToHost = TranscriptsReadyMessage | FetchMessage | ToggleL
 
 // ---- guards ----------------------------------------------------------------------------------
 
-const MAX_KEY = 1024;
-const key: Check = (v, p) => (typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY ? null : `${p || '$'}: expected a discussion key`);
-const label: Check = (v, p) => (typeof v === 'string' && v.trim().length > 0 && v.length <= 100 ? null : `${p || '$'}: expected a label`);
-const checkTarget: Check = (v, p) => {
-  const problem = object({ key, turn: optional(int(0)), agent: optional(int(0)) })(v, p);
-  if (problem) return problem;
-  const t = v as AnnotationTarget;
-  return t.agent !== undefined && t.turn === undefined ? `${p || '$'}: an agent needs a turn` : null;
-};
+const key = checkDiscussionKey;
+const label = where((v) => typeof v === 'string' && v.trim().length > 0 && v.length <= 100, 'expected a label');
+const checkTarget: Check = all(
+  object({ key, turn: optional(int(0)), agent: optional(int(0)) }),
+  where((v) => (v as AnnotationTarget).agent === undefined || (v as AnnotationTarget).turn !== undefined, 'an agent needs a turn'),
+);
 const checkSummary: Check = object({
   key, id: str, step: int(0), split: oneOf(['train', 'eval']), sample: int(0), line: int(1), question: str, answer: str,
   agents: int(0), turns: int(1), majority: arrayOf(nullable(str)), majorityCorrect: arrayOf(bool), changed: bool, disagree: bool,
@@ -166,40 +163,35 @@ const checkProblem: Check = object({ file: oneOf(['transcripts', 'annotations'])
 const checkAgreement: Check = object({
   label: str, kappa: nullable(num), pairs: arrayOf(object({ annotators: arrayOf(str), kappa: nullable(num), items: int(0) })),
 });
-const isList = (x: unknown, item: (v: unknown) => boolean) => Array.isArray(x) && x.every(item);
-const passes = (c: Check) => (v: unknown) => c(v, '') === null;
 
-export const isDiscussionSummary = passes(checkSummary) as (x: unknown) => x is DiscussionSummary;
+export const isDiscussionSummary = passes<DiscussionSummary>(checkSummary);
 
-export function isHostToTranscripts(x: unknown): x is HostToTranscripts {
-  if (!isObject(x)) return false;
-  const labels = (v: unknown) => isList(v, passes(label));
-  switch (x.type) {
-    case 'init':
-      return typeof x.file === 'string' && labels(x.labels) && typeof x.annotator === 'string'
-        && isList(x.entries, passes(checkSummary)) && isList(x.annotations, isAnnotation)
-        && isList(x.problems, passes(checkProblem)) && isList(x.agreement, passes(checkAgreement))
-        && (x.error === null || typeof x.error === 'string') && typeof x.complete === 'boolean';
-    case 'entries': return isList(x.entries, passes(checkSummary)) && isList(x.problems, passes(checkProblem)) && typeof x.complete === 'boolean';
-    case 'annotations':
-      return isList(x.annotations, isAnnotation) && isList(x.problems, passes(checkProblem)) && isList(x.agreement, passes(checkAgreement));
-    case 'records': return isList(x.records, isTranscriptRecord);
-    case 'config': return labels(x.labels) && typeof x.annotator === 'string';
-    case 'reveal': return key(x.key, '') === null;
-    default: return false;
-  }
-}
+const annotationSet = { annotations: arrayOf(checkAnnotation), problems: arrayOf(checkProblem), agreement: arrayOf(checkAgreement) };
+const HOST_CHECKS: Record<HostToTranscripts['type'], Check> = {
+  init: object({
+    file: str, labels: arrayOf(label), annotator: str, entries: arrayOf(checkSummary), ...annotationSet,
+    error: nullable(str), complete: bool,
+  }),
+  entries: object({ entries: arrayOf(checkSummary), problems: arrayOf(checkProblem), complete: bool }),
+  annotations: object(annotationSet),
+  records: object({ records: arrayOf(checkTranscriptRecord) }),
+  config: object({ labels: arrayOf(label), annotator: str }),
+  reveal: object({ key }),
+};
 
-export function isTranscriptsToHost(x: unknown): x is TranscriptsToHost {
-  if (!isObject(x)) return false;
-  switch (x.type) {
-    case 'ready': return true;
-    case 'fetch': return Array.isArray(x.keys) && x.keys.length >= 1 && x.keys.length <= MAX_FETCH && x.keys.every(passes(key));
-    case 'toggleLabel': return checkTarget(x.target, '') === null && label(x.label, '') === null;
-    case 'setNote': return checkTarget(x.target, '') === null && typeof x.note === 'string' && x.note.length <= MAX_NOTE;
-    default: return false;
-  }
-}
+const WEBVIEW_CHECKS: Record<TranscriptsToHost['type'], Check> = {
+  ready: object({}),
+  fetch: object({ keys: all(arrayOf(key), where((v) => (v as unknown[]).length >= 1 && (v as unknown[]).length <= MAX_FETCH, `expected 1 to ${MAX_FETCH} keys`)) }),
+  toggleLabel: object({ target: checkTarget, label }),
+  setNote: object({ target: checkTarget, note: all(str, where((v) => (v as string).length <= MAX_NOTE, `expected at most ${MAX_NOTE} characters`)) }),
+};
+
+/** Null when `x` is a message the host may send; else the first problem. */
+export const validateHostToTranscripts = messageValidator(HOST_CHECKS);
+export const isHostToTranscripts = (x: unknown): x is HostToTranscripts => validateHostToTranscripts(x) === null;
+/** Null when `x` is a message the page may send; else the first problem. */
+export const validateTranscriptsToHost = messageValidator(WEBVIEW_CHECKS);
+export const isTranscriptsToHost = (x: unknown): x is TranscriptsToHost => validateTranscriptsToHost(x) === null;
 
 /** The discussion key of a record (re-exported for the page, which must not import host code). */
 export { discussionKey };

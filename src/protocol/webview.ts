@@ -2,7 +2,9 @@
 // Every message is checked on arrival with the guards below: an unknown or malformed message is
 // dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
 
-import { isMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
+import { checkDiscussionKey } from './annotations';
+import { arrayOf, bool, type Check, int, jsonPointer, messageValidator, nullable, num, object, oneOf, optional, passes, str, where } from './check';
+import { checkMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
 /** Fields `K` of `T` that may also be null. */
 type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
@@ -110,90 +112,47 @@ export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage
 
 // ---- guards ---------------------------------------------------------------------------------
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isOptNum = (x: unknown) => x === undefined || x === null || isNum(x);
-const isNumOrNull = (x: unknown) => x === null || isNum(x);
-const isStrOrNull = (x: unknown) => x === null || isStr(x);
-const isBoolOrNull = (x: unknown) => x === null || typeof x === 'boolean';
-const isArrayOf = <T>(x: unknown, item: (v: unknown) => v is T | boolean): x is T[] =>
-  Array.isArray(x) && x.every((v) => item(v));
 const MAX_PATH = 4096;
+const path = where((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_PATH && !v.includes('\0'), 'expected a path');
+const agent = where((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)), 'expected an agent index or name');
 
-function isResponse(x: unknown): x is TranscriptResponse {
-  return isObj(x) && (isNum(x.agent) || isStr(x.agent)) && isStr(x.text) && isStrOrNull(x.answer)
-    && isBoolOrNull(x.correct) && isNumOrNull(x.verifier) && isNumOrNull(x.reward);
-}
+const checkResponse = object({ agent, text: str, answer: nullable(str), correct: nullable(bool), verifier: nullable(num), reward: nullable(num) });
+export const checkTranscriptView: Check = object({
+  id: str, step: num, split: oneOf(['train', 'eval']), sample: optional(int(0)), question: str, answer: str,
+  source: optional(object({ file: str, line: int(1) })), turns: arrayOf(arrayOf(checkResponse)),
+  majority: arrayOf(nullable(str)), majorityCorrect: arrayOf(nullable(bool)),
+});
+export const isTranscriptView = passes<TranscriptView>(checkTranscriptView);
 
-export function isTranscriptView(x: unknown): x is TranscriptView {
-  if (!isObj(x) || !isStr(x.id) || !isNum(x.step) || !isStr(x.question) || !isStr(x.answer)) return false;
-  if (x.split !== 'train' && x.split !== 'eval') return false;
-  if (x.sample !== undefined && !(Number.isInteger(x.sample) && (x.sample as number) >= 0)) return false;
-  if (x.source !== undefined) {
-    const s = x.source;
-    if (!isObj(s) || !isStr(s.file) || !Number.isInteger(s.line) || (s.line as number) < 1) return false;
-  }
-  if (!Array.isArray(x.turns) || !x.turns.every((turn) => Array.isArray(turn) && turn.every(isResponse))) return false;
-  return isArrayOf(x.majority, isStrOrNull as (v: unknown) => v is string)
-    && isArrayOf(x.majorityCorrect, isBoolOrNull as (v: unknown) => v is boolean);
-}
+const turnRows = nullable(arrayOf(object({ majorityAccuracy: num, meanAgentAccuracy: num, wrongToRight: num, rightToWrong: num })));
+const checkHeader = object({
+  runDir: str, name: str, status: oneOf([...RUN_STATUSES, 'unknown']), step: num, totalSteps: nullable(num),
+  startedAt: nullable(str), updatedAt: nullable(str), etaSeconds: nullable(num), executionProvider: nullable(str),
+  message: nullable(str), config: arrayOf(object({ pointer: str, value: str })),
+  baseStage: optional(object({ step: num, total: num, losses: arrayOf(object({ step: num, loss: num })), done: bool, reused: bool })),
+  outcome: optional(object({ before: turnRows, after: turnRows, questions: nullable(num) })),
+  labels: optional(object({ total: num, notes: num, annotators: num, byLabel: arrayOf(object({ label: str, count: num })) })),
+});
 
-function isHeader(x: unknown): x is RunHeader {
-  if (!isObj(x) || !isStr(x.runDir) || !isStr(x.name) || !isNum(x.step)) return false;
-  if (!(x.status === 'unknown' || (RUN_STATUSES as readonly unknown[]).includes(x.status))) return false;
-  if (!isNumOrNull(x.totalSteps) || !isNumOrNull(x.etaSeconds)) return false;
-  if (!isStrOrNull(x.startedAt) || !isStrOrNull(x.updatedAt) || !isStrOrNull(x.executionProvider) || !isStrOrNull(x.message)) return false;
-  if (x.labels !== undefined && !isLabelSummary(x.labels)) return false;
-  if (x.baseStage !== undefined && !isBaseStage(x.baseStage)) return false;
-  if (x.outcome !== undefined && !isOutcome(x.outcome)) return false;
-  return Array.isArray(x.config) && x.config.every((c) => isObj(c) && isStr(c.pointer) && isStr(c.value));
-}
+const checkBatch = object({
+  header: checkHeader, metrics: arrayOf(checkMetricsPoint), evalMetrics: arrayOf(checkMetricsPoint), transcripts: arrayOf(checkTranscriptView),
+});
+const HOST_CHECKS: Record<HostToWebview['type'], Check> = { snapshot: checkBatch, append: checkBatch };
 
-function isBaseStage(x: unknown): x is BaseStageView {
-  return isObj(x) && isNum(x.step) && isNum(x.total) && typeof x.done === 'boolean' && typeof x.reused === 'boolean'
-    && Array.isArray(x.losses) && x.losses.every((p) => isObj(p) && isNum(p.step) && isNum(p.loss));
-}
+const WEBVIEW_CHECKS: Record<WebviewToHost['type'], Check> = {
+  ready: object({ runDir: path }),
+  openSource: object({ runDir: path, file: path, line: int(1) }),
+  openConfig: object({ runDir: path, pointer: jsonPointer }),
+  runCommand: object({ runDir: path, command: oneOf(PAGE_COMMANDS) }),
+  annotate: object({ runDir: path, key: optional(checkDiscussionKey) }),
+};
 
-const isTurnRows = (x: unknown) => x === null || (Array.isArray(x) && x.every((r) => isObj(r)
-  && isNum(r.majorityAccuracy) && isNum(r.meanAgentAccuracy) && isNum(r.wrongToRight) && isNum(r.rightToWrong)));
-
-function isOutcome(x: unknown): x is RunOutcome {
-  return isObj(x) && isTurnRows(x.before) && isTurnRows(x.after) && isNumOrNull(x.questions);
-}
-
-function isLabelSummary(x: unknown): x is LabelSummary {
-  return isObj(x) && isNum(x.total) && isNum(x.notes) && isNum(x.annotators)
-    && Array.isArray(x.byLabel) && x.byLabel.every((l) => isObj(l) && isStr(l.label) && isNum(l.count));
-}
-
-export function isHostToWebview(x: unknown): x is HostToWebview {
-  if (!isObj(x) || (x.type !== 'snapshot' && x.type !== 'append')) return false;
-  return isHeader(x.header) && Array.isArray(x.metrics) && x.metrics.every(isMetricsPoint)
-    && Array.isArray(x.evalMetrics) && x.evalMetrics.every(isMetricsPoint)
-    && Array.isArray(x.transcripts) && x.transcripts.every(isTranscriptView);
-}
-
-const isPath = (x: unknown): x is string => isStr(x) && x.length > 0 && x.length <= MAX_PATH && !x.includes('\0');
-
-export function isWebviewToHost(x: unknown): x is WebviewToHost {
-  if (!isObj(x) || !isPath(x.runDir)) return false;
-  switch (x.type) {
-    case 'ready': return true;
-    case 'openSource': return isPath(x.file) && Number.isInteger(x.line) && (x.line as number) >= 1;
-    case 'openConfig': return isStr(x.pointer) && x.pointer.length <= MAX_PATH && (x.pointer === '' || x.pointer.startsWith('/'));
-    case 'runCommand': return (PAGE_COMMANDS as readonly unknown[]).includes(x.command);
-    case 'annotate': return x.key === undefined || (isStr(x.key) && x.key.length > 0 && x.key.length <= 1024);
-    default: return false;
-  }
-}
-
-/** A short description of a rejected message for the log (never the whole payload). */
-export function describeMessage(x: unknown): string {
-  if (!isObj(x)) return `non-object message (${x === null ? 'null' : typeof x})`;
-  return `message of type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
-}
+/** Null when `x` is a message the host may send; else the first problem. */
+export const validateHostToWebview = messageValidator(HOST_CHECKS);
+export const isHostToWebview = (x: unknown): x is HostToWebview => validateHostToWebview(x) === null;
+/** Null when `x` is a message the page may send; else the first problem. */
+export const validateWebviewToHost = messageValidator(WEBVIEW_CHECKS);
+export const isWebviewToHost = (x: unknown): x is WebviewToHost => validateWebviewToHost(x) === null;
 
 /** A duration for people, shared by the status bar and the dashboard: `1:05:09`, `4:10`, `0:07`. */
 export function formatDuration(seconds: number): string {

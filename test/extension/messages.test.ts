@@ -2,7 +2,8 @@
 // side ever acts on them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeMessage, isHostToWebview, isWebviewToHost, type RunHeader } from '../../src/protocol/webview';
+import { describeMessage } from '../../src/protocol/check';
+import { isHostToWebview, isWebviewToHost, validateWebviewToHost, type RunHeader } from '../../src/protocol/webview';
 import { transcript } from './fixtures/fakeRun';
 
 const header: RunHeader = {
@@ -27,6 +28,8 @@ test('webview -> host: the four message types and their fields', () => {
     { type: 'annotate', runDir: '/r', key: '' },
     { type: 'annotate', runDir: '/r', key: 3 },
   ]) assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
+  assert.equal(validateWebviewToHost({ type: 'openSource', runDir: '/r', file: 'x', line: 0 }), 'line: expected an integer >= 1, got 0');
+  assert.equal(validateWebviewToHost({ type: 'toString', runDir: '/r' }), 'type: unknown message type "toString"');
 });
 
 test('host -> webview: snapshots and appends with valid records only', () => {

@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { guardFile, isWithin } from '../../src/extension/security/pathGuard';
 import { validateCompareToHost, validateHostToCompare } from '../../src/protocol/compareView';
 import { isHostToTranscripts, isTranscriptsToHost } from '../../src/protocol/transcriptsEditor';
-import { describeMessage, isHostToWebview, isWebviewToHost } from '../../src/protocol/webview';
+import { describeMessage } from '../../src/protocol/check';
+import { isHostToWebview, isWebviewToHost } from '../../src/protocol/webview';
 import { announce, fuzzParams, mutatedJson, nastyJson, quick } from '../helpers/fuzz';
 
 announce();

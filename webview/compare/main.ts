@@ -14,7 +14,7 @@ import './compare.css';
 import type { CompareInitMessage, SavedComparison } from '../../src/protocol/compareView';
 import { validateHostToCompare, type HostToCompare } from '../../src/protocol/compareView';
 import type { ComparisonResult } from '../../src/protocol/comparison';
-import { describeMessage } from '../../src/protocol/webview';
+import { describeMessage } from '../../src/protocol/check';
 import { h } from '../dashboard/dom';
 import { onThemeChange } from '../dashboard/theme';
 import { CurveCharts } from './charts';

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import {
   describeTarget, isTranscriptsToHost, type HostToTranscripts, type TranscriptsToHost,
 } from '../../protocol/transcriptsEditor';
-import { describeMessage } from '../../protocol/webview';
+import { describeMessage } from '../../protocol/check';
 import { TRANSCRIPTS_VIEW_TYPE } from '../commandIds';
 import { RUN_FILES } from '../runData/runDirectory';
 import { guardFile } from '../security/pathGuard';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { validateCompareToHost, type CompareSideView, type CompareToHost, type HostToCompare } from '../../protocol/compareView';
 import type { ComparisonResult } from '../../protocol/comparison';
-import { describeMessage } from '../../protocol/webview';
+import { describeMessage } from '../../protocol/check';
 import { COMPARE_VIEW_TYPE, TRANSCRIPTS_VIEW_TYPE } from '../commandIds';
 import { requireTrust } from '../commands/arguments';
 import type { JobManager } from '../jobs/jobManager';

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { describeMessage, isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
+import { describeMessage } from '../../protocol/check';
+import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import { DASHBOARD_VIEW_TYPE } from '../commandIds';
 import { labelCounts } from '../annotations/labelCounts';
 import { offsetToPosition, pointerOffsets } from '../../protocol/jsonText';
