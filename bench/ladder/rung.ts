@@ -11,7 +11,8 @@ import { DEMO_RECIPE, prepareBaseAgents } from '../../src/engine/maporl/baseAgen
 import { parseConfig, type MaporlConfig } from '../../src/engine/maporl/config';
 import { groundTruthVerifier } from '../../src/engine/maporl/discussion';
 import { evaluate } from '../../src/engine/maporl/evaluate';
-import { latestCheckpoint, loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
+import { latestCheckpoint } from '../../src/engine/io/checkpoints';
+import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
 import { policyIndex, type Sharing } from '../../src/engine/maporl/team';
 import { train } from '../../src/engine/maporl/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';

@@ -11,14 +11,16 @@
 // and the verifier (verifier/, with score_head.safetensors) when it is learned, and
 // trainer_state.json, and last manifest.json: every file's length and SHA-256 (io/checkpointManifest.ts).
 // Written into a temporary directory and renamed: a killed process never leaves a partial one, and
-// a checkpoint damaged later is skipped by `latestCheckpoint`.
+// a checkpoint damaged later is skipped by `latestCheckpoint` (io/checkpoints.ts, shared with SFT's,
+// as are the names and the optimizer files).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable } from '../../protocol/runRecords';
 import type { HostTensor } from '../core/hostTensor';
 import type { TrainState } from '../runtime/trainStep';
-import { isTempPath, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
-import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
+import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { writeManifest } from '../io/checkpointManifest';
+import { checkpointName, readAdamMoments, TRAINER_STATE_FILE, writeAdamMoments } from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterConfig, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
@@ -51,10 +53,6 @@ export interface CheckpointContents {
   verifier?: { config: CausalLM['config']; weights: Record<string, HostTensor>; tokenizer: TokenizerSource };
 }
 
-export function checkpointName(iteration: number): string {
-  return `step-${String(iteration).padStart(6, '0')}`;
-}
-
 const VALUE_HEAD_FILE = 'value_head.safetensors';
 const BASE_FILE = 'base_model.json';
 const isAdapter = (n: string) => n.endsWith('.lora_A.weight') || n.endsWith('.lora_B.weight');
@@ -85,11 +83,6 @@ async function saveAdapters(dir: string, lora: LoraConfig, base: BaseSource | un
   if (base) writeJsonAtomic(path.join(dir, BASE_FILE), base);
 }
 
-function saveOptimizer(file: string, s: TrainState, metadata?: Record<string, string>): void {
-  const prefix = (p: string, w: Record<string, HostTensor>) => Object.entries(tensors(w)).map(([n, t]) => [p + n, t] as const);
-  writeSafetensors(file, Object.fromEntries([...prefix('m.', s.m), ...prefix('v.', s.v)]), metadata);
-}
-
 export async function saveCheckpoint(checkpointsDir: string, c: CheckpointContents): Promise<string> {
   const final = path.join(checkpointsDir, checkpointName(c.state.iteration));
   await writeDirAtomic(final, async (tmp) => {
@@ -97,7 +90,7 @@ export async function saveCheckpoint(checkpointsDir: string, c: CheckpointConten
       const { lora, critic } = p.train;
       if (lora) await saveAdapters(path.join(tmp, `policy-${i}`), lora.config, lora.base, p.train.params);
       else await saveWithHeads(path.join(tmp, `policy-${i}`), p.config, p.train.params, p.tokenizer, VALUE_HEAD_FILE);
-      saveOptimizer(path.join(tmp, `optimizer-${i}.safetensors`), p.train);
+      writeAdamMoments(path.join(tmp, `optimizer-${i}.safetensors`), p.train);
       if (critic) {
         const cdir = path.join(tmp, `critic-${i}`);
         if (lora) await saveAdapters(cdir, lora.config, lora.base, critic.params);
@@ -105,51 +98,34 @@ export async function saveCheckpoint(checkpointsDir: string, c: CheckpointConten
           fs.mkdirSync(cdir);
           writeSafetensors(path.join(cdir, 'value_model.safetensors'), tensors(critic.params));
         }
-        saveOptimizer(path.join(cdir, 'optimizer.safetensors'), critic, { step: String(critic.step) });
+        writeAdamMoments(path.join(cdir, 'optimizer.safetensors'), critic, { step: String(critic.step) });
       }
     }
     if (c.verifier) await saveWithHeads(path.join(tmp, 'verifier'), c.verifier.config, c.verifier.weights, c.verifier.tokenizer, 'score_head.safetensors');
-    writeJsonAtomic(path.join(tmp, 'trainer_state.json'), c.state);
+    writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), c.state);
     writeManifest(tmp);
   }, { overwrite: true });
   return final;
 }
 
-/**
- * The newest complete and intact checkpoint directory of a run, or null. Newer ones whose files no
- * longer match their manifest are passed over with one warning line.
- */
-export function latestCheckpoint(checkpointsDir: string, warn: (line: string) => void = warnOnStderr): string | null {
-  if (!fs.existsSync(checkpointsDir)) return null;
-  const names = fs.readdirSync(checkpointsDir)
-    .filter((n) => /^step-\d{6}$/.test(n) && !isTempPath(n) && fs.existsSync(path.join(checkpointsDir, n, 'trainer_state.json')))
-    .sort();
-  return newestIntact(checkpointsDir, names, warn);
-}
-
-function readTensors(file: string): { tensors: Record<string, HostTensor>; metadata: Readonly<Record<string, string>> } {
+/** Every tensor of a safetensors file (heads, a separate critic's weights) as float32. */
+function readHeads(file: string): Record<string, HostTensor> {
   const r = SafetensorsReader.open(file);
   try {
-    const out = Object.fromEntries(r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]));
-    return { tensors: out, metadata: r.metadata };
+    return Object.fromEntries(r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]));
   } finally {
     r.close();
   }
 }
 
-const readHeads = (file: string) => readTensors(file).tensors;
-
 /** AdamW moments from `file`; the step count from its metadata when it has one (a critic's), else `step`. */
 function readOptimizer(file: string, params: Record<string, HostTensor>, step: number): TrainState {
-  const { tensors: opt, metadata } = readTensors(file);
-  if (metadata.step !== undefined) step = Number(metadata.step);
-  const m: Record<string, HostTensor> = {}, v: Record<string, HostTensor> = {};
-  for (const [n, t] of Object.entries(opt)) (n.startsWith('m.') ? m : v)[n.slice(2)] = t;
-  return { params, m, v, step };
+  const { m, v, metadata } = readAdamMoments(file);
+  return { params, m, v, step: metadata.step !== undefined ? Number(metadata.step) : step };
 }
 
 export function readTrainerState(dir: string): TrainerState {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as TrainerState;
+  return JSON.parse(fs.readFileSync(path.join(dir, TRAINER_STATE_FILE), 'utf8')) as TrainerState;
 }
 
 const isLoraDir = (dir: string) => fs.existsSync(path.join(dir, ADAPTER_CONFIG_FILE));

@@ -10,18 +10,19 @@
 //     optimizer.safetensors AdamW moments: m.<param name>, v.<param name>
 //     manifest.json         written last: every file's length and SHA-256 (io/checkpointManifest.ts);
 //                           a checkpoint damaged later is skipped by `latestCheckpoint`
+// Names, the search for the newest intact one and the moments' file are io/checkpoints.ts's,
+// shared with MAPoRL's checkpoints.
 //
 // All randomness of a run is counter-based (data order from (seed, epoch), dropout from (seed,
 // micro-batch index)), so the counters below are the whole RNG and data-order state.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostTensor } from '../core/hostTensor';
 import type { TrainState } from '../runtime/trainStep';
-import { listComplete, removeDirAtomic, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
-import { newestIntact, warnOnStderr, writeManifest } from '../io/checkpointManifest';
+import { removeDirAtomic, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
+import { warnOnStderr, writeManifest } from '../io/checkpointManifest';
+import { checkpointName, completeCheckpoints, latestCheckpoint, readAdamMoments, TRAINER_STATE_FILE, writeAdamMoments } from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import type { ModelConfig } from '../io/hfConfig';
-import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
 import { loadLoraAdapter, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadWeights, saveModel } from '../nn/model';
 
@@ -49,18 +50,14 @@ export interface CheckpointContents {
 }
 
 export const checkpointsDir = (out: string): string => path.join(out, 'checkpoints');
-export const checkpointName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
 
 export async function writeCheckpoint(out: string, c: CheckpointContents, keep: number): Promise<string> {
   const dir = path.join(checkpointsDir(out), checkpointName(c.counters.step));
   await writeDirAtomic(dir, async (tmp) => {
     if (c.lora) await saveLoraAdapter(path.join(tmp, 'adapter'), c.lora, c.train.params);
     else await saveModel(path.join(tmp, 'model'), { config: c.config, weights: c.train.params }, { tokenizerDir: c.tokenizerDir });
-    const moments: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(c.train.m)) moments[`m.${name}`] = { shape: t.shape, data: t.data as Float32Array };
-    for (const [name, t] of Object.entries(c.train.v)) moments[`v.${name}`] = { shape: t.shape, data: t.data as Float32Array };
-    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments, { format: 'pt' });
-    writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
+    writeAdamMoments(path.join(tmp, 'optimizer.safetensors'), c.train, { format: 'pt' });
+    writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), {
       format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, eventsBytes: c.eventsBytes, time: new Date().toISOString(),
     });
     writeManifest(tmp);
@@ -72,7 +69,7 @@ export async function writeCheckpoint(out: string, c: CheckpointContents, keep: 
 /** Keeps the newest `keep` checkpoints (0: all). */
 function prune(out: string, keep: number): void {
   if (keep <= 0) return;
-  const all = completeCheckpoints(out);
+  const all = completeCheckpoints(checkpointsDir(out));
   for (const name of all.slice(0, Math.max(0, all.length - keep))) removeDirAtomic(path.join(checkpointsDir(out), name)); // never seen half-removed
 }
 
@@ -83,22 +80,18 @@ function prune(out: string, keep: number): void {
  */
 export function pruneOlderThan(out: string, keep: number, resumeFrom: string): void {
   if (keep <= 0) return;
-  const all = completeCheckpoints(out);
+  const all = completeCheckpoints(checkpointsDir(out));
   const older = all.filter((n) => n < path.basename(resumeFrom));
   for (const name of older.slice(0, Math.max(0, Math.min(older.length, all.length - keep)))) removeDirAtomic(path.join(checkpointsDir(out), name));
 }
 
-function completeCheckpoints(out: string): string[] {
-  return listComplete(checkpointsDir(out)).filter((n) => /^step-\d{6,}$/.test(n));
-}
-
 /**
- * The newest complete and intact checkpoint directory, or null; removes crashed writers' temporaries
- * first. Newer ones whose files no longer match their manifest are passed over with one warning line.
+ * The checkpoint a resume of OUT starts from (io/checkpoints.ts's `latestCheckpoint`), or null; removes
+ * the temporaries of an interrupted writer first (this process is OUT's writer now: it holds the lock).
  */
-export function latestCheckpoint(out: string, warn: (line: string) => void = warnOnStderr): string | null {
+export function resumeCheckpoint(out: string, warn: (line: string) => void = warnOnStderr): string | null {
   removeStaleTemps(checkpointsDir(out));
-  return newestIntact(checkpointsDir(out), completeCheckpoints(out), warn);
+  return latestCheckpoint(checkpointsDir(out), warn);
 }
 
 export interface LoadedCheckpoint {
@@ -111,7 +104,7 @@ export interface LoadedCheckpoint {
 
 /** Reads a checkpoint written by writeCheckpoint for a model of config `config`. */
 export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfig | undefined): LoadedCheckpoint {
-  const stateFile = path.join(dir, 'trainer_state.json');
+  const stateFile = path.join(dir, TRAINER_STATE_FILE);
   let state: Record<string, unknown>;
   try {
     state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
@@ -123,24 +116,12 @@ export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfi
     if (!Number.isInteger(state[k])) throw new ModelFileError(stateFile, `${k}: expected an integer`);
   }
   const params = lora ? loadLoraAdapter(path.join(dir, 'adapter'), config).weights : loadWeights(path.join(dir, 'model'), config);
-  const optFile = path.join(dir, 'optimizer.safetensors');
-  const reader = SafetensorsReader.open(optFile);
-  const moment = (prefix: 'm' | 'v'): Record<string, HostTensor> => Object.fromEntries(Object.entries(params).map(([name, p]) => {
-    const key = `${prefix}.${name}`;
-    if (!reader.has(key)) throw new ModelFileError(optFile, 'missing tensor', key);
-    const t = reader.read(key);
-    if (t.dtype !== 'F32' || t.shape.join() !== p.shape.join()) throw new ModelFileError(optFile, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
-    return [name, { dtype: 'float32', shape: [...p.shape], data: Float32Array.from(t.data as Float32Array) } as HostTensor];
-  }));
-  try {
-    const train: TrainState = { params, m: moment('m'), v: moment('v'), step: state.optimizerStep as number };
-    return {
-      counters: { step: state.step as number, microCursor: state.microCursor as number, seed: state.seed as number },
-      fingerprint: (state.fingerprint ?? {}) as Record<string, unknown>,
-      train,
-      eventsBytes: Number.isInteger(state.eventsBytes) ? state.eventsBytes as number : undefined,
-    };
-  } finally {
-    reader.close();
-  }
+  const { m, v } = readAdamMoments(path.join(dir, 'optimizer.safetensors'), params);
+  const train: TrainState = { params, m, v, step: state.optimizerStep as number };
+  return {
+    counters: { step: state.step as number, microCursor: state.microCursor as number, seed: state.seed as number },
+    fingerprint: (state.fingerprint ?? {}) as Record<string, unknown>,
+    train,
+    eventsBytes: Number.isInteger(state.eventsBytes) ? state.eventsBytes as number : undefined,
+  };
 }

@@ -24,11 +24,12 @@ import type { HostTensor } from '../core/hostTensor';
 import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
 import { acquireRunLock, LOCK_FILE } from '../io/runLock';
+import { cutEventsAfter } from '../io/runLogs';
 import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
 import type { RuntimeOptions } from '../runtime/session';
 import { collate, epochBatches, truncate } from './batches';
-import { latestCheckpoint, pruneOlderThan, readCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
+import { pruneOlderThan, readCheckpoint, resumeCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
 import { sftStepSpec, type SftStepSetup } from './step';
@@ -159,7 +160,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
 
   let counters: TrainerCounters = { step: 0, microCursor: 0, seed: opts.seed };
   let state: TrainState;
-  const ckpt = opts.resume ? latestCheckpoint(opts.out, log) : null;
+  const ckpt = opts.resume ? resumeCheckpoint(opts.out, log) : null;
   if (ckpt) {
     const loaded = readCheckpoint(ckpt, model.config, lora);
     checkSameRun(ckpt, loaded.fingerprint, fingerprint);
@@ -168,12 +169,12 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     ({ counters } = loaded);
     state = loaded.train;
     pruneOlderThan(opts.out, opts.keepCheckpoints, ckpt); // a kill may have interrupted the last pruning
-    truncateEvents(opts.out, counters.step, loaded.eventsBytes);
+    cutEventsAfter(path.join(opts.out, 'events.jsonl'), counters.step, loaded.eventsBytes);
     log(`resuming from ${ckpt} (step ${counters.step} of ${totalSteps})`);
   } else {
     if (opts.resume) {
       log(`no checkpoint in ${opts.out}: starting from the beginning`);
-      truncateEvents(opts.out, 0, 0); // what a run killed before its first checkpoint logged is produced again
+      cutEventsAfter(path.join(opts.out, 'events.jsonl'), 0, 0); // what a run killed before its first checkpoint logged is produced again
     }
     state = trainStep.initState(lora ? initLoraWeights(model.config, lora, opts.seed) : model.weights);
     writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
@@ -336,10 +337,6 @@ function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<
   }
 }
 
-/**
- * Drops the events logged after the checkpoint a resume starts from (they will be logged again): the
- * bytes after `eventsBytes`, or for a checkpoint older than that field the lines after its step.
- */
 /** The held-out loss before training and the last step's loss in OUT/events.jsonl (null when absent). */
 function loggedLosses(eventsFile: string): { heldOutBefore: number | null; lastLoss: number | null } {
   const out = { heldOutBefore: null as number | null, lastLoss: null as number | null };
@@ -352,23 +349,4 @@ function loggedLosses(eventsFile: string): { heldOutBefore: number | null; lastL
     } catch { /* blank, or cut by a kill */ }
   }
   return out;
-}
-
-function truncateEvents(out: string, step: number, eventsBytes: number | undefined): void {
-  const file = path.join(out, 'events.jsonl');
-  if (!fs.existsSync(file)) return;
-  if (eventsBytes !== undefined) {
-    if (fs.statSync(file).size > eventsBytes) fs.truncateSync(file, eventsBytes);
-    return;
-  }
-  const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
-    if (!line.trim()) return false;
-    try {
-      return (JSON.parse(line) as { step?: number }).step! <= step;
-    } catch {
-      return false; // a line cut by the kill
-    }
-  });
-  fs.writeFileSync(`${file}.tmp`, keep.map((l) => l + '\n').join(''));
-  fs.renameSync(`${file}.tmp`, file);
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelFileError } from '../../io/errors';
 import { PRESETS } from '../../nn/presets';
-import { latestCheckpoint, readTrainerState } from '../checkpoint';
+import { latestCheckpoint } from '../../io/checkpoints';
+import { readTrainerState } from '../checkpoint';
 import { runDirOf } from '../evalTeam';
 
 export interface SideLocation {
