@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { appendStep, writeFakeRun } from '../extension/fixtures/fakeRun';
 import { annotateTranscriptsE2E } from './annotate';
 import { compareCheckpointsE2E } from './compare';
+import { sweepE2E } from './sweeps';
 import { newcomer } from './newcomer';
 import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
 import { activeTab, answerQuickInput, cursorPosition, filterQuickPick, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
@@ -158,6 +159,9 @@ async function main(): Promise<void> {
 
     phase = 'comparing checkpoints';
     await compareCheckpointsE2E(page, { ws, scratch: join(root, 'compare'), artifacts: ARTIFACTS, log });
+
+    phase = 'a sweep from the palette';
+    await sweepE2E(page, { ws, artifacts: ARTIFACTS, log });
 
     phase = 'training through the engine';
     assertEngineCanTrain();
