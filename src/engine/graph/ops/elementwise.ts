@@ -1,10 +1,10 @@
 // Elementwise ops with numpy broadcasting. Each VJP returns cotangents of the output's (broadcast)
 // shape; `unbroadcast` sums them back to each input's shape in one place, so no rule handles it.
-import { isFloat, type DType } from '../../core/hostTensor';
+import { isFloat, ONNX_DTYPE, type DType } from '../../core/hostTensor';
 import { apply, type Tensor } from '../graph';
 import { defineOp, type OpDef } from '../op';
 import { broadcastShapes, ShapeError } from '../shape';
-import { unbroadcast } from './reduce';
+import { unbroadcast } from './broadcast';
 
 export type Operand = Tensor | number;
 
@@ -167,10 +167,9 @@ export function where(c: Tensor, a: Operand, b: Operand): Tensor {
 export const Cast = defineOp<{ to: DType }>({
   name: 'Cast',
   infer: ([x], { to }) => [{ dtype: to, shape: x.shape }],
-  emit: (e, ins, outs, { to }) => e.node('Cast', ins, outs, { to: ONNX_CODES[to] }),
+  emit: (e, ins, outs, { to }) => e.node('Cast', ins, outs, { to: ONNX_DTYPE[to] }),
   vjp: (n, [g]) => [g && isFloat(n.inputs[0].dtype) && isFloat(g.dtype) ? cast(g, n.inputs[0].dtype) : undefined],
 });
-const ONNX_CODES: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16 };
 export const cast = (x: Tensor, to: DType): Tensor => (x.dtype === to ? x : apply(Cast, [x], { to }));
 
 // Clip(x, lo, hi) with scalar bounds: the gradient passes where lo <= x <= hi.

@@ -1,4 +1,5 @@
 // The op library, as one namespace: `import * as F from '../graph/ops'`.
+export * from './broadcast';
 export * from './elementwise';
 export * from './layout';
 export * from './reduce';

@@ -4,7 +4,7 @@ import { isFloat, type DType } from '../../core/hostTensor';
 import { apply, type Tensor } from '../graph';
 import { defineOp } from '../op';
 import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
-import { shapeOf, unsqueeze } from './layout';
+import { shapeOf, unsqueeze } from './broadcast';
 
 function checkIndices(op: string, idx: Tensor): void {
   if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);

@@ -1,19 +1,13 @@
-// Ops that move data without arithmetic: reshape, transpose, concat, slice, pad, (un)squeeze, expand.
-// Sizes that are only known at run time (named dims) are computed in the graph from `Shape` nodes.
+// Ops that move data without arithmetic: reshape, transpose, concat, slice, pad, expand (Shape,
+// Unsqueeze, Squeeze and Expand's op record are in broadcast.ts). Sizes that are only known at run
+// time (named dims) are computed in the graph from `Shape` nodes, with int64 arithmetic.
 import { apply, type Graph, type Tensor } from '../graph';
 import { defineOp } from '../op';
 import { canonicalDim, dimsEqual, divDims, formatShape, mulDims, normAxis, ShapeError, type Dim } from '../shape';
-import { unbroadcast } from './reduce';
+import { Expand, ShapeOf, shapeOf } from './broadcast';
+import { add, mul, sub } from './elementwise';
 
 // ---- run-time sizes ----------------------------------------------------------------------------
-
-/** Shape(x) as an int64 vector. */
-export const ShapeOf = defineOp<{ start?: number; end?: number }>({
-  name: 'Shape',
-  infer: ([x], { start, end }) => [{ dtype: 'int64', shape: [(end ?? x.rank) - (start ?? 0)] }],
-  emit: (e, ins, outs, { start, end }) => e.node('Shape', ins, outs, { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) }),
-});
-export const shapeOf = (x: Tensor): Tensor => apply(ShapeOf, [x], {});
 
 /** The run-time value of a dim as an int64 tensor of shape [1]. */
 export function dimValue(g: Graph, d: Dim): Tensor {
@@ -22,10 +16,8 @@ export function dimValue(g: Graph, d: Dim): Tensor {
   if (src) return apply(ShapeOf, [src.tensor], { start: src.axis, end: src.axis + 1 });
   const factors = d.split('*');
   if (factors.length === 1) throw new ShapeError(`no tensor in graph "${g.name}" has the dim "${d}"`);
-  return factors.map((f) => dimValue(g, /^\d+$/.test(f) ? Number(f) : f)).reduce((a, b) => apply(MulInt, [a, b], {}));
+  return factors.map((f) => dimValue(g, /^\d+$/.test(f) ? Number(f) : f)).reduce((a, b) => mul(a, b));
 }
-const MulInt = defineOp({ name: 'MulInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Mul', i, o) });
-const SubInt = defineOp({ name: 'SubInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Sub', i, o) });
 
 /** An int64 vector holding `dims`, constant where all are static. */
 export function dimsValue(g: Graph, dims: readonly Dim[]): Tensor {
@@ -121,14 +113,13 @@ const Concat = defineOp<{ axis: number; outDim?: Dim }>({
     const a = normAxis('Concat', n.attrs.axis, g.rank);
     let start = g.graph.constant([0], 'int64');
     return n.inputs.map((x) => {
-      const end = apply(AddInt, [start, dimValue(g.graph, x.shape[a])], {});
+      const end = add(start, dimValue(g.graph, x.shape[a]));
       const part = apply(Slice, [g, start, end], { axis: a, outDim: x.shape[a] });
       start = end;
       return part;
     });
   },
 });
-const AddInt = defineOp({ name: 'AddInt', infer: ([a]) => [{ dtype: 'int64', shape: a.shape }], emit: (e, i, o) => e.node('Add', i, o) });
 
 /** Concatenation along `axis`; `outDim` names the result's size when it is not static. */
 export const concat = (xs: Tensor[], axis: number, outDim?: Dim): Tensor => (xs.length === 1 ? xs[0] : apply(Concat, xs, { axis, outDim }));
@@ -151,7 +142,7 @@ const Slice = defineOp<{ axis: number; outDim: Dim }>({
     if (!g) return [undefined];
     const [x, start, end] = n.inputs;
     const a = normAxis('Slice', n.attrs.axis, x.rank);
-    const after = apply(SubInt, [dimValue(x.graph, x.shape[a]), end], {});
+    const after = sub(dimValue(x.graph, x.shape[a]), end);
     return [pad(g, a, start, after, x.shape[a]), undefined, undefined];
   },
 });
@@ -200,61 +191,20 @@ const Pad = defineOp<{ axis: number; outDim: Dim; rank: number }>({
   vjp: (n, [g]) => {
     if (!g) return [undefined];
     const [x, before] = n.inputs;
-    const end = apply(AddInt, [before, dimValue(x.graph, x.shape[n.attrs.axis])], {});
+    const end = add(before, dimValue(x.graph, x.shape[n.attrs.axis]));
     return [apply(Slice, [g, before, end], { axis: n.attrs.axis, outDim: x.shape[n.attrs.axis] }), undefined, undefined];
   },
 });
 export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor => apply(Pad, [x, before, after], { axis, outDim, rank: x.rank });
 
-// ---- unsqueeze, squeeze, expand ----------------------------------------------------------------
+// ---- expand, last element -----------------------------------------------------------------------
 
-const Unsqueeze = defineOp<{ axes: number[] }>({
-  name: 'Unsqueeze',
-  infer: ([x], { axes }) => {
-    const rank = x.rank + axes.length;
-    const norm = axes.map((a) => normAxis('Unsqueeze', a, rank));
-    const shape: Dim[] = [];
-    let j = 0;
-    for (let i = 0; i < rank; i++) shape.push(norm.includes(i) ? 1 : x.shape[j++]);
-    return [{ dtype: x.dtype, shape }];
-  },
-  emit: (e, [x], outs, { axes }) => e.node('Unsqueeze', [x, e.int64s(axes)], outs),
-  vjp: (n, [g]) => [g && squeeze(g, n.attrs.axes.map((a) => normAxis('Unsqueeze', a, g.rank)))],
-});
-const Squeeze = defineOp<{ axes: number[] }>({
-  name: 'Squeeze',
-  infer: ([x], { axes }) => {
-    const norm = axes.map((a) => normAxis('Squeeze', a, x.rank));
-    for (const a of norm) if (x.shape[a] !== 1) throw new ShapeError(`Squeeze: axis ${a} of ${formatShape(x.shape)} is not 1`);
-    return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !norm.includes(i)) }];
-  },
-  emit: (e, [x], outs, { axes }) => e.node('Squeeze', [x, e.int64s(axes)], outs),
-  vjp: (n, [g]) => [g && unsqueeze(g, n.attrs.axes.map((a) => normAxis('Squeeze', a, n.inputs[0].rank)))],
-});
-export const unsqueeze = (x: Tensor, axes: number[]): Tensor => apply(Unsqueeze, [x], { axes });
-export const squeeze = (x: Tensor, axes: number[]): Tensor => apply(Squeeze, [x], { axes });
-
-/** Broadcast x to `dims` (numpy rules). Inputs: [x, shape]. */
-const Expand = defineOp<{ dims: Dim[] }>({
-  name: 'Expand',
-  infer: ([x], { dims }) => {
-    const lead = dims.length - x.rank;
-    if (lead < 0 || x.shape.some((d, i) => d !== 1 && !dimsEqual(d, dims[lead + i]))) {
-      throw new ShapeError(`Expand: cannot expand ${formatShape(x.shape)} to ${formatShape(dims)}`);
-    }
-    return [{ dtype: x.dtype, shape: dims }];
-  },
-  emit: (e, ins, outs) => e.node('Expand', ins, outs),
-  vjp: (n, [g]) => [g && unbroadcast(g, n.inputs[0].shape), undefined],
-});
 export const expand = (x: Tensor, dims: Dim[]): Tensor => apply(Expand, [x, dimsValue(x.graph, dims)], { dims: dims.map(canonicalDim) });
-/** Broadcast x to the run-time shape of `like`. */
-export const expandLike = (x: Tensor, like: Tensor): Tensor => apply(Expand, [x, shapeOf(like)], { dims: [...like.shape] });
 
 /** The last element along `axis`, keeping the axis (size 1); works for named dims. */
 export function takeLast(x: Tensor, axis: number): Tensor {
   const a = normAxis('takeLast', axis, x.rank);
   const end = dimValue(x.graph, x.shape[a]);
-  const start = apply(SubInt, [end, x.graph.constant([1], 'int64')], {});
+  const start = sub(end, x.graph.constant([1], 'int64'));
   return apply(Slice, [x, start, end], { axis: a, outDim: 1 });
 }

@@ -2,8 +2,8 @@
 import { apply, type Tensor } from '../graph';
 import { defineOp } from '../op';
 import { broadcastShapes, dimsEqual, formatShape, ShapeError } from '../shape';
+import { unbroadcast } from './broadcast';
 import { reshape, transposeLast2 } from './layout';
-import { unbroadcast } from './reduce';
 
 export const MatMul = defineOp({
   name: 'MatMul',

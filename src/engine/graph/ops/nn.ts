@@ -4,10 +4,11 @@ import type { DType } from '../../core/hostTensor';
 import { apply, type Graph, type Tensor } from '../graph';
 import { defineOp, type OpDef } from '../op';
 import { normAxis, type Dim } from '../shape';
+import { reduceSum, squeeze, unsqueeze } from './broadcast';
 import { add, cast, div, erf, exp, lessOrEqual, log, mul, reciprocal, sigmoid, sqrt, sub } from './elementwise';
-import { dimValue, squeeze, transpose, unsqueeze } from './layout';
+import { dimValue, transpose } from './layout';
 import { matmul } from './linalg';
-import { reduceMax, reduceMean, reduceSum } from './reduce';
+import { reduceMax, reduceMean } from './reduce';
 
 // ---- softmax family ----------------------------------------------------------------------------
 
