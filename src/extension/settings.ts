@@ -3,17 +3,15 @@
 import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_LABELS } from '../protocol/annotations';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../protocol/choices';
 
 export const SETTINGS_SECTION = 'maporl';
-
-export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
-export type ExecutionProviderSetting = (typeof EXECUTION_PROVIDERS)[number];
 
 export interface Settings {
   /** Where new runs go and where runs are listed from: relative to the first workspace folder, or absolute. */
   runsFolder: string;
   /** ONNX Runtime execution provider for jobs; `auto` lets the engine choose (CPU fallback). */
-  executionProvider: ExecutionProviderSetting;
+  executionProvider: ProviderChoice;
   /** Intra-op threads of the engine; 0 lets ONNX Runtime decide. */
   threads: number;
   /** Milliseconds between dashboard updates (batched in between). */
@@ -72,7 +70,7 @@ export function readSettings(get: (key: string) => unknown, userName: () => stri
   const annotator = get('annotation.annotator');
   return {
     runsFolder: typeof folder === 'string' && folder.trim() ? folder.trim() : d.runsFolder,
-    executionProvider: (EXECUTION_PROVIDERS as readonly unknown[]).includes(ep) ? (ep as ExecutionProviderSetting) : d.executionProvider,
+    executionProvider: (PROVIDER_CHOICES as readonly unknown[]).includes(ep) ? (ep as ProviderChoice) : d.executionProvider,
     threads: clampInt(get('threads'), 0, 256, d.threads),
     dashboardRefreshMs: clampInt(get('dashboardRefreshMs'), 100, 5000, d.dashboardRefreshMs),
     stopTimeoutSeconds: clampInt(get('stopTimeoutSeconds'), 1, 3600, d.stopTimeoutSeconds),

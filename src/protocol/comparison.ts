@@ -3,8 +3,8 @@
 // metrics of each side, and each side against the first (the baseline) question by question.
 // Turns are 0-based (turn 0 = the independent first answers), as in runRecords.ts.
 
+import { POLICY_SHARINGS, TASK_TYPES, type PolicySharing, type TaskType } from './choices';
 import { all, arrayOf, bool, int, nullable, num, object, oneOf, range, str, where } from './check';
-import type { MaporlConfig } from './configSchema';
 import { checkEvalTable, type EvalTable } from './runRecords';
 
 export const COMPARISON_VERSION = 1;
@@ -24,7 +24,7 @@ export interface ComparisonSideSpec {
   label: string;
   agents: number;
   turns: number;
-  sharing: MaporlConfig['agents']['policySharing'];
+  sharing: PolicySharing;
   /** The sampling the side was evaluated with (its run's evaluation settings, or the config defaults). */
   generation: { maxNewTokens: number; temperature: number; topP: number; topK: number };
   verifier: 'learned' | 'ground-truth';
@@ -78,7 +78,7 @@ export interface ComparisonResult {
   /** The comparison's directory name: a hash of the sides, questions, seed and sampling. */
   key: string;
   createdAt: string;
-  task: MaporlConfig['task']['type'];
+  task: TaskType;
   /** Absolute path of the data file; null for generated questions. */
   data: string | null;
   questions: number;
@@ -90,15 +90,11 @@ export interface ComparisonResult {
   differing: DifferingQuestion[];
 }
 
-// Keyed by the config's unions, so the compiler flags a task type or sharing mode added there but
-// not here (a runtime import of the zod schema would weigh on webview bundles).
-const TASK_TYPES = Object.keys({ arith: 1, nli: 1, gsm8k: 1, 'nli-jsonl': 1, generic: 1 } satisfies Record<ComparisonResult['task'], 1>);
-const SHARINGS = Object.keys({ shared: 1, 'per-agent': 1, 'per-turn': 1 } satisfies Record<ComparisonSideSpec['sharing'], 1>);
 const fraction = range(0, 1);
 const difference = range(-1, 1);
 const checkSide = object({
   given: str, kind: oneOf(['checkpoint', 'model']), path: str, run: nullable(str), step: nullable(int(0)), label: str,
-  agents: int(1), turns: int(1), sharing: oneOf(SHARINGS),
+  agents: int(1), turns: int(1), sharing: oneOf(POLICY_SHARINGS),
   generation: object({ maxNewTokens: int(1), temperature: num, topP: num, topK: int(0) }),
   verifier: oneOf(['learned', 'ground-truth']), transcripts: str, table: checkEvalTable,
 });

@@ -7,6 +7,7 @@
 // GAE γ=1 λ=0.95, reward γ=0.3, incentives α=0) and suit tiny agents on two CPU cores elsewhere.
 
 import { z } from 'zod';
+import { FROZEN_WEIGHTS, isBuiltinTask, isFileTask, POLICY_SHARINGS, PROVIDER_CHOICES, TASK_TYPES } from './choices';
 
 // ---- discussion prompts ----------------------------------------------------------------------
 
@@ -49,7 +50,7 @@ const positive = z.number().positive();
 export const TaskSchema = z
   .strictObject({
     type: z
-      .enum(['arith', 'nli', 'gsm8k', 'nli-jsonl', 'generic'])
+      .enum(TASK_TYPES)
       .default('arith')
       .describe('arith / nli: built-in tasks generated from the seed; gsm8k, nli-jsonl, generic: JSONL files.'),
     trainFile: z.string().min(1).optional().describe('JSONL training data (file task types; needed unless training.mode is "none").'),
@@ -68,7 +69,7 @@ export const AgentsSchema = z
       .default(['tiny'])
       .describe('Model directories or preset names: one for all agents, or one per agent (then policySharing must be "per-agent").'),
     policySharing: z
-      .enum(['shared', 'per-agent', 'per-turn'])
+      .enum(POLICY_SHARINGS)
       .default('shared')
       .describe('shared: one policy for all agents; per-agent: one per agent (heterogeneous teams); per-turn: one per turn.'),
   });
@@ -209,9 +210,9 @@ export const CheckpointSchema = z
 
 export const RuntimeSchema = z
   .strictObject({
-    executionProvider: z.enum(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'),
+    executionProvider: z.enum(PROVIDER_CHOICES).default('auto'),
     threads: count(0, 1024).default(0).describe('Intra-op threads; 0 lets ONNX Runtime choose.'),
-    frozenWeights: z.enum(['auto', 'embedded', 'fed']).default('auto').describe(
+    frozenWeights: z.enum(FROZEN_WEIGHTS).default('auto').describe(
       'How frozen weights (base models, the PPO reference, the verifier) enter ONNX Runtime: "embedded" in every session '
       + '(pre-packed once: fastest batched decoding, but a copy per session, and at most 2 GB), "fed" at each run from one '
       + 'host copy (about 1.1x the weights in memory; any size), "auto" feeds them above 512 MiB.',
@@ -256,8 +257,6 @@ export interface ConfigIssue {
   message: string;
 }
 
-const FILE_TASKS: readonly string[] = ['gsm8k', 'nli-jsonl', 'generic'];
-
 /**
  * Checks that need several fields at once (the schema checks each field alone). Returns the
  * problems in a fixed order; empty when the config is consistent.
@@ -273,8 +272,8 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
   const usesBase = [...models, ...(c.verifier.type === 'learned' ? [c.verifier.model] : [])].includes(BASE_AGENTS_MODEL);
   if (usesBase && !c.baseAgents) issues.push({ path: models.includes(BASE_AGENTS_MODEL) ? 'agents.models' : 'verifier.model', message: `"${BASE_AGENTS_MODEL}" names the experiment's SFT'd base agents: add a baseAgents section (or name a model directory or preset)` });
   if (c.baseAgents && !usesBase) issues.push({ path: 'baseAgents', message: `base agents are prepared but no model uses them: put "${BASE_AGENTS_MODEL}" in agents.models (or verifier.model)` });
-  if (c.baseAgents && c.task.type !== 'arith' && c.task.type !== 'nli') issues.push({ path: 'baseAgents', message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory` });
-  const fileTask = FILE_TASKS.includes(c.task.type);
+  if (c.baseAgents && !isBuiltinTask(c.task.type)) issues.push({ path: 'baseAgents', message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory` });
+  const fileTask = isFileTask(c.task.type);
   const needsTrain = c.training.mode !== 'none' || c.verifier.type === 'learned';
   if (fileTask) {
     if (!c.task.testFile) issues.push({ path: 'task.testFile', message: `task type "${c.task.type}" needs a testFile` });

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FROZEN_WEIGHTS, type FrozenWeightsChoice } from '../../protocol/choices';
 import { UsageError } from '../errors';
 
 export interface Command {
@@ -38,10 +39,8 @@ export function numberOption(value: string | undefined, flag: string, fallback: 
   return n;
 }
 
-const FROZEN_WEIGHTS = ['auto', 'embedded', 'fed'] as const;
-
 /** --frozen-weights auto|embedded|fed: how a model's weights enter ONNX Runtime (config runtime.frozenWeights). */
-export function frozenWeightsOption(value: string | undefined): (typeof FROZEN_WEIGHTS)[number] {
+export function frozenWeightsOption(value: string | undefined): FrozenWeightsChoice {
   if (value === undefined) return 'auto';
   const choice = FROZEN_WEIGHTS.find((c) => c === value);
   if (!choice) throw new UsageError(`--frozen-weights must be auto, embedded or fed, got "${value}"`);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { sftRecords, writeSftJsonl } from '../../engine/maporl/sftData';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { writeJsonlAtomic } from '../../engine/tasks/jsonl';
+import { isBuiltinTask } from '../../protocol/choices';
 import { UsageError } from '../errors';
 import { intOption, parse, requireOption, type Command } from './command';
 
@@ -14,7 +15,7 @@ export const data: Command = {
       format: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' },
     });
     const task = requireOption(values.task, '--task arith|nli');
-    if (task !== 'arith' && task !== 'nli') throw new UsageError(`--task must be arith or nli, got "${task}"`);
+    if (!isBuiltinTask(task)) throw new UsageError(`--task must be arith or nli, got "${task}"`);
     const split = values.split ?? 'train';
     if (split !== 'train' && split !== 'test') throw new UsageError(`--split must be train or test, got "${split}"`);
     const format = values.format ?? 'task';

@@ -7,6 +7,7 @@ import type { MaporlConfig } from '../../engine/maporl/config';
 import { defaultPromptOptions, type PromptOptions } from '../../engine/maporl/prompts';
 import { policyIndex } from '../../engine/maporl/team';
 import type { GenerateOptions } from '../../engine/generate/runtime';
+import { isBuiltinTask, isFileTask } from '../../protocol/choices';
 import { GenerationSchema } from '../../protocol/configSchema';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../engine/tasks/types';
 import { generateSplit } from '../../engine/tasks/synthetic';
@@ -87,9 +88,6 @@ export const evaluate: Command = {
   },
 };
 
-const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;
-const isFileTask = (t: string): t is (typeof FILE_TASKS)[number] => (FILE_TASKS as readonly string[]).includes(t);
-
 export interface EvalRecordsOptions {
   task?: string;
   data?: string;
@@ -102,11 +100,11 @@ export interface EvalRecordsOptions {
 
 /** The test questions of an evaluation: a generated split, or the first N records of a JSONL file. */
 export function evalRecords(o: EvalRecordsOptions): { task: TaskType; records: TaskRecord[] } {
-  const runTaskFits = (t: string | undefined) => t !== undefined && (o.data ? isFileTask(t) : t === 'arith' || t === 'nli');
+  const runTaskFits = (t: string | undefined) => t !== undefined && (o.data ? isFileTask(t) : isBuiltinTask(t));
   const task = (o.task ?? (runTaskFits(o.runTask) ? o.runTask : o.data ? 'generic' : undefined)) as TaskType | undefined;
   if (!task) throw new UsageError('give --data FILE or --task arith|nli');
   let records: TaskRecord[];
-  if (task === 'arith' || task === 'nli') {
+  if (isBuiltinTask(task)) {
     if (o.data) throw new UsageError(`--task ${task} is generated; give no --data`);
     records = generateSplit(task, 'test', o.questions, o.seed);
   } else if (isFileTask(task)) {

@@ -1,4 +1,5 @@
 // How frozen weights (a base model under LoRA, a reference policy, a model too large to embed) enter a graph.
+import type { FrozenWeightsChoice } from '../../protocol/choices';
 import type { HostTensor } from '../core/hostTensor';
 
 /**
@@ -11,7 +12,7 @@ import type { HostTensor } from '../core/hostTensor';
 export const FROZEN_INITIALIZER_LIMIT = 512 << 20;
 
 /** The byte limit above which frozen weights are fed, for a runtime's `frozenWeights` choice. */
-export function frozenLimitFor(choice: 'auto' | 'embedded' | 'fed' = 'auto'): number {
+export function frozenLimitFor(choice: FrozenWeightsChoice = 'auto'): number {
   return choice === 'fed' ? 0 : choice === 'embedded' ? Infinity : FROZEN_INITIALIZER_LIMIT;
 }
 

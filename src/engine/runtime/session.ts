@@ -6,8 +6,9 @@ import * as ort from 'onnxruntime-node';
 import type { HostTensor } from '../core/hostTensor';
 import { fromOrt, toOrt } from './tensors';
 
-export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
-export type ProviderChoice = ExecutionProvider | 'auto';
+import type { ExecutionProvider, FrozenWeightsChoice, ProviderChoice } from '../../protocol/choices';
+
+export type { ExecutionProvider, ProviderChoice };
 
 export interface RuntimeOptions {
   /** 'auto' tries CUDA, then CPU. An explicit GPU provider falls back to CPU with a warning. */
@@ -23,7 +24,7 @@ export interface RuntimeOptions {
   /** Called with a one-line message when a provider is unavailable and CPU is used instead. */
   onFallback?: (message: string) => void;
   /** How frozen weights enter inference graphs (nn/frozen.ts, frozenLimitFor); default 'auto'. */
-  frozenWeights?: 'auto' | 'embedded' | 'fed';
+  frozenWeights?: FrozenWeightsChoice;
 }
 
 export class Session {

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { NLI_LABELS, type NliLabel, normalizeAnswer, normalizeNumber } from './answers';
 import { DataError, emptySkipReport, noteSkipped, parseJsonl, readText, type SkipReport } from './jsonl';
+import type { FileTask } from '../../protocol/choices';
 import type { TaskRecord, TaskType } from './types';
 
 export interface LoadOptions {
@@ -95,7 +96,7 @@ const parseGeneric: RecordParser = (obj) => {
   return { question: question.trim(), answer: gold };
 };
 
-const PARSERS: Record<Exclude<TaskType, 'arith' | 'nli'>, RecordParser> = {
+const PARSERS: Record<FileTask, RecordParser> = {
   gsm8k: parseGsm8k,
   'nli-jsonl': parseNli,
   generic: parseGeneric,

@@ -1,10 +1,10 @@
 // What a task is to the rest of the engine: questions with a normalised gold answer, each traceable
 // to the file and line it came from (the transcripts and the editor link back to it).
 
+import type { TaskType } from '../../protocol/choices';
 import type { AnswerKind } from './answers';
 
-/** Task types of the experiment config (`task.type`). */
-export type TaskType = 'arith' | 'nli' | 'gsm8k' | 'nli-jsonl' | 'generic';
+export { isBuiltinTask, type TaskType } from '../../protocol/choices';
 export type Split = 'train' | 'test';
 
 export interface SourceRef {
@@ -40,5 +40,3 @@ export function answerKindOf(type: TaskType): AnswerKind {
   }
 }
 
-export const BUILTIN_TASKS: readonly TaskType[] = ['arith', 'nli'];
-export const isBuiltinTask = (type: TaskType): type is 'arith' | 'nli' => type === 'arith' || type === 'nli';

@@ -6,6 +6,7 @@
 // cancelled comparison leaves no files. Node only, no vscode.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { BUILTIN_TASKS, isBuiltinTask, isFileTask } from '../../protocol/choices';
 import type { CompareJobView, CompareSideView, QuestionSource } from '../../protocol/compareView';
 import { validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
 import type { Job, JobManager } from '../jobs/jobManager';
@@ -14,9 +15,6 @@ import { Emitter } from '../util/emitter';
 
 /** A question source the page may pick, with the engine arguments it stands for. */
 export interface SourceChoice extends QuestionSource { args: string[] }
-
-const GENERATED = ['arith', 'nli'];
-const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'];
 
 /**
  * The questions the sides can be compared on: per distinct run, its task as it trained on it (a
@@ -29,13 +27,13 @@ export function questionSources(runs: readonly { run: string; config: Record<str
   };
   for (const { run, config } of runs) {
     const task = (config?.task ?? {}) as { type?: unknown; testFile?: unknown };
-    if (typeof task.type === 'string' && GENERATED.includes(task.type)) {
+    if (typeof task.type === 'string' && isBuiltinTask(task.type)) {
       add({ label: `${task.type}: test questions generated from the seed (as ${run} was evaluated)`, args: ['--task', task.type] }, `task:${task.type}`);
-    } else if (typeof task.type === 'string' && FILE_TASKS.includes(task.type) && typeof task.testFile === 'string' && existsSync(task.testFile)) {
+    } else if (typeof task.type === 'string' && isFileTask(task.type) && typeof task.testFile === 'string' && existsSync(task.testFile)) {
       add({ label: `${basename(task.testFile)}: the test set of ${run} (${task.type})`, args: ['--data', task.testFile, '--task', task.type] }, `data:${out.length}`);
     }
   }
-  for (const t of GENERATED) add({ label: `${t}: test questions generated from the seed`, args: ['--task', t] }, `task:${t}`);
+  for (const t of BUILTIN_TASKS) add({ label: `${t}: test questions generated from the seed`, args: ['--task', t] }, `task:${t}`);
   return out;
 }
 

@@ -7,6 +7,7 @@
 // please the learned verifier (its score rises) while held-out accuracy does not (docs/results.md,
 // rung 2); the built-in tasks have gold answers, so the ground truth is the reward that learns.
 // Pure: returns file contents; the command writes them.
+import type { BuiltinTask } from '../../protocol/choices';
 import { BASE_AGENTS_MODEL, type MaporlConfigInput } from '../../protocol/configSchema';
 import { experimentTemplate } from './experimentTemplate';
 
@@ -74,7 +75,7 @@ export interface TemplateOutput {
  * while one 40-iteration run of this template gained nothing. About 560 s of CPU time for 40
  * iterations with the SFT stage: 5–7 minutes on two quiet cores for 50.
  */
-function builtin(name: string, task: 'arith' | 'nli', verifier: MaporlConfigInput['verifier']): MaporlConfigInput {
+function builtin(name: string, task: BuiltinTask, verifier: MaporlConfigInput['verifier']): MaporlConfigInput {
   return {
     name,
     seed: 0,

@@ -1,6 +1,7 @@
 // Checkpoint comparison: every side discusses the same questions with the same sampling seeds,
 // through the evaluation that `maporl eval` runs (../evaluate.ts), one side in memory at a time;
 // then each side is set against the first (the baseline), question by question (pairedStats.ts).
+import type { FrozenWeightsChoice } from '../../../protocol/choices';
 import { COMPARISON_VERSION, type ComparisonResult, type ComparisonSideSpec, type DifferingQuestion, type PairedTurn } from '../../../protocol/comparison';
 import type { EvalTable, TranscriptRecord } from '../../../protocol/runRecords';
 import { LMRuntime, type GenerateOptions } from '../../generate/runtime';
@@ -21,7 +22,7 @@ export interface CompareSide {
   turns: number;
   generation: Omit<GenerateOptions, 'seed'> & ComparisonSideSpec['generation'];
   prompt: PromptOptions;
-  frozenWeights: 'auto' | 'embedded' | 'fed';
+  frozenWeights: FrozenWeightsChoice;
   /** The team's weights, loaded when its turn comes. */
   load: () => Promise<LoadedTeam>;
 }

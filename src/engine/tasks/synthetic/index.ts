@@ -5,13 +5,14 @@
 // sizes, and each split is drawn from its own random stream (asking for more train questions never
 // changes the test questions). Questions are distinct within a split.
 
+import type { BuiltinTask } from '../../../protocol/choices';
 import { NLI_LABELS } from '../answers';
 import { Rng, hashString } from '../../core/random';
 import type { Split, TaskRecord } from '../types';
 import { makeArith, type SyntheticProblem } from './arith';
 import { makeNli } from './nli';
 
-export type BuiltinTask = 'arith' | 'nli';
+export type { BuiltinTask };
 
 /** The split a question text belongs to under a seed. */
 export function splitOf(question: string, seed: number): Split {
