@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ModelFileError } from './errors';
 import { writeJsonAtomic } from './atomic';
+import { readJsonFile } from './jsonFile';
 
 export type ModelType = 'llama' | 'qwen2' | 'mistral';
 
@@ -127,23 +128,6 @@ export function parseHfConfig(json: unknown, file = 'config.json'): ModelConfig 
     if (err instanceof ConfigProblem) throw new ModelFileError(file, `${err.jsonPath}: ${err.message}`);
     throw err;
   }
-}
-
-/** The parsed JSON of a model file; unreadable or invalid files are ModelFileErrors naming it. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ModelFileError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ModelFileError(file, `not valid JSON (${(err as Error).message})`);
-  }
-  return json;
 }
 
 /** Reads `<dir>/config.json` (or the file itself when given a file path). */

@@ -21,7 +21,7 @@ export {
   parseHfConfig, readHfConfig, writeHfConfig, hfConfigJson, completeModelConfig, eosTokenIds, SUPPORTED_ARCHITECTURES,
 } from './hfConfig';
 export type { ModelConfig, ModelConfigInput, ModelType, Llama3RopeScaling } from './hfConfig';
-export { ropeInvFreq } from './rope';
+export { readJsonFile } from './jsonFile';
 export { Tokenizer } from './tokenizer';
 export type { ChatMessage, EncodeOptions, DecodeOptions, SpecialTokenIds } from './tokenizer';
 export {

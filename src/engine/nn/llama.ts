@@ -5,7 +5,7 @@ import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { Dim } from '../graph/shape';
 import type { ModelConfig } from '../io/hfConfig';
-import { ropeInvFreq } from '../io/rope';
+import { ropeInvFreq } from './rope';
 
 /** Tensors by HF name; each is a graph input (trainable) or an initializer (frozen). */
 export type Weights = Record<string, Tensor>;

@@ -7,7 +7,6 @@ import { ModelFileError } from '../../../src/engine/io/errors';
 import {
   completeModelConfig, eosTokenIds, hfConfigJson, parseHfConfig, readHfConfig, writeHfConfig,
 } from '../../../src/engine/io/hfConfig';
-import { ropeInvFreq } from '../../../src/engine/io/rope';
 
 // Abridged from the published config.json files of these models (fields that matter here).
 const smolLm2 = {
@@ -147,21 +146,4 @@ test('completeModelConfig fills defaults and validates like a config.json', () =
   assert.deepEqual(parseHfConfig(hfConfigJson(c)), c);
   assert.throws(() => completeModelConfig({ hiddenSize: 64, intermediateSize: 1, numHiddenLayers: 1, numAttentionHeads: 3, vocabSize: 8 }, 'preset tiny'),
     /^ModelFileError: preset tiny: hidden_size: 64 is not divisible by num_attention_heads 3/);
-});
-
-test('ropeInvFreq: plain RoPE, and Llama 3.1 scaling in its three bands (values from the HF formula in numpy)', () => {
-  const plain = ropeInvFreq({ headDim: 8, ropeTheta: 10000, ropeScaling: null });
-  [1, 0.1, 0.01, 0.001].forEach((v, i) => assert.ok(Math.abs(plain[i]! - v) < 1e-15, `plain inv_freq[${i}]`));
-  const c = parseHfConfig(llama31);
-  const f = ropeInvFreq(c);
-  assert.equal(f.length, 64);
-  const expected: [number, number][] = [
-    [0, 1.0], [20, 0.016560440080994446], // high frequency: unchanged
-    [29, 0.002166570763503359], [31, 0.0008567514129196321], [34, 0.00017850781276799638], // smoothed band
-    [40, 3.428102195952591e-05], [63, 3.068925988914511e-07], // low frequency: divided by 8
-  ];
-  for (const [i, v] of expected) assert.ok(Math.abs(f[i]! - v) <= 1e-12 * v, `inv_freq[${i}] = ${f[i]} != ${v}`);
-  const unscaled = ropeInvFreq({ ...c, ropeScaling: null });
-  assert.equal(f[40]! * 8, unscaled[40]);
-  for (let i = 1; i < f.length; i++) assert.ok(f[i]! < f[i - 1]!, 'frequencies decrease');
 });

@@ -3,7 +3,7 @@
 // (frequency-dependent scaling: long wavelengths are slowed down by `factor`, short ones kept,
 // the band in between interpolated smoothly).
 
-import type { ModelConfig } from './hfConfig';
+import type { ModelConfig } from '../io/hfConfig';
 
 /**
  * inv_freq[i] = 1 / theta^(2i / headDim) for i < headDim / 2, with llama3 scaling applied when
