@@ -1,6 +1,6 @@
 // `maporl sft` as a user runs it: a run that writes a model directory and plain progress lines
 // (stderr is not a terminal), exit 2 with file:line for bad data, nothing overwritten without
-// --force, and Stop (SIGTERM) that leaves a checkpoint from which --resume finishes the run.
+// --force, and Stop (SIGTERM) that exits 0 and leaves a checkpoint from which --resume finishes the run.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,7 @@ test('SIGTERM stops after the current step with a checkpoint; --resume completes
       kill('SIGTERM');
     }
   });
-  assert.equal(stopped.code, 143, stopped.stderr);
+  assert.equal(stopped.code, 0, 'a stop exits 0, as maporl train does (the extension counts it as stopped)');
   const m = stopped.stderr.match(/stopped at step (\d+)\/64; continue with --resume/);
   assert.ok(m, stopped.stderr);
   assert.deepEqual(readdirSync(join(out, 'checkpoints')), [`step-${m[1].padStart(6, '0')}`]);

@@ -7,11 +7,12 @@ import * as path from 'node:path';
 import { parseConfig } from '../../engine/maporl/config';
 import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/baseAgents';
 import { discussionVerdict } from '../../engine/maporl/evaluate';
-import { ensureEmptyRunDir, installStopHandlers, train } from '../../engine/maporl/trainer';
+import { ensureEmptyRunDir, train } from '../../engine/maporl/trainer';
 import { isTranscriptRecord } from '../../protocol/runRecords';
 import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
+import { stopOnSignals } from '../stop';
 import { intOption, parse, type Command } from './command';
 
 /**
@@ -80,9 +81,9 @@ export const demo: Command = {
     say(`[2/3] verifier: ${verifierType}${verifierType === 'ground-truth' ? ' (reward = correctness; --verifier learned trains one)' : ''}`);
     say(`[3/3] MAPoRL: ${config.agents.count} agents, ${config.discussion.turns} turns, ${plan.iterations} iterations of ${plan.questions} questions x ${plan.samples} discussions`);
     const progress = new Progress('  maporl', plan.iterations);
-    const removeHandlers = installStopHandlers();
+    const stop = stopOnSignals();
     try {
-      const summary = await train({ config, baseDir: out, out: path.join(out, 'run'), say: (l) => say(l.replace(/^/gm, '  ')), onIteration: (d, n) => progress.update(d, `of ${n}`) });
+      const summary = await train({ config, baseDir: out, out: path.join(out, 'run'), say: (l) => say(l.replace(/^/gm, '  ')), onIteration: (d, n) => progress.update(d, `of ${n}`), stopSignal: stop.signal });
       process.stdout.write(`\n${summary.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s; run directory: ${path.join(out, 'run')}\n`);
       if (summary.status === 'finished') {
         const credits = (step: number) => evalCredits(path.join(out, 'run', 'transcripts.jsonl'), step);
@@ -93,7 +94,7 @@ export const demo: Command = {
       }
       return summary.status === 'failed' ? 1 : 0;
     } finally {
-      removeHandlers();
+      stop.dispose();
     }
   },
 };

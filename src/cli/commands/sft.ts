@@ -4,6 +4,7 @@ import { runSft, SFT_DEFAULTS, SftInputError, type SftOptions } from '../../engi
 import type { PromptFormat } from '../../engine/prompts/tokens';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
+import { stopOnSignals } from '../stop';
 import { intOption, numberOption, parse, requireOption, type Command } from './command';
 
 const d = SFT_DEFAULTS;
@@ -79,10 +80,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
       runtime: { threads: intOption(v.threads, '--threads', 0) },
     };
 
-    // Stop (Ctrl-C, the extension's SIGTERM): finish the step, write a checkpoint, exit.
-    let signal: NodeJS.Signals | null = null;
-    const onSignal = (sig: NodeJS.Signals) => { signal = sig; };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const stop = stopOnSignals(); // finish the step, write a checkpoint, exit 0
     let progress: Progress | undefined;
     try {
       const result = await runSft(opts, {
@@ -91,7 +89,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
           progress ??= new Progress('sft', s.totalSteps);
           progress.update(s.step, `loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)}`);
         },
-        shouldStop: () => signal !== null,
+        stopSignal: stop.signal,
       });
       if (result.alreadyFinished) {
         process.stdout.write(`already finished: ${path.resolve(opts.out)} (nothing to resume)\n`);
@@ -99,7 +97,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
       }
       if (result.stopped) {
         process.stderr.write(`stopped at step ${result.steps}/${result.totalSteps}; continue with --resume\n`);
-        return signal === 'SIGINT' ? 130 : 143;
+        return 0;
       }
       const held = result.heldOutLoss ? `; held-out loss ${result.heldOutLoss.before?.toFixed(4) ?? '?'} -> ${result.heldOutLoss.after.toFixed(4)}` : '';
       process.stdout.write(`wrote ${path.resolve(result.modelDir!)}${result.adapterDir ? ` and ${path.resolve(result.adapterDir)}` : ''} after ${result.steps} steps${held}\n`);
@@ -108,7 +106,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
       if (err instanceof SftInputError) throw new UsageError(err.message);
       throw err;
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      stop.dispose();
     }
   },
 };

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crossCheckConfig, ConfigError, loadConfig, parseConfig, resolveConfigPaths } from '../../engine/maporl/config';
 import { finishedSummary } from '../../engine/maporl/runDir';
-import { ensureEmptyRunDir, installStopHandlers, train as runTraining } from '../../engine/maporl/trainer';
+import { ensureEmptyRunDir, train as runTraining } from '../../engine/maporl/trainer';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
+import { stopOnSignals } from '../stop';
 import { parse, type Command } from './command';
 
 export const train: Command = {
@@ -36,18 +37,19 @@ export const train: Command = {
       if (issues.length) throw new ConfigError(file, issues[0].path, issues[0].message);
       ensureEmptyRunDir(out, Boolean(values.force));
     }
-    const removeHandlers = installStopHandlers();
+    const stop = stopOnSignals();
     const progress = new Progress('training', config.training.mode === 'none' ? 0 : config.training.iterations);
     try {
       const summary = await runTraining({
         config, baseDir, out, resume: Boolean(values.resume),
         say: (line) => process.stderr.write(line + '\n'),
         onIteration: (done, total) => progress.update(done, `of ${total}`),
+        stopSignal: stop.signal,
       });
       process.stdout.write(`${summary.status}: ${path.resolve(out)}\n`);
       return summary.status === 'failed' ? 1 : 0;
     } finally {
-      removeHandlers();
+      stop.dispose();
     }
   },
 };

@@ -1,8 +1,8 @@
 // A MAPoRL run, end to end: data, base agents, verifier (trained from the base agents' samples
 // unless it is the ground truth), evaluation before training, iterations of discussion -> reward ->
 // multi-agent PPO, periodic evaluation and checkpoints, evaluation after, summary. Resumable from
-// the last complete checkpoint; SIGINT/SIGTERM checkpoint and stop cleanly. Holds RUN/.lock while it
-// writes (io/runLock.ts): one writer per run directory.
+// the last complete checkpoint; a stop request (the CLI's SIGINT/SIGTERM) checkpoints and stops
+// cleanly. Holds RUN/.lock while it writes (io/runLock.ts): one writer per run directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable, RunSummary } from '../../protocol/runRecords';
@@ -36,23 +36,8 @@ export interface TrainOptions {
   say?: (line: string) => void;
   /** Called after each iteration (progress bars). */
   onIteration?: (done: number, total: number) => void;
-}
-
-/** Set by SIGINT/SIGTERM: the loop checkpoints and stops at the next safe point. */
-const stopRequest = { requested: false, signal: '' };
-
-export function installStopHandlers(): () => void {
-  const handler = (sig: NodeJS.Signals) => {
-    if (stopRequest.requested) process.exit(130); // a second signal: stop now
-    stopRequest.requested = true;
-    stopRequest.signal = sig;
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+  /** Polled between iterations: the signal that asked the run to stop (it checkpoints and stops), or null. */
+  stopSignal?: () => string | null;
 }
 
 export async function train(o: TrainOptions): Promise<RunSummary> {
@@ -153,7 +138,7 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
 
     const order = new DataOrder(data.train, config.seed);
     let lastCheckpointAt = iteration;
-    while (iteration < iterations && !stopRequest.requested) {
+    while (iteration < iterations && !o.stopSignal?.()) {
       iteration++;
       const t0 = performance.now();
       const timing0 = timingOf(team, verifier);
@@ -199,10 +184,11 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
       o.onIteration?.(iteration, iterations);
     }
 
-    if (stopRequest.requested) {
+    const stoppedBy = o.stopSignal?.();
+    if (stoppedBy) {
       if (lastCheckpointAt !== iteration) await checkpoint();
-      run.event({ type: 'status', step: iteration, status: 'stopped', message: `stopped by ${stopRequest.signal}; resume with --resume` });
-      const summary = makeSummary(config, 'stopped', iteration, startedAt, before, null, verifier.report, `stopped by ${stopRequest.signal}`);
+      run.event({ type: 'status', step: iteration, status: 'stopped', message: `stopped by ${stoppedBy}; resume with --resume` });
+      const summary = makeSummary(config, 'stopped', iteration, startedAt, before, null, verifier.report, `stopped by ${stoppedBy}`);
       run.writeSummary(summary);
       return summary;
     }

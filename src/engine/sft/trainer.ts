@@ -96,8 +96,8 @@ export interface SftHooks {
   onStep?(info: SftStepInfo): void;
   /** One-line notes (data statistics, checkpoints, resume). */
   onLog?(line: string): void;
-  /** Polled after each step: true saves a checkpoint and returns early (Stop, SIGTERM). */
-  shouldStop?(): boolean;
+  /** Polled after each step: the signal that asked the run to stop (it checkpoints and returns early), or null. */
+  stopSignal?(): string | null;
   /** Test hook: stop right after this step, as a kill after its checkpoint would. */
   stopAfterStep?: number;
 }
@@ -230,7 +230,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
       if (evaluator && !last) await evaluate(counters.step);
       await save();
     }
-    if (!last && (hooks.shouldStop?.() || counters.step === hooks.stopAfterStep)) {
+    if (!last && (hooks.stopSignal?.() || counters.step === hooks.stopAfterStep)) {
       if (opts.saveEvery <= 0 || counters.step % opts.saveEvery !== 0) await save();
       stopped = true;
       break;
