@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_LABELS } from '../protocol/annotations';
 import { PROVIDER_CHOICES, type ProviderChoice } from '../protocol/choices';
+import { MAPORL_ENV } from '../protocol/environment';
 
 export const SETTINGS_SECTION = 'maporl';
 
@@ -94,7 +95,7 @@ export function runsFolders(setting: string, workspaceFolders: string[]): string
  */
 export function engineEnv(s: Settings): Record<string, string> {
   const env: Record<string, string> = {};
-  if (s.executionProvider !== 'auto') env.MAPORL_EXECUTION_PROVIDER = s.executionProvider;
-  if (s.threads > 0) env.MAPORL_THREADS = String(s.threads);
+  if (s.executionProvider !== 'auto') env[MAPORL_ENV.executionProvider] = s.executionProvider;
+  if (s.threads > 0) env[MAPORL_ENV.threads] = String(s.threads);
   return env;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { jobFilesOf, readJobFile } from '../../src/extension/jobs/jobFile';
 import { JobManager, type Job, type JobSpec } from '../../src/extension/jobs/jobManager';
+import { MAPORL_ENV } from '../../src/protocol/environment';
 
 const FAKE = join(__dirname, 'fixtures', 'fake-engine.cjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-jobs-'));
@@ -30,7 +31,7 @@ test('a job that finishes: IPC events in order, log and job file beside the run 
   jobs.onEvent.event(({ payload }) => { const e = payload as { type: string; step: number }; if (e.type === 'metrics') steps.push(e.step); });
   const lines: string[] = [];
   jobs.onLog.event(({ line }) => lines.push(line));
-  const job = jobs.start(spec(dir, { FAKE_ENGINE_STEPS: '5', FAKE_ENGINE_STEP_MS: '5', MAPORL_THREADS: '3' }));
+  const job = jobs.start(spec(dir, { FAKE_ENGINE_STEPS: '5', FAKE_ENGINE_STEP_MS: '5', [MAPORL_ENV.threads]: '3' }));
   const done = await exited(jobs, job);
   assert.equal(done.state.outcome, 'finished');
   assert.deepEqual(steps, [1, 2, 3, 4, 5]);

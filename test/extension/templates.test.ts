@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { crossCheckConfig, parseConfig, resolveConfigPaths } from '../../src/engine/maporl/config';
 import { loadJsonlTask } from '../../src/engine/tasks/loaders';
 import { sftProgress, useModelInConfig } from '../../src/extension/templates/baseAgentsConfig';
-import { configText, deepMerge, DEFAULT_TEMPLATE, OVERRIDES_ENV, TEMPLATES, templateFiles, templateOverrides, type TemplateId } from '../../src/extension/templates/templates';
+import { MAPORL_ENV } from '../../src/protocol/environment';
+import { configText, deepMerge, DEFAULT_TEMPLATE, TEMPLATES, templateFiles, templateOverrides, type TemplateId } from '../../src/extension/templates/templates';
 import { checkDataFile, checkModelLayout, detectFormat, userDataConfig } from '../../src/extension/templates/userData';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-templates-'));
@@ -69,6 +70,7 @@ test('the learned-verifier variant says what docs/results.md measured; NLI has t
 
 test('the test override merges into the template and the result still validates', () => {
   assert.equal(templateOverrides({}), null);
+  const OVERRIDES_ENV = MAPORL_ENV.templateOverrides;
   assert.equal(templateOverrides({ [OVERRIDES_ENV]: '[1]' }), null);
   assert.equal(templateOverrides({ [OVERRIDES_ENV]: '{not json' }), null);
   const patch = templateOverrides({ [OVERRIDES_ENV]: '{"baseAgents": {"steps": 300}, "training": {"iterations": 3}}' });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
+import { MAPORL_ENV } from '../../protocol/environment';
 import type { SftStepInfo } from '../sft/trainer';
 import type { BuiltinTask } from '../tasks/synthetic';
 import { prepareBaseAgents, type BaseAgentRecipe } from './baseAgents';
@@ -14,7 +15,8 @@ import type { MaporlConfig } from './config';
 
 /** Where prepared base agents are kept: $MAPORL_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /maporl-studio. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MAPORL_CACHE_DIR) return path.resolve(env.MAPORL_CACHE_DIR);
+  const dir = env[MAPORL_ENV.cacheDir];
+  if (dir) return path.resolve(dir);
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'maporl-studio');
 }
 

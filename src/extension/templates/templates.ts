@@ -9,6 +9,7 @@
 // Pure: returns file contents; the command writes them.
 import type { BuiltinTask } from '../../protocol/choices';
 import { BASE_AGENTS_MODEL, type MaporlConfigInput } from '../../protocol/configSchema';
+import { MAPORL_ENV } from '../../protocol/environment';
 import { experimentTemplate } from './experimentTemplate';
 
 export type TemplateId = 'arith' | 'arith-learned' | 'nli' | 'user-data' | 'example-files';
@@ -122,10 +123,8 @@ export const configText = (config: MaporlConfigInput): string => `${JSON.stringi
  * (`{"baseAgents": {"steps": 300}, "training": {"iterations": 3}}`). Unset in normal use; a value
  * that is not a JSON object is ignored.
  */
-export const OVERRIDES_ENV = 'MAPORL_TEMPLATE_OVERRIDES';
-
 export function templateOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | null {
-  const raw = env[OVERRIDES_ENV];
+  const raw = env[MAPORL_ENV.templateOverrides];
   if (!raw) return null;
   try {
     const v = JSON.parse(raw) as unknown;

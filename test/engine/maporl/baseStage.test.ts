@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ensurePreparedBase, recipeDir, recipeOf, withBaseModel } from '../../../src/engine/maporl/baseStage';
 import { parseConfig } from '../../../src/engine/maporl/config';
+import { MAPORL_ENV } from '../../../src/protocol/environment';
 import { loadModel } from '../../../src/engine/nn/model';
 import { maporl } from '../../cli/run';
 
@@ -52,8 +53,8 @@ test('a prepared model is reused, and preparing leaves no temporary folder', asy
 
 test('maporl train with a baseAgents section fine-tunes first, then trains; prepare-agents reuses the cache', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-stage-'));
-  const saved = process.env.MAPORL_CACHE_DIR;
-  process.env.MAPORL_CACHE_DIR = path.join(dir, 'cache');
+  const saved = process.env[MAPORL_ENV.cacheDir];
+  process.env[MAPORL_ENV.cacheDir] = path.join(dir, 'cache');
   try {
     const config = {
       seed: 2, task: { type: 'arith', nTrain: 32, nTest: 4 }, agents: { count: 2, models: ['base-agents'] }, baseAgents: { steps: 3, examples: 24 },
@@ -77,8 +78,8 @@ test('maporl train with a baseAgents section fine-tunes first, then trains; prep
     assert.equal(maporl(['prepare-agents', '--config', file, '--steps', '5']).code, 2);
     assert.equal(maporl(['prepare-agents', '--config', file, '--out', path.join(dir, 'agents')]).code, 2); // exists, no --force
   } finally {
-    if (saved === undefined) delete process.env.MAPORL_CACHE_DIR;
-    else process.env.MAPORL_CACHE_DIR = saved;
+    if (saved === undefined) delete process.env[MAPORL_ENV.cacheDir];
+    else process.env[MAPORL_ENV.cacheDir] = saved;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
