@@ -2,7 +2,6 @@
 // seed) that train a team (or not) and evaluate it on the same held-out questions. Everything
 // starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
 // arithmetic task; 3 agents x 3 turns unless the row says otherwise.
-import type { MaporlConfigInput } from '../../src/protocol/configSchema';
 
 export interface Row {
   id: string;
@@ -64,5 +63,3 @@ export function rowById(id: string): Row {
   if (!row) throw new Error(`unknown row "${id}" (rows: ${ROWS.map((r) => r.id).join(', ')})`);
   return row;
 }
-
-export type ConfigInput = MaporlConfigInput;

@@ -2,7 +2,7 @@
 // model): CSV quoting (RFC 4180) and the transcript join, JSONL, stats, and the verifier report on
 // fabricated scores with a hand-computed AUC. The commands run in process.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAnnotations } from '../../src/cli/commands/annotations';
@@ -121,7 +121,7 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
 test('stats as JSON and as a table; broken lines are counted on stderr', async () => {
   const dir = fakeRun([], [label('q1', 0, 0, 'stubborn', 'a'), label('q1', 0, 0, 'stubborn', 'b'), label('q1', 0, 1, 'persuasive', 'a'), label('q1', 0, 1, 'persuasive', 'b')]);
   try {
-    require('node:fs').appendFileSync(join(dir, 'annotations.jsonl'), 'oops\n');
+    appendFileSync(join(dir, 'annotations.jsonl'), 'oops\n');
     const r = await run(['stats', dir, '--json']);
     assert.equal(r.stderr, 'warning: 1 broken line(s) in annotations.jsonl skipped\n');
     const s = JSON.parse(r.stdout);

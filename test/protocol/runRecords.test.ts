@@ -8,6 +8,9 @@ import {
 } from '../../src/protocol/runRecords';
 import { isTranscriptView } from '../../src/protocol/webview';
 
+/** A record mutated into a malformed one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
 const time = '2026-01-02T03:04:05.000Z';
 const response = (agent: number, answer: string | null, correct: boolean) => ({ agent, text: `... Answer: ${answer}`, answer, correct, verifier: correct ? 0.8 : 0.2, reward: null });
 const transcript = (): TranscriptRecord => ({
@@ -25,7 +28,7 @@ test('a well-formed transcript line passes, and also passes the webview\'s loose
 });
 
 test('transcript problems name the JSON path', () => {
-  const cases: [(t: any) => void, string][] = [
+  const cases: [(t: Any) => void, string][] = [
     [(t) => delete t.source, 'source: expected an object, got undefined'],
     [(t) => (t.split = 'dev'), 'split: expected one of train|eval, got "dev"'],
     [(t) => (t.turns[1][0].verifier = 1.5), 'turns[1][0].verifier: expected a number in [0, 1], got 1.5'],

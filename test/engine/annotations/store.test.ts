@@ -3,7 +3,7 @@
 // broken lines; transcripts.jsonl is streamed with broken lines reported by number and skipped.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readAnnotatedRun, readAnnotationsFile, readTranscripts, saveAnnotations } from '../../../src/engine/annotations/store';
@@ -65,7 +65,7 @@ test('a stale lock of a crashed writer is taken over', () => {
     const lock = join(dir, 'annotations.jsonl.lock');
     writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
-    require('node:fs').utimesSync(lock, old, old);
+    utimesSync(lock, old, old);
     saveAnnotations(dir, [], { annotations: [label('q', 1, 0, 'x')], broken: [] });
     assert.equal(readAnnotationsFile(dir).annotations.length, 1);
   } finally {

@@ -13,10 +13,12 @@ import { Tokenizer } from '../../../src/engine/io/tokenizer';
 const FIXTURES = path.join(FIXTURES_DIR, 'tokenizers');
 const GPT2 = path.join(FIXTURES, 'gpt2');
 const PHI2 = path.join(FIXTURES, 'phi-2');
-const test = (name: string, fn: () => void | Promise<void>) => nodeTest(name, () => {
-  for (const f of [path.join('gpt2', 'tokenizer.json'), path.join('phi-2', 'tokenizer.json'), path.join('phi-2', 'tokenizer_config.json')]) fixture('tokenizers', f);
-  return fn();
-});
+const test = (name: string, fn: () => void | Promise<void>): void => {
+  void nodeTest(name, () => {
+    for (const f of [path.join('gpt2', 'tokenizer.json'), path.join('phi-2', 'tokenizer.json'), path.join('phi-2', 'tokenizer_config.json')]) fixture('tokenizers', f);
+    return fn();
+  });
+};
 const CHECKED_TEXT = 'Hello world, 48 clips in April!';
 const CHECKED_IDS = [15496, 995, 11, 4764, 19166, 287, 3035, 0];
 

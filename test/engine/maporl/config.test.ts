@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import { ConfigError, crossCheckConfig, loadConfig, parseConfig, resolveConfigPaths } from '../../../src/engine/maporl/config';
 import { maporlConfigJsonSchema } from '../../../src/protocol/configSchema';
 
+/** A JSON Schema node, walked loosely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
 const dir = mkdtempSync(join(tmpdir(), 'maporl-config-'));
 function configFile(name: string, text: string): string {
   const p = join(dir, name);
@@ -136,9 +139,9 @@ test('media/maporl.schema.json is the JSON Schema generated from the zod source'
 });
 
 test('the JSON Schema rejects unknown keys at every level and documents defaults', () => {
-  const schema = maporlConfigJsonSchema() as Record<string, any>;
+  const schema = maporlConfigJsonSchema() as Record<string, Any>;
   let objects = 0;
-  (function walk(s: any, path: string) {
+  (function walk(s: Any, path: string) {
     if (s && typeof s === 'object') {
       if (s.type === 'object') {
         objects++;

@@ -28,7 +28,10 @@ test('later-turn pairs show made-up previous answers, right and wrong, for NLI t
     const m = p.prompt.match(/^You: (\w+)\nOthers: (\w+), (\w+)\n/);
     assert.ok(m, p.prompt);
     const gold = extractAnswer('label', p.completion);
-    for (const shown of m.slice(1)) shown === gold ? right++ : wrong++;
+    for (const shown of m.slice(1)) {
+      if (shown === gold) right++;
+      else wrong++;
+    }
   }
   assert.ok(right > 50 && wrong > 50, `${right} right, ${wrong} wrong`);
   assert.equal(sftRecords('nli', 'train', 20, 8, { discussionFraction: 0 }).filter((p) => p.prompt.includes('You:')).length, 0);

@@ -31,7 +31,10 @@ function runFiles(name: string, o: { steps: number; total: number; summary?: str
   const events = [{ type: 'status', step: 0, status: 'running', totalSteps: o.total }, ...Array.from({ length: o.steps }, (_, i) => ({ type: 'metrics', step: i + 1 }))];
   fs.writeFileSync(path.join(run, 'events.jsonl'), events.map((e) => JSON.stringify(e) + '\n').join('') + '{"type":"met');
   if (o.summary) fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({ status: o.summary, message: `${o.summary} here` }));
-  if (o.checkpoint) fs.mkdirSync(path.join(run, 'checkpoints', 'step-000001'), { recursive: true }), fs.writeFileSync(path.join(run, 'checkpoints', 'step-000001', 'trainer_state.json'), '{}');
+  if (o.checkpoint) {
+    fs.mkdirSync(path.join(run, 'checkpoints', 'step-000001'), { recursive: true });
+    fs.writeFileSync(path.join(run, 'checkpoints', 'step-000001', 'trainer_state.json'), '{}');
+  }
 }
 
 test('states from files, local pids and Slurm task states; progress from events.jsonl', async () => {

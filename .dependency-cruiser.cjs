@@ -1,0 +1,151 @@
+// Import boundaries of docs/design.md ("Layers": data flows top to bottom, nothing imports upward),
+// checked by `npm run lint` (depcruise). Type-only imports count: a type is coupling too.
+//
+// Engine layers, top to bottom. A layer may import the layers below it (and itself), never one above.
+// Against design.md's list: sweep sits above maporl (a sweep expands and runs maporl configs; maporl
+// never imports sweep); runtime sits above graph (runtime/trainStep.ts runs the step graphs that graph
+// builds; graph and runtime share only core's host tensors); annotations, sft, prompts and core are
+// not in design.md's list: annotations and sft sit below maporl (which trains on human labels and runs
+// SFT for its base agents), prompts (prompt token layout) above io's tokenizer, core (seeded random
+// numbers, host tensors) at the bottom. A new folder under src/engine must be placed here (the
+// `engine-layer-unplaced` rules say so); leaf utilities go at the bottom.
+const ENGINE_LAYERS = [
+  'sweep',
+  'maporl',
+  'annotations',
+  'sft',
+  'tasks',
+  'generate',
+  'nn',
+  'prompts',
+  'io',
+  'runtime',
+  'graph',
+  'core',
+];
+
+const VSCODE = '^(vscode$|node_modules/@types/vscode/)';
+
+const layerRules = ENGINE_LAYERS.slice(1).map((layer, i) => ({
+  name: `engine-layer-${layer}`,
+  comment: `src/engine/${layer} may import only the layers below it (${ENGINE_LAYERS.slice(i + 2).join(', ') || 'none'}), not ${ENGINE_LAYERS.slice(0, i + 1).join(', ')} (docs/design.md, Layers)`,
+  severity: 'error',
+  from: { path: `^src/engine/${layer}/` },
+  to: { path: `^src/engine/(${ENGINE_LAYERS.slice(0, i + 1).join('|')})/` },
+}));
+
+const placed = `^src/engine/(${ENGINE_LAYERS.join('|')})/`;
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'engine-layer-unplaced',
+      comment: 'every module under src/engine belongs to a layer: add its folder to ENGINE_LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/engine/', pathNot: placed },
+      to: {},
+    },
+    {
+      name: 'engine-layer-unplaced-target',
+      comment: 'every module under src/engine belongs to a layer: add its folder to ENGINE_LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/engine/', pathNot: placed },
+    },
+    {
+      name: 'engine-not-to-host',
+      comment: 'the engine never imports vscode, the extension, the CLI or webview code (it runs in a child process and in the CLI)',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { path: [VSCODE, '^src/(extension|cli)/', '^webview/'] },
+    },
+    {
+      name: 'cli-not-to-extension',
+      comment: 'the CLI runs without VS Code: no vscode, no extension code, no webview code',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: [VSCODE, '^src/extension/', '^webview/'] },
+    },
+    {
+      name: 'protocol-is-leaf',
+      comment: 'src/protocol holds types and pure functions shared by engine, host and webviews: it imports nothing from them',
+      severity: 'error',
+      from: { path: '^src/protocol/' },
+      to: { path: [VSCODE, '^src/(engine|extension|cli)/', '^webview/'] },
+    },
+    {
+      name: 'protocol-no-node',
+      comment: 'src/protocol is bundled into the webviews (browser): no node built-ins',
+      severity: 'error',
+      from: { path: '^src/protocol/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'webview-only-webview-and-protocol',
+      comment: 'webview code talks to the host only through protocol messages: it imports webview/**, src/protocol/** and npm packages, never host code',
+      severity: 'error',
+      from: { path: '^webview/' },
+      to: { pathNot: '^(webview/|src/protocol/|node_modules/)' },
+    },
+    {
+      name: 'webview-no-node',
+      comment: 'webview code runs in the browser: no node built-ins',
+      severity: 'error',
+      from: { path: '^webview/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'webview-no-vscode',
+      comment: 'webview code runs in the browser: the vscode module exists only in the extension host',
+      severity: 'error',
+      from: { path: '^webview/' },
+      to: { path: VSCODE },
+    },
+    {
+      name: 'ort-only-in-runtime',
+      comment: 'onnxruntime-node is used through src/engine/runtime only (sessions, execution providers, tensors)',
+      severity: 'error',
+      from: { path: '^(src|webview)/', pathNot: '^src/engine/runtime/' },
+      to: { path: '^node_modules/onnxruntime-(node|common)/' },
+    },
+    {
+      name: 'sweep-no-ort',
+      comment: 'sweeps run without ONNX Runtime (docs/design.md): nothing src/engine/sweep imports may reach src/engine/runtime',
+      severity: 'error',
+      from: { path: '^src/engine/sweep/' },
+      to: { path: '^src/engine/runtime/', reachable: true },
+    },
+    {
+      name: 'no-circular',
+      comment: 'no import cycles in src/ and webview/',
+      severity: 'error',
+      from: { path: '^(src|webview)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'an import that does not resolve to a file or an installed package',
+      severity: 'error',
+      from: { path: '^(src|webview)/' },
+      to: { couldNotResolve: true, pathNot: '^vscode$' },
+    },
+  ],
+  options: {
+    // `depcruise src webview`: only the product code; tests and benches may import any layer.
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|out)/' },
+    // Type-only imports count as dependencies (pre-compilation), as tsc sees them.
+    tsPreCompilationDeps: true,
+    // Resolution as tsx and esbuild do it: extensionless relative imports, index.ts folders, no path aliases.
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.d.ts', '.js', '.cjs', '.mjs', '.json'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
