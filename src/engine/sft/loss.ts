@@ -6,7 +6,7 @@ import type { Dim } from '../graph/shape';
 import type { DType } from '../core/hostTensor';
 import type { ModelConfig } from '../io/hfConfig';
 import { gemmLinear } from '../nn/linear';
-import { llamaForward, type ForwardOptions, type Weights } from '../nn/llama';
+import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/llama';
 
 /** The batch inputs of collate(), as TrainStep declares them. */
 export const SFT_BATCH: Record<string, { dtype: DType; shape: Dim[] }> = {
@@ -27,8 +27,7 @@ export function completionNll(cfg: ModelConfig, w: Weights, batch: Record<string
   const linear = options.linear ?? ((_m, x, weight, bias) => gemmLinear(x, weight, bias));
   const { hidden } = llamaForward(cfg, w, { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask }, { ...options, linear });
   const picked = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), batch.loss_index); // [N, C]
-  const head = cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']; // as lmHead() in llama.ts
-  const logp = F.logSoftmax(gemmLinear(picked, head), -1); // [N, V]
+  const logp = F.logSoftmax(lmHead(cfg, w, picked, gemmLinear), -1); // [N, V]
   const target = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.loss_targets, [1]), 1), [1]); // [N]
   const nllSum = F.neg(F.sumAll(target));
   const tokens = F.countOf(target, [0]);
