@@ -193,3 +193,26 @@ test('slurm: a task scancelled alone is resubmitted alone by the re-run, and res
   assert.deepEqual(s.runs.map((x) => [x.state, x.where]), [['finished', `slurm ${again}_0 COMPLETED`], ['finished', `slurm ${job}_1 COMPLETED`], ['finished', `slurm ${job}_2 COMPLETED`]]);
   assert.match(events(path.join(dir, 'runs', 'base__seed-0')), /"resumed from checkpoints\/step-/);
 });
+
+test('slurm: a requeued task (node failure, preemption) resumes its run from the last checkpoint, no record twice', async () => {
+  await slurmCluster();
+  const file = sweepFile('slurm-requeue', { base: base(200), grid: { seed: [0] }, executor: 'slurm' });
+  const dir = path.join(root, 'out-slurm-requeue');
+  const job = submit(file, dir);
+  await waitFor(dir, (s) => s.runs[0].state === 'running' && s.runs[0].resumable, 'the run running with a checkpoint');
+  const rq = spawnSync('scontrol', ['requeue', `${job}_0`], { encoding: 'utf8' });
+  assert.equal(rq.status, 0, rq.stderr);
+  // Slurm holds a requeued job back (Reason=BeginTime, about two minutes); a cluster would start it
+  // then by itself. Release it now: what is under test is what the task does when it starts again.
+  await waitFor(dir, (s) => /PENDING$/.test(s.runs[0].where ?? ''), 'the task pending after the requeue', 60);
+  const go = spawnSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { encoding: 'utf8' });
+  assert.equal(go.status, 0, go.stderr);
+  const s = await waitFor(dir, (x) => (x.counts.finished === 1 && tasksEnded(x)) || x.counts.failed > 0, 'the requeued run finished', 300);
+  assert.deepEqual(s.runs.map((r) => [r.state, r.where]), [['finished', `slurm ${job}_0 COMPLETED`]]);
+  assert.equal(jobs(dir).filter((j) => j.type === 'slurm-submit').length, 1, 'the same job ran it again: nothing resubmitted');
+  const log = events(path.join(dir, 'runs', 'base__seed-0'));
+  assert.match(log, /"resumed from checkpoints\/step-/);
+  const steps = log.trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; step: number })
+    .filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.step);
+  assert.deepEqual(steps, Array.from({ length: 200 }, (_, i) => i + 1), 'every iteration once, in order');
+});
