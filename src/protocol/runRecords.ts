@@ -112,7 +112,6 @@ export interface CheckpointEvent extends EventBase {
 }
 
 export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent;
-export const RUN_EVENT_TYPES = ['metrics', 'status', 'log', 'checkpoint'] as const;
 
 export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
 const eventBase = { step: int(0), time: isoTime };

@@ -9,7 +9,7 @@
 // model (undo, redo, dirty, save). Pure types and functions only (the webview bundles this file).
 
 import { type Annotation, checkAnnotation, checkDiscussionKey, discussionKey } from './annotations';
-import { all, arrayOf, bool, type Check, int, messageValidator, nullable, num, object, oneOf, optional, passes, str, where } from './check';
+import { all, arrayOf, bool, type Check, int, messageValidator, nullable, num, object, oneOf, optional, str, where } from './check';
 import { checkTranscriptRecord, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
 /** Characters of the question kept in the index (search and placeholders); the record has all of it. */
@@ -163,8 +163,6 @@ const checkProblem: Check = object({ file: oneOf(['transcripts', 'annotations'])
 const checkAgreement: Check = object({
   label: str, kappa: nullable(num), pairs: arrayOf(object({ annotators: arrayOf(str), kappa: nullable(num), items: int(0) })),
 });
-
-export const isDiscussionSummary = passes<DiscussionSummary>(checkSummary);
 
 const annotationSet = { annotations: arrayOf(checkAnnotation), problems: arrayOf(checkProblem), agreement: arrayOf(checkAgreement) };
 const HOST_CHECKS: Record<HostToTranscripts['type'], Check> = {

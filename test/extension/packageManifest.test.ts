@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COMMAND_CATEGORY, COMMAND_TITLES, CommandId, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, SWEEPS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/commandIds';
+import { COMMAND_CATEGORY, COMMAND_TITLES, CommandId, EXPERIMENTS_VIEW_ID, JOB_COMMANDS, RUNS_VIEW_ID, SWEEPS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/commandIds';
 import { DEFAULT_SETTINGS, SETTINGS_SECTION, readSettings } from '../../src/extension/settings';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
 const c = pkg.contributes;
 
-test('commands: the ids of the enum, the titles of the issue, category MAPoRL', () => {
+test('commands: the ids of the enum, the first seven palette titles unchanged, category MAPoRL', () => {
   const declared = Object.fromEntries(c.commands.map((x: { command: string; title: string }) => [x.command, x.title]));
   assert.deepEqual(declared, COMMAND_TITLES);
   for (const cmd of c.commands) assert.equal(cmd.category, COMMAND_CATEGORY);
@@ -52,6 +52,8 @@ test('views, trust, schema binding and engine range', () => {
   assert.equal(c.viewsContainers.activitybar[0].title, 'MAPoRL');
   assert.deepEqual(c.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]), [[EXPERIMENTS_VIEW_ID, 'Experiments'], [RUNS_VIEW_ID, 'Runs'], [SWEEPS_VIEW_ID, 'Sweeps']]);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  const trustedOnly = c.commands.filter((x: { enablement?: string }) => x.enablement === 'isWorkspaceTrusted').map((x: { command: string }) => x.command);
+  assert.deepEqual(trustedOnly.sort(), [...JOB_COMMANDS].sort(), 'exactly the commands that start an engine process need a trusted workspace');
   assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.maporl.json', url: './media/maporl.schema.json' }, { fileMatch: '*.sweep.json', url: './media/sweep.schema.json' }]);
   const [major, minor] = pkg.engines.vscode.replace(/^\^/, '').split('.').map(Number);
   assert.ok(major === 1 && minor <= 100, pkg.engines.vscode);
