@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dataOf } from '../src/engine/core/hostTensor';
 import { LMRuntime } from '../src/engine/generate/runtime';
 import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
@@ -93,7 +94,7 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
     // decoding never stops early and both engines generate every token.
     const eos = model.tokenizer.eosId!;
     const embed = model.weights['model.embed_tokens.weight'];
-    (embed.data as Float32Array).fill(0, eos * embed.shape[1], (eos + 1) * embed.shape[1]);
+    dataOf(embed, 'float32').fill(0, eos * embed.shape[1], (eos + 1) * embed.shape[1]);
     await saveModel(join(dir, 'small'), model, { tokenizerFiles: model.tokenizerFiles });
 
     let torch: TorchWorker | undefined;

@@ -1,7 +1,7 @@
 // Central finite differences in float64 against the graph's own VJP rules.
 import assert from 'node:assert/strict';
+import { dataOf, type HostTensor } from '../../src/engine/core/hostTensor';
 import { grad } from '../../src/engine/graph/autodiff';
-import type { HostTensor } from '../../src/engine/core/hostTensor';
 import { Graph, type Tensor } from '../../src/engine/graph/graph';
 import * as F from '../../src/engine/graph/ops';
 import { serialize } from '../../src/engine/graph/serialize';
@@ -52,15 +52,15 @@ export async function checkVjp(fn: (xs: Tensor[]) => Tensor, specs: InputSpec[],
   const out = await session.run(feeds);
   let maxAbsError = 0, maxRelError = 0, checked = 0;
   for (const [k, i] of floatIdx.entries()) {
-    const analytic = out[`g${k}`].data as Float64Array;
-    const x = feeds[`x${i}`].data as Float64Array;
+    const analytic = dataOf(out[`g${k}`], 'float64');
+    const x = dataOf(feeds[`x${i}`], 'float64');
     assert.equal(analytic.length, x.length, `gradient ${k} has ${analytic.length} values for ${x.length} inputs`);
     for (let j = 0; j < x.length; j++) {
       const keep = x[j];
       x[j] = keep + h;
-      const up = ((await session.run(feeds, ['loss'])).loss.data as Float64Array)[0];
+      const up = dataOf((await session.run(feeds, ['loss'])).loss, 'float64')[0];
       x[j] = keep - h;
-      const down = ((await session.run(feeds, ['loss'])).loss.data as Float64Array)[0];
+      const down = dataOf((await session.run(feeds, ['loss'])).loss, 'float64')[0];
       x[j] = keep;
       const numeric = (up - down) / (2 * h);
       const err = Math.abs(numeric - analytic[j]);

@@ -6,7 +6,7 @@
 // without copying them) and returns only the new token's keys and values, which append() writes into
 // the next slot. Compared with feeding a [B, KVH, S, D] cache and getting back a concatenated
 // [B, KVH, S + 1, D] one, no step copies the cache inside the graph or out of it.
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 
 /** Slots added at a time when the cache fills up: one copy of the cache per CHUNK steps. */
 const CHUNK = 64;
@@ -37,7 +37,7 @@ export class KVCache {
     const maxLength = T + Math.max(0, reserve);
     const capacity = Math.min(maxLength, T + CHUNK);
     const cache = new KVCache(kv.map(() => new Float32Array(B * KVH * capacity * D)), new BigInt64Array(0), B, capacity, T, maxLength, KVH, D);
-    kv.forEach((t, i) => cache.writeSlots(cache.buffers[i], t.data as Float32Array, 0, T));
+    kv.forEach((t, i) => cache.writeSlots(cache.buffers[i], dataOf(t, 'float32', 'KV cache'), 0, T));
     cache.mask = cache.maskFor(capacity, (b, s) => promptMask[b * T + s]);
     return cache;
   }
@@ -53,7 +53,7 @@ export class KVCache {
   /** Writes one decoded token per row: `kv` are the decode step's new.{k,v}.L [B, KVH, 1, D]. */
   append(kv: HostTensor[]): void {
     if (this.length === this.capacity) this.grow();
-    kv.forEach((t, i) => this.writeSlots(this.buffers[i], t.data as Float32Array, this.length, 1));
+    kv.forEach((t, i) => this.writeSlots(this.buffers[i], dataOf(t, 'float32', 'KV cache'), this.length, 1));
     for (let b = 0; b < this.rows; b++) this.mask[b * (this.capacity + 1) + this.length] = 1n;
     this.length++;
   }

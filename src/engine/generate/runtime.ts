@@ -1,7 +1,7 @@
 // A causal LM ready to run: compiled prefill/decode/score sessions plus the host loop that samples
 // with a KV cache, left padding, stop strings, EOS and per-sequence early finish.
 import { seededRandom } from '../core/random';
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { eosTokenIds } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
@@ -101,7 +101,7 @@ export class LMRuntime {
     const batch = leftPad(prompts, pad);
     const temperature: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(o.temperature > 0 ? o.temperature : 1) };
     let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, temperature });
-    const cache = KVCache.fromPrefill(newKV(out, L), batch.mask.data as BigInt64Array, o.maxNewTokens - 1);
+    const cache = KVCache.fromPrefill(newKV(out, L), batch.mask.data, o.maxNewTokens - 1);
     // Per batch row: its result index, next position, and whether it is still generating. Finished
     // rows stay in the batch (fed padding, their output ignored) until a quarter of it has
     // finished; then the batch and the cache are compacted, a copy of the cache that would cost
@@ -112,7 +112,7 @@ export class LMRuntime {
     const maxStopBytes = Math.max(0, ...(o.stop ?? []).map((s) => Buffer.byteLength(s)));
 
     for (let step = 0; step < o.maxNewTokens; step++) {
-      const probs = out.probs.data as Float32Array;
+      const probs = dataOf(out.probs, 'float32', 'probs');
       const V = out.probs.shape[1];
       let next = rows.map(() => pad);
       rows.forEach((r, j) => {
@@ -169,14 +169,14 @@ export class LMRuntime {
     const pad = this.model.tokenizer.padId ?? this.model.tokenizer.eosId ?? 0;
     const batch = leftPad(sequences, pad);
     const T = batch.T;
-    const ids = batch.ids.data as BigInt64Array;
+    const ids = batch.ids.data;
     const targets = new BigInt64Array(ids.length);
     for (let b = 0; b < sequences.length; b++) for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
     this.scoreSession ??= Session.create(serialize(buildScoreGraph(this.model.config, this.binding)), this.runtime);
     const out = await this.run(await this.scoreSession, {
       input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
     });
-    const lp = out.logprobs.data as Float32Array, ent = out.entropy.data as Float32Array;
+    const lp = dataOf(out.logprobs, 'float32', 'logprobs'), ent = dataOf(out.entropy, 'float32', 'entropy');
     const logprobs: number[][] = [], entropy: number[][] = [];
     sequences.forEach((seq, b) => {
       const padCount = T - seq.length;
@@ -199,7 +199,7 @@ export class LMRuntime {
 }
 
 /** Left-pads token rows into [B, T] with a mask, and positions counted from each first real token. */
-export function leftPad(rows: number[][], pad: number): { ids: HostTensor; positions: HostTensor; mask: HostTensor; T: number } {
+export function leftPad(rows: number[][], pad: number): { ids: HostTensor<'int64'>; positions: HostTensor<'int64'>; mask: HostTensor<'int64'>; T: number } {
   const T = Math.max(...rows.map((r) => r.length));
   const B = rows.length;
   const ids = new BigInt64Array(B * T), pos = new BigInt64Array(B * T), mask = new BigInt64Array(B * T);

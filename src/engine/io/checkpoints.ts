@@ -9,7 +9,7 @@ import { dataOf, type HostTensor } from '../core/hostTensor';
 import { listComplete } from './atomic';
 import { newestIntact, warnOnStderr } from './checkpointManifest';
 import { ModelFileError } from './errors';
-import { SafetensorsReader, writeSafetensors } from './safetensors';
+import { hasDtype, SafetensorsReader, writeSafetensors } from './safetensors';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
 
@@ -60,8 +60,8 @@ export function readAdamMoments(file: string, params?: Record<string, { shape: r
           const key = `${prefix}.${name}`;
           if (!reader.has(key)) throw new ModelFileError(file, 'missing tensor', key);
           const t = reader.read(key);
-          if (t.dtype !== 'F32' || t.shape.join() !== p.shape.join()) throw new ModelFileError(file, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
-          out[prefix][name] = { dtype: 'float32', shape: [...p.shape], data: Float32Array.from(t.data as Float32Array) };
+          if (!hasDtype(t, 'F32') || t.shape.join() !== p.shape.join()) throw new ModelFileError(file, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
+          out[prefix][name] = { dtype: 'float32', shape: [...p.shape], data: Float32Array.from(t.data) };
         }
       }
     } else {

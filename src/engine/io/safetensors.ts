@@ -167,15 +167,18 @@ export class SafetensorsReader {
   }
 }
 
+/** Narrows `t` to one dtype, so that `t.data` has that dtype's typed-array type. */
+export function hasDtype<D extends SafetensorsDtype>(t: Tensor, dtype: D): t is Tensor<D> {
+  return t.dtype === dtype;
+}
+
 /** float32 values of a floating-point tensor; integer tensors are refused. */
 export function tensorToFloat32(t: Tensor, file: string, name: string): Float32Array {
-  switch (t.dtype) {
-    case 'F32': return t.data as Float32Array;
-    case 'F16': return float16ArrayToFloat32(t.data as Uint16Array);
-    case 'BF16': return bfloat16ArrayToFloat32(t.data as Uint16Array);
-    case 'F64': return Float32Array.from(t.data as Float64Array);
-    default: throw new ModelFileError(file, `dtype ${t.dtype} is not a floating-point type`, name);
-  }
+  if (hasDtype(t, 'F32')) return t.data;
+  if (hasDtype(t, 'F16')) return float16ArrayToFloat32(t.data);
+  if (hasDtype(t, 'BF16')) return bfloat16ArrayToFloat32(t.data);
+  if (hasDtype(t, 'F64')) return Float32Array.from(t.data);
+  throw new ModelFileError(file, `dtype ${t.dtype} is not a floating-point type`, name);
 }
 
 function parseHeader(source: ByteSource, file: string): { metadata: Record<string, string>; tensors: Map<string, TensorInfo> } {

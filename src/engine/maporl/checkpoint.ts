@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EvalTable } from '../../protocol/runRecords';
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import type { TrainState } from '../runtime/trainStep';
 import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { writeManifest } from '../io/checkpointManifest';
@@ -57,7 +57,7 @@ const VALUE_HEAD_FILE = 'value_head.safetensors';
 const BASE_FILE = 'base_model.json';
 const isAdapter = (n: string) => n.endsWith('.lora_A.weight') || n.endsWith('.lora_B.weight');
 type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
-const tensors = (w: Record<string, HostTensor>): Tensors => Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
+const tensors = (w: Record<string, HostTensor>): Tensors => Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { shape: t.shape, data: dataOf(t, 'float32', n) }]));
 
 /** The model's own tensors (its HF inventory) and everything else: the heads on its trunk. */
 function split(config: CausalLM['config'], weights: Record<string, HostTensor>) {

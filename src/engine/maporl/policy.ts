@@ -7,7 +7,7 @@
 // LoRA trains adapters on the frozen base (initializers, or fed per runtime.frozenWeights), and the
 // reference is that same base with the adapters left out: one copy of the weights in the host.
 // The value head (shared-trunk critic) is trained with the policy in either case.
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
@@ -179,7 +179,7 @@ export class Policy {
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
       part.forEach((q) => {
-        const pick = (t: HostTensor) => Array.from((t.data as Float32Array).subarray(at, at + q.response.length));
+        const pick = (t: HostTensor) => Array.from(dataOf(t, 'float32').subarray(at, at + q.response.length));
         out.logprobs.push(pick(r.logprobs));
         out.values.push(valuesOut ? pick(r[valuesOut]) : new Array<number>(q.response.length).fill(0));
         out.entropy.push(pick(r.entropy));

@@ -4,7 +4,7 @@
 // ground truth and balanced per question, plus any responses annotators labelled
 // (verifier.humanLabels; verifierSetup.ts); frozen during MAPoRL. The ground-truth
 // verifier (1 if the answer is correct, else 0: the paper's verifier-free variant) is in discussion.ts.
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import { Graph, type Tensor } from '../graph/graph';
 import type { Dim } from '../graph/shape';
 import * as F from '../graph/ops';
@@ -149,7 +149,7 @@ export class LearnedVerifier {
       const t0 = performance.now();
       const r = await this.session.session.run({ ...b, ...this.session.feeds });
       this.timing.runMs += performance.now() - t0;
-      out.push(...Array.from(r.scores.data as Float32Array));
+      out.push(...Array.from(dataOf(r.scores, 'float32', 'scores')));
     }
     return out;
   }

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seededRandom } from '../core/random';
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { writeDirAtomic, writeJsonAtomic } from '../io/atomic';
@@ -139,9 +139,9 @@ export function mergeLora(base: Record<string, HostTensor>, lora: LoraConfig, ad
     const module = aName.slice(0, -'.lora_A.weight'.length);
     const w = base[`${module}.weight`];
     if (!w) throw new Error(`mergeLora: the base has no ${module}.weight`);
-    const A = adapters[aName].data as Float32Array, B = adapters[loraBName(module)].data as Float32Array;
+    const A = dataOf(adapters[aName], 'float32', aName), B = dataOf(adapters[loraBName(module)], 'float32', loraBName(module));
     const [out, inp] = w.shape, r = adapters[aName].shape[0];
-    const data = Float32Array.from(w.data as Float32Array);
+    const data = Float32Array.from(dataOf(w, 'float32', `${module}.weight`));
     for (let o = 0; o < out; o++) {
       const row = o * inp;
       for (let k = 0; k < r; k++) {
@@ -196,7 +196,7 @@ export async function saveLoraAdapter(dir: string, lora: LoraConfig, adapters: R
   await writeDirAtomic(dir, (tmp) => {
     writeJsonAtomic(path.join(tmp, ADAPTER_CONFIG_FILE), peftConfigJson(lora, modules));
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(adapters)) tensors[PEFT_PREFIX + name] = { shape: t.shape, data: t.data as Float32Array };
+    for (const [name, t] of Object.entries(adapters)) tensors[PEFT_PREFIX + name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
     writeSafetensors(path.join(tmp, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
   }, options);
 }

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gaussian } from '../core/random';
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import { writeDirAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
 import { readHfConfig, writeHfConfig, type ModelConfig } from '../io/hfConfig';
@@ -87,7 +87,7 @@ export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'w
   await writeDirAtomic(dir, (tmp) => {
     writeHfConfig(tmp, model.config);
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(model.weights)) tensors[name] = { shape: t.shape, data: t.data as Float32Array };
+    for (const [name, t] of Object.entries(model.weights)) tensors[name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
     writeModelWeights(tmp, tensors);
     if (options.tokenizerDir) {
       for (const f of TOKENIZER_FILES) {

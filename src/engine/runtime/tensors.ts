@@ -26,17 +26,17 @@ export function fromOrt(t: ort.Tensor): HostTensor {
 
 // ---- convenience constructors -------------------------------------------------------------------
 
-export const f32 = (data: ArrayLike<number>, shape: number[]): HostTensor => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
-export const f64 = (data: ArrayLike<number>, shape: number[]): HostTensor => ({ dtype: 'float64', shape, data: Float64Array.from(data) });
-export const i64 = (data: ArrayLike<number>, shape: number[]): HostTensor => ({
+export const f32 = (data: ArrayLike<number>, shape: number[]): HostTensor<'float32'> => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
+export const f64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'float64'> => ({ dtype: 'float64', shape, data: Float64Array.from(data) });
+export const i64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'int64'> => ({
   dtype: 'int64', shape, data: BigInt64Array.from(Array.from(data, (x) => BigInt(x))),
 });
-export const bool = (data: ArrayLike<boolean | number>, shape: number[]): HostTensor => ({
+export const bool = (data: ArrayLike<boolean | number>, shape: number[]): HostTensor<'bool'> => ({
   dtype: 'bool', shape, data: Uint8Array.from(Array.from(data, (x) => (x ? 1 : 0))),
 });
 
 /** Values of a float host tensor as numbers (float16 and bfloat16 not included: widen them first). */
 export function toNumbers(t: HostTensor): number[] {
   if (t.data instanceof BigInt64Array) return Array.from(t.data, Number);
-  return Array.from(t.data as ArrayLike<number>);
+  return Array.from(t.data);
 }

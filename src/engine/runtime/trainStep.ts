@@ -123,5 +123,5 @@ function prefixed(prefix: string, r: Record<string, HostTensor>): Record<string,
 }
 
 function scalar(t: HostTensor): number {
-  return Number((t.data as ArrayLike<number>)[0]);
+  return Number(t.data[0]);
 }

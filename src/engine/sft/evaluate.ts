@@ -1,6 +1,6 @@
 // Held-out loss: the token-weighted mean NLL of the completion tokens of a set of sequences, under
 // the current parameters (fed as inputs; a LoRA base stays frozen in the graph).
-import type { HostTensor } from '../core/hostTensor';
+import { dataOf, type HostTensor } from '../core/hostTensor';
 import { Graph } from '../graph/graph';
 import { serialize } from '../graph/serialize';
 import type { ModelConfig } from '../io/hfConfig';
@@ -49,8 +49,8 @@ export class LossEvaluator {
       const batch = collate(order.slice(i, i + batchSize).map((j) => seqs[j]), this.padId);
       for (const [k, t] of Object.entries(batch)) feeds[`batch.${k}`] = t;
       const out = await this.session.run(feeds);
-      nll += (out.nll_sum.data as Float32Array)[0];
-      tokens += (out.tokens.data as Float32Array)[0];
+      nll += dataOf(out.nll_sum, 'float32', 'nll_sum')[0];
+      tokens += dataOf(out.tokens, 'float32', 'tokens')[0];
     }
     return nll / Math.max(tokens, 1);
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dataOf } from '../../../src/engine/core/hostTensor';
 import { grad } from '../../../src/engine/graph/autodiff';
 import { Graph } from '../../../src/engine/graph/graph';
 import * as F from '../../../src/engine/graph/ops';
@@ -17,6 +18,6 @@ test('a tiny graph with a gradient runs in ORT and matches the hand-computed val
   g.output('dw', dw);
   const s = await Session.create(serialize(g));
   const out = await s.run({ x: f32([1, 2, 3, 4, 5, 6], [3, 2]), w: f32([0.5, -1], [2, 1]) });
-  assert.deepEqual(Array.from(out.loss.data as Float32Array), [(1 + 3 + 5) * 0.5 - (2 + 4 + 6)]);
-  assert.deepEqual(Array.from(out.dw.data as Float32Array), [9, 12]);
+  assert.deepEqual(Array.from(dataOf(out.loss, 'float32')), [(1 + 3 + 5) * 0.5 - (2 + 4 + 6)]);
+  assert.deepEqual(Array.from(dataOf(out.dw, 'float32')), [9, 12]);
 });

@@ -1,6 +1,6 @@
 // Shared by the model tests: model directories with random weights that give non-trivial logits,
 // and the logits of a left-padded batch computed by our graph.
-import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { bindWeights } from '../../../src/engine/generate/graphs';
@@ -61,7 +61,7 @@ export async function batchLogits(
   const batch = leftPad(rows, pad);
   const out = await session.run({ input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask });
   await session.release();
-  const logits = out.logits.data as Float32Array;
+  const logits = dataOf(out.logits, 'float32');
   const V = model.config.vocabSize;
   return rows.map((r, b) => logits.slice((b * batch.T + batch.T - r.length) * V, (b + 1) * batch.T * V));
 }

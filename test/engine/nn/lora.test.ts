@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { TrainStep } from '../../../src/engine/runtime/trainStep';
@@ -51,8 +51,8 @@ test('target modules select linear layers by HF suffix; bad names are refused', 
   assert.throws(() => loraModules(config, { ...LORA, targetModules: ['lm_head'] }), /not a linear layer of the blocks/);
   assert.throws(() => loraModules(config, { ...LORA, targetModules: 'nothing' }), /matches no linear layer/);
   const fresh = initLoraWeights(config, LORA, 3);
-  assert.ok(maxAbs(fresh['model.layers.0.self_attn.q_proj.lora_A.weight'].data as Float32Array) > 0);
-  assert.equal(maxAbs(fresh['model.layers.0.self_attn.q_proj.lora_B.weight'].data as Float32Array), 0);
+  assert.ok(maxAbs(dataOf(fresh['model.layers.0.self_attn.q_proj.lora_A.weight'], 'float32')) > 0);
+  assert.equal(maxAbs(dataOf(fresh['model.layers.0.self_attn.q_proj.lora_B.weight'], 'float32')), 0);
   assert.deepEqual(initLoraWeights(config, LORA, 3), fresh, 'seeded');
 });
 
@@ -102,7 +102,7 @@ test('a bad adapter directory is one line naming the file and the problem', asyn
   writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(good), r: 2 }));
   assert.throws(() => loadLoraAdapter(dir, model.config), /adapter_model\.safetensors: shape \[4,32\] does not match .* \[2,32\] \(tensor "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight"\)/);
   writeFileSync(cfgFile, good);
-  const tensors = Object.fromEntries(Object.entries(adapter).filter(([n]) => !n.includes('layers.1.self_attn.v_proj.lora_B')).map(([n, t]) => [`base_model.model.${n}`, { shape: t.shape, data: t.data as Float32Array }]));
+  const tensors = Object.fromEntries(Object.entries(adapter).filter(([n]) => !n.includes('layers.1.self_attn.v_proj.lora_B')).map(([n, t]) => [`base_model.model.${n}`, { shape: t.shape, data: dataOf(t, 'float32') }]));
   writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors);
   assert.throws(() => loadLoraAdapter(dir, model.config), /missing tensor .*layers\.1\.self_attn\.v_proj\.lora_B\.weight/);
 });
@@ -111,7 +111,7 @@ test('a LoRA training step moves only the adapters, and both A and B once B is n
   const model = await randomModel({}, 7);
   const lora: LoraConfig = { ...LORA, dropout: 0.1 };
   const shapes = loraParamShapes(model.config, lora);
-  const before = Object.fromEntries(Object.entries(model.weights).map(([k, t]) => [k, (t.data as Float32Array).slice()]));
+  const before = Object.fromEntries(Object.entries(model.weights).map(([k, t]) => [k, dataOf(t, 'float32').slice()]));
   const step = await TrainStep.compile({
     params: Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [n, { shape }])),
     frozen: model.weights,
@@ -122,7 +122,7 @@ test('a LoRA training step moves only the adapters, and both A and B once B is n
     },
   }, { threads: 1 });
   const state = step.initState(initLoraWeights(model.config, lora, 8));
-  const init = Object.fromEntries(Object.entries(state.params).map(([k, t]) => [k, (t.data as Float32Array).slice()]));
+  const init = Object.fromEntries(Object.entries(state.params).map(([k, t]) => [k, dataOf(t, 'float32').slice()]));
   const seqs = [{ prompt: 'Tom has 3 pens. How many?', completion: ' 3' }, { prompt: 'Ann has 2 cups.', completion: ' Answer: 2' }]
     .map((ex) => sftExampleTokens(model.tokenizer, ex));
   const batch = collate(seqs, 0);
@@ -131,7 +131,7 @@ test('a LoRA training step moves only the adapters, and both A and B once B is n
     assert.equal(r.skipped, false);
   }
   assert.deepEqual(Object.keys(state.params).sort(), Object.keys(shapes).sort(), 'only adapters are parameters');
-  for (const [name, t] of Object.entries(state.params)) assert.ok(maxAbsDiff(t.data as Float32Array, init[name]) > 1e-4, `${name} did not move`);
+  for (const [name, t] of Object.entries(state.params)) assert.ok(maxAbsDiff(dataOf(t, 'float32'), init[name]) > 1e-4, `${name} did not move`);
   for (const [name, t] of Object.entries(model.weights)) assert.deepEqual(t.data, before[name], `base weight ${name} changed`);
 });
 
@@ -149,10 +149,10 @@ test('hash dropout: deterministic in the seed, different across seeds and salts,
   assert.deepEqual(a.d.data, b.d.data);
   assert.notDeepEqual(a.d.data, c.d.data);
   assert.notDeepEqual(a.d.data, a.d2.data);
-  const u = a.u.data as Float32Array;
+  const u = dataOf(a.u, 'float32');
   const mean = u.reduce((p, q) => p + q, 0) / u.length;
   assert.ok(Math.abs(mean - 0.5) < 0.02, `mean of the uniforms ${mean}`);
-  const d = a.d.data as Float32Array;
+  const d = dataOf(a.d, 'float32');
   const dropped = d.filter((v) => v === 0).length / d.length;
   assert.ok(Math.abs(dropped - 0.25) < 0.03, `dropped ${dropped}`);
   assert.ok(d.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6), 'kept values are scaled by 1 / (1 - p)');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dataOf } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import * as F from '../../../src/engine/graph/ops';
 import { serialize } from '../../../src/engine/graph/serialize';
@@ -24,7 +25,7 @@ for (const ep of ['cuda', 'webgpu'] as const) {
       assert.equal(s.provider, ep);
     }
     const out = await s.run({ x: f32([1, 2, 3], [3]) });
-    assert.deepEqual(Array.from(out.y.data as Float32Array), [2, 4, 6]);
+    assert.deepEqual(Array.from(dataOf(out.y, 'float32')), [2, 4, 6]);
     await s.release();
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import * as F from '../../../src/engine/graph/ops';
 import type { TrainStepSpec } from '../../../src/engine/graph/train/stepGraphs';
 import { f32, i64 } from '../../../src/engine/runtime/tensors';
@@ -53,9 +53,9 @@ test('lrScale gives one parameter its own learning rate (lr x scale, weight deca
   const deltas = async (spec: TrainStepSpec) => {
     const step = await TrainStep.compile(spec);
     const state = step.initState(initParams(3));
-    const before = Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(t.data as Float32Array)]));
+    const before = Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(dataOf(t, 'float32'))]));
     await step.run(state, quadrantBatch(4, 32), 1e-3);
-    return Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, (t.data as Float32Array).map((x, i) => x - before[n][i])]));
+    return Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, dataOf(t, 'float32').map((x, i) => x - before[n][i])]));
   };
   const [a, b] = [await deltas(plain), await deltas(scaled)];
   b.w1.forEach((d, i) => assert.ok(Math.abs(d - a.w1[i]) <= 1e-9, `w1[${i}] moved differently`));
@@ -72,13 +72,13 @@ test('a non-finite loss skips the step and leaves parameters and moments untouch
   const step = await TrainStep.compile(mlpSpec());
   const state = step.initState(initParams(2));
   await step.run(state, quadrantBatch(1, 8), 0.01);
-  const before = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(t.data as Float32Array))));
+  const before = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))));
   const bad = quadrantBatch(2, 8);
-  (bad.x.data as Float32Array)[3] = NaN;
+  dataOf(bad.x, 'float32')[3] = NaN;
   const res = await step.run(state, bad, 0.01);
   assert.equal(res.skipped, true);
   assert.equal(state.step, 1);
-  const after = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(t.data as Float32Array))));
+  const after = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))));
   assert.equal(after, before);
 });
 
@@ -87,8 +87,8 @@ test('gradient accumulation over micro-batches equals one step on the whole batc
   const step = await TrainStep.compile(spec, {}, { accumulation: true });
   const whole = quadrantBatch(5, 12);
   const parts = [0, 1, 2].map((k) => ({
-    x: f32((whole.x.data as Float32Array).slice(8 * k, 8 * k + 8), [4, 2]),
-    y: { ...whole.y, shape: [4], data: (whole.y.data as BigInt64Array).slice(4 * k, 4 * k + 4) },
+    x: f32(dataOf(whole.x, 'float32').slice(8 * k, 8 * k + 8), [4, 2]),
+    y: { ...whole.y, shape: [4], data: dataOf(whole.y, 'int64').slice(4 * k, 4 * k + 4) },
   }));
   const a = step.initState(initParams(3));
   const b = step.initState(initParams(3));
@@ -97,7 +97,7 @@ test('gradient accumulation over micro-batches equals one step on the whole batc
   assert.ok(Math.abs(ra.loss - rb.loss) < 1e-6, `${ra.loss} vs ${rb.loss}`);
   assert.ok(Math.abs(ra.gradNorm - rb.gradNorm) < 1e-5, `${ra.gradNorm} vs ${rb.gradNorm}`);
   for (const name of Object.keys(spec.params)) {
-    const pa = a.params[name].data as Float32Array, pb = b.params[name].data as Float32Array;
+    const pa = dataOf(a.params[name], 'float32'), pb = dataOf(b.params[name], 'float32');
     for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pb[i]) < 1e-6, `${name}[${i}] ${pa[i]} vs ${pb[i]}`);
   }
 });

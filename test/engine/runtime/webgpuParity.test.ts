@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bindWeights } from '../../../src/engine/generate/graphs';
 import { leftPad } from '../../../src/engine/generate/runtime';
-import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { buildGradsGraph } from '../../../src/engine/graph/train/stepGraphs';
@@ -58,7 +58,7 @@ async function onBoth(model: Uint8Array, feeds: Record<string, HostTensor>): Pro
 
 /** max |got - want| / max |want| over one tensor. */
 function relError(got: HostTensor, want: HostTensor): number {
-  const a = got.data as Float32Array, b = want.data as Float32Array;
+  const a = dataOf(got, 'float32'), b = dataOf(want, 'float32');
   assert.deepEqual(got.shape, want.shape);
   let diff = 0, scale = 0;
   for (let i = 0; i < b.length; i++) {
