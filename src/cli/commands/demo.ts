@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseConfig } from '../../engine/maporl/config';
 import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/baseAgents';
 import { discussionVerdict } from '../../engine/maporl/evaluate';
+import { promptOptionsOf } from '../../engine/maporl/prompts';
 import { ensureEmptyRunDir, train } from '../../engine/maporl/trainer';
 import { isTranscriptRecord } from '../../protocol/runRecords';
 import { DiscussionSchema } from '../../protocol/configSchema';
@@ -56,8 +57,7 @@ export const demo: Command = {
 
     // 1. Base agents: a fresh `tiny` model fine-tuned on worked solutions.
     say(`[1/3] base agents: SFT of a tiny model on the built-in arithmetic task (${DEMO_RECIPE.steps} steps)`);
-    const discussion = DiscussionSchema.parse(DISCUSSION);
-    const prompt = { templates: discussion.templates, show: discussion.show, feedVerifierScores: discussion.feedVerifierScores };
+    const prompt = promptOptionsOf(DiscussionSchema.parse(DISCUSSION));
     const sftProgress = new Progress('  sft', DEMO_RECIPE.steps);
     const sft = await prepareBaseAgents(path.join(out, 'agents'), { ...DEMO_RECIPE, task: 'arith', prompt, seed }, (s) => sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`));
     say(`  held-out completion loss ${sft.heldOutLoss?.before?.toFixed(3)} -> ${sft.heldOutLoss?.after.toFixed(3)}`);

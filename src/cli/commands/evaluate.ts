@@ -4,7 +4,7 @@ import { LMRuntime } from '../../engine/generate/runtime';
 import { evaluate as runEvaluation, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import { checkpointShape, findCheckpoint, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
 import type { MaporlConfig } from '../../engine/maporl/config';
-import { defaultPromptOptions, type PromptOptions } from '../../engine/maporl/prompts';
+import { defaultPromptOptions, promptOptionsOf, type PromptOptions } from '../../engine/maporl/prompts';
 import { policyIndex } from '../../engine/maporl/team';
 import type { GenerateOptions } from '../../engine/generate/runtime';
 import { isBuiltinTask, isFileTask } from '../../protocol/choices';
@@ -30,9 +30,7 @@ export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { tempe
   const gen = runConfig?.generation ?? GenerationSchema.parse({});
   const temperature = numberOption(flags.temperature, '--temperature', runConfig?.eval.temperature ?? gen.temperature);
   if (temperature < 0) throw new UsageError(`--temperature must be at least 0, got "${flags.temperature}"`);
-  const prompt = runConfig
-    ? { templates: runConfig.discussion.templates, show: runConfig.discussion.show, feedVerifierScores: runConfig.discussion.feedVerifierScores }
-    : defaultPromptOptions();
+  const prompt = runConfig ? promptOptionsOf(runConfig.discussion) : defaultPromptOptions();
   return {
     generation: { maxNewTokens: intOption(flags.maxNewTokens, '--max-new-tokens', gen.maxNewTokens), temperature, topP: gen.topP, topK: gen.topK },
     prompt,

@@ -12,6 +12,7 @@ import type { SftStepInfo } from '../sft/trainer';
 import type { BuiltinTask } from '../tasks/synthetic';
 import { prepareBaseAgents, type BaseAgentRecipe } from './baseAgents';
 import type { MaporlConfig } from './config';
+import { promptOptionsOf } from './prompts';
 
 /** Where prepared base agents are kept: $MAPORL_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /maporl-studio. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -24,8 +25,8 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
   const b = config.baseAgents;
   if (!b) return null;
-  const d = config.discussion;
-  return { ...b, task: config.task.type as BuiltinTask, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false } };
+  // Without verifier scores in the prompts: the base agents are trained before any verifier exists.
+  return { ...b, task: config.task.type as BuiltinTask, prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false } };
 }
 
 /** Cache folder of a recipe: a hash of every setting that changes the weights. */

@@ -23,10 +23,14 @@ export interface PromptOptions {
   feedVerifierScores: boolean;
 }
 
+/** The prompt options of a config's `discussion` section (the fields of PromptOptions, nothing else). */
+export function promptOptionsOf(discussion: PromptOptions): PromptOptions {
+  return { templates: discussion.templates, show: discussion.show, feedVerifierScores: discussion.feedVerifierScores };
+}
+
 /** The config's defaults, for callers without a config (tests, `maporl sft` data). */
 export function defaultPromptOptions(): PromptOptions {
-  const d = MaporlConfigSchema.parse({}).discussion;
-  return { templates: d.templates, show: d.show, feedVerifierScores: d.feedVerifierScores };
+  return promptOptionsOf(MaporlConfigSchema.parse({}).discussion);
 }
 
 /** Shown in place of a previous response that stated no answer (show: "answer"). */

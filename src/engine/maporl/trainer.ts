@@ -19,6 +19,7 @@ import { groundTruthVerifier, runDiscussions, type Discussion, type VerifierFn }
 import { turnMetrics } from './discussionMetrics';
 import { evaluate, formatEvalTable, identicalAgentsWarning, mean } from './evaluate';
 import { ppoUpdate, type Rollout } from './ppoUpdate';
+import { promptOptionsOf } from './prompts';
 import { shapedRewards, withFormatPenalty } from './reward';
 import { finishedSummary, RunDir } from './runDir';
 import { ensurePreparedBase, recipeOf, withBaseModel } from './baseStage';
@@ -102,7 +103,7 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
     const verify: VerifierFn = verifier.score ?? groundTruthVerifier;
     const gen = config.generation;
     const evalGen = { ...gen, temperature: config.eval.temperature ?? gen.temperature };
-    const promptOpts = { templates: config.discussion.templates, show: config.discussion.show, feedVerifierScores: config.discussion.feedVerifierScores };
+    const promptOpts = promptOptionsOf(config.discussion);
     const evalRecords = data.test.slice(0, config.eval.questions);
     const greedyCopies = identicalAgentsWarning(evalGen.temperature, config.agents.count, config.agents.policySharing, config.agents.models.length > 1 ? config.agents.models : undefined);
     if (greedyCopies && !state) run.log(0, greedyCopies.replace(/^warning: /, 'evaluation: '), 'warn');

@@ -14,7 +14,7 @@ import type { CausalLM } from '../nn/model';
 import { loadCheckpointVerifier, readTrainerState } from './checkpoint';
 import type { MaporlConfig } from './config';
 import type { VerifierFn } from './discussion';
-import { renderPrompt } from './prompts';
+import { promptOptionsOf, renderPrompt } from './prompts';
 import type { RunDir } from './runDir';
 import { resolveModel, type Team, type TokenizerSource } from './team';
 import { LearnedVerifier, type LabelledExample } from './verifier';
@@ -72,7 +72,7 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   const nQuestions = Math.min(data.train.length, Math.ceil(config.verifier.trainSamples / SAMPLES_PER_QUESTION));
   const questions = rng.shuffle(data.train).slice(0, nQuestions);
   a.say(`sampling ${nQuestions * SAMPLES_PER_QUESTION} responses from the base agents for the verifier…`);
-  const prompt = { templates: config.discussion.templates, show: config.discussion.show, feedVerifierScores: false };
+  const prompt = { ...promptOptionsOf(config.discussion), feedVerifierScores: false };
   const examples: LabelledExample[] = [];
   const temperature = Math.max(config.generation.temperature, 0.7);
   for (let i = 0; i < questions.length; i += 32) {
