@@ -13,7 +13,7 @@ import { dataOf } from '../src/engine/core/hostTensor';
 import { LMRuntime } from '../src/engine/generate/runtime';
 import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
-import { promptTokens } from '../src/engine/prompts/tokens';
+import { padTokenId, promptTokens } from '../src/engine/prompts/tokens';
 import { runBenchChild } from './child';
 import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Check } from './torchWorker';
 
@@ -114,7 +114,7 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
     const newTokens = ctx.quick ? 16 : 32;
     const rounds = ctx.quick ? 2 : 3;
     const prompts = sftRecords('arith', 'test', 32, 1).map((r) => promptTokens(model.tokenizer, r.prompt));
-    const pad = model.tokenizer.padId ?? 0;
+    const pad = padTokenId(model.tokenizer);
     const rows: GenerationRow[] = [];
     for (const batch of [1, 32]) {
       ctx.progress(`generation (small): batch ${batch}`);

@@ -14,7 +14,7 @@ import { sftRecords } from '../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { collate } from '../src/engine/sft/batches';
 import { sftStepSpec } from '../src/engine/sft/step';
-import { sftExampleTokens } from '../src/engine/prompts/tokens';
+import { padTokenId, sftExampleTokens } from '../src/engine/prompts/tokens';
 import { runBenchChild } from './child';
 import { COMPARE_THREADS, LLAMA_WORKER, median, type BenchContext } from './generation';
 import type { LoraRssReport } from './loraRss';
@@ -56,7 +56,7 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
     const model = await createPresetModel('small', 2);
     await saveModel(join(dir, 'small'), model, { tokenizerFiles: model.tokenizerFiles });
     const seqs = sftRecords('arith', 'train', 16, 3).map((r) => sftExampleTokens(model.tokenizer, r));
-    const batch = collate(seqs, model.tokenizer.padId ?? 0);
+    const batch = collate(seqs, padTokenId(model.tokenizer));
     const opts = { lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
     ctx.progress('SFT step (small): compiling');
     const { spec } = sftStepSpec(model, opts);

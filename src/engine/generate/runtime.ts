@@ -7,6 +7,7 @@ import { eosTokenIds } from '../io/hfConfig';
 import type { Tokenizer } from '../io/tokenizer';
 import { frozenLimitFor } from '../nn/frozen';
 import type { CausalLM } from '../nn/model';
+import { padTokenId } from '../prompts/tokens';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { i64 } from '../runtime/tensors';
 import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, rowsPerRun, weightBinding, weightFeeds, type WeightBinding } from './graphs';
@@ -92,7 +93,7 @@ export class LMRuntime {
   async generate(prompts: number[][], o: GenerateOptions): Promise<Generation[]> {
     const tok = this.model.tokenizer;
     const eos = new Set(eosTokenIds(this.model.config).concat(tok.eosId !== null ? [tok.eosId] : []));
-    const pad = tok.padId ?? tok.eosId ?? 0;
+    const pad = padTokenId(tok);
     const random = seededRandom(o.seed);
     const L = this.model.config.numHiddenLayers;
     const results: Generation[] = prompts.map(() => ({ tokens: [], text: '', logprobs: [], finishReason: 'length' }));
@@ -166,7 +167,7 @@ export class LMRuntime {
   }
 
   private async scoreBatch(sequences: number[][]): Promise<{ logprobs: number[][]; entropy: number[][] }> {
-    const pad = this.model.tokenizer.padId ?? this.model.tokenizer.eosId ?? 0;
+    const pad = padTokenId(this.model.tokenizer);
     const batch = leftPad(sequences, pad);
     const T = batch.T;
     const ids = batch.ids.data;

@@ -18,6 +18,7 @@ import { initHead, VALUE_HEAD } from '../nn/heads';
 import { llamaParamShapes } from '../nn/llama';
 import { initLoraWeights, loraModules, mergeLora, type LoraConfig } from '../nn/lora';
 import type { CausalLM } from '../nn/model';
+import { padTokenId } from '../prompts/tokens';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { Critic, restoreState, shapesOf } from './critic';
 import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
@@ -174,7 +175,7 @@ export class Policy {
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
       const t0 = performance.now();
-      const r = await this.scoreSession.run({ ...actionBatch(part, 0).tensors, temperature: this.temperature, ...weights });
+      const r = await this.scoreSession.run({ ...actionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors, temperature: this.temperature, ...weights });
       this.timing.scoreMs += performance.now() - t0;
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
@@ -201,7 +202,7 @@ export class Policy {
     if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues))) {
       return { loss: NaN, gradNorm: NaN, skipped: true, metrics: {} };
     }
-    const seqs = actionBatch(samples, 0).tensors;
+    const seqs = actionBatch(samples, padTokenId(this.generation.model.tokenizer)).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
       return { dtype: 'float32', shape: [data.length], data };

@@ -20,7 +20,7 @@ import { llamaForward, lmHead, type ForwardOptions, type Weights } from '../nn/l
 import type { CausalLM } from '../nn/model';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { TrainStep } from '../runtime/trainStep';
-import { promptTokens } from '../prompts/tokens';
+import { padTokenId, promptTokens } from '../prompts/tokens';
 import { Rng } from '../core/random';
 import { defaultPromptOptions, fillTemplate } from './prompts';
 
@@ -117,7 +117,7 @@ export class LearnedVerifier {
 
   /** A left-padded batch with its actions (generate/actions.ts), response_mask [B, T] and action_rows [B, N]. */
   private batch(enc: { prompt: number[]; response: number[] }[]): Record<string, HostTensor> {
-    const { tensors, actionRow, T } = actionBatch(enc, this.tokenizer.padId ?? 0);
+    const { tensors, actionRow, T } = actionBatch(enc, padTokenId(this.tokenizer));
     const B = enc.length, N = actionRow.length;
     const responseMask = new BigInt64Array(B * T);
     enc.forEach((e, r) => responseMask.fill(1n, (r + 1) * T - e.response.length, (r + 1) * T));

@@ -9,6 +9,15 @@
 // are those a generation from the same prompt starts with. The loss covers the completion and EOS.
 import type { Tokenizer } from '../io/tokenizer';
 
+/**
+ * The id written into the padded positions of a batch: the tokenizer's pad token, else EOS, else 0.
+ * Padded positions are masked wherever a batch is used (attention, loss, actions), so the id changes
+ * no number; one rule keeps a model's batches alike wherever they are built.
+ */
+export function padTokenId(tokenizer: Pick<Tokenizer, 'padId' | 'eosId'>): number {
+  return tokenizer.padId ?? tokenizer.eosId ?? 0;
+}
+
 /** `auto`: chat when the tokenizer has a chat template, else plain. */
 export type PromptFormat = 'auto' | 'chat' | 'plain';
 

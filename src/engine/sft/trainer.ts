@@ -33,7 +33,7 @@ import { pruneOlderThan, readCheckpoint, resumeCheckpoint, writeCheckpoint, type
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
 import { sftStepSpec, type SftStepSetup } from './step';
-import { sftExampleTokens, type PromptFormat, type SftSequence } from '../prompts/tokens';
+import { padTokenId, sftExampleTokens, type PromptFormat, type SftSequence } from '../prompts/tokens';
 
 /** Bad options, data or output directory: the CLI reports these with exit code 2. */
 export class SftInputError extends Error {
@@ -132,7 +132,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
   prepareOut(opts);
   const log = hooks.onLog ?? (() => undefined);
   const model = await loadModel(opts.model);
-  const padId = model.tokenizer.padId ?? model.tokenizer.eosId ?? 0;
+  const padId = padTokenId(model.tokenizer);
   const maxLength = Math.min(opts.maxLength, model.config.maxPositionEmbeddings);
   const train = tokenize(model, opts.data, opts.format, maxLength, log);
   const held = opts.evalData ? tokenize(model, opts.evalData, opts.format, maxLength, log) : undefined;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { builtinTokenizer, builtinTokenizerFiles } from '../../../src/engine/io/builtinTokenizer';
 import { Tokenizer } from '../../../src/engine/io/tokenizer';
-import { promptTokens, sftExampleTokens } from '../../../src/engine/prompts/tokens';
+import { padTokenId, promptTokens, sftExampleTokens } from '../../../src/engine/prompts/tokens';
 
 test('chat layout: template(user prompt) + generation prompt, then completion + EOS; the loss boundary is exact', () => {
   const tok = builtinTokenizer();
@@ -25,4 +25,10 @@ test('plain layout without a chat template: BOS prompt | completion EOS', () => 
   assert.equal(tok.decode(seq.ids.slice(seq.promptLength)), ' 4<|eos|>');
   assert.deepEqual(sftExampleTokens(builtinTokenizer(), { prompt: 'Q: 2 + 2', completion: ' 4' }, 'plain'), seq, 'format "plain" forces it');
   assert.throws(() => promptTokens(tok, 'x', 'chat'), /no chat template/);
+});
+
+test('the padding id: the pad token, else EOS, else 0', () => {
+  assert.equal(padTokenId(builtinTokenizer()), 0, 'the built-in <|pad|>');
+  assert.equal(padTokenId({ padId: null, eosId: 2 }), 2);
+  assert.equal(padTokenId({ padId: null, eosId: null }), 0);
 });
