@@ -1,23 +1,18 @@
 // Import boundaries of docs/design.md ("Layers": data flows top to bottom, nothing imports upward),
 // checked by `npm run lint` (depcruise). Type-only imports count: a type is coupling too.
 //
-// Engine layers, top to bottom. A layer may import the layers below it (and itself), never one above.
-// Against design.md's list: sweep sits above maporl (a sweep expands and runs maporl configs; maporl
-// never imports sweep); runtime sits above graph (runtime/trainStep.ts runs the step graphs that graph
-// builds; graph and runtime share only core's host tensors); annotations, sft, prompts and core are
-// not in design.md's list: annotations and sft sit below maporl (which trains on human labels and runs
-// SFT for its base agents), prompts (prompt token layout) above io's tokenizer, core (seeded random
-// numbers, host tensors) at the bottom. A new folder under src/engine must be placed here (the
-// `engine-layer-unplaced` rules say so); leaf utilities go at the bottom.
+// Engine layers, top to bottom, as docs/design.md lists them. A layer may import the layers below it
+// (and itself), never one above. A new folder under src/engine must be placed here and in design.md
+// (the `engine-layer-unplaced` rules say so); leaf utilities go at the bottom.
 const ENGINE_LAYERS = [
-  'sweep',
   'maporl',
-  'annotations',
+  'sweep',
   'sft',
+  'annotations',
   'tasks',
   'generate',
-  'nn',
   'prompts',
+  'nn',
   'io',
   'runtime',
   'graph',
