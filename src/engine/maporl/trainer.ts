@@ -5,6 +5,8 @@
 // cleanly. Holds RUN/.lock while it writes (io/runLock.ts): one writer per run directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PROVIDER_CHOICES } from '../../protocol/choices';
+import { MAPORL_ENV } from '../../protocol/environment';
 import type { EvalTable, RunSummary } from '../../protocol/runRecords';
 import { OutputDirError } from '../io/errors';
 import { acquireRunLock, assertUnlocked } from '../io/runLock';
@@ -232,9 +234,8 @@ export function discussionRewards(d: Discussion, reward: MaporlConfig['reward'])
  * MAPORL_EXECUTION_PROVIDER / MAPORL_THREADS and apply where the config keeps its defaults.
  */
 export function runtimeOptions(config: MaporlConfig, env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
-  const providers = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
-  const envProvider = providers.find((p) => p === env.MAPORL_EXECUTION_PROVIDER);
-  const envThreads = Number(env.MAPORL_THREADS);
+  const envProvider = PROVIDER_CHOICES.find((p) => p === env[MAPORL_ENV.executionProvider]);
+  const envThreads = Number(env[MAPORL_ENV.threads]);
   return {
     executionProvider: config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
     threads: config.runtime.threads === 0 && Number.isInteger(envThreads) && envThreads > 0 ? envThreads : config.runtime.threads,
