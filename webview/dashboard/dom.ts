@@ -15,7 +15,3 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
   return el;
 }
-
-export function clear(el: Element): void {
-  while (el.firstChild) el.removeChild(el.firstChild);
-}
