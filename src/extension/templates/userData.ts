@@ -49,7 +49,7 @@ export function checkDataFile(format: DataFormat, file: string): Checked<number>
 export function checkModelLayout(dir: string): Checked<string> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { ok: false, problem: `${dir}: not a directory` };
   if (!existsSync(join(dir, 'config.json'))) return { ok: false, problem: `${dir}: no config.json (a Hugging Face model directory has config.json, model.safetensors and tokenizer.json)` };
-  let arch = '';
+  let arch: string;
   try {
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { architectures?: unknown; model_type?: unknown };
     arch = Array.isArray(cfg.architectures) ? String(cfg.architectures[0] ?? '') : String(cfg.model_type ?? '');

@@ -47,7 +47,7 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
 
   constructor(private readonly deps: SweepsViewDeps) {
     this.watch();
-    this.refresh();
+    void this.refresh();
   }
 
   /** Sweeps as last read (the Cancel and Report commands pick from them). */
