@@ -77,6 +77,8 @@ export type JobRecord =
   | { type: 'local-start'; name: string; pid: number; resume: boolean; time: string }
   | { type: 'local-exit'; name: string; pid: number; code: number | null; signal: string | null; time: string }
   | { type: 'slurm-submit'; jobId: string; indices: number[]; time: string }
+  /** The base-agent stage of run `name`'s recipe, before the runs: a local child (pid) or a Slurm job (jobId). */
+  | { type: 'base-stage'; name: string; pid?: number; jobId?: string; time: string }
   | { type: 'cancel'; time: string };
 
 export const SWEEP_RUN_STATES = ['pending', 'running', 'finished', 'failed', 'stopped'] as const;

@@ -14,6 +14,8 @@ import { assertBadInput, maporl, maporlAsync } from './run';
 const REPO = path.resolve(__dirname, '..', '..');
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-sweep-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
+// Base agents prepared by these tests go to a cache of their own (inherited by sbatch's jobs).
+process.env.MAPORL_CACHE_DIR = path.join(root, 'cache');
 
 /** A base config of `iterations` tiny iterations, one thread per run, a checkpoint every iteration. */
 function base(iterations: number): string {
@@ -26,6 +28,15 @@ function base(iterations: number): string {
   }));
   return path.basename(file);
 }
+
+/** The same tiny runs, from base agents the run's base-agent stage fine-tunes (a few SFT steps; `seed` makes a new recipe). */
+function stagedBase(seed: number): string {
+  const file = path.join(root, `staged-${seed}.maporl.json`);
+  const tiny = JSON.parse(fs.readFileSync(path.join(root, base(2)), 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...tiny, agents: { count: 2, models: ['base-agents'] }, baseAgents: { steps: 6, examples: 24, seed } }));
+  return path.basename(file);
+}
+const recipesInCache = () => fs.readdirSync(path.join(root, 'cache', 'base-agents')).filter((n) => !n.includes('.tmp-'));
 
 function sweepFile(name: string, body: Record<string, unknown>): string {
   const file = path.join(root, `${name}.sweep.json`);
@@ -109,6 +120,22 @@ test('local: cancel stops the runs at a checkpoint; the re-run resumes them', as
   assert.match(again.stderr, /2 runs: 0 to train, 2 to resume/);
   assert.match(again.stdout, /^2 finished/);
   for (const r of sweepStatus(dir).runs) assert.match(events(path.join(dir, 'runs', r.name)), /"resumed from checkpoints\/step-/);
+});
+
+test('local: runs that need base agents get them from one base-agent stage before they start', () => {
+  const file = sweepFile('local-staged', { base: stagedBase(0), grid: { seed: [0, 1] }, local: { cores: 2 } });
+  const dir = path.join(root, 'out-local-staged');
+  const dry = maporl(['sweep', file, '--out', dir, '--dry-run']);
+  assert.match(dry.stdout, /^base agents first: .* prepare-agents --config \S+base__seed-0\.json$/m, dry.stdout);
+  const r = maporl(['sweep', file, '--out', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^2 finished: /);
+  const stages = jobs(dir).filter((j) => j.type === 'base-stage');
+  assert.equal(stages.length, 1, 'one stage for the one recipe');
+  assert.match(fs.readFileSync(path.join(dir, 'logs', 'base-base__seed-0.log'), 'utf8'), /^prepared base agents/m);
+  assert.equal(recipesInCache().length, 1);
+  for (const seed of [0, 1]) assert.match(events(path.join(dir, 'runs', `base__seed-${seed}`)), /base agents: reused from the cache/, `run ${seed} did not fine-tune again`);
+  assert.doesNotMatch(maporl(['sweep', file, '--out', dir, '--dry-run']).stdout, /base agents first/, 'cached: no stage on a re-run');
 });
 
 // ---- Slurm executor ---------------------------------------------------------------------------
@@ -215,4 +242,31 @@ test('slurm: a requeued task (node failure, preemption) resumes its run from the
   const steps = log.trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; step: number })
     .filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.step);
   assert.deepEqual(steps, Array.from({ length: 200 }, (_, i) => i + 1), 'every iteration once, in order');
+});
+
+test('slurm: the runs\' array waits for the base-agent job (afterok), and every run reuses its agents', async () => {
+  await slurmCluster();
+  const file = sweepFile('slurm-staged', { base: stagedBase(1), grid: { seed: [0, 1] }, executor: 'slurm' });
+  const dir = path.join(root, 'out-slurm-staged');
+  const r = maporl(['sweep', file, '--out', dir, '--executor', 'slurm']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /^submitted: job (\d+) after base-agent job (\d+) /.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const [, job, baseJob] = m;
+  const stage = jobs(dir).find((j) => j.type === 'base-stage');
+  assert.equal(stage?.type === 'base-stage' && stage.jobId, baseJob);
+  const shown = spawnSync('scontrol', ['show', 'job', job], { encoding: 'utf8' }).stdout;
+  // Slurm clears the dependency once the base-agent job has ended well: only a pending array shows it.
+  if (/JobState=PENDING/.test(shown)) assert.match(shown, new RegExp(`Dependency=afterok:${baseJob}`));
+  await waitFor(dir, (s) => (s.counts.finished === 2 && tasksEnded(s)) || s.counts.failed > 0, 'two finished runs after the base-agent job', 300);
+  assert.equal(sweepStatus(dir).counts.finished, 2);
+  const baseLog = path.join(dir, 'logs', `slurm-base-base__seed-0-${baseJob}.out`);
+  assert.match(fs.readFileSync(baseLog, 'utf8'), /^prepared base agents/m);
+  const prepared = fs.statSync(baseLog).mtimeMs;
+  for (const seed of [0, 1]) {
+    const log = events(path.join(dir, 'runs', `base__seed-${seed}`));
+    assert.match(log, /base agents: reused from the cache/);
+    const started = Date.parse((JSON.parse(log.split('\n')[0]) as { time: string }).time);
+    assert.ok(started >= prepared - 1000, `run ${seed} started ${prepared - started} ms before its base agents were ready`);
+  }
 });

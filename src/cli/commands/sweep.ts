@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { SweepStatus } from '../../protocol/sweepSchema';
 import { writeFileAtomic, writeJsonAtomic } from '../../engine/io/atomic';
 import { reportMarkdown, sweepReport } from '../../engine/sweep/report';
+import { BaseStageError } from '../../engine/sweep/baseStage';
 import { SlurmError } from '../../engine/sweep/slurm';
 import { sweepStatus } from '../../engine/sweep/status';
 import { cancelSweep, runSweep, SweepBusyError, type Action, type Executor } from '../../engine/sweep/sweep';
@@ -21,7 +22,7 @@ export const sweep: Command = {
       return SUBCOMMANDS.includes(args[0]) ? inspect(args[0], args.slice(1)) : await start(args);
     } catch (e) {
       if (e instanceof SweepBusyError) throw new UsageError(e.message);
-      if (e instanceof SlurmError) {
+      if (e instanceof SlurmError || e instanceof BaseStageError) {
         process.stderr.write(`maporl: ${e.message}\n`);
         return 1;
       }
@@ -46,11 +47,13 @@ async function start(args: string[]): Promise<number> {
     const counts = (a: Action['action']) => outcome.actions.filter((x) => x.action === a).length;
     process.stdout.write(`dry run (${outcome.executor}) of ${outcome.dir}: ${counts('train')} to train, ${counts('resume')} to resume, ${counts('skip')} left as they are\n`);
     for (const a of outcome.actions) process.stdout.write(`  ${String(a.index).padStart(3)}  ${a.action.padEnd(6)}  ${a.state.padEnd(8)}  ${a.name}\n`);
+    for (const command of outcome.baseStage ?? []) process.stdout.write(`base agents first: ${command.join(' ')}\n`);
     if (outcome.sbatch && counts('skip') < outcome.actions.length) process.stdout.write(`${outcome.sbatch.join(' ')}\n`);
     return 0;
   }
   if (outcome.executor === 'slurm') {
-    process.stdout.write(outcome.jobId ? `submitted: job ${outcome.jobId} → ${path.resolve(outcome.dir)}\n` : `nothing to submit: ${path.resolve(outcome.dir)}\n`);
+    const after = outcome.baseJobIds?.length ? ` after base-agent job${outcome.baseJobIds.length > 1 ? 's' : ''} ${outcome.baseJobIds.join(', ')}` : '';
+    process.stdout.write(outcome.jobId ? `submitted: job ${outcome.jobId}${after} → ${path.resolve(outcome.dir)}\n` : `nothing to submit: ${path.resolve(outcome.dir)}\n`);
     return 0;
   }
   const status = outcome.status ?? sweepStatus(outcome.dir);

@@ -68,31 +68,49 @@ exec ${maporl} train "$sweep/configs/$name.json" --out "$run" --force
 `;
 }
 
-/** sbatch's arguments for one array over `indices` (everything but the script). */
-export function sbatchArgs(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number): string[] {
+/**
+ * sbatch's arguments for one array over `indices` (everything but the script). `after`: jobs that
+ * must end well first (the base-agent stage); should one fail, Slurm cancels the array's tasks
+ * instead of leaving them pending forever.
+ */
+export function sbatchArgs(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number, after: readonly string[] = []): string[] {
   const dir = path.resolve(sd.dir);
   const args = [
     '--parsable', `--array=${arraySpec(indices, o.maxParallel)}`, '--requeue', '--open-mode=append',
     `--job-name=maporl-${name}`, `--chdir=${dir}`, `--output=${path.join(dir, 'logs', 'slurm-%A_%a.out')}`,
-    `--cpus-per-task=${o.cpusPerTask ?? cpusPerTask}`,
   ];
+  const dependency = [o.dependency, after.length ? `afterok:${after.join(':')}` : undefined].filter(Boolean).join(',');
+  if (dependency) args.push(`--dependency=${dependency}`);
+  if (after.length) args.push('--kill-on-invalid-dep=yes');
+  return [...args, ...slurmResourceArgs(o, cpusPerTask), ...o.extraArgs];
+}
+
+/** The user's resources (cpus, partition, account, qos, time, gres, mem, constraint), for every job the sweep submits. */
+export function slurmResourceArgs(o: SlurmOptions, cpusPerTask: number): string[] {
+  const args = [`--cpus-per-task=${o.cpusPerTask ?? cpusPerTask}`];
   const flags: [keyof SlurmOptions, string][] = [
     ['partition', '--partition'], ['account', '--account'], ['qos', '--qos'], ['time', '--time'],
-    ['gres', '--gres'], ['mem', '--mem'], ['constraint', '--constraint'], ['dependency', '--dependency'],
+    ['gres', '--gres'], ['mem', '--mem'], ['constraint', '--constraint'],
   ];
   for (const [key, flag] of flags) if (o[key] !== undefined) args.push(`${flag}=${o[key]}`);
-  return [...args, ...o.extraArgs];
+  return args;
 }
 
 /** Writes the script and submits one array; returns the job id. */
-export function submitArray(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number, cli: readonly string[]): string {
+export function submitArray(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number, cli: readonly string[], after: readonly string[] = []): string {
   fs.mkdirSync(sd.logs, { recursive: true });
   writeFileAtomic(sd.slurmScript, arrayScript(sd, cli));
   fs.chmodSync(sd.slurmScript, 0o755);
-  const r = slurm('sbatch', [...sbatchArgs(sd, name, indices, o, cpusPerTask), sd.slurmScript]);
+  const jobId = submitBatch([...sbatchArgs(sd, name, indices, o, cpusPerTask, after), sd.slurmScript]);
+  sd.record({ type: 'slurm-submit', jobId, indices: [...indices] });
+  return jobId;
+}
+
+/** `sbatch --parsable …`; returns the job id. */
+export function submitBatch(args: readonly string[]): string {
+  const r = slurm('sbatch', [...args]);
   const jobId = r.stdout.trim().split(';')[0];
   if (!r.ok || !/^\d+$/.test(jobId)) throw new SlurmError(`sbatch failed: ${r.stderr.split('\n')[0] || r.stdout.trim()}`);
-  sd.record({ type: 'slurm-submit', jobId, indices: [...indices] });
   return jobId;
 }
 

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepRunState, SweepStatus } from '../../protocol/sweepSchema';
 import { SweepDir } from './layout';
+import { basesToPrepare, baseSbatchArgs, prepareArgs, prepareLocal, submitBases } from './baseStage';
 import { runLocal } from './local';
 import { loadSweep, mergePlan, writePlan } from './plan';
 import { cancelJobs, sbatchArgs, submitArray } from './slurm';
@@ -39,6 +40,10 @@ export interface SweepOutcome {
   jobId?: string;
   /** The sbatch command line (slurm), for --dry-run. */
   sbatch?: string[];
+  /** The base-agent stage before the runs (--dry-run): one command line per recipe the cache lacks. */
+  baseStage?: string[][];
+  /** slurm: the base-agent jobs the array waits for. */
+  baseJobIds?: string[];
   /** local: the state after the runs exited. */
   status?: SweepStatus;
 }
@@ -59,7 +64,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const threads = new Map(loaded.runs.map((r) => [r.name, r.config.runtime.threads]));
   const cpus = Math.max(1, ...todo.map((a) => threads.get(a.name) ?? 1));
   const out: SweepOutcome = { dir, executor, actions };
-  if (executor === 'slurm') out.sbatch = ['sbatch', ...sbatchArgs(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus), path.resolve(sd.slurmScript)];
+  // Only runs that start from the beginning prepare base agents; a resumed run has them already.
+  const bases = basesToPrepare(loaded.runs.filter((r) => todo.some((a) => a.name === r.name && a.action === 'train')));
+  const pending = bases.map(() => 'BASE_JOB');
+  if (executor === 'slurm') {
+    out.sbatch = ['sbatch', ...sbatchArgs(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus, pending), path.resolve(sd.slurmScript)];
+    out.baseStage = bases.map((name) => ['sbatch', ...baseSbatchArgs(sd, loaded.name, name, loaded.sweep.slurm, cpus, o.cli)]);
+  } else out.baseStage = bases.map((name) => [...o.cli, ...prepareArgs(sd, name)]);
   if (o.dryRun) return out;
   const count = (a: Action['action']) => actions.filter((x) => x.action === a).length;
   o.say?.(`sweep ${loaded.name}: ${actions.length} runs: ${count('train')} to train, ${count('resume')} to resume, ${count('skip')} left as they are`);
@@ -68,10 +79,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   writePlan(dir, plan, loaded);
   if (!todo.length) return out;
   if (executor === 'slurm') {
-    out.jobId = submitArray(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus, o.cli);
+    out.baseJobIds = submitBases(sd, loaded.name, bases, loaded.sweep.slurm, cpus, o.cli);
+    out.jobId = submitArray(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus, o.cli, out.baseJobIds);
     return out;
   }
   const cores = loaded.sweep.local.cores ?? os.availableParallelism();
+  await prepareLocal(sd, bases, o.cli, o.say ?? (() => undefined));
   await runLocal(sd, todo.map((a) => ({ name: a.name, threads: threads.get(a.name) ?? 0 })), { cores, cli: o.cli, say: o.say });
   out.status = sweepStatus(dir);
   return out;

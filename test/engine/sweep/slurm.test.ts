@@ -24,9 +24,12 @@ test('sbatch gets the user\'s options, --requeue and the sweep directory for log
   const o = SlurmOptionsSchema.parse({ partition: 'gpu', account: 'lab', time: '01:00:00', gres: 'gpu:1', mem: '8G', dependency: 'afterok:41', extraArgs: ['--nice=10'] });
   assert.deepEqual(sbatchArgs(sd, 's', [0, 1, 3], o, 2), [
     '--parsable', '--array=0-1,3', '--requeue', '--open-mode=append', '--job-name=maporl-s', '--chdir=/data/sweeps/s',
-    '--output=/data/sweeps/s/logs/slurm-%A_%a.out', '--cpus-per-task=2',
-    '--partition=gpu', '--account=lab', '--time=01:00:00', '--gres=gpu:1', '--mem=8G', '--dependency=afterok:41', '--nice=10',
+    '--output=/data/sweeps/s/logs/slurm-%A_%a.out', '--dependency=afterok:41', '--cpus-per-task=2',
+    '--partition=gpu', '--account=lab', '--time=01:00:00', '--gres=gpu:1', '--mem=8G', '--nice=10',
   ]);
+  const after = sbatchArgs(sd, 's', [0], o, 2, ['50', '51']);
+  assert.ok(after.includes('--dependency=afterok:41,afterok:50:51'), 'the user\'s dependency and the base-agent jobs, all required');
+  assert.ok(after.includes('--kill-on-invalid-dep=yes'), 'a failed base-agent job cancels the array instead of leaving it pending');
   assert.ok(sbatchArgs(sd, 's', [0], SlurmOptionsSchema.parse({ cpusPerTask: 4 }), 1).includes('--cpus-per-task=4'), 'the file wins over runtime.threads');
 });
 
