@@ -3,8 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import { ONNX_DTYPE, type DType, type HostTensor } from '../core/hostTensor';
-import type { Graph, Node, Tensor } from './graph';
-import type { ConstTensor, Emitter, OnnxAttr } from './op';
+import type { ConstTensor, Emitter, Graph, Node, OnnxAttr, Tensor } from './graph';
 
 export const OPSET = 18;
 const IR_VERSION = 8;

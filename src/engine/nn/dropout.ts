@@ -7,8 +7,7 @@
 // h ^= h >> 16, applied once per axis to fold in that axis' index. Every product stays below 2^60,
 // so int64 arithmetic never overflows; `>> 16` is a division of a non-negative number.
 import { fnv1a32 } from '../core/random';
-import { apply, type Tensor } from '../graph/graph';
-import { defineOp } from '../graph/op';
+import { apply, defineOp, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { broadcastShapes, ShapeError } from '../graph/shape';
 

@@ -3,8 +3,7 @@
 // makes ONNX Runtime materialise W^T: a constant-folded copy when W is an initializer (so a frozen
 // base model sits in memory twice, W for the backward pass and W^T for the forward one), or a
 // transpose on every run when W is fed as an input. Training graphs over large weights use this.
-import { apply, type Tensor } from '../graph/graph';
-import { defineOp } from '../graph/op';
+import { apply, defineOp, type Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import { dimsEqual, formatShape, ShapeError } from '../graph/shape';
 

@@ -2,8 +2,7 @@
 // `unbroadcast`, the one place where broadcast cotangents are summed back to an input's shape.
 // Their VJPs use only each other, so this module imports no other op module and the op modules
 // import one another in one direction: broadcast <- elementwise <- layout <- reduce.
-import { apply, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { apply, defineOp, type Tensor } from '../graph';
 import { dimsEqual, formatShape, normAxis, ShapeError, type Dim, type Shape } from '../shape';
 
 // ---- run-time shape -----------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 // Elementwise ops with numpy broadcasting. Each VJP returns cotangents of the output's (broadcast)
 // shape; `unbroadcast` sums them back to each input's shape in one place, so no rule handles it.
 import { isFloat, ONNX_DTYPE, type DType } from '../../core/hostTensor';
-import { apply, type Tensor } from '../graph';
-import { defineOp, type OpDef } from '../op';
+import { apply, defineOp, type OpDef, type Tensor } from '../graph';
 import { broadcastShapes, ShapeError } from '../shape';
 import { unbroadcast } from './broadcast';
 

@@ -2,8 +2,7 @@
 // seven. They have no VJP rule (grad() refuses a graph that differentiates through them), so only
 // inference graphs use them: generation and scoring, where a step of a small model is a few hundred
 // tiny kernels and their count, not arithmetic, sets the time.
-import { apply, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { apply, defineOp, type Tensor } from '../graph';
 import { ShapeError, formatShape } from '../shape';
 
 /** ORT's contrib-op domain. */

@@ -1,8 +1,7 @@
 // Indexing: Gather (embedding lookups), GatherElements (picking token log-probs), and the
 // scatter-adds that are their VJPs.
 import { isFloat, type DType } from '../../core/hostTensor';
-import { apply, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { apply, defineOp, type Tensor } from '../graph';
 import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
 import { shapeOf, unsqueeze } from './broadcast';
 

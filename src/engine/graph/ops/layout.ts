@@ -1,8 +1,7 @@
 // Ops that move data without arithmetic: reshape, transpose, concat, slice, pad, expand (Shape,
 // Unsqueeze, Squeeze and Expand's op record are in broadcast.ts). Sizes that are only known at run
 // time (named dims) are computed in the graph from `Shape` nodes, with int64 arithmetic.
-import { apply, type Graph, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { apply, defineOp, type Graph, type Tensor } from '../graph';
 import { canonicalDim, dimsEqual, divDims, formatShape, mulDims, normAxis, ShapeError, type Dim } from '../shape';
 import { Expand, ShapeOf, shapeOf } from './broadcast';
 import { add, mul, sub } from './elementwise';

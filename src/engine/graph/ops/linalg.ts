@@ -1,6 +1,5 @@
 // Matrix products. Batched MatMul with numpy broadcasting over the leading axes.
-import { apply, type Tensor } from '../graph';
-import { defineOp } from '../op';
+import { apply, defineOp, type Tensor } from '../graph';
 import { broadcastShapes, dimsEqual, formatShape, ShapeError } from '../shape';
 import { unbroadcast } from './broadcast';
 import { reshape, transposeLast2 } from './layout';

@@ -1,8 +1,7 @@
 // Neural-network ops: softmax family, position helpers (Range, Trilu, CumSum) and RoPE's rotate_half as
 // primitives, and composites built from primitives (linear, SiLU, GELU, RMSNorm, RoPE, masks) that need no VJP rule.
 import type { DType } from '../../core/hostTensor';
-import { apply, type Graph, type Tensor } from '../graph';
-import { defineOp, type OpDef } from '../op';
+import { apply, defineOp, type Graph, type OpDef, type Tensor } from '../graph';
 import { normAxis, type Dim } from '../shape';
 import { reduceSum, squeeze, unsqueeze } from './broadcast';
 import { add, cast, div, erf, exp, lessOrEqual, log, mul, reciprocal, sigmoid, sqrt, sub } from './elementwise';
