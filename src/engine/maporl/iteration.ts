@@ -1,0 +1,112 @@
+// One MAPoRL training iteration (Park et al. 2025, §4): the iteration's questions, k discussions of
+// each among the team, the influence-aware reward of every response, one multi-agent PPO update, and
+// its records: a `metrics` event (reward, verifier score and accuracies per turn, PPO statistics,
+// seconds per phase) and one transcript per discussion. trainer.ts runs the iterations.
+import { Rng } from '../core/random';
+import type { TaskRecord } from '../tasks/types';
+import type { MaporlConfig } from './config';
+import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
+import { turnMetrics } from './discussionMetrics';
+import { mean } from './evaluate';
+import { ppoUpdate, type Rollout } from './ppoUpdate';
+import { shapedRewards, withFormatPenalty } from './reward';
+import type { RunDir } from './runDir';
+import type { Team } from './team';
+import { toTranscript } from './transcripts';
+import type { VerifierSetup } from './verifierSetup';
+
+/** What every discussion of a run shares (agents, prompts, task, verifier, models); turns, sampling and seed vary. */
+export type RunDiscussionOptions = Omit<DiscussionOptions, 'turns' | 'generation' | 'seed'>;
+
+/** A run's set-up, as an iteration uses it. */
+export interface IterationContext {
+  config: MaporlConfig;
+  run: RunDir;
+  team: Team;
+  verifier: VerifierSetup;
+  discussion: RunDiscussionOptions;
+}
+
+/** Trains iteration `iteration` (1-based) on its questions from `order` and records it in the run directory. */
+export async function trainIteration(c: IterationContext, iteration: number, order: DataOrder): Promise<void> {
+  const { config, run, team, verifier } = c;
+  const t0 = performance.now();
+  const timing0 = timingOf(team, verifier);
+  const k = config.training.samplesPerQuestion;
+  const questions = order.batch(iteration, config.training.questionsPerIteration).flatMap((q) => Array<TaskRecord>(k).fill(q));
+  const turns = config.training.mode === 'single-agent' ? 1 : config.discussion.turns;
+  const discussions = await runDiscussions(questions, { ...c.discussion, turns, generation: config.generation, seed: config.seed * 1000003 + iteration });
+  const rollouts: Rollout[] = [];
+  const rewardsPerDiscussion = discussions.map((d, i) => {
+    const R = discussionRewards(d, config.reward);
+    d.turns.forEach((row, t) => row.forEach((r, a) => rollouts.push({ policy: team.policyOf(a, t), prompt: r.prompt, response: r.tokens, reward: R[t][a], turn: t, agent: a, question: Math.floor(i / k) })));
+    return R;
+  });
+  const timing1 = timingOf(team, verifier);
+  const stats = await ppoUpdate(rollouts, config.training.ppo, config.seed * 7 + iteration);
+  const timing2 = timingOf(team, verifier);
+  const seconds = (performance.now() - t0) / 1000;
+  const tm = turnMetrics(discussions.map((d) => ({ answers: d.turns.map((row) => row.map((r) => r.answer)), correct: d.turns.map((row) => row.map((r) => r.correct)) })));
+  const generationMs = timing1.generation - timing0.generation;
+  const generated = rollouts.reduce((n, r) => n + r.response.length, 0);
+  const phases = {
+    generation: generationMs / 1000,
+    verifier: (timing1.verifier - timing0.verifier) / 1000,
+    logprobs: (timing2.score - timing1.score) / 1000,
+    update: (timing2.update - timing1.update) / 1000,
+  };
+  run.event({
+    type: 'metrics', split: 'train', step: iteration,
+    reward: mean(rewardsPerDiscussion.flatMap((R) => R.flat())),
+    verifier: Array.from({ length: turns }, (_, t) => mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier)))),
+    majorityAccuracy: tm.map((m) => m.majorityAccuracy), meanAgentAccuracy: tm.map((m) => m.meanAgentAccuracy),
+    kl: stats.kl, entropy: stats.entropy, policyLoss: stats.policyLoss, valueLoss: stats.valueLoss, clipFraction: stats.clipFraction,
+    gradNorm: stats.gradNorm, tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
+    seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
+  });
+  if (stats.skippedSteps) run.log(iteration, `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`, 'warn');
+  discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i], i % k)));
+}
+
+/**
+ * The PPO reward of every response of a discussion, [T][A]: the influence-aware verifier reward with
+ * incentives, or the format penalty for a response without a parseable answer or stuck in a loop.
+ */
+export function discussionRewards(d: Discussion, reward: MaporlConfig['reward']): number[][] {
+  const V = d.turns.map((row) => row.map((r) => r.verifier));
+  const correct = d.turns.map((row) => row.map((r) => r.correct));
+  return withFormatPenalty(shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }), d.turns, reward.formatPenalty);
+}
+
+/** Milliseconds spent so far inside ONNX Runtime, per phase: the differences time an iteration's phases. */
+function timingOf(team: Team, verifier: VerifierSetup) {
+  const uniqueLms = new Set(team.policies.map((p) => p.lm));
+  return {
+    generation: [...uniqueLms].reduce((s, lm) => s + lm.timing.runMs, 0),
+    score: team.policies.reduce((s, p) => s + p.timing.scoreMs, 0),
+    update: team.policies.reduce((s, p) => s + p.timing.updateMs, 0),
+    verifier: verifier.runMs(),
+  };
+}
+
+/** Questions of iteration i: consecutive slices of seeded permutations of the training set, one per epoch. */
+export class DataOrder {
+  private readonly epochs = new Map<number, number[]>();
+  constructor(private readonly records: readonly TaskRecord[], private readonly seed: number) {}
+
+  private permutation(epoch: number): number[] {
+    let p = this.epochs.get(epoch);
+    if (!p) {
+      p = new Rng(this.seed, `data-order/${epoch}`).shuffle([...this.records.keys()]);
+      this.epochs.set(epoch, p);
+    }
+    return p;
+  }
+
+  batch(iteration: number, size: number): TaskRecord[] {
+    const n = this.records.length;
+    const out: TaskRecord[] = [];
+    for (let k = (iteration - 1) * size; k < iteration * size; k++) out.push(this.records[this.permutation(Math.floor(k / n))[k % n]]);
+    return out;
+  }
+}
