@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DEFAULT_LORA } from '../../engine/nn/lora';
-import { runSft, SFT_DEFAULTS, SftInputError, type SftOptions } from '../../engine/sft/trainer';
+import { SFT_DEFAULTS, SftInputError, type SftOptions } from '../../engine/sft/options';
+import { runSft } from '../../engine/sft/trainer';
 import type { PromptFormat } from '../../engine/prompts/tokens';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { BaseAgentsSchema } from '../../protocol/configSchema';
 import type { BuiltinTask } from '../tasks/synthetic';
 import { createPresetModel, saveModel } from '../nn/model';
-import { runSft, SFT_DEFAULTS, type SftStepInfo } from '../sft/trainer';
+import { SFT_DEFAULTS } from '../sft/options';
+import { runSft, type SftStepInfo } from '../sft/trainer';
 import type { PromptOptions } from './prompts';
 import { sftRecords, writeSftJsonl } from './sftData';
 

@@ -1,6 +1,7 @@
 // Supervised fine-tuning (`maporl sft`): full fine-tuning or LoRA of a causal LM on prompt/completion
 // pairs, loss on the completion tokens only (loss.ts), batches by length (batches.ts), gradient
-// accumulation, atomic checkpoints and an exact resume (checkpoint.ts).
+// accumulation, atomic checkpoints and an exact resume (checkpoint.ts); options and their
+// validation in options.ts.
 //
 // The output directory:
 //   OUT/sft.json          the resolved options
@@ -17,72 +18,23 @@
 // A checkpoint comes after its step's events (held-out loss included) and records where events.jsonl
 // ended, which a resume cuts it back to; summary.json is written last, and a resume of a run that
 // has one changes nothing.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor } from '../core/hostTensor';
-import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
 import { acquireRunLock, LOCK_FILE } from '../io/runLock';
 import { cutEventsAfter } from '../io/runLogs';
 import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
+import { padTokenId, sftExampleTokens, type PromptFormat, type SftSequence } from '../prompts/tokens';
 import type { RuntimeOptions } from '../runtime/session';
+import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { collate, epochBatches, truncate } from './batches';
 import { pruneOlderThan, readCheckpoint, resumeCheckpoint, writeCheckpoint, type TrainerCounters } from './checkpoint';
 import { readSftJsonl } from './data';
 import { LossEvaluator } from './evaluate';
+import { checkSameRun, fingerprintOf, lrAt, SftInputError, validateOptions, type SftOptions } from './options';
 import { sftStepSpec, type SftStepSetup } from './step';
-import { padTokenId, sftExampleTokens, type PromptFormat, type SftSequence } from '../prompts/tokens';
-
-/** Bad options, data or output directory: the CLI reports these with exit code 2. */
-export class SftInputError extends Error {
-  override readonly name = 'SftInputError';
-}
-
-export interface SftOptions {
-  /** Base model directory. */
-  model: string;
-  /** JSONL of {"prompt", "completion"}. */
-  data: string;
-  out: string;
-  /** Held-out JSONL: its completion loss is measured before training, at checkpoints and at the end. */
-  evalData?: string;
-  epochs: number;
-  lr: number;
-  /** Sequences per micro-batch. */
-  batchSize: number;
-  /** Micro-batches per optimizer step (gradient accumulation). */
-  accumulate: number;
-  /** Stop after this many optimizer steps (before the epochs are done). */
-  maxSteps?: number;
-  warmupSteps: number;
-  schedule: 'constant' | 'cosine';
-  weightDecay: number;
-  maxGradNorm: number;
-  /** Longer sequences lose the end of their completion. */
-  maxLength: number;
-  seed: number;
-  /** Checkpoint every N optimizer steps (0: only at the end). */
-  saveEvery: number;
-  /** Checkpoints kept (0: all). */
-  keepCheckpoints: number;
-  format: PromptFormat;
-  /** LoRA instead of full fine-tuning. */
-  lora?: LoraConfig;
-  /** Continue from the newest checkpoint in `out`. */
-  resume: boolean;
-  /** Replace an existing run in `out`. */
-  force: boolean;
-  runtime?: RuntimeOptions;
-  /** A LoRA base larger than this is fed as graph inputs instead of initializers (frozen.ts). */
-  frozenLimitBytes?: number;
-}
-
-export const SFT_DEFAULTS: Omit<SftOptions, 'model' | 'data' | 'out'> = {
-  epochs: 1, lr: 1e-4, batchSize: 8, accumulate: 1, warmupSteps: 0, schedule: 'constant', weightDecay: 0, maxGradNorm: 1,
-  maxLength: 1024, seed: 0, saveEvery: 100, keepCheckpoints: 2, format: 'auto', resume: false, force: false,
-};
 
 export interface SftStepInfo extends StepResult {
   step: number;
@@ -118,7 +70,7 @@ export interface SftResult {
 const OWN_ENTRIES = ['sft.json', 'events.jsonl', 'checkpoints', 'model', 'adapter', 'summary.json'];
 
 export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<SftResult> {
-  validate(opts);
+  validateOptions(opts);
   if (fs.existsSync(opts.out) && !fs.statSync(opts.out).isDirectory()) throw new SftInputError(`${opts.out}: exists and is not a directory`);
   const lock = acquireRunLock(opts.out, hooks.onLog); // one writer per output directory
   try {
@@ -131,8 +83,54 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
 async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> {
   prepareOut(opts);
   const log = hooks.onLog ?? (() => undefined);
+  const r = await setUp(opts, log);
+  const start = startPoint(r, log);
+  if ('finished' in start) return { ...start.finished, alreadyFinished: true };
+  const { ckpt, state } = start;
+  const heldOut = r.held && {
+    evaluator: await LossEvaluator.create(r.model.config, state.params, r.lora ? r.model.weights : {}, { lora: r.lora, padId: r.padId, runtime: r.runtime, frozenLimitBytes: opts.frozenLimitBytes }),
+    seqs: r.held,
+  };
+  try {
+    // A resumed run's summary reports what its first process measured (the events before the checkpoint).
+    const logged = ckpt ? loggedLosses(r.eventsFile) : { heldOutBefore: null, lastLoss: null };
+    const heldOutBefore = heldOut && start.counters.step === 0 ? await measureHeldOut(r, heldOut, state, 0) : logged.heldOutBefore;
+    const end = await trainSteps(r, hooks, log, { counters: start.counters, state, lastLoss: logged.lastLoss }, heldOut);
+    const result: SftResult = { steps: end.counters.step, totalSteps: r.totalSteps, stopped: end.stopped, lastLoss: end.lastLoss };
+    if (!end.stopped) {
+      if (ckpt && end.counters.step === start.counters.step) log(`the run in ${opts.out} was already complete`);
+      if (heldOut) result.heldOutLoss = { before: heldOutBefore, after: await measureHeldOut(r, heldOut, state, end.counters.step) };
+      await saveFinal(r, state, result);
+    }
+    return result;
+  } finally {
+    await heldOut?.evaluator.release();
+  }
+}
+
+/** What a run trains on and with, set up before any checkpoint is read. */
+interface SftRun {
+  opts: SftOptions;
+  model: CausalLM;
+  /** With baseModelNameOrPath filled in (the base model's directory unless given). */
+  lora?: LoraConfig;
+  padId: number;
+  train: SftSequence[];
+  held?: SftSequence[];
+  /** Token lengths of `train`, which batching groups by. */
+  lengths: number[];
+  batchesPerEpoch: number;
+  totalSteps: number;
+  fingerprint: Record<string, unknown>;
+  step: SftStepSetup;
+  trainStep: TrainStep;
+  runtime: RuntimeOptions;
+  eventsFile: string;
+}
+
+/** The base model, the tokenized data and the compiled training step. */
+async function setUp(opts: SftOptions, log: (line: string) => void): Promise<SftRun> {
   const model = await loadModel(opts.model);
-  const padId = padTokenId(model.tokenizer);
   const maxLength = Math.min(opts.maxLength, model.config.maxPositionEmbeddings);
   const train = tokenize(model, opts.data, opts.format, maxLength, log);
   const held = opts.evalData ? tokenize(model, opts.evalData, opts.format, maxLength, log) : undefined;
@@ -140,134 +138,143 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
   const lengths = train.map((s) => s.ids.length);
   const batchesPerEpoch = epochBatches(lengths, opts.batchSize, opts.seed, 0).length;
   const totalSteps = Math.min(Math.ceil((opts.epochs * batchesPerEpoch) / opts.accumulate), opts.maxSteps ?? Infinity);
-  const fingerprint = fingerprintOf(opts, maxLength);
 
   // Parameters: the adapters over a frozen base, or every weight.
   const lora = opts.lora && { ...opts.lora, baseModelNameOrPath: opts.lora.baseModelNameOrPath ?? path.resolve(opts.model) };
-  let setup: SftStepSetup;
+  let step: SftStepSetup;
   try {
-    setup = sftStepSpec(model, { lora, weightDecay: opts.weightDecay, maxGradNorm: opts.maxGradNorm, frozenLimitBytes: opts.frozenLimitBytes });
+    step = sftStepSpec(model, { lora, weightDecay: opts.weightDecay, maxGradNorm: opts.maxGradNorm, frozenLimitBytes: opts.frozenLimitBytes });
   } catch (err) {
     if (err instanceof RangeError) throw new SftInputError(err.message); // a LoRA rank, alpha or target that does not fit
     throw err;
   }
-  const { dropout, frozenFeeds } = setup;
   // A large base (fed as inputs) trains without ORT's memory arena: measured 2.0x instead of 2.6x
   // the weights' size at peak for qwen2.5-0.5b (docs/performance.md).
-  const large = Object.keys(frozenFeeds).length > 0;
+  const large = Object.keys(step.frozenFeeds).length > 0;
   const runtime: RuntimeOptions = { ...opts.runtime, memoryArena: opts.runtime?.memoryArena ?? !large };
-  const trainStep = await TrainStep.compile(setup.spec, runtime, { accumulation: opts.accumulate > 1 });
+  const trainStep = await TrainStep.compile(step.spec, runtime, { accumulation: opts.accumulate > 1 });
+  return {
+    opts, model, lora, padId: padTokenId(model.tokenizer), train, held, lengths, batchesPerEpoch, totalSteps,
+    fingerprint: fingerprintOf(opts, maxLength), step, trainStep, runtime, eventsFile: path.join(opts.out, 'events.jsonl'),
+  };
+}
 
-  let counters: TrainerCounters = { step: 0, microCursor: 0, seed: opts.seed };
-  let state: TrainState;
+type StartPoint = { ckpt: string | null; counters: TrainerCounters; state: TrainState } | { finished: SftResult };
+
+/**
+ * Where training starts: with --resume the newest checkpoint (the log cut back to it), else step 0
+ * (sft.json written); `finished` for a resume of a run that is complete.
+ */
+function startPoint(r: SftRun, log: (line: string) => void): StartPoint {
+  const { opts } = r;
   const ckpt = opts.resume ? resumeCheckpoint(opts.out, log) : null;
   if (ckpt) {
-    const loaded = readCheckpoint(ckpt, model.config, lora);
-    checkSameRun(ckpt, loaded.fingerprint, fingerprint);
-    const finished = loaded.counters.step === totalSteps && readSummary(opts.out);
-    if (finished) return { ...finished, alreadyFinished: true };
-    ({ counters } = loaded);
-    state = loaded.train;
+    const loaded = readCheckpoint(ckpt, r.model.config, r.lora);
+    checkSameRun(ckpt, loaded.fingerprint, r.fingerprint);
+    const finished = loaded.counters.step === r.totalSteps && readSummary(opts.out);
+    if (finished) return { finished };
     pruneOlderThan(opts.out, opts.keepCheckpoints, ckpt); // a kill may have interrupted the last pruning
-    cutEventsAfter(path.join(opts.out, 'events.jsonl'), counters.step, loaded.eventsBytes);
-    log(`resuming from ${ckpt} (step ${counters.step} of ${totalSteps})`);
-  } else {
-    if (opts.resume) {
-      log(`no checkpoint in ${opts.out}: starting from the beginning`);
-      cutEventsAfter(path.join(opts.out, 'events.jsonl'), 0, 0); // what a run killed before its first checkpoint logged is produced again
-    }
-    state = trainStep.initState(lora ? initLoraWeights(model.config, lora, opts.seed) : model.weights);
-    writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps, batchesPerEpoch });
+    cutEventsAfter(r.eventsFile, loaded.counters.step, loaded.eventsBytes);
+    log(`resuming from ${ckpt} (step ${loaded.counters.step} of ${r.totalSteps})`);
+    return { ckpt, counters: loaded.counters, state: loaded.train };
   }
+  if (opts.resume) {
+    log(`no checkpoint in ${opts.out}: starting from the beginning`);
+    cutEventsAfter(r.eventsFile, 0, 0); // what a run killed before its first checkpoint logged is produced again
+  }
+  const state = r.trainStep.initState(r.lora ? initLoraWeights(r.model.config, r.lora, opts.seed) : r.model.weights);
+  writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...r.fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps: r.totalSteps, batchesPerEpoch: r.batchesPerEpoch });
+  return { ckpt: null, counters: { step: 0, microCursor: 0, seed: opts.seed }, state };
+}
 
-  const eventsFile = path.join(opts.out, 'events.jsonl');
-  const evaluator = held && await LossEvaluator.create(model.config, state.params, lora ? model.weights : {}, { lora, padId, runtime, frozenLimitBytes: opts.frozenLimitBytes });
-  const evaluate = async (step: number): Promise<number> => {
-    const loss = await evaluator!.evaluate(state.params, held!, opts.batchSize);
-    appendJsonl(eventsFile, { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
-    return loss;
-  };
-  // A resumed run's summary reports what its first process measured (the events before the checkpoint).
-  const logged = ckpt ? loggedLosses(eventsFile) : { heldOutBefore: null, lastLoss: null };
-  const heldOutBefore = evaluator && counters.step === 0 ? await evaluate(0) : logged.heldOutBefore;
+interface HeldOut {
+  evaluator: LossEvaluator;
+  seqs: SftSequence[];
+}
 
-  const save = async (): Promise<void> => {
-    const eventsBytes = fs.existsSync(eventsFile) ? fs.statSync(eventsFile).size : 0;
-    const dir = await writeCheckpoint(opts.out, { counters, fingerprint, train: state, config: model.config, tokenizerDir: opts.model, lora, eventsBytes }, opts.keepCheckpoints);
-    log(`checkpoint ${dir}`);
-  };
+/** The held-out completion loss under the current parameters, logged as an `eval` event at `step`. */
+async function measureHeldOut(r: SftRun, h: HeldOut, state: TrainState, step: number): Promise<number> {
+  const loss = await h.evaluator.evaluate(state.params, h.seqs, r.opts.batchSize);
+  appendJsonl(r.eventsFile, { type: 'eval', step, time: Date.now() / 1000, heldOutLoss: loss });
+  return loss;
+}
 
-  // Micro-batch `i` of the run: batch (i mod B) of epoch floor(i / B), B = batches per epoch.
-  const plans = new Map<number, number[][]>();
-  const microBatch = (i: number): Record<string, HostTensor> => {
-    const epoch = Math.floor(i / batchesPerEpoch);
-    if (!plans.has(epoch)) plans.set(epoch, epochBatches(lengths, opts.batchSize, opts.seed, epoch));
-    const batch = collate(plans.get(epoch)![i % batchesPerEpoch].map((j) => train[j]), padId);
-    // Dropout seed: a function of (seed, micro-batch index) only.
-    if (dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
-    return { ...batch, ...frozenFeeds };
-  };
+interface Progress {
+  counters: TrainerCounters;
+  /** Updated in place by each step. */
+  state: TrainState;
+  lastLoss: number | null;
+}
 
-  let lastLoss: number | null = logged.lastLoss;
-  const firstStep = counters.step;
-  let stopped = false;
+/**
+ * Optimizer steps until the last (a checkpoint after it) or a stop (a checkpoint, then return). A
+ * step's events come before its checkpoint, which records where events.jsonl ended.
+ */
+async function trainSteps(r: SftRun, hooks: SftHooks, log: (line: string) => void, p: Progress, heldOut: HeldOut | undefined): Promise<Progress & { stopped: boolean }> {
+  const { opts, batchesPerEpoch, totalSteps } = r;
+  const microBatch = microBatches(r);
+  let { counters, lastLoss } = p;
+  const save = async () => log(`checkpoint ${await saveCheckpoint(r, counters, p.state)}`);
   while (counters.step < totalSteps) {
     const lr = lrAt(opts, counters.step, totalSteps);
     const count = Math.min(opts.accumulate, opts.epochs * batchesPerEpoch - counters.microCursor);
     const micro = Array.from({ length: Math.max(count, 1) }, (_, k) => microBatch(counters.microCursor + k));
-    const result = micro.length === 1 && opts.accumulate === 1 ? await trainStep.run(state, micro[0], lr) : await trainStep.runAccumulated(state, micro, lr);
+    const result = micro.length === 1 && opts.accumulate === 1 ? await r.trainStep.run(p.state, micro[0], lr) : await r.trainStep.runAccumulated(p.state, micro, lr);
     counters = { ...counters, step: counters.step + 1, microCursor: counters.microCursor + micro.length };
     lastLoss = result.loss;
     const tokens = result.metrics.tokens * micro.length;
     const epoch = counters.microCursor / batchesPerEpoch;
-    appendJsonl(eventsFile, {
+    appendJsonl(r.eventsFile, {
       type: 'metrics', step: counters.step, time: Date.now() / 1000, loss: result.loss, lr, gradNorm: result.gradNorm, tokens, epoch, skipped: result.skipped,
     });
     if (result.skipped) log(`step ${counters.step}: non-finite loss or gradient; the update was skipped`);
     hooks.onStep?.({ ...result, step: counters.step, totalSteps, lr, epoch, tokens });
     const last = counters.step === totalSteps;
     if (last || (opts.saveEvery > 0 && counters.step % opts.saveEvery === 0)) {
-      if (evaluator && !last) await evaluate(counters.step);
+      if (heldOut && !last) await measureHeldOut(r, heldOut, p.state, counters.step);
       await save();
     }
     if (!last && (hooks.stopSignal?.() || counters.step === hooks.stopAfterStep)) {
       if (opts.saveEvery <= 0 || counters.step % opts.saveEvery !== 0) await save();
-      stopped = true;
-      break;
+      return { counters, state: p.state, lastLoss, stopped: true };
     }
   }
-
-  const result: SftResult = { steps: counters.step, totalSteps, stopped, lastLoss };
-  if (!stopped) {
-    if (ckpt && counters.step === firstStep) log(`the run in ${opts.out} was already complete`);
-    if (evaluator) result.heldOutLoss = { before: heldOutBefore, after: await evaluate(counters.step) };
-    result.modelDir = path.join(opts.out, 'model');
-    if (lora) {
-      result.adapterDir = path.join(opts.out, 'adapter');
-      await saveLoraAdapter(result.adapterDir, lora, state.params, { overwrite: true });
-      await saveModel(result.modelDir, { config: model.config, weights: mergeLora(model.weights, lora, state.params) }, { tokenizerDir: opts.model, overwrite: true });
-    } else {
-      await saveModel(result.modelDir, { config: model.config, weights: state.params }, { tokenizerDir: opts.model, overwrite: true });
-    }
-    writeJsonAtomic(path.join(opts.out, 'summary.json'), { ...result, trainExamples: train.length, heldOutExamples: held?.length ?? 0 });
-  }
-  await evaluator?.release();
-  return result;
+  return { counters, state: p.state, lastLoss, stopped: false };
 }
 
-function validate(o: SftOptions): void {
-  const positiveInt = (v: number | undefined, flag: string) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new SftInputError(`${flag} must be a positive integer, got ${v}`);
+/** Micro-batch `i` of the run: batch (i mod B) of epoch floor(i / B), B = batches per epoch. */
+function microBatches(r: SftRun): (i: number) => Record<string, HostTensor> {
+  const { opts, batchesPerEpoch } = r;
+  const plans = new Map<number, number[][]>();
+  return (i) => {
+    const epoch = Math.floor(i / batchesPerEpoch);
+    let plan = plans.get(epoch);
+    if (!plan) plans.set(epoch, (plan = epochBatches(r.lengths, opts.batchSize, opts.seed, epoch)));
+    const batch = collate(plan[i % batchesPerEpoch].map((j) => r.train[j]), r.padId);
+    // Dropout seed: a function of (seed, micro-batch index) only.
+    if (r.step.dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
+    return { ...batch, ...r.step.frozenFeeds };
   };
-  positiveInt(o.epochs, '--epochs');
-  positiveInt(o.batchSize, '--batch-size');
-  positiveInt(o.accumulate, '--accumulate');
-  positiveInt(o.maxSteps, '--max-steps');
-  positiveInt(o.maxLength, '--max-length');
-  if (!(o.lr > 0)) throw new SftInputError(`--lr must be positive, got ${o.lr}`);
-  if (!(o.warmupSteps >= 0) || !(o.saveEvery >= 0) || !(o.keepCheckpoints >= 0)) throw new SftInputError('--warmup-steps, --save-every and --keep-checkpoints must not be negative');
-  if (o.resume && o.force) throw new SftInputError('--resume and --force exclude each other');
-  if (path.resolve(o.out) === path.resolve(o.model)) throw new SftInputError(`${o.out}: the output directory must differ from the model directory`);
+}
+
+/** Writes the checkpoint of `counters.step` (checkpoint.ts), recording events.jsonl's length now; returns its directory. */
+async function saveCheckpoint(r: SftRun, counters: TrainerCounters, state: TrainState): Promise<string> {
+  const eventsBytes = fs.existsSync(r.eventsFile) ? fs.statSync(r.eventsFile).size : 0;
+  return writeCheckpoint(r.opts.out, { counters, fingerprint: r.fingerprint, train: state, config: r.model.config, tokenizerDir: r.opts.model, lora: r.lora, eventsBytes }, r.opts.keepCheckpoints);
+}
+
+/** OUT/model (LoRA: merged into the base) and OUT/adapter, then OUT/summary.json last. */
+async function saveFinal(r: SftRun, state: TrainState, result: SftResult): Promise<void> {
+  const { opts, model, lora } = r;
+  result.modelDir = path.join(opts.out, 'model');
+  if (lora) {
+    result.adapterDir = path.join(opts.out, 'adapter');
+    await saveLoraAdapter(result.adapterDir, lora, state.params, { overwrite: true });
+    await saveModel(result.modelDir, { config: model.config, weights: mergeLora(model.weights, lora, state.params) }, { tokenizerDir: opts.model, overwrite: true });
+  } else {
+    await saveModel(result.modelDir, { config: model.config, weights: state.params }, { tokenizerDir: opts.model, overwrite: true });
+  }
+  writeJsonAtomic(path.join(opts.out, 'summary.json'), { ...result, trainExamples: r.train.length, heldOutExamples: r.held?.length ?? 0 });
 }
 
 /** Refuses to write over an earlier run unless --force (which removes only what a run writes) or --resume. */
@@ -293,48 +300,10 @@ function tokenize(model: CausalLM, file: string, format: PromptFormat, maxLength
   return kept;
 }
 
-/** Linear warmup, then constant or cosine decay to zero at the last step. */
-export function lrAt(o: Pick<SftOptions, 'lr' | 'warmupSteps' | 'schedule'>, step: number, totalSteps: number): number {
-  const warm = o.warmupSteps > 0 ? Math.min(1, (step + 1) / o.warmupSteps) : 1;
-  if (o.schedule === 'constant') return o.lr * warm;
-  const span = Math.max(1, totalSteps - o.warmupSteps);
-  const progress = Math.min(1, Math.max(0, (step - o.warmupSteps) / span));
-  return o.lr * warm * 0.5 * (1 + Math.cos(Math.PI * progress));
-}
-
-/** Everything that decides the steps' numbers; a resume with different values would not continue the same run. */
-function fingerprintOf(o: SftOptions, maxLength: number): Record<string, unknown> {
-  return {
-    modelSha256: sha256Of(path.join(o.model, 'config.json')) + ':' + weightsStamp(o.model),
-    dataSha256: sha256Of(o.data),
-    epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, accumulate: o.accumulate, maxSteps: o.maxSteps ?? null,
-    warmupSteps: o.warmupSteps, schedule: o.schedule, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm,
-    maxLength, seed: o.seed, format: o.format,
-    lora: o.lora ? { r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targetModules: o.lora.targetModules, useRslora: o.lora.useRslora ?? false } : null,
-  };
-}
-
-function sha256Of(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-/** Size and mtime of the weight files: a cheap stamp (hashing gigabytes of weights on every start is not). */
-function weightsStamp(dir: string): string {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort()
-    .map((f) => { const s = fs.statSync(path.join(dir, f)); return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`; }).join(',');
-}
-
 /** The result a finished run left in OUT/summary.json, or null. */
 function readSummary(out: string): SftResult | null {
   const file = path.join(out, 'summary.json');
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as SftResult : null;
-}
-
-function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
-  for (const key of Object.keys(now)) {
-    const a = JSON.stringify(saved[key] ?? null), b = JSON.stringify(now[key] ?? null);
-    if (a !== b) throw new SftInputError(`${ckpt}: cannot resume: ${key} was ${a} in that run and is ${b} now`);
-  }
 }
 
 /** The held-out loss before training and the last step's loss in OUT/events.jsonl (null when absent). */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../../../src/engine/nn/model';
-import { runSft, SFT_DEFAULTS, type SftOptions } from '../../../src/engine/sft/trainer';
+import { SFT_DEFAULTS, type SftOptions } from '../../../src/engine/sft/options';
+import { runSft } from '../../../src/engine/sft/trainer';
 
 const root = mkdtempSync(join(tmpdir(), 'maporl-sft-resume-'));
 const base = join(root, 'base');

@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
 import { ModelWeights } from '../../../src/engine/io/modelWeights';
 import { createPresetModel, saveModel } from '../../../src/engine/nn/model';
-import { runSft, SFT_DEFAULTS, SftInputError, type SftOptions } from '../../../src/engine/sft/trainer';
+import { SFT_DEFAULTS, SftInputError, type SftOptions } from '../../../src/engine/sft/options';
+import { runSft } from '../../../src/engine/sft/trainer';
 
 const root = mkdtempSync(join(tmpdir(), 'maporl-sft-'));
 const base = join(root, 'base');
