@@ -4,7 +4,7 @@
 // graph refer to each other (a node holds its op, an op's rules take nodes and tensors), so they
 // share this file.
 import { BYTES_PER_ELEMENT, type DType, type HostArray, type HostTensor } from '../core/hostTensor';
-import { canonicalDim, formatShape, ShapeError, type Dim, type Shape } from './shape';
+import { canonicalDim, formatShape, ShapeError, type Shape } from './shape';
 
 // ---- the op record ------------------------------------------------------------------------------
 
@@ -27,7 +27,7 @@ export interface Emitter {
   temp(hint: string): string;
 }
 
-export interface OpDef<A = any> {
+export interface OpDef<A = unknown> {
   readonly name: string;
   /** Output types from input types; throws ShapeError naming the op and the shapes. */
   infer(inputs: readonly Tensor[], attrs: A): TensorType[];
@@ -65,7 +65,7 @@ export class Tensor {
   toString(): string { return `${this.name}: ${this.dtype}${formatShape(this.shape)}`; }
 }
 
-export class Node<A = any> {
+export class Node<A = unknown> {
   constructor(
     readonly id: number,
     readonly op: OpDef<A>,
@@ -181,12 +181,8 @@ export function toHostArray(dtype: DType, values: ArrayLike<number>): HostArray 
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   if (inputs.length === 0) throw new Error(`${op.name}: needs at least one input`);
   const node = inputs[0].graph.addNode(op, inputs, attrs);
-  if (node.outputs.length !== 1) throw new Error(`${op.name}: has ${node.outputs.length} outputs; use applyMulti`);
+  if (node.outputs.length !== 1) throw new Error(`${op.name}: has ${node.outputs.length} outputs; apply takes single-output ops`);
   return node.outputs[0];
 }
 
-export function applyMulti<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
-  return inputs[0].graph.addNode(op, inputs, attrs).outputs;
-}
-
-export type { Dim, Shape };
+export type { Shape };

@@ -99,7 +99,11 @@ export function serialize(graph: Graph, options?: SerializeOptions): Uint8Array 
   return onnx.ModelProto.encode(onnx.ModelProto.create(toModelProto(graph, options))).finish();
 }
 
-/** Writes the graph to a `.onnx` file for inspection in a viewer such as Netron. */
+/**
+ * Writes the graph to a `.onnx` file for inspection in a viewer such as Netron: a debugging aid,
+ * called by hand (docs/engine.md), so nothing in the code uses it.
+ * @public
+ */
 export function dumpOnnx(graph: Graph, path: string, options?: SerializeOptions): void {
   writeFileSync(path, serialize(graph, options));
 }

@@ -70,10 +70,6 @@ export function formatShape(s: Shape): string {
   return `[${s.join(', ')}]`;
 }
 
-export function isStatic(s: Shape): s is readonly number[] {
-  return s.every((d) => typeof d === 'number');
-}
-
 /** Numpy-style broadcast of two shapes; `op` names the operation in the error. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): Dim[] {
   const rank = Math.max(a.length, b.length);

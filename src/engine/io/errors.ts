@@ -29,8 +29,3 @@ export class OutputDirError extends Error {
     super(`${dir}: ${what}`);
   }
 }
-
-/** Whether `err` is one of the "bad input file" errors that the CLI reports with exit code 2. */
-export function isInputFileError(err: unknown): err is ModelFileError | DataFileError {
-  return err instanceof ModelFileError || err instanceof DataFileError;
-}

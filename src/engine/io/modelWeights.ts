@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ModelFileError } from './errors';
 import { writeJsonAtomic } from './atomic';
 import {
-  SafetensorsReader, Tensor, TensorInfo, TensorsToWrite, TensorToWrite, tensorByteSize, tensorToFloat32, writeSafetensors,
+  SafetensorsReader, tensorByteSize, tensorToFloat32, writeSafetensors, type Tensor, type TensorInfo, type TensorsToWrite, type TensorToWrite,
 } from './safetensors';
 
 export const WEIGHTS_FILE = 'model.safetensors';

@@ -65,7 +65,7 @@ export function loraModules(cfg: ModelConfig, lora: LoraConfig): LoraModule[] {
     try {
       re = new RegExp(`^(?:${t})$`);
     } catch (err) {
-      throw new RangeError(`LoRA target_modules: "${t}" is not a valid regular expression (${(err as Error).message})`);
+      throw new RangeError(`LoRA target_modules: "${t}" is not a valid regular expression (${(err as Error).message})`, { cause: err });
     }
     const picked = linear.filter((m) => re.test(m.module));
     if (picked.length === 0) throw new RangeError(`LoRA target_modules: "${t}" matches no linear layer (e.g. ${linear[0]?.module})`);

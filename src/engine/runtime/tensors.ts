@@ -31,9 +31,6 @@ export const f64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'float
 export const i64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'int64'> => ({
   dtype: 'int64', shape, data: BigInt64Array.from(Array.from(data, (x) => BigInt(x))),
 });
-export const bool = (data: ArrayLike<boolean | number>, shape: number[]): HostTensor<'bool'> => ({
-  dtype: 'bool', shape, data: Uint8Array.from(Array.from(data, (x) => (x ? 1 : 0))),
-});
 
 /** Values of a float host tensor as numbers (float16 and bfloat16 not included: widen them first). */
 export function toNumbers(t: HostTensor): number[] {

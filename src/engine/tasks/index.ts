@@ -9,11 +9,7 @@ import { generateSplit } from './synthetic';
 
 export * from './answers';
 export * from './types';
-export { DataError, writeJsonlAtomic, type SkipReport } from './jsonl';
-export { loadGsm8k, loadNliJsonl, loadGeneric, loadJsonlTask, nliQuestion, type LoadOptions, type LoadResult } from './loaders';
-export { generateSplit, splitOf, type BuiltinTask } from './synthetic';
-export { syntheticWords } from './synthetic/vocab';
-export { Rng, hashString } from '../core/random';
+export type { SkipReport } from './jsonl';
 
 export interface TaskData {
   kind: AnswerKind;

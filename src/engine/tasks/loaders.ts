@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { NLI_LABELS, type NliLabel, normalizeAnswer, normalizeNumber } from './answers';
 import { DataError, emptySkipReport, noteSkipped, parseJsonl, readText, type SkipReport } from './jsonl';
 import type { FileTask } from '../../protocol/choices';
-import type { TaskRecord, TaskType } from './types';
+import type { TaskRecord } from './types';
 
 export interface LoadOptions {
   /** Count and leave out bad lines instead of failing on the first one. */

@@ -89,7 +89,6 @@ export const minimum = (a: Operand, b: Operand): Tensor => apply(Min, binaryPair
 // ---- comparisons and logic (not differentiable) ---------------------------------------------
 
 const Equal = binaryDef('Equal', 'Equal', undefined, 'bool');
-const Less = binaryDef('Less', 'Less', undefined, 'bool');
 const Greater = binaryDef('Greater', 'Greater', undefined, 'bool');
 const LessOrEqual = binaryDef('LessOrEqual', 'LessOrEqual', undefined, 'bool');
 const GreaterOrEqual = binaryDef('GreaterOrEqual', 'GreaterOrEqual', undefined, 'bool');
@@ -97,7 +96,6 @@ const And = binaryDef('And', 'And', undefined, 'bool');
 const Or = binaryDef('Or', 'Or', undefined, 'bool');
 
 export const equal = (a: Operand, b: Operand): Tensor => apply(Equal, binaryPair(a, b, 'Equal'), {});
-export const less = (a: Operand, b: Operand): Tensor => apply(Less, binaryPair(a, b, 'Less'), {});
 export const greater = (a: Operand, b: Operand): Tensor => apply(Greater, binaryPair(a, b, 'Greater'), {});
 export const lessOrEqual = (a: Operand, b: Operand): Tensor => apply(LessOrEqual, binaryPair(a, b, 'LessOrEqual'), {});
 export const greaterOrEqual = (a: Operand, b: Operand): Tensor => apply(GreaterOrEqual, binaryPair(a, b, 'GreaterOrEqual'), {});

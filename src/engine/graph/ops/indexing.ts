@@ -3,7 +3,7 @@
 import { isFloat, type DType } from '../../core/hostTensor';
 import { apply, defineOp, type Tensor } from '../graph';
 import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
-import { shapeOf, unsqueeze } from './broadcast';
+import { unsqueeze } from './broadcast';
 
 function checkIndices(op: string, idx: Tensor): void {
   if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);
@@ -72,5 +72,3 @@ const ScatterElementsAdd = defineOp<{ axis: number }>({
   infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
   emit: (e, ins, outs, { axis }) => e.node('ScatterElements', ins, outs, { axis, reduction: 'add' }),
 });
-
-export { shapeOf };
