@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LMRuntime } from '../../engine/generate/runtime';
-import { evaluate as runEvaluation, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
-import { checkpointShape, findCheckpoint, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
+import { formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
+import {
+  checkpointShape, evalSettingsOf, evaluateTeam, findCheckpoint, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf, type EvalSettings,
+} from '../../engine/maporl/evalTeam';
 import type { MaporlConfig } from '../../engine/maporl/config';
-import { defaultPromptOptions, promptOptionsOf, type PromptOptions } from '../../engine/maporl/prompts';
-import { policyIndex } from '../../engine/maporl/team';
-import type { GenerateOptions } from '../../engine/generate/runtime';
 import { isBuiltinTask, isFileTask } from '../../protocol/choices';
 import { GenerationSchema } from '../../protocol/configSchema';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../engine/tasks/types';
@@ -15,26 +13,16 @@ import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { UsageError } from '../errors';
 import { frozenWeightsOption, intOption, numberOption, parse, type Command } from './command';
 
-/** Decoding and prompts of an evaluation before the flags that pick agents and turns. */
-export interface EvalDefaults {
-  generation: Omit<GenerateOptions, 'seed'>;
-  prompt: PromptOptions;
-}
-
 /**
- * What `maporl eval` samples with and how it prompts: a run's own settings (as its training-time
- * evaluations used them: eval.temperature, else generation's), else the config schema's defaults,
- * so base models are evaluated as a default run would evaluate them. Flags override.
+ * What `maporl eval` samples with and how it prompts: the engine's defaults for the run (evalSettingsOf:
+ * its own settings, else the config schema's), with --temperature and --max-new-tokens over them.
  */
-export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { temperature?: string; maxNewTokens?: string } = {}): EvalDefaults {
-  const gen = runConfig?.generation ?? GenerationSchema.parse({});
-  const temperature = numberOption(flags.temperature, '--temperature', runConfig?.eval.temperature ?? gen.temperature);
+export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { temperature?: string; maxNewTokens?: string } = {}): EvalSettings {
+  const d = evalSettingsOf(runConfig);
+  const temperature = numberOption(flags.temperature, '--temperature', d.generation.temperature);
   if (temperature < 0) throw new UsageError(`--temperature must be at least 0, got "${flags.temperature}"`);
-  const prompt = runConfig ? promptOptionsOf(runConfig.discussion) : defaultPromptOptions();
-  return {
-    generation: { maxNewTokens: intOption(flags.maxNewTokens, '--max-new-tokens', gen.maxNewTokens), temperature, topP: gen.topP, topK: gen.topK },
-    prompt,
-  };
+  const maxNewTokens = intOption(flags.maxNewTokens, '--max-new-tokens', d.generation.maxNewTokens);
+  return { generation: { ...d.generation, maxNewTokens, temperature }, prompt: d.prompt };
 }
 
 export const evaluate: Command = {
@@ -71,15 +59,11 @@ export const evaluate: Command = {
     if (checkpointDir && sharing === 'per-agent' && agents !== shape.policies) throw new UsageError(`the checkpoint has one policy per agent (${shape.policies}); --agents must be ${shape.policies}`);
     if (checkpointDir && sharing === 'per-turn' && turns > shape.policies) throw new UsageError(`the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
     const modelSpecs = checkpointDir ? undefined : specs.map((s) => (fs.existsSync(s) ? path.resolve(s) : s));
-    const { models, verifier } = checkpointDir ? await loadCheckpointTeam(checkpointDir, prompt) : await loadModelTeam(specs, seed, process.cwd());
+    const team = checkpointDir ? await loadCheckpointTeam(checkpointDir, prompt) : await loadModelTeam(specs, seed, process.cwd());
     const frozenWeights = values['frozen-weights'] !== undefined ? frozenWeightsOption(values['frozen-weights']) : runConfig?.runtime.frozenWeights ?? 'auto';
     const warning = identicalAgentsWarning(generation.temperature, agents, sharing, modelSpecs);
     if (warning) process.stderr.write(warning + '\n');
-    const lms = await Promise.all(models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights } })));
-    const result = await runEvaluation(records, 0, {
-      agents, turns, seed, kind: answerKindOf(task), verifier, prompt, generation,
-      modelFor: (a, t) => lms[policyIndex(sharing, a, t)],
-    });
+    const result = await evaluateTeam(records, team, { sharing, agents, turns, generation, prompt, frozenWeights }, { step: 0, seed, kind: answerKindOf(task) });
     if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');
     else process.stdout.write(formatEvalTable(`${agents} agents, ${turns} turns, temperature ${generation.temperature}`, result.table) + '\n');
     return 0;

@@ -1,18 +1,24 @@
 // The team an evaluation puts to the test (`maporl eval`, `maporl compare`): a checkpoint's
-// policies with its learned verifier, or base models. The shape (size, turns, sharing) is read
-// first and cheaply, from trainer_state.json; the weights only when the team is about to speak.
+// policies with its learned verifier, or base models, and how it is evaluated by default (the
+// run's own sampling and prompts). The shape (size, turns, sharing) is read first and cheaply, from
+// trainer_state.json; the weights only when the team is about to speak.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentsSchema, DiscussionSchema } from '../../protocol/configSchema';
+import type { FrozenWeightsChoice } from '../../protocol/choices';
+import { AgentsSchema, DiscussionSchema, GenerationSchema } from '../../protocol/configSchema';
+import { LMRuntime, type GenerateOptions } from '../generate/runtime';
 import { checkpointDamage } from '../io/checkpointManifest';
+import { latestCheckpoint } from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import type { CausalLM } from '../nn/model';
-import { latestCheckpoint } from '../io/checkpoints';
+import type { AnswerKind } from '../tasks/answers';
+import type { TaskRecord } from '../tasks/types';
 import { loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from './checkpoint';
 import { loadConfig, type MaporlConfig } from './config';
 import { groundTruthVerifier, type VerifierFn } from './discussion';
-import type { PromptOptions } from './prompts';
-import { resolveModel, type Sharing } from './team';
+import { evaluate, type EvalResult } from './evaluate';
+import { defaultPromptOptions, promptOptionsOf, type PromptOptions } from './prompts';
+import { policyIndex, resolveModel, type Sharing } from './team';
 import { LearnedVerifier } from './verifier';
 
 export interface TeamShape {
@@ -91,6 +97,50 @@ export async function loadCheckpointTeam(dir: string, prompt: PromptOptions): Pr
   const models: CausalLM[] = [];
   for (let i = 0; i < policies; i++) models.push(await loadCheckpointModel(dir, i));
   return { models, verifier };
+}
+
+/** Decoding and prompts of an evaluation. */
+export interface EvalSettings {
+  generation: Omit<GenerateOptions, 'seed'>;
+  prompt: PromptOptions;
+}
+
+/**
+ * What an evaluation samples with and how it prompts by default: a run's own settings (as its
+ * training-time evaluations used them: eval.temperature, else generation's), else the config
+ * schema's defaults, so base models are evaluated as a default run would evaluate them.
+ */
+export function evalSettingsOf(runConfig: MaporlConfig | undefined): EvalSettings {
+  const gen = runConfig?.generation ?? GenerationSchema.parse({});
+  return {
+    generation: { maxNewTokens: gen.maxNewTokens, temperature: runConfig?.eval.temperature ?? gen.temperature, topP: gen.topP, topK: gen.topK },
+    prompt: runConfig ? promptOptionsOf(runConfig.discussion) : defaultPromptOptions(),
+  };
+}
+
+/** How a loaded team discusses: its size, turns and policy sharing, sampling, prompts, how weights enter ONNX Runtime. */
+export interface TeamSettings extends EvalSettings {
+  sharing: Sharing;
+  agents: number;
+  turns: number;
+  frozenWeights: FrozenWeightsChoice;
+}
+
+/**
+ * Evaluates a loaded team on `records` (evaluate.ts: one discussion per question, sampling seeded by
+ * `seed`), its models in generation runtimes released at the end.
+ */
+export async function evaluateTeam(records: readonly TaskRecord[], team: LoadedTeam, s: TeamSettings, o: { step: number; seed: number; kind: AnswerKind }): Promise<EvalResult> {
+  const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights: s.frozenWeights } })));
+  try {
+    return await evaluate(records, o.step, {
+      agents: s.agents, turns: s.turns, seed: o.seed, kind: o.kind, verifier: team.verifier,
+      prompt: s.prompt, generation: s.generation,
+      modelFor: (a, t) => lms[policyIndex(s.sharing, a, t)],
+    });
+  } finally {
+    await Promise.all(lms.map((lm) => lm.release()));
+  }
 }
 
 /** Base models from preset names or model directories (relative to `baseDir`); `seed` initialises presets. */

@@ -4,12 +4,11 @@
 import type { FrozenWeightsChoice } from '../../../protocol/choices';
 import { COMPARISON_VERSION, type ComparisonResult, type ComparisonSideSpec, type DifferingQuestion, type PairedTurn } from '../../../protocol/comparison';
 import type { EvalTable, TranscriptRecord } from '../../../protocol/runRecords';
-import { LMRuntime, type GenerateOptions } from '../../generate/runtime';
+import type { GenerateOptions } from '../../generate/runtime';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../tasks/types';
-import { evaluate, mean } from '../evaluate';
-import type { LoadedTeam, TeamShape } from '../evalTeam';
+import { mean } from '../evaluate';
+import { evaluateTeam, type LoadedTeam, type TeamShape } from '../evalTeam';
 import type { PromptOptions } from '../prompts';
-import { policyIndex } from '../team';
 import { toTranscript } from '../transcripts';
 import { mcnemarExact, pairedBootstrapCI, type BootstrapOptions } from './pairedStats';
 import type { SideLocation } from './sides';
@@ -72,16 +71,7 @@ export async function runComparison(records: readonly TaskRecord[], sides: reado
 
 async function evaluateSide(records: readonly TaskRecord[], side: CompareSide, o: CompareOptions) {
   const team = await side.load();
-  const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights: side.frozenWeights } })));
-  try {
-    return await evaluate(records, side.location.step ?? 0, {
-      agents: side.agents, turns: side.turns, seed: o.seed, kind: answerKindOf(o.task), verifier: team.verifier,
-      prompt: side.prompt, generation: side.generation,
-      modelFor: (a, t) => lms[policyIndex(side.shape.sharing, a, t)],
-    });
-  } finally {
-    await Promise.all(lms.map((lm) => lm.release()));
-  }
+  return evaluateTeam(records, team, { ...side, sharing: side.shape.sharing }, { step: side.location.step ?? 0, seed: o.seed, kind: answerKindOf(o.task) });
 }
 
 function sideSpec(s: CompareSide): ComparisonSideSpec {
