@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { jsonErrorOffset } from '../../protocol/jsonText';
 import { crossCheckConfig, MaporlConfigSchema, type MaporlConfig } from '../../protocol/configSchema';
 
-export { crossCheckConfig, type ConfigIssue, type MaporlConfig } from '../../protocol/configSchema';
+export { crossCheckConfig, type MaporlConfig } from '../../protocol/configSchema';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -60,16 +60,6 @@ export interface LabelledExample {
   weight?: number;
 }
 
-export interface VerifierReport {
-  trainExamples: number;
-  heldOutExamples: number;
-  auc: number;
-  /** Expected calibration error over 10 equal-width bins. */
-  ece: number;
-  accuracy: number;
-  finalLoss: number;
-}
-
 /**
  * The heads start from zero on a pretrained trunk and must move far in a few hundred steps; at the
  * trunk's learning rate (1e-4 in the demo) they barely leave zero (held-out AUC stayed ~0.55).
