@@ -1,4 +1,4 @@
-// One MAPoRL iteration (issue 4, "Performance"): 3 agents × 3 turns × 32 questions with `tiny`
+// One MAPoRL iteration: 3 agents × 3 turns × 32 questions with `tiny`
 // agents and a learned verifier, timed by phase — generation, verifier, rollout log-probs (policy
 // and reference) and the PPO update — and the share of wall time spent outside ONNX Runtime's
 // run() calls (sampling loop, tokenization, batching, copies). Target: under 15% outside run().

@@ -1,4 +1,4 @@
-// Multi-agent evaluation (issue 4): the same discussion protocol on test questions, reported per
+// Multi-agent evaluation: the same discussion protocol on test questions, reported per
 // turn — majority accuracy, mean agent accuracy, wrong→right and right→wrong moves — so that every
 // training mode is measured the same way.
 import type { EvalTable } from '../../protocol/runRecords';

@@ -1,4 +1,4 @@
-// Discussion prompts (issue 4, "Discussion"). Turn 0: the question alone. Turn t > 0: the
+// Discussion prompts (Park et al. 2025, §3). Turn 0: the question alone. Turn t > 0: the
 // question, the agent's own previous response and the other agents' previous responses, each
 // optionally with its verifier score (the official code's reward feedback). Templates come from the
 // config (`discussion.templates`, placeholders `{question}`, `{own}`, `{others}`; for one response

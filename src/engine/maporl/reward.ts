@@ -1,4 +1,4 @@
-// MAPoRL's reward for every response of one discussion (Park et al. 2025, §4; issue 4 "Reward").
+// MAPoRL's reward for every response of one discussion (Park et al. 2025, §4).
 //
 // Inputs are per-discussion matrices indexed [turn][agent] (turn 0 = the independent first
 // answers): V[t][a] the verifier score in [0, 1] (or 0/1 for the ground-truth verifier) and

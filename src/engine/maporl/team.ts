@@ -1,4 +1,4 @@
-// The agents of an experiment and the policies behind them. Policy sharing (issue 4):
+// The agents of an experiment and the policies behind them. Policy sharing (agents.policySharing):
 // `shared` — one policy for all agents and turns; `per-agent` — one per agent (each may be a
 // different model: a heterogeneous team); `per-turn` — one per turn, shared by the agents.
 import * as fs from 'node:fs';

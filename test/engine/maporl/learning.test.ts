@@ -1,4 +1,4 @@
-// Rung 1 of the learning ladder (issue 9), as a test: PPO on a ground-truth reward must make one
+// Rung 1 of the learning ladder (bench/ladder.ts), as a test: PPO on a ground-truth reward must make one
 // SFT'd `tiny` agent better at arithmetic questions it never trained on, for two training seeds.
 // Before the fix (one sample per question, T=1 log-probs for T=0.7 rollouts) the same agents lost
 // 3-5 points here. The numbers are printed so a slow drift shows before the threshold trips.

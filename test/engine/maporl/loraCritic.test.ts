@@ -1,4 +1,4 @@
-// LoRA and critic placement of a MAPoRL policy (issue 9, fidelity defects 1 and 8), at tiny size:
+// LoRA and critic placement of a MAPoRL policy, at tiny size:
 // under LoRA an update moves only the adapters (and value head), the reference log-probs stay the
 // base model's, and generation samples from base + adapters; a separate critic's value loss never
 // reaches the policy, while a value head on the policy trunk moves it.

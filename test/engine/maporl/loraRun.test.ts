@@ -1,4 +1,4 @@
-// A LoRA MAPoRL run with separate critics, end to end at tiny size (issue 9, defects 1 and 8):
+// A LoRA MAPoRL run with separate critics, end to end at tiny size:
 // checkpoints hold PEFT adapter directories (policy and critic) with AdamW state, a run resumed
 // from one ends byte for byte like the uninterrupted run, and `maporl eval --checkpoint` samples
 // from base + adapters.

@@ -1,4 +1,4 @@
-// MAPoRL reward: the influence-aware formula of issue 4 against hand-computed values and its
+// MAPoRL reward: the influence-aware formula (Park et al. 2025, §4) against hand-computed values and its
 // properties, and the four incentive terms on hand-worked discussions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
