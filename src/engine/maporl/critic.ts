@@ -16,7 +16,7 @@ import type { HostTensor } from '../core/hostTensor';
 import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { initHead, VALUE_HEAD } from '../nn/heads';
 import { llamaParamShapes } from '../nn/llama';
-import { initLoraWeights, loraParamShapes, type LoraConfig } from '../nn/lora';
+import { initLoraWeights, type LoraConfig } from '../nn/lora';
 import type { CausalLM } from '../nn/model';
 import type { FrozenWeights } from '../nn/frozen';
 import type { RuntimeOptions } from '../runtime/session';
