@@ -113,6 +113,13 @@ module.exports = {
       to: { path: '^src/engine/runtime/', reachable: true },
     },
     {
+      name: 'extension-no-ort',
+      comment: 'the extension host never loads ONNX Runtime (design.md: engine work runs in a child process): nothing src/extension imports may reach src/engine/runtime',
+      severity: 'error',
+      from: { path: '^src/extension/' },
+      to: { path: '^src/engine/runtime/', reachable: true },
+    },
+    {
       name: 'no-circular',
       comment: 'no import cycles in src/ and webview/',
       severity: 'error',
