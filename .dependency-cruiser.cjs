@@ -5,8 +5,8 @@
 // (and itself), never one above. A new folder under src/engine must be placed here and in design.md
 // (the `engine-layer-unplaced` rules say so); leaf utilities go at the bottom.
 const ENGINE_LAYERS = [
-  'maporl',
   'sweep',
+  'maporl',
   'sft',
   'annotations',
   'tasks',

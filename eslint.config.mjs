@@ -1,7 +1,7 @@
 // ESLint: typescript-eslint's recommended rules plus a few type-aware ones that catch real bugs
 // (a promise nobody awaits, a promise passed where a callback's result is ignored). Formatting is
 // Prettier's job; layer boundaries are dependency-cruiser's (.dependency-cruiser.cjs); unused
-// locals and parameters are tsc's (tsconfig.lint.json), so ESLint's copy of that rule is off.
+// locals and parameters are tsc's (tsconfig.json: noUnusedLocals, noUnusedParameters), so ESLint's copy of that rule is off.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

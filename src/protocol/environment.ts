@@ -16,7 +16,7 @@ export const MAPORL_ENV = {
   threads: 'MAPORL_THREADS',
   /**
    * Where prepared base agents are cached (default $XDG_CACHE_HOME/maporl-studio). Set by the user or
-   * by tests that need a cache of their own; read by the engine (maporl/baseStage.ts, cacheRoot).
+   * by tests that need a cache of their own; read by the engine (maporl/baseRecipe.ts, cacheRoot).
    */
   cacheDir: 'MAPORL_CACHE_DIR',
   /**

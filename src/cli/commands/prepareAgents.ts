@@ -3,7 +3,8 @@
 // out as an HF model directory when --out is given.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ensurePreparedBase, recipeOf } from '../../engine/maporl/baseStage';
+import { recipeOf } from '../../engine/maporl/baseRecipe';
+import { ensurePreparedBase } from '../../engine/maporl/baseStage';
 import { loadConfig, parseConfig } from '../../engine/maporl/config';
 import { presetNames } from '../../engine/nn/presets';
 import { UsageError } from '../errors';

@@ -4,7 +4,6 @@
 // annotator says that call was wrong. Hallucinated wins where both apply; other labels add nothing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LabelledExample } from '../maporl/verifier';
 import { DataError } from '../tasks/jsonl';
 import { labelledResponses } from './join';
 import { ANNOTATIONS_FILE, readAnnotatedRun, type TranscriptProblem } from './store';
@@ -12,8 +11,16 @@ import { VERIFIER_WRONG } from './verifierReport';
 
 export const HALLUCINATED = 'hallucinated';
 
+/** A labelled response as the verifier's training set takes it (maporl/verifier.ts LabelledExample). */
+export interface HumanLabelledExample {
+  question: string;
+  response: string;
+  correct: boolean;
+  weight: number;
+}
+
 export interface HumanLabelExamples {
-  examples: LabelledExample[];
+  examples: HumanLabelledExample[];
   /** Labelled responses (with a label that sets a target) whose transcript, turn or agent was not found. */
   missing: number;
   /** Broken lines, per run directory: annotations.jsonl lines and transcripts.jsonl lines. */

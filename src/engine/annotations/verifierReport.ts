@@ -10,7 +10,7 @@
 // the ground-truth grade (`correct`) and how often decision and human judgement match it.
 import type { Annotation } from '../../protocol/annotations';
 import type { TranscriptRecord } from '../../protocol/runRecords';
-import { auc } from '../maporl/verifierMetrics';
+import { auc } from '../core/scoreMetrics';
 import { labelledResponses } from './join';
 
 export const VERIFIER_WRONG = 'verifier-wrong';

@@ -4,28 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BaseAgentsSchema } from '../../protocol/configSchema';
-import type { BuiltinTask } from '../tasks/synthetic';
 import { createPresetModel, saveModel } from '../nn/model';
 import { SFT_DEFAULTS } from '../sft/options';
 import { runSft, type SftStepInfo } from '../sft/trainer';
-import type { PromptOptions } from './prompts';
+import type { BaseAgentRecipe } from './baseRecipe';
 import { sftRecords, writeSftJsonl } from './sftData';
-
-export interface BaseAgentRecipe {
-  task: BuiltinTask;
-  preset: string;
-  /** Optimizer steps of SFT: how far the agents are trained (and so how fallible they stay). */
-  steps: number;
-  batchSize: number;
-  lr: number;
-  warmupSteps: number;
-  /** SFT pairs generated from the training split. */
-  examples: number;
-  /** Share of pairs in the later-turn format (sftData.ts). */
-  discussionFraction?: number;
-  prompt: PromptOptions;
-  seed: number;
-}
 
 /**
  * The demo's recipe. Small batches, many steps: at the `tiny` size a step costs little more than

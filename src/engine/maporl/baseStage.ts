@@ -2,38 +2,13 @@
 // solutions of the built-in task, in the discussion's own prompt format (baseAgents.ts), before
 // any RL. The result is cached by everything that shapes it, so every run and experiment with the
 // same settings reuses one model directory instead of repeating minutes of SFT.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
-import { MAPORL_ENV } from '../../protocol/environment';
 import type { SftStepInfo } from '../sft/trainer';
-import type { BuiltinTask } from '../tasks/synthetic';
-import { prepareBaseAgents, type BaseAgentRecipe } from './baseAgents';
+import { prepareBaseAgents } from './baseAgents';
+import { cacheRoot, recipeDir, sortKeys, type BaseAgentRecipe } from './baseRecipe';
 import type { MaporlConfig } from './config';
-import { promptOptionsOf } from './prompts';
-
-/** Where prepared base agents are kept: $MAPORL_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /maporl-studio. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env[MAPORL_ENV.cacheDir];
-  if (dir) return path.resolve(dir);
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'maporl-studio');
-}
-
-/** The SFT recipe a config's baseAgents section stands for (null without one). */
-export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
-  const b = config.baseAgents;
-  if (!b) return null;
-  // Without verifier scores in the prompts: the base agents are trained before any verifier exists.
-  return { ...b, task: config.task.type as BuiltinTask, prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false } };
-}
-
-/** Cache folder of a recipe: a hash of every setting that changes the weights. */
-export function recipeDir(recipe: BaseAgentRecipe, root = cacheRoot()): string {
-  const key = createHash('sha256').update(JSON.stringify(sortKeys(recipe))).digest('hex').slice(0, 16);
-  return path.join(root, 'base-agents', `${recipe.task}-${recipe.preset}-${key}`);
-}
 
 export interface PreparedBase {
   modelDir: string;
@@ -75,10 +50,4 @@ export function withBaseModel(config: MaporlConfig, modelDir: string): MaporlCon
     agents: { ...config.agents, models: config.agents.models.map(swap) },
     verifier: { ...config.verifier, model: swap(config.verifier.model) },
   };
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)]));
-  return v;
 }

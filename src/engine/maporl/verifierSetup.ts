@@ -18,7 +18,8 @@ import { promptOptionsOf, renderPrompt } from './prompts';
 import type { RunDir } from './runDir';
 import { resolveModel, type Team, type TokenizerSource } from './team';
 import { LearnedVerifier, type LabelledExample } from './verifier';
-import { auc, balancePerQuestion, expectedCalibrationError } from './verifierMetrics';
+import { auc, expectedCalibrationError } from '../core/scoreMetrics';
+import { balancePerQuestion } from './verifierMetrics';
 
 export interface VerifierSetup {
   score?: VerifierFn;

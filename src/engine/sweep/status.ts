@@ -95,7 +95,7 @@ export function readRunFiles(dir: string): RunFiles {
     out.summary = s.status ?? null;
     if (s.message) out.message = s.message;
   } catch { /* not written yet */ }
-  let text = '';
+  let text: string;
   try { text = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'); } catch { return out; }
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;

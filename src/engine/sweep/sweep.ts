@@ -134,6 +134,3 @@ export function cancelSweep(dir: string): string[] {
   sd.record({ type: 'cancel' });
   return done;
 }
-
-/** Whether the sweep has a run left that is not finished (for exit codes). */
-export const allFinished = (s: SweepStatus) => s.runs.every((r) => r.state === 'finished');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { auc, balancePerQuestion, expectedCalibrationError } from '../../../src/engine/maporl/verifierMetrics';
+import { auc, expectedCalibrationError } from '../../../src/engine/core/scoreMetrics';
+import { balancePerQuestion } from '../../../src/engine/maporl/verifierMetrics';
 import { Rng } from '../../../src/engine/core/random';
 
 test('AUC: perfect ranking 1, reversed 0, ties count half', () => {
