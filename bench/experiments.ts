@@ -1,4 +1,4 @@
-// The science suite (issue 10): `npm run experiments [-- --only ROW[,ROW] --seeds 0,1,2 --scale 1
+// The science suite (the paper's findings, docs/results.md): `npm run experiments [-- --only ROW[,ROW] --seeds 0,1,2 --scale 1
 // --eval-questions 500 --force --report-only]`. Runs every (row, seed) cell that has no result yet
 // (resumable: a finished cell is a committed file, docs/experiments/ROW/seed-N.json), then rewrites
 // the findings section of docs/results.md and its plots. Rows: bench/experiments/rows.ts.

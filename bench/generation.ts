@@ -1,4 +1,4 @@
-// Generation speed (issue 3, "Performance"):
+// Generation speed:
 //  1. `small` preset, greedy decoding with the KV cache through LMRuntime.generate, against PyTorch
 //     eager with a KV cache (test/reference/llama_bench.py) on the same model directory, batch 1 and
 //     32; runs of the two interleaved in rounds so that load from other processes hits both alike.

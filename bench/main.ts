@@ -1,5 +1,5 @@
 // `npm run bench [-- --json] [-- --quick]`: the engine's training-step speed against PyTorch eager
-// on this machine (issue 2, "Performance"). Prints the fp32 GEMM ceiling — the best 2048³ product
+// on this machine. Prints the fp32 GEMM ceiling — the best 2048³ product
 // measured through ORT (MLAS), OpenBLAS (NumPy) and PyTorch — then for a stack of Llama-style blocks
 // (hidden 256 and 512, 4 layers, sequence 256, batch 8) the step time of our TrainStep and of the
 // same model in PyTorch, their ratio, achieved GFLOP/s and the fraction of the ceiling. Steps of the
@@ -9,7 +9,7 @@
 //
 // Options: --json (one JSON object on stdout), --quick (hidden 256 only, fewer steps),
 // --hidden=256,512, --threads=N (default 2), --warmup=N, --rounds=N, --steps=N (per round), --no-torch.
-// Then the Llama model benchmarks of issue 3 (bench/generation.ts, bench/sft.ts); --no-models skips them.
+// Then the Llama model benchmarks (bench/generation.ts, bench/sft.ts); --no-models skips them.
 // Then a MAPoRL iteration by phase (bench/maporlIteration.ts) and the peak memory of a LoRA MAPoRL
 // iteration against full fine-tuning at 0.5B (bench/maporlLoraRss.ts); --no-maporl skips both.
 // --no-large skips every 0.5B-shape measurement (decode, LoRA step and MAPoRL memory: several GB and
@@ -152,13 +152,13 @@ async function main(): Promise<void> {
   await probe.release();
   await torch?.worker.close();
 
-  // Issue 3: generation and SFT of the Llama models; their text is printed after the table above.
+  // Generation and SFT of the Llama models; their text is printed after the table above.
   const modelLines: string[] = [];
   const large = !process.argv.includes('--no-large');
   const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), large, log: (s: string) => modelLines.push(s), progress };
   const models = process.argv.includes('--no-models') ? null : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
 
-  // Issue 4: one MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
+  // One MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
   let maporl: IterationBench | null = null;
   let maporlRss: MaporlLoraRssBench | null = null;
   if (!process.argv.includes('--no-maporl')) {
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     const sec = maporl.seconds;
     modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
       + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 10%)`);
-    // Issue 9: peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
+    // Peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
     if (large) {
       maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
       modelLines.push(...formatMaporlLoraRss(maporlRss));

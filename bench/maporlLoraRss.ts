@@ -1,4 +1,4 @@
-// Peak memory of one MAPoRL iteration with LoRA against full fine-tuning (issue 9, defect 1), at
+// Peak memory of one MAPoRL iteration with LoRA against full fine-tuning (training.lora wired into MAPoRL), at
 // the `qwen2.5-0.5b-shape` preset (random weights): one question, one agent, one turn, a few new
 // tokens — generation, rollout scoring (policy, reference, values) and a PPO update of one policy
 // with a shared-trunk value head, built as `maporl train` builds them (Policy, ppoUpdate). Each

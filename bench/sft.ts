@@ -1,4 +1,4 @@
-// SFT speed and memory (issue 3, "Performance"):
+// SFT speed and memory:
 //  1. `small` preset, one full fine-tuning step (forward, completion-token loss, backward, clipping,
 //     AdamW) of a 16-sequence batch of the arithmetic SFT data, against PyTorch eager doing the same
 //     on the same weights and batch (test/reference/llama_bench.py); interleaved rounds, medians.

@@ -1,4 +1,4 @@
-// The rows of the science suite (issue 10): the paper's findings, each as a set of cells (one per
+// The rows of the science suite: the paper's findings, each as a set of cells (one per
 // seed) that train a team (or not) and evaluate it on the same held-out questions. Everything
 // starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
 // arithmetic task; 3 agents x 3 turns unless the row says otherwise.

@@ -1,4 +1,4 @@
-// The learning ladder of issue 9: does PPO make agents better on questions it never trained on?
+// The learning ladder: does PPO make agents better on questions it never trained on?
 // Each rung trains SFT'd `tiny` agents on the built-in arithmetic task and measures held-out
 // accuracy (fresh test questions, several sampling seeds) of the base agents and of the trained
 // ones, in the same process:
