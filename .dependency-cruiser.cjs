@@ -51,7 +51,8 @@ module.exports = {
     },
     {
       name: 'engine-not-to-host',
-      comment: 'the engine never imports vscode, the extension, the CLI or webview code (it runs in a child process and in the CLI)',
+      comment:
+        'the engine never imports vscode, the extension, the CLI or webview code (it runs in a child process and in the CLI)',
       severity: 'error',
       from: { path: '^src/engine/' },
       to: { path: [VSCODE, '^src/(extension|cli)/', '^webview/'] },
@@ -79,7 +80,8 @@ module.exports = {
     },
     {
       name: 'webview-only-webview-and-protocol',
-      comment: 'webview code talks to the host only through protocol messages: it imports webview/**, src/protocol/** and npm packages, never host code',
+      comment:
+        'webview code talks to the host only through protocol messages: it imports webview/**, src/protocol/** and npm packages, never host code',
       severity: 'error',
       from: { path: '^webview/' },
       to: { pathNot: '^(webview/|src/protocol/|node_modules/)' },
@@ -114,7 +116,8 @@ module.exports = {
     },
     {
       name: 'extension-no-ort',
-      comment: 'the extension host never loads ONNX Runtime (design.md: engine work runs in a child process): nothing src/extension imports may reach src/engine/runtime',
+      comment:
+        'the extension host never loads ONNX Runtime (design.md: engine work runs in a child process): nothing src/extension imports may reach src/engine/runtime',
       severity: 'error',
       from: { path: '^src/extension/' },
       to: { path: '^src/engine/runtime/', reachable: true },

@@ -6,7 +6,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'media/**', '.e2e/**', '.test-artifacts/**', 'docs/**', 'runs/**', 'tmp/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'media/**',
+      '.e2e/**',
+      '.test-artifacts/**',
+      'docs/**',
+      'runs/**',
+      'tmp/**',
+    ],
+  },
   {
     files: ['**/*.{ts,mjs,cjs,js}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
@@ -20,7 +32,10 @@ export default tseslint.config(
       'no-var': 'error',
       'prefer-const': ['error', { destructuring: 'all' }],
       'no-throw-literal': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {
@@ -30,9 +45,18 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's test()/describe() return promises the runner tracks itself.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/require-await': 'off',
@@ -43,14 +67,26 @@ export default tseslint.config(
     // node:child_process) or to load it after a fake `vscode` is installed.
     files: ['test/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-require-imports': ['error', { allow: ['^node:fs$', '^node:child_process$', '/src/extension/extension$'] }],
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        { allow: ['^node:fs$', '^node:child_process$', '/src/extension/extension$'] },
+      ],
     },
   },
   {
     // Node scripts (plain ESM/CJS JavaScript).
     files: ['scripts/**/*.{mjs,cjs,js}', 'test/**/*.cjs', '*.{mjs,cjs}'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

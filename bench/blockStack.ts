@@ -30,7 +30,8 @@ export function blockStackConfig(hidden: number, layers = 4, batch = 8, seq = 25
 }
 
 export function paramShapes(c: BlockStackConfig): Record<string, number[]> {
-  const D = c.hidden, I = c.intermediate;
+  const D = c.hidden,
+    I = c.intermediate;
   const shapes: Record<string, number[]> = {};
   for (let l = 0; l < c.layers; l++) {
     const p = `layers.${l}.`;
@@ -52,7 +53,9 @@ export function paramShapes(c: BlockStackConfig): Record<string, number[]> {
  * causal half is masked, not skipped). Elementwise work (norms, softmax, RoPE, AdamW) is not counted.
  */
 export function trainingFlops(c: BlockStackConfig): { total: number; params: number } {
-  const D = c.hidden, I = c.intermediate, tokens = c.batch * c.seq;
+  const D = c.hidden,
+    I = c.intermediate,
+    tokens = c.batch * c.seq;
   const perLayer = 4 * D * D + 3 * D * I;
   const matmulParams = perLayer * c.layers;
   const attention = 12 * c.batch * c.seq * c.seq * D * c.layers;
@@ -61,8 +64,11 @@ export function trainingFlops(c: BlockStackConfig): { total: number; params: num
 
 /** cos, sin [T, hd] (HF rotate_half convention) and the additive causal mask [T, T]. */
 export function frozenTables(c: BlockStackConfig): Record<string, HostTensor> {
-  const T = c.seq, hd = c.hidden / c.heads;
-  const cos = new Float32Array(T * hd), sin = new Float32Array(T * hd), mask = new Float32Array(T * T);
+  const T = c.seq,
+    hd = c.hidden / c.heads;
+  const cos = new Float32Array(T * hd),
+    sin = new Float32Array(T * hd),
+    mask = new Float32Array(T * T);
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < hd; i++) {
       const angle = t / Math.pow(c.theta, (2 * (i % (hd / 2))) / hd);
@@ -104,7 +110,10 @@ export function blockStackSpec(c: BlockStackConfig): TrainStepSpec {
     name: `block_stack_${c.hidden}`,
     params: Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [n, { shape, decay: shape.length > 1 }])),
     frozen: frozenTables(c),
-    batch: { x: { dtype: 'float32', shape: [c.batch, c.seq, c.hidden] }, target: { dtype: 'float32', shape: [c.batch, c.seq, c.hidden] } },
+    batch: {
+      x: { dtype: 'float32', shape: [c.batch, c.seq, c.hidden] },
+      target: { dtype: 'float32', shape: [c.batch, c.seq, c.hidden] },
+    },
     loss: (p, b, fz) => {
       let x = b.x;
       for (let l = 0; l < c.layers; l++) x = block(x, p, l, c, fz);
@@ -119,15 +128,20 @@ export function blockStackSpec(c: BlockStackConfig): TrainStepSpec {
 
 /** Initial weights: ones for norms, uniform ±1/sqrt(fan_in) for matrices (seeded). */
 export function initParams(c: BlockStackConfig, seed = 1): Record<string, HostTensor> {
-  return Object.fromEntries(Object.entries(paramShapes(c)).map(([n, shape]) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = shape.length === 1 ? new Float32Array(size).fill(1) : uniformF32(seed, n, size, 1 / Math.sqrt(shape[1]));
-    return [n, { dtype: 'float32', shape, data } as HostTensor];
-  }));
+  return Object.fromEntries(
+    Object.entries(paramShapes(c)).map(([n, shape]) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = shape.length === 1 ? new Float32Array(size).fill(1) : uniformF32(seed, n, size, 1 / Math.sqrt(shape[1]));
+      return [n, { dtype: 'float32', shape, data } as HostTensor];
+    }),
+  );
 }
 
 export function randomBatch(c: BlockStackConfig, seed = 2): Record<string, HostTensor> {
   const shape = [c.batch, c.seq, c.hidden];
   const n = c.batch * c.seq * c.hidden;
-  return { x: { dtype: 'float32', shape, data: uniformF32(seed, 'x', n, 1) }, target: { dtype: 'float32', shape, data: uniformF32(seed, 'target', n, 1) } };
+  return {
+    x: { dtype: 'float32', shape, data: uniformF32(seed, 'x', n, 1) },
+    target: { dtype: 'float32', shape, data: uniformF32(seed, 'target', n, 1) },
+  };
 }

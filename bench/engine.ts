@@ -46,7 +46,11 @@ export interface EngineStepper {
 }
 
 /** Compiles the block stack's TrainStep with fresh weights and a fixed batch. */
-export async function prepareEngineStep(c: BlockStackConfig, threads: number, runtime: RuntimeOptions = {}): Promise<EngineStepper> {
+export async function prepareEngineStep(
+  c: BlockStackConfig,
+  threads: number,
+  runtime: RuntimeOptions = {},
+): Promise<EngineStepper> {
   const t0 = performance.now();
   const trainStep = await TrainStep.compile(blockStackSpec(c), { threads, ...runtime });
   const compileMs = performance.now() - t0;

@@ -17,14 +17,19 @@ const RESULTS_MD = path.join('docs', 'results.md');
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      only: { type: 'string' }, seeds: { type: 'string', default: '0,1,2' }, scale: { type: 'string', default: '1' },
-      'eval-questions': { type: 'string', default: '500' }, force: { type: 'boolean', default: false },
-      'report-only': { type: 'boolean', default: false }, agents: { type: 'string' },
+      only: { type: 'string' },
+      seeds: { type: 'string', default: '0,1,2' },
+      scale: { type: 'string', default: '1' },
+      'eval-questions': { type: 'string', default: '500' },
+      force: { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
+      agents: { type: 'string' },
     },
   });
   const rows = values.only ? values.only.split(',').map(rowById) : ROWS;
   const seeds = values.seeds.split(',').map(Number);
-  const scale = Number(values.scale), evalQuestions = Number(values['eval-questions']);
+  const scale = Number(values.scale),
+    evalQuestions = Number(values['eval-questions']);
   if (!values['report-only']) {
     const say = (l: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
     const modelDir = await ensureBaseAgents(values.agents ?? path.join(os.tmpdir(), 'maporl-ladder-agents'), say);
@@ -35,7 +40,10 @@ async function main(): Promise<void> {
           const file = path.join(CELLS_DIR, row.id, `seed-${seed}.json`);
           if (fs.existsSync(file) && !values.force) {
             const old = JSON.parse(fs.readFileSync(file, 'utf8')) as CellResult;
-            if (old.setup.evalQuestions !== evalQuestions || old.setup.scale !== scale) say(`${row.id} seed ${seed}: kept, made with ${old.setup.evalQuestions} questions at scale ${old.setup.scale} (--force redoes it)`);
+            if (old.setup.evalQuestions !== evalQuestions || old.setup.scale !== scale)
+              say(
+                `${row.id} seed ${seed}: kept, made with ${old.setup.evalQuestions} questions at scale ${old.setup.scale} (--force redoes it)`,
+              );
             continue;
           }
           const cell = await runCell({ row, seed, modelDir, evalQuestions, scale, scratch, say });
@@ -43,7 +51,9 @@ async function main(): Promise<void> {
           fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(cell)}\n`);
           fs.renameSync(`${file}.tmp`, file);
           const t = cell.team.turns.map((m) => (100 * m.majority).toFixed(1)).join(' / ');
-          say(`${row.id} seed ${seed}: majority by turn ${t}, alone ${(100 * cell.alone.turns[0].majority).toFixed(1)} (${((cell.seconds.train + cell.seconds.eval) / 60).toFixed(1)} min)`);
+          say(
+            `${row.id} seed ${seed}: majority by turn ${t}, alone ${(100 * cell.alone.turns[0].majority).toFixed(1)} (${((cell.seconds.train + cell.seconds.eval) / 60).toFixed(1)} min)`,
+          );
           writeReport(RESULTS_MD, CELLS_DIR);
         }
       }

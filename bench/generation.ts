@@ -60,16 +60,29 @@ export interface GenerationRow {
 
 export type WeightPlacement = 'fed' | 'embedded';
 
-export interface DecodeRow { batch: number; stepMs: number; tokensPerS: number; boundTokensPerS: number; fractionOfBound: number }
+export interface DecodeRow {
+  batch: number;
+  stepMs: number;
+  tokensPerS: number;
+  boundTokensPerS: number;
+  fractionOfBound: number;
+}
 
 /** What bench/qwenDecode.ts reports for one weight placement. */
 export interface QwenDecodeChild {
-  placement: WeightPlacement; weightBytes: number; copyGBps: number; pastTokens: number; compileMs: number; peakRssBytes: number; rows: DecodeRow[];
+  placement: WeightPlacement;
+  weightBytes: number;
+  copyGBps: number;
+  pastTokens: number;
+  compileMs: number;
+  peakRssBytes: number;
+  rows: DecodeRow[];
 }
 
 export interface GenerationReport {
   small: {
-    rows: GenerationRow[]; target: { batch: number; speedup: number; met: boolean | null };
+    rows: GenerationRow[];
+    target: { batch: number; speedup: number; met: boolean | null };
     /** The PyTorch reference's kernels (describeReference) and its fp32-vs-float64 check on the model, or null without PyTorch. */
     reference: { description: string; check: Float64Check } | null;
   };
@@ -120,15 +133,26 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
       ctx.progress(`generation (small): batch ${batch}`);
       const rowsIn = prompts.slice(0, batch);
       const options = { temperature: 0, topK: 0, topP: 1, maxNewTokens: newTokens, seed: 0 };
-      const ours: number[] = [], theirs: number[] = [];
-      let ourTokens: number[][] = [], theirTokens: number[][] = [];
-      for (let r = 0; r <= rounds; r++) { // round 0 warms both up
+      const ours: number[] = [],
+        theirs: number[] = [];
+      let ourTokens: number[][] = [],
+        theirTokens: number[][] = [];
+      for (let r = 0; r <= rounds; r++) {
+        // round 0 warms both up
         const t0 = performance.now();
         const gens = await lm.generate(rowsIn, options);
         const ms = performance.now() - t0;
-        if (gens.some((g) => g.tokens.length !== newTokens)) throw new Error('bench: a sequence stopped early; the comparison needs full lengths');
+        if (gens.some((g) => g.tokens.length !== newTokens))
+          throw new Error('bench: a sequence stopped early; the comparison needs full lengths');
         ourTokens = gens.map((g) => g.tokens);
-        const t = torch && await torch.request<{ ms: number; tokens: number[][] }>({ cmd: 'generate', rows: rowsIn, padId: pad, maxNewTokens: newTokens });
+        const t =
+          torch &&
+          (await torch.request<{ ms: number; tokens: number[][] }>({
+            cmd: 'generate',
+            rows: rowsIn,
+            padId: pad,
+            maxNewTokens: newTokens,
+          }));
         if (r === 0) continue;
         ours.push(ms);
         if (t) {
@@ -140,8 +164,12 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
       const torchMs = theirs.length ? median(theirs) : null;
       const tokens = batch * newTokens;
       rows.push({
-        batch, newTokens, engineMs, engineTokensPerS: tokens / (engineMs / 1e3),
-        torchMs, torchTokensPerS: torchMs ? tokens / (torchMs / 1e3) : null,
+        batch,
+        newTokens,
+        engineMs,
+        engineTokensPerS: tokens / (engineMs / 1e3),
+        torchMs,
+        torchTokensPerS: torchMs ? tokens / (torchMs / 1e3) : null,
         speedup: torchMs ? torchMs / engineMs : null,
         agreement: theirTokens.length ? agreement(ourTokens, theirTokens) : null,
       });
@@ -159,7 +187,8 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
 
 /** Fraction of positions where two greedy generations agree, up to their first difference per row. */
 function agreement(a: number[][], b: number[][]): number {
-  let same = 0, total = 0;
+  let same = 0,
+    total = 0;
   a.forEach((row, i) => {
     total += row.length;
     const first = row.findIndex((t, j) => t !== b[i]?.[j]);
@@ -170,14 +199,23 @@ function agreement(a: number[][], b: number[][]): number {
 
 function printSmall(ctx: BenchContext, r: GenerationReport['small']): void {
   ctx.log('');
-  ctx.log(`generation, \`small\` preset (4 layers, hidden 128), greedy with the KV cache, prompt ~40 tokens (left-padded), ${COMPARE_THREADS} thread each, median of rounds:`);
-  if (r.reference) ctx.log(`  reference: ${r.reference.description}; fp32 against float64: loss ${r.reference.check.relErr.loss.toExponential(1)}, gradients ${r.reference.check.relErr.grad.toExponential(1)}`);
+  ctx.log(
+    `generation, \`small\` preset (4 layers, hidden 128), greedy with the KV cache, prompt ~40 tokens (left-padded), ${COMPARE_THREADS} thread each, median of rounds:`,
+  );
+  if (r.reference)
+    ctx.log(
+      `  reference: ${r.reference.description}; fp32 against float64: loss ${r.reference.check.relErr.loss.toExponential(1)}, gradients ${r.reference.check.relErr.grad.toExponential(1)}`,
+    );
   ctx.log('  batch  new tokens  engine tok/s  PyTorch tok/s  speedup  greedy agreement');
   for (const row of r.rows) {
-    ctx.log(`  ${String(row.batch).padStart(5)}  ${String(row.newTokens).padStart(10)}  ${row.engineTokensPerS.toFixed(0).padStart(12)}  ${(row.torchTokensPerS?.toFixed(0) ?? 'n/a').padStart(13)}  `
-      + `${(row.speedup ? `${row.speedup.toFixed(2)}x` : 'n/a').padStart(7)}  ${row.agreement === null ? 'n/a' : `${(100 * row.agreement).toFixed(0)}%`}`);
+    ctx.log(
+      `  ${String(row.batch).padStart(5)}  ${String(row.newTokens).padStart(10)}  ${row.engineTokensPerS.toFixed(0).padStart(12)}  ${(row.torchTokensPerS?.toFixed(0) ?? 'n/a').padStart(13)}  ` +
+        `${(row.speedup ? `${row.speedup.toFixed(2)}x` : 'n/a').padStart(7)}  ${row.agreement === null ? 'n/a' : `${(100 * row.agreement).toFixed(0)}%`}`,
+    );
   }
-  ctx.log(`  target at batch ${r.target.batch}: >= ${r.target.speedup}x PyTorch -> ${r.target.met === null ? 'n/a' : r.target.met ? 'MET' : 'NOT MET'}`);
+  ctx.log(
+    `  target at batch ${r.target.batch}: >= ${r.target.speedup}x PyTorch -> ${r.target.met === null ? 'n/a' : r.target.met ? 'MET' : 'NOT MET'}`,
+  );
 }
 
 // ---- qwen2.5-0.5b-shape decode vs the bandwidth bound -----------------------------------------------
@@ -189,18 +227,32 @@ export async function benchQwenDecode(ctx: BenchContext): Promise<NonNullable<Ge
   const children: QwenDecodeChild[] = [];
   for (const placement of ['fed', 'embedded'] as const) {
     ctx.progress(`decode (qwen2.5-0.5b-shape): weights ${placement}, in a child process`);
-    children.push(await runBenchChild<QwenDecodeChild>('qwenDecode.ts', [`--placement=${placement}`, `--threads=${ctx.threads}`, ...(ctx.quick ? ['--quick'] : [])]));
+    children.push(
+      await runBenchChild<QwenDecodeChild>('qwenDecode.ts', [
+        `--placement=${placement}`,
+        `--threads=${ctx.threads}`,
+        ...(ctx.quick ? ['--quick'] : []),
+      ]),
+    );
   }
   const report = { weightBytes: children[0].weightBytes, pastTokens: children[0].pastTokens, placements: children };
   ctx.log('');
-  ctx.log(`decode, qwen2.5-0.5b-shape (random weights, ${(report.weightBytes / 1e9).toFixed(2)} GB fp32, tied LM head), one step over a ${report.pastTokens}-token KV cache, each placement in a fresh process;`);
-  ctx.log('bound = copy bandwidth (read + write of a 256 MiB memcpy, measured in that process) / bytes read per step (weights + KV cache);');
-  ctx.log('weights fed at each run (as LMRuntime runs a model this size) or embedded as initializers; peak RSS of the process (weights made + one decode session):');
+  ctx.log(
+    `decode, qwen2.5-0.5b-shape (random weights, ${(report.weightBytes / 1e9).toFixed(2)} GB fp32, tied LM head), one step over a ${report.pastTokens}-token KV cache, each placement in a fresh process;`,
+  );
+  ctx.log(
+    'bound = copy bandwidth (read + write of a 256 MiB memcpy, measured in that process) / bytes read per step (weights + KV cache);',
+  );
+  ctx.log(
+    'weights fed at each run (as LMRuntime runs a model this size) or embedded as initializers; peak RSS of the process (weights made + one decode session):',
+  );
   ctx.log('  weights   batch  step ms  tokens/s  bound tokens/s  of bound  compile  peak RSS');
   for (const c of children) {
     for (const r of c.rows) {
-      ctx.log(`  ${c.placement.padEnd(8)}  ${String(r.batch).padStart(5)}  ${r.stepMs.toFixed(0).padStart(7)}  ${r.tokensPerS.toFixed(2).padStart(8)}  ${r.boundTokensPerS.toFixed(2).padStart(14)}  `
-        + `${(100 * r.fractionOfBound).toFixed(0).padStart(7)}%  ${(c.compileMs / 1e3).toFixed(0).padStart(6)} s  ${(c.peakRssBytes / 1e9).toFixed(2)} GB = ${(c.peakRssBytes / c.weightBytes).toFixed(2)}x`);
+      ctx.log(
+        `  ${c.placement.padEnd(8)}  ${String(r.batch).padStart(5)}  ${r.stepMs.toFixed(0).padStart(7)}  ${r.tokensPerS.toFixed(2).padStart(8)}  ${r.boundTokensPerS.toFixed(2).padStart(14)}  ` +
+          `${(100 * r.fractionOfBound).toFixed(0).padStart(7)}%  ${(c.compileMs / 1e3).toFixed(0).padStart(6)} s  ${(c.peakRssBytes / 1e9).toFixed(2)} GB = ${(c.peakRssBytes / c.weightBytes).toFixed(2)}x`,
+      );
     }
   }
   return report;

@@ -25,7 +25,8 @@ async function median(n: number, f: () => Promise<unknown>): Promise<number> {
 
 async function matmulGflops(ep: ExecutionProvider, n: number): Promise<{ provider: string; gflops: number }> {
   const g = new Graph('mm');
-  const a = g.input('a', 'float32', [n, n]), b = g.input('b', 'float32', [n, n]);
+  const a = g.input('a', 'float32', [n, n]),
+    b = g.input('b', 'float32', [n, n]);
   g.output('c', F.matmul(a, b));
   const notes: string[] = [];
   const s = await Session.create(serialize(g), { executionProvider: ep, threads, onFallback: (m) => notes.push(m) });
@@ -51,7 +52,9 @@ async function main(): Promise<void> {
       r.trainStepHidden512 = { ms, gflops: trainingFlops(c).total / (ms / 1e3) / 1e9, note: notes[0] };
       const model = await createPresetModel('small', 1);
       const lm = await LMRuntime.create(model, { runtime: { executionProvider: ep, threads } });
-      const prompts = Array.from({ length: 32 }, (_, i) => model.tokenizer.encode(`Tom has ${i} pens. Ann gives Tom 3. How many pens now?`));
+      const prompts = Array.from({ length: 32 }, (_, i) =>
+        model.tokenizer.encode(`Tom has ${i} pens. Ann gives Tom 3. How many pens now?`),
+      );
       const o = { maxNewTokens: 64, temperature: 1, topK: 0, topP: 1, seed: 1 };
       await lm.generate(prompts.slice(0, 2), { ...o, maxNewTokens: 4 });
       const t = performance.now();
@@ -67,4 +70,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result, null, 2));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,10 +9,12 @@ import { runRung } from './ladder/rung';
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function main(): Promise<void> {
-  const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-    const [k, ...v] = a.replace(/^--/, '').split('=');
-    return [k, v.join('=')];
-  }));
+  const args = Object.fromEntries(
+    process.argv.slice(2).map((a) => {
+      const [k, ...v] = a.replace(/^--/, '').split('=');
+      return [k, v.join('=')];
+    }),
+  );
   const sets: Record<string, unknown> = {};
   for (const a of process.argv.slice(2).filter((x) => x.startsWith('--set='))) {
     const [k, v] = a.slice(6).split('=');
@@ -21,21 +23,34 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(1)}`;
   for (const seed of (args.seeds ?? '0').split(',').map(Number)) {
     const r = await runRung({
-      rung: Number(args.rung ?? 1) as 1, seed, sftSteps: args['sft-steps'] ? Number(args['sft-steps']) : undefined,
+      rung: Number(args.rung ?? 1) as 1,
+      seed,
+      sftSteps: args['sft-steps'] ? Number(args['sft-steps']) : undefined,
       agentsDir: args.agents ?? path.join(os.tmpdir(), `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}`),
-      iterations: Number(args.iterations ?? 40), questionsPerIteration: Number(args.questions ?? 64),
-      evalQuestions: Number(args['eval-questions'] ?? 500), evalSeeds: [1, 2], evalTemperature: 0.7, overrides: sets,
-      out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}`), say: (l) => console.error(l),
+      iterations: Number(args.iterations ?? 40),
+      questionsPerIteration: Number(args.questions ?? 64),
+      evalQuestions: Number(args['eval-questions'] ?? 500),
+      evalSeeds: [1, 2],
+      evalTemperature: 0.7,
+      overrides: sets,
+      out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}`),
+      say: (l) => console.error(l),
     });
     if ('json' in args) console.log(JSON.stringify(r));
     else {
-      console.log(`rung ${r.rung} seed ${seed}: held-out final-turn majority before ${r.before.map(pct).join('/')} after ${r.after.map(pct).join('/')}  by turn ${r.beforeByTurn.map(pct).join(' ')} -> ${r.afterByTurn.map(pct).join(' ')}  (${r.seconds.toFixed(0)} s)`);
+      console.log(
+        `rung ${r.rung} seed ${seed}: held-out final-turn majority before ${r.before.map(pct).join('/')} after ${r.after.map(pct).join('/')}  by turn ${r.beforeByTurn.map(pct).join(' ')} -> ${r.afterByTurn.map(pct).join(' ')}  (${r.seconds.toFixed(0)} s)`,
+      );
       const rw = r.trainReward;
       const chunk = Math.max(1, Math.floor(rw.length / 8));
-      const means = []; for (let i = 0; i < rw.length; i += chunk) means.push(meanOf(rw.slice(i, i + chunk)).toFixed(2));
+      const means = [];
+      for (let i = 0; i < rw.length; i += chunk) means.push(meanOf(rw.slice(i, i + chunk)).toFixed(2));
       console.log(`  train reward by ${chunk} iterations: ${means.join(' ')}`);
     }
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

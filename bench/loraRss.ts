@@ -11,8 +11,17 @@ import { processMemory } from './child';
 import { fastModelWeights } from './random';
 
 export interface LoraRssReport {
-  rank: number; targets: string[]; batch: number; seqLen: number; frozenAs: 'initializers' | 'inputs';
-  weightBytes: number; baselineRssBytes: number; peakRssBytes: number; ratio: number; stepMs: number; compileMs: number;
+  rank: number;
+  targets: string[];
+  batch: number;
+  seqLen: number;
+  frozenAs: 'initializers' | 'inputs';
+  weightBytes: number;
+  baselineRssBytes: number;
+  peakRssBytes: number;
+  ratio: number;
+  stepMs: number;
+  compileMs: number;
 }
 
 async function main(): Promise<void> {
@@ -28,8 +37,12 @@ async function main(): Promise<void> {
   const step = await TrainStep.compile(spec, { threads, memoryArena: Object.keys(frozenFeeds).length === 0 });
   const compileMs = performance.now() - t0;
   const state = step.initState(initLoraWeights(config, lora, 1));
-  const batch = 2, seqLen = 128;
-  const seqs = Array.from({ length: batch }, (_, b) => ({ ids: Array.from({ length: seqLen + 1 }, (_, i) => (i * 7919 + b * 104729) % config.vocabSize), promptLength: 32 }));
+  const batch = 2,
+    seqLen = 128;
+  const seqs = Array.from({ length: batch }, (_, b) => ({
+    ids: Array.from({ length: seqLen + 1 }, (_, i) => (i * 7919 + b * 104729) % config.vocabSize),
+    promptLength: 32,
+  }));
   const feeds = { ...collate(seqs, 0), ...frozenFeeds };
   let stepMs = Infinity;
   for (let i = 0; i < 2; i++) {
@@ -40,8 +53,17 @@ async function main(): Promise<void> {
   }
   const peakRssBytes = processMemory('VmHWM');
   const report: LoraRssReport = {
-    rank: lora.r, targets: lora.targetModules as string[], batch, seqLen, frozenAs: Object.keys(frozenFeeds).length ? 'inputs' : 'initializers',
-    weightBytes, baselineRssBytes, peakRssBytes, ratio: peakRssBytes / weightBytes, stepMs, compileMs,
+    rank: lora.r,
+    targets: lora.targetModules as string[],
+    batch,
+    seqLen,
+    frozenAs: Object.keys(frozenFeeds).length ? 'inputs' : 'initializers',
+    weightBytes,
+    baselineRssBytes,
+    peakRssBytes,
+    ratio: peakRssBytes / weightBytes,
+    stepMs,
+    compileMs,
   };
   process.stdout.write(JSON.stringify(report) + '\n');
 }

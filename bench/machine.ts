@@ -4,7 +4,12 @@ import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 
 export interface Machine {
-  cpu: string; cores: number; flags: string; node: string; onnxruntime: string; platform: string;
+  cpu: string;
+  cores: number;
+  flags: string;
+  node: string;
+  onnxruntime: string;
+  platform: string;
   /** 1-minute load average when the run started: above the core count, other work shares the CPUs and the figures are noisy. */
   loadAverage: number;
 }
@@ -17,10 +22,16 @@ export function describeMachine(): Machine {
     cpu = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? cpu;
     const all = (/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/);
     flags = all.filter((f) => /^(avx2|avx512f|avx512_bf16|amx_tile|fma|avx_vnni)$/.test(f)).join(' ');
-  } catch { /* not Linux: keep os.cpus() */ }
+  } catch {
+    /* not Linux: keep os.cpus() */
+  }
   return {
-    cpu, cores: cpus().length, flags, node: process.version,
+    cpu,
+    cores: cpus().length,
+    flags,
+    node: process.version,
     onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
-    platform: `${process.platform}-${process.arch}`, loadAverage: loadavg()[0],
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: loadavg()[0],
   };
 }

@@ -27,24 +27,46 @@ import { benchMaporlLoraRss, formatMaporlLoraRss, type MaporlLoraRssBench } from
 import { benchSft } from './sft';
 import { runSoak } from './soak';
 
-interface Options { json: boolean; hidden: number[]; threads: number; warmup: number; rounds: number; steps: number; torch: boolean; ceilingN: number }
+interface Options {
+  json: boolean;
+  hidden: number[];
+  threads: number;
+  warmup: number;
+  rounds: number;
+  steps: number;
+  torch: boolean;
+  ceilingN: number;
+}
 
-interface Side { timing: Timing; gflops: number; fractionOfCeiling: number; losses: number[] }
+interface Side {
+  timing: Timing;
+  gflops: number;
+  fractionOfCeiling: number;
+  losses: number[];
+}
 interface StackResult {
-  config: BlockStackConfig; params: number; gflopPerStep: number; engineCompileMs: number;
+  config: BlockStackConfig;
+  params: number;
+  gflopPerStep: number;
+  engineCompileMs: number;
   /** The GEMM ceiling: the best of the ORT, PyTorch and NumPy samples taken between this stack's rounds (conservative). */
   ceilingGflops: number;
   /** The best sample of each backend during this stack's rounds. */
   ceilingByBackend: GemmRates;
   /** PyTorch's first step in fp32 against float64. */
   torchCheck?: Float64Check;
-  engine: Side; torch?: Side;
+  engine: Side;
+  torch?: Side;
   /** PyTorch step time / engine step time: above 1 means the engine is faster. */
   speedup?: number;
 }
 
 /** A 2048³ fp32 product's GFLOP/s through each library (null: not measured, e.g. no PyTorch). */
-interface GemmRates { ort: number; torch: number | null; numpy: number | null }
+interface GemmRates {
+  ort: number;
+  torch: number | null;
+  numpy: number | null;
+}
 
 const TARGET = { hidden: 512, speedup: 1.5, fractionOfCeiling: 0.6 };
 
@@ -65,17 +87,21 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--steps') o.steps = num();
     else if (k === '--warmup') o.warmup = num();
     else if (k === '--no-torch') o.torch = false;
-    else if (k === '--no-models' || k === '--no-maporl' || k === '--no-large') continue; // read in main()
+    else if (k === '--no-models' || k === '--no-maporl' || k === '--no-large')
+      continue; // read in main()
     else throw new Error(`bench: unknown option ${arg} (see bench/main.ts)`);
   }
-  for (const h of o.hidden) if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
+  for (const h of o.hidden)
+    if (!(h > 0 && h % 64 === 0)) throw new Error(`bench: --hidden sizes must be multiples of 64 (head size), got ${h}`);
   return o;
 }
 
 async function main(): Promise<void> {
   if (process.argv.some((a) => a === '--soak' || a.startsWith('--soak='))) return runSoak(process.argv.slice(2));
   const opt = parseOptions(process.argv.slice(2));
-  const log = (s: string) => { if (!opt.json) console.log(s); };
+  const log = (s: string) => {
+    if (!opt.json) console.log(s);
+  };
   const progress = (s: string) => process.stderr.write(`${s}\n`);
   const machine = describeMachine();
 
@@ -97,7 +123,9 @@ async function main(): Promise<void> {
   const ceilingSamples: GemmRates[] = [];
   /** One product through each library, back to back, so that each sample set sees the same load. */
   const sampleCeiling = async (into: GemmRates[]) => {
-    const ref = torch && await torch.worker.request<{ torch: number; numpy: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 0, runs: 1 });
+    const ref =
+      torch &&
+      (await torch.worker.request<{ torch: number; numpy: number }>({ cmd: 'matmul', n: opt.ceilingN, warmup: 0, runs: 1 }));
     const g: GemmRates = { ort: await probe.sample(), torch: ref?.torch ?? null, numpy: ref?.numpy ?? null };
     into.push(g);
     ceilingSamples.push(g);
@@ -114,7 +142,11 @@ async function main(): Promise<void> {
       torchCheck = (await torch.worker.request<{ check: Float64Check }>({ cmd: 'build', stack: c })).check;
       assertReferenceCorrect(`hidden ${hidden}: PyTorch's first step`, torchCheck.relErr);
     }
-    const ours: number[] = [], theirs: number[] = [], ourLosses: number[] = [], theirLosses: number[] = [], ceilingHere: GemmRates[] = [];
+    const ours: number[] = [],
+      theirs: number[] = [],
+      ourLosses: number[] = [],
+      theirLosses: number[] = [],
+      ceilingHere: GemmRates[] = [];
     for (let i = 0; i < opt.warmup; i++) await engine.step();
     if (torch) await torch.worker.request({ cmd: 'steps', n: opt.warmup });
     await sampleCeiling(ceilingHere);
@@ -140,8 +172,14 @@ async function main(): Promise<void> {
       return { timing, gflops, fractionOfCeiling: gflops / ceiling, losses };
     };
     const res: StackResult = {
-      config: c, params: flops.params, gflopPerStep: flops.total / 1e9, engineCompileMs: engine.compileMs,
-      ceilingGflops: ceiling, ceilingByBackend, torchCheck, engine: side(ours, ourLosses),
+      config: c,
+      params: flops.params,
+      gflopPerStep: flops.total / 1e9,
+      engineCompileMs: engine.compileMs,
+      ceilingGflops: ceiling,
+      ceilingByBackend,
+      torchCheck,
+      engine: side(ours, ourLosses),
     };
     if (torch) {
       res.torch = side(theirs, theirLosses);
@@ -155,8 +193,16 @@ async function main(): Promise<void> {
   // Generation and SFT of the Llama models; their text is printed after the table above.
   const modelLines: string[] = [];
   const large = !process.argv.includes('--no-large');
-  const modelCtx = { threads: opt.threads, quick: process.argv.includes('--quick'), large, log: (s: string) => modelLines.push(s), progress };
-  const models = process.argv.includes('--no-models') ? null : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
+  const modelCtx = {
+    threads: opt.threads,
+    quick: process.argv.includes('--quick'),
+    large,
+    log: (s: string) => modelLines.push(s),
+    progress,
+  };
+  const models = process.argv.includes('--no-models')
+    ? null
+    : { generation: await benchGeneration(modelCtx), sft: await benchSft(modelCtx) };
 
   // One MAPoRL iteration split by phase, and the share of wall time outside ORT's run().
   let maporl: IterationBench | null = null;
@@ -165,8 +211,11 @@ async function main(): Promise<void> {
     progress('MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny agents)...');
     maporl = await benchMaporlIteration({ iterations: opt.warmup > 1 ? 3 : 2, threads: opt.threads });
     const sec = maporl.seconds;
-    modelLines.push('', `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, `
-      + `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 10%)`);
+    modelLines.push(
+      '',
+      `MAPoRL iteration (3 agents x 3 turns x 32 questions, tiny): ${sec.total.toFixed(2)} s — generation ${sec.generation.toFixed(2)}, verifier ${sec.verifier.toFixed(2)}, ` +
+        `log-probs ${sec.logprobs.toFixed(2)}, PPO update ${sec.update.toFixed(2)}, outside run() ${sec.outsideRun.toFixed(2)} s = ${(100 * maporl.outsideRunShare).toFixed(1)}% (target < 10%)`,
+    );
     // Peak memory of a LoRA MAPoRL iteration against full fine-tuning at 0.5B.
     if (large) {
       maporlRss = await benchMaporlLoraRss({ threads: opt.threads, progress });
@@ -177,30 +226,45 @@ async function main(): Promise<void> {
   const at = stacks.find((s) => s.config.hidden === TARGET.hidden);
   const targets = at && {
     hidden: TARGET.hidden,
-    speedup: at.speedup ?? null, speedupTarget: TARGET.speedup,
-    fractionOfCeiling: at.engine.fractionOfCeiling, fractionTarget: TARGET.fractionOfCeiling,
+    speedup: at.speedup ?? null,
+    speedupTarget: TARGET.speedup,
+    fractionOfCeiling: at.engine.fractionOfCeiling,
+    fractionTarget: TARGET.fractionOfCeiling,
     met: (at.speedup ?? 0) >= TARGET.speedup && at.engine.fractionOfCeiling >= TARGET.fractionOfCeiling,
   };
   const ceilingBest = bestRates(ceilingSamples);
   const report = {
-    date: new Date().toISOString(), machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
+    date: new Date().toISOString(),
+    machine: { ...machine, torch: torch?.torch ?? null, threads: opt.threads },
     reference: torch ? { ...torch.hello, description: describeReference(torch.hello) } : null,
     ceiling: { n: opt.ceilingN, gflops: bestOf(ceilingBest), byBackend: ceilingBest, samples: ceilingSamples },
-    model: MODEL_DESCRIPTION, stacks, targets: targets ?? null, torchProblem: torchProblem ?? null, models, maporl, maporlRss,
+    model: MODEL_DESCRIPTION,
+    stacks,
+    targets: targets ?? null,
+    torchProblem: torchProblem ?? null,
+    models,
+    maporl,
+    maporlRss,
   };
   if (opt.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report.machine, report.reference?.description ?? null, opt, ceilingBest, stacks, targets, log);
   for (const line of modelLines) log(line);
 }
 
-const MODEL_DESCRIPTION = '4 Llama-style blocks (RMSNorm, multi-head causal attention with RoPE, SwiGLU MLP with intermediate = 8/3 hidden rounded to 16), '
-  + 'final RMSNorm, MSE loss against a random target; no embedding or LM head; AdamW (weight decay 0.1) with global-norm clipping at 1.0; fp32; '
-  + 'batch 8 x sequence 256. FLOPs = 6 x matrix params x tokens + 12 x B T^2 D per layer (attention products).';
+const MODEL_DESCRIPTION =
+  '4 Llama-style blocks (RMSNorm, multi-head causal attention with RoPE, SwiGLU MLP with intermediate = 8/3 hidden rounded to 16), ' +
+  'final RMSNorm, MSE loss against a random target; no embedding or LM head; AdamW (weight decay 0.1) with global-norm clipping at 1.0; fp32; ' +
+  'batch 8 x sequence 256. FLOPs = 6 x matrix params x tokens + 12 x B T^2 D per layer (attention products).';
 
 /** The best sample of each backend. */
 function bestRates(samples: GemmRates[]): GemmRates {
-  const best = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.max(...xs.filter((x): x is number => x !== null)) : null);
-  return { ort: Math.max(...samples.map((s) => s.ort)), torch: best(samples.map((s) => s.torch)), numpy: best(samples.map((s) => s.numpy)) };
+  const best = (xs: (number | null)[]) =>
+    xs.some((x) => x !== null) ? Math.max(...xs.filter((x): x is number => x !== null)) : null;
+  return {
+    ort: Math.max(...samples.map((s) => s.ort)),
+    torch: best(samples.map((s) => s.torch)),
+    numpy: best(samples.map((s) => s.numpy)),
+  };
 }
 
 /** The ceiling: the fastest library's rate. */
@@ -209,36 +273,72 @@ function bestOf(r: GemmRates): number {
 }
 
 function printTable(
-  m: Machine & { torch: string | null; threads: number }, reference: string | null, opt: Options, ceiling: GemmRates,
-  stacks: StackResult[], targets: { speedup: number | null; fractionOfCeiling: number; met: boolean } | undefined, log: (s: string) => void,
+  m: Machine & { torch: string | null; threads: number },
+  reference: string | null,
+  opt: Options,
+  ceiling: GemmRates,
+  stacks: StackResult[],
+  targets: { speedup: number | null; fractionOfCeiling: number; met: boolean } | undefined,
+  log: (s: string) => void,
 ): void {
   const f1 = (x: number) => x.toFixed(1);
   log(`MAPoRL Studio training benchmark, ${new Date().toISOString()}`);
-  log(`machine: ${m.cpu} (${m.cores} cores; ${m.flags}), ${m.platform}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, torch ${m.torch ?? 'n/a'}, ${m.threads} threads each`);
+  log(
+    `machine: ${m.cpu} (${m.cores} cores; ${m.flags}), ${m.platform}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, torch ${m.torch ?? 'n/a'}, ${m.threads} threads each`,
+  );
   const busy = m.loadAverage > 0.5 * m.cores;
-  log(`load average at start: ${m.loadAverage.toFixed(2)}${busy ? ' (the machine is busy with other work: absolute figures are noisy, the interleaved ratio less so)' : ''}`);
+  log(
+    `load average at start: ${m.loadAverage.toFixed(2)}${busy ? ' (the machine is busy with other work: absolute figures are noisy, the interleaved ratio less so)' : ''}`,
+  );
   log(`reference: ${reference ?? 'none (PyTorch unavailable)'}`);
-  const backend = (r: GemmRates) => `ORT ${f1(r.ort)}, PyTorch ${r.torch === null ? 'n/a' : f1(r.torch)}, OpenBLAS via NumPy ${r.numpy === null ? 'n/a' : f1(r.numpy)}`;
-  log(`fp32 GEMM ceiling, ${opt.ceilingN}^3: ${f1(bestOf(ceiling))} GFLOP/s, the fastest library's best of ${opt.rounds + 1} samples a stack taken between the rounds (${backend(ceiling)})`);
+  const backend = (r: GemmRates) =>
+    `ORT ${f1(r.ort)}, PyTorch ${r.torch === null ? 'n/a' : f1(r.torch)}, OpenBLAS via NumPy ${r.numpy === null ? 'n/a' : f1(r.numpy)}`;
+  log(
+    `fp32 GEMM ceiling, ${opt.ceilingN}^3: ${f1(bestOf(ceiling))} GFLOP/s, the fastest library's best of ${opt.rounds + 1} samples a stack taken between the rounds (${backend(ceiling)})`,
+  );
   log(`model: ${MODEL_DESCRIPTION}`);
-  log(`median of ${opt.rounds * opt.steps} steps after ${opt.warmup} warm-up steps, engine and PyTorch interleaved in ${opt.rounds} rounds`);
+  log(
+    `median of ${opt.rounds * opt.steps} steps after ${opt.warmup} warm-up steps, engine and PyTorch interleaved in ${opt.rounds} rounds`,
+  );
   log('');
-  const head = ['hidden', 'params', 'GFLOP/step', 'engine ms', 'torch ms', 'speedup', 'engine GFLOP/s', 'ceiling', 'of ceiling', 'torch GFLOP/s'];
+  const head = [
+    'hidden',
+    'params',
+    'GFLOP/step',
+    'engine ms',
+    'torch ms',
+    'speedup',
+    'engine GFLOP/s',
+    'ceiling',
+    'of ceiling',
+    'torch GFLOP/s',
+  ];
   const rows = stacks.map((s) => [
-    String(s.config.hidden), `${(s.params / 1e6).toFixed(2)}M`, f1(s.gflopPerStep), s.engine.timing.medianMs.toFixed(0),
-    s.torch ? s.torch.timing.medianMs.toFixed(0) : 'n/a', s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a',
-    f1(s.engine.gflops), f1(s.ceilingGflops), `${(100 * s.engine.fractionOfCeiling).toFixed(0)}%`, s.torch ? f1(s.torch.gflops) : 'n/a',
+    String(s.config.hidden),
+    `${(s.params / 1e6).toFixed(2)}M`,
+    f1(s.gflopPerStep),
+    s.engine.timing.medianMs.toFixed(0),
+    s.torch ? s.torch.timing.medianMs.toFixed(0) : 'n/a',
+    s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a',
+    f1(s.engine.gflops),
+    f1(s.ceilingGflops),
+    `${(100 * s.engine.fractionOfCeiling).toFixed(0)}%`,
+    s.torch ? f1(s.torch.gflops) : 'n/a',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) log(r.map((c, i) => c.padStart(widths[i])).join('  '));
   for (const s of stacks) {
-    const check = s.torchCheck ? `; PyTorch's first step against float64: loss ${s.torchCheck.relErr.loss.toExponential(1)}, gradients ${s.torchCheck.relErr.grad.toExponential(1)} (relative)` : '';
+    const check = s.torchCheck
+      ? `; PyTorch's first step against float64: loss ${s.torchCheck.relErr.loss.toExponential(1)}, gradients ${s.torchCheck.relErr.grad.toExponential(1)} (relative)`
+      : '';
     log(`hidden ${s.config.hidden}: ceiling samples' best ${backend(s.ceilingByBackend)}${check}`);
   }
   if (targets) {
     log('');
-    log(`target at hidden ${TARGET.hidden}: speedup >= ${TARGET.speedup} and >= ${100 * TARGET.fractionOfCeiling}% of the ceiling -> `
-      + `${targets.speedup?.toFixed(2) ?? 'n/a'}x, ${(100 * targets.fractionOfCeiling).toFixed(0)}%: ${targets.met ? 'MET' : 'NOT MET'}`);
+    log(
+      `target at hidden ${TARGET.hidden}: speedup >= ${TARGET.speedup} and >= ${100 * TARGET.fractionOfCeiling}% of the ceiling -> ` +
+        `${targets.speedup?.toFixed(2) ?? 'n/a'}x, ${(100 * targets.fractionOfCeiling).toFixed(0)}%: ${targets.met ? 'MET' : 'NOT MET'}`,
+    );
   }
 }
 

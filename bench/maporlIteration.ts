@@ -21,18 +21,27 @@ export interface IterationBench {
 export async function benchMaporlIteration(opts: { iterations: number; threads: number }): Promise<IterationBench> {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'maporl-bench-'));
   try {
-    const config = parseConfig({
-      name: 'bench-iteration', seed: 1,
-      task: { type: 'arith', nTrain: 512, nTest: 8 },
-      agents: { count: 3, models: ['tiny'] },
-      discussion: { turns: 3 },
-      generation: { maxNewTokens: 48, temperature: 1 },
-      verifier: { type: 'learned', model: 'tiny', trainSamples: 64, epochs: 1, batchSize: 16 },
-      training: { mode: 'maporl', iterations: opts.iterations + 1, questionsPerIteration: 32, ppo: { epochs: 1, minibatchSize: 16 } },
-      eval: { every: 0, questions: 8 },
-      checkpoint: { every: 0 },
-      runtime: { executionProvider: 'cpu', threads: opts.threads },
-    }, 'bench config');
+    const config = parseConfig(
+      {
+        name: 'bench-iteration',
+        seed: 1,
+        task: { type: 'arith', nTrain: 512, nTest: 8 },
+        agents: { count: 3, models: ['tiny'] },
+        discussion: { turns: 3 },
+        generation: { maxNewTokens: 48, temperature: 1 },
+        verifier: { type: 'learned', model: 'tiny', trainSamples: 64, epochs: 1, batchSize: 16 },
+        training: {
+          mode: 'maporl',
+          iterations: opts.iterations + 1,
+          questionsPerIteration: 32,
+          ppo: { epochs: 1, minibatchSize: 16 },
+        },
+        eval: { every: 0, questions: 8 },
+        checkpoint: { every: 0 },
+        runtime: { executionProvider: 'cpu', threads: opts.threads },
+      },
+      'bench config',
+    );
     // Random `tiny` agents: answers are wrong, which changes nothing about the cost of an iteration.
     // The learned verifier is trained on its few balanced samples or, if there are none, the run
     // fails early: fall back to the ground-truth verifier then and say so.
@@ -46,15 +55,31 @@ export async function benchMaporlIteration(opts: { iterations: number; threads: 
     // With the ground-truth fallback the verifier costs nothing in the run: time a learned
     // verifier on the same number of responses (questions × agents × turns) separately.
     const verifierSeconds = await timeVerifier(32 * 3 * 3, opts.threads);
-    const events = fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = fs
+      .readFileSync(path.join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // The first iteration warms up the sessions; the rest are measured.
     const iters = events.filter((e) => e.type === 'metrics' && e.split === 'train').slice(1);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const pick = (k: string) => med(iters.map((e) => e.seconds[k] as number));
     const verifier = Math.max(pick('verifier'), pick('verifier') > 0 ? 0 : verifierSeconds);
     const extra = verifier - pick('verifier');
-    const seconds = { total: pick('total') + extra, generation: pick('generation'), verifier, logprobs: pick('logprobs'), update: pick('update'), outsideRun: pick('outsideRun') };
-    return { iterations: iters.length, seconds, outsideRunShare: seconds.outsideRun / seconds.total, tokensPerSecond: med(iters.map((e) => e.tokensPerSecond)) };
+    const seconds = {
+      total: pick('total') + extra,
+      generation: pick('generation'),
+      verifier,
+      logprobs: pick('logprobs'),
+      update: pick('update'),
+      outsideRun: pick('outsideRun'),
+    };
+    return {
+      iterations: iters.length,
+      seconds,
+      outsideRunShare: seconds.outsideRun / seconds.total,
+      tokensPerSecond: med(iters.map((e) => e.tokensPerSecond)),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -63,7 +88,10 @@ export async function benchMaporlIteration(opts: { iterations: number; threads: 
 async function timeVerifier(responses: number, threads: number): Promise<number> {
   const base = await createPresetModel('tiny', 2);
   const v = LearnedVerifier.fromBase(base, { executionProvider: 'cpu', threads });
-  const pairs = Array.from({ length: responses }, (_, i) => ({ question: `Tom has ${i} pens. Ann gives Tom 3. How many pens now?`, response: `${i}+3=${i + 3}. Answer: ${i + 3}` }));
+  const pairs = Array.from({ length: responses }, (_, i) => ({
+    question: `Tom has ${i} pens. Ann gives Tom 3. How many pens now?`,
+    response: `${i}+3=${i + 3}. Answer: ${i + 3}`,
+  }));
   await v.score(pairs.slice(0, 8)); // warm-up (session creation)
   const before = v.timing.runMs;
   await v.score(pairs);

@@ -19,11 +19,16 @@ import { processMemory, runBenchChild } from './child';
 import { fastModelWeights } from './random';
 
 export interface MaporlRssReport {
-  mode: 'lora' | 'full'; preset: string; newTokens: number;
-  weightBytes: number; baselineRssBytes: number; peakRssBytes: number;
+  mode: 'lora' | 'full';
+  preset: string;
+  newTokens: number;
+  weightBytes: number;
+  baselineRssBytes: number;
+  peakRssBytes: number;
   /** Peak RSS over the weights' size. */
   ratio: number;
-  compileMs: number; iterationMs: number;
+  compileMs: number;
+  iterationMs: number;
 }
 
 export interface MaporlLoraRssBench {
@@ -47,7 +52,13 @@ export async function benchMaporlLoraRss(ctx: { threads: number; progress: (s: s
   const need = FULL_FT_RATIO_GUESS * ('weightBytes' in lora ? lora.weightBytes : 1.98e9);
   const available = memAvailable();
   if (available < need) {
-    return { lora, full: { skipped: true, error: `skipped: full fine-tuning needs about ${(need / 2 ** 30).toFixed(0)} GiB, ${(available / 2 ** 30).toFixed(1)} GiB available` } };
+    return {
+      lora,
+      full: {
+        skipped: true,
+        error: `skipped: full fine-tuning needs about ${(need / 2 ** 30).toFixed(0)} GiB, ${(available / 2 ** 30).toFixed(1)} GiB available`,
+      },
+    };
   }
   ctx.progress('MAPoRL iteration memory, full fine-tuning (qwen2.5-0.5b-shape) in a child process...');
   return { lora, full: await run('full') };
@@ -55,10 +66,16 @@ export async function benchMaporlLoraRss(ctx: { threads: number; progress: (s: s
 
 export function formatMaporlLoraRss(r: MaporlLoraRssBench): string[] {
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
-  const row = (x: MaporlRssReport | { error: string }) => ('error' in x ? x.error
-    : `peak RSS ${gib(x.peakRssBytes)} = ${x.ratio.toFixed(2)}x the weights (${gib(x.weightBytes)}), iteration ${(x.iterationMs / 1000).toFixed(1)} s after ${(x.compileMs / 1000).toFixed(1)} s of compilation`);
-  return ['', 'MAPoRL iteration memory (qwen2.5-0.5b-shape, 1 question x 1 agent x 1 turn, one policy, fresh process each):',
-    `  LoRA r 8 (q/k/v/o):  ${row(r.lora)}`, `  full fine-tuning:    ${row(r.full)}`];
+  const row = (x: MaporlRssReport | { error: string }) =>
+    'error' in x
+      ? x.error
+      : `peak RSS ${gib(x.peakRssBytes)} = ${x.ratio.toFixed(2)}x the weights (${gib(x.weightBytes)}), iteration ${(x.iterationMs / 1000).toFixed(1)} s after ${(x.compileMs / 1000).toFixed(1)} s of compilation`;
+  return [
+    '',
+    'MAPoRL iteration memory (qwen2.5-0.5b-shape, 1 question x 1 agent x 1 turn, one policy, fresh process each):',
+    `  LoRA r 8 (q/k/v/o):  ${row(r.lora)}`,
+    `  full fine-tuning:    ${row(r.full)}`,
+  ];
 }
 
 function memAvailable(): number {
@@ -70,7 +87,9 @@ async function child(): Promise<void> {
   // A memory benchmark on a shared machine: if memory runs out, let the kernel kill this process first.
   try {
     writeFileSync('/proc/self/oom_score_adj', '1000');
-  } catch { /* not Linux, or not allowed: measure anyway */ }
+  } catch {
+    /* not Linux, or not allowed: measure anyway */
+  }
   const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
   const mode = arg('mode', 'lora') as 'lora' | 'full';
   const preset = arg('preset', 'qwen2.5-0.5b-shape');
@@ -81,17 +100,35 @@ async function child(): Promise<void> {
   // The shape presets' vocabularies (151936) are larger than the built-in tokenizer's: decode
   // sampled ids modulo its size (the text is never read here).
   const tokenizer: typeof builtin = Object.create(builtin);
-  tokenizer.decode = (ids, o) => builtin.decode(ids.map((i) => i % builtin.vocabSize), o);
-  const config = presetConfig(preset, tokenizer.vocabSize, { bosTokenId: BUILTIN_SPECIAL_IDS.bos, eosTokenId: BUILTIN_SPECIAL_IDS.eos, padTokenId: BUILTIN_SPECIAL_IDS.pad });
+  tokenizer.decode = (ids, o) =>
+    builtin.decode(
+      ids.map((i) => i % builtin.vocabSize),
+      o,
+    );
+  const config = presetConfig(preset, tokenizer.vocabSize, {
+    bosTokenId: BUILTIN_SPECIAL_IDS.bos,
+    eosTokenId: BUILTIN_SPECIAL_IDS.eos,
+    padTokenId: BUILTIN_SPECIAL_IDS.pad,
+  });
   const weights = fastModelWeights(llamaParamShapes(config), 7);
   const weightBytes = Object.values(weights).reduce((n, t) => n + 4 * t.data.length, 0);
   const l = LoraSchema.parse({});
   const lora = mode === 'lora' ? { r: l.rank, alpha: l.alpha, dropout: l.dropout, targetModules: l.targetModules } : undefined;
   const ppo = PpoSchema.parse({ advantage: 'gae', critic: 'shared-trunk', epochs: 1, minibatchSize: 1 });
   const t0 = performance.now();
-  const policy = await Policy.create('policy-0', { config, weights, tokenizer }, { clipRange: ppo.clipRange, vfClip: ppo.vfClip, vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm, critic: true }, { threads }, 0.7, { lora, seed: 1 });
+  const policy = await Policy.create(
+    'policy-0',
+    { config, weights, tokenizer },
+    { clipRange: ppo.clipRange, vfClip: ppo.vfClip, vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm, critic: true },
+    { threads },
+    0.7,
+    { lora, seed: 1 },
+  );
   const compileMs = performance.now() - t0;
-  const prompt = [BUILTIN_SPECIAL_IDS.bos, ...tokenizer.encode('Tom has 3 pens. Ann gives Tom 2. How many pens now?\nA:', { addSpecialTokens: false })];
+  const prompt = [
+    BUILTIN_SPECIAL_IDS.bos,
+    ...tokenizer.encode('Tom has 3 pens. Ann gives Tom 2. How many pens now?\nA:', { addSpecialTokens: false }),
+  ];
   const t1 = performance.now();
   const gen = { maxNewTokens: newTokens, temperature: 0.7, topK: 0, topP: 1 };
   const [g] = await policy.lm.generate([prompt], { ...gen, seed: 1 });
@@ -100,7 +137,17 @@ async function child(): Promise<void> {
   await policy.lm.generate([prompt], { ...gen, seed: 2 }); // the next iteration's sampling (LoRA: after the merge)
   const iterationMs = performance.now() - t1;
   const peakRssBytes = processMemory('VmHWM');
-  const report: MaporlRssReport = { mode, preset, newTokens, weightBytes, baselineRssBytes, peakRssBytes, ratio: peakRssBytes / weightBytes, compileMs, iterationMs };
+  const report: MaporlRssReport = {
+    mode,
+    preset,
+    newTokens,
+    weightBytes,
+    baselineRssBytes,
+    peakRssBytes,
+    ratio: peakRssBytes / weightBytes,
+    compileMs,
+    iterationMs,
+  };
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 

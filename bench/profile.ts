@@ -17,17 +17,26 @@ import { blockStackConfig, blockStackSpec, initParams, randomBatch } from './blo
 
 const PREFIX = `maporl-profile-${process.pid}`;
 
-interface TraceEvent { cat: string; name: string; dur: number; args?: { op_name?: string; input_type_shape?: unknown } }
+interface TraceEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string; input_type_shape?: unknown };
+}
 
 async function main(): Promise<void> {
   const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
   const steps = Number(arg('steps', '3'));
-  const { model, feeds, label } = arg('graph', 'train') === 'decode'
-    ? await decodeStep(Number(arg('batch', '32')), Number(arg('past', '72')))
-    : trainStep(Number(arg('hidden', '512')));
+  const { model, feeds, label } =
+    arg('graph', 'train') === 'decode'
+      ? await decodeStep(Number(arg('batch', '32')), Number(arg('past', '72')))
+      : trainStep(Number(arg('hidden', '512')));
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['cpu'], intraOpNumThreads: Number(arg('threads', '2')), interOpNumThreads: 1,
-    graphOptimizationLevel: arg('level', 'all') as 'all', enableProfiling: true,
+    executionProviders: ['cpu'],
+    intraOpNumThreads: Number(arg('threads', '2')),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: arg('level', 'all') as 'all',
+    enableProfiling: true,
     profileFilePrefix: join(tmpdir(), PREFIX),
   });
   await session.run(feeds); // warm-up, excluded below
@@ -41,7 +50,9 @@ async function main(): Promise<void> {
   const name = readdirSync(tmpdir()).find((f) => f.startsWith(PREFIX) && f.endsWith('.json'));
   if (!name) throw new Error(`profile: ORT wrote no ${PREFIX}*.json in ${tmpdir()}`);
   const file = join(tmpdir(), name);
-  const events = (JSON.parse(readFileSync(file, 'utf8')) as TraceEvent[]).filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+  const events = (JSON.parse(readFileSync(file, 'utf8')) as TraceEvent[]).filter(
+    (e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
+  );
   rmSync(file, { force: true });
   // The first run's events are the warm-up: keep the last `steps` runs' worth.
   const perRun = events.length / (steps + 1);
@@ -56,15 +67,21 @@ async function main(): Promise<void> {
     byOp.set(k, a);
   }
   const total = [...byOp.values()].reduce((s, a) => s + a.us, 0);
-  console.log(`${label}: ${perRun} kernels a step, wall ${wall.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${(total / steps / 1e3).toFixed(0)} ms a step`);
+  console.log(
+    `${label}: ${perRun} kernels a step, wall ${wall.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${(total / steps / 1e3).toFixed(0)} ms a step`,
+  );
   console.log('op type              ms/step   share  kernels/step');
   for (const [k, a] of [...byOp.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, 25)) {
-    console.log(`${k.padEnd(20)} ${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${((100 * a.us) / total).toFixed(1).padStart(5)}%  ${String(a.count / steps).padStart(6)}`);
+    console.log(
+      `${k.padEnd(20)} ${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${((100 * a.us) / total).toFixed(1).padStart(5)}%  ${String(a.count / steps).padStart(6)}`,
+    );
   }
   // The same op on the same shapes, summed: says which part of the model a cost belongs to.
   const bySig = new Map<string, { us: number; count: number }>();
   for (const e of measured) {
-    const shapes = ((e.args?.input_type_shape ?? []) as Record<string, number[]>[]).map((o) => `[${Object.values(o)[0]}]`).join(' ');
+    const shapes = ((e.args?.input_type_shape ?? []) as Record<string, number[]>[])
+      .map((o) => `[${Object.values(o)[0]}]`)
+      .join(' ');
     const k = `${e.args?.op_name} ${shapes}`;
     const a = bySig.get(k) ?? { us: 0, count: 0 };
     a.us += e.dur;
@@ -94,18 +111,29 @@ function trainStep(hidden: number): { model: Uint8Array; feeds: Record<string, o
 }
 
 /** One decode step of the `small` preset (weights embedded) over a cache of `past` filled slots. */
-async function decodeStep(batch: number, past: number): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
+async function decodeStep(
+  batch: number,
+  past: number,
+): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
   const lm = await createPresetModel('small', 1);
   const cfg = lm.config;
   const model = serialize(buildDecodeGraph(cfg, weightBinding(lm.weights)));
   const int64 = (n: number, v: bigint, shape: number[]) => new ort.Tensor('int64', new BigInt64Array(n).fill(v), shape);
   const feeds: Record<string, ort.Tensor> = {
-    input_ids: int64(batch, 5n, [batch, 1]), positions: int64(batch, BigInt(past), [batch, 1]),
-    attention_mask: int64(batch * (past + 1), 1n, [batch, past + 1]), temperature: new ort.Tensor('float32', Float32Array.of(1), []),
+    input_ids: int64(batch, 5n, [batch, 1]),
+    positions: int64(batch, BigInt(past), [batch, 1]),
+    attention_mask: int64(batch * (past + 1), 1n, [batch, past + 1]),
+    temperature: new ort.Tensor('float32', Float32Array.of(1), []),
   };
   const size = batch * cfg.numKeyValueHeads * past * cfg.headDim;
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
-    for (const kv of ['k', 'v']) feeds[`past.${kv}.${l}`] = new ort.Tensor('float32', new Float32Array(size).fill(0.01), [batch, cfg.numKeyValueHeads, past, cfg.headDim]);
+    for (const kv of ['k', 'v'])
+      feeds[`past.${kv}.${l}`] = new ort.Tensor('float32', new Float32Array(size).fill(0.01), [
+        batch,
+        cfg.numKeyValueHeads,
+        past,
+        cfg.headDim,
+      ]);
   }
   return { model, feeds, label: `decode step, small, batch ${batch}, ${past} cached tokens` };
 }

@@ -16,7 +16,8 @@ import { fastModelWeights } from './random';
 /** Copy bandwidth in GB/s, STREAM convention: (bytes read + bytes written) / time, of one 256 MiB memcpy. */
 function copyBandwidth(): number {
   const n = 64 << 20; // floats = 256 MiB
-  const src = new Float32Array(n).fill(1), dst = new Float32Array(n);
+  const src = new Float32Array(n).fill(1),
+    dst = new Float32Array(n);
   const samples: number[] = [];
   for (let i = 0; i < 6; i++) {
     const t0 = performance.now();
@@ -39,7 +40,10 @@ async function main(): Promise<void> {
   const binding = weightBinding(weights, new Set(), placement === 'fed' ? 0 : Infinity);
   const session = await Session.create(serialize(buildDecodeGraph(cfg, binding)), { threads });
   const compileMs = performance.now() - t0;
-  const P = 64, L = cfg.numHiddenLayers, KVH = cfg.numKeyValueHeads, D = cfg.headDim;
+  const P = 64,
+    L = cfg.numHiddenLayers,
+    KVH = cfg.numKeyValueHeads,
+    D = cfg.headDim;
   const rows: DecodeRow[] = [];
   for (const batch of [1, 16]) {
     const feeds: Record<string, HostTensor> = {
@@ -50,7 +54,12 @@ async function main(): Promise<void> {
       temperature: { dtype: 'float32', shape: [], data: Float32Array.of(1) },
     };
     for (let l = 0; l < L; l++) {
-      for (const kv of ['k', 'v']) feeds[`past.${kv}.${l}`] = { dtype: 'float32', shape: [batch, KVH, P, D], data: new Float32Array(batch * KVH * P * D).fill(0.01) };
+      for (const kv of ['k', 'v'])
+        feeds[`past.${kv}.${l}`] = {
+          dtype: 'float32',
+          shape: [batch, KVH, P, D],
+          data: new Float32Array(batch * KVH * P * D).fill(0.01),
+        };
     }
     const samples: number[] = [];
     for (let i = 0; i <= (quick ? 3 : 6); i++) {
@@ -60,12 +69,20 @@ async function main(): Promise<void> {
     }
     const stepMs = median(samples);
     const kvBytes = batch * L * 2 * KVH * (P + 1) * D * 4;
-    const boundTokensPerS = batch * (copyGBps * 1e9) / (weightBytes + kvBytes);
+    const boundTokensPerS = (batch * (copyGBps * 1e9)) / (weightBytes + kvBytes);
     const tokensPerS = batch / (stepMs / 1e3);
     rows.push({ batch, stepMs, tokensPerS, boundTokensPerS, fractionOfBound: tokensPerS / boundTokensPerS });
   }
   await session.release();
-  const report: QwenDecodeChild = { placement, weightBytes, copyGBps, pastTokens: P, compileMs, peakRssBytes: processMemory('VmHWM'), rows };
+  const report: QwenDecodeChild = {
+    placement,
+    weightBytes,
+    copyGBps,
+    pastTokens: P,
+    compileMs,
+    peakRssBytes: processMemory('VmHWM'),
+    rows,
+  };
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 

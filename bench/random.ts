@@ -20,7 +20,11 @@ export function fastModelWeights(shapes: Record<string, number[]>, seed: number)
   for (const [name, shape] of Object.entries(shapes)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     if (name.endsWith('norm.weight')) data.fill(1);
-    else for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = (s / 4294967296 - 0.5) * 0.04; }
+    else
+      for (let i = 0; i < data.length; i++) {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        data[i] = (s / 4294967296 - 0.5) * 0.04;
+      }
     out[name] = { dtype: 'float32', shape, data };
   }
   return out;

@@ -22,7 +22,11 @@ export const OPENBLAS_PINNING = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as con
  */
 export function referenceEnv(threads: number, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...base, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE', PYTHONDONTWRITEBYTECODE: '1',
+    ...base,
+    OMP_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_WAIT_POLICY: 'PASSIVE',
+    PYTHONDONTWRITEBYTECODE: '1',
   };
   for (const name of OPENBLAS_PINNING) delete env[name];
   return env;

@@ -22,7 +22,11 @@ import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Che
 
 export interface SftReport {
   small: {
-    batch: number; tokens: number; engineMs: number; torchMs: number | null; speedup: number | null;
+    batch: number;
+    tokens: number;
+    engineMs: number;
+    torchMs: number | null;
+    speedup: number | null;
     /** |first loss of ours - PyTorch's|: the two compute the same thing */
     firstLossDiff: number | null;
     target: { speedup: number; met: boolean | null };
@@ -76,11 +80,19 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
       torch = undefined;
       ctx.progress(`SFT step: PyTorch unavailable (${(e as Error).message}); engine numbers only`);
     }
-    const plain = Object.fromEntries(Object.entries(batch).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) }]));
-    const ours: number[] = [], theirs: number[] = [];
+    const plain = Object.fromEntries(
+      Object.entries(batch).map(([k, t]) => [
+        k,
+        { shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) },
+      ]),
+    );
+    const ours: number[] = [],
+      theirs: number[] = [];
     let firstLossDiff: number | null = null;
-    const rounds = ctx.quick ? 2 : 4, perRound = ctx.quick ? 2 : 3;
-    for (let r = 0; r <= rounds; r++) { // round 0: warm-up (and the first-loss check)
+    const rounds = ctx.quick ? 2 : 4,
+      perRound = ctx.quick ? 2 : 3;
+    for (let r = 0; r <= rounds; r++) {
+      // round 0: warm-up (and the first-loss check)
       ctx.progress(`SFT step (small): round ${r}/${rounds}`);
       for (let i = 0; i < perRound; i++) {
         const t0 = performance.now();
@@ -89,7 +101,9 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
         if (r > 0) ours.push(ms);
         if (r === 0 && i === 0) firstLossDiff = res.loss;
       }
-      const t = torch && await torch.request<{ samplesMs: number[]; losses: number[] }>({ cmd: 'sft_steps', batch: plain, n: perRound });
+      const t =
+        torch &&
+        (await torch.request<{ samplesMs: number[]; losses: number[] }>({ cmd: 'sft_steps', batch: plain, n: perRound }));
       if (t && r > 0) theirs.push(...t.samplesMs);
       if (t && r === 0 && firstLossDiff !== null) firstLossDiff = Math.abs(firstLossDiff - t.losses[0]);
     }
@@ -99,8 +113,14 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
     const speedup = torchMs ? torchMs / engineMs : null;
     const tokens = seqs.reduce((n, s) => n + s.ids.length, 0);
     return {
-      batch: seqs.length, tokens, engineMs, torchMs, speedup, firstLossDiff: torch ? firstLossDiff : null,
-      target: { speedup: TARGET.speedup, met: speedup === null ? null : speedup >= TARGET.speedup }, reference,
+      batch: seqs.length,
+      tokens,
+      engineMs,
+      torchMs,
+      speedup,
+      firstLossDiff: torch ? firstLossDiff : null,
+      target: { speedup: TARGET.speedup, met: speedup === null ? null : speedup >= TARGET.speedup },
+      reference,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -109,18 +129,29 @@ async function benchSmallStep(ctx: BenchContext): Promise<SftReport['small']> {
 
 function printSft(ctx: BenchContext, s: SftReport['small'], m: SftReport['loraRss']): void {
   ctx.log('');
-  ctx.log(`SFT step, \`small\` preset, full fine-tuning (AdamW, clipping), ${s.batch} sequences / ${s.tokens} tokens of arithmetic SFT data, ${COMPARE_THREADS} thread each, median:`);
-  ctx.log(`  engine ${s.engineMs.toFixed(0)} ms, PyTorch eager ${s.torchMs?.toFixed(0) ?? 'n/a'} ms -> ${s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a'}`
-    + ` (first-step loss difference ${s.firstLossDiff?.toExponential(1) ?? 'n/a'}); target >= ${s.target.speedup}x: ${s.target.met === null ? 'n/a' : s.target.met ? 'MET' : 'NOT MET'}`);
-  if (s.reference) ctx.log(`  reference: ${s.reference.description}; fp32 against float64: loss ${s.reference.check.relErr.loss.toExponential(1)}, gradients ${s.reference.check.relErr.grad.toExponential(1)}`);
+  ctx.log(
+    `SFT step, \`small\` preset, full fine-tuning (AdamW, clipping), ${s.batch} sequences / ${s.tokens} tokens of arithmetic SFT data, ${COMPARE_THREADS} thread each, median:`,
+  );
+  ctx.log(
+    `  engine ${s.engineMs.toFixed(0)} ms, PyTorch eager ${s.torchMs?.toFixed(0) ?? 'n/a'} ms -> ${s.speedup ? `${s.speedup.toFixed(2)}x` : 'n/a'}` +
+      ` (first-step loss difference ${s.firstLossDiff?.toExponential(1) ?? 'n/a'}); target >= ${s.target.speedup}x: ${s.target.met === null ? 'n/a' : s.target.met ? 'MET' : 'NOT MET'}`,
+  );
+  if (s.reference)
+    ctx.log(
+      `  reference: ${s.reference.description}; fp32 against float64: loss ${s.reference.check.relErr.loss.toExponential(1)}, gradients ${s.reference.check.relErr.grad.toExponential(1)}`,
+    );
   if (m === null) return;
   ctx.log('');
   if ('error' in m) {
     ctx.log(`LoRA step peak RSS (qwen2.5-0.5b-shape): failed: ${m.error}`);
     return;
   }
-  ctx.log(`LoRA step, qwen2.5-0.5b-shape (r ${m.rank} on ${m.targets.join(', ')}, batch ${m.batch} x ${m.seqLen} tokens, base fed as ${m.frozenAs}):`);
-  ctx.log(`  weights ${(m.weightBytes / 1e9).toFixed(2)} GB, peak RSS ${(m.peakRssBytes / 1e9).toFixed(2)} GB = ${m.ratio.toFixed(2)}x the weights`
-    + ` (process baseline ${(m.baselineRssBytes / 1e9).toFixed(2)} GB); step ${m.stepMs.toFixed(0)} ms, compile ${(m.compileMs / 1e3).toFixed(0)} s;`
-    + ` target <= ${m.target.ratio}x: ${m.target.met ? 'MET' : 'NOT MET'}`);
+  ctx.log(
+    `LoRA step, qwen2.5-0.5b-shape (r ${m.rank} on ${m.targets.join(', ')}, batch ${m.batch} x ${m.seqLen} tokens, base fed as ${m.frozenAs}):`,
+  );
+  ctx.log(
+    `  weights ${(m.weightBytes / 1e9).toFixed(2)} GB, peak RSS ${(m.peakRssBytes / 1e9).toFixed(2)} GB = ${m.ratio.toFixed(2)}x the weights` +
+      ` (process baseline ${(m.baselineRssBytes / 1e9).toFixed(2)} GB); step ${m.stepMs.toFixed(0)} ms, compile ${(m.compileMs / 1e3).toFixed(0)} s;` +
+      ` target <= ${m.target.ratio}x: ${m.target.met ? 'MET' : 'NOT MET'}`,
+  );
 }

@@ -38,7 +38,13 @@ export interface SoakReport {
 
 const MEASURES = ['rssMB', 'heapUsedMB', 'externalMB', 'arrayBuffersMB', 'fds', 'sessions'] as const;
 
-interface SoakOptions { minutes: number; intervalS: number; threads: number; json: boolean; keep: boolean }
+interface SoakOptions {
+  minutes: number;
+  intervalS: number;
+  threads: number;
+  json: boolean;
+  keep: boolean;
+}
 
 function parseSoakOptions(argv: string[]): SoakOptions {
   const o: SoakOptions = { minutes: NaN, intervalS: 10, threads: 2, json: false, keep: false };
@@ -109,8 +115,10 @@ setInterval(() => {
 function slope(xs: number[], ys: number[]): number {
   const n = xs.length;
   if (n < 2) return NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0, den = 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n,
+    my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < n; i++) {
     num += (xs[i] - mx) * (ys[i] - my);
     den += (xs[i] - mx) ** 2;
@@ -122,21 +130,48 @@ export function soakReport(minutes: number, samples: SoakSample[]): SoakReport {
   const settled = samples.filter((s) => s.t >= (minutes * 60) / 10);
   const use = settled.length >= 2 ? settled : samples;
   const hours = use.map((s) => s.t / 3600);
-  const slopePerHour = Object.fromEntries(MEASURES.map((k) => [k, slope(hours, use.map((s) => s[k]))])) as SoakReport['slopePerHour'];
-  const range = Object.fromEntries(MEASURES.map((k) => [k, [use[0]?.[k] ?? NaN, use[use.length - 1]?.[k] ?? NaN]])) as SoakReport['range'];
+  const slopePerHour = Object.fromEntries(
+    MEASURES.map((k) => [
+      k,
+      slope(
+        hours,
+        use.map((s) => s[k]),
+      ),
+    ]),
+  ) as SoakReport['slopePerHour'];
+  const range = Object.fromEntries(
+    MEASURES.map((k) => [k, [use[0]?.[k] ?? NaN, use[use.length - 1]?.[k] ?? NaN]]),
+  ) as SoakReport['range'];
   return { minutes, iterations: samples[samples.length - 1]?.iteration ?? 0, samples, slopePerHour, range };
 }
 
 export function formatSoak(r: SoakReport): string {
-  const unit: Record<(typeof MEASURES)[number], string> = { rssMB: 'MB', heapUsedMB: 'MB', externalMB: 'MB', arrayBuffersMB: 'MB', fds: '', sessions: '' };
-  const name: Record<(typeof MEASURES)[number], string> = { rssMB: 'resident memory', heapUsedMB: 'V8 heap used', externalMB: 'external (C++) memory', arrayBuffersMB: 'array buffers', fds: 'open file descriptors', sessions: 'live ORT sessions' };
+  const unit: Record<(typeof MEASURES)[number], string> = {
+    rssMB: 'MB',
+    heapUsedMB: 'MB',
+    externalMB: 'MB',
+    arrayBuffersMB: 'MB',
+    fds: '',
+    sessions: '',
+  };
+  const name: Record<(typeof MEASURES)[number], string> = {
+    rssMB: 'resident memory',
+    heapUsedMB: 'V8 heap used',
+    externalMB: 'external (C++) memory',
+    arrayBuffersMB: 'array buffers',
+    fds: 'open file descriptors',
+    sessions: 'live ORT sessions',
+  };
   const rows = MEASURES.map((k) => {
     const [a, b] = r.range[k];
     const f = (x: number) => (unit[k] ? x.toFixed(1) : String(x));
     return `  ${name[k].padEnd(22)} ${`${f(a)} -> ${f(b)} ${unit[k]}`.padEnd(24)} ${`${r.slopePerHour[k] >= 0 ? '+' : ''}${r.slopePerHour[k].toFixed(2)} ${unit[k]}/h`}`;
   });
-  return [`soak: ${r.minutes} min of MAPoRL training, ${r.iterations} iterations, ${r.samples.length} samples (slopes after the first tenth)`,
-    `  ${'measure'.padEnd(22)} ${'after warm-up -> end'.padEnd(24)} slope per hour`, ...rows].join('\n');
+  return [
+    `soak: ${r.minutes} min of MAPoRL training, ${r.iterations} iterations, ${r.samples.length} samples (slopes after the first tenth)`,
+    `  ${'measure'.padEnd(22)} ${'after warm-up -> end'.padEnd(24)} slope per hour`,
+    ...rows,
+  ].join('\n');
 }
 
 /** dist/cli.js, next to the bundle (dist/bench.js) or from the sources (bench/soak.ts under tsx). */
@@ -149,25 +184,46 @@ function cliPath(): string {
 export async function runSoak(argv: string[]): Promise<void> {
   const o = parseSoakOptions(argv);
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'maporl-soak-'));
-  const out = path.join(dir, 'run'), samplesFile = path.join(dir, 'samples.jsonl'), configFile = path.join(dir, 'soak.maporl.json');
+  const out = path.join(dir, 'run'),
+    samplesFile = path.join(dir, 'samples.jsonl'),
+    configFile = path.join(dir, 'soak.maporl.json');
   // More iterations than the time allows: the run is stopped when the time is up.
-  fs.writeFileSync(configFile, JSON.stringify({
-    name: 'soak', seed: 1,
-    task: { type: 'arith', nTrain: 512, nTest: 8 },
-    agents: { count: 2 },
-    discussion: { turns: 2 },
-    verifier: { type: 'ground-truth' },
-    generation: { maxNewTokens: 16, temperature: 1 },
-    training: { iterations: 1_000_000, questionsPerIteration: 8, samplesPerQuestion: 2, ppo: { minibatchSize: 8, epochs: 1, lr: 1e-4 } },
-    eval: { questions: 4, every: 10 },
-    checkpoint: { every: 5 },
-    runtime: { executionProvider: 'cpu', threads: o.threads },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      name: 'soak',
+      seed: 1,
+      task: { type: 'arith', nTrain: 512, nTest: 8 },
+      agents: { count: 2 },
+      discussion: { turns: 2 },
+      verifier: { type: 'ground-truth' },
+      generation: { maxNewTokens: 16, temperature: 1 },
+      training: {
+        iterations: 1_000_000,
+        questionsPerIteration: 8,
+        samplesPerQuestion: 2,
+        ppo: { minibatchSize: 8, epochs: 1, lr: 1e-4 },
+      },
+      eval: { questions: 4, every: 10 },
+      checkpoint: { every: 5 },
+      runtime: { executionProvider: 'cpu', threads: o.threads },
+    }),
+  );
   fs.writeFileSync(path.join(dir, 'probe.cjs'), PROBE);
-  const child = spawn(process.execPath, ['--require', path.join(dir, 'probe.cjs'), cliPath(), 'train', configFile, '--out', out], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MAPORL_SOAK_SAMPLES: samplesFile, MAPORL_SOAK_RUN: out, MAPORL_SOAK_INTERVAL: String(o.intervalS), MAPORL_SOAK_ORT: require.resolve('onnxruntime-node') },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', path.join(dir, 'probe.cjs'), cliPath(), 'train', configFile, '--out', out],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        MAPORL_SOAK_SAMPLES: samplesFile,
+        MAPORL_SOAK_RUN: out,
+        MAPORL_SOAK_INTERVAL: String(o.intervalS),
+        MAPORL_SOAK_ORT: require.resolve('onnxruntime-node'),
+      },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   let shown = 0;
@@ -176,7 +232,9 @@ export async function runSoak(argv: string[]): Promise<void> {
     const lines = fs.readFileSync(samplesFile, 'utf8').trim().split('\n');
     for (const line of lines.slice(shown)) {
       const s = JSON.parse(line) as SoakSample;
-      process.stderr.write(`soak ${s.t.toFixed(0)} s, iteration ${s.iteration}: rss ${s.rssMB.toFixed(1)} MB, heap ${s.heapUsedMB.toFixed(1)} MB, fds ${s.fds}, sessions ${s.sessions}\n`);
+      process.stderr.write(
+        `soak ${s.t.toFixed(0)} s, iteration ${s.iteration}: rss ${s.rssMB.toFixed(1)} MB, heap ${s.heapUsedMB.toFixed(1)} MB, fds ${s.fds}, sessions ${s.sessions}\n`,
+      );
     }
     shown = lines.length;
   }, 1000);
@@ -185,7 +243,13 @@ export async function runSoak(argv: string[]): Promise<void> {
   clearTimeout(stop);
   clearInterval(progress);
   if (code !== 0) throw new Error(`bench: the soak's training exited with ${code}:\n${stderr}`);
-  const samples = fs.existsSync(samplesFile) ? fs.readFileSync(samplesFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SoakSample) : [];
+  const samples = fs.existsSync(samplesFile)
+    ? fs
+        .readFileSync(samplesFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as SoakSample)
+    : [];
   const report = soakReport(o.minutes, samples);
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
   else console.log(formatSoak(report));

@@ -1,5 +1,9 @@
 // Timing helpers: the median of measured runs (robust to a noisy shared machine).
-export interface Timing { medianMs: number; minMs: number; samplesMs: number[] }
+export interface Timing {
+  medianMs: number;
+  minMs: number;
+  samplesMs: number[];
+}
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -12,20 +12,28 @@ export const PYTHON = process.env.MAPORL_PYTHON ?? '/usr/bin/python3';
 
 /** bench/torch_block.py next to this file (tsx) or next to dist/ (the bundle). */
 function scriptPath(): string {
-  for (const p of [join(__dirname, 'torch_block.py'), join(__dirname, '..', 'bench', 'torch_block.py')]) if (existsSync(p)) return p;
+  for (const p of [join(__dirname, 'torch_block.py'), join(__dirname, '..', 'bench', 'torch_block.py')])
+    if (existsSync(p)) return p;
   throw new Error('bench: cannot find bench/torch_block.py');
 }
 
 /** What test/reference/blas_info.py reports: the OpenBLAS this worker loaded and the core it chose. */
 export interface BlasInfo {
-  library: string | null; core: string | null; config: string | null; threads: number | null;
+  library: string | null;
+  core: string | null;
+  config: string | null;
+  threads: number | null;
   torchCpuCapability: string | null;
   /** The pinning variables as the worker saw them: null when unset, as they should be. */
   env: Record<string, string | null>;
 }
 
 /** A reference's first fp32 loss and gradients against float64; relErr: max |a - b| / max |b| (the worst weight for "grad"). */
-export interface Float64Check { loss32: number; loss64: number; relErr: { loss: number; grad: number } }
+export interface Float64Check {
+  loss32: number;
+  loss64: number;
+  relErr: { loss: number; grad: number };
+}
 
 /** fp32 rounding over a few layers gives 1e-7..1e-4; a wrong kernel gives errors near 1. */
 export const REFERENCE_TOLERANCE = 1e-3;
@@ -33,11 +41,16 @@ export const REFERENCE_TOLERANCE = 1e-3;
 /** Throws unless every relative error is under REFERENCE_TOLERANCE: a fast but wrong reference is no reference. */
 export function assertReferenceCorrect(what: string, relErr: Record<string, number>): void {
   const bad = Object.entries(relErr).filter(([, v]) => !(v < REFERENCE_TOLERANCE));
-  if (bad.length) throw new Error(`${what}: the reference's fp32 results differ from float64 (${bad.map(([k, v]) => `${k} ${v}`).join(', ')}); its timings would mean nothing`);
+  if (bad.length)
+    throw new Error(
+      `${what}: the reference's fp32 results differ from float64 (${bad.map(([k, v]) => `${k} ${v}`).join(', ')}); its timings would mean nothing`,
+    );
 }
 
 export interface WorkerHello {
-  torch: string; threads: number; blas: BlasInfo;
+  torch: string;
+  threads: number;
+  blas: BlasInfo;
   /** fp32 GEMMs against float64: relative errors by product (torchNN, torchTN, numpyNN). */
   gemmCheck: Record<string, number>;
   /** The pinning variables this (parent) process has, which the worker ran without. */
@@ -47,8 +60,12 @@ export interface WorkerHello {
 /** One line on the kernels a reference ran with, e.g. "OpenBLAS 0.3.21 core Cooperlake, 2 threads (OPENBLAS_CORETYPE=Haswell unset for it)". */
 export function describeReference(h: WorkerHello): string {
   const version = /OpenBLAS\s+(\S+)/.exec(h.blas.config ?? '')?.[1];
-  const blas = h.blas.core ? `OpenBLAS ${version ?? ''} core ${h.blas.core}, ${h.blas.threads} thread(s)`.replace('  ', ' ') : 'BLAS: no OpenBLAS found in the process';
-  const freed = Object.entries(h.pinnedInParent).map(([k, v]) => `${k}=${v}`).join(', ');
+  const blas = h.blas.core
+    ? `OpenBLAS ${version ?? ''} core ${h.blas.core}, ${h.blas.threads} thread(s)`.replace('  ', ' ')
+    : 'BLAS: no OpenBLAS found in the process';
+  const freed = Object.entries(h.pinnedInParent)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return `torch ${h.torch}, ${blas}, ATen ${h.blas.torchCpuCapability ?? '?'}; ${freed ? `${freed} unset for it` : 'no OpenBLAS pinning variables set'}`;
 }
 
@@ -79,7 +96,10 @@ export class TorchWorker {
    * Starts the worker with `threads` intra-op threads (OpenMP and OpenBLAS alike). `script` is
    * another worker speaking the same protocol (e.g. test/reference/llama_bench.py).
    */
-  static async start(threads: number, script = scriptPath()): Promise<{ worker: TorchWorker; torch: string; hello: WorkerHello }> {
+  static async start(
+    threads: number,
+    script = scriptPath(),
+  ): Promise<{ worker: TorchWorker; torch: string; hello: WorkerHello }> {
     const child = spawn(PYTHON, [script], { env: referenceEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
     const worker = new TorchWorker(child);
     const spawned = new Promise<void>((resolve, reject) => {

@@ -23,19 +23,31 @@ const webTargets = [
 // the build (and the tests that run the bundle) report success.
 const missing = [...nodeTargets, ...webTargets].map((t) => t.entry).filter((entry) => !existsSync(entry));
 if (missing.length) {
-  console.error(`build: missing entry point${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (run from the repository root)`);
+  console.error(
+    `build: missing entry point${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (run from the repository root)`,
+  );
   process.exit(1);
 }
 
 const builds = [];
 for (const t of nodeTargets) {
-  builds.push(esbuild.build({
-    ...common, entryPoints: [t.entry], outfile: t.out, platform: 'node', target: 'node20', format: 'cjs',
-    external: ['vscode', 'onnxruntime-node'], banner: t.banner ? { js: t.banner } : undefined,
-  }));
+  builds.push(
+    esbuild.build({
+      ...common,
+      entryPoints: [t.entry],
+      outfile: t.out,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode', 'onnxruntime-node'],
+      banner: t.banner ? { js: t.banner } : undefined,
+    }),
+  );
 }
 for (const t of webTargets) {
-  builds.push(esbuild.build({ ...common, entryPoints: [t.entry], outfile: t.out, platform: 'browser', target: 'es2022', format: 'iife' }));
+  builds.push(
+    esbuild.build({ ...common, entryPoints: [t.entry], outfile: t.out, platform: 'browser', target: 'es2022', format: 'iife' }),
+  );
 }
 await Promise.all(builds);
 // media/maporl.schema.json from the config's zod schema (src/protocol/configSchema.ts).

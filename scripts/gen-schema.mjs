@@ -18,11 +18,21 @@ const SCHEMAS = [
 /** The schema's JSON text (2-space indent, final newline), computed from the TypeScript source. */
 export async function schemaText(schema = SCHEMAS[0]) {
   const out = await esbuild.build({
-    entryPoints: [join(root, schema.source)], bundle: true, write: false,
-    platform: 'node', format: 'cjs', target: 'node20', external: ['zod'], logLevel: 'warning',
+    entryPoints: [join(root, schema.source)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['zod'],
+    logLevel: 'warning',
   });
   const mod = { exports: {} };
-  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(join(root, 'package.json')));
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(
+    mod,
+    mod.exports,
+    createRequire(join(root, 'package.json')),
+  );
   return JSON.stringify(mod.exports[schema.fn](), null, 2) + '\n';
 }
 
@@ -32,7 +42,11 @@ export async function writeSchema() {
   for (const schema of SCHEMAS) {
     const text = await schemaText(schema);
     let old = null;
-    try { old = readFileSync(schema.path, 'utf8'); } catch { /* first build */ }
+    try {
+      old = readFileSync(schema.path, 'utf8');
+    } catch {
+      /* first build */
+    }
     if (old === text) continue;
     const tmp = `${schema.path}.tmp-${process.pid}`;
     writeFileSync(tmp, text);
@@ -46,8 +60,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--check')) {
     for (const schema of SCHEMAS) {
       let old = null;
-      try { old = readFileSync(schema.path, 'utf8'); } catch { /* missing */ }
-      if (old !== (await schemaText(schema))) { console.error(`${schema.path}: stale, run node scripts/gen-schema.mjs`); process.exit(1); }
+      try {
+        old = readFileSync(schema.path, 'utf8');
+      } catch {
+        /* missing */
+      }
+      if (old !== (await schemaText(schema))) {
+        console.error(`${schema.path}: stale, run node scripts/gen-schema.mjs`);
+        process.exit(1);
+      }
     }
   } else if (await writeSchema()) console.log('wrote the JSON schemas in media/');
 }

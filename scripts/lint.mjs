@@ -3,6 +3,7 @@
 //   eslint       typescript-eslint's recommended rules + a few type-aware ones (eslint.config.mjs)
 //   depcruise    layer boundaries of docs/design.md and import cycles (.dependency-cruiser.cjs)
 //   knip         unused files, exports and dependencies (knip.jsonc)
+//   prettier     the layout (.prettierrc; `npm run format` rewrites it)
 // Unused locals and parameters are the compiler's (tsconfig.json), checked by `npm run typecheck`.
 // Extra arguments name the steps to run, e.g. `npm run lint -- depcruise knip`.
 import { spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ const STEPS = {
   eslint: [bin('eslint'), '--max-warnings=0', 'src', 'webview', 'test', 'bench', 'scripts', '*.mjs', '*.cjs'],
   depcruise: [bin('depcruise'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src', 'webview'],
   knip: [bin('knip'), '--no-progress'],
+  prettier: [bin('prettier'), '--check', '--log-level=warn', '.'],
 };
 const PARALLEL = 2;
 

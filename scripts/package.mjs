@@ -29,23 +29,35 @@ try {
   console.error(`package: onnxruntime-node has no binaries for ${target} under ${bin}`);
   process.exit(1);
 }
-const base = readFileSync('.vscodeignore', 'utf8').split('\n').filter((l) => !l.startsWith('!node_modules/onnxruntime-'));
-const ignore = [
-  ...base,
-  `# ${target}: onnxruntime's runtime files only`,
-  '!node_modules/onnxruntime-node/package.json',
-  '!node_modules/onnxruntime-node/dist/*.js',
-  `!${bin}/${platform}/${arch}/**`,
-  '!node_modules/onnxruntime-common/package.json',
-  '!node_modules/onnxruntime-common/dist/cjs/*.js',
-  '!node_modules/onnxruntime-common/dist/cjs/package.json', // marks the folder as CommonJS
-].join('\n') + '\n';
+const base = readFileSync('.vscodeignore', 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('!node_modules/onnxruntime-'));
+const ignore =
+  [
+    ...base,
+    `# ${target}: onnxruntime's runtime files only`,
+    '!node_modules/onnxruntime-node/package.json',
+    '!node_modules/onnxruntime-node/dist/*.js',
+    `!${bin}/${platform}/${arch}/**`,
+    '!node_modules/onnxruntime-common/package.json',
+    '!node_modules/onnxruntime-common/dist/cjs/*.js',
+    '!node_modules/onnxruntime-common/dist/cjs/package.json', // marks the folder as CommonJS
+  ].join('\n') + '\n';
 const ignoreFile = join(mkdtempSync(join(tmpdir(), 'maporl-package-')), '.vscodeignore');
 writeFileSync(ignoreFile, ignore);
 
 run(process.execPath, [
-  'node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
+  'node_modules/@vscode/vsce/vsce',
+  'package',
+  '--target',
+  target,
+  '--ignoreFile',
+  ignoreFile,
+  '--out',
+  out,
   // No public repository yet: README's relative links (docs/…) stay as written.
-  '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links',
+  '--allow-missing-repository',
+  '--skip-license',
+  '--no-rewrite-relative-links',
 ]);
 console.log(`package: ${out} ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB`);

@@ -67,10 +67,21 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
   if (overrides.verifier === 'learned') {
     overrides.verifier = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
   }
-  const config = rungConfig({
-    rung: 3, agentsDir: '', seed: o.seed, iterations: 1, questionsPerIteration: 1, evalQuestions: o.evalQuestions,
-    evalSeeds: [], evalTemperature: EVAL_TEMPERATURE, overrides, out: '',
-  }, o.modelDir);
+  const config = rungConfig(
+    {
+      rung: 3,
+      agentsDir: '',
+      seed: o.seed,
+      iterations: 1,
+      questionsPerIteration: 1,
+      evalQuestions: o.evalQuestions,
+      evalSeeds: [],
+      evalTemperature: EVAL_TEMPERATURE,
+      overrides,
+      out: '',
+    },
+    o.modelDir,
+  );
   const sharing = config.agents.policySharing;
   const t0 = performance.now();
   let models: (() => Promise<CausalLM>)[] = [() => loadModel(o.modelDir)];
@@ -81,9 +92,14 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
     fs.rmSync(out, { recursive: true, force: true });
     o.say(`${o.row.id} seed ${o.seed}: training ${config.training.iterations} iterations…`);
     const summary = await train({ config, baseDir: process.cwd(), out });
-    if (summary.status !== 'finished') throw new Error(`${o.row.id} seed ${o.seed}: training ${summary.status}: ${summary.message ?? ''}`);
+    if (summary.status !== 'finished')
+      throw new Error(`${o.row.id} seed ${o.seed}: training ${summary.status}: ${summary.message ?? ''}`);
     verifierAuc = summary.metrics.verifierAuc ?? null;
-    const events = fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
+    const events = fs
+      .readFileSync(path.join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
     trainReward = events.filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.reward!);
     const ckpt = latestCheckpoint(path.join(out, 'checkpoints'))!;
     models = Array.from({ length: readTrainerState(ckpt).policies }, (_, i) => () => loadCheckpointModel(ckpt, i));
@@ -95,11 +111,16 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
     const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns);
     const alone = await heldOut(config, lms, sharing, o, 1, 1);
     return {
-      row: o.row.id, seed: o.seed,
+      row: o.row.id,
+      seed: o.seed,
       setup: { train: o.row.train, evalQuestions: o.evalQuestions, scale: o.scale, evalTemperature: EVAL_TEMPERATURE },
-      machine: machineLabel(), finishedAt: new Date().toISOString(),
+      machine: machineLabel(),
+      finishedAt: new Date().toISOString(),
       seconds: { train: (t1 - t0) / 1000, eval: (performance.now() - t1) / 1000 },
-      team, alone, trainReward, verifierAuc,
+      team,
+      alone,
+      trainReward,
+      verifierAuc,
     };
   } finally {
     await Promise.all(lms.map((lm) => lm.release()));
@@ -108,18 +129,40 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
 }
 
 /** The team's (or one agent's) discussions on the suite's held-out questions, sampled with the cell's seed. */
-async function heldOut(config: MaporlConfig, lms: LMRuntime[], sharing: Sharing, o: CellOptions, agents: number, turns: number): Promise<EvalRecord> {
+async function heldOut(
+  config: MaporlConfig,
+  lms: LMRuntime[],
+  sharing: Sharing,
+  o: CellOptions,
+  agents: number,
+  turns: number,
+): Promise<EvalRecord> {
   const records = generateSplit('arith', 'test', o.evalQuestions, EVAL_SPLIT_SEED);
   const d = config.discussion;
   const r = await evaluate(records, 0, {
-    agents, turns, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
-    generation: { ...config.generation, temperature: EVAL_TEMPERATURE }, seed: 424_242 + o.seed, kind: 'number',
-    modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))], verifier: groundTruthVerifier,
+    agents,
+    turns,
+    prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
+    generation: { ...config.generation, temperature: EVAL_TEMPERATURE },
+    seed: 424_242 + o.seed,
+    kind: 'number',
+    modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))],
+    verifier: groundTruthVerifier,
   });
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const votes = r.discussions.map((x) => majorityByTurn({ answers: x.turns.map((row) => row.map((v) => v.answer)), correct: x.turns.map((row) => row.map((v) => v.correct)) }));
+  const votes = r.discussions.map((x) =>
+    majorityByTurn({
+      answers: x.turns.map((row) => row.map((v) => v.answer)),
+      correct: x.turns.map((row) => row.map((v) => v.correct)),
+    }),
+  );
   return {
-    turns: r.table.turns.map((m) => ({ majority: m.majorityAccuracy, meanAgent: m.meanAgentAccuracy, wrongToRight: sum(m.wrongToRight), rightToWrong: sum(m.rightToWrong) })),
+    turns: r.table.turns.map((m) => ({
+      majority: m.majorityAccuracy,
+      meanAgent: m.meanAgentAccuracy,
+      wrongToRight: sum(m.wrongToRight),
+      rightToWrong: sum(m.rightToWrong),
+    })),
     credit: Array.from({ length: turns }, (_, t) => votes.map((v) => Math.round(1000 * v[t].credit) / 1000)),
   };
 }

@@ -17,7 +17,9 @@ export function loadCells(dir: string): Map<string, CellResult[]> {
   for (const row of ROWS) {
     const rowDir = path.join(dir, row.id);
     if (!fs.existsSync(rowDir)) continue;
-    const cells = fs.readdirSync(rowDir).filter((f) => /^seed-\d+\.json$/.test(f))
+    const cells = fs
+      .readdirSync(rowDir)
+      .filter((f) => /^seed-\d+\.json$/.test(f))
       .map((f) => JSON.parse(fs.readFileSync(path.join(rowDir, f), 'utf8')) as CellResult)
       .sort((a, b) => a.seed - b.seed);
     if (cells.length) out.set(row.id, cells);
@@ -39,7 +41,13 @@ export interface PairedDiff {
 }
 
 /** A at turn ta (of `pick`) minus B at turn tb, matched by seed and question. */
-export function pairedDiff(a: CellResult[], b: CellResult[], ta: number, tb: number, pick: 'team' | 'alone' = 'team'): PairedDiff | null {
+export function pairedDiff(
+  a: CellResult[],
+  b: CellResult[],
+  ta: number,
+  tb: number,
+  pick: 'team' | 'alone' = 'team',
+): PairedDiff | null {
   const seeds = a.map((c) => c.seed).filter((s) => b.some((c) => c.seed === s));
   if (!seeds.length) return null;
   const pairs = seeds.map((s) => [a.find((c) => c.seed === s)![pick].credit, b.find((c) => c.seed === s)![pick].credit]);
@@ -51,26 +59,40 @@ export function pairedDiff(a: CellResult[], b: CellResult[], ta: number, tb: num
   return { seeds, perSeed, ci: pairedBootstrapCI(perQuestion, { resamples: 2000, seed: 7, confidence: 0.95 }) };
 }
 
-const fmtDiff = (d: PairedDiff) => `${d.perSeed.length > 1 ? pm(d.perSeed) : pct(d.perSeed[0])} [${pct(d.ci[0])}, ${pct(d.ci[1])}]`;
+const fmtDiff = (d: PairedDiff) =>
+  `${d.perSeed.length > 1 ? pm(d.perSeed) : pct(d.perSeed[0])} [${pct(d.ci[0])}, ${pct(d.ci[1])}]`;
 /** Beyond the seed spread: the interval excludes 0 and the mean exceeds the std over seeds. */
 const beyond = (d: PairedDiff, sign: 1 | -1) => sign * d.ci[sign > 0 ? 0 : 1] > 0 && sign * mean(d.perSeed) > std(d.perSeed);
 
 function findings(cells: Map<string, CellResult[]>): string[] {
-  const lines = ['| finding | measured: difference in points, mean ± std over seeds [95% paired CI] | holds? |', '| --- | --- | --- |'];
+  const lines = [
+    '| finding | measured: difference in points, mean ± std over seeds [95% paired CI] | holds? |',
+    '| --- | --- | --- |',
+  ];
   const row = (id: string) => cells.get(id) ?? [];
   const add = (what: string, d: PairedDiff | null, verdict: (d: PairedDiff) => string) =>
     lines.push(`| ${what} | ${d ? `${fmtDiff(d)} (seeds ${d.seeds.join(', ')})` : 'not run yet'} | ${d ? verdict(d) : '–'} |`);
-  const shelf = row('off-the-shelf'), maporl = row('maporl');
-  add('F1: off-the-shelf team, turn 3 − turn 1 (should not be > 0)', pairedDiff(shelf, shelf, -1, 0),
-    (d) => (beyond(d, 1) ? 'no: discussion helps untrained agents' : 'yes'));
-  add('F2: co-trained team, turn 3 − turn 1 (should be > 0)', pairedDiff(maporl, maporl, -1, 0),
-    (d) => (beyond(d, 1) ? 'yes' : beyond(d, -1) ? '**no: turn 3 is worse**' : '**no: not beyond the spread**'));
-  add('F2: co-trained − off-the-shelf, turn 3 (should be > 0)', pairedDiff(maporl, shelf, -1, -1), (d) => (beyond(d, 1) ? 'yes' : '**no**'));
-  add('F2: co-trained − trained alone, turn 3 (should be > 0)', pairedDiff(maporl, row('single-agent'), -1, -1), (d) => (beyond(d, 1) ? 'yes' : '**no**'));
-  add('F3: co-trained agent alone − base agent alone (should not be > 0)', pairedDiff(maporl, shelf, 0, 0, 'alone'),
-    (d) => (beyond(d, 1) ? '**no: the agent itself got better**' : 'yes'));
+  const shelf = row('off-the-shelf'),
+    maporl = row('maporl');
+  add('F1: off-the-shelf team, turn 3 − turn 1 (should not be > 0)', pairedDiff(shelf, shelf, -1, 0), (d) =>
+    beyond(d, 1) ? 'no: discussion helps untrained agents' : 'yes',
+  );
+  add('F2: co-trained team, turn 3 − turn 1 (should be > 0)', pairedDiff(maporl, maporl, -1, 0), (d) =>
+    beyond(d, 1) ? 'yes' : beyond(d, -1) ? '**no: turn 3 is worse**' : '**no: not beyond the spread**',
+  );
+  add('F2: co-trained − off-the-shelf, turn 3 (should be > 0)', pairedDiff(maporl, shelf, -1, -1), (d) =>
+    beyond(d, 1) ? 'yes' : '**no**',
+  );
+  add('F2: co-trained − trained alone, turn 3 (should be > 0)', pairedDiff(maporl, row('single-agent'), -1, -1), (d) =>
+    beyond(d, 1) ? 'yes' : '**no**',
+  );
+  add('F3: co-trained agent alone − base agent alone (should not be > 0)', pairedDiff(maporl, shelf, 0, 0, 'alone'), (d) =>
+    beyond(d, 1) ? '**no: the agent itself got better**' : 'yes',
+  );
   for (const [a, b, what] of COMPARISONS.slice(2)) {
-    add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) => (beyond(d, 1) ? 'better' : beyond(d, -1) ? 'worse' : 'no difference beyond the spread'));
+    add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) =>
+      beyond(d, 1) ? 'better' : beyond(d, -1) ? 'worse' : 'no difference beyond the spread',
+    );
   }
   return lines;
 }
@@ -82,13 +104,23 @@ function rowTable(cells: Map<string, CellResult[]>): string[] {
   ];
   for (const r of ROWS) {
     const cs = cells.get(r.id);
-    if (!cs) { lines.push(`| ${r.id}: ${r.title} | – | not run yet | | | | | |`); continue; }
+    if (!cs) {
+      lines.push(`| ${r.id}: ${r.title} | – | not run yet | | | | | |`);
+      continue;
+    }
     const T = cs[0].team.turns.length;
-    const byTurn = (f: (t: CellResult['team']['turns'][number]) => number) => Array.from({ length: T }, (_, t) => pm(cs.map((c) => f(c.team.turns[t])))).join(' / ');
-    const moves = Array.from({ length: T - 1 }, (_, t) => `${mean(cs.map((c) => c.team.turns[t + 1].wrongToRight)).toFixed(0)} / ${mean(cs.map((c) => c.team.turns[t + 1].rightToWrong)).toFixed(0)}`).join(', ');
+    const byTurn = (f: (t: CellResult['team']['turns'][number]) => number) =>
+      Array.from({ length: T }, (_, t) => pm(cs.map((c) => f(c.team.turns[t])))).join(' / ');
+    const moves = Array.from(
+      { length: T - 1 },
+      (_, t) =>
+        `${mean(cs.map((c) => c.team.turns[t + 1].wrongToRight)).toFixed(0)} / ${mean(cs.map((c) => c.team.turns[t + 1].rightToWrong)).toFixed(0)}`,
+    ).join(', ');
     const aucs = cs.map((c) => c.verifierAuc).filter((x): x is number => x !== null);
     const minutes = mean(cs.map((c) => (c.seconds.train + c.seconds.eval) / 60)).toFixed(1);
-    lines.push(`| ${r.id}: ${r.title} | ${cs.map((c) => c.seed).join(', ')} | ${byTurn((m) => m.majority)} | ${byTurn((m) => m.meanAgent)} | ${moves} | ${pm(cs.map((c) => c.alone.turns[0].majority))} | ${aucs.length ? mean(aucs).toFixed(3) : '–'} | ${minutes} |`);
+    lines.push(
+      `| ${r.id}: ${r.title} | ${cs.map((c) => c.seed).join(', ')} | ${byTurn((m) => m.majority)} | ${byTurn((m) => m.meanAgent)} | ${moves} | ${pm(cs.map((c) => c.alone.turns[0].majority))} | ${aucs.length ? mean(aucs).toFixed(3) : '–'} | ${minutes} |`,
+    );
   }
   return lines;
 }
@@ -98,9 +130,21 @@ function plots(cells: Map<string, CellResult[]>, dir: string): string[] {
   const byTurn = rows.map((r) => {
     const cs = cells.get(r.id)!;
     const T = cs[0].team.turns.length;
-    return { name: r.id, points: Array.from({ length: T }, (_, t): [number, number] => [t + 1, 100 * mean(cs.map((c) => c.team.turns[t].majority))]), err: Array.from({ length: T }, (_, t) => 100 * std(cs.map((c) => c.team.turns[t].majority))) };
+    return {
+      name: r.id,
+      points: Array.from({ length: T }, (_, t): [number, number] => [t + 1, 100 * mean(cs.map((c) => c.team.turns[t].majority))]),
+      err: Array.from({ length: T }, (_, t) => 100 * std(cs.map((c) => c.team.turns[t].majority))),
+    };
   });
-  fs.writeFileSync(path.join(dir, 'accuracy-by-turn.svg'), lineChart(byTurn, { title: 'Held-out majority accuracy by turn (mean ± std over seeds)', xLabel: 'turn', yLabel: 'majority accuracy (%)', integerX: true }));
+  fs.writeFileSync(
+    path.join(dir, 'accuracy-by-turn.svg'),
+    lineChart(byTurn, {
+      title: 'Held-out majority accuracy by turn (mean ± std over seeds)',
+      xLabel: 'turn',
+      yLabel: 'majority accuracy (%)',
+      integerX: true,
+    }),
+  );
   const trained = rows.filter((r) => cells.get(r.id)!.some((c) => c.trainReward.length));
   const window = 5;
   const curves = trained.map((r) => {
@@ -110,8 +154,19 @@ function plots(cells: Map<string, CellResult[]>, dir: string): string[] {
     const smooth = avg.map((_, i) => mean(avg.slice(Math.max(0, i - window + 1), i + 1)));
     return { name: r.id, points: smooth.map((y, i): [number, number] => [i + 1, y]) };
   });
-  if (curves.length) fs.writeFileSync(path.join(dir, 'training-reward.svg'), lineChart(curves, { title: `Mean training reward (mean over seeds, ${window}-iteration moving average)`, xLabel: 'iteration', yLabel: 'reward' }));
-  return ['![majority accuracy by turn](experiments/accuracy-by-turn.svg)', ...(curves.length ? ['', '![training reward](experiments/training-reward.svg)'] : [])];
+  if (curves.length)
+    fs.writeFileSync(
+      path.join(dir, 'training-reward.svg'),
+      lineChart(curves, {
+        title: `Mean training reward (mean over seeds, ${window}-iteration moving average)`,
+        xLabel: 'iteration',
+        yLabel: 'reward',
+      }),
+    );
+  return [
+    '![majority accuracy by turn](experiments/accuracy-by-turn.svg)',
+    ...(curves.length ? ['', '![training reward](experiments/training-reward.svg)'] : []),
+  ];
 }
 
 /** The generated section (markdown) and the plots written beside the cells. */
@@ -123,7 +178,12 @@ export function renderSection(cellsDir: string): string {
   return [
     BEGIN,
     '',
-    `Cells: ${any.length} (one per row and training seed), each evaluated on the same ${setup?.evalQuestions ?? '?'} held-out questions at T = ${setup?.evalTemperature ?? '?'} (scale ${setup?.scale ?? '?'}). Machine${machines.length > 1 ? 's' : ''}: ${machines.join('; ') || '–'}. Last cell: ${any.map((c) => c.finishedAt).sort().pop() ?? '–'}.`,
+    `Cells: ${any.length} (one per row and training seed), each evaluated on the same ${setup?.evalQuestions ?? '?'} held-out questions at T = ${setup?.evalTemperature ?? '?'} (scale ${setup?.scale ?? '?'}). Machine${machines.length > 1 ? 's' : ''}: ${machines.join('; ') || '–'}. Last cell: ${
+      any
+        .map((c) => c.finishedAt)
+        .sort()
+        .pop() ?? '–'
+    }.`,
     '',
     '### Findings',
     '',
@@ -143,8 +203,12 @@ export function renderSection(cellsDir: string): string {
 export function writeReport(resultsMd: string, cellsDir: string): void {
   const section = renderSection(cellsDir);
   const old = fs.existsSync(resultsMd) ? fs.readFileSync(resultsMd, 'utf8') : '# Results\n';
-  const i = old.indexOf(BEGIN), j = old.indexOf(END);
-  const next = i >= 0 && j > i ? old.slice(0, i) + section + old.slice(j + END.length) : `${old.trimEnd()}\n\n## The paper's findings (issue 10)\n\n${section}\n`;
+  const i = old.indexOf(BEGIN),
+    j = old.indexOf(END);
+  const next =
+    i >= 0 && j > i
+      ? old.slice(0, i) + section + old.slice(j + END.length)
+      : `${old.trimEnd()}\n\n## The paper's findings (issue 10)\n\n${section}\n`;
   const tmp = `${resultsMd}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, next);
   fs.renameSync(tmp, resultsMd);

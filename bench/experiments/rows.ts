@@ -30,7 +30,7 @@ const alphaWith = (k: number) => [0, 1, 2, 3].map((i) => (i === k ? ALPHA_ON : 0
 const ALPHA_NAMES = ['persuaded', 'corrected', 'influence-while-wrong', 'influence-while-right'];
 
 export const ROWS: Row[] = [
-  { id: 'off-the-shelf', title: 'F1: SFT\'d base agents, no RL', train: 'none' },
+  { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {
     id: 'single-agent',
@@ -45,7 +45,7 @@ export const ROWS: Row[] = [
   })),
   {
     id: 'verifier-learned',
-    title: 'verifier: MAPoRL on a learned verifier\'s scores instead of the ground truth',
+    title: "verifier: MAPoRL on a learned verifier's scores instead of the ground truth",
     train: { verifier: 'learned' },
   },
 ];

@@ -16,7 +16,9 @@ export interface ChartOptions {
   integerX?: boolean;
 }
 
-const W = 560, H = 320, M = { left: 56, right: 170, top: 32, bottom: 44 };
+const W = 560,
+  H = 320,
+  M = { left: 56, right: 170, top: 32, bottom: 44 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 export function lineChart(series: Series[], o: ChartOptions): string {
@@ -40,10 +42,14 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   for (const t of xt) out.push(`<text x="${px(t)}" y="${H - M.bottom + 16}" text-anchor="middle">${fmt(t)}</text>`);
   out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`);
   out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  out.push(`<text transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
+  );
   series.forEach((s, k) => {
     const c = COLORS[k % COLORS.length];
-    out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`,
+    );
     s.points.forEach(([x, y], i) => {
       const e = s.err?.[i];
       if (e) out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${py(y - e)}" y2="${py(y + e)}" stroke="${c}"/>`);

@@ -64,14 +64,16 @@ function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): 
 export function rungConfig(o: RungOptions, modelDir: string): MaporlConfig {
   const single = o.rung <= 2;
   const c: Record<string, unknown> = {
-    name: `ladder-rung-${o.rung}`, seed: o.seed,
+    name: `ladder-rung-${o.rung}`,
+    seed: o.seed,
     task: { type: 'arith', nTrain: 2000, nTest: 20 },
     agents: { count: single ? 1 : 3, models: [modelDir], policySharing: o.rung === 4 ? 'per-agent' : 'shared' },
     discussion: { ...LADDER_DISCUSSION, turns: single ? 1 : 3 },
     generation: { maxNewTokens: 48, temperature: 0.7 },
-    verifier: o.rung === 2
-      ? { type: 'learned', model: modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 }
-      : { type: 'ground-truth' },
+    verifier:
+      o.rung === 2
+        ? { type: 'learned', model: modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 }
+        : { type: 'ground-truth' },
     training: { mode: 'maporl', iterations: o.iterations, questionsPerIteration: o.questionsPerIteration },
     eval: { every: 0, questions: 20 },
     checkpoint: { every: 0 },
@@ -87,9 +89,14 @@ async function heldOut(config: MaporlConfig, lms: LMRuntime[], sharing: Sharing,
   const out: number[][] = [];
   for (const s of o.evalSeeds) {
     const r = await evaluate(records, 0, {
-      agents: config.agents.count, turns: d.turns, prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
-      generation: { ...config.generation, temperature: o.evalTemperature }, seed: 424242 + s, kind: 'number',
-      modelFor: (a, t) => lms[policyIndex(sharing, a, t)], verifier: groundTruthVerifier,
+      agents: config.agents.count,
+      turns: d.turns,
+      prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
+      generation: { ...config.generation, temperature: o.evalTemperature },
+      seed: 424242 + s,
+      kind: 'number',
+      modelFor: (a, t) => lms[policyIndex(sharing, a, t)],
+      verifier: groundTruthVerifier,
     });
     out.push(r.table.turns.map((m) => m.majorityAccuracy));
   }
@@ -103,15 +110,30 @@ async function teamOf(models: Promise<CausalLM>[]): Promise<LMRuntime[]> {
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) => r[t])));
 
-export async function ensureBaseAgents(dir: string, say: (l: string) => void, steps: number = DEMO_RECIPE.steps): Promise<string> {
+export async function ensureBaseAgents(
+  dir: string,
+  say: (l: string) => void,
+  steps: number = DEMO_RECIPE.steps,
+): Promise<string> {
   const modelDir = path.join(dir, 'sft', 'model');
   const stamp = path.join(dir, 'recipe.json');
   const recipe = JSON.stringify({ ...DEMO_RECIPE, steps });
-  if (fs.existsSync(path.join(modelDir, 'model.safetensors')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === recipe) return modelDir;
+  if (
+    fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, 'utf8') === recipe
+  )
+    return modelDir;
   say(`preparing base agents in ${dir} (${steps} SFT steps)…`);
   const discussion = DiscussionSchema.parse(LADDER_DISCUSSION);
   fs.rmSync(dir, { recursive: true, force: true });
-  const r = await prepareBaseAgents(dir, { ...DEMO_RECIPE, steps, task: 'arith', seed: 0, prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false } });
+  const r = await prepareBaseAgents(dir, {
+    ...DEMO_RECIPE,
+    steps,
+    task: 'arith',
+    seed: 0,
+    prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
+  });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;
 }
@@ -134,8 +156,21 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
   const trained = await teamOf(Array.from({ length: state.policies }, (_, i) => loadCheckpointModel(ckpt, i)));
   const after = await heldOut(config, trained, sharing, o);
   await Promise.all(trained.map((lm) => lm.release()));
-  const events = fs.readFileSync(path.join(o.out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
+  const events = fs
+    .readFileSync(path.join(o.out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
   const trainReward = events.filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.reward!);
   const last = (rows: number[][]) => rows.map((r) => r[r.length - 1]);
-  return { rung: o.rung, seed: o.seed, before: last(before), after: last(after), beforeByTurn: byTurn(before), afterByTurn: byTurn(after), trainReward, seconds: (performance.now() - t0) / 1000 };
+  return {
+    rung: o.rung,
+    seed: o.seed,
+    before: last(before),
+    after: last(after),
+    beforeByTurn: byTurn(before),
+    afterByTurn: byTurn(after),
+    trainReward,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -11,8 +11,16 @@ export class UsageError extends Error {
 }
 
 export function isBadInput(err: unknown): boolean {
-  return err instanceof UsageError || err instanceof ModelFileError || err instanceof DataFileError
-    || err instanceof ConfigError || err instanceof DataError || err instanceof ShapeError || err instanceof RunLockedError || err instanceof OutputDirError;
+  return (
+    err instanceof UsageError ||
+    err instanceof ModelFileError ||
+    err instanceof DataFileError ||
+    err instanceof ConfigError ||
+    err instanceof DataError ||
+    err instanceof ShapeError ||
+    err instanceof RunLockedError ||
+    err instanceof OutputDirError
+  );
 }
 
 export function oneLine(err: unknown): string {
@@ -20,8 +28,12 @@ export function oneLine(err: unknown): string {
 }
 
 const STORAGE: Record<string, string> = {
-  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system',
-  EACCES: 'permission denied', EPERM: 'operation not permitted', EIO: 'input/output error',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
 };
 
 /**
@@ -36,4 +48,3 @@ export function storageProblem(err: unknown): string | null {
   const where = e.path ? ` at ${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : '';
   return `${what} (${e.code}, ${e.syscall ?? 'write'}${where}); what was written before is kept: fix the disk, then continue with --resume`;
 }
-

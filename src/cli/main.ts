@@ -6,7 +6,9 @@ import { COMMANDS } from './commands';
 const USAGE = `usage: maporl <command> [options]
 
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
+  .join('\n')}
 
 Run 'maporl <command> --help' for a command's options.`;
 
@@ -26,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     if (isBadInput(err)) {
       process.stderr.write(`maporl: ${oneLine(err)}\n`);
@@ -35,7 +39,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`maporl: failed: ${storageProblem(err)}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`maporl: failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`maporl: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;
     }
   },

@@ -6,7 +6,10 @@ export class Progress {
   private lastLine = 0;
   private readonly start = Date.now();
 
-  constructor(private readonly label: string, private readonly total: number) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+  ) {}
 
   update(done: number, detail = ''): void {
     const now = Date.now();
@@ -17,7 +20,10 @@ export class Progress {
     if (this.tty) {
       const width = 24;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '·');
-      process.stderr.write(`\r${this.label} ${bar} ${done}/${this.total} ${timing} ${detail}`.slice(0, process.stderr.columns ?? 120).padEnd(20) + '\x1b[K');
+      process.stderr.write(
+        `\r${this.label} ${bar} ${done}/${this.total} ${timing} ${detail}`.slice(0, process.stderr.columns ?? 120).padEnd(20) +
+          '\x1b[K',
+      );
       if (done >= this.total) process.stderr.write('\n');
     } else if (now - this.lastLine > 5000 || done >= this.total) {
       this.lastLine = now;

@@ -37,8 +37,14 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
-export const JOB_COMMANDS: readonly CommandId[] = [CommandId.StartTraining, CommandId.ResumeTraining, CommandId.EvaluateCheckpoint, CommandId.PrepareBaseAgents,
-  CommandId.StartSweep, CommandId.CancelSweep];
+export const JOB_COMMANDS: readonly CommandId[] = [
+  CommandId.StartTraining,
+  CommandId.ResumeTraining,
+  CommandId.EvaluateCheckpoint,
+  CommandId.PrepareBaseAgents,
+  CommandId.StartSweep,
+  CommandId.CancelSweep,
+];
 
 export const VIEW_CONTAINER_ID = 'maporl';
 export const EXPERIMENTS_VIEW_ID = 'maporl.experiments';

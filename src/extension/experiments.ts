@@ -12,7 +12,10 @@ export async function pickConfig(arg: unknown): Promise<vscode.Uri | undefined> 
   if (active && active.scheme === 'file' && active.fsPath.endsWith(CONFIG_SUFFIX)) return active;
   const files = await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB);
   if (files.length === 0) {
-    const choice = await vscode.window.showInformationMessage('MAPoRL: no experiment config (*.maporl.json) in this workspace.', 'New Experiment…');
+    const choice = await vscode.window.showInformationMessage(
+      'MAPoRL: no experiment config (*.maporl.json) in this workspace.',
+      'New Experiment…',
+    );
     if (choice) await vscode.commands.executeCommand('maporl.newExperiment');
     return undefined;
   }

@@ -3,7 +3,15 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { TranscriptsEditorProvider } from './annotations/transcriptsEditor';
-import { COMPARE_VIEW_TYPE, CommandId, DASHBOARD_VIEW_TYPE, EXPERIMENTS_VIEW_ID, RUNS_VIEW_ID, SWEEPS_VIEW_ID, TRANSCRIPTS_VIEW_TYPE } from './commandIds';
+import {
+  COMPARE_VIEW_TYPE,
+  CommandId,
+  DASHBOARD_VIEW_TYPE,
+  EXPERIMENTS_VIEW_ID,
+  RUNS_VIEW_ID,
+  SWEEPS_VIEW_ID,
+  TRANSCRIPTS_VIEW_TYPE,
+} from './commandIds';
 import { annotateTranscripts } from './commands/annotateTranscripts';
 import { cancelSweep } from './commands/cancelSweep';
 import { compareCheckpoints } from './commands/compareCheckpoints';
@@ -41,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): void {
     const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     return readSettings((k) => c.get(k));
   };
-  const workspaceFolders = () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const workspaceFolders = () =>
+    (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const folders = () => runsFolders(settings().runsFolder, workspaceFolders());
   const totalStepsOf = (config: Record<string, unknown> | null) => {
     const training = config?.training as { iterations?: unknown } | undefined;
@@ -49,25 +58,49 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const runs = new RunStore({ runsFolders: folders, totalStepsOf, log: (m) => log.warn(m) });
-  const jobs = new JobManager({ cliPath: join(context.extensionPath, 'dist', 'cli.js'), killTimeoutMs: settings().stopTimeoutSeconds * 1000 });
+  const jobs = new JobManager({
+    cliPath: join(context.extensionPath, 'dist', 'cli.js'),
+    killTimeoutMs: settings().stopTimeoutSeconds * 1000,
+  });
   const allowedRoots = () => [...workspaceFolders(), ...folders()];
   // A run's annotations saved in this window: the Runs view and the dashboard show label counts.
   const annotationsSaved = new Emitter<string>();
   const transcripts = new TranscriptsEditorProvider({
-    extensionUri: context.extensionUri, log, allowedRoots, annotation: () => settings().annotation, onDidSave: (dir) => annotationsSaved.fire(dir),
+    extensionUri: context.extensionUri,
+    log,
+    allowedRoots,
+    annotation: () => settings().annotation,
+    onDidSave: (dir) => annotationsSaved.fire(dir),
   });
   const dashboards = new DashboardPanels({
-    extensionUri: context.extensionUri, runs, log, refreshMs: () => settings().dashboardRefreshMs, allowedRoots,
+    extensionUri: context.extensionUri,
+    runs,
+    log,
+    refreshMs: () => settings().dashboardRefreshMs,
+    allowedRoots,
     opensFilesBeside: () => settings().dashboardOpensConfig,
     annotate: (runDir, key) => transcripts.open(runDir, key),
   });
   annotationsSaved.event((dir) => dashboards.annotationsChanged(dir));
   const services: Services = {
-    extensionUri: context.extensionUri, cliPath: join(context.extensionPath, 'dist', 'cli.js'), log, jobs, runs, dashboards, transcripts,
-    settings, runsFolders: folders, allowedRoots,
+    extensionUri: context.extensionUri,
+    cliPath: join(context.extensionPath, 'dist', 'cli.js'),
+    log,
+    jobs,
+    runs,
+    dashboards,
+    transcripts,
+    settings,
+    runsFolders: folders,
+    allowedRoots,
   };
   const comparisons = new ComparePanels({ extensionUri: context.extensionUri, log, jobs, settings, runsFolders: folders });
-  const sweepsView = new SweepsView({ runsFolders: folders, cliPath: services.cliPath, log, trusted: () => vscode.workspace.isTrusted });
+  const sweepsView = new SweepsView({
+    runsFolders: folders,
+    cliPath: services.cliPath,
+    log,
+    trusted: () => vscode.workspace.isTrusted,
+  });
   const sweepReports = new SweepReportPanels({ extensionUri: context.extensionUri, log, runsFolders: folders });
 
   const handlers: Record<CommandId, (arg?: unknown, selection?: unknown) => Promise<void>> = {
@@ -87,11 +120,14 @@ export function activate(context: vscode.ExtensionContext): void {
     [CommandId.OpenSweepReport]: (arg) => openSweepReport(sweepReports, sweepsView, arg),
   };
   for (const [id, run] of Object.entries(handlers)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, (arg?: unknown, selection?: unknown) =>
-      run(arg, selection).catch((e: Error) => {
-        log.error(`${id}: ${e.stack ?? e.message}`);
-        void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`);
-      })));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, (arg?: unknown, selection?: unknown) =>
+        run(arg, selection).catch((e: Error) => {
+          log.error(`${id}: ${e.stack ?? e.message}`);
+          void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`);
+        }),
+      ),
+    );
   }
 
   const runsView = new RunsView(runs, annotationsSaved.event);
@@ -102,7 +138,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsView, canSelectMany: true }),
     vscode.window.registerTreeDataProvider(SWEEPS_VIEW_ID, sweepsView),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
-    vscode.languages.registerHoverProvider({ scheme: 'file', pattern: '**/*.maporl.json' }, new ConfigHoverProvider(context.extensionUri, runs)),
+    vscode.languages.registerHoverProvider(
+      { scheme: 'file', pattern: '**/*.maporl.json' },
+      new ConfigHoverProvider(context.extensionUri, runs),
+    ),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, comparisons),
     vscode.window.registerCustomEditorProvider(TRANSCRIPTS_VIEW_TYPE, transcripts, { supportsMultipleEditorsPerDocument: false }),
     transcripts,
@@ -117,16 +156,24 @@ export function activate(context: vscode.ExtensionContext): void {
     reportJobs(jobs, runs, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SETTINGS_SECTION}.annotation`)) transcripts.settingsChanged();
-      if (e.affectsConfiguration(SETTINGS_SECTION)) { runs.refreshList(); sweepsView.foldersChanged(); }
+      if (e.affectsConfiguration(SETTINGS_SECTION)) {
+        runs.refreshList();
+        sweepsView.foldersChanged();
+      }
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => { runs.refreshList(); sweepsView.foldersChanged(); }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      runs.refreshList();
+      sweepsView.foldersChanged();
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: jobs may start')),
     { dispose: () => runs.dispose() },
     // Training jobs keep running after the window closes or reloads; the next window follows them.
     { dispose: () => jobs.dispose() },
   );
   runs.start(POLL_MS);
-  log.info(`MAPoRL Studio active; runs folders: ${folders().join(', ') || '(no workspace folder)'}${vscode.workspace.isTrusted ? '' : '; Restricted Mode: runs are read-only'}`);
+  log.info(
+    `MAPoRL Studio active; runs folders: ${folders().join(', ') || '(no workspace folder)'}${vscode.workspace.isTrusted ? '' : '; Restricted Mode: runs are read-only'}`,
+  );
 }
 
 export function deactivate(): void {

@@ -53,7 +53,14 @@ export function osUserName(): string {
 
 function labelList(v: unknown): string[] | null {
   if (!Array.isArray(v)) return null;
-  const labels = [...new Set(v.filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter((x) => x && x.length <= 100))];
+  const labels = [
+    ...new Set(
+      v
+        .filter((x): x is string => typeof x === 'string')
+        .map((x) => x.trim())
+        .filter((x) => x && x.length <= 100),
+    ),
+  ];
   return labels.length ? labels : null;
 }
 
@@ -75,7 +82,8 @@ export function readSettings(get: (key: string) => unknown, userName: () => stri
     threads: clampInt(get('threads'), 0, 256, d.threads),
     dashboardRefreshMs: clampInt(get('dashboardRefreshMs'), 100, 5000, d.dashboardRefreshMs),
     stopTimeoutSeconds: clampInt(get('stopTimeoutSeconds'), 1, 3600, d.stopTimeoutSeconds),
-    dashboardOpensConfig: typeof get('dashboardOpensConfig') === 'boolean' ? (get('dashboardOpensConfig') as boolean) : d.dashboardOpensConfig,
+    dashboardOpensConfig:
+      typeof get('dashboardOpensConfig') === 'boolean' ? (get('dashboardOpensConfig') as boolean) : d.dashboardOpensConfig,
     annotation: {
       labels: labelList(get('annotation.labels')) ?? [...d.annotation.labels],
       annotator: (typeof annotator === 'string' ? annotator.trim().slice(0, 100) : '') || userName(),

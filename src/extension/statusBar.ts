@@ -12,16 +12,32 @@ export class TrainingStatusBar implements vscode.Disposable {
   private readonly subscriptions: { dispose(): void }[];
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly jobs: JobManager, private readonly runs: RunStore) {
+  constructor(
+    private readonly jobs: JobManager,
+    private readonly runs: RunStore,
+  ) {
     this.item.name = 'MAPoRL Training';
     // Updates come with every event: redraw at most twice a second.
-    const soon = () => { this.pending ??= setTimeout(() => { this.pending = undefined; this.update(); }, 500); };
-    this.subscriptions = [jobs.onDidChange.event(soon), jobs.onDidExit.event(soon), runs.onDidChangeList.event(soon), runs.onDidUpdateRun.event(soon)];
+    const soon = () => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        this.update();
+      }, 500);
+    };
+    this.subscriptions = [
+      jobs.onDidChange.event(soon),
+      jobs.onDidExit.event(soon),
+      runs.onDidChangeList.event(soon),
+      runs.onDidUpdateRun.event(soon),
+    ];
     this.update();
   }
 
   update(): void {
-    const owned = this.jobs.jobs().filter((j) => j.spec.kind === 'train' && j.spec.runDir).sort((a, b) => b.startedAt - a.startedAt)[0];
+    const owned = this.jobs
+      .jobs()
+      .filter((j) => j.spec.kind === 'train' && j.spec.runDir)
+      .sort((a, b) => b.startedAt - a.startedAt)[0];
     const runs = this.runs.list();
     const run = owned ? runs.find((r) => r.dir === owned.spec.runDir) : runs.find((r) => r.state.status === 'running');
     if (!run) {

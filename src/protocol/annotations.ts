@@ -29,11 +29,21 @@ export interface Annotation {
 
 export const checkAnnotation: Check = all(
   object({
-    transcript: str, step: int(0), split: oneOf(['train', 'eval']), sample: optional(int(0)),
-    turn: optional(int(0)), agent: optional(int(0)), label: optional(str), note: optional(str),
-    annotator: str, time: isoTime,
+    transcript: str,
+    step: int(0),
+    split: oneOf(['train', 'eval']),
+    sample: optional(int(0)),
+    turn: optional(int(0)),
+    agent: optional(int(0)),
+    label: optional(str),
+    note: optional(str),
+    annotator: str,
+    time: isoTime,
   }),
-  where((v) => isObject(v) && (typeof v.label === 'string' || typeof v.note === 'string'), 'an annotation needs a label or a note'),
+  where(
+    (v) => isObject(v) && (typeof v.label === 'string' || typeof v.note === 'string'),
+    'an annotation needs a label or a note',
+  ),
   where((v) => isObject(v) && (v.agent === undefined || v.turn !== undefined), 'an agent needs a turn'),
 );
 export const validateAnnotation = (x: unknown): string | null => checkAnnotation(x, '');
@@ -47,7 +57,10 @@ export function discussionKey(d: DiscussionRef): string {
 }
 
 /** A discussionKey as a page names it in a message: not empty, at most 1024 characters. */
-export const checkDiscussionKey: Check = where((v) => typeof v === 'string' && v.length > 0 && v.length <= 1024, 'expected a discussion key');
+export const checkDiscussionKey: Check = where(
+  (v) => typeof v === 'string' && v.length > 0 && v.length <= 1024,
+  'expected a discussion key',
+);
 
 /** The discussion an annotation is on, as a discussionKey. */
 export function annotatedDiscussion(a: Annotation): string {
@@ -138,7 +151,9 @@ function sameRecord(a: Annotation, b: Annotation): boolean {
 function canonical(a: Annotation): Annotation {
   const { transcript, step, split, sample, turn, agent, label, note, annotator, time } = a;
   return Object.fromEntries(
-    Object.entries({ transcript, step, split, sample: sample || undefined, turn, agent, label, note, annotator, time }).filter(([, v]) => v !== undefined),
+    Object.entries({ transcript, step, split, sample: sample || undefined, turn, agent, label, note, annotator, time }).filter(
+      ([, v]) => v !== undefined,
+    ),
   ) as unknown as Annotation;
 }
 

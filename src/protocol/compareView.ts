@@ -4,7 +4,21 @@
 // question by its line and a question source by the id the host gave it, and the host resolves them.
 // Pure types and functions only (the webview bundles this file).
 
-import { all, arrayOf, bool, type Check, int, jsonPointer, messageValidator, nullable, num, object, oneOf, str, where } from './check';
+import {
+  all,
+  arrayOf,
+  bool,
+  type Check,
+  int,
+  jsonPointer,
+  messageValidator,
+  nullable,
+  num,
+  object,
+  oneOf,
+  str,
+  where,
+} from './check';
 import { isComparisonResult, type ComparisonResult } from './comparison';
 import { checkTranscriptRecord, type TranscriptRecord } from './runRecords';
 
@@ -31,7 +45,11 @@ export interface ConfigDiffRow {
 }
 
 /** One point of a run's curve: its step, reward and majority accuracy per turn (turn 0 first). */
-export interface CurvePoint { step: number; reward: number | null; majority: (number | null)[] }
+export interface CurvePoint {
+  step: number;
+  reward: number | null;
+  majority: (number | null)[];
+}
 
 /** The training curves of one run that some side comes from (one per distinct run). */
 export interface RunCurve {
@@ -46,10 +64,20 @@ export interface RunCurve {
 }
 
 /** Where the compared questions come from; the host maps the id to the engine's arguments. */
-export interface QuestionSource { id: string; label: string }
+export interface QuestionSource {
+  id: string;
+  label: string;
+}
 
 /** A comparison of these sides saved earlier (RUN/comparisons/<key>/). */
-export interface SavedComparison { key: string; createdAt: string; task: string; data: string | null; questions: number; seed: number }
+export interface SavedComparison {
+  key: string;
+  createdAt: string;
+  task: string;
+  data: string | null;
+  questions: number;
+  seed: number;
+}
 
 /** A comparison job of this panel. */
 export interface CompareJobView {
@@ -83,51 +111,121 @@ export interface CompareInitMessage {
   problems: string[];
 }
 /** The job's progress, or its end (`job` null) with what happened. */
-export interface CompareJobMessage { type: 'job'; job: CompareJobView | null; outcome: { ok: boolean; message: string } | null }
+export interface CompareJobMessage {
+  type: 'job';
+  job: CompareJobView | null;
+  outcome: { ok: boolean; message: string } | null;
+}
 /** A comparison to show (the job's, or a saved one picked on the page). */
-export interface CompareResultMessage { type: 'result'; result: ComparisonResult; saved: SavedComparison[] }
+export interface CompareResultMessage {
+  type: 'result';
+  result: ComparisonResult;
+  saved: SavedComparison[];
+}
 /** One question's discussion on every side (null where a side's line is missing or broken). */
-export interface CompareDiscussionMessage { type: 'discussion'; key: string; line: number; records: (TranscriptRecord | null)[] }
+export interface CompareDiscussionMessage {
+  type: 'discussion';
+  key: string;
+  line: number;
+  records: (TranscriptRecord | null)[];
+}
 export type HostToCompare = CompareInitMessage | CompareJobMessage | CompareResultMessage | CompareDiscussionMessage;
 
 // ---- webview -> host -------------------------------------------------------------------------
 
-export interface CompareReadyMessage { type: 'ready' }
+export interface CompareReadyMessage {
+  type: 'ready';
+}
 /** Run `maporl compare` on the sides (read back when the same comparison was saved before). */
-export interface CompareRunMessage { type: 'run'; source: string; questions: number; seed: number }
-export interface CompareCancelMessage { type: 'cancel' }
+export interface CompareRunMessage {
+  type: 'run';
+  source: string;
+  questions: number;
+  seed: number;
+}
+export interface CompareCancelMessage {
+  type: 'cancel';
+}
 /** Show the saved comparison with this key. */
-export interface CompareShowSavedMessage { type: 'showSaved'; key: string }
+export interface CompareShowSavedMessage {
+  type: 'showSaved';
+  key: string;
+}
 /** The discussions of the question at this 1-based line of every side's transcripts, in comparison `key`. */
-export interface CompareShowDiscussionMessage { type: 'showDiscussion'; key: string; line: number }
+export interface CompareShowDiscussionMessage {
+  type: 'showDiscussion';
+  key: string;
+  line: number;
+}
 /** Open the sides' transcripts files at that line in editors side by side (annotatable there). */
-export interface CompareOpenTranscriptsMessage { type: 'openTranscripts'; key: string; line: number }
+export interface CompareOpenTranscriptsMessage {
+  type: 'openTranscripts';
+  key: string;
+  line: number;
+}
 /** Open a side's config.json at a JSON pointer. */
-export interface CompareOpenConfigMessage { type: 'openConfig'; side: number; pointer: string }
+export interface CompareOpenConfigMessage {
+  type: 'openConfig';
+  side: number;
+  pointer: string;
+}
 export type CompareToHost =
-  | CompareReadyMessage | CompareRunMessage | CompareCancelMessage | CompareShowSavedMessage
-  | CompareShowDiscussionMessage | CompareOpenTranscriptsMessage | CompareOpenConfigMessage;
+  | CompareReadyMessage
+  | CompareRunMessage
+  | CompareCancelMessage
+  | CompareShowSavedMessage
+  | CompareShowDiscussionMessage
+  | CompareOpenTranscriptsMessage
+  | CompareOpenConfigMessage;
 
 // ---- guards ----------------------------------------------------------------------------------
 
 export const MAX_QUESTIONS = 100_000;
 /** A comparison key as the engine writes it (hex); never a path. */
-const comparisonKey: Check = (v, p) => (typeof v === 'string' && /^[0-9a-f]{1,64}$/.test(v) ? null : `${p || '$'}: expected a comparison key`);
-const sourceId: Check = (v, p) => (typeof v === 'string' && /^[a-z]+:[A-Za-z0-9._-]{1,64}$/.test(v) ? null : `${p || '$'}: expected a question source id`);
+const comparisonKey: Check = (v, p) =>
+  typeof v === 'string' && /^[0-9a-f]{1,64}$/.test(v) ? null : `${p || '$'}: expected a comparison key`;
+const sourceId: Check = (v, p) =>
+  typeof v === 'string' && /^[a-z]+:[A-Za-z0-9._-]{1,64}$/.test(v) ? null : `${p || '$'}: expected a question source id`;
 const nullableNums = arrayOf(nullable(num));
 const checkPoint = object({ step: int(0), reward: nullable(num), majority: nullableNums });
 const checkSide = object({ path: str, runDir: str, run: str, step: int(0), label: str });
 const checkDiffRow = object({ key: str, pointer: jsonPointer, values: arrayOf(nullable(str)) });
-const checkCurve = object({ runDir: str, run: str, train: arrayOf(checkPoint), eval: arrayOf(checkPoint), sideSteps: arrayOf(int(0)) });
-const checkSaved = object({ key: comparisonKey, createdAt: str, task: str, data: nullable(str), questions: int(1), seed: int(0) });
-const checkJob = object({ phase: oneOf(['running', 'cancelling']), side: nullable(int(0)), sides: int(0), message: str, startedAt: str });
+const checkCurve = object({
+  runDir: str,
+  run: str,
+  train: arrayOf(checkPoint),
+  eval: arrayOf(checkPoint),
+  sideSteps: arrayOf(int(0)),
+});
+const checkSaved = object({
+  key: comparisonKey,
+  createdAt: str,
+  task: str,
+  data: nullable(str),
+  questions: int(1),
+  seed: int(0),
+});
+const checkJob = object({
+  phase: oneOf(['running', 'cancelling']),
+  side: nullable(int(0)),
+  sides: int(0),
+  message: str,
+  startedAt: str,
+});
 const comparison = where(isComparisonResult, 'expected a comparison result');
 
 const HOST_CHECKS: Record<HostToCompare['type'], Check> = {
   init: object({
-    sides: arrayOf(checkSide), configDiff: arrayOf(checkDiffRow), curves: arrayOf(checkCurve),
-    sources: arrayOf(object({ id: sourceId, label: str })), defaults: object({ source: str, questions: int(1), seed: int(0) }),
-    saved: arrayOf(checkSaved), result: nullable(comparison), job: nullable(checkJob), canRun: bool, problems: arrayOf(str),
+    sides: arrayOf(checkSide),
+    configDiff: arrayOf(checkDiffRow),
+    curves: arrayOf(checkCurve),
+    sources: arrayOf(object({ id: sourceId, label: str })),
+    defaults: object({ source: str, questions: int(1), seed: int(0) }),
+    saved: arrayOf(checkSaved),
+    result: nullable(comparison),
+    job: nullable(checkJob),
+    canRun: bool,
+    problems: arrayOf(str),
   }),
   job: object({ job: nullable(checkJob), outcome: nullable(object({ ok: bool, message: str })) }),
   result: object({ result: comparison, saved: arrayOf(checkSaved) }),
@@ -138,8 +236,14 @@ const WEBVIEW_CHECKS: Record<CompareToHost['type'], Check> = {
   ready: object({}),
   run: object({
     source: sourceId,
-    questions: all(int(1), where((v) => (v as number) <= MAX_QUESTIONS, `expected at most ${MAX_QUESTIONS} questions`)),
-    seed: all(int(0), where((v) => (v as number) <= 2 ** 32 - 1, 'expected a 32-bit seed')),
+    questions: all(
+      int(1),
+      where((v) => (v as number) <= MAX_QUESTIONS, `expected at most ${MAX_QUESTIONS} questions`),
+    ),
+    seed: all(
+      int(0),
+      where((v) => (v as number) <= 2 ** 32 - 1, 'expected a 32-bit seed'),
+    ),
   }),
   cancel: object({}),
   showSaved: object({ key: comparisonKey }),

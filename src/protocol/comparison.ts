@@ -93,23 +93,54 @@ export interface ComparisonResult {
 const fraction = range(0, 1);
 const difference = range(-1, 1);
 const checkSide = object({
-  given: str, kind: oneOf(['checkpoint', 'model']), path: str, run: nullable(str), step: nullable(int(0)), label: str,
-  agents: int(1), turns: int(1), sharing: oneOf(POLICY_SHARINGS),
+  given: str,
+  kind: oneOf(['checkpoint', 'model']),
+  path: str,
+  run: nullable(str),
+  step: nullable(int(0)),
+  label: str,
+  agents: int(1),
+  turns: int(1),
+  sharing: oneOf(POLICY_SHARINGS),
   generation: object({ maxNewTokens: int(1), temperature: num, topP: num, topK: int(0) }),
-  verifier: oneOf(['learned', 'ground-truth']), transcripts: str, table: checkEvalTable,
+  verifier: oneOf(['learned', 'ground-truth']),
+  transcripts: str,
+  table: checkEvalTable,
 });
 const checkPairedTurn = object({
-  turn: int(0), difference, ci: all(arrayOf(difference), where((v) => (v as number[]).length === 2, 'expected [low, high]')),
-  baselineOnly: int(0), sideOnly: int(0), pValue: fraction,
+  turn: int(0),
+  difference,
+  ci: all(
+    arrayOf(difference),
+    where((v) => (v as number[]).length === 2, 'expected [low, high]'),
+  ),
+  baselineOnly: int(0),
+  sideOnly: int(0),
+  pValue: fraction,
 });
 const checkResult = object({
   version: where((v) => v === COMPARISON_VERSION, `expected version ${COMPARISON_VERSION}`),
-  key: str, createdAt: str, task: oneOf(TASK_TYPES), data: nullable(str),
-  questions: int(1), seed: int(0),
+  key: str,
+  createdAt: str,
+  task: oneOf(TASK_TYPES),
+  data: nullable(str),
+  questions: int(1),
+  seed: int(0),
   bootstrap: object({ resamples: int(1), confidence: fraction, seed: int(0) }),
-  sides: all(arrayOf(checkSide), where((v) => (v as unknown[]).length >= 2, 'expected at least two sides')),
+  sides: all(
+    arrayOf(checkSide),
+    where((v) => (v as unknown[]).length >= 2, 'expected at least two sides'),
+  ),
   versusBaseline: arrayOf(object({ side: int(1), turns: arrayOf(checkPairedTurn) })),
-  differing: arrayOf(object({ id: str, question: str, answer: str, line: int(1), sides: arrayOf(object({ majority: nullable(str), correct: bool })) })),
+  differing: arrayOf(
+    object({
+      id: str,
+      question: str,
+      answer: str,
+      line: int(1),
+      sides: arrayOf(object({ majority: nullable(str), correct: bool })),
+    }),
+  ),
 });
 
 /** Null when `x` is a ComparisonResult; else the JSON path of the first problem. */

@@ -21,58 +21,78 @@ function template(allowed: readonly string[], required: readonly string[], fallb
     .string()
     .superRefine((s, ctx) => {
       for (const m of s.matchAll(/\{([A-Za-z_]\w*)\}/g)) {
-        if (!allowed.includes(m[1])) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}} (allowed: ${allowed.map((a) => `{${a}}`).join(', ')})` });
+        if (!allowed.includes(m[1]))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {${m[1]}} (allowed: ${allowed.map((a) => `{${a}}`).join(', ')})`,
+          });
       }
-      for (const r of required) if (!s.includes(`{${r}}`)) ctx.addIssue({ code: 'custom', message: `template must contain {${r}}` });
+      for (const r of required)
+        if (!s.includes(`{${r}}`)) ctx.addIssue({ code: 'custom', message: `template must contain {${r}}` });
     })
     .default(fallback)
     .describe(description);
 }
 
-export const TemplatesSchema = z
-  .strictObject({
-    first: template(['question'], ['question'], '{question}\nA:', 'Prompt of turn 1: the question alone. Placeholder: {question}.'),
-    later: template(
-      PROMPT_PLACEHOLDERS, ['question'], 'You: {own}\nOthers: {others}\n{question}\nA:',
-      'Prompt of turns 2..T. Placeholders: {question}, {own} (this agent\'s previous response), {others} (the other agents\' previous responses). '
-      + 'The default puts the question last, right before "A:" as on turn 1: with the answers between question and "A:", small agents copy numbers from them (the built-in SFT\'d agents fell from 63% right on turn 1 to 5% on turns 2-3).',
-    ),
-    response: template(['response'], ['response'], '{response}', 'How one previous response is shown in {own}/{others}. Placeholder: {response}.'),
-    scoredResponse: template(RESPONSE_PLACEHOLDERS, ['response'], '{response} ({score})', 'Same, when discussion.feedVerifierScores is on. Placeholders: {response}, {score}.'),
-    separator: z.string().default(', ').describe('Text between the other agents\' responses in {others}.'),
-  });
+export const TemplatesSchema = z.strictObject({
+  first: template(['question'], ['question'], '{question}\nA:', 'Prompt of turn 1: the question alone. Placeholder: {question}.'),
+  later: template(
+    PROMPT_PLACEHOLDERS,
+    ['question'],
+    'You: {own}\nOthers: {others}\n{question}\nA:',
+    "Prompt of turns 2..T. Placeholders: {question}, {own} (this agent's previous response), {others} (the other agents' previous responses). " +
+      'The default puts the question last, right before "A:" as on turn 1: with the answers between question and "A:", small agents copy numbers from them (the built-in SFT\'d agents fell from 63% right on turn 1 to 5% on turns 2-3).',
+  ),
+  response: template(
+    ['response'],
+    ['response'],
+    '{response}',
+    'How one previous response is shown in {own}/{others}. Placeholder: {response}.',
+  ),
+  scoredResponse: template(
+    RESPONSE_PLACEHOLDERS,
+    ['response'],
+    '{response} ({score})',
+    'Same, when discussion.feedVerifierScores is on. Placeholders: {response}, {score}.',
+  ),
+  separator: z.string().default(', ').describe("Text between the other agents' responses in {others}."),
+});
 
 // ---- sections --------------------------------------------------------------------------------
 
 const count = (min: number, max: number) => z.int().min(min).max(max);
 const positive = z.number().positive();
 
-export const TaskSchema = z
-  .strictObject({
-    type: z
-      .enum(TASK_TYPES)
-      .default('arith')
-      .describe('arith / nli: built-in tasks generated from the seed; gsm8k, nli-jsonl, generic: JSONL files.'),
-    trainFile: z.string().min(1).optional().describe('JSONL training data (file task types; needed unless training.mode is "none").'),
-    testFile: z.string().min(1).optional().describe('JSONL test data (file task types).'),
-    skipInvalid: z.boolean().default(false).describe('Count and skip invalid dataset lines instead of stopping at the first.'),
-    nTrain: count(1, 1_000_000).default(2000).describe('Training questions: generated (built-in) or the first N of trainFile.'),
-    nTest: count(1, 1_000_000).default(200).describe('Test questions: generated (built-in) or the first N of testFile.'),
-  });
+export const TaskSchema = z.strictObject({
+  type: z
+    .enum(TASK_TYPES)
+    .default('arith')
+    .describe('arith / nli: built-in tasks generated from the seed; gsm8k, nli-jsonl, generic: JSONL files.'),
+  trainFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('JSONL training data (file task types; needed unless training.mode is "none").'),
+  testFile: z.string().min(1).optional().describe('JSONL test data (file task types).'),
+  skipInvalid: z.boolean().default(false).describe('Count and skip invalid dataset lines instead of stopping at the first.'),
+  nTrain: count(1, 1_000_000).default(2000).describe('Training questions: generated (built-in) or the first N of trainFile.'),
+  nTest: count(1, 1_000_000).default(200).describe('Test questions: generated (built-in) or the first N of testFile.'),
+});
 
-export const AgentsSchema = z
-  .strictObject({
-    count: count(1, 16).default(3).describe('Number of agents A.'),
-    models: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(['tiny'])
-      .describe('Model directories or preset names: one for all agents, or one per agent (then policySharing must be "per-agent").'),
-    policySharing: z
-      .enum(POLICY_SHARINGS)
-      .default('shared')
-      .describe('shared: one policy for all agents; per-agent: one per agent (heterogeneous teams); per-turn: one per turn.'),
-  });
+export const AgentsSchema = z.strictObject({
+  count: count(1, 16).default(3).describe('Number of agents A.'),
+  models: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['tiny'])
+    .describe(
+      'Model directories or preset names: one for all agents, or one per agent (then policySharing must be "per-agent").',
+    ),
+  policySharing: z
+    .enum(POLICY_SHARINGS)
+    .default('shared')
+    .describe('shared: one policy for all agents; per-agent: one per agent (heterogeneous teams); per-turn: one per turn.'),
+});
 
 /** The model spec that names the experiment's own SFT'd base agents (`baseAgents`). */
 export const BASE_AGENTS_MODEL = 'base-agents';
@@ -80,155 +100,232 @@ export const BASE_AGENTS_MODEL = 'base-agents';
 export const BaseAgentsSchema = z
   .strictObject({
     preset: z.string().min(1).default('tiny').describe('Fresh model to fine-tune (a preset name).'),
-    steps: count(1, 10_000_000).default(2200).describe('SFT optimizer steps. The default leaves the tiny agents about 56% right on arith: good enough to learn from, fallible enough to discuss.'),
+    steps: count(1, 10_000_000)
+      .default(2200)
+      .describe(
+        'SFT optimizer steps. The default leaves the tiny agents about 56% right on arith: good enough to learn from, fallible enough to discuss.',
+      ),
     batchSize: count(1, 4096).default(8),
     lr: positive.default(3e-3),
     warmupSteps: count(0, 1_000_000).default(20),
     examples: count(1, 10_000_000).default(4000).describe('SFT pairs generated from the training split (worked solutions).'),
-    discussionFraction: z.number().min(0).max(1).default(0.3).describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
-    seed: z.int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of the fresh model and of the SFT data.'),
+    discussionFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0)
+      .describe('Seed of the fresh model and of the SFT data.'),
   })
-  .describe(`Prepare base agents by SFT on the built-in task before training, and use them wherever a model spec says "${BASE_AGENTS_MODEL}". Cached by these settings, the task and the prompts, and reused across runs and experiments.`);
+  .describe(
+    `Prepare base agents by SFT on the built-in task before training, and use them wherever a model spec says "${BASE_AGENTS_MODEL}". Cached by these settings, the task and the prompts, and reused across runs and experiments.`,
+  );
 
-export const DiscussionSchema = z
-  .strictObject({
-    turns: count(1, 10).default(3).describe('Number of turns T (turn 1: independent answers).'),
-    feedVerifierScores: z.boolean().default(false).describe('Show each previous response\'s verifier score in later prompts (the official code\'s reward feedback). Needs a learned verifier: ground-truth scores are the answer key.'),
-    show: z.enum(['answer', 'text']).default('answer').describe('Show previous responses by their final answer only (short) or in full.'),
-    templates: TemplatesSchema.prefault({}).describe('Prompt templates. Defaults are short for the built-in tokenizer; chat models get them as the user message.'),
-  });
+export const DiscussionSchema = z.strictObject({
+  turns: count(1, 10).default(3).describe('Number of turns T (turn 1: independent answers).'),
+  feedVerifierScores: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Show each previous response's verifier score in later prompts (the official code's reward feedback). Needs a learned verifier: ground-truth scores are the answer key.",
+    ),
+  show: z
+    .enum(['answer', 'text'])
+    .default('answer')
+    .describe('Show previous responses by their final answer only (short) or in full.'),
+  templates: TemplatesSchema.prefault({}).describe(
+    'Prompt templates. Defaults are short for the built-in tokenizer; chat models get them as the user message.',
+  ),
+});
 
-export const GenerationSchema = z
-  .strictObject({
-    maxNewTokens: count(1, 4096).default(96).describe('Cap on response length (the built-in tasks need under 80 characters).'),
-    temperature: z.number().min(0).default(1).describe('0 is greedy.'),
-    topP: z.number().gt(0).max(1).default(1),
-    topK: z.int().min(0).default(0).describe('0 disables top-k.'),
-  });
+export const GenerationSchema = z.strictObject({
+  maxNewTokens: count(1, 4096).default(96).describe('Cap on response length (the built-in tasks need under 80 characters).'),
+  temperature: z.number().min(0).default(1).describe('0 is greedy.'),
+  topP: z.number().gt(0).max(1).default(1),
+  topK: z.int().min(0).default(0).describe('0 disables top-k.'),
+});
 
-export const HumanLabelsSchema = z
-  .strictObject({
-    runs: z
-      .array(z.string().min(1))
-      .min(1)
-      .describe('Run directories (relative to the config file) whose annotations.jsonl is read. A response labelled "verifier-wrong" there joins with the target opposite to the decision its transcript recorded (score >= 0.5 means correct); one labelled "hallucinated" joins with target 0 (wrong), which wins over "verifier-wrong".'),
-    weight: positive.default(1).describe('Weight of each labelled response in the verifier\'s loss (a sampled response weighs 1).'),
-  });
+export const HumanLabelsSchema = z.strictObject({
+  runs: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe(
+      'Run directories (relative to the config file) whose annotations.jsonl is read. A response labelled "verifier-wrong" there joins with the target opposite to the decision its transcript recorded (score >= 0.5 means correct); one labelled "hallucinated" joins with target 0 (wrong), which wins over "verifier-wrong".',
+    ),
+  weight: positive.default(1).describe("Weight of each labelled response in the verifier's loss (a sampled response weighs 1)."),
+});
 
-export const VerifierSchema = z
-  .strictObject({
-    type: z.enum(['learned', 'ground-truth']).default('learned').describe('learned: a model with a sigmoid head; ground-truth: 1 if correct else 0 (verifier-free variant).'),
-    model: z.string().min(1).default('tiny').describe('Model directory or preset for the learned verifier\'s trunk.'),
-    trainSamples: count(2, 10_000_000).default(2000).describe('Responses sampled from the base agents for verifier training, balanced per question.'),
-    epochs: count(1, 1000).default(2),
-    lr: positive.default(1e-3),
-    batchSize: count(1, 4096).default(16),
-    humanLabels: HumanLabelsSchema.optional().describe('Responses that annotators labelled in earlier runs join the learned verifier\'s training set (docs/reward.md).'),
-  });
+export const VerifierSchema = z.strictObject({
+  type: z
+    .enum(['learned', 'ground-truth'])
+    .default('learned')
+    .describe('learned: a model with a sigmoid head; ground-truth: 1 if correct else 0 (verifier-free variant).'),
+  model: z.string().min(1).default('tiny').describe("Model directory or preset for the learned verifier's trunk."),
+  trainSamples: count(2, 10_000_000)
+    .default(2000)
+    .describe('Responses sampled from the base agents for verifier training, balanced per question.'),
+  epochs: count(1, 1000).default(2),
+  lr: positive.default(1e-3),
+  batchSize: count(1, 4096).default(16),
+  humanLabels: HumanLabelsSchema.optional().describe(
+    "Responses that annotators labelled in earlier runs join the learned verifier's training set (docs/reward.md).",
+  ),
+});
 
-export const PpoSchema = z
-  .strictObject({
-    epochs: count(1, 100).default(2).describe('Passes over each iteration\'s rollouts. The paper\'s code: 4 (with klCoef 0.002, rung 1 of docs/results.md gained 0 points instead of 5).'),
-    minibatchSize: count(1, 4096).default(64).describe('Responses per optimizer step. Larger than the paper\'s 4: a few sequences give tiny models gradients that are mostly noise, which Adam turns into full-size steps.'),
-    clipRange: z.number().positive().default(0.2).describe('Policy ratio clip.'),
-    vfClip: z.number().positive().default(0.2).describe('Value prediction clip.'),
-    vfCoef: z.number().min(0).default(0.1),
-    klCoef: z.number().min(0).default(0.05).describe('Per-token KL penalty to the reference policy (the paper\'s code: 0.002, which let full fine-tuning of tiny agents drift; docs/results.md).'),
-    gamma: z.number().min(0).max(1).default(1).describe('GAE discount within a response.'),
-    lam: z.number().min(0).max(1).default(0.95).describe('GAE λ.'),
-    lr: positive.default(1e-4).describe('The paper\'s code: 1e-5 for LoRA on 3-8B models; full fine-tuning of the tiny presets learns at 1e-4 and degrades at 3e-4.'),
-    maxGradNorm: positive.default(1),
-    whitenAdvantages: z.boolean().default(true),
-    whitenScope: z
-      .enum(['turn-agent', 'policy'])
-      .default('turn-agent')
-      .describe('Which advantages are whitened together: those of one turn and agent (the paper\'s code), or everything one policy produced in an iteration.'),
-    advantage: z
-      .enum(['gae', 'group'])
-      .default('group')
-      .describe('gae: a value head on the policy trunk and GAE (the paper\'s code); group: no critic, each response\'s reward minus the mean of the other samples of its question at the same turn and agent (RLOO; needs training.samplesPerQuestion >= 2). Default group: on rung 1 of docs/results.md it gained +4.8 points over three seeds, GAE with a shared-trunk critic +2.5 on the same samples.'),
-    critic: z
-      .enum(['shared-trunk', 'separate'])
-      .default('separate')
-      .describe('Where the value model of advantage "gae" sits. shared-trunk: a value head on each policy\'s trunk, trained with the policy (loss = policy loss + vfCoef · value loss, so the value gradient also moves the policy; TRL\'s AutoModelForCausalLMWithValueHead). separate: a value model of its own per policy (a copy of the base trunk, or its own LoRA adapters on the frozen base) with a linear head, trained on the value loss alone, so no value gradient reaches the policy (the paper\'s code: a separate value adapter and head; vfCoef is then unused). Default separate: on rung 1 of docs/results.md GAE gained +3.8 points with it and +1.3 with shared-trunk (same two seeds). Ignored with advantage "group".'),
-  });
+export const PpoSchema = z.strictObject({
+  epochs: count(1, 100)
+    .default(2)
+    .describe(
+      "Passes over each iteration's rollouts. The paper's code: 4 (with klCoef 0.002, rung 1 of docs/results.md gained 0 points instead of 5).",
+    ),
+  minibatchSize: count(1, 4096)
+    .default(64)
+    .describe(
+      "Responses per optimizer step. Larger than the paper's 4: a few sequences give tiny models gradients that are mostly noise, which Adam turns into full-size steps.",
+    ),
+  clipRange: z.number().positive().default(0.2).describe('Policy ratio clip.'),
+  vfClip: z.number().positive().default(0.2).describe('Value prediction clip.'),
+  vfCoef: z.number().min(0).default(0.1),
+  klCoef: z
+    .number()
+    .min(0)
+    .default(0.05)
+    .describe(
+      "Per-token KL penalty to the reference policy (the paper's code: 0.002, which let full fine-tuning of tiny agents drift; docs/results.md).",
+    ),
+  gamma: z.number().min(0).max(1).default(1).describe('GAE discount within a response.'),
+  lam: z.number().min(0).max(1).default(0.95).describe('GAE λ.'),
+  lr: positive
+    .default(1e-4)
+    .describe(
+      "The paper's code: 1e-5 for LoRA on 3-8B models; full fine-tuning of the tiny presets learns at 1e-4 and degrades at 3e-4.",
+    ),
+  maxGradNorm: positive.default(1),
+  whitenAdvantages: z.boolean().default(true),
+  whitenScope: z
+    .enum(['turn-agent', 'policy'])
+    .default('turn-agent')
+    .describe(
+      "Which advantages are whitened together: those of one turn and agent (the paper's code), or everything one policy produced in an iteration.",
+    ),
+  advantage: z
+    .enum(['gae', 'group'])
+    .default('group')
+    .describe(
+      "gae: a value head on the policy trunk and GAE (the paper's code); group: no critic, each response's reward minus the mean of the other samples of its question at the same turn and agent (RLOO; needs training.samplesPerQuestion >= 2). Default group: on rung 1 of docs/results.md it gained +4.8 points over three seeds, GAE with a shared-trunk critic +2.5 on the same samples.",
+    ),
+  critic: z
+    .enum(['shared-trunk', 'separate'])
+    .default('separate')
+    .describe(
+      'Where the value model of advantage "gae" sits. shared-trunk: a value head on each policy\'s trunk, trained with the policy (loss = policy loss + vfCoef · value loss, so the value gradient also moves the policy; TRL\'s AutoModelForCausalLMWithValueHead). separate: a value model of its own per policy (a copy of the base trunk, or its own LoRA adapters on the frozen base) with a linear head, trained on the value loss alone, so no value gradient reaches the policy (the paper\'s code: a separate value adapter and head; vfCoef is then unused). Default separate: on rung 1 of docs/results.md GAE gained +3.8 points with it and +1.3 with shared-trunk (same two seeds). Ignored with advantage "group".',
+    ),
+});
 
 /** The linear layers of a Llama block that LoRA can adapt (nn/lora.ts), or all of them. */
 const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj', 'all-linear'] as const;
 
-export const LoraSchema = z
-  .strictObject({
-    rank: count(1, 1024).default(8).describe('Adapter rank r.'),
-    alpha: positive.default(16).describe('Adapter scale numerator: the adapter path is multiplied by alpha / r (PEFT lora_alpha).'),
-    dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapters\' input in PPO updates (rollouts are sampled and scored without it).'),
-    targetModules: z
-      .array(z.enum(LORA_TARGETS))
-      .min(1)
-      .default(['q_proj', 'k_proj', 'v_proj', 'o_proj'])
-      .refine((t) => !t.includes('all-linear') || t.length === 1, '"all-linear" adapts every linear layer and stands alone')
-      .describe('Linear layers of every block that get adapters (PEFT target_modules), or ["all-linear"]. The base weights stay frozen and are the KL reference; checkpoints hold PEFT adapter directories.'),
-  });
-
-export const TrainingSchema = z
-  .strictObject({
-    mode: z
-      .enum(['none', 'single-agent', 'maporl'])
-      .default('maporl')
-      .describe('none: off-the-shelf discussion; single-agent: each agent trained alone on its first-turn answers; maporl: co-training.'),
-    iterations: count(0, 1_000_000).default(50),
-    questionsPerIteration: count(1, 100_000).default(32),
-    samplesPerQuestion: count(1, 64)
-      .default(4)
-      .describe('Independent discussions of each question per iteration (the paper\'s code: 1). Several give group baselines (training.ppo.advantage "group") and more exploration.'),
-    ppo: PpoSchema.prefault({}).describe('Multi-agent PPO (as in the paper\'s code: reward on the last token, per-token KL, clipped losses).'),
-    lora: LoraSchema.optional().describe('Train LoRA adapters instead of all weights.'),
-  });
-
-export const RewardSchema = z
-  .strictObject({
-    gamma: z.number().min(0).default(0.3).describe('Discount of the influence-aware reward over later turns.'),
-    alpha: z
-      .tuple([z.number(), z.number(), z.number(), z.number()])
-      .default([0, 0, 0, 0])
-      .describe('Incentive weights: [persuaded, corrected on its own, influence while wrong, influence while right].'),
-    formatPenalty: z
-      .number()
-      .max(0)
-      .default(-1)
-      .describe('Reward that replaces the shaped reward of a response with no parseable answer or a phrase repeated more than 3 times in a row (the paper\'s code uses -10 and also requires 50 tokens and a \\boxed answer; 0 turns the penalty off).'),
-  });
-
-export const EvalSchema = z
-  .strictObject({
-    every: count(0, 1_000_000).default(10).describe('Evaluate every N iterations (0: only before and after training).'),
-    questions: count(1, 1_000_000).default(100).describe('Test questions per evaluation (at most task.nTest).'),
-    temperature: z.number().min(0).optional().describe('Sampling temperature for evaluation; generation.temperature when absent.'),
-  });
-
-export const CheckpointSchema = z
-  .strictObject({ every: count(0, 1_000_000).default(10).describe('Checkpoint every N iterations (0: only at the end).') });
-
-export const RuntimeSchema = z
-  .strictObject({
-    executionProvider: z.enum(PROVIDER_CHOICES).default('auto'),
-    threads: count(0, 1024).default(0).describe('Intra-op threads; 0 lets ONNX Runtime choose.'),
-    frozenWeights: z.enum(FROZEN_WEIGHTS).default('auto').describe(
-      'How frozen weights (base models, the PPO reference, the verifier) enter ONNX Runtime: "embedded" in every session '
-      + '(pre-packed once: fastest batched decoding, but a copy per session, and at most 2 GB), "fed" at each run from one '
-      + 'host copy (about 1.1x the weights in memory; any size), "auto" feeds them above 512 MiB.',
+export const LoraSchema = z.strictObject({
+  rank: count(1, 1024).default(8).describe('Adapter rank r.'),
+  alpha: positive.default(16).describe('Adapter scale numerator: the adapter path is multiplied by alpha / r (PEFT lora_alpha).'),
+  dropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe("Dropout on the adapters' input in PPO updates (rollouts are sampled and scored without it)."),
+  targetModules: z
+    .array(z.enum(LORA_TARGETS))
+    .min(1)
+    .default(['q_proj', 'k_proj', 'v_proj', 'o_proj'])
+    .refine((t) => !t.includes('all-linear') || t.length === 1, '"all-linear" adapts every linear layer and stands alone')
+    .describe(
+      'Linear layers of every block that get adapters (PEFT target_modules), or ["all-linear"]. The base weights stay frozen and are the KL reference; checkpoints hold PEFT adapter directories.',
     ),
-  });
+});
+
+export const TrainingSchema = z.strictObject({
+  mode: z
+    .enum(['none', 'single-agent', 'maporl'])
+    .default('maporl')
+    .describe(
+      'none: off-the-shelf discussion; single-agent: each agent trained alone on its first-turn answers; maporl: co-training.',
+    ),
+  iterations: count(0, 1_000_000).default(50),
+  questionsPerIteration: count(1, 100_000).default(32),
+  samplesPerQuestion: count(1, 64)
+    .default(4)
+    .describe(
+      'Independent discussions of each question per iteration (the paper\'s code: 1). Several give group baselines (training.ppo.advantage "group") and more exploration.',
+    ),
+  ppo: PpoSchema.prefault({}).describe(
+    "Multi-agent PPO (as in the paper's code: reward on the last token, per-token KL, clipped losses).",
+  ),
+  lora: LoraSchema.optional().describe('Train LoRA adapters instead of all weights.'),
+});
+
+export const RewardSchema = z.strictObject({
+  gamma: z.number().min(0).default(0.3).describe('Discount of the influence-aware reward over later turns.'),
+  alpha: z
+    .tuple([z.number(), z.number(), z.number(), z.number()])
+    .default([0, 0, 0, 0])
+    .describe('Incentive weights: [persuaded, corrected on its own, influence while wrong, influence while right].'),
+  formatPenalty: z
+    .number()
+    .max(0)
+    .default(-1)
+    .describe(
+      "Reward that replaces the shaped reward of a response with no parseable answer or a phrase repeated more than 3 times in a row (the paper's code uses -10 and also requires 50 tokens and a \\boxed answer; 0 turns the penalty off).",
+    ),
+});
+
+export const EvalSchema = z.strictObject({
+  every: count(0, 1_000_000).default(10).describe('Evaluate every N iterations (0: only before and after training).'),
+  questions: count(1, 1_000_000).default(100).describe('Test questions per evaluation (at most task.nTest).'),
+  temperature: z.number().min(0).optional().describe('Sampling temperature for evaluation; generation.temperature when absent.'),
+});
+
+export const CheckpointSchema = z.strictObject({
+  every: count(0, 1_000_000).default(10).describe('Checkpoint every N iterations (0: only at the end).'),
+});
+
+export const RuntimeSchema = z.strictObject({
+  executionProvider: z.enum(PROVIDER_CHOICES).default('auto'),
+  threads: count(0, 1024).default(0).describe('Intra-op threads; 0 lets ONNX Runtime choose.'),
+  frozenWeights: z
+    .enum(FROZEN_WEIGHTS)
+    .default('auto')
+    .describe(
+      'How frozen weights (base models, the PPO reference, the verifier) enter ONNX Runtime: "embedded" in every session ' +
+        '(pre-packed once: fastest batched decoding, but a copy per session, and at most 2 GB), "fed" at each run from one ' +
+        'host copy (about 1.1x the weights in memory; any size), "auto" feeds them above 512 MiB.',
+    ),
+});
 
 export const MaporlConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of this JSON Schema (for editors).'),
     name: z.string().min(1).default('maporl').describe('Experiment name.'),
-    seed: z.int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of data generation, sampling and initialisation.'),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0)
+      .describe('Seed of data generation, sampling and initialisation.'),
     task: TaskSchema.prefault({}).describe('The task the agents discuss.'),
-    baseAgents: BaseAgentsSchema.optional().describe('Base agents prepared by SFT as the experiment\'s first stage (built-in tasks).'),
+    baseAgents: BaseAgentsSchema.optional().describe(
+      "Base agents prepared by SFT as the experiment's first stage (built-in tasks).",
+    ),
     agents: AgentsSchema.prefault({}).describe('The agents.'),
     discussion: DiscussionSchema.prefault({}).describe('The discussion protocol.'),
-    generation: GenerationSchema.prefault({}).describe('Sampling of responses during training (and evaluation unless eval overrides it).'),
+    generation: GenerationSchema.prefault({}).describe(
+      'Sampling of responses during training (and evaluation unless eval overrides it).',
+    ),
     verifier: VerifierSchema.prefault({}).describe('The verifier that scores every response; frozen during MAPoRL.'),
     training: TrainingSchema.prefault({}).describe('Training.'),
     reward: RewardSchema.prefault({}).describe('Influence-aware verifier reward with collaboration incentives.'),
@@ -265,35 +362,85 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const { models, count: agents, policySharing } = c.agents;
   if (models.length > 1) {
-    if (agents > models.length) issues.push({ path: 'agents.count', message: `config asks for more agents than models (${agents} agents, ${models.length} models; give one model for all or one per agent)` });
-    if (agents < models.length) issues.push({ path: 'agents.models', message: `config lists more models than agents (${models.length} models, ${agents} agents)` });
-    if (policySharing !== 'per-agent') issues.push({ path: 'agents.policySharing', message: `"${policySharing}" shares one policy, so it needs a single model; with one model per agent use "per-agent"` });
+    if (agents > models.length)
+      issues.push({
+        path: 'agents.count',
+        message: `config asks for more agents than models (${agents} agents, ${models.length} models; give one model for all or one per agent)`,
+      });
+    if (agents < models.length)
+      issues.push({
+        path: 'agents.models',
+        message: `config lists more models than agents (${models.length} models, ${agents} agents)`,
+      });
+    if (policySharing !== 'per-agent')
+      issues.push({
+        path: 'agents.policySharing',
+        message: `"${policySharing}" shares one policy, so it needs a single model; with one model per agent use "per-agent"`,
+      });
   }
   const usesBase = [...models, ...(c.verifier.type === 'learned' ? [c.verifier.model] : [])].includes(BASE_AGENTS_MODEL);
-  if (usesBase && !c.baseAgents) issues.push({ path: models.includes(BASE_AGENTS_MODEL) ? 'agents.models' : 'verifier.model', message: `"${BASE_AGENTS_MODEL}" names the experiment's SFT'd base agents: add a baseAgents section (or name a model directory or preset)` });
-  if (c.baseAgents && !usesBase) issues.push({ path: 'baseAgents', message: `base agents are prepared but no model uses them: put "${BASE_AGENTS_MODEL}" in agents.models (or verifier.model)` });
-  if (c.baseAgents && !isBuiltinTask(c.task.type)) issues.push({ path: 'baseAgents', message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory` });
+  if (usesBase && !c.baseAgents)
+    issues.push({
+      path: models.includes(BASE_AGENTS_MODEL) ? 'agents.models' : 'verifier.model',
+      message: `"${BASE_AGENTS_MODEL}" names the experiment's SFT'd base agents: add a baseAgents section (or name a model directory or preset)`,
+    });
+  if (c.baseAgents && !usesBase)
+    issues.push({
+      path: 'baseAgents',
+      message: `base agents are prepared but no model uses them: put "${BASE_AGENTS_MODEL}" in agents.models (or verifier.model)`,
+    });
+  if (c.baseAgents && !isBuiltinTask(c.task.type))
+    issues.push({
+      path: 'baseAgents',
+      message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory`,
+    });
   const fileTask = isFileTask(c.task.type);
   const needsTrain = c.training.mode !== 'none' || c.verifier.type === 'learned';
   if (fileTask) {
     if (!c.task.testFile) issues.push({ path: 'task.testFile', message: `task type "${c.task.type}" needs a testFile` });
-    if (!c.task.trainFile && needsTrain) issues.push({ path: 'task.trainFile', message: `task type "${c.task.type}" needs a trainFile to train ${c.training.mode !== 'none' ? 'the agents' : 'the verifier'}` });
+    if (!c.task.trainFile && needsTrain)
+      issues.push({
+        path: 'task.trainFile',
+        message: `task type "${c.task.type}" needs a trainFile to train ${c.training.mode !== 'none' ? 'the agents' : 'the verifier'}`,
+      });
   } else {
     for (const key of ['trainFile', 'testFile'] as const) {
-      if (c.task[key] !== undefined) issues.push({ path: `task.${key}`, message: `built-in task "${c.task.type}" is generated from the seed and takes no ${key}` });
+      if (c.task[key] !== undefined)
+        issues.push({
+          path: `task.${key}`,
+          message: `built-in task "${c.task.type}" is generated from the seed and takes no ${key}`,
+        });
     }
   }
   // Ground-truth scores are the grades themselves (1.00 right, 0.00 wrong): shown in prompts they leak the labels.
   if (c.discussion.feedVerifierScores && c.verifier.type === 'ground-truth') {
-    issues.push({ path: 'discussion.feedVerifierScores', message: 'the ground-truth verifier\'s scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off' });
+    issues.push({
+      path: 'discussion.feedVerifierScores',
+      message:
+        "the ground-truth verifier's scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off",
+    });
   }
   if (c.verifier.humanLabels && c.verifier.type === 'ground-truth') {
-    issues.push({ path: 'verifier.humanLabels', message: 'human labels train the learned verifier; the ground-truth verifier trains nothing (use "type": "learned" or drop humanLabels)' });
+    issues.push({
+      path: 'verifier.humanLabels',
+      message:
+        'human labels train the learned verifier; the ground-truth verifier trains nothing (use "type": "learned" or drop humanLabels)',
+    });
   }
-  if (c.eval.questions > c.task.nTest) issues.push({ path: 'eval.questions', message: `evaluates ${c.eval.questions} questions but task.nTest is ${c.task.nTest}` });
+  if (c.eval.questions > c.task.nTest)
+    issues.push({ path: 'eval.questions', message: `evaluates ${c.eval.questions} questions but task.nTest is ${c.task.nTest}` });
   if (c.training.mode !== 'none') {
-    if (c.generation.temperature === 0) issues.push({ path: 'generation.temperature', message: 'PPO learns from sampled rollouts: a training run needs a temperature > 0 (set eval.temperature: 0 for greedy evaluation)' });
-    if (c.training.ppo.advantage === 'group' && c.training.samplesPerQuestion < 2) issues.push({ path: 'training.samplesPerQuestion', message: 'group advantages compare the samples of one question: they need samplesPerQuestion >= 2' });
+    if (c.generation.temperature === 0)
+      issues.push({
+        path: 'generation.temperature',
+        message:
+          'PPO learns from sampled rollouts: a training run needs a temperature > 0 (set eval.temperature: 0 for greedy evaluation)',
+      });
+    if (c.training.ppo.advantage === 'group' && c.training.samplesPerQuestion < 2)
+      issues.push({
+        path: 'training.samplesPerQuestion',
+        message: 'group advantages compare the samples of one question: they need samplesPerQuestion >= 2',
+      });
   }
   return issues;
 }

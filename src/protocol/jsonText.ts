@@ -4,7 +4,10 @@
 // and where each member of a valid text sits by JSON pointer (RFC 6901), so a config value shown in a
 // panel can open the file at its line. One scanner follows the JSON grammar (RFC 8259) for both.
 
-export interface TextPosition { line: number; column: number } // both 0-based
+export interface TextPosition {
+  line: number;
+  column: number;
+} // both 0-based
 
 /** What one pass over a JSON text found. */
 export interface JsonScan {
@@ -139,9 +142,13 @@ export function pointerOffsets(text: string): Map<string, number> {
 }
 
 export function offsetToPosition(text: string, offset: number): TextPosition {
-  let line = 0, lineStart = 0;
+  let line = 0,
+    lineStart = 0;
   for (let k = 0; k < offset && k < text.length; k++) {
-    if (text[k] === '\n') { line++; lineStart = k + 1; }
+    if (text[k] === '\n') {
+      line++;
+      lineStart = k + 1;
+    }
   }
   return { line, column: offset - lineStart };
 }

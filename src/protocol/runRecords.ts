@@ -4,7 +4,23 @@
 // problem) and a type guard. Turns and agents are 0-based indices everywhere (turn 0 = the
 // independent first answers); `time` is an ISO 8601 string.
 
-import { all, arrayOf, bool, type Check, int, isObject, nullable, num, object, oneOf, optional, range, record, str, where } from './check';
+import {
+  all,
+  arrayOf,
+  bool,
+  type Check,
+  int,
+  isObject,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  range,
+  record,
+  str,
+  where,
+} from './check';
 
 // ---- discussion metrics --------------------------------------------------------------------
 
@@ -67,8 +83,17 @@ export interface MetricsPoint {
 const optionalNumber = optional(nullable(num));
 const perTurn = optional(arrayOf(nullable(num)));
 export const checkMetricsPoint: Check = object({
-  step: num, time: optional(str), reward: optionalNumber, verifier: perTurn, majorityAccuracy: perTurn, kl: optionalNumber,
-  entropy: optionalNumber, policyLoss: optionalNumber, valueLoss: optionalNumber, clipFraction: optionalNumber, tokensPerSecond: optionalNumber,
+  step: num,
+  time: optional(str),
+  reward: optionalNumber,
+  verifier: perTurn,
+  majorityAccuracy: perTurn,
+  kl: optionalNumber,
+  entropy: optionalNumber,
+  policyLoss: optionalNumber,
+  valueLoss: optionalNumber,
+  clipFraction: optionalNumber,
+  tokensPerSecond: optionalNumber,
 });
 export const isMetricsPoint = (x: unknown): x is MetricsPoint => checkMetricsPoint(x, '') === null;
 
@@ -117,7 +142,14 @@ export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.
 const eventBase = { step: int(0), time: isoTime };
 const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   metrics: all(
-    object({ ...eventBase, split: optional(oneOf(['train', 'eval'])), meanAgentAccuracy: perTurn, turns: optional(arrayOf(checkTurnMetrics)), gradNorm: optional(nullable(num)), seconds: optional(record(num)) }),
+    object({
+      ...eventBase,
+      split: optional(oneOf(['train', 'eval'])),
+      meanAgentAccuracy: perTurn,
+      turns: optional(arrayOf(checkTurnMetrics)),
+      gradNorm: optional(nullable(num)),
+      seconds: optional(record(num)),
+    }),
     checkMetricsPoint,
   ),
   status: object({ ...eventBase, status: oneOf(RUN_STATUSES), message: optional(str), totalSteps: optional(int(0)) }),
@@ -170,7 +202,14 @@ export interface TranscriptRecord {
   sample?: number;
 }
 
-const checkResponse = object({ agent: int(0), text: str, answer: nullable(str), correct: bool, verifier: fraction, reward: nullable(num) });
+const checkResponse = object({
+  agent: int(0),
+  text: str,
+  answer: nullable(str),
+  correct: bool,
+  verifier: fraction,
+  reward: nullable(num),
+});
 const checkTranscriptFields = object({
   id: str,
   step: int(0),
@@ -231,7 +270,10 @@ const checkSummary = object({
   steps: int(0),
   startedAt: isoTime,
   finishedAt: isoTime,
-  seconds: all(num, where((v) => (v as number) >= 0, 'expected seconds >= 0')),
+  seconds: all(
+    num,
+    where((v) => (v as number) >= 0, 'expected seconds >= 0'),
+  ),
   before: nullable(checkEvalTable),
   after: nullable(checkEvalTable),
   metrics: record(nullable(num)),

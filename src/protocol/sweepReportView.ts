@@ -12,7 +12,12 @@ export type SweepReportMessage =
 const RUN_NAME = /^(?!\.{1,2}$)[\w.-]+$/;
 const checks: Record<SweepReportMessage['type'], Check> = {
   refresh: object({}),
-  openRun: object({ run: all(str, where((x) => RUN_NAME.test(x as string), 'expected a run name')) }),
+  openRun: object({
+    run: all(
+      str,
+      where((x) => RUN_NAME.test(x as string), 'expected a run name'),
+    ),
+  }),
 };
 
 /** null when `m` is a valid message, else one line naming the problem. */

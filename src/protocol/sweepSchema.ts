@@ -10,34 +10,64 @@ const DOTTED_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 const dottedPath = z.string().regex(DOTTED_PATH, 'expected a dotted config path such as "training.ppo.lr"');
 const overrides = z.record(dottedPath, z.unknown());
 
-export const SlurmOptionsSchema = z
-  .strictObject({
-    partition: z.string().min(1).optional().describe('sbatch --partition.'),
-    account: z.string().min(1).optional().describe('sbatch --account.'),
-    qos: z.string().min(1).optional().describe('sbatch --qos.'),
-    time: z.string().min(1).optional().describe('sbatch --time per run, e.g. "04:00:00".'),
-    gres: z.string().min(1).optional().describe('sbatch --gres per run, e.g. "gpu:1".'),
-    cpusPerTask: z.int().min(1).optional().describe('sbatch --cpus-per-task; default: the largest runtime.threads of the runs (at least 1).'),
-    mem: z.string().min(1).optional().describe('sbatch --mem per run, e.g. "8G".'),
-    constraint: z.string().min(1).optional().describe('sbatch --constraint.'),
-    maxParallel: z.int().min(1).optional().describe('At most this many runs at once (the array\'s %N).'),
-    dependency: z.string().min(1).optional().describe('sbatch --dependency, e.g. "afterok:1234" (the job that makes the base agents).'),
-    extraArgs: z.array(z.string()).default([]).describe('More sbatch arguments, passed as written.'),
-  });
+export const SlurmOptionsSchema = z.strictObject({
+  partition: z.string().min(1).optional().describe('sbatch --partition.'),
+  account: z.string().min(1).optional().describe('sbatch --account.'),
+  qos: z.string().min(1).optional().describe('sbatch --qos.'),
+  time: z.string().min(1).optional().describe('sbatch --time per run, e.g. "04:00:00".'),
+  gres: z.string().min(1).optional().describe('sbatch --gres per run, e.g. "gpu:1".'),
+  cpusPerTask: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('sbatch --cpus-per-task; default: the largest runtime.threads of the runs (at least 1).'),
+  mem: z.string().min(1).optional().describe('sbatch --mem per run, e.g. "8G".'),
+  constraint: z.string().min(1).optional().describe('sbatch --constraint.'),
+  maxParallel: z.int().min(1).optional().describe("At most this many runs at once (the array's %N)."),
+  dependency: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('sbatch --dependency, e.g. "afterok:1234" (the job that makes the base agents).'),
+  extraArgs: z.array(z.string()).default([]).describe('More sbatch arguments, passed as written.'),
+});
 
 export const SweepFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of this JSON Schema (for editors).'),
-    name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, ".", "_" and "-"').optional()
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, ".", "_" and "-"')
+      .optional()
       .describe('Sweep name (default: the file name without .sweep.json); the default output is sweeps/NAME.'),
     base: z.string().min(1).describe('The base *.maporl.json, relative to this file.'),
-    grid: z.record(dottedPath, z.array(z.unknown()).min(1)).optional()
-      .describe('Config path → values; every combination is a run. E.g. {"seed": [0, 1, 2], "reward.alpha": [[0,0,0,0], [1,0,0,0]]}.'),
-    list: z.array(overrides).min(1).optional()
-      .describe('Sets of overrides ({"config.path": value, …}), each crossed with the grid. A value replaces what the base has at its path.'),
-    executor: z.enum(['local', 'slurm']).default('local').describe('Where runs go unless maporl sweep --executor says otherwise.'),
-    local: z.strictObject({ cores: z.int().min(1).optional().describe('Thread budget: running runs\' runtime.threads add up to at most this (default: all cores).') })
-      .prefault({}).describe('Local executor.'),
+    grid: z
+      .record(dottedPath, z.array(z.unknown()).min(1))
+      .optional()
+      .describe(
+        'Config path → values; every combination is a run. E.g. {"seed": [0, 1, 2], "reward.alpha": [[0,0,0,0], [1,0,0,0]]}.',
+      ),
+    list: z
+      .array(overrides)
+      .min(1)
+      .optional()
+      .describe(
+        'Sets of overrides ({"config.path": value, …}), each crossed with the grid. A value replaces what the base has at its path.',
+      ),
+    executor: z
+      .enum(['local', 'slurm'])
+      .default('local')
+      .describe('Where runs go unless maporl sweep --executor says otherwise.'),
+    local: z
+      .strictObject({
+        cores: z
+          .int()
+          .min(1)
+          .optional()
+          .describe("Thread budget: running runs' runtime.threads add up to at most this (default: all cores)."),
+      })
+      .prefault({})
+      .describe('Local executor.'),
     slurm: SlurmOptionsSchema.prefault({}).describe('Slurm executor: one job array per submission.'),
   })
   .describe('A sweep of MAPoRL experiments (maporl sweep SWEEP).');

@@ -9,7 +9,21 @@
 // model (undo, redo, dirty, save). Pure types and functions only (the webview bundles this file).
 
 import { type Annotation, checkAnnotation, checkDiscussionKey, discussionKey } from './annotations';
-import { all, arrayOf, bool, type Check, int, messageValidator, nullable, num, object, oneOf, optional, str, where } from './check';
+import {
+  all,
+  arrayOf,
+  bool,
+  type Check,
+  int,
+  messageValidator,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  str,
+  where,
+} from './check';
 import { checkTranscriptRecord, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
 /** Characters of the question kept in the index (search and placeholders); the record has all of it. */
@@ -49,18 +63,20 @@ export interface DiscussionSummary {
 
 /** Whether the verifier's verdict on a response differs from its ground-truth grade. */
 export function verifierDisagrees(r: Pick<TranscriptResponseRecord, 'verifier' | 'correct'>): boolean {
-  return (r.verifier >= VERIFIER_THRESHOLD) !== r.correct;
+  return r.verifier >= VERIFIER_THRESHOLD !== r.correct;
 }
 
 /** Whether agent `agent` answers differently in `turn` than in the turn before (false at turn 0). */
 export function answerChangedAt(r: Pick<TranscriptRecord, 'turns'>, turn: number, agent: number): boolean {
   if (turn <= 0 || turn >= r.turns.length) return false;
-  const before = r.turns[turn - 1][agent], now = r.turns[turn][agent];
+  const before = r.turns[turn - 1][agent],
+    now = r.turns[turn][agent];
   return !!before && !!now && (before.answer ?? null) !== (now.answer ?? null);
 }
 
 export function summarizeDiscussion(r: TranscriptRecord, line: number): DiscussionSummary {
-  let changed = false, disagree = false;
+  let changed = false,
+    disagree = false;
   for (let t = 0; t < r.turns.length; t++) {
     for (let a = 0; a < r.turns[t].length; a++) {
       changed ||= answerChangedAt(r, t, a);
@@ -68,10 +84,20 @@ export function summarizeDiscussion(r: TranscriptRecord, line: number): Discussi
     }
   }
   return {
-    key: discussionKey(r), id: r.id, step: r.step, split: r.split, sample: r.sample ?? 0, line,
+    key: discussionKey(r),
+    id: r.id,
+    step: r.step,
+    split: r.split,
+    sample: r.sample ?? 0,
+    line,
     question: r.question.length > QUESTION_HEAD ? `${r.question.slice(0, QUESTION_HEAD - 1)}…` : r.question,
-    answer: r.answer, agents: r.turns[0].length, turns: r.turns.length,
-    majority: r.majority, majorityCorrect: r.majorityCorrect, changed, disagree,
+    answer: r.answer,
+    agents: r.turns[0].length,
+    turns: r.turns.length,
+    majority: r.majority,
+    majorityCorrect: r.majorityCorrect,
+    changed,
+    disagree,
   };
 }
 
@@ -126,25 +152,59 @@ export interface InitMessage {
   complete: boolean;
 }
 /** Discussions read since the last message: the rest of a large file, or what a live run appended (a key seen before replaces its entry). */
-export interface EntriesMessage { type: 'entries'; entries: DiscussionSummary[]; problems: ReadProblem[]; complete: boolean }
+export interface EntriesMessage {
+  type: 'entries';
+  entries: DiscussionSummary[];
+  problems: ReadProblem[];
+  complete: boolean;
+}
 /** The annotation set after an edit, undo, redo, save, revert or another writer's save. */
-export interface AnnotationsMessage { type: 'annotations'; annotations: Annotation[]; problems: ReadProblem[]; agreement: Agreement[] }
+export interface AnnotationsMessage {
+  type: 'annotations';
+  annotations: Annotation[];
+  problems: ReadProblem[];
+  agreement: Agreement[];
+}
 /** Full records the page fetched. */
-export interface RecordsMessage { type: 'records'; records: TranscriptRecord[] }
+export interface RecordsMessage {
+  type: 'records';
+  records: TranscriptRecord[];
+}
 /** The label set or the annotator's name changed in the settings. */
-export interface ConfigMessage { type: 'config'; labels: string[]; annotator: string }
+export interface ConfigMessage {
+  type: 'config';
+  labels: string[];
+  annotator: string;
+}
 /** Select and show a discussion (opened from the dashboard). */
-export interface RevealMessage { type: 'reveal'; key: string }
-export type HostToTranscripts = InitMessage | EntriesMessage | AnnotationsMessage | RecordsMessage | ConfigMessage | RevealMessage;
+export interface RevealMessage {
+  type: 'reveal';
+  key: string;
+}
+export type HostToTranscripts =
+  InitMessage | EntriesMessage | AnnotationsMessage | RecordsMessage | ConfigMessage | RevealMessage;
 
 // ---- webview -> host -------------------------------------------------------------------------
 
-export interface TranscriptsReadyMessage { type: 'ready' }
-export interface FetchMessage { type: 'fetch'; keys: string[] }
+export interface TranscriptsReadyMessage {
+  type: 'ready';
+}
+export interface FetchMessage {
+  type: 'fetch';
+  keys: string[];
+}
 /** Adds the annotator's label to the target, or removes it when there. */
-export interface ToggleLabelMessage { type: 'toggleLabel'; target: AnnotationTarget; label: string }
+export interface ToggleLabelMessage {
+  type: 'toggleLabel';
+  target: AnnotationTarget;
+  label: string;
+}
 /** Sets the annotator's note on the target; an empty note removes it. */
-export interface SetNoteMessage { type: 'setNote'; target: AnnotationTarget; note: string }
+export interface SetNoteMessage {
+  type: 'setNote';
+  target: AnnotationTarget;
+  note: string;
+}
 export type TranscriptsToHost = TranscriptsReadyMessage | FetchMessage | ToggleLabelMessage | SetNoteMessage;
 
 // ---- guards ----------------------------------------------------------------------------------
@@ -153,22 +213,48 @@ const key = checkDiscussionKey;
 const label = where((v) => typeof v === 'string' && v.trim().length > 0 && v.length <= 100, 'expected a label');
 const checkTarget: Check = all(
   object({ key, turn: optional(int(0)), agent: optional(int(0)) }),
-  where((v) => (v as AnnotationTarget).agent === undefined || (v as AnnotationTarget).turn !== undefined, 'an agent needs a turn'),
+  where(
+    (v) => (v as AnnotationTarget).agent === undefined || (v as AnnotationTarget).turn !== undefined,
+    'an agent needs a turn',
+  ),
 );
 const checkSummary: Check = object({
-  key, id: str, step: int(0), split: oneOf(['train', 'eval']), sample: int(0), line: int(1), question: str, answer: str,
-  agents: int(0), turns: int(1), majority: arrayOf(nullable(str)), majorityCorrect: arrayOf(bool), changed: bool, disagree: bool,
+  key,
+  id: str,
+  step: int(0),
+  split: oneOf(['train', 'eval']),
+  sample: int(0),
+  line: int(1),
+  question: str,
+  answer: str,
+  agents: int(0),
+  turns: int(1),
+  majority: arrayOf(nullable(str)),
+  majorityCorrect: arrayOf(bool),
+  changed: bool,
+  disagree: bool,
 });
 const checkProblem: Check = object({ file: oneOf(['transcripts', 'annotations']), line: int(1), problem: str });
 const checkAgreement: Check = object({
-  label: str, kappa: nullable(num), pairs: arrayOf(object({ annotators: arrayOf(str), kappa: nullable(num), items: int(0) })),
+  label: str,
+  kappa: nullable(num),
+  pairs: arrayOf(object({ annotators: arrayOf(str), kappa: nullable(num), items: int(0) })),
 });
 
-const annotationSet = { annotations: arrayOf(checkAnnotation), problems: arrayOf(checkProblem), agreement: arrayOf(checkAgreement) };
+const annotationSet = {
+  annotations: arrayOf(checkAnnotation),
+  problems: arrayOf(checkProblem),
+  agreement: arrayOf(checkAgreement),
+};
 const HOST_CHECKS: Record<HostToTranscripts['type'], Check> = {
   init: object({
-    file: str, labels: arrayOf(label), annotator: str, entries: arrayOf(checkSummary), ...annotationSet,
-    error: nullable(str), complete: bool,
+    file: str,
+    labels: arrayOf(label),
+    annotator: str,
+    entries: arrayOf(checkSummary),
+    ...annotationSet,
+    error: nullable(str),
+    complete: bool,
   }),
   entries: object({ entries: arrayOf(checkSummary), problems: arrayOf(checkProblem), complete: bool }),
   annotations: object(annotationSet),
@@ -179,9 +265,20 @@ const HOST_CHECKS: Record<HostToTranscripts['type'], Check> = {
 
 const WEBVIEW_CHECKS: Record<TranscriptsToHost['type'], Check> = {
   ready: object({}),
-  fetch: object({ keys: all(arrayOf(key), where((v) => (v as unknown[]).length >= 1 && (v as unknown[]).length <= MAX_FETCH, `expected 1 to ${MAX_FETCH} keys`)) }),
+  fetch: object({
+    keys: all(
+      arrayOf(key),
+      where((v) => (v as unknown[]).length >= 1 && (v as unknown[]).length <= MAX_FETCH, `expected 1 to ${MAX_FETCH} keys`),
+    ),
+  }),
   toggleLabel: object({ target: checkTarget, label }),
-  setNote: object({ target: checkTarget, note: all(str, where((v) => (v as string).length <= MAX_NOTE, `expected at most ${MAX_NOTE} characters`)) }),
+  setNote: object({
+    target: checkTarget,
+    note: all(
+      str,
+      where((v) => (v as string).length <= MAX_NOTE, `expected at most ${MAX_NOTE} characters`),
+    ),
+  }),
 };
 
 /** Null when `x` is a message the host may send; else the first problem. */

@@ -3,8 +3,30 @@
 // dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
 
 import { checkDiscussionKey } from './annotations';
-import { arrayOf, bool, type Check, int, jsonPointer, messageValidator, nullable, num, object, oneOf, optional, passes, str, where } from './check';
-import { checkMetricsPoint, RUN_STATUSES, type MetricsPoint, type RunStatus, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
+import {
+  arrayOf,
+  bool,
+  type Check,
+  int,
+  jsonPointer,
+  messageValidator,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  passes,
+  str,
+  where,
+} from './check';
+import {
+  checkMetricsPoint,
+  RUN_STATUSES,
+  type MetricsPoint,
+  type RunStatus,
+  type TranscriptRecord,
+  type TranscriptResponseRecord,
+} from './runRecords';
 
 /** Fields `K` of `T` that may also be null. */
 type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
@@ -13,15 +35,16 @@ type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
  * One agent's response as the dashboard shows it: a transcripts.jsonl response (runRecords.ts), except
  * that its grades may be unknown (null, drawn as "?") and its agent may be named.
  */
-export type TranscriptResponse = Omit<OrNull<TranscriptResponseRecord, 'correct' | 'verifier'>, 'agent'> & { agent: number | string };
+export type TranscriptResponse = Omit<OrNull<TranscriptResponseRecord, 'correct' | 'verifier'>, 'agent'> & {
+  agent: number | string;
+};
 
 /**
  * One discussion as the dashboard shows it: a transcripts.jsonl record (so every record is a view), whose
  * source may be absent and whose per-turn grades may be unknown. `source.line` is 1-based.
  */
-export type TranscriptView = Pick<TranscriptRecord, 'id' | 'step' | 'split' | 'sample' | 'question' | 'answer' | 'majority'>
-  & Partial<Pick<TranscriptRecord, 'source'>>
-  & { turns: TranscriptResponse[][]; majorityCorrect: (boolean | null)[] };
+export type TranscriptView = Pick<TranscriptRecord, 'id' | 'step' | 'split' | 'sample' | 'question' | 'answer' | 'majority'> &
+  Partial<Pick<TranscriptRecord, 'source'>> & { turns: TranscriptResponse[][]; majorityCorrect: (boolean | null)[] };
 
 /** What the summary strip shows; derived by the host from the run's events and config. */
 export interface RunHeader {
@@ -66,10 +89,19 @@ export interface BaseStageView {
 }
 
 /** One turn of an evaluation table, summed over agents where the record is per agent. */
-export interface TurnRow { majorityAccuracy: number; meanAgentAccuracy: number; wrongToRight: number; rightToWrong: number }
+export interface TurnRow {
+  majorityAccuracy: number;
+  meanAgentAccuracy: number;
+  wrongToRight: number;
+  rightToWrong: number;
+}
 
 /** Before and after training, one row per turn (either may be missing: a stopped run has no after). */
-export interface RunOutcome { before: TurnRow[] | null; after: TurnRow[] | null; questions: number | null }
+export interface RunOutcome {
+  before: TurnRow[] | null;
+  after: TurnRow[] | null;
+  questions: number | null;
+}
 
 // ---- host -> webview -------------------------------------------------------------------------
 
@@ -96,46 +128,98 @@ export type HostToWebview = SnapshotMessage | AppendMessage;
 // ---- webview -> host -------------------------------------------------------------------------
 
 /** The page has (re)loaded and wants a snapshot of this run. */
-export interface ReadyMessage { type: 'ready'; runDir: string }
+export interface ReadyMessage {
+  type: 'ready';
+  runDir: string;
+}
 /** Open a dataset file at a 1-based line, beside the panel. The host checks the path. */
-export interface OpenSourceMessage { type: 'openSource'; runDir: string; file: string; line: number }
+export interface OpenSourceMessage {
+  type: 'openSource';
+  runDir: string;
+  file: string;
+  line: number;
+}
 /** Open the run's config at the place of a JSON pointer. */
-export interface OpenConfigMessage { type: 'openConfig'; runDir: string; pointer: string }
+export interface OpenConfigMessage {
+  type: 'openConfig';
+  runDir: string;
+  pointer: string;
+}
 /** Run one of the commands a page may offer (the empty states' and banners' buttons). */
-export interface RunCommandMessage { type: 'runCommand'; runDir: string; command: PageCommand }
+export interface RunCommandMessage {
+  type: 'runCommand';
+  runDir: string;
+  command: PageCommand;
+}
 /** Commands a dashboard may ask the host to run: Prepare Base Agents (SFT)…, Start Training. */
 export const PAGE_COMMANDS = ['maporl.prepareBaseAgents', 'maporl.startTraining'] as const;
 export type PageCommand = (typeof PAGE_COMMANDS)[number];
 /** Open the run's transcripts editor, selecting a discussion (its discussionKey) when given. */
-export interface AnnotateMessage { type: 'annotate'; runDir: string; key?: string }
+export interface AnnotateMessage {
+  type: 'annotate';
+  runDir: string;
+  key?: string;
+}
 export type WebviewToHost = ReadyMessage | OpenSourceMessage | OpenConfigMessage | RunCommandMessage | AnnotateMessage;
 
 // ---- guards ---------------------------------------------------------------------------------
 
 const MAX_PATH = 4096;
 const path = where((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_PATH && !v.includes('\0'), 'expected a path');
-const agent = where((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)), 'expected an agent index or name');
+const agent = where(
+  (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)),
+  'expected an agent index or name',
+);
 
-const checkResponse = object({ agent, text: str, answer: nullable(str), correct: nullable(bool), verifier: nullable(num), reward: nullable(num) });
+const checkResponse = object({
+  agent,
+  text: str,
+  answer: nullable(str),
+  correct: nullable(bool),
+  verifier: nullable(num),
+  reward: nullable(num),
+});
 export const checkTranscriptView: Check = object({
-  id: str, step: num, split: oneOf(['train', 'eval']), sample: optional(int(0)), question: str, answer: str,
-  source: optional(object({ file: str, line: int(1) })), turns: arrayOf(arrayOf(checkResponse)),
-  majority: arrayOf(nullable(str)), majorityCorrect: arrayOf(nullable(bool)),
+  id: str,
+  step: num,
+  split: oneOf(['train', 'eval']),
+  sample: optional(int(0)),
+  question: str,
+  answer: str,
+  source: optional(object({ file: str, line: int(1) })),
+  turns: arrayOf(arrayOf(checkResponse)),
+  majority: arrayOf(nullable(str)),
+  majorityCorrect: arrayOf(nullable(bool)),
 });
 export const isTranscriptView = passes<TranscriptView>(checkTranscriptView);
 
-const turnRows = nullable(arrayOf(object({ majorityAccuracy: num, meanAgentAccuracy: num, wrongToRight: num, rightToWrong: num })));
+const turnRows = nullable(
+  arrayOf(object({ majorityAccuracy: num, meanAgentAccuracy: num, wrongToRight: num, rightToWrong: num })),
+);
 const checkHeader = object({
-  runDir: str, name: str, status: oneOf([...RUN_STATUSES, 'unknown']), step: num, totalSteps: nullable(num),
-  startedAt: nullable(str), updatedAt: nullable(str), etaSeconds: nullable(num), executionProvider: nullable(str),
-  message: nullable(str), config: arrayOf(object({ pointer: str, value: str })),
-  baseStage: optional(object({ step: num, total: num, losses: arrayOf(object({ step: num, loss: num })), done: bool, reused: bool })),
+  runDir: str,
+  name: str,
+  status: oneOf([...RUN_STATUSES, 'unknown']),
+  step: num,
+  totalSteps: nullable(num),
+  startedAt: nullable(str),
+  updatedAt: nullable(str),
+  etaSeconds: nullable(num),
+  executionProvider: nullable(str),
+  message: nullable(str),
+  config: arrayOf(object({ pointer: str, value: str })),
+  baseStage: optional(
+    object({ step: num, total: num, losses: arrayOf(object({ step: num, loss: num })), done: bool, reused: bool }),
+  ),
   outcome: optional(object({ before: turnRows, after: turnRows, questions: nullable(num) })),
   labels: optional(object({ total: num, notes: num, annotators: num, byLabel: arrayOf(object({ label: str, count: num })) })),
 });
 
 const checkBatch = object({
-  header: checkHeader, metrics: arrayOf(checkMetricsPoint), evalMetrics: arrayOf(checkMetricsPoint), transcripts: arrayOf(checkTranscriptView),
+  header: checkHeader,
+  metrics: arrayOf(checkMetricsPoint),
+  evalMetrics: arrayOf(checkMetricsPoint),
+  transcripts: arrayOf(checkTranscriptView),
 });
 const HOST_CHECKS: Record<HostToWebview['type'], Check> = { snapshot: checkBatch, append: checkBatch };
 
@@ -157,6 +241,8 @@ export const isWebviewToHost = (x: unknown): x is WebviewToHost => validateWebvi
 /** A duration for people, shared by the status bar and the dashboard: `1:05:09`, `4:10`, `0:07`. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   return `${h > 0 ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(sec).padStart(2, '0')}`;
 }

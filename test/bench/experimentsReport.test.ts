@@ -18,8 +18,16 @@ function record(n: number, k: number[]): EvalRecord {
 
 function cell(row: string, seed: number, team: number[], alone = 50): CellResult {
   return {
-    row, seed, setup: { train: 'none', evalQuestions: 100, scale: 1, evalTemperature: 0.7 }, machine: 'test', finishedAt: '2026-01-01T00:00:00Z',
-    seconds: { train: 60, eval: 30 }, team: record(100, team), alone: record(100, [alone]), trainReward: [0.1, 0.2], verifierAuc: null,
+    row,
+    seed,
+    setup: { train: 'none', evalQuestions: 100, scale: 1, evalTemperature: 0.7 },
+    machine: 'test',
+    finishedAt: '2026-01-01T00:00:00Z',
+    seconds: { train: 60, eval: 30 },
+    team: record(100, team),
+    alone: record(100, [alone]),
+    trainReward: [0.1, 0.2],
+    verifierAuc: null,
   };
 }
 
@@ -35,17 +43,26 @@ test('paired differences match seeds and questions; the interval brackets the me
   const b = [cell('off-the-shelf', 1, [50, 50, 50]), cell('off-the-shelf', 2, [50, 50, 50])];
   const d = pairedDiff(a, b, -1, -1)!;
   assert.deepEqual(d.seeds, [1, 2]);
-  assert.deepEqual(d.perSeed.map((x) => +x.toFixed(3)), [0.12, 0]);
+  assert.deepEqual(
+    d.perSeed.map((x) => +x.toFixed(3)),
+    [0.12, 0],
+  );
   assert.ok(d.ci[0] <= 0.06 && d.ci[1] >= 0.06 && d.ci[0] > 0, `ci ${d.ci}`); // 6 of 100 questions always better
   const within = pairedDiff(a, a, -1, 0)!;
-  assert.deepEqual(within.perSeed.map((x) => +x.toFixed(2)), [0.1, 0.1, 0]);
+  assert.deepEqual(
+    within.perSeed.map((x) => +x.toFixed(2)),
+    [0.1, 0.1, 0],
+  );
   assert.equal(pairedDiff(a, [], -1, -1), null);
 });
 
 test('verdicts follow the numbers: a clear turn-3 gain holds F2, a flat team holds F1', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
   try {
-    writeCells(dir, [0, 1, 2].flatMap((s) => [cell('off-the-shelf', s, [60, 55, 58]), cell('maporl', s, [60, 64 + s, 70 + s])]));
+    writeCells(
+      dir,
+      [0, 1, 2].flatMap((s) => [cell('off-the-shelf', s, [60, 55, 58]), cell('maporl', s, [60, 64 + s, 70 + s])]),
+    );
     assert.equal(loadCells(dir).size, 2);
     const md = renderSection(dir);
     const line = (start: string) => md.split('\n').find((l) => l.startsWith(`| ${start}`))!;
@@ -64,7 +81,10 @@ test('verdicts follow the numbers: a clear turn-3 gain holds F2, a flat team hol
 test('a turn-3 loss is reported as a failed finding, not hidden', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
   try {
-    writeCells(dir, [0, 1, 2].map((s) => cell('maporl', s, [62, 55, 52 - s])));
+    writeCells(
+      dir,
+      [0, 1, 2].map((s) => cell('maporl', s, [62, 55, 52 - s])),
+    );
     assert.match(renderSection(dir), /F2: co-trained team, turn 3 − turn 1.*\*\*no: turn 3 is worse\*\*/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

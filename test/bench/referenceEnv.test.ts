@@ -24,7 +24,10 @@ test('a child started with it does not see the variables, and this process still
   const saved = Object.fromEntries(OPENBLAS_PINNING.map((n) => [n, process.env[n]]));
   Object.assign(process.env, PINNED);
   try {
-    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], { env: referenceEnv(1), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+      env: referenceEnv(1),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const childEnv = JSON.parse(r.stdout) as Record<string, string>;
     for (const name of OPENBLAS_PINNING) assert.equal(childEnv[name], undefined, name);

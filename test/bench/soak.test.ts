@@ -8,7 +8,16 @@ test('slopes per hour skip the warm-up and measure a steady rate', () => {
   // 60 minutes sampled every 10 s: RSS jumps by 100 MB in the first minute, then grows 12 MB/h; sessions stay at 7.
   const samples: SoakSample[] = Array.from({ length: 361 }, (_, i) => {
     const t = i * 10;
-    return { t, iteration: i, rssMB: 200 + (t < 60 ? t * (100 / 60) : 100) + (12 * t) / 3600, heapUsedMB: 30, externalMB: 5, arrayBuffersMB: 1, fds: 40, sessions: 7 };
+    return {
+      t,
+      iteration: i,
+      rssMB: 200 + (t < 60 ? t * (100 / 60) : 100) + (12 * t) / 3600,
+      heapUsedMB: 30,
+      externalMB: 5,
+      arrayBuffersMB: 1,
+      fds: 40,
+      sessions: 7,
+    };
   });
   const r = soakReport(60, samples);
   assert.ok(Math.abs(r.slopePerHour.rssMB - 12) < 1e-6, `rss slope ${r.slopePerHour.rssMB}`);

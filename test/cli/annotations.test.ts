@@ -13,7 +13,8 @@ import { fakeRun, label, TIME, transcript } from '../engine/annotations/fakeRun'
 
 /** Runs `maporl annotations ARGS`, returning its exit code, stdout and stderr. */
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   const code = await runAnnotations(args, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
   return { code, stdout, stderr };
 }
@@ -21,7 +22,9 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 /** RFC 4180 records of a CSV text (quoted fields may hold commas, doubled quotes and line breaks). */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], field = '', quoted = false;
+  let row: string[] = [],
+    field = '',
+    quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
@@ -29,9 +32,16 @@ function parseCsv(text: string): string[][] {
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
-    else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
   }
   return rows;
 }
@@ -48,34 +58,64 @@ test('CSV fields with a comma, a quote or a line break are quoted, quotes double
 });
 
 test('export joins each annotation with its transcript; unknown transcripts export empty, with one warning', async () => {
-  const record = transcript('q1', 3, [[0.75, true], [0.25, false]]);
-  record.turns[0][1].text = 'I think "8", not 7,\nbecause';
-  const dir = fakeRun([record], [
-    label('q1', 3, 1, 'stubborn'),
-    { ...label('q1', 3, 0, 'persuasive', 'bob'), note: 'nice, "clear"' },
-    { transcript: 'q1', step: 3, split: 'train', label: 'corrective', annotator: 'ann', time: TIME },
-    label('gone', 3, 0, 'hallucinated'),
+  const record = transcript('q1', 3, [
+    [0.75, true],
+    [0.25, false],
   ]);
+  record.turns[0][1].text = 'I think "8", not 7,\nbecause';
+  const dir = fakeRun(
+    [record],
+    [
+      label('q1', 3, 1, 'stubborn'),
+      { ...label('q1', 3, 0, 'persuasive', 'bob'), note: 'nice, "clear"' },
+      { transcript: 'q1', step: 3, split: 'train', label: 'corrective', annotator: 'ann', time: TIME },
+      label('gone', 3, 0, 'hallucinated'),
+    ],
+  );
   try {
     const csv = await run(['export', dir, '--format', 'csv']);
     assert.equal(csv.code, 0);
-    assert.equal(csv.stderr, 'warning: 1 annotation(s) on discussions not in transcripts.jsonl: exported with empty transcript fields\n');
+    assert.equal(
+      csv.stderr,
+      'warning: 1 annotation(s) on discussions not in transcripts.jsonl: exported with empty transcript fields\n',
+    );
     const rows = parseCsv(csv.stdout);
     assert.deepEqual(rows[0], [...EXPORT_COLUMNS]);
     assert.equal(rows.length, 5);
-    const byLabel = new Map(rows.slice(1).map((r) => [r[EXPORT_COLUMNS.indexOf('label')], Object.fromEntries(EXPORT_COLUMNS.map((c, i) => [c, r[i]]))]));
+    const byLabel = new Map(
+      rows.slice(1).map((r) => [r[EXPORT_COLUMNS.indexOf('label')], Object.fromEntries(EXPORT_COLUMNS.map((c, i) => [c, r[i]]))]),
+    );
     assert.deepEqual(
-      ['responseText', 'responseAnswer', 'responseCorrect', 'responseVerifier', 'responseReward', 'question', 'goldAnswer', 'finalMajority', 'finalMajorityCorrect'].map((c) => byLabel.get('stubborn')![c]),
+      [
+        'responseText',
+        'responseAnswer',
+        'responseCorrect',
+        'responseVerifier',
+        'responseReward',
+        'question',
+        'goldAnswer',
+        'finalMajority',
+        'finalMajorityCorrect',
+      ].map((c) => byLabel.get('stubborn')![c]),
       ['I think "8", not 7,\nbecause', '8', 'false', '0.25', '', 'question q1', '7', '7', 'true'],
     );
     assert.equal(byLabel.get('persuasive')!.note, 'nice, "clear"');
-    assert.deepEqual([byLabel.get('corrective')!.turn, byLabel.get('corrective')!.responseText, byLabel.get('corrective')!.question], ['', '', 'question q1']);
-    assert.deepEqual([byLabel.get('hallucinated')!.question, byLabel.get('hallucinated')!.responseText, byLabel.get('hallucinated')!.transcript], ['', '', 'gone']);
+    assert.deepEqual(
+      [byLabel.get('corrective')!.turn, byLabel.get('corrective')!.responseText, byLabel.get('corrective')!.question],
+      ['', '', 'question q1'],
+    );
+    assert.deepEqual(
+      [byLabel.get('hallucinated')!.question, byLabel.get('hallucinated')!.responseText, byLabel.get('hallucinated')!.transcript],
+      ['', '', 'gone'],
+    );
 
     const out = join(dir, 'labels.jsonl');
     const jsonl = await run(['export', dir, '--format', 'jsonl', '--out', out]);
     assert.equal(jsonl.stdout, '');
-    const objects = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const objects = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(objects.length, 4);
     const stubborn = objects.find((o) => o.label === 'stubborn');
     assert.deepEqual(Object.keys(stubborn), [...EXPORT_COLUMNS]);
@@ -88,17 +128,37 @@ test('export joins each annotation with its transcript; unknown transcripts expo
 
 test('verifier report: AUC against the human judgement (the decision flipped where verifier-wrong) and against ground truth', async () => {
   // [score, correct]; decision = score >= 0.5. Flagged: r1 (decision right, human disagrees) and r2.
-  const q1 = transcript('q1', 3, [[0.9, true], [0.8, true], [0.3, true]]);
-  const q2 = transcript('q2', 3, [[0.2, false], [0.6, true]], { sample: 1 });
+  const q1 = transcript('q1', 3, [
+    [0.9, true],
+    [0.8, true],
+    [0.3, true],
+  ]);
+  const q2 = transcript(
+    'q2',
+    3,
+    [
+      [0.2, false],
+      [0.6, true],
+    ],
+    { sample: 1 },
+  );
   const onQ2 = (agent: number, l: string, who = 'ann') => ({ ...label('q2', 3, agent, l, who), sample: 1 });
-  const dir = fakeRun([q1, q2], [
-    label('q1', 3, 0, 'persuasive'), label('q1', 3, 0, 'stubborn', 'bob'), // r0: kept (two labels, counted once)
-    label('q1', 3, 1, 'verifier-wrong'), label('q1', 3, 1, 'stubborn', 'bob'), // r1: flagged by one annotator
-    label('q1', 3, 2, 'verifier-wrong'), // r2
-    onQ2(0, 'corrective'), onQ2(1, 'hallucinated'), // r3, r4: kept
-    { transcript: 'q1', step: 3, split: 'train', label: 'verifier-wrong', annotator: 'ann', time: TIME }, // not a response
-    label('q1', 3, 7, 'stubborn'), label('nope', 3, 0, 'stubborn'), // not found
-  ], ['{"id": "half a line']);
+  const dir = fakeRun(
+    [q1, q2],
+    [
+      label('q1', 3, 0, 'persuasive'),
+      label('q1', 3, 0, 'stubborn', 'bob'), // r0: kept (two labels, counted once)
+      label('q1', 3, 1, 'verifier-wrong'),
+      label('q1', 3, 1, 'stubborn', 'bob'), // r1: flagged by one annotator
+      label('q1', 3, 2, 'verifier-wrong'), // r2
+      onQ2(0, 'corrective'),
+      onQ2(1, 'hallucinated'), // r3, r4: kept
+      { transcript: 'q1', step: 3, split: 'train', label: 'verifier-wrong', annotator: 'ann', time: TIME }, // not a response
+      label('q1', 3, 7, 'stubborn'),
+      label('nope', 3, 0, 'stubborn'), // not found
+    ],
+    ['{"id": "half a line'],
+  );
   try {
     const r = await run(['verifier-report', dir, '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -106,10 +166,22 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
     const rep = JSON.parse(r.stdout);
     // Human: correct {r0 0.9, r2 0.3, r4 0.6}, wrong {r1 0.8, r3 0.2}: 4 of 6 pairs ordered → 2/3.
     // Ground truth: correct {0.9, 0.8, 0.3, 0.6}, wrong {0.2}: all ordered → 1.
-    assert.deepEqual({ ...rep, aucHuman: +rep.aucHuman.toFixed(6) }, {
-      verifierType: null, responses: 5, missing: 2, flagged: 2, humanCorrect: 3, humanWrong: 2, agreement: 0.6,
-      aucHuman: +(4 / 6).toFixed(6), aucGroundTruth: 1, decisionAccuracy: 0.8, humanAccuracy: 0.8,
-    });
+    assert.deepEqual(
+      { ...rep, aucHuman: +rep.aucHuman.toFixed(6) },
+      {
+        verifierType: null,
+        responses: 5,
+        missing: 2,
+        flagged: 2,
+        humanCorrect: 3,
+        humanWrong: 2,
+        agreement: 0.6,
+        aucHuman: +(4 / 6).toFixed(6),
+        aucGroundTruth: 1,
+        decisionAccuracy: 0.8,
+        humanAccuracy: 0.8,
+      },
+    );
     const text = await run(['verifier-report', dir]);
     assert.match(text.stdout, /^5 labelled responses \(2 verifier-wrong\), 2 not found/);
     assert.match(text.stdout, /vs human judgement 0\.667, vs ground truth 1\.000/);
@@ -119,7 +191,15 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
 });
 
 test('stats as JSON and as a table; broken lines are counted on stderr', async () => {
-  const dir = fakeRun([], [label('q1', 0, 0, 'stubborn', 'a'), label('q1', 0, 0, 'stubborn', 'b'), label('q1', 0, 1, 'persuasive', 'a'), label('q1', 0, 1, 'persuasive', 'b')]);
+  const dir = fakeRun(
+    [],
+    [
+      label('q1', 0, 0, 'stubborn', 'a'),
+      label('q1', 0, 0, 'stubborn', 'b'),
+      label('q1', 0, 1, 'persuasive', 'a'),
+      label('q1', 0, 1, 'persuasive', 'b'),
+    ],
+  );
   try {
     appendFileSync(join(dir, 'annotations.jsonl'), 'oops\n');
     const r = await run(['stats', dir, '--json']);

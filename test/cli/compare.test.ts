@@ -18,7 +18,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 // One iteration: checkpoints step-000000 (the base agents) and step-000001.
 const CONFIG = {
-  name: 'compare-run', seed: 3,
+  name: 'compare-run',
+  seed: 3,
   task: { type: 'arith', nTrain: 16, nTest: 8 },
   agents: { count: 2 },
   discussion: { turns: 2 },
@@ -47,32 +48,60 @@ function compareJson(args: string[]): { r: CliResult; result: ComparisonResult }
 }
 
 const transcripts = (dir: string, file: string): TranscriptRecord[] =>
-  readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TranscriptRecord);
+  readFileSync(join(dir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TranscriptRecord);
 
 test('two checkpoints of a run: per-side tables, paired turns, transcripts on the same questions', () => {
   const { result } = compareJson([join(run, 'checkpoints', 'step-000000'), run, '--task', 'arith', '--questions', '4']);
-  assert.deepEqual(result.sides.map((s) => [s.kind, s.step, s.run, s.agents, s.turns]), [['checkpoint', 0, run, 2, 2], ['checkpoint', 1, run, 2, 2]], 'the run stands for its latest checkpoint');
-  assert.deepEqual(result.sides.map((s) => s.generation), Array(2).fill({ maxNewTokens: 6, temperature: 1, topP: 1, topK: 0 }), "the run's own evaluation settings");
+  assert.deepEqual(
+    result.sides.map((s) => [s.kind, s.step, s.run, s.agents, s.turns]),
+    [
+      ['checkpoint', 0, run, 2, 2],
+      ['checkpoint', 1, run, 2, 2],
+    ],
+    'the run stands for its latest checkpoint',
+  );
+  assert.deepEqual(
+    result.sides.map((s) => s.generation),
+    Array(2).fill({ maxNewTokens: 6, temperature: 1, topP: 1, topK: 0 }),
+    "the run's own evaluation settings",
+  );
   for (const s of result.sides) assert.equal(s.table.turns.length, 2);
   assert.equal(result.versusBaseline.length, 1);
-  assert.deepEqual(result.versusBaseline[0].turns.map((t) => t.turn), [0, 1]);
+  assert.deepEqual(
+    result.versusBaseline[0].turns.map((t) => t.turn),
+    [0, 1],
+  );
   const dir = join(run, 'comparisons', result.key);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), result, 'saved under the run');
   const [a, b] = result.sides.map((s) => transcripts(dir, s.transcripts));
   assert.equal(a.length, 4);
   for (const t of [...a, ...b]) assert.equal(validateTranscriptRecord(t), null);
-  assert.deepEqual(a.map((t) => t.id), b.map((t) => t.id), 'identical questions in the same order');
+  assert.deepEqual(
+    a.map((t) => t.id),
+    b.map((t) => t.id),
+    'identical questions in the same order',
+  );
   for (const d of result.differing) assert.equal(a[d.line - 1].id, d.id, 'a differing question points at its transcript line');
 });
 
 test('a side against itself: the same discussions, zero difference, p = 1', () => {
   const { result } = compareJson([run, run, '--task', 'arith', '--questions', '4']);
   for (const t of result.versusBaseline[0].turns) {
-    assert.deepEqual({ difference: t.difference, ci: t.ci, pValue: t.pValue, b: t.baselineOnly, c: t.sideOnly }, { difference: 0, ci: [0, 0], pValue: 1, b: 0, c: 0 });
+    assert.deepEqual(
+      { difference: t.difference, ci: t.ci, pValue: t.pValue, b: t.baselineOnly, c: t.sideOnly },
+      { difference: 0, ci: [0, 0], pValue: 1, b: 0, c: 0 },
+    );
   }
   assert.deepEqual(result.differing, []);
   const dir = join(run, 'comparisons', result.key);
-  assert.equal(readFileSync(join(dir, 'side-0.transcripts.jsonl'), 'utf8'), readFileSync(join(dir, 'side-1.transcripts.jsonl'), 'utf8'), 'same sampling seeds, same responses');
+  assert.equal(
+    readFileSync(join(dir, 'side-0.transcripts.jsonl'), 'utf8'),
+    readFileSync(join(dir, 'side-1.transcripts.jsonl'), 'utf8'),
+    'same sampling seeds, same responses',
+  );
 });
 
 test('asked again, the saved comparison is printed without recomputing; --force recomputes', () => {
@@ -94,10 +123,30 @@ test('asked again, the saved comparison is printed without recomputing; --force 
 
 test('a base model directory is a team of the config-default size; the human table has a row per turn and side', () => {
   const { result } = compareJson([run, model, '--task', 'arith', '--questions', '2', '--max-new-tokens', '3']);
-  assert.deepEqual(result.sides.map((s) => [s.kind, s.path, s.step, s.agents, s.turns]), [['checkpoint', join(run, 'checkpoints', 'step-000001'), 1, 2, 2], ['model', model, null, 3, 3]]);
+  assert.deepEqual(
+    result.sides.map((s) => [s.kind, s.path, s.step, s.agents, s.turns]),
+    [
+      ['checkpoint', join(run, 'checkpoints', 'step-000001'), 1, 2, 2],
+      ['model', model, null, 3, 3],
+    ],
+  );
   assert.equal(result.versusBaseline[0].turns.length, 2, 'paired over the turns both sides have');
   const out = join(root, 'elsewhere');
-  const r = maporl(['compare', model, run, '--task', 'arith', '--questions', '2', '--max-new-tokens', '3', '--agents', '2', '--out', out]);
+  const r = maporl([
+    'compare',
+    model,
+    run,
+    '--task',
+    'arith',
+    '--questions',
+    '2',
+    '--max-new-tokens',
+    '3',
+    '--agents',
+    '2',
+    '--out',
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0], /^arith, 2 questions, seed 0: .*elsewhere\/[0-9a-f]{16}$/, 'a model first: saved under --out');
@@ -109,11 +158,27 @@ test('a base model directory is a team of the config-default size; the human tab
 test('bad sides are exit 2 with one line naming the path', () => {
   const empty = join(root, 'empty-run');
   mkdirSync(join(empty, 'checkpoints'), { recursive: true });
-  assertBadInput(maporl(['compare', empty, run, '--task', 'arith']), /empty-run: a run directory without a complete checkpoint/, 'run without checkpoints');
-  assertBadInput(maporl(['compare', run, join(root, 'nowhere'), '--task', 'arith']), /nowhere: no such checkpoint, run or model directory/, 'missing side');
+  assertBadInput(
+    maporl(['compare', empty, run, '--task', 'arith']),
+    /empty-run: a run directory without a complete checkpoint/,
+    'run without checkpoints',
+  );
+  assertBadInput(
+    maporl(['compare', run, join(root, 'nowhere'), '--task', 'arith']),
+    /nowhere: no such checkpoint, run or model directory/,
+    'missing side',
+  );
   const stray = join(root, 'stray');
   mkdirSync(stray);
-  assertBadInput(maporl(['compare', run, stray, '--task', 'arith']), /stray: not a checkpoint \(trainer_state\.json\), a run \(checkpoints\/\) or a model directory/, 'unknown directory');
+  assertBadInput(
+    maporl(['compare', run, stray, '--task', 'arith']),
+    /stray: not a checkpoint \(trainer_state\.json\), a run \(checkpoints\/\) or a model directory/,
+    'unknown directory',
+  );
   assertBadInput(maporl(['compare', run, '--task', 'arith']), /give at least two sides/, 'one side');
-  assertBadInput(maporl(['compare', run, run, '--data', join(root, 'none.jsonl'), '--task', 'gsm8k']), /none\.jsonl: no such file/, 'missing data');
+  assertBadInput(
+    maporl(['compare', run, run, '--data', join(root, 'none.jsonl'), '--task', 'gsm8k']),
+    /none\.jsonl: no such file/,
+    'missing data',
+  );
 });

@@ -16,25 +16,61 @@ function fakeRun(name: string, config: object): string {
   const ckpt = join(run, 'checkpoints', 'step-000001');
   mkdirSync(ckpt, { recursive: true });
   writeFileSync(join(run, 'config.json'), JSON.stringify(config));
-  writeFileSync(join(ckpt, 'trainer_state.json'), JSON.stringify({ iteration: 1, policySharing: 'shared', policies: 1, agents: 3, turns: 3, optimizerSteps: [1], verifier: 'learned' }));
+  writeFileSync(
+    join(ckpt, 'trainer_state.json'),
+    JSON.stringify({
+      iteration: 1,
+      policySharing: 'shared',
+      policies: 1,
+      agents: 3,
+      turns: 3,
+      optimizerSteps: [1],
+      verifier: 'learned',
+    }),
+  );
   return run;
 }
 
 test('train refuses ground-truth verifier scores in prompts with exit 2 and the JSON path', () => {
   const file = join(root, 'leak.maporl.json');
   writeFileSync(file, JSON.stringify({ discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } }));
-  assertBadInput(maporl(['train', file, '--out', join(root, 'leak-run')]), /leak\.maporl\.json: discussion\.feedVerifierScores: the ground-truth verifier's scores are the answer key/, 'train');
+  assertBadInput(
+    maporl(['train', file, '--out', join(root, 'leak-run')]),
+    /leak\.maporl\.json: discussion\.feedVerifierScores: the ground-truth verifier's scores are the answer key/,
+    'train',
+  );
 });
 
 test('eval refuses a run that fed verifier scores when the checkpoint has no learned verifier', () => {
   const run = fakeRun('no-verifier', { discussion: { feedVerifierScores: true }, verifier: { type: 'learned' } });
-  assertBadInput(maporl(['eval', '--checkpoint', run, '--questions', '2']), /step-000001: the run shows verifier scores in prompts .* no learned verifier; ground-truth scores would give away the answers/, 'eval');
+  assertBadInput(
+    maporl(['eval', '--checkpoint', run, '--questions', '2']),
+    /step-000001: the run shows verifier scores in prompts .* no learned verifier; ground-truth scores would give away the answers/,
+    'eval',
+  );
   const gt = fakeRun('ground-truth', { discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } });
-  assertBadInput(maporl(['eval', '--checkpoint', gt, '--questions', '2']), /config\.json: discussion\.feedVerifierScores: /, 'eval of a ground-truth run');
+  assertBadInput(
+    maporl(['eval', '--checkpoint', gt, '--questions', '2']),
+    /config\.json: discussion\.feedVerifierScores: /,
+    'eval of a ground-truth run',
+  );
 });
 
 test('eval warns when greedy decoding meets agents that share one model, and samples by default', () => {
-  const args = ['eval', '--model', 'tiny', '--task', 'arith', '--questions', '2', '--turns', '2', '--max-new-tokens', '2', '--json'];
+  const args = [
+    'eval',
+    '--model',
+    'tiny',
+    '--task',
+    'arith',
+    '--questions',
+    '2',
+    '--turns',
+    '2',
+    '--max-new-tokens',
+    '2',
+    '--json',
+  ];
   const greedy = maporl([...args, '--temperature', '0']);
   assert.equal(greedy.code, 0, greedy.stderr);
   assert.match(greedy.stderr, /^warning: greedy decoding \(temperature 0\) with several agents on the same model/m);

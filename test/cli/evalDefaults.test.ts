@@ -17,7 +17,11 @@ test('a run is evaluated with its own sampling, lengths and prompts; flags overr
   assert.deepEqual(d.generation, { maxNewTokens: 48, temperature: 0.7, topP: 0.9, topK: 5 });
   assert.equal(d.prompt.show, 'text');
   assert.equal(d.prompt.templates.later, '{own} | {others} | {question}');
-  assert.equal(evalDefaults(parseConfig({ ...run, eval: { temperature: 0.3 } })).generation.temperature, 0.3, 'eval.temperature first, as training-time evaluation');
+  assert.equal(
+    evalDefaults(parseConfig({ ...run, eval: { temperature: 0.3 } })).generation.temperature,
+    0.3,
+    'eval.temperature first, as training-time evaluation',
+  );
   const flagged = evalDefaults(run, { temperature: '0', maxNewTokens: '8' });
   assert.deepEqual(flagged.generation, { maxNewTokens: 8, temperature: 0, topP: 0.9, topK: 5 });
 });
@@ -30,12 +34,19 @@ test('base models (no run) get the config defaults: sampling, and the question-l
 });
 
 test('a bad --temperature is a usage error', () => {
-  assert.throws(() => evalDefaults(undefined, { temperature: '-1' }), (e) => e instanceof UsageError && /--temperature must be at least 0/.test(e.message));
+  assert.throws(
+    () => evalDefaults(undefined, { temperature: '-1' }),
+    (e) => e instanceof UsageError && /--temperature must be at least 0/.test(e.message),
+  );
   assert.throws(() => evalDefaults(undefined, { temperature: 'warm' }), UsageError);
 });
 
 test('greedy decoding with agents on the same model warns in one line', () => {
-  for (const [sharing, models] of [['shared', undefined], ['per-turn', undefined], ['per-agent', ['a', 'a', 'b']]] as const) {
+  for (const [sharing, models] of [
+    ['shared', undefined],
+    ['per-turn', undefined],
+    ['per-agent', ['a', 'a', 'b']],
+  ] as const) {
     const w = identicalAgentsWarning(0, 3, sharing, models);
     assert.ok(w, sharing);
     assert.match(w, /^warning: greedy decoding .*one agent talking to copies of itself/);

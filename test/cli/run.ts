@@ -27,7 +27,11 @@ function ensureBuilt(): void {
   built = true;
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function maporl(args: string[]): CliResult {
   ensureBuilt();
@@ -36,15 +40,22 @@ export function maporl(args: string[]): CliResult {
 }
 
 /** Starts `maporl`; `onStderr` sees all stderr so far after each chunk (e.g. to send a signal). Resolves at exit. */
-export function maporlAsync(args: string[], onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<CliResult> {
+export function maporlAsync(
+  args: string[],
+  onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void,
+): Promise<CliResult> {
   return maporlChild(args, onStderr).done;
 }
 
 /** Starts `maporl`: the child process, and its result at exit (`code` null after a signal). */
-export function maporlChild(args: string[], onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void = () => undefined): { child: ChildProcess; done: Promise<CliResult> } {
+export function maporlChild(
+  args: string[],
+  onStderr: (text: string, kill: (s: NodeJS.Signals) => void) => void = () => undefined,
+): { child: ChildProcess; done: Promise<CliResult> } {
   ensureBuilt();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => {
     stderr += d;

@@ -20,12 +20,21 @@ process.env.MAPORL_CACHE_DIR = path.join(root, 'cache');
 /** A base config of `iterations` tiny iterations, one thread per run, a checkpoint every iteration. */
 function base(iterations: number): string {
   const file = path.join(root, `base-${iterations}.maporl.json`);
-  fs.writeFileSync(file, JSON.stringify({
-    name: 'sweep-test', task: { type: 'arith', nTrain: 16, nTest: 4 }, agents: { count: 2 }, discussion: { turns: 2 },
-    verifier: { type: 'ground-truth' }, generation: { maxNewTokens: 8 },
-    training: { iterations, questionsPerIteration: 2, samplesPerQuestion: 2, ppo: { minibatchSize: 4, epochs: 1 } },
-    eval: { questions: 4, every: 0 }, checkpoint: { every: 1 }, runtime: { threads: 1 },
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'sweep-test',
+      task: { type: 'arith', nTrain: 16, nTest: 4 },
+      agents: { count: 2 },
+      discussion: { turns: 2 },
+      verifier: { type: 'ground-truth' },
+      generation: { maxNewTokens: 8 },
+      training: { iterations, questionsPerIteration: 2, samplesPerQuestion: 2, ppo: { minibatchSize: 4, epochs: 1 } },
+      eval: { questions: 4, every: 0 },
+      checkpoint: { every: 1 },
+      runtime: { threads: 1 },
+    }),
+  );
   return path.basename(file);
 }
 
@@ -33,7 +42,10 @@ function base(iterations: number): string {
 function stagedBase(seed: number): string {
   const file = path.join(root, `staged-${seed}.maporl.json`);
   const tiny = JSON.parse(fs.readFileSync(path.join(root, base(2)), 'utf8'));
-  fs.writeFileSync(file, JSON.stringify({ ...tiny, agents: { count: 2, models: ['base-agents'] }, baseAgents: { steps: 6, examples: 24, seed } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...tiny, agents: { count: 2, models: ['base-agents'] }, baseAgents: { steps: 6, examples: 24, seed } }),
+  );
   return path.basename(file);
 }
 const recipesInCache = () => fs.readdirSync(path.join(root, 'cache', 'base-agents')).filter((n) => !n.includes('.tmp-'));
@@ -44,7 +56,12 @@ function sweepFile(name: string, body: Record<string, unknown>): string {
   return file;
 }
 
-const jobs = (dir: string): JobRecord[] => fs.readFileSync(path.join(dir, 'jobs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const jobs = (dir: string): JobRecord[] =>
+  fs
+    .readFileSync(path.join(dir, 'jobs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const events = (run: string) => fs.readFileSync(path.join(run, 'events.jsonl'), 'utf8');
 
 async function waitFor(dir: string, done: (s: SweepStatus) => boolean, what: string, seconds = 180): Promise<SweepStatus> {
@@ -52,7 +69,10 @@ async function waitFor(dir: string, done: (s: SweepStatus) => boolean, what: str
   for (;;) {
     const s = fs.existsSync(path.join(dir, 'sweep.json')) ? sweepStatus(dir) : null; // not written yet
     if (s && done(s)) return s;
-    if (Date.now() > until) assert.fail(`timed out after ${seconds}s waiting for ${what}: ${JSON.stringify(s?.runs.map((r) => [r.name, r.state, r.step, r.where]))}`);
+    if (Date.now() > until)
+      assert.fail(
+        `timed out after ${seconds}s waiting for ${what}: ${JSON.stringify(s?.runs.map((r) => [r.name, r.state, r.step, r.where]))}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -63,13 +83,24 @@ const tasksEnded = (s: SweepStatus) => s.runs.every((r) => !/ (PENDING|CONFIGURI
 // ---- local executor ---------------------------------------------------------------------------
 
 test('local: a 2×2 sweep runs within the thread budget, reports per cell, and a re-run submits nothing', () => {
-  const file = sweepFile('local', { base: base(2), grid: { seed: [0, 1], 'reward.alpha': [[0, 0, 0, 0], [1, 0, 0, 0]] }, local: { cores: 2 } });
+  const file = sweepFile('local', {
+    base: base(2),
+    grid: {
+      seed: [0, 1],
+      'reward.alpha': [
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+      ],
+    },
+    local: { cores: 2 },
+  });
   const dir = path.join(root, 'out-local');
   const r = maporl(['sweep', file, '--out', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^4 finished: /);
   const records = jobs(dir);
-  let running = 0, most = 0;
+  let running = 0,
+    most = 0;
   for (const j of records) {
     running += j.type === 'local-start' ? 1 : j.type === 'local-exit' ? -1 : 0;
     most = Math.max(most, running);
@@ -77,13 +108,27 @@ test('local: a 2×2 sweep runs within the thread budget, reports per cell, and a
   assert.equal(most, 2, 'two one-thread runs at a time on a budget of two cores');
 
   const status = JSON.parse(maporl(['sweep', 'status', dir, '--json']).stdout) as SweepStatus;
-  assert.deepEqual(status.runs.map((x) => [x.name, x.state, x.step, x.totalSteps]), [
-    ['alpha-0_0_0_0__seed-0', 'finished', 2, 2], ['alpha-1_0_0_0__seed-0', 'finished', 2, 2],
-    ['alpha-0_0_0_0__seed-1', 'finished', 2, 2], ['alpha-1_0_0_0__seed-1', 'finished', 2, 2],
-  ]);
+  assert.deepEqual(
+    status.runs.map((x) => [x.name, x.state, x.step, x.totalSteps]),
+    [
+      ['alpha-0_0_0_0__seed-0', 'finished', 2, 2],
+      ['alpha-1_0_0_0__seed-0', 'finished', 2, 2],
+      ['alpha-0_0_0_0__seed-1', 'finished', 2, 2],
+      ['alpha-1_0_0_0__seed-1', 'finished', 2, 2],
+    ],
+  );
   const report = JSON.parse(maporl(['sweep', 'report', dir, '--json']).stdout);
-  assert.deepEqual(report.cells.map((c: { cell: string; finished: number; majorityAccuracyAfter: unknown[] }) => [c.cell, c.finished, c.majorityAccuracyAfter.length]),
-    [['alpha-0_0_0_0', 2, 2], ['alpha-1_0_0_0', 2, 2]]);
+  assert.deepEqual(
+    report.cells.map((c: { cell: string; finished: number; majorityAccuracyAfter: unknown[] }) => [
+      c.cell,
+      c.finished,
+      c.majorityAccuracyAfter.length,
+    ]),
+    [
+      ['alpha-0_0_0_0', 2, 2],
+      ['alpha-1_0_0_0', 2, 2],
+    ],
+  );
   assert.match(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), /\| alpha-1_0_0_0 \| 2\/2 \|/);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')), report);
 
@@ -96,7 +141,11 @@ test('local: a 2×2 sweep runs within the thread budget, reports per cell, and a
 test('local: a bad value is one line naming the sweep file and the JSON path, exit 2, nothing written', () => {
   const file = sweepFile('bad', { base: base(2), grid: { seed: [0], 'eval.questions': [2, 0] } });
   const dir = path.join(root, 'out-bad');
-  assertBadInput(maporl(['sweep', file, '--out', dir]), new RegExp(`${file}: grid\\["eval.questions"\\]\\[1\\]: eval.questions: Too small`), 'bad grid value');
+  assertBadInput(
+    maporl(['sweep', file, '--out', dir]),
+    new RegExp(`${file}: grid\\["eval.questions"\\]\\[1\\]: eval.questions: Too small`),
+    'bad grid value',
+  );
   assert.ok(!fs.existsSync(dir));
   assertBadInput(maporl(['sweep', 'status', path.join(root, 'nowhere')]), /not a sweep directory/, 'status of a non-sweep');
 });
@@ -105,14 +154,23 @@ test('local: cancel stops the runs at a checkpoint; the re-run resumes them', as
   const file = sweepFile('local-cancel', { base: base(40), grid: { seed: [0, 1] }, local: { cores: 2 } });
   const dir = path.join(root, 'out-local-cancel');
   const run = maporlAsync(['sweep', file, '--out', dir], () => undefined);
-  await waitFor(dir, (s) => s.runs.every((r) => r.state === 'running' && r.resumable), 'both runs running with a checkpoint', 120);
+  await waitFor(
+    dir,
+    (s) => s.runs.every((r) => r.state === 'running' && r.resumable),
+    'both runs running with a checkpoint',
+    120,
+  );
   const c = maporl(['sweep', 'cancel', dir]);
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /^cancelled: pid \d+ \(the local scheduler\)/);
   const first = await run;
   assert.equal(first.code, 0, first.stderr);
   const stopped = sweepStatus(dir);
-  assert.deepEqual(stopped.runs.map((r) => r.state), ['stopped', 'stopped'], JSON.stringify(stopped.runs));
+  assert.deepEqual(
+    stopped.runs.map((r) => r.state),
+    ['stopped', 'stopped'],
+    JSON.stringify(stopped.runs),
+  );
   assert.ok(stopped.runs.every((r) => (r.step ?? 40) < 40));
 
   const again = maporl(['sweep', file, '--out', dir]);
@@ -134,8 +192,17 @@ test('local: runs that need base agents get them from one base-agent stage befor
   assert.equal(stages.length, 1, 'one stage for the one recipe');
   assert.match(fs.readFileSync(path.join(dir, 'logs', 'base-base__seed-0.log'), 'utf8'), /^prepared base agents/m);
   assert.equal(recipesInCache().length, 1);
-  for (const seed of [0, 1]) assert.match(events(path.join(dir, 'runs', `base__seed-${seed}`)), /base agents: reused from the cache/, `run ${seed} did not fine-tune again`);
-  assert.doesNotMatch(maporl(['sweep', file, '--out', dir, '--dry-run']).stdout, /base agents first/, 'cached: no stage on a re-run');
+  for (const seed of [0, 1])
+    assert.match(
+      events(path.join(dir, 'runs', `base__seed-${seed}`)),
+      /base agents: reused from the cache/,
+      `run ${seed} did not fine-tune again`,
+    );
+  assert.doesNotMatch(
+    maporl(['sweep', file, '--out', dir, '--dry-run']).stdout,
+    /base agents first/,
+    'cached: no stage on a re-run',
+  );
 });
 
 // ---- Slurm executor ---------------------------------------------------------------------------
@@ -144,12 +211,17 @@ let cluster: Promise<void> | undefined;
 /** The test cluster, started by scripts/slurm-local.sh when it is not up (idempotent). */
 function slurmCluster(): Promise<void> {
   cluster ??= (async () => {
-    const up = () => /^(idle|mixed|allocated|completing)/.test(spawnSync('sinfo', ['-h', '-n', 'localhost', '-o', '%T'], { encoding: 'utf8' }).stdout ?? '');
+    const up = () =>
+      /^(idle|mixed|allocated|completing)/.test(
+        spawnSync('sinfo', ['-h', '-n', 'localhost', '-o', '%T'], { encoding: 'utf8' }).stdout ?? '',
+      );
     if (up()) return;
     const r = spawnSync('bash', [path.join(REPO, 'scripts', 'slurm-local.sh')], { encoding: 'utf8' });
     if (r.status !== 0 || !up()) {
-      throw new Error(`the Slurm test cluster is not available: scripts/slurm-local.sh exited ${r.status}: ${(r.stderr || r.error?.message || '').trim()} `
-        + '(it needs Debian\'s slurm-wlm and munge, from scripts/install-test-deps.sh, and root)');
+      throw new Error(
+        `the Slurm test cluster is not available: scripts/slurm-local.sh exited ${r.status}: ${(r.stderr || r.error?.message || '').trim()} ` +
+          "(it needs Debian's slurm-wlm and munge, from scripts/install-test-deps.sh, and root)",
+      );
     }
   })();
   return cluster;
@@ -165,14 +237,31 @@ function submit(file: string, dir: string): string {
 
 test('slurm: a 2×2 sweep is one job array; it finishes and the report aggregates the seeds', async () => {
   await slurmCluster();
-  const file = sweepFile('slurm', { base: base(2), grid: { seed: [0, 1], 'training.ppo.lr': [0.001, 0.0001] }, slurm: { partition: 'debug', time: '00:10:00' } });
+  const file = sweepFile('slurm', {
+    base: base(2),
+    grid: { seed: [0, 1], 'training.ppo.lr': [0.001, 0.0001] },
+    slurm: { partition: 'debug', time: '00:10:00' },
+  });
   const dir = path.join(root, 'out-slurm');
   const job = submit(file, dir);
-  const s = await waitFor(dir, (x) => (x.counts.finished === 4 && tasksEnded(x)) || x.counts.failed > 0, 'four finished runs, their tasks ended');
-  assert.deepEqual(s.runs.map((r) => [r.state, r.where]), [0, 1, 2, 3].map((i) => ['finished', `slurm ${job}_${i} COMPLETED`]));
+  const s = await waitFor(
+    dir,
+    (x) => (x.counts.finished === 4 && tasksEnded(x)) || x.counts.failed > 0,
+    'four finished runs, their tasks ended',
+  );
+  assert.deepEqual(
+    s.runs.map((r) => [r.state, r.where]),
+    [0, 1, 2, 3].map((i) => ['finished', `slurm ${job}_${i} COMPLETED`]),
+  );
   assert.ok(fs.readdirSync(path.join(dir, 'logs')).includes(`slurm-${job}_0.out`), 'the jobs log into the sweep directory');
   const report = JSON.parse(maporl(['sweep', 'report', dir, '--json']).stdout);
-  assert.deepEqual(report.cells.map((c: { cell: string; finished: number }) => [c.cell, c.finished]), [['lr-0.001', 2], ['lr-0.0001', 2]]);
+  assert.deepEqual(
+    report.cells.map((c: { cell: string; finished: number }) => [c.cell, c.finished]),
+    [
+      ['lr-0.001', 2],
+      ['lr-0.0001', 2],
+    ],
+  );
   assert.equal(report.cells[0].majorityAccuracyAfter[1].n, 2);
   assert.match(maporl(['sweep', file, '--out', dir, '--executor', 'slurm']).stdout, /^nothing to submit/);
 });
@@ -187,17 +276,27 @@ test('slurm: cancel a sweep midway, then the re-run resumes the stopped runs and
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /^cancelled: slurm \d+_\d/);
   const stopped = await waitFor(dir, (s) => live(s) === 0, 'no live task after scancel', 90);
-  assert.ok(stopped.runs.some((r) => r.state === 'stopped' && r.resumable), JSON.stringify(stopped.runs));
-  assert.ok(stopped.runs.every((r) => r.state === 'stopped' || r.state === 'finished'), JSON.stringify(stopped.runs));
+  assert.ok(
+    stopped.runs.some((r) => r.state === 'stopped' && r.resumable),
+    JSON.stringify(stopped.runs),
+  );
+  assert.ok(
+    stopped.runs.every((r) => r.state === 'stopped' || r.state === 'finished'),
+    JSON.stringify(stopped.runs),
+  );
 
   const toResume = stopped.runs.filter((r) => r.state === 'stopped' && r.resumable).map((r) => r.name);
   const job = submit(file, dir);
   const subs = jobs(dir).filter((j) => j.type === 'slurm-submit');
   assert.equal(subs.length, 2);
-  assert.deepEqual(subs[1].type === 'slurm-submit' && subs[1].indices, stopped.runs.filter((r) => r.state !== 'finished').map((r) => r.index));
+  assert.deepEqual(
+    subs[1].type === 'slurm-submit' && subs[1].indices,
+    stopped.runs.filter((r) => r.state !== 'finished').map((r) => r.index),
+  );
   await waitFor(dir, (s) => s.counts.finished === 4 || s.counts.failed > 0, 'four finished runs');
   assert.equal(sweepStatus(dir).counts.finished, 4);
-  for (const name of toResume) assert.match(events(path.join(dir, 'runs', name)), /"resumed from checkpoints\/step-/, `${name} resumed (job ${job})`);
+  for (const name of toResume)
+    assert.match(events(path.join(dir, 'runs', name)), /"resumed from checkpoints\/step-/, `${name} resumed (job ${job})`);
 });
 
 test('slurm: a task scancelled alone is resubmitted alone by the re-run, and resumes', async () => {
@@ -215,9 +314,20 @@ test('slurm: a task scancelled alone is resubmitted alone by the re-run, and res
   assert.match(dry.stdout, /--array=0 /);
   const again = submit(file, dir);
   assert.notEqual(again, job);
-  await waitFor(dir, (s) => (s.counts.finished === 3 && tasksEnded(s)) || s.counts.failed > 0, 'three finished runs, their tasks ended');
+  await waitFor(
+    dir,
+    (s) => (s.counts.finished === 3 && tasksEnded(s)) || s.counts.failed > 0,
+    'three finished runs, their tasks ended',
+  );
   const s = sweepStatus(dir);
-  assert.deepEqual(s.runs.map((x) => [x.state, x.where]), [['finished', `slurm ${again}_0 COMPLETED`], ['finished', `slurm ${job}_1 COMPLETED`], ['finished', `slurm ${job}_2 COMPLETED`]]);
+  assert.deepEqual(
+    s.runs.map((x) => [x.state, x.where]),
+    [
+      ['finished', `slurm ${again}_0 COMPLETED`],
+      ['finished', `slurm ${job}_1 COMPLETED`],
+      ['finished', `slurm ${job}_2 COMPLETED`],
+    ],
+  );
   assert.match(events(path.join(dir, 'runs', 'base__seed-0')), /"resumed from checkpoints\/step-/);
 });
 
@@ -234,17 +344,33 @@ test('slurm: a requeued task (node failure, preemption) resumes its run from the
   await waitFor(dir, (s) => /PENDING$/.test(s.runs[0].where ?? ''), 'the task pending after the requeue', 60);
   const go = spawnSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { encoding: 'utf8' });
   assert.equal(go.status, 0, go.stderr);
-  const s = await waitFor(dir, (x) => (x.counts.finished === 1 && tasksEnded(x)) || x.counts.failed > 0, 'the requeued run finished', 300);
-  assert.deepEqual(s.runs.map((r) => [r.state, r.where]), [['finished', `slurm ${job}_0 COMPLETED`]]);
+  const s = await waitFor(
+    dir,
+    (x) => (x.counts.finished === 1 && tasksEnded(x)) || x.counts.failed > 0,
+    'the requeued run finished',
+    300,
+  );
+  assert.deepEqual(
+    s.runs.map((r) => [r.state, r.where]),
+    [['finished', `slurm ${job}_0 COMPLETED`]],
+  );
   assert.equal(jobs(dir).filter((j) => j.type === 'slurm-submit').length, 1, 'the same job ran it again: nothing resubmitted');
   const log = events(path.join(dir, 'runs', 'base__seed-0'));
   assert.match(log, /"resumed from checkpoints\/step-/);
-  const steps = log.trim().split('\n').map((l) => JSON.parse(l) as { type: string; split?: string; step: number })
-    .filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.step);
-  assert.deepEqual(steps, Array.from({ length: 200 }, (_, i) => i + 1), 'every iteration once, in order');
+  const steps = log
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; split?: string; step: number })
+    .filter((e) => e.type === 'metrics' && e.split === 'train')
+    .map((e) => e.step);
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 200 }, (_, i) => i + 1),
+    'every iteration once, in order',
+  );
 });
 
-test('slurm: the runs\' array waits for the base-agent job (afterok), and every run reuses its agents', async () => {
+test("slurm: the runs' array waits for the base-agent job (afterok), and every run reuses its agents", async () => {
   await slurmCluster();
   const file = sweepFile('slurm-staged', { base: stagedBase(1), grid: { seed: [0, 1] }, executor: 'slurm' });
   const dir = path.join(root, 'out-slurm-staged');
@@ -258,7 +384,12 @@ test('slurm: the runs\' array waits for the base-agent job (afterok), and every 
   const shown = spawnSync('scontrol', ['show', 'job', job], { encoding: 'utf8' }).stdout;
   // Slurm clears the dependency once the base-agent job has ended well: only a pending array shows it.
   if (/JobState=PENDING/.test(shown)) assert.match(shown, new RegExp(`Dependency=afterok:${baseJob}`));
-  await waitFor(dir, (s) => (s.counts.finished === 2 && tasksEnded(s)) || s.counts.failed > 0, 'two finished runs after the base-agent job', 300);
+  await waitFor(
+    dir,
+    (s) => (s.counts.finished === 2 && tasksEnded(s)) || s.counts.failed > 0,
+    'two finished runs after the base-agent job',
+    300,
+  );
   assert.equal(sweepStatus(dir).counts.finished, 2);
   const baseLog = path.join(dir, 'logs', `slurm-base-base__seed-0-${baseJob}.out`);
   assert.match(fs.readFileSync(baseLog, 'utf8'), /^prepared base agents/m);

@@ -29,15 +29,24 @@ const at = (records: Rec[], match: (r: Rec) => boolean) => {
   return i;
 };
 const checkpointEvent = (step: number) => (e: Rec) => e.type === 'checkpoint' && e.step === step;
-const finalEval = (r: Rec) => r.step === 3 && (r.split === 'eval');
+const finalEval = (r: Rec) => r.step === 3 && r.split === 'eval';
 
 /** A copy of the finished run holding the first `nEvents` events and `nTranscripts` transcripts, without the listed files. */
 function cutCopy(name: string, nEvents: number, nTranscripts: number, remove: string[]): string {
   const dir = path.join(root, name);
   fs.cpSync(whole, dir, { recursive: true });
-  for (const [file, n] of [['events.jsonl', nEvents], ['transcripts.jsonl', nTranscripts]] as const) {
+  for (const [file, n] of [
+    ['events.jsonl', nEvents],
+    ['transcripts.jsonl', nTranscripts],
+  ] as const) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8').split('\n');
-    fs.writeFileSync(path.join(dir, file), text.slice(0, n).map((l) => l + '\n').join(''));
+    fs.writeFileSync(
+      path.join(dir, file),
+      text
+        .slice(0, n)
+        .map((l) => l + '\n')
+        .join(''),
+    );
   }
   for (const f of remove) fs.rmSync(path.join(dir, f), { recursive: true });
   return dir;
@@ -55,7 +64,10 @@ function assertSameRecords(run: string): void {
 test('resuming a finished run prints one line, exits 0 and changes nothing', () => {
   const run = cutCopy('finished', Infinity, Infinity, []);
   const files = ['events.jsonl', 'transcripts.jsonl', 'summary.json'];
-  const snapshot = () => [...files.map((f) => fs.readFileSync(path.join(run, f), 'utf8')), fs.readdirSync(path.join(run, 'checkpoints')).join()];
+  const snapshot = () => [
+    ...files.map((f) => fs.readFileSync(path.join(run, f), 'utf8')),
+    fs.readdirSync(path.join(run, 'checkpoints')).join(),
+  ];
   const was = snapshot();
   for (let k = 0; k < 3; k++) {
     const r = maporl(['train', '--resume', run]);
@@ -66,20 +78,43 @@ test('resuming a finished run prints one line, exits 0 and changes nothing', () 
   assert.deepEqual(snapshot(), was);
 });
 
-const E = () => events(whole), T = () => transcripts(whole);
+const E = () => events(whole),
+  T = () => transcripts(whole);
 const boundaries: [string, () => string][] = [
-  ['in an iteration after a checkpoint (step 3 half written)', () =>
-    cutCopy('mid-iteration', at(E(), (e) => e.type === 'metrics' && e.step === 3) + 1, at(T(), (t) => t.step === 3) + 3, ['checkpoints/step-000003', 'summary.json'])],
-  ['between an earlier checkpoint and its event', () =>
-    cutCopy('before-event-2', at(E(), checkpointEvent(2)), at(T(), (t) => t.step === 3), ['checkpoints/step-000003', 'summary.json'])],
-  ['between the last checkpoint and its event', () =>
-    cutCopy('before-event-3', at(E(), checkpointEvent(3)), at(T(), finalEval), ['summary.json'])],
-  ['after the last checkpoint, before the evaluation after training', () =>
-    cutCopy('before-final-eval', at(E(), checkpointEvent(3)) + 1, at(T(), finalEval), ['summary.json'])],
-  ['during the evaluation after training', () =>
-    cutCopy('during-final-eval', at(E(), (e) => finalEval(e) && e.type === 'metrics') + 1, at(T(), finalEval) + 2, ['summary.json'])],
-  ['between the finished status and the summary', () =>
-    cutCopy('before-summary', Infinity, Infinity, ['summary.json'])],
+  [
+    'in an iteration after a checkpoint (step 3 half written)',
+    () =>
+      cutCopy('mid-iteration', at(E(), (e) => e.type === 'metrics' && e.step === 3) + 1, at(T(), (t) => t.step === 3) + 3, [
+        'checkpoints/step-000003',
+        'summary.json',
+      ]),
+  ],
+  [
+    'between an earlier checkpoint and its event',
+    () =>
+      cutCopy(
+        'before-event-2',
+        at(E(), checkpointEvent(2)),
+        at(T(), (t) => t.step === 3),
+        ['checkpoints/step-000003', 'summary.json'],
+      ),
+  ],
+  [
+    'between the last checkpoint and its event',
+    () => cutCopy('before-event-3', at(E(), checkpointEvent(3)), at(T(), finalEval), ['summary.json']),
+  ],
+  [
+    'after the last checkpoint, before the evaluation after training',
+    () => cutCopy('before-final-eval', at(E(), checkpointEvent(3)) + 1, at(T(), finalEval), ['summary.json']),
+  ],
+  [
+    'during the evaluation after training',
+    () =>
+      cutCopy('during-final-eval', at(E(), (e) => finalEval(e) && e.type === 'metrics') + 1, at(T(), finalEval) + 2, [
+        'summary.json',
+      ]),
+  ],
+  ['between the finished status and the summary', () => cutCopy('before-summary', Infinity, Infinity, ['summary.json'])],
 ];
 
 for (const [where, make] of boundaries) {

@@ -23,7 +23,19 @@ import { compareCheckpointsE2E } from './compare';
 import { sweepE2E } from './sweeps';
 import { newcomer } from './newcomer';
 import { BASE_SETTINGS, extensionHostLog, installExtension, launchBrowser, makeProfile, startCodeServer } from './codeServer';
-import { activeTab, answerQuickInput, cursorPosition, filterQuickPick, openViewContainer, pickQuickItem, runCommand, treeRow, until, waitForWorkbench, webviewFrame } from './workbench';
+import {
+  activeTab,
+  answerQuickInput,
+  cursorPosition,
+  filterQuickPick,
+  openViewContainer,
+  pickQuickItem,
+  runCommand,
+  treeRow,
+  until,
+  waitForWorkbench,
+  webviewFrame,
+} from './workbench';
 
 const ARTIFACTS = join(process.cwd(), '.test-artifacts', 'e2e');
 const t0 = Date.now();
@@ -40,7 +52,9 @@ function assertEngineCanTrain(): void {
   const r = spawnSync(process.execPath, ['dist/cli.js', 'train', '--help'], { encoding: 'utf8', timeout: 30_000 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   if (r.status !== 0 || /unknown command/.test(output)) {
-    throw new Error(`dist/cli.js train --help failed (exit ${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ''}): ${output.trim().split('\n').pop() ?? ''}`);
+    throw new Error(
+      `dist/cli.js train --help failed (exit ${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ''}): ${output.trim().split('\n').pop() ?? ''}`,
+    );
   }
 }
 
@@ -49,8 +63,14 @@ function makeWorkspace(root: string) {
   const ws = join(root, 'workspace');
   const datasetFile = join(ws, 'data', 'fixture-train.jsonl');
   mkdirSync(join(ws, 'data'), { recursive: true });
-  const questions = Array.from({ length: 12 }, (_, k) => `Fixture question ${k + 1}: a shop sells ${k + 3} pens a day; how many in ${k + 2} days?`);
-  writeFileSync(datasetFile, questions.map((q, k) => JSON.stringify({ question: q, answer: `#### ${(k + 3) * (k + 2)}` })).join('\n') + '\n');
+  const questions = Array.from(
+    { length: 12 },
+    (_, k) => `Fixture question ${k + 1}: a shop sells ${k + 3} pens a day; how many in ${k + 2} days?`,
+  );
+  writeFileSync(
+    datasetFile,
+    questions.map((q, k) => JSON.stringify({ question: q, answer: `#### ${(k + 3) * (k + 2)}` })).join('\n') + '\n',
+  );
   const dataset = { file: datasetFile, questions };
   const runDir = writeFakeRun(join(ws, 'runs', 'fixture-run'), { steps: 40, dataset, checkpointEvery: 20 });
   return { ws, runDir, dataset };
@@ -98,7 +118,11 @@ async function main(): Promise<void> {
     await runCommand(page, 'MAPoRL: New Experiment…');
     await pickQuickItem(page, 'Example word-problem files'); // the template with data files (Evaluate Checkpoint… below uses them)
     await answerQuickInput(page, 'e2e-exp');
-    await until('the new config to open', async () => (await activeTab(page).textContent())?.includes('e2e-') ? true : null, 20_000);
+    await until(
+      'the new config to open',
+      async () => ((await activeTab(page).textContent())?.includes('e2e-') ? true : null),
+      20_000,
+    );
     for (const f of ['e2e-exp.maporl.json', 'data/e2e-exp-train.jsonl', 'data/e2e-exp-test.jsonl']) {
       if (!existsSync(join(ws, f))) throw new Error(`New Experiment… did not write ${f}`);
     }
@@ -125,7 +149,11 @@ async function main(): Promise<void> {
     const title = await newest.locator('button.question').getAttribute('title');
     const expectedLine = Number(/:(\d+)$/.exec(title ?? '')?.[1]);
     await newest.locator('button.question').click();
-    await until('the dataset to open', async () => (await activeTab(page).textContent())?.includes('fixture-train.jsonl') ? true : null, 20_000);
+    await until(
+      'the dataset to open',
+      async () => ((await activeTab(page).textContent())?.includes('fixture-train.jsonl') ? true : null),
+      20_000,
+    );
     const pos = await until('the cursor position', () => cursorPosition(page), 10_000);
     if (pos.line !== expectedLine) throw new Error(`the dataset opened at line ${pos.line}, expected ${expectedLine}`);
     log(`question link opened fixture-train.jsonl at line ${pos.line}`);
@@ -137,7 +165,11 @@ async function main(): Promise<void> {
     await page.waitForTimeout(500);
     await screenshotDashboard(page, 'dashboard-light.png');
     await setColorTheme(page, 'Dark Modern');
-    await until('the dark theme', async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.includes('vs-dark') ? true : null, 20_000);
+    await until(
+      'the dark theme',
+      async () => ((await page.locator('.monaco-workbench').getAttribute('class'))?.includes('vs-dark') ? true : null),
+      20_000,
+    );
     await page.waitForTimeout(1000); // the charts redraw with the new theme colours
     await screenshotDashboard(page, 'dashboard-dark.png');
     await frame.locator('section[aria-label="Discussions"] h2').scrollIntoViewIfNeeded();
@@ -146,9 +178,16 @@ async function main(): Promise<void> {
     log('screenshots: .test-artifacts/e2e/dashboard-light.png, dashboard-dark.png, discussions-dark.png');
 
     phase = 'the run stops (as a CLI run would); the view shows it';
-    appendFileSync(join(runDir, 'events.jsonl'), JSON.stringify({ type: 'status', step: 45, time: new Date().toISOString(), status: 'stopped' }) + '\n');
+    appendFileSync(
+      join(runDir, 'events.jsonl'),
+      JSON.stringify({ type: 'status', step: 45, time: new Date().toISOString(), status: 'stopped' }) + '\n',
+    );
     await openViewContainer(page, 'MAPoRL');
-    await until('the Runs view to show fixture-run stopped', async () => /stopped/.test((await treeRow(page, 'fixture-run').textContent()) ?? ''), 20_000);
+    await until(
+      'the Runs view to show fixture-run stopped',
+      async () => /stopped/.test((await treeRow(page, 'fixture-run').textContent()) ?? ''),
+      20_000,
+    );
     log('Runs view shows fixture-run stopped');
 
     phase = 'a large run stays smooth: 10,000 iterations of metrics and 5,000 transcripts';
@@ -170,15 +209,28 @@ async function main(): Promise<void> {
     phase = 'reload: the run is still listed and the dashboard comes back';
     await page.evaluate('window.__maporlBeforeReload = true');
     await runCommand(page, 'Developer: Reload Window');
-    await until('the window to reload', async () => (await page.evaluate('window.__maporlBeforeReload === undefined').catch(() => false)) === true, 30_000);
+    await until(
+      'the window to reload',
+      async () => (await page.evaluate('window.__maporlBeforeReload === undefined').catch(() => false)) === true,
+      30_000,
+    );
     await waitForWorkbench(page);
     // The side bar sometimes comes back hidden after a reload (1 run in 2 here), with the
     // container's activity-bar item unselected or not: its "View: Show" command opens it either way.
     await runCommand(page, 'View: Show MAPoRL');
     await treeRow(page, 'fixture-run').waitFor({ state: 'visible', timeout: 30_000 });
-    await until(`the Runs view to list ${lastDashboard} as ${lastEnd}`, async () => new RegExp(lastEnd).test((await treeRow(page, lastDashboard).textContent()) ?? ''), 30_000);
-    await until(`the restored dashboard of ${lastDashboard}`, async () =>
-      (await dashboardStep(page)) >= 1 && (await webviewFrame(page).locator('.run-name strong').textContent({ timeout: 2000 })) === lastDashboard, 30_000);
+    await until(
+      `the Runs view to list ${lastDashboard} as ${lastEnd}`,
+      async () => new RegExp(lastEnd).test((await treeRow(page, lastDashboard).textContent()) ?? ''),
+      30_000,
+    );
+    await until(
+      `the restored dashboard of ${lastDashboard}`,
+      async () =>
+        (await dashboardStep(page)) >= 1 &&
+        (await webviewFrame(page).locator('.run-name strong').textContent({ timeout: 2000 })) === lastDashboard,
+      30_000,
+    );
     log(`after reload: the runs are listed and the dashboard of ${lastDashboard} is restored by its serializer`);
 
     if (consoleProblems.length) throw new Error(`webview console reported:\n${consoleProblems.join('\n')}`);
@@ -187,7 +239,9 @@ async function main(): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => {});
     const hostLog = extensionHostLog(profile);
     writeFileSync(join(ARTIFACTS, 'exthost.log'), hostLog);
-    console.error(`\n[e2e] FAILED in "${phase}": ${(e as Error).message}\n--- extension host log ---\n${hostLog}\n--- code-server output ---\n${server.output.join('').slice(-4000)}`);
+    console.error(
+      `\n[e2e] FAILED in "${phase}": ${(e as Error).message}\n--- extension host log ---\n${hostLog}\n--- code-server output ---\n${server.output.join('').slice(-4000)}`,
+    );
     if (consoleProblems.length) console.error(`--- console ---\n${consoleProblems.join('\n')}`);
     process.exitCode = 1;
   } finally {
@@ -206,8 +260,11 @@ async function main(): Promise<void> {
  */
 async function restrictedMode(root: string, ws: string, vsix: string): Promise<void> {
   const profile = makeProfile(join(root, 'restricted'), {
-    ...BASE_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.banner': 'never', 'security.workspace.trust.untrustedFiles': 'open',
+    ...BASE_SETTINGS,
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'never',
+    'security.workspace.trust.untrustedFiles': 'open',
   });
   installExtension(profile, vsix);
   const server = await startCodeServer(profile, ws, { workspaceTrust: true });
@@ -220,10 +277,15 @@ async function restrictedMode(root: string, ws: string, vsix: string): Promise<v
     const runsBefore = readdirSync(join(ws, 'runs')).sort().join(',');
     // The command is disabled in an untrusted workspace (enablement isWorkspaceTrusted), so the
     // palette does not offer it; were it run anyway, it refuses with a message naming Restricted Mode.
-    const offered = await runCommand(page, 'MAPoRL: Start Training', 2).then(() => true, () => false);
+    const offered = await runCommand(page, 'MAPoRL: Start Training', 2).then(
+      () => true,
+      () => false,
+    );
     let how = 'not offered in the palette';
     if (offered) {
-      const warning = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Restricted Mode' }).first();
+      const warning = page
+        .locator('.notifications-toasts .notification-list-item-message', { hasText: 'Restricted Mode' })
+        .first();
       await warning.waitFor({ state: 'visible', timeout: 20_000 });
       how = `refused ("${(await warning.textContent())?.slice(0, 60)}…")`;
     }
@@ -234,12 +296,20 @@ async function restrictedMode(root: string, ws: string, vsix: string): Promise<v
     // Read-only use still works: the dashboard of a run opens and renders.
     await runCommand(page, 'MAPoRL: Open Run Dashboard');
     const choice = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'fixture-run' }).first();
-    if (await choice.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await choice.click();
+    if (
+      await choice.waitFor({ state: 'visible', timeout: 5000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await choice.click();
     await webviewFrame(page).locator('figure.chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
     log(`Restricted Mode: the runs are listed and a dashboard renders; Start Training ${how}; no run started`);
   } catch (e) {
     await page.screenshot({ path: join(ARTIFACTS, 'failure-restricted.png') }).catch(() => {});
-    console.error(`\n[e2e] FAILED in "Restricted Mode": ${(e as Error).message}\n--- extension host log ---\n${extensionHostLog(profile)}`);
+    console.error(
+      `\n[e2e] FAILED in "Restricted Mode": ${(e as Error).message}\n--- extension host log ---\n${extensionHostLog(profile)}`,
+    );
     process.exitCode = 1;
   } finally {
     await context.close().catch(() => {});
@@ -259,7 +329,12 @@ async function measureLargeRun(page: Page, ws: string): Promise<void> {
   await treeRow(page, 'large-run').waitFor({ state: 'visible', timeout: 20_000 });
   const t = Date.now();
   await runCommand(page, 'MAPoRL: Open Run Dashboard'); // the one running run: no pick needed
-  await until('the large run rendered', async () => (await dashboardStep(page)) === 10_000 && (await webviewFrame(page).locator('article.discussion').count()) > 0, 60_000, 100);
+  await until(
+    'the large run rendered',
+    async () => (await dashboardStep(page)) === 10_000 && (await webviewFrame(page).locator('article.discussion').count()) > 0,
+    60_000,
+    100,
+  );
   const loadMs = Date.now() - t;
   const u = Date.now();
   appendStep(dir, 10_001);
@@ -284,20 +359,27 @@ async function measureLargeRun(page: Page, ws: string): Promise<void> {
   }
   const worstFrameMs = await frames;
   await until('the large run to follow 20 more steps', async () => (await dashboardStep(page)) === 10_021, 20_000, 100);
-  log(`large run (10,000 steps, 5,000 transcripts): first render ${loadMs} ms (palette and pick included), live update ${updateMs} ms, longest frame gap while following ${worstFrameMs.toFixed(0)} ms`);
+  log(
+    `large run (10,000 steps, 5,000 transcripts): first render ${loadMs} ms (palette and pick included), live update ${updateMs} ms, longest frame gap while following ${worstFrameMs.toFixed(0)} ms`,
+  );
   if (loadMs > 30_000 || updateMs > 5000 || worstFrameMs > 1000) throw new Error('the dashboard is too slow on a large run');
   await runCommand(page, 'View: Close All Editors');
 }
 
 async function setColorTheme(page: Page, label: string): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' })
+    .first()
+    .waitFor({ state: 'visible', timeout: 10_000 });
   await page.locator('.quick-input-widget .quick-input-box input').fill(label);
   await pickQuickItem(page, label);
 }
 
 async function screenshotDashboard(page: Page, name: string): Promise<void> {
-  await webviewFrame(page).locator('body').evaluate((body) => body.ownerDocument.defaultView?.scrollTo(0, 0));
+  await webviewFrame(page)
+    .locator('body')
+    .evaluate((body) => body.ownerDocument.defaultView?.scrollTo(0, 0));
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(ARTIFACTS, name) });
 }
@@ -310,33 +392,57 @@ async function trainAndStop(page: Page, ws: string): Promise<{ name: string; end
   // Only the new run's dashboard should be open: close everything, then open the config.
   await runCommand(page, 'View: Close All Editors');
   await treeRow(page, 'e2e-exp').click();
-  await until('the config to open', async () => (await activeTab(page).textContent())?.includes('e2e-exp.maporl.json') ? true : null, 20_000);
+  await until(
+    'the config to open',
+    async () => ((await activeTab(page).textContent())?.includes('e2e-exp.maporl.json') ? true : null),
+    20_000,
+  );
   await runCommand(page, 'MAPoRL: Start Training');
   const frame = webviewFrame(page);
   const runs = join(ws, 'runs');
   const newRun = () => readdirSync(runs).find((n) => n.startsWith('e2e-exp-'));
-  await until('a first training step on the dashboard', async () => {
+  await until(
+    'a first training step on the dashboard',
+    async () => {
+      const name = newRun();
+      const events =
+        name && existsSync(join(runs, name, 'events.jsonl')) ? readFileSync(join(runs, name, 'events.jsonl'), 'utf8') : '';
+      if (/"status":"failed"/.test(events))
+        throw new Error(`the engine failed: ${/"message":"([^"]*)"/.exec(events)?.[1] ?? 'see the log'}`);
+      return (await dashboardStep(page)) >= 1;
+    },
+    180_000,
+    1000,
+  ).catch(async (e) => {
     const name = newRun();
-    const events = name && existsSync(join(runs, name, 'events.jsonl')) ? readFileSync(join(runs, name, 'events.jsonl'), 'utf8') : '';
-    if (/"status":"failed"/.test(events)) throw new Error(`the engine failed: ${/"message":"([^"]*)"/.exec(events)?.[1] ?? 'see the log'}`);
-    return (await dashboardStep(page)) >= 1;
-  }, 180_000, 1000).catch(async (e) => {
-    const name = newRun();
-    const log = name && existsSync(join(runs, '.maporl', `${name}.log`)) ? readFileSync(join(runs, '.maporl', `${name}.log`), 'utf8').slice(-3000) : '(no engine log)';
+    const log =
+      name && existsSync(join(runs, '.maporl', `${name}.log`))
+        ? readFileSync(join(runs, '.maporl', `${name}.log`), 'utf8').slice(-3000)
+        : '(no engine log)';
     throw new Error(`${(e as Error).message}\n--- engine log ---\n${log}`);
   });
   await frame.locator('article.discussion').first().waitFor({ state: 'visible', timeout: 60_000 });
   log('Start Training: the dashboard shows a curve point and a discussion');
   await runCommand(page, 'MAPoRL: Stop Training');
-  const runDir = await until('the stopped run', async () => {
-    for (const d of readdirSync(runs).filter((n) => n.startsWith('e2e-exp-'))) {
-      const events = readFileSync(join(runs, d, 'events.jsonl'), 'utf8');
-      if (/"status":"stopped"/.test(events)) return join(runs, d);
-    }
-    return null;
-  }, 120_000, 500);
-  if (!existsSync(join(runDir, 'checkpoints')) || readdirSync(join(runDir, 'checkpoints')).length === 0) throw new Error(`${runDir} stopped without a checkpoint`);
-  await until('the Runs view to show the run stopped', async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''), 20_000);
+  const runDir = await until(
+    'the stopped run',
+    async () => {
+      for (const d of readdirSync(runs).filter((n) => n.startsWith('e2e-exp-'))) {
+        const events = readFileSync(join(runs, d, 'events.jsonl'), 'utf8');
+        if (/"status":"stopped"/.test(events)) return join(runs, d);
+      }
+      return null;
+    },
+    120_000,
+    500,
+  );
+  if (!existsSync(join(runDir, 'checkpoints')) || readdirSync(join(runDir, 'checkpoints')).length === 0)
+    throw new Error(`${runDir} stopped without a checkpoint`);
+  await until(
+    'the Runs view to show the run stopped',
+    async () => /stopped/.test((await treeRow(page, 'e2e-exp-').textContent()) ?? ''),
+    20_000,
+  );
   log('Stop Training: the run stopped with a checkpoint (resumable)');
   const end = await resumeAndStop(page, runDir);
   await evaluateCheckpoint(page, basename(runDir));
@@ -349,41 +455,90 @@ async function evaluateCheckpoint(page: Page, run: string): Promise<void> {
   await filterQuickPick(page, run); // other runs' checkpoints (the compare e2e) can push this row below the fold
   await pickQuickItem(page, `${run} · step`); // newest first
   await pickQuickItem(page, 'data/e2e-exp-test.jsonl');
-  const done = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /job eval step-\d+ .*Results are in the engine log/ }).first();
+  const done = page
+    .locator('.notifications-toasts .notification-list-item-message', {
+      hasText: /job eval step-\d+ .*Results are in the engine log/,
+    })
+    .first();
   const failed = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /job eval step-\d+/ }).first();
-  await until('the evaluation job to end', async () => {
-    if (await done.isVisible()) return true;
-    const text = (await failed.isVisible()) ? await failed.textContent() : null;
-    if (text && !/Results are in the engine log/.test(text)) throw new Error(`Evaluate Checkpoint failed: ${text}`);
-    return null;
-  }, 120_000, 500);
+  await until(
+    'the evaluation job to end',
+    async () => {
+      if (await done.isVisible()) return true;
+      const text = (await failed.isVisible()) ? await failed.textContent() : null;
+      if (text && !/Results are in the engine log/.test(text)) throw new Error(`Evaluate Checkpoint failed: ${text}`);
+      return null;
+    },
+    120_000,
+    500,
+  );
   // The log channel was shown when the job started: the table's header line is in it.
-  const panelText = async () => (await page.locator('.part.panel .view-lines').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
-  await until('the evaluation table in the engine log', async () => (/\[eval step-\d+\]\s+turn\s+majority\s+mean agent/.test(await panelText()) ? true : null), 20_000, 500)
-    .catch(async (e) => { throw new Error(`${(e as Error).message}; the panel shows: ${(await panelText()).slice(-600)}`); });
+  const panelText = async () =>
+    (await page.locator('.part.panel .view-lines').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
+  await until(
+    'the evaluation table in the engine log',
+    async () => (/\[eval step-\d+\]\s+turn\s+majority\s+mean agent/.test(await panelText()) ? true : null),
+    20_000,
+    500,
+  ).catch(async (e) => {
+    throw new Error(`${(e as Error).message}; the panel shows: ${(await panelText()).slice(-600)}`);
+  });
   log(`Evaluate Checkpoint…: ${run}'s latest checkpoint on data/e2e-exp-test.jsonl; the table is in the engine log`);
 }
 
 /** Resume Training continues the stopped run in its directory (new steps after the old ones); Stop ends it again. */
 async function resumeAndStop(page: Page, runDir: string): Promise<string> {
-  const events = () => readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; step?: number });
+  const events = () =>
+    readFileSync(join(runDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; status?: string; step?: number });
   const stoppedAt = events().length;
-  const lastStep = Math.max(0, ...events().filter((e) => e.type === 'metrics').map((e) => e.step ?? 0));
+  const lastStep = Math.max(
+    0,
+    ...events()
+      .filter((e) => e.type === 'metrics')
+      .map((e) => e.step ?? 0),
+  );
   await runCommand(page, 'MAPoRL: Resume Training');
   // With another resumable run (fixture-run has checkpoints) the command asks which run to resume.
   const choice = page.locator('.quick-input-widget .monaco-list-row', { hasText: basename(runDir) }).first();
-  if (await choice.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await choice.click();
-  await until('the resumed run to train past its last step', async () => {
-    const after = events().slice(stoppedAt);
-    if (after.some((e) => e.status === 'failed')) throw new Error(`the resumed run failed: ${JSON.stringify(after.find((e) => e.status === 'failed'))}`);
-    return after.some((e) => e.type === 'metrics' && (e.step ?? 0) > lastStep) ? true : null;
-  }, 180_000, 1000);
+  if (
+    await choice.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    await choice.click();
+  await until(
+    'the resumed run to train past its last step',
+    async () => {
+      const after = events().slice(stoppedAt);
+      if (after.some((e) => e.status === 'failed'))
+        throw new Error(`the resumed run failed: ${JSON.stringify(after.find((e) => e.status === 'failed'))}`);
+      return after.some((e) => e.type === 'metrics' && (e.step ?? 0) > lastStep) ? true : null;
+    },
+    180_000,
+    1000,
+  );
   log(`Resume Training: ${basename(runDir)} continued past step ${lastStep} in the same directory`);
   await runCommand(page, 'MAPoRL: Stop Training');
   // On a quiet machine the few iterations left can finish before the stop lands: either end is right,
   // as long as the run ends and the Runs view says which (the first Stop above is the stop under test).
-  const end = await until('the resumed run to stop again (or finish)', async () => events().slice(stoppedAt).find((e) => e.status === 'stopped' || e.status === 'finished')?.status ?? null, 120_000, 500);
-  await until(`the Runs view to show the run ${end}`, async () => new RegExp(end).test((await treeRow(page, basename(runDir)).textContent()) ?? ''), 20_000);
+  const end = await until(
+    'the resumed run to stop again (or finish)',
+    async () =>
+      events()
+        .slice(stoppedAt)
+        .find((e) => e.status === 'stopped' || e.status === 'finished')?.status ?? null,
+    120_000,
+    500,
+  );
+  await until(
+    `the Runs view to show the run ${end}`,
+    async () => new RegExp(end).test((await treeRow(page, basename(runDir)).textContent()) ?? ''),
+    20_000,
+  );
   log(`Stop Training: the resumed run ${end === 'stopped' ? 'stopped again' : 'finished before the stop landed'}`);
   return end;
 }

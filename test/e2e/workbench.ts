@@ -15,7 +15,11 @@ export async function runCommand(page: Page, title: string, attempts = 6): Promi
   for (let k = 1; ; k++) {
     await page.keyboard.press('Escape');
     // Take the focus back from a webview (its frame would receive the key): the title bar is inert.
-    await page.locator('.part.titlebar .window-title, .part.titlebar').first().click({ force: true, timeout: 2000 }).catch(() => {});
+    await page
+      .locator('.part.titlebar .window-title, .part.titlebar')
+      .first()
+      .click({ force: true, timeout: 2000 })
+      .catch(() => {});
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     // The row whose label starts with the title (not merely the best fuzzy match, which Enter would take).
@@ -75,7 +79,10 @@ export function activeTab(page: Page) {
 
 /** The cursor position the status bar shows, e.g. {line: 7, column: 1}. */
 export async function cursorPosition(page: Page): Promise<{ line: number; column: number } | null> {
-  const text = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().textContent({ timeout: 10_000 });
+  const text = await page
+    .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ })
+    .first()
+    .textContent({ timeout: 10_000 });
   const m = /Ln (\d+), Col (\d+)/.exec(text ?? '');
   return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
 }
@@ -86,7 +93,12 @@ export function webviewFrame(page: Page): FrameLocator {
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -96,7 +108,10 @@ export async function until<T>(what: string, check: () => Promise<T | null | und
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -22,7 +22,11 @@ function setup(initial = '') {
   model.onDidEdit.event((e) => edits.push(e));
   return { dir, path, model, edits };
 }
-const labels = (m: AnnotationModel) => m.annotations().map((a) => `${a.annotator}:${a.transcript}/${a.turn ?? '*'}/${a.agent ?? '*'}=${a.label ?? `#${a.note}`}`).sort();
+const labels = (m: AnnotationModel) =>
+  m
+    .annotations()
+    .map((a) => `${a.annotator}:${a.transcript}/${a.turn ?? '*'}/${a.agent ?? '*'}=${a.label ?? `#${a.note}`}`)
+    .sort();
 const onDisk = (path: string) => parseAnnotations(readFileSync(path, 'utf8'));
 
 test('a label toggles on and off, each an edit with its own undo and redo', () => {
@@ -32,7 +36,10 @@ test('a label toggles on and off, each an edit with its own undo and redo', () =
   assert.deepEqual(labels(model), ['ann:q1/*/*=stubborn', 'ann:q1/1/2=persuasive']);
   model.toggleLabel(d1, {}, 'stubborn', 'ann');
   assert.deepEqual(labels(model), ['ann:q1/1/2=persuasive']);
-  assert.deepEqual(edits.map((e) => e.label), ['Add label "persuasive"', 'Add label "stubborn"', 'Remove label "stubborn"']);
+  assert.deepEqual(
+    edits.map((e) => e.label),
+    ['Add label "persuasive"', 'Add label "stubborn"', 'Remove label "stubborn"'],
+  );
   edits[2].undo();
   assert.deepEqual(labels(model), ['ann:q1/*/*=stubborn', 'ann:q1/1/2=persuasive']);
   edits[1].undo();
@@ -63,12 +70,26 @@ test('save writes the set atomically, keeps broken lines, and merges with a conc
   assert.deepEqual(model.problems(), [{ file: 'annotations', line: 2, problem: 'not JSON' }]);
   model.toggleLabel(d1, { turn: 0, agent: 0 }, 'sycophantic', 'ann');
   // Another window saves a label meanwhile, and removes bob's.
-  const other: Annotation = { transcript: 'q1', step: 3, split: 'train', label: 'hallucinated', annotator: 'carol', time: clock() };
-  writeFileSync(path, serializeAnnotations({ annotations: [other], broken: [{ line: 2, text: 'this line is broken', problem: 'not JSON' }] }));
+  const other: Annotation = {
+    transcript: 'q1',
+    step: 3,
+    split: 'train',
+    label: 'hallucinated',
+    annotator: 'carol',
+    time: clock(),
+  };
+  writeFileSync(
+    path,
+    serializeAnnotations({ annotations: [other], broken: [{ line: 2, text: 'this line is broken', problem: 'not JSON' }] }),
+  );
   await model.save();
   const saved = onDisk(path);
   assert.deepEqual(saved.annotations.map((a) => `${a.annotator}=${a.label}`).sort(), ['ann=sycophantic', 'carol=hallucinated']);
-  assert.deepEqual(saved.broken.map((b) => b.text), ['this line is broken'], 'the broken line is written back, once');
+  assert.deepEqual(
+    saved.broken.map((b) => b.text),
+    ['this line is broken'],
+    'the broken line is written back, once',
+  );
   assert.deepEqual(labels(model), ['ann:q1/0/0=sycophantic', 'carol:q1/*/*=hallucinated'], 'the editor shows the merged set');
   assert.deepEqual(readdirSync(dir).sort(), ['annotations.jsonl'], 'no temporary or lock file left');
 });
@@ -79,14 +100,24 @@ test('two models on one file (two windows) never lose a label', async () => {
   a.toggleLabel(d1, {}, 'persuasive', 'ann');
   b.toggleLabel(d2, { turn: 1, agent: 0 }, 'stubborn', 'bob');
   await Promise.all([a.save(), b.save()]);
-  assert.deepEqual(onDisk(path).annotations.map((x) => x.label).sort(), ['persuasive', 'stubborn']);
+  assert.deepEqual(
+    onDisk(path)
+      .annotations.map((x) => x.label)
+      .sort(),
+    ['persuasive', 'stubborn'],
+  );
   // b removes its label and saves; a, which never saw it, saves again: the removal stands.
   a.syncWithDisk();
   b.toggleLabel(d2, { turn: 1, agent: 0 }, 'stubborn', 'bob');
   await b.save();
   a.toggleLabel(d1, {}, 'verifier-wrong', 'ann');
   await a.save();
-  assert.deepEqual(onDisk(path).annotations.map((x) => x.label).sort(), ['persuasive', 'verifier-wrong']);
+  assert.deepEqual(
+    onDisk(path)
+      .annotations.map((x) => x.label)
+      .sort(),
+    ['persuasive', 'verifier-wrong'],
+  );
 });
 
 test('a lock left by a crashed writer is taken over', async () => {
@@ -100,13 +131,16 @@ test('a lock left by a crashed writer is taken over', async () => {
   assert.deepEqual(readdirSync(dir), ['annotations.jsonl']);
 });
 
-test('revert drops unsaved edits; another writer\'s save is rebased under unsaved edits', () => {
+test("revert drops unsaved edits; another writer's save is rebased under unsaved edits", () => {
   const { path, model } = setup();
   model.toggleLabel(d1, {}, 'persuasive', 'ann');
   model.revert();
   assert.deepEqual(labels(model), []);
   model.toggleLabel(d1, {}, 'stubborn', 'ann');
-  appendFileSync(path, `${JSON.stringify({ transcript: 'q2', step: 3, split: 'eval', sample: 1, label: 'corrective', annotator: 'bob', time: clock() })}\n`);
+  appendFileSync(
+    path,
+    `${JSON.stringify({ transcript: 'q2', step: 3, split: 'eval', sample: 1, label: 'corrective', annotator: 'bob', time: clock() })}\n`,
+  );
   assert.equal(model.syncWithDisk(), true);
   assert.equal(model.syncWithDisk(), false, 'nothing new');
   assert.deepEqual(labels(model), ['ann:q1/*/*=stubborn', 'bob:q2/*/*=corrective']);
@@ -121,15 +155,27 @@ test('hot exit: a backup brings unsaved edits back, onto what was saved meanwhil
   model.toggleLabel(d1, {}, 'persuasive', 'ann'); // unsaved removal
   model.toggleLabel(d2, { turn: 0, agent: 0 }, 'hallucinated', 'ann'); // unsaved addition
   const backup = model.backup();
-  appendFileSync(path, `${JSON.stringify({ transcript: 'q5', step: 1, split: 'train', label: 'stubborn', annotator: 'bob', time: clock() })}\n`);
+  appendFileSync(
+    path,
+    `${JSON.stringify({ transcript: 'q5', step: 1, split: 'train', label: 'stubborn', annotator: 'bob', time: clock() })}\n`,
+  );
   const restored = AnnotationModel.restore(dirname(path), backup, clock);
   assert.deepEqual(labels(restored), ['ann:q2/0/0=hallucinated', 'bob:q5/*/*=stubborn']);
   await restored.save();
-  assert.deepEqual(onDisk(path).annotations.map((a) => a.label).sort(), ['hallucinated', 'stubborn']);
-  assert.deepEqual(labels(AnnotationModel.restore(dirname(path), 'not a backup', clock)), ['ann:q2/0/0=hallucinated', 'bob:q5/*/*=stubborn'], 'a bad backup gives the saved set');
+  assert.deepEqual(
+    onDisk(path)
+      .annotations.map((a) => a.label)
+      .sort(),
+    ['hallucinated', 'stubborn'],
+  );
+  assert.deepEqual(
+    labels(AnnotationModel.restore(dirname(path), 'not a backup', clock)),
+    ['ann:q2/0/0=hallucinated', 'bob:q5/*/*=stubborn'],
+    'a bad backup gives the saved set',
+  );
 });
 
-test('save as: the merged text, the run\'s file left alone', () => {
+test("save as: the merged text, the run's file left alone", () => {
   const { path, model } = setup();
   model.toggleLabel(d1, {}, 'persuasive', 'ann');
   assert.equal(model.hasLabel(d1, {}, 'persuasive', 'ann'), true);

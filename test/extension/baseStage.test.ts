@@ -10,16 +10,34 @@ import { runOutcome } from '../../src/extension/dashboard/runOutcome';
 
 const log = (step: number, message: string) => ({ type: 'log', level: 'info', step, time: '2026-01-01T00:00:00Z', message });
 
-test('the stage from the engine\'s log lines', () => {
+test("the stage from the engine's log lines", () => {
   let s = foldBaseStage(null, 'base agents: SFT step 110/2200, loss 1.111');
   assert.deepEqual(s, { step: 110, total: 2200, losses: [{ step: 110, loss: 1.111 }], done: false, reused: false });
-  assert.equal(baseStageEtaSeconds(foldBaseStage(foldBaseStage(null, 'base agents: SFT step 100/1000, loss 1', 0), 'base agents: SFT step 200/1000, loss 1', 10_000)), 80);
+  assert.equal(
+    baseStageEtaSeconds(
+      foldBaseStage(
+        foldBaseStage(null, 'base agents: SFT step 100/1000, loss 1', 0),
+        'base agents: SFT step 200/1000, loss 1',
+        10_000,
+      ),
+    ),
+    80,
+  );
   s = foldBaseStage(s, 'base agents: SFT step 220/2200, loss 0.916');
-  assert.deepEqual(s?.losses.map((p) => p.step), [110, 220]);
+  assert.deepEqual(
+    s?.losses.map((p) => p.step),
+    [110, 220],
+  );
   assert.equal(foldBaseStage(s, 'evaluating before training…'), s, 'other lines leave it as it is');
   const done = foldBaseStage(s, 'base agents: prepared by SFT in 108 s (/c/sft/model)');
   assert.deepEqual({ ...done, losses: done?.losses.length }, { step: 2200, total: 2200, losses: 2, done: true, reused: false });
-  assert.deepEqual(foldBaseStage(null, 'base agents: reused from the cache (/c/sft/model)'), { step: 0, total: 0, losses: [], done: true, reused: true });
+  assert.deepEqual(foldBaseStage(null, 'base agents: reused from the cache (/c/sft/model)'), {
+    step: 0,
+    total: 0,
+    losses: [],
+    done: true,
+    reused: true,
+  });
   // A resumed run logs the steps again from the start: later points are replaced, not duplicated.
   assert.deepEqual(foldBaseStage(s, 'base agents: SFT step 110/2200, loss 1.2')?.losses, [{ step: 110, loss: 1.2 }]);
 });
@@ -37,26 +55,59 @@ test('run state: log events fold into the stage; progress text shows it until it
   assert.equal(state.message, 'boom');
 });
 
-const turn = (maj: number, mean: number, w2r: number[], r2w: number[]) => ({ majorityAccuracy: maj, meanAgentAccuracy: mean, agentAccuracy: [mean], wrongToRight: w2r, rightToWrong: r2w });
+const turn = (maj: number, mean: number, w2r: number[], r2w: number[]) => ({
+  majorityAccuracy: maj,
+  meanAgentAccuracy: mean,
+  agentAccuracy: [mean],
+  wrongToRight: w2r,
+  rightToWrong: r2w,
+});
 
 test('before/after per turn from summary.json, per-agent counts summed', () => {
   const outcome = runOutcome({
-    name: 'r', status: 'finished', mode: 'maporl', steps: 40, startedAt: 't', finishedAt: 't', seconds: 1, metrics: {},
+    name: 'r',
+    status: 'finished',
+    mode: 'maporl',
+    steps: 40,
+    startedAt: 't',
+    finishedAt: 't',
+    seconds: 1,
+    metrics: {},
     before: { step: 0, questions: 100, turns: [turn(0.58, 0.547, [0, 0], [0, 0]), turn(0.5, 0.47, [10, 19], [30, 22])] },
     after: { step: 40, questions: 100, turns: [turn(0.6, 0.56, [0, 0], [0, 0]), turn(0.56, 0.52, [12, 20], [9, 8])] },
   });
   assert.deepEqual(outcome, {
     questions: 100,
-    before: [{ majorityAccuracy: 0.58, meanAgentAccuracy: 0.547, wrongToRight: 0, rightToWrong: 0 }, { majorityAccuracy: 0.5, meanAgentAccuracy: 0.47, wrongToRight: 29, rightToWrong: 52 }],
-    after: [{ majorityAccuracy: 0.6, meanAgentAccuracy: 0.56, wrongToRight: 0, rightToWrong: 0 }, { majorityAccuracy: 0.56, meanAgentAccuracy: 0.52, wrongToRight: 32, rightToWrong: 17 }],
+    before: [
+      { majorityAccuracy: 0.58, meanAgentAccuracy: 0.547, wrongToRight: 0, rightToWrong: 0 },
+      { majorityAccuracy: 0.5, meanAgentAccuracy: 0.47, wrongToRight: 29, rightToWrong: 52 },
+    ],
+    after: [
+      { majorityAccuracy: 0.6, meanAgentAccuracy: 0.56, wrongToRight: 0, rightToWrong: 0 },
+      { majorityAccuracy: 0.56, meanAgentAccuracy: 0.52, wrongToRight: 32, rightToWrong: 17 },
+    ],
   });
 });
 
 test('the page accepts the stage and the outcome in the header, and only its two commands', () => {
   const header: RunHeader = {
-    runDir: '/r', name: 'r', status: 'running', step: 0, totalSteps: 40, startedAt: null, updatedAt: null, etaSeconds: null, executionProvider: null, message: null, config: [],
+    runDir: '/r',
+    name: 'r',
+    status: 'running',
+    step: 0,
+    totalSteps: 40,
+    startedAt: null,
+    updatedAt: null,
+    etaSeconds: null,
+    executionProvider: null,
+    message: null,
+    config: [],
     baseStage: { step: 1, total: 2, losses: [{ step: 1, loss: 0.5 }], done: false, reused: false },
-    outcome: { before: [{ majorityAccuracy: 0.5, meanAgentAccuracy: 0.5, wrongToRight: 0, rightToWrong: 0 }], after: null, questions: 100 },
+    outcome: {
+      before: [{ majorityAccuracy: 0.5, meanAgentAccuracy: 0.5, wrongToRight: 0, rightToWrong: 0 }],
+      after: null,
+      questions: 100,
+    },
   };
   const msg = { type: 'snapshot', header, metrics: [], evalMetrics: [], transcripts: [] };
   assert.equal(isHostToWebview(msg), true);

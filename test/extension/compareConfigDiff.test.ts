@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import { configDiff, flattenConfig } from '../../src/extension/compare/configDiff';
 
 test('flattenConfig: dotted keys in document order, arrays and empty objects as values, pointers escaped', () => {
-  const flat = flattenConfig({ seed: 0, training: { ppo: { lr: 1e-4 } }, agents: { models: ['tiny', 'tiny'] }, extra: {}, 'a/b': { '~c': null } });
+  const flat = flattenConfig({
+    seed: 0,
+    training: { ppo: { lr: 1e-4 } },
+    agents: { models: ['tiny', 'tiny'] },
+    extra: {},
+    'a/b': { '~c': null },
+  });
   assert.deepEqual([...flat.keys()], ['seed', 'training.ppo.lr', 'agents.models', 'extra', 'a/b.~c']);
   assert.deepEqual(flat.get('training.ppo.lr'), { pointer: '/training/ppo/lr', value: '0.0001' });
   assert.deepEqual(flat.get('agents.models'), { pointer: '/agents/models', value: '["tiny","tiny"]' });
@@ -23,5 +29,8 @@ test('configDiff: only differing keys, one value per side, missing keys and conf
   ]);
   assert.deepEqual(configDiff([a, a, a]), [], 'checkpoints of one run: no differences');
   assert.deepEqual(configDiff([{ seed: 1 }, null]), [{ key: 'seed', pointer: '/seed', values: ['1', null] }]);
-  assert.deepEqual(configDiff([{ m: [1, 2] }, { m: [1, 2] }, { m: [2, 1] }]).map((r) => r.values), [['[1,2]', '[1,2]', '[2,1]']]);
+  assert.deepEqual(
+    configDiff([{ m: [1, 2] }, { m: [1, 2] }, { m: [2, 1] }]).map((r) => r.values),
+    [['[1,2]', '[1,2]', '[2,1]']],
+  );
 });

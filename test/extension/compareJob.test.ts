@@ -12,10 +12,16 @@ import type { CompareJobView } from '../../src/protocol/compareView';
 import { fakeComparison } from './fixtures/fakeComparison';
 
 const FAKE = join(__dirname, 'fixtures', 'fake-compare.cjs');
-const sides = [1, 2].map((step) => ({ path: `/w/runs/r/checkpoints/step-00000${step}`, runDir: '/w/runs/r', run: 'r', step, label: `r · step ${step}` }));
+const sides = [1, 2].map((step) => ({
+  path: `/w/runs/r/checkpoints/step-00000${step}`,
+  runDir: '/w/runs/r',
+  run: 'r',
+  step,
+  label: `r · step ${step}`,
+}));
 const result = fakeComparison(sides);
 
-test('questionSources: each run\'s task as it trained (generated, or its existing test file), then the generated tasks', () => {
+test("questionSources: each run's task as it trained (generated, or its existing test file), then the generated tasks", () => {
   const dir = mkdtempSync(join(tmpdir(), 'maporl-sources-'));
   const test = join(dir, 'test.jsonl');
   writeFileSync(test, '{}\n');
@@ -25,18 +31,35 @@ test('questionSources: each run\'s task as it trained (generated, or its existin
     { run: 'c', config: { task: { type: 'gsm8k', testFile: join(dir, 'missing.jsonl') } } },
     { run: 'd', config: null },
   ]);
-  assert.deepEqual(sources.map((s) => [s.id, s.args]), [
-    ['data:0', ['--data', test, '--task', 'gsm8k']],
-    ['task:arith', ['--task', 'arith']],
-    ['task:nli', ['--task', 'nli']],
-  ]);
+  assert.deepEqual(
+    sources.map((s) => [s.id, s.args]),
+    [
+      ['data:0', ['--data', test, '--task', 'gsm8k']],
+      ['task:arith', ['--task', 'arith']],
+      ['task:nli', ['--task', 'nli']],
+    ],
+  );
   assert.match(sources[0].label, /test\.jsonl: the test set of a/);
-  assert.deepEqual(compareArgs(sides, sources[1], 20, 7), ['compare', sides[0].path, sides[1].path, '--task', 'arith', '--questions', '20', '--seed', '7', '--json']);
+  assert.deepEqual(compareArgs(sides, sources[1], 20, 7), [
+    'compare',
+    sides[0].path,
+    sides[1].path,
+    '--task',
+    'arith',
+    '--questions',
+    '20',
+    '--seed',
+    '7',
+    '--json',
+  ]);
 });
 
-test('parseProgress and parseResult read the engine\'s lines', () => {
-  assert.deepEqual(parseProgress('evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)'),
-    { side: 1, sides: 3, message: 'evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)' });
+test("parseProgress and parseResult read the engine's lines", () => {
+  assert.deepEqual(parseProgress('evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)'), {
+    side: 1,
+    sides: 3,
+    message: 'evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)',
+  });
   assert.equal(parseProgress('skipped 2 invalid lines'), null);
   assert.deepEqual(parseResult(JSON.stringify(result)), result);
   assert.equal(parseResult('{"version":1}'), null);
@@ -45,20 +68,43 @@ test('parseProgress and parseResult read the engine\'s lines', () => {
 
 test('a comparison job: progress per side, then the result', async () => {
   const jobs = new JobManager({ cliPath: FAKE, killTimeoutMs: 5000 });
-  const run = new CompareRun(jobs, { label: 'compare', args: compareArgs(sides, { id: 'task:arith', label: '', args: ['--task', 'arith'] }, 5, 0), cwd: tmpdir(), env: { FAKE_COMPARE_RESULT: JSON.stringify(result) }, sides: 2 });
+  const run = new CompareRun(jobs, {
+    label: 'compare',
+    args: compareArgs(sides, { id: 'task:arith', label: '', args: ['--task', 'arith'] }, 5, 0),
+    cwd: tmpdir(),
+    env: { FAKE_COMPARE_RESULT: JSON.stringify(result) },
+    sides: 2,
+  });
   const seen: CompareJobView[] = [];
   run.onProgress.event((v) => seen.push(v));
   const outcome = await run.finished;
   assert.equal(outcome.ok, true, outcome.message);
   assert.equal(outcome.result?.key, result.key);
-  assert.deepEqual(seen.map((v) => [v.side, v.sides]), [[0, 2], [1, 2]]);
+  assert.deepEqual(
+    seen.map((v) => [v.side, v.sides]),
+    [
+      [0, 2],
+      [1, 2],
+    ],
+  );
   assert.match(seen[1].message, /^evaluating side 1 \(2 of 2\)/);
 });
 
 test('cancel stops the job: no result, reported as cancelled', async () => {
   const jobs = new JobManager({ cliPath: FAKE, killTimeoutMs: 5000 });
-  const run = new CompareRun(jobs, { label: 'compare', args: ['compare', 'a', 'b', '--json'], cwd: tmpdir(), env: { FAKE_COMPARE_MODE: 'slow', FAKE_COMPARE_RESULT: '{}' }, sides: 2 });
-  await new Promise<void>((resolve) => { const s = run.onProgress.event(() => { s.dispose(); resolve(); }); });
+  const run = new CompareRun(jobs, {
+    label: 'compare',
+    args: ['compare', 'a', 'b', '--json'],
+    cwd: tmpdir(),
+    env: { FAKE_COMPARE_MODE: 'slow', FAKE_COMPARE_RESULT: '{}' },
+    sides: 2,
+  });
+  await new Promise<void>((resolve) => {
+    const s = run.onProgress.event(() => {
+      s.dispose();
+      resolve();
+    });
+  });
   run.cancel();
   assert.equal(run.view.phase, 'cancelling');
   const outcome = await run.finished;
@@ -67,7 +113,13 @@ test('cancel stops the job: no result, reported as cancelled', async () => {
 
 test('an engine that refuses its arguments: the outcome carries its line', async () => {
   const jobs = new JobManager({ cliPath: FAKE, killTimeoutMs: 5000 });
-  const run = new CompareRun(jobs, { label: 'compare', args: ['compare', 'x', 'y', '--json'], cwd: tmpdir(), env: { FAKE_COMPARE_MODE: 'fail' }, sides: 2 });
+  const run = new CompareRun(jobs, {
+    label: 'compare',
+    args: ['compare', 'x', 'y', '--json'],
+    cwd: tmpdir(),
+    env: { FAKE_COMPARE_MODE: 'fail' },
+    sides: 2,
+  });
   const outcome = await run.finished;
   assert.equal(outcome.ok, false);
   assert.equal(outcome.cancelled, false);

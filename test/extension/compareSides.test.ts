@@ -7,7 +7,13 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { comparisonDir, discussionAt, readSavedResult, savedResults, sideTranscriptsFile } from '../../src/extension/compare/savedComparisons';
+import {
+  comparisonDir,
+  discussionAt,
+  readSavedResult,
+  savedResults,
+  sideTranscriptsFile,
+} from '../../src/extension/compare/savedComparisons';
 import { loadPanelData } from '../../src/extension/compare/panelData';
 import { readGuarded, selectedDirs, sideOf, sidesOf } from '../../src/extension/compare/sides';
 import { fakeComparison, writeFakeComparison } from './fixtures/fakeComparison';
@@ -28,7 +34,10 @@ function layout() {
 test('sideOf: checkpoints and runs (their latest checkpoint) inside a runs folder', () => {
   const { runs, a, b } = layout();
   const ck = sideOf(join(a, 'checkpoints', 'step-000005'), [runs]);
-  assert.deepEqual(ck, { ok: true, side: { path: join(a, 'checkpoints', 'step-000005'), runDir: a, run: 'a', step: 5, label: 'a · step 5' } });
+  assert.deepEqual(ck, {
+    ok: true,
+    side: { path: join(a, 'checkpoints', 'step-000005'), runDir: a, run: 'a', step: 5, label: 'a · step 5' },
+  });
   const run = sideOf(b, [runs]);
   assert.equal(run.ok && run.side.path, join(b, 'checkpoints', 'step-000004'));
   assert.equal(run.ok && run.side.step, 4);
@@ -53,7 +62,10 @@ test('sideOf refuses what is not a checkpoint of a run inside a runs folder', ()
 test('sidesOf keeps the order, drops duplicates (a run and its latest checkpoint) and lists refusals', () => {
   const { runs, a, b, outside } = layout();
   const { sides, refused } = sidesOf([b, join(a, 'checkpoints', 'step-000010'), a, outside], [runs]);
-  assert.deepEqual(sides.map((s) => s.label), ['b · step 4', 'a · step 10']);
+  assert.deepEqual(
+    sides.map((s) => s.label),
+    ['b · step 4', 'a · step 10'],
+  );
   assert.equal(refused.length, 1);
 });
 
@@ -73,11 +85,17 @@ test('saved comparisons: exactly these sides, newest first; their discussions by
   writeFakeComparison(fakeComparison([...sides].reverse(), { key: 'cc03' })); // other order: under b, another comparison
   writeFakeComparison(fakeComparison([sides[0], { ...sides[1], path: join(b, 'checkpoints', 'step-000002') }], { key: 'dd04' }));
   mkdirSync(join(a, 'comparisons', '.tmp-ee05'));
-  assert.deepEqual(savedResults(sides, [runs]).map((s) => s.result.key), ['bb02', 'aa01']);
+  assert.deepEqual(
+    savedResults(sides, [runs]).map((s) => s.result.key),
+    ['bb02', 'aa01'],
+  );
   assert.equal(comparisonDir(sides, 'aa01'), old);
   const result = readSavedResult(old, sides, [runs])!;
   const records = discussionAt(old, result, 3, [runs]);
-  assert.deepEqual(records.map((r) => r?.id), ['q2', 'q2']);
+  assert.deepEqual(
+    records.map((r) => r?.id),
+    ['q2', 'q2'],
+  );
   assert.deepEqual(discussionAt(old, result, 99, [runs]), [null, null]);
   assert.equal(readSavedResult(old, sides, [join(runs, 'b')]), null, 'a comparison outside the allowed folders is not read');
 });
@@ -87,27 +105,53 @@ test('a transcripts name from result.json that is not a bare file name is refuse
   const sides = sidesOf([a, b], [runs]).sides;
   const result = fakeComparison(sides, { key: 'ff06' });
   const dir = writeFakeComparison(result);
-  assert.equal(sideTranscriptsFile(dir, { ...result, sides: [{ ...result.sides[0], transcripts: '../../b/config.json' }, result.sides[1]] }, 0), null);
+  assert.equal(
+    sideTranscriptsFile(
+      dir,
+      { ...result, sides: [{ ...result.sides[0], transcripts: '../../b/config.json' }, result.sides[1]] },
+      0,
+    ),
+    null,
+  );
   assert.equal(sideTranscriptsFile(dir, result, 5), null);
   assert.equal(sideTranscriptsFile(dir, result, 1), join(dir, 'side-1.transcripts.jsonl'));
 });
 
-test('loadPanelData: config differences, one curve per run with its sides\' steps, sources, the newest saved comparison', () => {
+test("loadPanelData: config differences, one curve per run with its sides' steps, sources, the newest saved comparison", () => {
   const { runs, a, b } = layout();
   const sides = sidesOf([join(a, 'checkpoints', 'step-000005'), a, b], [runs]).sides;
   writeFakeComparison(fakeComparison(sides, { key: 'ab12', questions: 4, seed: 9 }));
   const d = loadPanelData(sides, [runs]);
-  assert.deepEqual(d.configDiff.map((r) => r.key), ['training.iterations']);
-  assert.deepEqual(d.curves.map((c) => [c.run, c.sideSteps, c.train.length]), [['a', [5, 10], 10], ['b', [4], 4]]);
-  assert.deepEqual(d.sources.map((s) => s.id), ['task:arith', 'task:nli']);
-  assert.deepEqual(d.saved.map((s) => s.key), ['ab12']);
+  assert.deepEqual(
+    d.configDiff.map((r) => r.key),
+    ['training.iterations'],
+  );
+  assert.deepEqual(
+    d.curves.map((c) => [c.run, c.sideSteps, c.train.length]),
+    [
+      ['a', [5, 10], 10],
+      ['b', [4], 4],
+    ],
+  );
+  assert.deepEqual(
+    d.sources.map((s) => s.id),
+    ['task:arith', 'task:nli'],
+  );
+  assert.deepEqual(
+    d.saved.map((s) => s.key),
+    ['ab12'],
+  );
   assert.deepEqual(d.defaults, { source: 'task:arith', questions: 4, seed: 9 }, 'the form starts from the comparison shown');
   assert.deepEqual(d.problems, []);
 });
 
 test('selectedDirs: the Runs view selection (runs and checkpoints), else the node the menu was opened on', () => {
   const run = { dir: '/w/runs/a', name: 'a' };
-  const checkpoint = { kind: 'checkpoint', run, checkpoint: { dir: '/w/runs/a/checkpoints/step-000005', name: 'step-000005', step: 5 } };
+  const checkpoint = {
+    kind: 'checkpoint',
+    run,
+    checkpoint: { dir: '/w/runs/a/checkpoints/step-000005', name: 'step-000005', step: 5 },
+  };
   const runNode = { kind: 'run', run };
   const file = { kind: 'file', run, label: 'Config', path: '/w/runs/a/config.json', icon: 'x' };
   assert.deepEqual(selectedDirs(checkpoint, [runNode, checkpoint, file]), ['/w/runs/a', '/w/runs/a/checkpoints/step-000005']);

@@ -11,7 +11,8 @@ import { keyPathAt } from '../../src/extension/json/jsonLocation';
 const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'media', 'maporl.schema.json'), 'utf8')) as unknown;
 
 test('the key under an offset, as a path', () => {
-  const text = '{\n  "training": {\n    "ppo": { "klCoef": 0.1 },\n    "lr": "x"\n  },\n  "agents": { "models": ["base-agents"] }\n}\n';
+  const text =
+    '{\n  "training": {\n    "ppo": { "klCoef": 0.1 },\n    "lr": "x"\n  },\n  "agents": { "models": ["base-agents"] }\n}\n';
   const at = (needle: string, k = 1) => text.indexOf(needle) + k;
   assert.deepEqual(keyPathAt(text, at('"training"')), ['training']);
   assert.deepEqual(keyPathAt(text, at('"klCoef"', 3)), ['training', 'ppo', 'klCoef']);
@@ -22,8 +23,11 @@ test('the key under an offset, as a path', () => {
   assert.equal(keyPathAt('{ "a": ', 3), null, 'not JSON');
 });
 
-test('the hover: description, default and the last run\'s value', () => {
-  const md = hoverMarkdown(schema, ['training', 'ppo', 'klCoef'], { name: 'arith-20260101-120000', config: { training: { ppo: { klCoef: 0.05 } } } })!;
+test("the hover: description, default and the last run's value", () => {
+  const md = hoverMarkdown(schema, ['training', 'ppo', 'klCoef'], {
+    name: 'arith-20260101-120000',
+    config: { training: { ppo: { klCoef: 0.05 } } },
+  })!;
   assert.match(md, /^\*\*training\.ppo\.klCoef\*\*/);
   assert.match(md, /Per-token KL penalty to the reference policy/);
   assert.match(md, /default `0\.05`/);

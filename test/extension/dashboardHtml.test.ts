@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboard/dashboardHtml';
 
-const page = () => dashboardHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/dashboard.js', styleUri: 'https://x/dashboard.css', runDir: '/w/runs/<a "b">', title: 'Run: a', nonce: 'abc123' });
+const page = () =>
+  dashboardHtml({
+    cspSource: 'https://x.vscode-cdn.net',
+    scriptUri: 'https://x/dashboard.js',
+    styleUri: 'https://x/dashboard.css',
+    runDir: '/w/runs/<a "b">',
+    title: 'Run: a',
+    nonce: 'abc123',
+  });
 
 test('the policy is strict', () => {
   const csp = contentSecurityPolicy('https://x.vscode-cdn.net', 'abc123');
@@ -30,7 +38,8 @@ test('the run directory is escaped into an attribute', () => {
 });
 
 test('nonces are fresh and alphanumeric', () => {
-  const a = makeNonce(), b = makeNonce();
+  const a = makeNonce(),
+    b = makeNonce();
   assert.notEqual(a, b);
   assert.match(a, /^[A-Za-z0-9]{16,}$/);
 });

@@ -16,19 +16,34 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-jobs-'));
 function spec(runDir: string, env: Record<string, string> = {}): JobSpec {
   return { kind: 'train', label: 'fake', args: ['train', 'x.maporl.json', '--out', runDir], cwd: tmpdir(), runDir, env };
 }
-const exited = (jobs: JobManager, job: Job) => new Promise<Job>((resolve) => {
-  const sub = jobs.onDidExit.event((j) => { if (j.id === job.id) { sub.dispose(); resolve(j); } });
-});
-const until = (jobs: JobManager, job: Job, pred: (j: Job) => boolean) => new Promise<void>((resolve) => {
-  if (pred(job)) return resolve();
-  const sub = jobs.onEvent.event(({ job: j }) => { if (j.id === job.id && pred(j)) { sub.dispose(); resolve(); } });
-});
+const exited = (jobs: JobManager, job: Job) =>
+  new Promise<Job>((resolve) => {
+    const sub = jobs.onDidExit.event((j) => {
+      if (j.id === job.id) {
+        sub.dispose();
+        resolve(j);
+      }
+    });
+  });
+const until = (jobs: JobManager, job: Job, pred: (j: Job) => boolean) =>
+  new Promise<void>((resolve) => {
+    if (pred(job)) return resolve();
+    const sub = jobs.onEvent.event(({ job: j }) => {
+      if (j.id === job.id && pred(j)) {
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
 
 test('a job that finishes: IPC events in order, log and job file beside the run directory', async () => {
   const jobs = new JobManager({ cliPath: FAKE, killTimeoutMs: 5000, logPollMs: 20 });
   const dir = join(tmp(), 'run');
   const steps: number[] = [];
-  jobs.onEvent.event(({ payload }) => { const e = payload as { type: string; step: number }; if (e.type === 'metrics') steps.push(e.step); });
+  jobs.onEvent.event(({ payload }) => {
+    const e = payload as { type: string; step: number };
+    if (e.type === 'metrics') steps.push(e.step);
+  });
   const lines: string[] = [];
   jobs.onLog.event(({ line }) => lines.push(line));
   const job = jobs.start(spec(dir, { FAKE_ENGINE_STEPS: '5', FAKE_ENGINE_STEP_MS: '5', [MAPORL_ENV.threads]: '3' }));
@@ -37,7 +52,10 @@ test('a job that finishes: IPC events in order, log and job file beside the run 
   assert.deepEqual(steps, [1, 2, 3, 4, 5]);
   assert.equal(readJobFile(dir)?.pid, job.pid);
   assert.match(readFileSync(jobFilesOf(dir).log, 'utf8'), /fake engine: train/);
-  assert.ok(lines.some((l) => l === 'env: - 3'), `the environment reaches the engine: ${lines.join(' | ')}`);
+  assert.ok(
+    lines.some((l) => l === 'env: - 3'),
+    `the environment reaches the engine: ${lines.join(' | ')}`,
+  );
   assert.equal(jobs.jobs().length, 0);
 });
 

@@ -37,5 +37,8 @@ test('nothing changes a job after its exit', () => {
 });
 
 test('error outcomes are the ones that show the log', () => {
-  assert.deepEqual(['finished', 'stopped', 'killed', 'failed', 'badInput', 'crashed'].filter((o) => isErrorOutcome(o as never)), ['killed', 'failed', 'badInput', 'crashed']);
+  assert.deepEqual(
+    ['finished', 'stopped', 'killed', 'failed', 'badInput', 'crashed'].filter((o) => isErrorOutcome(o as never)),
+    ['killed', 'failed', 'badInput', 'crashed'],
+  );
 });

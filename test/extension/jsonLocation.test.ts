@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flattenScalars, locatePointer } from '../../src/extension/json/jsonLocation';
 
-const text = JSON.stringify({ name: 'x', training: { ppo: { lr: 0.0001, 'a/b': true } }, agents: { models: ['tiny', 'tiny'] } }, null, 2);
+const text = JSON.stringify(
+  { name: 'x', training: { ppo: { lr: 0.0001, 'a/b': true } }, agents: { models: ['tiny', 'tiny'] } },
+  null,
+  2,
+);
 
 test('a pointer finds the line and column of its key', () => {
   assert.deepEqual(locatePointer(text, '/training/ppo/lr'), { line: 4, column: 6 }); // 0-based: the 5th line

@@ -7,8 +7,17 @@ import { isHostToWebview, isWebviewToHost, validateWebviewToHost, type RunHeader
 import { transcript } from './fixtures/fakeRun';
 
 const header: RunHeader = {
-  runDir: '/w/runs/a', name: 'a', status: 'running', step: 3, totalSteps: 10, startedAt: null, updatedAt: null,
-  etaSeconds: null, executionProvider: 'cpu', message: null, config: [{ pointer: '/seed', value: '0' }],
+  runDir: '/w/runs/a',
+  name: 'a',
+  status: 'running',
+  step: 3,
+  totalSteps: 10,
+  startedAt: null,
+  updatedAt: null,
+  etaSeconds: null,
+  executionProvider: 'cpu',
+  message: null,
+  config: [{ pointer: '/seed', value: '0' }],
 };
 
 test('webview -> host: the four message types and their fields', () => {
@@ -18,7 +27,11 @@ test('webview -> host: the four message types and their fields', () => {
   assert.equal(isWebviewToHost({ type: 'annotate', runDir: '/r' }), true);
   assert.equal(isWebviewToHost({ type: 'annotate', runDir: '/r', key: 'train/3/q/0' }), true);
   for (const bad of [
-    null, 'ready', [], { type: 'ready' }, { type: 'ready', runDir: '' },
+    null,
+    'ready',
+    [],
+    { type: 'ready' },
+    { type: 'ready', runDir: '' },
     { type: 'openSource', runDir: '/r', file: 'x', line: 0 },
     { type: 'openSource', runDir: '/r', file: 'x', line: 1.5 },
     { type: 'openSource', runDir: '/r', file: 'a\0b', line: 1 },
@@ -27,25 +40,71 @@ test('webview -> host: the four message types and their fields', () => {
     { type: 'writeFile', runDir: '/r', file: '/etc/passwd' },
     { type: 'annotate', runDir: '/r', key: '' },
     { type: 'annotate', runDir: '/r', key: 3 },
-  ]) assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
-  assert.equal(validateWebviewToHost({ type: 'openSource', runDir: '/r', file: 'x', line: 0 }), 'line: expected an integer >= 1, got 0');
+  ])
+    assert.equal(isWebviewToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
+  assert.equal(
+    validateWebviewToHost({ type: 'openSource', runDir: '/r', file: 'x', line: 0 }),
+    'line: expected an integer >= 1, got 0',
+  );
   assert.equal(validateWebviewToHost({ type: 'toString', runDir: '/r' }), 'type: unknown message type "toString"');
 });
 
 test('host -> webview: snapshots and appends with valid records only', () => {
   const t = transcript(1, 1, 3, 2);
   const metrics = [{ step: 1, reward: 0.5, verifier: [0.4, null], kl: null }];
-  assert.equal(isHostToWebview({ type: 'snapshot', header, metrics, evalMetrics: [{ step: 0, majorityAccuracy: [0.5, 0.75] }], transcripts: [t] }), true);
+  assert.equal(
+    isHostToWebview({
+      type: 'snapshot',
+      header,
+      metrics,
+      evalMetrics: [{ step: 0, majorityAccuracy: [0.5, 0.75] }],
+      transcripts: [t],
+    }),
+    true,
+  );
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [] }), true);
-  assert.equal(isHostToWebview({ type: 'append', header: { ...header, status: 'exploded' }, metrics: [], evalMetrics: [], transcripts: [] }), false);
+  assert.equal(
+    isHostToWebview({ type: 'append', header: { ...header, status: 'exploded' }, metrics: [], evalMetrics: [], transcripts: [] }),
+    false,
+  );
   const labels = { total: 3, notes: 1, annotators: 2, byLabel: [{ label: 'persuasive', count: 3 }] };
-  assert.equal(isHostToWebview({ type: 'append', header: { ...header, labels }, metrics: [], evalMetrics: [], transcripts: [] }), true);
-  assert.equal(isHostToWebview({ type: 'append', header: { ...header, labels: { ...labels, byLabel: [{ label: 1 }] } }, metrics: [], evalMetrics: [], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, sample: -1 }] }), false);
+  assert.equal(
+    isHostToWebview({ type: 'append', header: { ...header, labels }, metrics: [], evalMetrics: [], transcripts: [] }),
+    true,
+  );
+  assert.equal(
+    isHostToWebview({
+      type: 'append',
+      header: { ...header, labels: { ...labels, byLabel: [{ label: 1 }] } },
+      metrics: [],
+      evalMetrics: [],
+      transcripts: [],
+    }),
+    false,
+  );
+  assert.equal(
+    isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, sample: -1 }] }),
+    false,
+  );
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: '1' }], evalMetrics: [], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [{ step: 1, reward: 'high' }], evalMetrics: [], transcripts: [] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, turns: [[{ agent: 0 }]] }] }), false);
-  assert.equal(isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, source: { file: 'x', line: 0 } }] }), false);
+  assert.equal(
+    isHostToWebview({ type: 'append', header, metrics: [{ step: 1, reward: 'high' }], evalMetrics: [], transcripts: [] }),
+    false,
+  );
+  assert.equal(
+    isHostToWebview({ type: 'append', header, metrics: [], evalMetrics: [], transcripts: [{ ...t, turns: [[{ agent: 0 }]] }] }),
+    false,
+  );
+  assert.equal(
+    isHostToWebview({
+      type: 'append',
+      header,
+      metrics: [],
+      evalMetrics: [],
+      transcripts: [{ ...t, source: { file: 'x', line: 0 } }],
+    }),
+    false,
+  );
   assert.equal(isHostToWebview({ type: 'append', header, metrics: [], transcripts: [] }), false, 'evalMetrics missing');
   assert.equal(isHostToWebview({ type: 'eval', header, metrics: [], evalMetrics: [], transcripts: [] }), false);
 });

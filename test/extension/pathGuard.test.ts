@@ -9,7 +9,8 @@ import { guardFile, isWithin } from '../../src/extension/security/pathGuard';
 
 function layout() {
   const root = mkdtempSync(join(tmpdir(), 'maporl-guard-'));
-  const ws = join(root, 'ws'), outside = join(root, 'outside');
+  const ws = join(root, 'ws'),
+    outside = join(root, 'outside');
   mkdirSync(join(ws, 'data'), { recursive: true });
   mkdirSync(outside);
   writeFileSync(join(ws, 'data', 'train.jsonl'), '{}\n');

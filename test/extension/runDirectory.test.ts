@@ -12,7 +12,7 @@ import { RunModel, appendMetricsPoint } from '../../src/extension/runData/runMod
 import { appendStep, writeFakeRun } from './fixtures/fakeRun';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-runs-'));
-const totalOf = (c: Record<string, unknown> | null) => ((c?.training as { iterations?: number })?.iterations ?? null);
+const totalOf = (c: Record<string, unknown> | null) => (c?.training as { iterations?: number })?.iterations ?? null;
 
 test('only folders with events.jsonl or config.json are runs', () => {
   const root = tmp();
@@ -20,14 +20,21 @@ test('only folders with events.jsonl or config.json are runs', () => {
   mkdirSync(join(root, 'not-a-run'));
   mkdirSync(join(root, '.hidden'));
   writeFileSync(join(root, 'file.txt'), 'x');
-  assert.deepEqual(listRunDirectories(root).map((d) => d.slice(root.length + 1)), ['a']);
+  assert.deepEqual(
+    listRunDirectories(root).map((d) => d.slice(root.length + 1)),
+    ['a'],
+  );
   assert.deepEqual(listRunDirectories(join(root, 'missing')), []);
 });
 
 test('checkpoints: complete step-N folders by step, temporary names skipped', () => {
   const dir = tmp();
-  for (const n of ['step-000010', 'step-000002', 'step-000020.tmp-123', 'other']) mkdirSync(join(dir, 'checkpoints', n), { recursive: true });
-  assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [2, 10]);
+  for (const n of ['step-000010', 'step-000002', 'step-000020.tmp-123', 'other'])
+    mkdirSync(join(dir, 'checkpoints', n), { recursive: true });
+  assert.deepEqual(
+    listCheckpoints(dir).map((c) => c.step),
+    [2, 10],
+  );
 });
 
 test('the peek finds the final status and step from the end of a long events file', () => {
@@ -64,7 +71,10 @@ test('the model follows appended steps and reports invalid transcripts with file
   appendStep(dir, 6);
   appendFileSync(join(dir, 'transcripts.jsonl'), JSON.stringify({ id: 'bad', step: 6 }) + '\n');
   const next = model.readFiles();
-  assert.deepEqual(next.metrics.map((m) => m.step), [6]);
+  assert.deepEqual(
+    next.metrics.map((m) => m.step),
+    [6],
+  );
   assert.equal(next.transcripts.length, 1);
   assert.equal(next.problems.length, 1);
   assert.match(next.problems[0], /transcripts\.jsonl:7: .*transcript skipped/);
@@ -75,16 +85,29 @@ test('evaluation events form their own curve', () => {
   const dir = writeFakeRun(join(tmp(), 'r'), { steps: 30, status: 'finished' });
   const model = new RunModel(dir, totalOf);
   const d = model.readFiles();
-  assert.deepEqual(model.metrics.map((m) => m.step), Array.from({ length: 30 }, (_, k) => k + 1), 'train curve unbroken by evaluations');
-  assert.deepEqual(model.evalMetrics.map((m) => m.step), [10, 20, 30]);
+  assert.deepEqual(
+    model.metrics.map((m) => m.step),
+    Array.from({ length: 30 }, (_, k) => k + 1),
+    'train curve unbroken by evaluations',
+  );
+  assert.deepEqual(
+    model.evalMetrics.map((m) => m.step),
+    [10, 20, 30],
+  );
   assert.equal(d.evalMetrics.length, 3);
 });
 
 test('a curve point at or before the last step replaces the tail (a resumed run)', () => {
   const curve: MetricsPoint[] = [1, 2, 3, 4].map((step) => ({ step }));
   appendMetricsPoint(curve, { step: 3, reward: 1 });
-  assert.deepEqual(curve.map((p) => p.step), [1, 2, 3]);
+  assert.deepEqual(
+    curve.map((p) => p.step),
+    [1, 2, 3],
+  );
   assert.equal(curve[2].reward, 1);
   appendMetricsPoint(curve, { step: 4 });
-  assert.deepEqual(curve.map((p) => p.step), [1, 2, 3, 4]);
+  assert.deepEqual(
+    curve.map((p) => p.step),
+    [1, 2, 3, 4],
+  );
 });

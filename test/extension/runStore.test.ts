@@ -24,7 +24,10 @@ test('lists runs and notices a new one and a status change', () => {
   writeFakeRun(join(folder, 'a'), { steps: 3, status: 'finished' });
   const { s, listChanges } = store(folder);
   s.refreshList();
-  assert.deepEqual(s.list().map((r) => [r.name, r.state.status]), [['a', 'finished']]);
+  assert.deepEqual(
+    s.list().map((r) => [r.name, r.state.status]),
+    [['a', 'finished']],
+  );
   const before = listChanges();
   s.refreshList();
   assert.equal(listChanges(), before, 'nothing changed, no event');
@@ -43,7 +46,10 @@ test('a run written by another process is followed from its files', () => {
   appendStep(dir, 5);
   appendStep(dir, 6);
   s.poll();
-  assert.deepEqual(updates.at(-1)?.delta.metrics.map((m) => m.step), [5, 6]);
+  assert.deepEqual(
+    updates.at(-1)?.delta.metrics.map((m) => m.step),
+    [5, 6],
+  );
   assert.equal(handle.model.transcripts.length, 6);
   handle.dispose();
 });
@@ -59,11 +65,19 @@ test('a job of this window: IPC feeds the model, the files are not read twice, t
   appendStep(dir, 4);
   s.ipcEvent(dir, ev);
   s.poll();
-  assert.deepEqual(model.metrics.map((m) => m.step), [1, 2, 3, 4], 'once, from IPC');
+  assert.deepEqual(
+    model.metrics.map((m) => m.step),
+    [1, 2, 3, 4],
+    'once, from IPC',
+  );
   s.ipcEvent(dir, { type: 'status', step: 4, time: new Date().toISOString(), status: 'stopped' });
   assert.equal(model.state.status, 'stopped');
   s.endIpc(dir);
   assert.equal(model.source, 'files');
-  assert.deepEqual(model.metrics.map((m) => m.step), [1, 2, 3, 4], 'rebuilt from the files');
+  assert.deepEqual(
+    model.metrics.map((m) => m.step),
+    [1, 2, 3, 4],
+    'rebuilt from the files',
+  );
   assert.equal(updates.at(-1)?.delta.restarted, true, 'views get a snapshot');
 });

@@ -17,19 +17,43 @@ import { isSweepReportMessage, validateSweepReportMessage } from '../../src/prot
 import type { SweepPlan } from '../../src/protocol/sweepSchema';
 
 const children: ChildProcess[] = [];
-after(() => { for (const c of children) c.kill(); });
+after(() => {
+  for (const c of children) c.kill();
+});
 
 const T = '2026-01-01T00:00:00.000Z';
-const table = (acc: number[]) => ({ step: 10, questions: 20, turns: acc.map((a) => ({ majorityAccuracy: a, meanAgentAccuracy: a, agentAccuracy: [a, a], wrongToRight: [0, 0], rightToWrong: [0, 0] })) });
-const summary = (status: string, after: number[] | null, message?: string) => ({
-  name: 'x', status, mode: 'maporl', steps: 10, startedAt: T, finishedAt: T, seconds: 1,
-  before: table([0.2, 0.3]), after: after && table(after), metrics: { auc: 0.5 }, ...(message ? { message } : {}),
+const table = (acc: number[]) => ({
+  step: 10,
+  questions: 20,
+  turns: acc.map((a) => ({
+    majorityAccuracy: a,
+    meanAgentAccuracy: a,
+    agentAccuracy: [a, a],
+    wrongToRight: [0, 0],
+    rightToWrong: [0, 0],
+  })),
 });
-const events = (rewards: number[], total = 10) => [
-  { type: 'status', status: 'running', step: 0, time: T, totalSteps: total },
-  ...rewards.map((reward, i) => ({ type: 'metrics', step: i + 1, time: T, reward })),
-  { type: 'metrics', split: 'eval', step: rewards.length, time: T, reward: 99 }, // not a training point
-].map((e) => JSON.stringify(e)).join('\n') + '\n{"type":"metr'; // a line cut by a kill
+const summary = (status: string, after: number[] | null, message?: string) => ({
+  name: 'x',
+  status,
+  mode: 'maporl',
+  steps: 10,
+  startedAt: T,
+  finishedAt: T,
+  seconds: 1,
+  before: table([0.2, 0.3]),
+  after: after && table(after),
+  metrics: { auc: 0.5 },
+  ...(message ? { message } : {}),
+});
+const events = (rewards: number[], total = 10) =>
+  [
+    { type: 'status', status: 'running', step: 0, time: T, totalSteps: total },
+    ...rewards.map((reward, i) => ({ type: 'metrics', step: i + 1, time: T, reward })),
+    { type: 'metrics', split: 'eval', step: rewards.length, time: T, reward: 99 }, // not a training point
+  ]
+    .map((e) => JSON.stringify(e))
+    .join('\n') + '\n{"type":"metr'; // a line cut by a kill
 
 /**
  * runs folder/exp: cell alpha-0 (seed 0 failed, seed 1 never started), cell alpha-1 (seed 0 finished,
@@ -38,8 +62,19 @@ const events = (rewards: number[], total = 10) => [
 function fabricate(): { runs: string; dir: string } {
   const runs = mkdtempSync(join(tmpdir(), 'maporl-sweeps-'));
   const dir = join(runs, 'sweeps', 'exp');
-  const run = (index: number, cell: string, seed: number) => ({ index, name: `${cell}__seed-${seed}`, cell, seed, overrides: { seed, 'reward.alpha': cell === 'alpha-1' ? 1 : 0 } });
-  const plan: SweepPlan = { name: 'exp', sweepFile: join(runs, 'exp.sweep.json'), baseConfig: join(runs, 'a.maporl.json'), runs: [run(0, 'alpha-0', 0), run(1, 'alpha-0', 1), run(2, 'alpha-1', 0), run(3, 'alpha-1', 1)] };
+  const run = (index: number, cell: string, seed: number) => ({
+    index,
+    name: `${cell}__seed-${seed}`,
+    cell,
+    seed,
+    overrides: { seed, 'reward.alpha': cell === 'alpha-1' ? 1 : 0 },
+  });
+  const plan: SweepPlan = {
+    name: 'exp',
+    sweepFile: join(runs, 'exp.sweep.json'),
+    baseConfig: join(runs, 'a.maporl.json'),
+    runs: [run(0, 'alpha-0', 0), run(1, 'alpha-0', 1), run(2, 'alpha-1', 0), run(3, 'alpha-1', 1)],
+  };
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'sweep.json'), JSON.stringify(plan));
   const write = (name: string, file: string, text: string) => {
@@ -63,8 +98,10 @@ function fabricate(): { runs: string; dir: string } {
   writeFileSync(join(dir, 'jobs.jsonl'), jobs.map((j) => JSON.stringify(j)).join('\n') + '\n');
   // Not sweeps: a user's sweep file (no runs) and a run directory beside the sweep.
   writeFileSync(join(runs, 'exp.sweep.json'), '{"base": "a.maporl.json"}');
-  mkdirSync(join(runs, 'solo')); writeFileSync(join(runs, 'solo', 'events.jsonl'), '');
-  mkdirSync(join(runs, 'notes')); writeFileSync(join(runs, 'notes', 'sweep.json'), '{"base": "a.maporl.json"}');
+  mkdirSync(join(runs, 'solo'));
+  writeFileSync(join(runs, 'solo', 'events.jsonl'), '');
+  mkdirSync(join(runs, 'notes'));
+  writeFileSync(join(runs, 'notes', 'sweep.json'), '{"base": "a.maporl.json"}');
   return { runs, dir };
 }
 
@@ -82,10 +119,25 @@ test('tree: cells in plan order, runs with state, progress and where they run', 
   const tree = sweepTree(status);
   assert.equal(tree.name, 'exp');
   assert.equal(tree.active, true);
-  assert.deepEqual(tree.cells.map((c) => [c.cell, c.runs.map((r) => [r.seed, r.state])]), [
-    ['alpha-0', [[0, 'failed'], [1, 'pending']]],
-    ['alpha-1', [[0, 'finished'], [1, 'running']]],
-  ]);
+  assert.deepEqual(
+    tree.cells.map((c) => [c.cell, c.runs.map((r) => [r.seed, r.state])]),
+    [
+      [
+        'alpha-0',
+        [
+          [0, 'failed'],
+          [1, 'pending'],
+        ],
+      ],
+      [
+        'alpha-1',
+        [
+          [0, 'finished'],
+          [1, 'running'],
+        ],
+      ],
+    ],
+  );
   assert.equal(countsText(tree.counts), '1 pending · 1 running · 1 finished · 1 failed');
   assert.equal(countsText(tree.cells[0].counts), '1 pending · 1 failed');
   const running = tree.cells[1].runs[1];
@@ -98,15 +150,36 @@ test('tree: cells in plan order, runs with state, progress and where they run', 
 });
 
 test('rewardCurve: training metrics only, last line per step, torn lines skipped', () => {
-  assert.deepEqual(rewardCurve(events([0.1, 0.2])), [{ step: 1, value: 0.1 }, { step: 2, value: 0.2 }]);
+  assert.deepEqual(rewardCurve(events([0.1, 0.2])), [
+    { step: 1, value: 0.1 },
+    { step: 2, value: 0.2 },
+  ]);
   const resumed = `${JSON.stringify({ type: 'metrics', step: 1, time: T, reward: 0.1 })}\n${JSON.stringify({ type: 'metrics', step: 1, time: T, reward: 0.3 })}\n`;
   assert.deepEqual(rewardCurve(resumed), [{ step: 1, value: 0.3 }]);
   assert.deepEqual(rewardCurve(JSON.stringify({ type: 'metrics', step: 1, time: T, reward: null })), []);
 });
 
 test('meanBand: mean and sample std (n - 1) over the seeds at each step; one seed has no band', () => {
-  const band = meanBand([[{ step: 1, value: 1 }, { step: 2, value: 2 }, { step: 3, value: 5 }], [{ step: 1, value: 3 }, { step: 2, value: 4 }], [{ step: 1, value: 5 }]]);
-  assert.deepEqual(band.map((b) => [b.step, b.mean, b.n]), [[1, 3, 3], [2, 3, 2], [3, 5, 1]]);
+  const band = meanBand([
+    [
+      { step: 1, value: 1 },
+      { step: 2, value: 2 },
+      { step: 3, value: 5 },
+    ],
+    [
+      { step: 1, value: 3 },
+      { step: 2, value: 4 },
+    ],
+    [{ step: 1, value: 5 }],
+  ]);
+  assert.deepEqual(
+    band.map((b) => [b.step, b.mean, b.n]),
+    [
+      [1, 3, 3],
+      [2, 3, 2],
+      [3, 5, 1],
+    ],
+  );
   assert.equal(band[0].std, 2); // values 1, 3, 5: sum of squares 8 over n - 1 = 2 → 2
   assert.ok(Math.abs(band[1].std! - Math.SQRT2) < 1e-12);
   assert.equal(band[2].std, null);
@@ -115,20 +188,41 @@ test('meanBand: mean and sample std (n - 1) over the seeds at each step; one see
 
 test('report data: the engine aggregation per cell and a reward band per cell, only inside the runs folders', () => {
   const d = readSweepReportData(fx.dir, [fx.runs]);
-  assert.deepEqual(d.report.cells.map((c) => [c.cell, c.finished, c.majorityAccuracyAfter.map((s) => s?.mean)]), [['alpha-0', 0, []], ['alpha-1', 1, [0.5, 0.7]]]);
-  assert.deepEqual(d.curves.map((c) => [c.cell, c.seeds, c.band.map((b) => +b.mean.toFixed(9))]), [['alpha-0', 1, [0.1, 0.2]], ['alpha-1', 2, [0.3, 0.5, 0.6]]]);
+  assert.deepEqual(
+    d.report.cells.map((c) => [c.cell, c.finished, c.majorityAccuracyAfter.map((s) => s?.mean)]),
+    [
+      ['alpha-0', 0, []],
+      ['alpha-1', 1, [0.5, 0.7]],
+    ],
+  );
+  assert.deepEqual(
+    d.curves.map((c) => [c.cell, c.seeds, c.band.map((b) => +b.mean.toFixed(9))]),
+    [
+      ['alpha-0', 1, [0.1, 0.2]],
+      ['alpha-1', 2, [0.3, 0.5, 0.6]],
+    ],
+  );
   assert.throws(() => readSweepReportData(fx.dir, [join(fx.runs, 'solo')]), /outside the workspace and runs folders/);
 });
 
 test('report page: strict CSP with a nonce, escaped names, a table row and a band per cell', () => {
   const d = readSweepReportData(fx.dir, [fx.runs]);
   d.report.cells[0].cell = '<script>alert(1)</script>';
-  const html = sweepReportHtml(d, { cspSource: 'vscode-resource:', scriptUri: 'vscode-resource:/sweep.js', styleUri: 'vscode-resource:/sweep.css', nonce: 'abc123' });
+  const html = sweepReportHtml(d, {
+    cspSource: 'vscode-resource:',
+    scriptUri: 'vscode-resource:/sweep.js',
+    styleUri: 'vscode-resource:/sweep.css',
+    nonce: 'abc123',
+  });
   assert.match(html, /default-src &#39;none&#39;; script-src &#39;nonce-abc123&#39;; style-src vscode-resource:;/);
   assert.ok(!html.includes('<script>alert'), 'cell names are escaped');
   assert.ok(!/<script(?![^>]*nonce="abc123")/.test(html), 'every script carries the nonce');
   assert.ok(!/\son\w+=|style="/.test(html), 'no inline handlers or styles (CSP)');
-  assert.equal((html.match(/<polygon class="band/g) ?? []).length, 1, 'a band only where two seeds or more exist at two steps or more');
+  assert.equal(
+    (html.match(/<polygon class="band/g) ?? []).length,
+    1,
+    'a band only where two seeds or more exist at two steps or more',
+  );
   assert.equal((html.match(/<polyline class="mean/g) ?? []).length, 2);
   assert.match(html, /<td>50\.0<\/td><td>70\.0<\/td>/);
   assert.match(html, /data-action="openRun" data-run="alpha-1__seed-1"/);
@@ -137,22 +231,47 @@ test('report page: strict CSP with a nonce, escaped names, a table row and a ban
 test('report messages: refresh and openRun by a run name; anything else is dropped', () => {
   assert.ok(isSweepReportMessage({ type: 'refresh' }));
   assert.ok(isSweepReportMessage({ type: 'openRun', run: 'alpha-1__seed-0' }));
-  for (const bad of [null, 'refresh', {}, { type: 'openDir' }, { type: 'openRun' }, { type: 'openRun', run: 3 },
-    { type: 'openRun', run: '../../etc/passwd' }, { type: 'openRun', run: '..' }, { type: 'openRun', run: 'a/b' }, { type: 'toString' }, { type: '__proto__' }]) {
+  for (const bad of [
+    null,
+    'refresh',
+    {},
+    { type: 'openDir' },
+    { type: 'openRun' },
+    { type: 'openRun', run: 3 },
+    { type: 'openRun', run: '../../etc/passwd' },
+    { type: 'openRun', run: '..' },
+    { type: 'openRun', run: 'a/b' },
+    { type: 'toString' },
+    { type: '__proto__' },
+  ]) {
     assert.ok(!isSweepReportMessage(bad), JSON.stringify(bad));
   }
   assert.equal(validateSweepReportMessage({ type: 'openRun', run: 'a/b' }), 'run: expected a run name');
 });
 
 test('the tree reads the same status as maporl sweep status --json', () => {
-  assert.deepEqual(sweepStatus(fx.dir).runs.map((r) => r.state), ['failed', 'pending', 'finished', 'running']);
+  assert.deepEqual(
+    sweepStatus(fx.dir).runs.map((r) => r.state),
+    ['failed', 'pending', 'finished', 'running'],
+  );
 });
 
 test('Restricted Mode: a Slurm sweep is read from its files alone, without asking Slurm', async () => {
   const { runs } = fabricate();
   const dir = join(runs, 'sweeps', 'exp');
-  writeFileSync(join(dir, 'jobs.jsonl'), JSON.stringify({ type: 'slurm-submit', jobId: '77', indices: [0, 1, 2, 3], time: T }) + '\n');
+  writeFileSync(
+    join(dir, 'jobs.jsonl'),
+    JSON.stringify({ type: 'slurm-submit', jobId: '77', indices: [0, 1, 2, 3], time: T }) + '\n',
+  );
   const s = await loadSweepStatus(dir, '/nonexistent/cli.js', false);
-  assert.deepEqual(s.runs.map((r) => [r.state, r.where]), [['failed', 'slurm 77_0'], ['pending', 'slurm 77_1'], ['finished', 'slurm 77_2'], ['running', 'slurm 77_3']]);
+  assert.deepEqual(
+    s.runs.map((r) => [r.state, r.where]),
+    [
+      ['failed', 'slurm 77_0'],
+      ['pending', 'slurm 77_1'],
+      ['finished', 'slurm 77_2'],
+      ['running', 'slurm 77_3'],
+    ],
+  );
   assert.match(s.runs[1].message ?? '', /Restricted Mode/);
 });

@@ -10,7 +10,15 @@ import { crossCheckConfig, parseConfig, resolveConfigPaths } from '../../src/eng
 import { loadJsonlTask } from '../../src/engine/tasks/loaders';
 import { sftProgress, useModelInConfig } from '../../src/extension/templates/baseAgentsConfig';
 import { MAPORL_ENV } from '../../src/protocol/environment';
-import { configText, deepMerge, DEFAULT_TEMPLATE, TEMPLATES, templateFiles, templateOverrides, type TemplateId } from '../../src/extension/templates/templates';
+import {
+  configText,
+  deepMerge,
+  DEFAULT_TEMPLATE,
+  TEMPLATES,
+  templateFiles,
+  templateOverrides,
+  type TemplateId,
+} from '../../src/extension/templates/templates';
 import { checkDataFile, checkModelLayout, detectFormat, userDataConfig } from '../../src/extension/templates/userData';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'maporl-templates-'));
@@ -41,7 +49,7 @@ test('every template that needs only a name writes a config that validates, and 
   }
 });
 
-test('the default template trains SFT base agents on arithmetic, rewarded by correctness, at the demo\'s scale', () => {
+test("the default template trains SFT base agents on arithmetic, rewarded by correctness, at the demo's scale", () => {
   assert.equal(DEFAULT_TEMPLATE, 'arith');
   assert.equal(TEMPLATES[0].id, 'arith');
   const { config } = writeAndLoad('arith', 'a');
@@ -52,7 +60,10 @@ test('the default template trains SFT base agents on arithmetic, rewarded by cor
   assert.equal(config.agents.count, 3);
   assert.equal(config.discussion.turns, 3);
   assert.equal(config.generation.temperature, 0.7);
-  assert.deepEqual([config.training.iterations, config.training.questionsPerIteration, config.training.samplesPerQuestion], [50, 32, 4]);
+  assert.deepEqual(
+    [config.training.iterations, config.training.questionsPerIteration, config.training.samplesPerQuestion],
+    [50, 32, 4],
+  );
   assert.deepEqual([config.eval.every, config.eval.questions], [10, 200]);
 });
 
@@ -90,7 +101,10 @@ test('your data: the format from the first record, the first bad record by its l
   assert.deepEqual(detectFormat(good), { ok: true, value: 'gsm8k' });
   assert.deepEqual(checkDataFile('gsm8k', good), { ok: true, value: 2 });
   const bad = join(dir, 'bad.jsonl');
-  writeFileSync(bad, '{"question": "a", "answer": "#### 1"}\n{"question": "b", "answer": "no final answer"}\n{"question": "c"}\n');
+  writeFileSync(
+    bad,
+    '{"question": "a", "answer": "#### 1"}\n{"question": "b", "answer": "no final answer"}\n{"question": "c"}\n',
+  );
   const r = checkDataFile('gsm8k', bad);
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.problem : '', new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: `));
@@ -109,9 +123,22 @@ test('your data: the format from the first record, the first bad record by its l
   assert.deepEqual(checkModelLayout(model), { ok: true, value: 'LlamaForCausalLM' });
 
   const configFile = join(dir, 'mine.maporl.json');
-  const config = resolveConfigPaths(parseConfig(userDataConfig({
-    name: 'mine', configFile, trainFile: good, testFile: good, modelDir: model, format: 'gsm8k', trainRecords: 2, testRecords: 2,
-  }), configFile), configFile);
+  const config = resolveConfigPaths(
+    parseConfig(
+      userDataConfig({
+        name: 'mine',
+        configFile,
+        trainFile: good,
+        testFile: good,
+        modelDir: model,
+        format: 'gsm8k',
+        trainRecords: 2,
+        testRecords: 2,
+      }),
+      configFile,
+    ),
+    configFile,
+  );
   assert.deepEqual(crossCheckConfig(config), []);
   assert.equal(config.task.trainFile, good);
   assert.deepEqual(config.agents.models, ['./model'], 'paths inside the folder are written relative to the config');
@@ -132,7 +159,12 @@ test('Prepare Base Agents: the model directory replaces "base-agents" and the un
 });
 
 test('the progress lines of maporl prepare-agents are read', () => {
-  assert.deepEqual(sftProgress('sft 440/2200 (20%) 20s eta 1m20s loss 0.785'), { step: 440, total: 2200, eta: '1m20s', loss: '0.785' });
+  assert.deepEqual(sftProgress('sft 440/2200 (20%) 20s eta 1m20s loss 0.785'), {
+    step: 440,
+    total: 2200,
+    eta: '1m20s',
+    loss: '0.785',
+  });
   assert.deepEqual(sftProgress('sft 2200/2200 (100%) 1m40s loss 0.019'), { step: 2200, total: 2200, eta: null, loss: '0.019' });
   assert.equal(sftProgress('prepared base agents (tiny, 2200 SFT steps on arith): /x'), null);
 });

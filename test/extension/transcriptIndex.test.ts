@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { TranscriptIndex } from '../../src/extension/annotations/transcriptIndex';
 import { transcript } from './fixtures/fakeRun';
 
-const line = (step: number, k: number, extra: Record<string, unknown> = {}) => `${JSON.stringify({ ...transcript(step, k, 3, 3), ...extra })}\n`;
+const line = (step: number, k: number, extra: Record<string, unknown> = {}) =>
+  `${JSON.stringify({ ...transcript(step, k, 3, 3), ...extra })}\n`;
 const file = (text: string) => {
   const dir = mkdtempSync(join(tmpdir(), 'maporl-index-'));
   const path = join(dir, 'transcripts.jsonl');
@@ -38,8 +39,17 @@ test('broken lines are reported with their number and skipped', () => {
   const path = file(`${line(1, 1)}not json\n\n{"id": "x"}\n${line(2, 2)}`);
   const index = new TranscriptIndex(path);
   const chunk = index.read();
-  assert.deepEqual(chunk.entries.map((e) => e.line), [1, 5]);
-  assert.deepEqual(chunk.problems.map((p) => [p.line, p.problem.slice(0, 21)]), [[2, 'not JSON'], [4, 'step: expected an int']]);
+  assert.deepEqual(
+    chunk.entries.map((e) => e.line),
+    [1, 5],
+  );
+  assert.deepEqual(
+    chunk.problems.map((p) => [p.line, p.problem.slice(0, 21)]),
+    [
+      [2, 'not JSON'],
+      [4, 'step: expected an int'],
+    ],
+  );
 });
 
 test('a growing file: new lines arrive, a half-written line waits for its newline', () => {
@@ -50,7 +60,10 @@ test('a growing file: new lines arrive, a half-written line waits for its newlin
   appendFileSync(path, next.slice(0, 50));
   assert.equal(index.read().entries.length, 0);
   appendFileSync(path, next.slice(50) + line(3, 3));
-  assert.deepEqual(index.read().entries.map((e) => e.step), [2, 3]);
+  assert.deepEqual(
+    index.read().entries.map((e) => e.step),
+    [2, 3],
+  );
   assert.equal(index.entries.length, 3);
 });
 
@@ -60,15 +73,24 @@ test('a key that comes again replaces its discussion in place; a rewritten file 
   index.read();
   appendFileSync(path, line(1, 1, { question: 'again' }));
   const chunk = index.read();
-  assert.deepEqual(chunk.entries.map((e) => e.question), ['again']);
-  assert.deepEqual(index.entries.map((e) => e.key), ['train/1/t-1-1/0', 'train/2/t-2-2/0']);
+  assert.deepEqual(
+    chunk.entries.map((e) => e.question),
+    ['again'],
+  );
+  assert.deepEqual(
+    index.entries.map((e) => e.key),
+    ['train/1/t-1-1/0', 'train/2/t-2-2/0'],
+  );
   assert.equal(index.records(['train/1/t-1-1/0'])[0].question, 'again');
   const fresh = `${path}.new`;
   writeFileSync(fresh, line(7, 7));
   renameSync(fresh, path);
   const again = index.read();
   assert.equal(again.restarted, true);
-  assert.deepEqual(index.entries.map((e) => e.step), [7]);
+  assert.deepEqual(
+    index.entries.map((e) => e.step),
+    [7],
+  );
 });
 
 test('records are read back by offset, unknown keys left out', () => {
@@ -76,7 +98,10 @@ test('records are read back by offset, unknown keys left out', () => {
   const index = new TranscriptIndex(path);
   index.read();
   const records = index.records(['train/3/t-3-3/0', 'nope', 'train/1/t-1-1/0']);
-  assert.deepEqual(records.map((r) => r.id), ['t-3-3', 't-1-1']);
+  assert.deepEqual(
+    records.map((r) => r.id),
+    ['t-3-3', 't-1-1'],
+  );
   assert.equal(records[0].turns.length, 3);
 });
 

@@ -37,10 +37,16 @@ test('a live run: appended discussions arrive in order; the transcripts file is 
     doc.model.toggleLabel(doc.index.entries[0], {}, 'persuasive', 'ann');
     appendFileSync(path, line(4) + line(5).slice(0, 30));
     doc.tick();
-    assert.deepEqual(appended.at(-1)?.entries.map((e) => e.step), [4]);
+    assert.deepEqual(
+      appended.at(-1)?.entries.map((e) => e.step),
+      [4],
+    );
     appendFileSync(path, line(5).slice(30));
     doc.tick();
-    assert.deepEqual(appended.at(-1)?.entries.map((e) => e.step), [5]);
+    assert.deepEqual(
+      appended.at(-1)?.entries.map((e) => e.step),
+      [5],
+    );
     assert.ok(readFileSync(path, 'utf8').startsWith(before), 'only appended to, by the run');
   } finally {
     doc.dispose();
@@ -58,7 +64,10 @@ test('once following, the document picks up growth on its own', async () => {
     assert.equal(appended.length, 0, 'not before follow()');
     doc.follow();
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(appended.flatMap((a) => a.entries.map((e) => e.step)), [2]);
+    assert.deepEqual(
+      appended.flatMap((a) => a.entries.map((e) => e.step)),
+      [2],
+    );
   } finally {
     doc.dispose();
   }
@@ -78,20 +87,34 @@ test('a large file: the first read is bounded, the rest comes in steps', () => {
   }
 });
 
-test('another window\'s save shows up after the file is indexed; a backup restores unsaved labels', async () => {
+test("another window's save shows up after the file is indexed; a backup restores unsaved labels", async () => {
   const { dir, path } = run(2);
-  const a = open(path), b = open(path);
+  const a = open(path),
+    b = open(path);
   try {
     const d = a.doc.index.entries[1];
     a.doc.model.toggleLabel(d, { turn: 1, agent: 2 }, 'stubborn', 'ann');
     await a.doc.model.save();
     b.doc.tick();
-    assert.deepEqual(b.doc.model.annotations().map((x) => x.label), ['stubborn']);
+    assert.deepEqual(
+      b.doc.model.annotations().map((x) => x.label),
+      ['stubborn'],
+    );
     b.doc.model.toggleLabel(d, {}, 'corrective', 'bob');
     const restored = open(path, b.doc.model.backup());
-    assert.deepEqual(restored.doc.model.annotations().map((x) => x.label).sort(), ['corrective', 'stubborn']);
+    assert.deepEqual(
+      restored.doc.model
+        .annotations()
+        .map((x) => x.label)
+        .sort(),
+      ['corrective', 'stubborn'],
+    );
     restored.doc.dispose();
-    assert.deepEqual(readFileSync(join(dir, 'annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length, 1, 'nothing saved by the backup');
+    assert.deepEqual(
+      readFileSync(join(dir, 'annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length,
+      1,
+      'nothing saved by the backup',
+    );
   } finally {
     a.doc.dispose();
     b.doc.dispose();
@@ -100,7 +123,10 @@ test('another window\'s save shows up after the file is indexed; a backup restor
 
 test('a document that may not be shown reads nothing and cannot be edited', () => {
   const { path } = run(2);
-  writeFileSync(join(path, '..', 'annotations.jsonl'), `${JSON.stringify({ transcript: 'x', step: 1, split: 'train', label: 'a', annotator: 'b', time: '2026-01-01T00:00:00Z' })}\n`);
+  writeFileSync(
+    join(path, '..', 'annotations.jsonl'),
+    `${JSON.stringify({ transcript: 'x', step: 1, split: 'train', label: 'a', annotator: 'b', time: '2026-01-01T00:00:00Z' })}\n`,
+  );
   const doc = new TranscriptsDocument(uri(path), 'outside the workspace', { pollMs: 60_000 });
   try {
     doc.tick();

@@ -27,7 +27,10 @@ test('a restarted delta or a request makes a snapshot; flush sends at once; noth
   b.push({ ...delta([]), restarted: true });
   b.push(delta([2]));
   b.flush();
-  assert.deepEqual(sent.map((x) => [x.snapshot, x.metrics.length]), [[true, 0]]);
+  assert.deepEqual(
+    sent.map((x) => [x.snapshot, x.metrics.length]),
+    [[true, 0]],
+  );
   b.flush();
   assert.equal(sent.length, 1);
   b.dispose();

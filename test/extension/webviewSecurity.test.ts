@@ -15,18 +15,52 @@ import { sweepReportHtml } from '../../src/extension/sweeps/sweepReportHtml';
 
 const SRC = join(__dirname, '..', '..', 'src', 'extension');
 const hostile = '</title><script>alert(1)</script>"\'';
-const common = { cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/page.js', styleUri: 'https://x/page.css', title: hostile };
+const common = {
+  cspSource: 'https://x.vscode-cdn.net',
+  scriptUri: 'https://x/page.js',
+  styleUri: 'https://x/page.css',
+  title: hostile,
+};
 
 /** The page builders, by the name the host calls them with, and a page each builds (nonce given or fresh). */
 const PAGES: Record<string, (nonce?: string) => string> = {
   dashboardHtml: (nonce) => dashboardHtml({ ...common, runDir: `/w/runs/${hostile}`, nonce }),
   compareHtml: (nonce) => compareHtml({ ...common, nonce }),
   transcriptsHtml: (nonce) => transcriptsHtml({ ...common, nonce }),
-  sweepReportHtml: (nonce) => sweepReportHtml({
-    dir: `/w/runs/${hostile}`,
-    report: { name: hostile, runs: 1, finished: 0, cells: [{ cell: hostile, overrides: {}, runs: [`${hostile}__seed-0`], finished: 0, majorityAccuracyBefore: [], majorityAccuracyAfter: [], meanAgentAccuracyAfter: [], metrics: {} }] },
-    curves: [{ cell: hostile, seeds: 2, band: [{ step: 1, mean: 0, std: 1, n: 2 }, { step: 2, mean: 1, std: 1, n: 2 }] }],
-  }, { ...common, nonce }),
+  sweepReportHtml: (nonce) =>
+    sweepReportHtml(
+      {
+        dir: `/w/runs/${hostile}`,
+        report: {
+          name: hostile,
+          runs: 1,
+          finished: 0,
+          cells: [
+            {
+              cell: hostile,
+              overrides: {},
+              runs: [`${hostile}__seed-0`],
+              finished: 0,
+              majorityAccuracyBefore: [],
+              majorityAccuracyAfter: [],
+              meanAgentAccuracyAfter: [],
+              metrics: {},
+            },
+          ],
+        },
+        curves: [
+          {
+            cell: hostile,
+            seeds: 2,
+            band: [
+              { step: 1, mean: 0, std: 1, n: 2 },
+              { step: 2, mean: 1, std: 1, n: 2 },
+            ],
+          },
+        ],
+      },
+      { ...common, nonce },
+    ),
 };
 
 function sources(dir: string): string[] {
@@ -38,18 +72,34 @@ function sources(dir: string): string[] {
 const files = sources(SRC).map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }));
 
 test('every webview gets its HTML from a page builder checked here', () => {
-  const used = files.flatMap(({ file, text }) => [...text.matchAll(/\.html\s*=\s*([A-Za-z_$][\w$]*)\(/g)].map((m) => ({ file, builder: m[1] })));
+  const used = files.flatMap(({ file, text }) =>
+    [...text.matchAll(/\.html\s*=\s*([A-Za-z_$][\w$]*)\(/g)].map((m) => ({ file, builder: m[1] })),
+  );
   assert.ok(used.length >= Object.keys(PAGES).length, 'the webviews were found');
-  for (const { file, builder } of used) assert.ok(builder in PAGES, `${file} sets a webview's HTML with ${builder}: add it to PAGES in this test`);
-  for (const builder of Object.keys(PAGES)) assert.ok(used.some((u) => u.builder === builder), `${builder} is used`);
+  for (const { file, builder } of used)
+    assert.ok(builder in PAGES, `${file} sets a webview's HTML with ${builder}: add it to PAGES in this test`);
+  for (const builder of Object.keys(PAGES))
+    assert.ok(
+      used.some((u) => u.builder === builder),
+      `${builder} is used`,
+    );
 });
 
 /** The CSP of a page as directive -> sources. */
 function policyOf(html: string): Map<string, string[]> {
   const metas = [...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)];
   assert.equal(metas.length, 1, 'one CSP meta tag');
-  const text = metas[0][1].replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-  return new Map(text.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...src]) => [name, src]));
+  const text = metas[0][1]
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+  return new Map(
+    text
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...src]) => [name, src]),
+  );
 }
 
 for (const [name, build] of Object.entries(PAGES)) {
@@ -60,7 +110,10 @@ for (const [name, build] of Object.entries(PAGES)) {
     assert.deepEqual(csp.get('script-src'), ["'nonce-N0nce123'"], 'scripts by nonce only');
     for (const [directive, src] of csp) {
       for (const s of src) {
-        assert.ok(!["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", '*', 'http:', 'https:'].includes(s), `${directive} allows ${s}`);
+        assert.ok(
+          !["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", '*', 'http:', 'https:'].includes(s),
+          `${directive} allows ${s}`,
+        );
       }
     }
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
@@ -88,12 +141,15 @@ for (const [name, build] of Object.entries(PAGES)) {
 }
 
 test('localResourceRoots: the built pages alone (dist/webview); no command URIs', () => {
-  const roots = files.flatMap(({ file, text }) => [...text.matchAll(/localResourceRoots:\s*(\[[^\]]*\])/g)].map((m) => ({ file, roots: m[1] })));
+  const roots = files.flatMap(({ file, text }) =>
+    [...text.matchAll(/localResourceRoots:\s*(\[[^\]]*\])/g)].map((m) => ({ file, roots: m[1] })),
+  );
   assert.ok(roots.length >= Object.keys(PAGES).length, 'every webview states its roots');
   for (const { file, roots: r } of roots) {
     assert.match(r, /^\[\s*vscode\.Uri\.joinPath\([\w.]+, 'dist', 'webview'\)\s*\]$/, `${file}: localResourceRoots ${r}`);
   }
   for (const { file, text } of files) assert.doesNotMatch(text, /enableCommandUris:\s*true/, file);
   const webviews = files.filter(({ text }) => /enableScripts:\s*true/.test(text));
-  for (const { file, text } of webviews) assert.match(text, /localResourceRoots:/, `${file} enables scripts without limiting its resources`);
+  for (const { file, text } of webviews)
+    assert.match(text, /localResourceRoots:/, `${file} enables scripts without limiting its resources`);
 });

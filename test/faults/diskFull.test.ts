@@ -46,14 +46,25 @@ before(() => {
 /** What must survive a failed write: intact checkpoints, config.json, logs that parse but for a cut last line. */
 function assertNothingLost(run: string, label: string): void {
   assert.deepEqual(halfWrittenCheckpoints(path.join(run, 'checkpoints')), [], `${label}: checkpoints`);
-  assert.ok(fs.readdirSync(path.join(run, 'checkpoints')).some((n) => /^step-\d{6}$/.test(n)), `${label}: some checkpoint was written before`);
+  assert.ok(
+    fs.readdirSync(path.join(run, 'checkpoints')).some((n) => /^step-\d{6}$/.test(n)),
+    `${label}: some checkpoint was written before`,
+  );
   JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
   for (const f of ['events.jsonl', 'transcripts.jsonl']) readJsonl(path.join(run, f)); // throws on a broken line, tolerates a cut last one
 }
 
 function assertLikeUninterrupted(run: string, label: string): void {
-  assert.deepEqual(comparable(lines(path.join(run, 'events.jsonl'))), comparable(lines(path.join(whole, 'events.jsonl'))), `${label}: events`);
-  assert.deepEqual(lines(path.join(run, 'transcripts.jsonl')), lines(path.join(whole, 'transcripts.jsonl')), `${label}: transcripts`);
+  assert.deepEqual(
+    comparable(lines(path.join(run, 'events.jsonl'))),
+    comparable(lines(path.join(whole, 'events.jsonl'))),
+    `${label}: events`,
+  );
+  assert.deepEqual(
+    lines(path.join(run, 'transcripts.jsonl')),
+    lines(path.join(whole, 'transcripts.jsonl')),
+    `${label}: transcripts`,
+  );
   const weights = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoints', 'step-000003', 'policy-0', 'model.safetensors'));
   assert.ok(weights(run).equals(weights(whole)), `${label}: final weights`);
 }
@@ -73,8 +84,14 @@ test('a disk that fills up mid-run: one clear line, nothing written is lost, and
   const size = Math.ceil((wholeBytes * 0.6) / 4096) * 4096;
   const disk = smallDisk('full', size);
   const run = path.join(disk ?? path.join(root, 'full'), 'run');
-  say(disk ? `run folder on a ${size}-byte tmpfs (the whole run takes ${wholeBytes})` : `mount not permitted: ENOSPC injected by the fault hook after ${size} bytes under the run folder`);
-  const failed = disk ? runClean(['train', config, '--out', run]) : await runFaulty(['train', config, '--out', run], { MAPORL_FAULT_MATCH: run, MAPORL_FAULT_ENOSPC_AFTER: String(size) });
+  say(
+    disk
+      ? `run folder on a ${size}-byte tmpfs (the whole run takes ${wholeBytes})`
+      : `mount not permitted: ENOSPC injected by the fault hook after ${size} bytes under the run folder`,
+  );
+  const failed = disk
+    ? runClean(['train', config, '--out', run])
+    : await runFaulty(['train', config, '--out', run], { MAPORL_FAULT_MATCH: run, MAPORL_FAULT_ENOSPC_AFTER: String(size) });
   assertClearError(failed, /no space left on device \(ENOSPC/, 'disk full');
   assertNothingLost(run, 'disk full');
   assert.ok(!fs.existsSync(path.join(run, '.lock')), 'the lock is released');
@@ -95,12 +112,19 @@ test('a read-only run folder: resume refuses with one clear line and changes not
   const marks = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'step-000001', 'trainer_state.json'), 'utf8')).logs;
   fs.truncateSync(path.join(run, 'events.jsonl'), marks.events);
   fs.truncateSync(path.join(run, 'transcripts.jsonl'), marks.transcripts);
-  const snapshot = () => spawnSync('sh', ['-c', `cd '${run}' && find . -type f | sort | xargs sha256sum`], { encoding: 'utf8' }).stdout;
+  const snapshot = () =>
+    spawnSync('sh', ['-c', `cd '${run}' && find . -type f | sort | xargs sha256sum`], { encoding: 'utf8' }).stdout;
   const was = snapshot();
 
-  say(disk ? 'run folder on a tmpfs remounted read-only' : 'mount not permitted: EROFS injected by the fault hook under the run folder');
+  say(
+    disk
+      ? 'run folder on a tmpfs remounted read-only'
+      : 'mount not permitted: EROFS injected by the fault hook under the run folder',
+  );
   if (disk) assert.equal(mount('-o', 'remount,ro', disk).status, 0, 'remount read-only');
-  const refused = disk ? runClean(['train', '--resume', run]) : await runFaulty(['train', '--resume', run], { MAPORL_FAULT_MATCH: run, MAPORL_FAULT_EROFS: '1' });
+  const refused = disk
+    ? runClean(['train', '--resume', run])
+    : await runFaulty(['train', '--resume', run], { MAPORL_FAULT_MATCH: run, MAPORL_FAULT_EROFS: '1' });
   assertClearError(refused, /read-only file system \(EROFS/, 'read-only');
   assert.equal(snapshot(), was, 'nothing changed');
 

@@ -21,7 +21,9 @@ import { TINY_CONFIG } from '../helpers/tinyRun';
 
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-fuzz-cli-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
-const inputs = path.join(root, 'inputs'), cwd = path.join(root, 'cwd'), base = path.join(root, 'base');
+const inputs = path.join(root, 'inputs'),
+  cwd = path.join(root, 'cwd'),
+  base = path.join(root, 'base');
 fs.mkdirSync(inputs);
 fs.mkdirSync(cwd);
 announce();
@@ -34,9 +36,11 @@ before(async () => {
 
 /** Every file under `dir` with its size and mtime: what "unchanged" means. */
 function listing(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .map((e) => path.join(e.parentPath, e.name))
-    .map((p) => `${path.relative(dir, p)} ${fs.lstatSync(p).size} ${fs.lstatSync(p).mtimeMs}`).sort();
+    .map((p) => `${path.relative(dir, p)} ${fs.lstatSync(p).size} ${fs.lstatSync(p).mtimeMs}`)
+    .sort();
 }
 
 let n = 0;
@@ -65,20 +69,29 @@ const refused = (f: () => unknown) => {
 
 test('train with a mutated config: exit 2, one line, nothing written outside the run directory', () => {
   const { seed, numRuns } = fuzzParams(4, 40);
-  fc.assert(fc.property(mutatedJson(TINY_CONFIG), (value) => {
-    fc.pre(refused(() => parseConfig(value)));
-    const file = path.join(inputs, `c${n}.maporl.json`);
-    fs.writeFileSync(file, JSON.stringify(value));
-    assertRefused((out) => ['train', file, '--out', out], JSON.stringify(value).slice(0, 300));
-  }), { seed, numRuns });
+  fc.assert(
+    fc.property(mutatedJson(TINY_CONFIG), (value) => {
+      fc.pre(refused(() => parseConfig(value)));
+      const file = path.join(inputs, `c${n}.maporl.json`);
+      fs.writeFileSync(file, JSON.stringify(value));
+      assertRefused((out) => ['train', file, '--out', out], JSON.stringify(value).slice(0, 300));
+    }),
+    { seed, numRuns },
+  );
 });
 
 test('sft with mutated data: exit 2, one line, nothing written outside the output directory', () => {
   const { seed, numRuns } = fuzzParams(4, 40);
-  fc.assert(fc.property(jsonlText([{ prompt: 'Q: 1+1?\nA:', completion: ' 2' }]), (text) => {
-    const file = path.join(inputs, `d${n}.jsonl`);
-    fs.writeFileSync(file, text);
-    fc.pre(refused(() => readSftJsonl(file)));
-    assertRefused((out) => ['sft', '--model', base, '--data', file, '--out', out, '--max-steps', '1', '--threads', '1'], text.slice(0, 300));
-  }), { seed, numRuns });
+  fc.assert(
+    fc.property(jsonlText([{ prompt: 'Q: 1+1?\nA:', completion: ' 2' }]), (text) => {
+      const file = path.join(inputs, `d${n}.jsonl`);
+      fs.writeFileSync(file, text);
+      fc.pre(refused(() => readSftJsonl(file)));
+      assertRefused(
+        (out) => ['sft', '--model', base, '--data', file, '--out', out, '--max-steps', '1', '--threads', '1'],
+        text.slice(0, 300),
+      );
+    }),
+    { seed, numRuns },
+  );
 });

@@ -33,42 +33,75 @@ const SAMPLES: unknown[] = [
   { type: 'toggleLabel', target: { key: 'train/1/q1/0', turn: 1, agent: 0 }, label: 'persuasive' },
   { type: 'setNote', target: { key: 'train/1/q1/0' }, note: 'hm' },
   {
-    type: 'snapshot', metrics: [{ step: 1, reward: 0.5 }], evalMetrics: [], transcripts: [],
-    header: { runDir: '/w/runs/a', name: 'a', status: 'running', step: 1, totalSteps: 4, startedAt: null, updatedAt: null, etaSeconds: null, executionProvider: 'cpu', message: null, config: [] },
+    type: 'snapshot',
+    metrics: [{ step: 1, reward: 0.5 }],
+    evalMetrics: [],
+    transcripts: [],
+    header: {
+      runDir: '/w/runs/a',
+      name: 'a',
+      status: 'running',
+      step: 1,
+      totalSteps: 4,
+      startedAt: null,
+      updatedAt: null,
+      etaSeconds: null,
+      executionProvider: 'cpu',
+      message: null,
+      config: [],
+    },
   },
 ];
 
-const message = fc.oneof(fc.constantFrom(...SAMPLES).chain((m) => mutatedJson(m)), fc.anything(), nastyJson);
+const message = fc.oneof(
+  fc.constantFrom(...SAMPLES).chain((m) => mutatedJson(m)),
+  fc.anything(),
+  nastyJson,
+);
 const VALIDATORS: [string, (x: unknown) => unknown][] = [
-  ['isWebviewToHost', isWebviewToHost], ['isHostToWebview', isHostToWebview],
-  ['validateCompareToHost', validateCompareToHost], ['validateHostToCompare', validateHostToCompare],
-  ['isTranscriptsToHost', isTranscriptsToHost], ['isHostToTranscripts', isHostToTranscripts],
+  ['isWebviewToHost', isWebviewToHost],
+  ['isHostToWebview', isHostToWebview],
+  ['validateCompareToHost', validateCompareToHost],
+  ['validateHostToCompare', validateHostToCompare],
+  ['isTranscriptsToHost', isTranscriptsToHost],
+  ['isHostToTranscripts', isHostToTranscripts],
 ];
 
 test('webview message validators answer every message without throwing, and a dropped one has a short logged reason', () => {
-  fc.assert(fc.property(message, (m) => {
-    for (const [name, validate] of VALIDATORS) {
-      const r = quick(name, () => validate(m), 1000);
-      assert.ok(typeof r === 'boolean' || r === null || (typeof r === 'string' && r.length > 0), `${name} answered ${String(r)}`);
-    }
-    const reason = describeMessage(m);
-    assert.ok(reason.length > 0 && reason.length <= 100 && !reason.includes('\n'), `describeMessage: ${reason}`);
-  }), fuzzParams(200, 5000));
+  fc.assert(
+    fc.property(message, (m) => {
+      for (const [name, validate] of VALIDATORS) {
+        const r = quick(name, () => validate(m), 1000);
+        assert.ok(
+          typeof r === 'boolean' || r === null || (typeof r === 'string' && r.length > 0),
+          `${name} answered ${String(r)}`,
+        );
+      }
+      const reason = describeMessage(m);
+      assert.ok(reason.length > 0 && reason.length <= 100 && !reason.includes('\n'), `describeMessage: ${reason}`);
+    }),
+    fuzzParams(200, 5000),
+  );
 });
 
 test('a dashboard message the host accepts names paths of bounded length without NUL', () => {
-  fc.assert(fc.property(message, (m) => {
-    if (!isWebviewToHost(m)) return;
-    for (const p of [m.runDir, 'file' in m ? m.file : '']) {
-      assert.ok(typeof p === 'string' && p.length <= 4096 && !p.includes('\0'));
-    }
-  }), fuzzParams(200, 5000));
+  fc.assert(
+    fc.property(message, (m) => {
+      if (!isWebviewToHost(m)) return;
+      for (const p of [m.runDir, 'file' in m ? m.file : '']) {
+        assert.ok(typeof p === 'string' && p.length <= 4096 && !p.includes('\0'));
+      }
+    }),
+    fuzzParams(200, 5000),
+  );
 });
 
 // A workspace with a runs folder, a file outside it, and links from inside to outside (a file link and a directory link).
 const root = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), 'maporl-guard-fuzz-')));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
-const ws = path.join(root, 'ws'), runs = path.join(ws, 'runs'), outside = path.join(root, 'outside');
+const ws = path.join(root, 'ws'),
+  runs = path.join(ws, 'runs'),
+  outside = path.join(root, 'outside');
 fs.mkdirSync(path.join(runs, 'run-1'), { recursive: true });
 fs.mkdirSync(outside);
 fs.writeFileSync(path.join(runs, 'run-1', 'events.jsonl'), '{}\n');
@@ -79,23 +112,46 @@ fs.symlinkSync(outside, path.join(runs, 'out-dir'));
 fs.symlinkSync(path.join(runs, 'run-1', 'events.jsonl'), path.join(ws, 'inner-link.jsonl'));
 
 test('the path guard never resolves a webview-named path outside the allowed roots (.., absolute paths, symlinks)', () => {
-  const segment = fc.constantFrom('..', '.', '', 'runs', 'run-1', 'events.jsonl', 'link.txt', 'out-dir', 'secret.txt', 'outside', 'ws', 'train.jsonl', 'inner-link.jsonl', '%2e%2e', '...');
+  const segment = fc.constantFrom(
+    '..',
+    '.',
+    '',
+    'runs',
+    'run-1',
+    'events.jsonl',
+    'link.txt',
+    'out-dir',
+    'secret.txt',
+    'outside',
+    'ws',
+    'train.jsonl',
+    'inner-link.jsonl',
+    '%2e%2e',
+    '...',
+  );
   const prefix = fc.constantFrom('', '/', `${root}/`, `${ws}/`, `${runs}/`, `${outside}/`, '/etc/', '~/');
   const candidate = fc.tuple(prefix, fc.array(segment, { maxLength: 7 })).map(([p, segs]) => p + segs.join('/'));
   const allowed = [ws];
-  let accepted = 0, refused = 0;
-  fc.assert(fc.property(candidate, fc.constantFrom<string[]>([ws], [runs, ws], [path.join(runs, 'run-1')]), (p, bases) => {
-    const r = quick('guardFile', () => guardFile(p, allowed, bases), 1000);
-    if (!r.ok) {
-      refused++;
-      assert.ok(r.reason.length > 0);
-      return;
-    }
-    accepted++;
-    const real = fs.realpathSync(r.path);
-    assert.ok(allowed.some((a) => isWithin(a, real)), `${p} resolved to ${real}, outside ${allowed}`);
-    assert.ok(!isWithin(outside, real), `${p} reached ${real}`);
-    assert.ok(fs.statSync(real).isFile());
-  }), fuzzParams(300, 5000));
+  let accepted = 0,
+    refused = 0;
+  fc.assert(
+    fc.property(candidate, fc.constantFrom<string[]>([ws], [runs, ws], [path.join(runs, 'run-1')]), (p, bases) => {
+      const r = quick('guardFile', () => guardFile(p, allowed, bases), 1000);
+      if (!r.ok) {
+        refused++;
+        assert.ok(r.reason.length > 0);
+        return;
+      }
+      accepted++;
+      const real = fs.realpathSync(r.path);
+      assert.ok(
+        allowed.some((a) => isWithin(a, real)),
+        `${p} resolved to ${real}, outside ${allowed}`,
+      );
+      assert.ok(!isWithin(outside, real), `${p} reached ${real}`);
+      assert.ok(fs.statSync(real).isFile());
+    }),
+    fuzzParams(300, 5000),
+  );
   assert.ok(accepted > 0 && refused > 0, `both outcomes occur (accepted ${accepted}, refused ${refused})`);
 });

@@ -10,17 +10,50 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
-import { baseSeed, caseCount, caseRandom, checkpointCalls, ensureCli, halfWrittenCheckpoints, runClean, runFaulty, say } from '../helpers/faults';
+import {
+  baseSeed,
+  caseCount,
+  caseRandom,
+  checkpointCalls,
+  ensureCli,
+  halfWrittenCheckpoints,
+  runClean,
+  runFaulty,
+  say,
+} from '../helpers/faults';
 import { lines } from '../helpers/tinyRun';
 import { assertUnlocked } from '../../src/engine/io/runLock';
 
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-kill-sft-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
-const base = path.join(root, 'base'), data = path.join(root, 'train.jsonl'), held = path.join(root, 'held.jsonl');
+const base = path.join(root, 'base'),
+  data = path.join(root, 'train.jsonl'),
+  held = path.join(root, 'held.jsonl');
 const whole = path.join(root, 'whole');
 // 6 steps, a checkpoint and a held-out loss every 2, the newest 2 checkpoints kept (pruning runs too).
-const args = (out: string) => ['sft', '--model', base, '--data', data, '--eval-data', held, '--out', out, '--max-steps', '6', '--batch-size', '4',
-  '--save-every', '2', '--keep-checkpoints', '2', '--threads', '1', '--lr', '1e-3'];
+const args = (out: string) => [
+  'sft',
+  '--model',
+  base,
+  '--data',
+  data,
+  '--eval-data',
+  held,
+  '--out',
+  out,
+  '--max-steps',
+  '6',
+  '--batch-size',
+  '4',
+  '--save-every',
+  '2',
+  '--keep-checkpoints',
+  '2',
+  '--threads',
+  '1',
+  '--lr',
+  '1e-3',
+];
 let baseline: { calls: number; ms: number };
 
 before(async () => {
@@ -37,10 +70,17 @@ function assertLikeUninterrupted(out: string, label: string): void {
   const events = (dir: string) => lines(path.join(dir, 'events.jsonl')).map(({ time: _t, ...e }) => e);
   assert.deepEqual(events(out), events(whole), `${label}: events`);
   const bytes = (dir: string, f: string) => fs.readFileSync(path.join(dir, f));
-  assert.ok(bytes(out, 'model/model.safetensors').equals(bytes(whole, 'model/model.safetensors')), `${label}: final weights differ`);
+  assert.ok(
+    bytes(out, 'model/model.safetensors').equals(bytes(whole, 'model/model.safetensors')),
+    `${label}: final weights differ`,
+  );
   const summary = (dir: string) => ({ ...JSON.parse(bytes(dir, 'summary.json').toString()), modelDir: undefined });
   assert.deepEqual(summary(out), summary(whole), `${label}: summary`);
-  assert.deepEqual(fs.readdirSync(path.join(out, 'checkpoints')), fs.readdirSync(path.join(whole, 'checkpoints')), `${label}: checkpoints kept`);
+  assert.deepEqual(
+    fs.readdirSync(path.join(out, 'checkpoints')),
+    fs.readdirSync(path.join(whole, 'checkpoints')),
+    `${label}: checkpoints kept`,
+  );
 }
 
 async function killAndResume(seed: number, kind: 'instant' | 'checkpoint-write'): Promise<void> {
@@ -70,11 +110,14 @@ async function killAndResume(seed: number, kind: 'instant' | 'checkpoint-write')
 
 const seed0 = baseSeed();
 say(`base seed ${seed0}`);
-const instants = caseCount(1, 20), writes = caseCount(1, 10);
+const instants = caseCount(1, 20),
+  writes = caseCount(1, 10);
 for (let i = 0; i < instants; i++) {
-  test(`sft killed at a random instant (seed ${seed0 + i}) resumes to the uninterrupted run's events and weights`, () => killAndResume(seed0 + i, 'instant'));
+  test(`sft killed at a random instant (seed ${seed0 + i}) resumes to the uninterrupted run's events and weights`, () =>
+    killAndResume(seed0 + i, 'instant'));
 }
 for (let i = 0; i < writes; i++) {
   const seed = seed0 + 1000 + i;
-  test(`sft killed inside a checkpoint write (seed ${seed}) resumes to the uninterrupted run's events and weights`, () => killAndResume(seed, 'checkpoint-write'));
+  test(`sft killed inside a checkpoint write (seed ${seed}) resumes to the uninterrupted run's events and weights`, () =>
+    killAndResume(seed, 'checkpoint-write'));
 }

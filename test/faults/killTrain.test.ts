@@ -10,7 +10,17 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { baseSeed, caseCount, caseRandom, checkpointCalls, ensureCli, halfWrittenCheckpoints, runClean, runFaulty, say } from '../helpers/faults';
+import {
+  baseSeed,
+  caseCount,
+  caseRandom,
+  checkpointCalls,
+  ensureCli,
+  halfWrittenCheckpoints,
+  runClean,
+  runFaulty,
+  say,
+} from '../helpers/faults';
 import { comparable, lines, writeTinyConfig } from '../helpers/tinyRun';
 import { assertUnlocked } from '../../src/engine/io/runLock';
 
@@ -29,8 +39,16 @@ before(async () => {
 
 /** What must come out the same: records, final weights and moments, the summary's results. */
 function assertLikeUninterrupted(run: string, label: string): void {
-  assert.deepEqual(comparable(lines(path.join(run, 'events.jsonl'))), comparable(lines(path.join(whole, 'events.jsonl'))), `${label}: metrics and checkpoint events`);
-  assert.deepEqual(lines(path.join(run, 'transcripts.jsonl')), lines(path.join(whole, 'transcripts.jsonl')), `${label}: transcripts`);
+  assert.deepEqual(
+    comparable(lines(path.join(run, 'events.jsonl'))),
+    comparable(lines(path.join(whole, 'events.jsonl'))),
+    `${label}: metrics and checkpoint events`,
+  );
+  assert.deepEqual(
+    lines(path.join(run, 'transcripts.jsonl')),
+    lines(path.join(whole, 'transcripts.jsonl')),
+    `${label}: transcripts`,
+  );
   for (const f of ['policy-0/model.safetensors', 'policy-0/value_head.safetensors', 'optimizer-0.safetensors']) {
     const bytes = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoints', LAST, f));
     assert.ok(bytes(run).equals(bytes(whole)), `${label}: ${f} differs`);
@@ -62,7 +80,9 @@ async function killAndResume(seed: number, kind: 'instant' | 'checkpoint-write')
   if (killed.signal !== 'SIGKILL') say(`seed ${seed}: the run ended (${killed.code}) before the kill`);
   assert.deepEqual(halfWrittenCheckpoints(path.join(run, 'checkpoints')), [], `${label}: half-written checkpoints`);
   // Killed before it wrote config.json, a run has recorded nothing: it is started again, as a user would.
-  const resumed = fs.existsSync(path.join(run, 'config.json')) ? runClean(['train', '--resume', run]) : runClean([...args, '--force']);
+  const resumed = fs.existsSync(path.join(run, 'config.json'))
+    ? runClean(['train', '--resume', run])
+    : runClean([...args, '--force']);
   assert.equal(resumed.code, 0, `${label}: the resume failed:\n${resumed.stderr}`);
   assertLikeUninterrupted(run, label);
   assert.deepEqual(halfWrittenCheckpoints(path.join(run, 'checkpoints')), [], `${label}: after the resume`);
@@ -74,11 +94,14 @@ async function killAndResume(seed: number, kind: 'instant' | 'checkpoint-write')
 
 const seed0 = baseSeed();
 say(`base seed ${seed0}`);
-const instants = caseCount(1, 20), writes = caseCount(1, 10);
+const instants = caseCount(1, 20),
+  writes = caseCount(1, 10);
 for (let i = 0; i < instants; i++) {
-  test(`train killed at a random instant (seed ${seed0 + i}) resumes to the uninterrupted run's records and weights`, () => killAndResume(seed0 + i, 'instant'));
+  test(`train killed at a random instant (seed ${seed0 + i}) resumes to the uninterrupted run's records and weights`, () =>
+    killAndResume(seed0 + i, 'instant'));
 }
 for (let i = 0; i < writes; i++) {
   const seed = seed0 + 1000 + i;
-  test(`train killed inside a checkpoint write (seed ${seed}) resumes to the uninterrupted run's records and weights`, () => killAndResume(seed, 'checkpoint-write'));
+  test(`train killed inside a checkpoint write (seed ${seed}) resumes to the uninterrupted run's records and weights`, () =>
+    killAndResume(seed, 'checkpoint-write'));
 }

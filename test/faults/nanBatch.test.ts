@@ -26,8 +26,13 @@ type Bytes = Record<string, Buffer>;
 /** Every parameter and moment of a state as bytes, by name. */
 function bytesOf(s: PolicyState): Bytes {
   const out: Bytes = {};
-  for (const [group, tensors] of [['p', s.params], ['m', s.m], ['v', s.v]] as const) {
-    for (const [n, t] of Object.entries(tensors as Record<string, HostTensor>)) out[`${group}.${n}`] = Buffer.from((t.data as Float32Array).slice().buffer);
+  for (const [group, tensors] of [
+    ['p', s.params],
+    ['m', s.m],
+    ['v', s.v],
+  ] as const) {
+    for (const [n, t] of Object.entries(tensors as Record<string, HostTensor>))
+      out[`${group}.${n}`] = Buffer.from((t.data as Float32Array).slice().buffer);
   }
   return out;
 }
@@ -37,7 +42,15 @@ const differing = (a: Bytes, b: Bytes) => Object.keys(a).filter((k) => !b[k] || 
 type Base = Awaited<ReturnType<typeof createPresetModel>>;
 async function readBack(base: Base, policy: Policy, name: string): Promise<PolicyState> {
   const dir = await saveCheckpoint(path.join(root, name), {
-    state: { iteration: 1, policySharing: 'shared', policies: 1, agents: 1, turns: 1, optimizerSteps: [policy.state.step], verifier: 'ground-truth' },
+    state: {
+      iteration: 1,
+      policySharing: 'shared',
+      policies: 1,
+      agents: 1,
+      turns: 1,
+      optimizerSteps: [policy.state.step],
+      verifier: 'ground-truth',
+    },
     policies: [{ config: base.config, train: policy.state, tokenizer: { files: base.tokenizerFiles } }],
   });
   return (await loadCheckpointPolicy(dir, 0, policy.state.step)).train;
@@ -47,10 +60,21 @@ async function setup() {
   const base = await createPresetModel('tiny', 5);
   const policy = await Policy.create('p', base, ppoHyper(config), { threads: 1 }, 1);
   const enc = (s: string) => base.tokenizer.encode(s, { addSpecialTokens: false });
-  const rollout = (q: string, a: string, reward: number, question: number): Rollout =>
-    ({ policy, prompt: [1, ...enc(q)], response: enc(a), reward, turn: 0, agent: 0, question });
+  const rollout = (q: string, a: string, reward: number, question: number): Rollout => ({
+    policy,
+    prompt: [1, ...enc(q)],
+    response: enc(a),
+    reward,
+    turn: 0,
+    agent: 0,
+    question,
+  });
   // One clean update first, so that the moments are not all zero.
-  const warm = await ppoUpdate([rollout('1+1=', ' 2', 1, 0), rollout('1+1=', ' 3', 0, 0), rollout('2+2=', ' 4', 1, 1), rollout('2+2=', ' 5', 0, 1)], ppo, 1);
+  const warm = await ppoUpdate(
+    [rollout('1+1=', ' 2', 1, 0), rollout('1+1=', ' 3', 0, 0), rollout('2+2=', ' 4', 1, 1), rollout('2+2=', ' 5', 0, 1)],
+    ppo,
+    1,
+  );
   assert.equal(warm.skippedSteps, 0);
   return { base, policy, rollout };
 }
@@ -60,11 +84,19 @@ for (const poison of [NaN, Infinity, -Infinity]) {
     const { base, policy, rollout } = await setup();
     const before = bytesOf(policy.state);
     const step = policy.state.step;
-    const stats = await ppoUpdate([rollout('3+4=', ' 7', 1, 0), rollout('3+4=', ' 8', poison, 0), rollout('5+1=', ' 6', 1, 1), rollout('5+1=', ' 9', 0, 1)], ppo, 2);
+    const stats = await ppoUpdate(
+      [rollout('3+4=', ' 7', 1, 0), rollout('3+4=', ' 8', poison, 0), rollout('5+1=', ' 6', 1, 1), rollout('5+1=', ' 9', 0, 1)],
+      ppo,
+      2,
+    );
     assert.ok(stats.skippedSteps >= 1 && stats.skippedSteps === stats.steps, `skipped ${stats.skippedSteps} of ${stats.steps}`);
     assert.deepEqual(differing(bytesOf(policy.state), before), [], 'in memory');
     assert.equal(policy.state.step, step, 'the optimizer step count');
-    assert.deepEqual(differing(bytesOf(await readBack(base, policy, `nan-${poison}`)), before), [], 'read back from the checkpoint');
+    assert.deepEqual(
+      differing(bytesOf(await readBack(base, policy, `nan-${poison}`)), before),
+      [],
+      'read back from the checkpoint',
+    );
 
     const clean = await ppoUpdate([rollout('3+4=', ' 7', 1, 0), rollout('3+4=', ' 8', 0, 0)], ppo, 3);
     assert.equal(clean.skippedSteps, 0, 'a clean batch afterwards trains');
@@ -77,7 +109,14 @@ test('one poisoned value (an advantage, an old log-prob, a return) anywhere in a
   const enc = (s: string) => base.tokenizer.encode(s, { addSpecialTokens: false });
   const sample = (q: string, a: string): PpoSample => {
     const response = enc(a);
-    return { prompt: [1, ...enc(q)], response, oldLogprobs: response.map(() => -2), advantages: response.map((_, i) => (i % 2 ? 0.5 : -0.5)), returns: response.map(() => 0.1), oldValues: response.map(() => 0) };
+    return {
+      prompt: [1, ...enc(q)],
+      response,
+      oldLogprobs: response.map(() => -2),
+      advantages: response.map((_, i) => (i % 2 ? 0.5 : -0.5)),
+      returns: response.map(() => 0.1),
+      oldValues: response.map(() => 0),
+    };
   };
   for (const field of ['advantages', 'oldLogprobs', 'returns'] as const) {
     for (const poison of [NaN, Infinity]) {

@@ -21,7 +21,11 @@ const unshare = spawnSync('unshare', ['-n', 'true']).status === 0;
 
 before(() => {
   ensureCli();
-  say(unshare ? 'running in a network namespace without interfaces (unshare -n)' : 'unshare -n is not permitted here: the network hook alone checks');
+  say(
+    unshare
+      ? 'running in a network namespace without interfaces (unshare -n)'
+      : 'unshare -n is not permitted here: the network hook alone checks',
+  );
 });
 
 function offline(args: string[]) {
@@ -41,17 +45,35 @@ test('a tiny training run completes with no network and tries none', () => {
 });
 
 test('sft completes with no network and tries none', async () => {
-  const base = path.join(root, 'base'), data = path.join(root, 'sft.jsonl');
+  const base = path.join(root, 'base'),
+    data = path.join(root, 'sft.jsonl');
   const model = await createPresetModel('tiny', 1);
   await saveModel(base, model, { tokenizerFiles: model.tokenizerFiles });
   writeSftJsonl(data, sftRecords('arith', 'train', 16, 1));
-  const r = offline(['sft', '--model', base, '--data', data, '--out', path.join(root, 'sft'), '--max-steps', '2', '--batch-size', '4', '--threads', '1']);
+  const r = offline([
+    'sft',
+    '--model',
+    base,
+    '--data',
+    data,
+    '--out',
+    path.join(root, 'sft'),
+    '--max-steps',
+    '2',
+    '--batch-size',
+    '4',
+    '--threads',
+    '1',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(attempts(), '', 'network attempts');
 });
 
 test('the hook does see an attempt (the check can fail)', () => {
-  const r = spawnSync(process.execPath, ['--require', HOOK, '-e', "require('node:dns').lookup('example.com', () => {})"], { encoding: 'utf8', env: { ...process.env, MAPORL_NET_LOG: netLog } });
+  const r = spawnSync(process.execPath, ['--require', HOOK, '-e', "require('node:dns').lookup('example.com', () => {})"], {
+    encoding: 'utf8',
+    env: { ...process.env, MAPORL_NET_LOG: netLog },
+  });
   assert.notEqual(r.status, 0);
   assert.match(attempts(), /dns\.lookup \["example\.com"\]/);
   fs.rmSync(netLog);

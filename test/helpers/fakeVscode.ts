@@ -17,7 +17,9 @@ export function stub(name: string, overrides: Record<PropertyKey, unknown> = {})
     if (d.get) getters.set(k, d.get.bind(overrides));
     else children.set(k, d.value);
   }
-  const target = function stubbed() { /* anything */ } as Any;
+  const target = function stubbed() {
+    /* anything */
+  } as Any;
   return new Proxy(target, {
     get(t, prop) {
       if (getters.has(prop)) return getters.get(prop)!();
@@ -25,7 +27,10 @@ export function stub(name: string, overrides: Record<PropertyKey, unknown> = {})
       if (prop === 'then') return undefined; // not a promise
       if (prop === 'prototype') return t.prototype;
       if (prop === Symbol.toPrimitive) return () => `[${name}]`;
-      if (prop === Symbol.iterator) return function* none() { /* empty */ };
+      if (prop === Symbol.iterator)
+        return function* none() {
+          /* empty */
+        };
       if (prop === 'length') return 0;
       if (prop === 'dispose') return () => undefined;
       const child = stub(`${name}.${String(prop)}`);
@@ -45,12 +50,24 @@ export function stub(name: string, overrides: Record<PropertyKey, unknown> = {})
 export class Uri {
   readonly scheme = 'file';
   private constructor(readonly fsPath: string) {}
-  get path(): string { return this.fsPath; }
-  toString(): string { return `file://${this.fsPath}`; }
-  with(change: { path?: string }): Uri { return new Uri(change.path ?? this.fsPath); }
-  static file(p: string): Uri { return new Uri(p); }
-  static joinPath(u: Uri, ...parts: string[]): Uri { return new Uri(path.join(u.fsPath, ...parts)); }
-  static parse(s: string): Uri { return new Uri(s.replace(/^file:\/\//, '')); }
+  get path(): string {
+    return this.fsPath;
+  }
+  toString(): string {
+    return `file://${this.fsPath}`;
+  }
+  with(change: { path?: string }): Uri {
+    return new Uri(change.path ?? this.fsPath);
+  }
+  static file(p: string): Uri {
+    return new Uri(p);
+  }
+  static joinPath(u: Uri, ...parts: string[]): Uri {
+    return new Uri(path.join(u.fsPath, ...parts));
+  }
+  static parse(s: string): Uri {
+    return new Uri(s.replace(/^file:\/\//, ''));
+  }
 }
 const file = (p: string): Uri => Uri.file(p);
 
@@ -68,27 +85,39 @@ export interface FakeState {
 export function fakeVscode(state: FakeState): Any {
   const disposable = { dispose: () => undefined };
   const event = () => disposable;
-  const webview = () => stub('webview', {
-    onDidReceiveMessage: (h: (m: unknown) => unknown) => {
-      state.messageHandlers.push(h);
-      return disposable;
-    },
-    asWebviewUri: (u: Uri) => u,
-    cspSource: 'vscode-resource:',
-    postMessage: async () => true,
-  });
-  const panel = () => stub('panel', { webview: webview(), onDidDispose: event, onDidChangeViewState: event, visible: true, title: 'panel' });
+  const webview = () =>
+    stub('webview', {
+      onDidReceiveMessage: (h: (m: unknown) => unknown) => {
+        state.messageHandlers.push(h);
+        return disposable;
+      },
+      asWebviewUri: (u: Uri) => u,
+      cspSource: 'vscode-resource:',
+      postMessage: async () => true,
+    });
+  const panel = () =>
+    stub('panel', { webview: webview(), onDidDispose: event, onDidChangeViewState: event, visible: true, title: 'panel' });
   const workspace = stub('workspace', {
-    get isTrusted() { return state.trusted; },
-    get workspaceFolders() { return state.folders.map((f, index) => ({ uri: file(f), name: path.basename(f), index })); },
+    get isTrusted() {
+      return state.trusted;
+    },
+    get workspaceFolders() {
+      return state.folders.map((f, index) => ({ uri: file(f), name: path.basename(f), index }));
+    },
     getConfiguration: () => stub('configuration', { get: () => undefined }),
-    getWorkspaceFolder: (u: Uri) => state.folders.filter((f) => u.fsPath.startsWith(f)).map((f, index) => ({ uri: file(f), name: path.basename(f), index }))[0],
+    getWorkspaceFolder: (u: Uri) =>
+      state.folders.filter((f) => u.fsPath.startsWith(f)).map((f, index) => ({ uri: file(f), name: path.basename(f), index }))[0],
     findFiles: async (glob: string) => state.files.filter((f) => f.fsPath.endsWith(String(glob).replace(/^.*\*/, ''))),
     textDocuments: [],
     asRelativePath: (u: Uri | string) => (typeof u === 'string' ? u : u.fsPath),
     openTextDocument: async (u: Uri) => stub('document', { uri: u, isDirty: false, getText: () => '' }),
-    onDidChangeConfiguration: event, onDidChangeWorkspaceFolders: event, onDidGrantWorkspaceTrust: event, onDidSaveTextDocument: event,
-    onDidChangeTextDocument: event, onDidCloseTextDocument: event, onDidOpenTextDocument: event,
+    onDidChangeConfiguration: event,
+    onDidChangeWorkspaceFolders: event,
+    onDidGrantWorkspaceTrust: event,
+    onDidSaveTextDocument: event,
+    onDidChangeTextDocument: event,
+    onDidCloseTextDocument: event,
+    onDidOpenTextDocument: event,
     fs: stub('workspace.fs', {
       readFile: async (u: Uri) => fs.readFileSync(u.fsPath),
       writeFile: async (u: Uri, b: Uint8Array) => fs.writeFileSync(u.fsPath, b),
@@ -102,14 +131,25 @@ export function fakeVscode(state: FakeState): Any {
       const list = (await items) as unknown[];
       return Array.isArray(list) ? list[0] : undefined;
     },
-    showWarningMessage: async (m: string) => { state.warnings.push(m); return undefined; },
+    showWarningMessage: async (m: string) => {
+      state.warnings.push(m);
+      return undefined;
+    },
     showInformationMessage: async () => undefined,
     showErrorMessage: async () => undefined,
     showInputBox: async (o?: { value?: string }) => o?.value, // accepts the default
     showOpenDialog: async () => state.files,
-    withProgress: async (_o: unknown, task: (p: unknown, t: unknown) => unknown) => task({ report: () => undefined }, { onCancellationRequested: event, isCancellationRequested: false }),
+    withProgress: async (_o: unknown, task: (p: unknown, t: unknown) => unknown) =>
+      task({ report: () => undefined }, { onCancellationRequested: event, isCancellationRequested: false }),
     createWebviewPanel: () => panel(),
-    createOutputChannel: () => stub('log', { info: () => undefined, warn: () => undefined, error: () => undefined, appendLine: () => undefined, show: () => undefined }),
+    createOutputChannel: () =>
+      stub('log', {
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        appendLine: () => undefined,
+        show: () => undefined,
+      }),
     activeTextEditor: undefined,
     onDidChangeActiveTextEditor: event,
   });
@@ -120,7 +160,20 @@ export function fakeVscode(state: FakeState): Any {
     },
     executeCommand: async (id: string, ...args: unknown[]) => state.commands.get(id)?.(...args),
   });
-  const given: Record<string, unknown> = { workspace, window, commands, Uri, Disposable: class { static from() { return disposable; } dispose() { /* nothing */ } } };
+  const given: Record<string, unknown> = {
+    workspace,
+    window,
+    commands,
+    Uri,
+    Disposable: class {
+      static from() {
+        return disposable;
+      }
+      dispose() {
+        /* nothing */
+      }
+    },
+  };
   // A plain object with every name the extension uses as an own property: compiled `import * as
   // vscode` copies the module's own properties, so a name missing here would be undefined there.
   return Object.fromEntries(usedNames().map((n) => [n, n in given ? given[n] : stub(n)]));
@@ -133,7 +186,8 @@ function usedNames(): string[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/\bvscode\.([A-Za-z_$][\w$]*)/g)) names.add(m[1]);
+      else if (p.endsWith('.ts'))
+        for (const m of fs.readFileSync(p, 'utf8').matchAll(/\bvscode\.([A-Za-z_$][\w$]*)/g)) names.add(m[1]);
     }
   };
   walk(path.join(__dirname, '..', '..', 'src', 'extension'));

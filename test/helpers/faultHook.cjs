@@ -28,8 +28,18 @@ function fail(code, syscall, p) {
   return err;
 }
 
-const pathOf = (x) => (typeof x === 'number' ? fdPaths.get(x) : typeof x === 'string' ? x : x instanceof URL ? x.pathname : Buffer.isBuffer(x) ? x.toString() : undefined);
-const byteLength = (data) => (typeof data === 'string' ? Buffer.byteLength(data) : data && data.byteLength !== undefined ? data.byteLength : 0);
+const pathOf = (x) =>
+  typeof x === 'number'
+    ? fdPaths.get(x)
+    : typeof x === 'string'
+      ? x
+      : x instanceof URL
+        ? x.pathname
+        : Buffer.isBuffer(x)
+          ? x.toString()
+          : undefined;
+const byteLength = (data) =>
+  typeof data === 'string' ? Buffer.byteLength(data) : data && data.byteLength !== undefined ? data.byteLength : 0;
 
 /** Wraps fs[name]: `writes` says whether the call creates or changes a file, `bytes` how many bytes it writes. */
 function wrap(name, { writes, bytes }) {

@@ -43,13 +43,20 @@ export function ensureCli(): void {
   maporl(['--help']);
 }
 
-export interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** Runs `maporl ARGS` under the fault hook with `env` added; `killAfterMs` sends SIGKILL after that long. */
 export function runFaulty(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Exit> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--require', HOOK, CLI, ...args], { cwd: REPO, env: { ...process.env, ...env } });
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);

@@ -18,7 +18,11 @@ export interface InputSpec {
   values?: number[];
 }
 
-export interface FdResult { maxAbsError: number; maxRelError: number; checked: number }
+export interface FdResult {
+  maxAbsError: number;
+  maxRelError: number;
+  checked: number;
+}
 
 /**
  * Builds loss = sum(fn(inputs) * R) with a random R, and compares d loss / d input from `grad`
@@ -32,7 +36,10 @@ export async function checkVjp(fn: (xs: Tensor[]) => Tensor, specs: InputSpec[],
   const weight = g.input('R', y.dtype, y.shape);
   const loss = F.sumAll(F.mul(y, weight));
   const floatIdx = specs.flatMap((s, i) => ((s.dtype ?? 'float64') === 'float64' ? [i] : []));
-  const grads = grad(loss, floatIdx.map((i) => xs[i]));
+  const grads = grad(
+    loss,
+    floatIdx.map((i) => xs[i]),
+  );
   g.output('loss', loss);
   grads.forEach((t, k) => g.output(`g${k}`, t));
   const session = await Session.create(serialize(g), { threads: 1 });
@@ -41,16 +48,25 @@ export async function checkVjp(fn: (xs: Tensor[]) => Tensor, specs: InputSpec[],
   specs.forEach((s, i) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const dtype = s.dtype ?? 'float64';
-    if (dtype === 'float64') feeds[`x${i}`] = { dtype, shape: s.shape, data: Float64Array.from(s.values ?? uniform(r, n, s.lo ?? -1, s.hi ?? 1)) };
-    else if (dtype === 'bool') feeds[`x${i}`] = { dtype, shape: s.shape, data: Uint8Array.from(s.values ?? uniform(r, n, 0, 2).map(Math.floor)) };
-    else feeds[`x${i}`] = { dtype, shape: s.shape, data: BigInt64Array.from((s.values ?? uniform(r, n, 0, s.hi ?? 2).map(Math.floor)).map(BigInt)) };
+    if (dtype === 'float64')
+      feeds[`x${i}`] = { dtype, shape: s.shape, data: Float64Array.from(s.values ?? uniform(r, n, s.lo ?? -1, s.hi ?? 1)) };
+    else if (dtype === 'bool')
+      feeds[`x${i}`] = { dtype, shape: s.shape, data: Uint8Array.from(s.values ?? uniform(r, n, 0, 2).map(Math.floor)) };
+    else
+      feeds[`x${i}`] = {
+        dtype,
+        shape: s.shape,
+        data: BigInt64Array.from((s.values ?? uniform(r, n, 0, s.hi ?? 2).map(Math.floor)).map(BigInt)),
+      };
   });
   const yShape = await outputShape(session, feeds, y, weight);
   const nY = yShape.reduce((a, b) => a * b, 1);
   feeds.R = { dtype: 'float64', shape: yShape, data: Float64Array.from(uniform(r, nY, 0.5, 1.5)) };
 
   const out = await session.run(feeds);
-  let maxAbsError = 0, maxRelError = 0, checked = 0;
+  let maxAbsError = 0,
+    maxRelError = 0,
+    checked = 0;
   for (const [k, i] of floatIdx.entries()) {
     const analytic = dataOf(out[`g${k}`], 'float64');
     const x = dataOf(feeds[`x${i}`], 'float64');
@@ -76,6 +92,8 @@ export async function checkVjp(fn: (xs: Tensor[]) => Tensor, specs: InputSpec[],
 /** The concrete shape of y for these feeds (named dims resolve only at run time). */
 async function outputShape(session: Session, feeds: Record<string, HostTensor>, y: Tensor, weight: Tensor): Promise<number[]> {
   if (y.shape.every((d) => typeof d === 'number')) return y.shape as number[];
-  void session; void feeds; void weight;
+  void session;
+  void feeds;
+  void weight;
   throw new Error('checkVjp: the op under test must have a static output shape');
 }

@@ -15,7 +15,9 @@ for (const file of ['test/engine/io/tokenizer.test.ts', 'test/engine/tasks/loade
     // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of stdout.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], {
-      cwd: REPO, encoding: 'utf8', env: { ...env, MAPORL_FIXTURES: empty },
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...env, MAPORL_FIXTURES: empty },
     });
     fs.rmSync(empty, { recursive: true });
     assert.notEqual(r.status, 0, 'the suite must not pass without its fixtures');

@@ -5,11 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const FIXTURES_DIR = [
-  process.env.MAPORL_FIXTURES,
-  path.resolve(__dirname, '../../../shared/fixtures'),
-  '/work/shared/fixtures',
-].find((d): d is string => d !== undefined && fs.existsSync(d)) ?? path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES_DIR =
+  [process.env.MAPORL_FIXTURES, path.resolve(__dirname, '../../../shared/fixtures'), '/work/shared/fixtures'].find(
+    (d): d is string => d !== undefined && fs.existsSync(d),
+  ) ?? path.resolve(__dirname, '../../../shared/fixtures');
 
 /** The path of a fixture under FIXTURES_DIR; throws, naming where it looked, when it is missing. */
 export function fixture(...parts: string[]): string {

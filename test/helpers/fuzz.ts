@@ -44,13 +44,36 @@ function edit(value: Json, path: number[], kind: 'replace' | 'delete', replaceme
 /** Interesting values for a JSON slot: wrong types, edge numbers, long and odd strings, paths. */
 export const nastyJson: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json>(0, -1, 1e308, -1e308, 2 ** 53, 0.5, '', '../../../etc/passwd', '/etc/passwd', 'C:\\Windows', '\u0000', 'x'.repeat(5000), [], {}, null, true),
+  fc.constantFrom<Json>(
+    0,
+    -1,
+    1e308,
+    -1e308,
+    2 ** 53,
+    0.5,
+    '',
+    '../../../etc/passwd',
+    '/etc/passwd',
+    'C:\\Windows',
+    '\u0000',
+    'x'.repeat(5000),
+    [],
+    {},
+    null,
+    true,
+  ),
 );
 
 /** 1 to 4 random edits (replace or delete a node somewhere) of `base`. */
 export function mutatedJson(base: unknown): fc.Arbitrary<Json> {
-  const one = fc.tuple(fc.array(fc.nat(), { minLength: 0, maxLength: 5 }), fc.constantFrom<'replace' | 'delete'>('replace', 'delete'), nastyJson);
-  return fc.array(one, { minLength: 1, maxLength: 4 }).map((edits) => edits.reduce<Json>((v, [path, kind, r]) => edit(v, path, kind, r), base as Json));
+  const one = fc.tuple(
+    fc.array(fc.nat(), { minLength: 0, maxLength: 5 }),
+    fc.constantFrom<'replace' | 'delete'>('replace', 'delete'),
+    nastyJson,
+  );
+  return fc
+    .array(one, { minLength: 1, maxLength: 4 })
+    .map((edits) => edits.reduce<Json>((v, [path, kind, r]) => edit(v, path, kind, r), base as Json));
 }
 
 /** `base` with bytes flipped, the end cut off, random bytes spliced in, or a region repeated. */
@@ -69,14 +92,19 @@ export function mutatedBytes(base: Uint8Array): fc.Arbitrary<Uint8Array> {
     const at = b.length ? i % b.length : 0;
     return Uint8Array.from([...b.subarray(0, at + n), ...b.subarray(at)]);
   });
-  return fc.array(fc.oneof(flip, flip, cut, splice, repeat), { minLength: 1, maxLength: 4 }).map((ops) => ops.reduce((b, op) => op(b), base));
+  return fc
+    .array(fc.oneof(flip, flip, cut, splice, repeat), { minLength: 1, maxLength: 4 })
+    .map((ops) => ops.reduce((b, op) => op(b), base));
 }
 
 /** Text of a JSONL file: lines that are valid records, mutated ones, random JSON, garbage, a cut last line. */
 export function jsonlText(validRecords: unknown[]): fc.Arbitrary<string> {
   const line = fc.oneof(
     fc.constantFrom(...validRecords).map((r) => JSON.stringify(r)),
-    fc.constantFrom(...validRecords).chain((r) => mutatedJson(r)).map((r) => JSON.stringify(r) ?? 'null'),
+    fc
+      .constantFrom(...validRecords)
+      .chain((r) => mutatedJson(r))
+      .map((r) => JSON.stringify(r) ?? 'null'),
     nastyJson.map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 40 }),
     fc.constantFrom('', '   ', '{', '[1,', '\uFEFF{}', '{"a":1}{"b":2}'),

@@ -18,11 +18,25 @@ function attempt(what) {
 }
 const describe = (args) => JSON.stringify(args.filter((a) => typeof a !== 'function')).slice(0, 200);
 
-net.Socket.prototype.connect = function connect(...args) { throw attempt(`net.Socket.connect ${describe(args)}`); };
-tls.connect = (...args) => { throw attempt(`tls.connect ${describe(args)}`); };
+net.Socket.prototype.connect = function connect(...args) {
+  throw attempt(`net.Socket.connect ${describe(args)}`);
+};
+tls.connect = (...args) => {
+  throw attempt(`tls.connect ${describe(args)}`);
+};
 for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService']) {
-  dns[name] = (...args) => { throw attempt(`dns.${name} ${describe(args)}`); };
-  if (dns.promises[name]) dns.promises[name] = async (...args) => { throw attempt(`dns.promises.${name} ${describe(args)}`); };
+  dns[name] = (...args) => {
+    throw attempt(`dns.${name} ${describe(args)}`);
+  };
+  if (dns.promises[name])
+    dns.promises[name] = async (...args) => {
+      throw attempt(`dns.promises.${name} ${describe(args)}`);
+    };
 }
-dgram.createSocket = (...args) => { throw attempt(`dgram.createSocket ${describe(args)}`); };
-if (typeof globalThis.fetch === 'function') globalThis.fetch = async (...args) => { throw attempt(`fetch ${describe(args.map(String))}`); };
+dgram.createSocket = (...args) => {
+  throw attempt(`dgram.createSocket ${describe(args)}`);
+};
+if (typeof globalThis.fetch === 'function')
+  globalThis.fetch = async (...args) => {
+    throw attempt(`fetch ${describe(args.map(String))}`);
+  };

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const TINY_CONFIG = {
-  name: 'tiny-run', seed: 3,
+  name: 'tiny-run',
+  seed: 3,
   task: { type: 'arith', nTrain: 64, nTest: 8 },
   agents: { count: 2 },
   discussion: { turns: 2 },
@@ -27,7 +28,12 @@ export function writeTinyConfig(dir: string, more: { iterations?: number; checkp
 
 /** The JSON values of a JSONL file, loosely typed (tests index into them freely). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const lines = (file: string): Record<string, any>[] => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+export const lines = (file: string): Record<string, any>[] =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 /** Metrics and checkpoint events without wall-clock fields, which legitimately differ between runs. */
 export function comparable(events: Record<string, unknown>[]) {

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 /** Debian's interpreter: a pyenv `python3` earlier on PATH usually lacks torch. Override: MAPORL_PYTHON. */
 export const PYTHON = process.env.MAPORL_PYTHON ?? '/usr/bin/python3';
 const REFERENCE_DIR = resolve(__dirname, '..', 'reference');
-const INSTALL_HINT = 'install it with `sudo apt-get install python3-torch libopenblas0-pthread` (Debian/Ubuntu), or point MAPORL_PYTHON at a python3 that has torch';
+const INSTALL_HINT =
+  'install it with `sudo apt-get install python3-torch libopenblas0-pthread` (Debian/Ubuntu), or point MAPORL_PYTHON at a python3 that has torch';
 
 let checked: string | undefined;
 
@@ -20,7 +21,8 @@ export function torchVersion(): string {
   if (checked) return checked;
   const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
   if (r.error) throw new Error(`PyTorch reference: cannot run ${PYTHON} (${r.error.message}); ${INSTALL_HINT}`);
-  if (r.status !== 0) throw new Error(`PyTorch reference: ${PYTHON} cannot import torch (${lastLine(r.stderr)}); ${INSTALL_HINT}`);
+  if (r.status !== 0)
+    throw new Error(`PyTorch reference: ${PYTHON} cannot import torch (${lastLine(r.stderr)}); ${INSTALL_HINT}`);
   checked = r.stdout.trim();
   return checked;
 }

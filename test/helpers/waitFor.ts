@@ -15,11 +15,14 @@ export function untilWhileRunning(child: ChildProcess, ready: () => boolean, wha
       if (err) reject(err);
       else resolve();
     };
-    const onExit = (code: number | null, signal: string | null) => done(new Error(`the process exited (${signal ?? code}) before ${what}`));
+    const onExit = (code: number | null, signal: string | null) =>
+      done(new Error(`the process exited (${signal ?? code}) before ${what}`));
     const timer = setInterval(() => {
       try {
         if (ready()) done();
-      } catch { /* a file being written: look again */ }
+      } catch {
+        /* a file being written: look again */
+      }
     }, 20);
     const deadline = setTimeout(() => done(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`)), timeoutMs);
     if (child.exitCode !== null || child.signalCode !== null) return done(new Error(`the process had exited before ${what}`));

@@ -3,12 +3,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  annotationKey, type Annotation, isAnnotation, mergeAnnotations, parseAnnotations, serializeAnnotations, validateAnnotation,
+  annotationKey,
+  type Annotation,
+  isAnnotation,
+  mergeAnnotations,
+  parseAnnotations,
+  serializeAnnotations,
+  validateAnnotation,
 } from '../../src/protocol/annotations';
 
 const time = '2026-01-02T03:04:05.000Z';
 const on = (label: string | undefined, extra: Partial<Annotation> = {}): Annotation => ({
-  transcript: 'arith-test-3', step: 10, split: 'eval', turn: 1, agent: 0, ...(label ? { label } : {}), annotator: 'ann', time, ...extra,
+  transcript: 'arith-test-3',
+  step: 10,
+  split: 'eval',
+  turn: 1,
+  agent: 0,
+  ...(label ? { label } : {}),
+  annotator: 'ann',
+  time,
+  ...extra,
 });
 
 test('annotations need a label or a note, and a turn for an agent', () => {
@@ -37,12 +51,23 @@ test('broken lines are reported with their line number, skipped, and written bac
   const text = `${good}\n{"transcript": 3}\n\nnot json\n${JSON.stringify(on('stubborn'))}\n{"transcr`;
   const file = parseAnnotations(text);
   assert.equal(file.annotations.length, 2);
-  assert.deepEqual(file.broken.map((b) => [b.line, b.problem]), [
-    [2, 'transcript: expected a string, got number'], [4, 'not JSON'], [6, 'not JSON (truncated last line?)'],
-  ]);
+  assert.deepEqual(
+    file.broken.map((b) => [b.line, b.problem]),
+    [
+      [2, 'transcript: expected a string, got number'],
+      [4, 'not JSON'],
+      [6, 'not JSON (truncated last line?)'],
+    ],
+  );
   const again = parseAnnotations(serializeAnnotations(file));
-  assert.deepEqual(again.annotations, file.annotations.sort((a, b) => (a.label! < b.label! ? -1 : 1)));
-  assert.deepEqual(again.broken.map((b) => b.text), ['{"transcript": 3}', 'not json', '{"transcr']);
+  assert.deepEqual(
+    again.annotations,
+    file.annotations.sort((a, b) => (a.label! < b.label! ? -1 : 1)),
+  );
+  assert.deepEqual(
+    again.broken.map((b) => b.text),
+    ['{"transcript": 3}', 'not json', '{"transcr'],
+  );
 });
 
 test('serialisation is stable: same set, same text, whatever the order', () => {
@@ -68,5 +93,8 @@ test('merge keeps a label the other writer added even when we removed a differen
   const theirs = { annotations: [on('b'), on('c')], broken: [{ line: 3, text: 'junk', problem: 'not JSON' }] }; // they removed a, added c
   const merged = mergeAnnotations(base, ours, theirs);
   assert.deepEqual(merged.annotations.map((a) => a.label).sort(), ['c']);
-  assert.deepEqual(merged.broken.map((b) => b.text), ['junk']);
+  assert.deepEqual(
+    merged.broken.map((b) => b.text),
+    ['junk'],
+  );
 });

@@ -13,8 +13,18 @@ test('valid documents give null, like JSON.parse accepts them', () => {
 
 test('invalid documents give the offset of the first bad character', () => {
   const cases: [string, number][] = [
-    ['{"a": tru}', 9], ['{"a" 1}', 5], ['{"a": 1,}', 8], ['[1 2]', 3], ['{"a": 1', 7], ['', 0],
-    ['{"a": 01}', 7], ['{"a": "x\ny"}', 8], ['{"a": 1} x', 9], ['{a: 1}', 1], ['[1.]', 3], ['"\\q"', 2],
+    ['{"a": tru}', 9],
+    ['{"a" 1}', 5],
+    ['{"a": 1,}', 8],
+    ['[1 2]', 3],
+    ['{"a": 1', 7],
+    ['', 0],
+    ['{"a": 01}', 7],
+    ['{"a": "x\ny"}', 8],
+    ['{"a": 1} x', 9],
+    ['{a: 1}', 1],
+    ['[1.]', 3],
+    ['"\\q"', 2],
   ];
   for (const [bad, at] of cases) {
     assert.throws(() => JSON.parse(bad));
@@ -31,7 +41,11 @@ test('agrees with JSON.parse on random mutations of a config', () => {
     const at = rand(base.length);
     const text = base.slice(0, at) + chars[rand(chars.length)] + base.slice(at + rand(2));
     let valid = true;
-    try { JSON.parse(text); } catch { valid = false; }
+    try {
+      JSON.parse(text);
+    } catch {
+      valid = false;
+    }
     assert.equal(jsonErrorOffset(text) === null, valid, text);
   }
 });

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TranscriptRecord } from '../../src/protocol/runRecords';
 import {
-  answerChangedAt, describeTarget, isHostToTranscripts, isTranscriptsToHost, MAX_FETCH, MAX_NOTE, summarizeDiscussion, verifierDisagrees,
+  answerChangedAt,
+  describeTarget,
+  isHostToTranscripts,
+  isTranscriptsToHost,
+  MAX_FETCH,
+  MAX_NOTE,
+  summarizeDiscussion,
+  verifierDisagrees,
 } from '../../src/protocol/transcriptsEditor';
 import { transcript } from '../extension/fixtures/fakeRun';
 
@@ -18,10 +25,18 @@ test('webview -> host: ready, fetch, toggleLabel, setNote and their limits', () 
     { type: 'toggleLabel', target: { key: 'k' }, label: 'persuasive' },
     { type: 'toggleLabel', target: { key: 'k', turn: 1, agent: 0 }, label: 'stubborn' },
     { type: 'setNote', target: { key: 'k', turn: 2 }, note: '' },
-  ]) assert.equal(isTranscriptsToHost(ok), true, JSON.stringify(ok));
+  ])
+    assert.equal(isTranscriptsToHost(ok), true, JSON.stringify(ok));
   for (const bad of [
-    null, [], 'ready', { type: 'save' }, { type: 'writeFile', path: '/etc/passwd' },
-    { type: 'fetch', keys: [] }, { type: 'fetch', keys: Array(MAX_FETCH + 1).fill('k') }, { type: 'fetch', keys: [''] }, { type: 'fetch', keys: [3] },
+    null,
+    [],
+    'ready',
+    { type: 'save' },
+    { type: 'writeFile', path: '/etc/passwd' },
+    { type: 'fetch', keys: [] },
+    { type: 'fetch', keys: Array(MAX_FETCH + 1).fill('k') },
+    { type: 'fetch', keys: [''] },
+    { type: 'fetch', keys: [3] },
     { type: 'toggleLabel', target: { key: 'k' }, label: '  ' },
     { type: 'toggleLabel', target: { key: 'k', agent: 1 }, label: 'x' },
     { type: 'toggleLabel', target: { key: 'k', turn: -1 }, label: 'x' },
@@ -30,11 +45,23 @@ test('webview -> host: ready, fetch, toggleLabel, setNote and their limits', () 
     { type: 'toggleLabel', target: 'k', label: 'x' },
     { type: 'setNote', target: { key: 'k' }, note: 'x'.repeat(MAX_NOTE + 1) },
     { type: 'setNote', target: { key: 'k' } },
-  ]) assert.equal(isTranscriptsToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
+  ])
+    assert.equal(isTranscriptsToHost(bad), false, JSON.stringify(bad)?.slice(0, 80));
 });
 
 test('host -> webview: every message type, and records or entries that do not fit are rejected', () => {
-  const init = { type: 'init', file: '/w/runs/a/transcripts.jsonl', labels: ['a'], annotator: 'ann', entries: [summary], annotations: [], problems: [{ file: 'transcripts', line: 3, problem: 'not JSON' }], agreement: [], error: null, complete: true };
+  const init = {
+    type: 'init',
+    file: '/w/runs/a/transcripts.jsonl',
+    labels: ['a'],
+    annotator: 'ann',
+    entries: [summary],
+    annotations: [],
+    problems: [{ file: 'transcripts', line: 3, problem: 'not JSON' }],
+    agreement: [],
+    error: null,
+    complete: true,
+  };
   assert.equal(isHostToTranscripts(init), true);
   assert.equal(isHostToTranscripts({ ...init, complete: undefined }), false);
   assert.equal(isHostToTranscripts({ ...init, entries: [{ ...summary, turns: 0 }] }), false);
@@ -43,7 +70,15 @@ test('host -> webview: every message type, and records or entries that do not fi
   assert.equal(isHostToTranscripts({ type: 'entries', entries: [summary], problems: [], complete: false }), true);
   assert.equal(isHostToTranscripts({ type: 'records', records: [record] }), true);
   assert.equal(isHostToTranscripts({ type: 'records', records: [{ ...record, turns: [] }] }), false);
-  assert.equal(isHostToTranscripts({ type: 'annotations', annotations: [{ transcript: 'q', step: 1, split: 'eval', label: 'a', annotator: 'b', time: '2026-01-01T00:00:00Z' }], problems: [], agreement: [{ label: 'a', kappa: -0.2, pairs: [{ annotators: ['b', 'c'], kappa: -0.2, items: 4 }] }] }), true);
+  assert.equal(
+    isHostToTranscripts({
+      type: 'annotations',
+      annotations: [{ transcript: 'q', step: 1, split: 'eval', label: 'a', annotator: 'b', time: '2026-01-01T00:00:00Z' }],
+      problems: [],
+      agreement: [{ label: 'a', kappa: -0.2, pairs: [{ annotators: ['b', 'c'], kappa: -0.2, items: 4 }] }],
+    }),
+    true,
+  );
   assert.equal(isHostToTranscripts({ type: 'config', labels: ['a', 'b'], annotator: 'ann' }), true);
   assert.equal(isHostToTranscripts({ type: 'config', labels: [''], annotator: 'ann' }), false);
   assert.equal(isHostToTranscripts({ type: 'reveal', key: 'train/1/q/0' }), true);
@@ -52,7 +87,15 @@ test('host -> webview: every message type, and records or entries that do not fi
 
 test('a summary carries what filters and placeholders need', () => {
   assert.deepEqual(
-    { key: summary.key, line: summary.line, agents: summary.agents, turns: summary.turns, sample: summary.sample, changed: summary.changed, disagree: summary.disagree },
+    {
+      key: summary.key,
+      line: summary.line,
+      agents: summary.agents,
+      turns: summary.turns,
+      sample: summary.sample,
+      changed: summary.changed,
+      disagree: summary.disagree,
+    },
     { key: 'train/4/t-4-2/0', line: 7, agents: 3, turns: 3, sample: 0, changed: true, disagree: false },
   );
   const long = summarizeDiscussion({ ...record, question: 'q'.repeat(1000) }, 1);
@@ -60,8 +103,16 @@ test('a summary carries what filters and placeholders need', () => {
 });
 
 test('changed answers and verifier disagreement, response by response', () => {
-  const r = { turns: [[{ answer: '1' }, { answer: '2' }], [{ answer: '1' }, { answer: '3' }]] } as unknown as TranscriptRecord;
-  assert.deepEqual([answerChangedAt(r, 0, 1), answerChangedAt(r, 1, 0), answerChangedAt(r, 1, 1), answerChangedAt(r, 2, 1)], [false, false, true, false]);
+  const r = {
+    turns: [
+      [{ answer: '1' }, { answer: '2' }],
+      [{ answer: '1' }, { answer: '3' }],
+    ],
+  } as unknown as TranscriptRecord;
+  assert.deepEqual(
+    [answerChangedAt(r, 0, 1), answerChangedAt(r, 1, 0), answerChangedAt(r, 1, 1), answerChangedAt(r, 2, 1)],
+    [false, false, true, false],
+  );
   assert.equal(verifierDisagrees({ verifier: 0.9, correct: false }), true);
   assert.equal(verifierDisagrees({ verifier: 0.2, correct: false }), false);
   assert.equal(verifierDisagrees({ verifier: 0.5, correct: true }), false);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fitRange } from '../../webview/dashboard/axes';
 
-const close = (a: [number, number], b: [number, number]) => assert.ok(Math.abs(a[0] - b[0]) < 1e-9 && Math.abs(a[1] - b[1]) < 1e-9, `${a} vs ${b}`);
+const close = (a: [number, number], b: [number, number]) =>
+  assert.ok(Math.abs(a[0] - b[0]) < 1e-9 && Math.abs(a[1] - b[1]) < 1e-9, `${a} vs ${b}`);
 
 test('a flat 0 is drawn in a small span, not 0–100', () => {
   close(fitRange(0, 0), [-0.5, 0.5]);

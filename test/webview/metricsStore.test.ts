@@ -6,7 +6,11 @@ import { CHARTS, appendPoints, chartData, chartSeries, emptyColumns, lastValue }
 
 test('columns stay aligned with the step axis; missing values are null', () => {
   const m = emptyColumns();
-  appendPoints(m, [{ step: 1, reward: 0.1 }, { step: 2, kl: 0.5 }, { step: 3, reward: 0.3, verifier: [0.2, 0.4] }]);
+  appendPoints(m, [
+    { step: 1, reward: 0.1 },
+    { step: 2, kl: 0.5 },
+    { step: 3, reward: 0.3, verifier: [0.2, 0.4] },
+  ]);
   assert.deepEqual(m.steps, [1, 2, 3]);
   assert.deepEqual(m.columns.get('reward'), [0.1, null, 0.3]);
   assert.deepEqual(m.columns.get('kl'), [null, 0.5, null]);
@@ -33,16 +37,33 @@ test('every chart gets [steps, ...one column per series], per-turn charts one se
   const m = emptyColumns();
   appendPoints(m, [{ step: 1, verifier: [0.1, 0.2, 0.3], policyLoss: 1 }]);
   const verifier = CHARTS.find((c) => c.id === 'verifier')!;
-  assert.deepEqual(chartSeries(verifier, m.turns).map((s) => s.label), ['turn 1', 'turn 2', 'turn 3']);
+  assert.deepEqual(
+    chartSeries(verifier, m.turns).map((s) => s.label),
+    ['turn 1', 'turn 2', 'turn 3'],
+  );
   assert.deepEqual(chartData(m, verifier), [[1], [0.1], [0.2], [0.3]]);
   const loss = CHARTS.find((c) => c.id === 'loss')!;
   assert.deepEqual(chartData(m, loss), [[1], [1], [null]]);
-  assert.deepEqual(CHARTS.map((c) => c.id), ['reward', 'verifier', 'majority', 'evalMajority', 'kl', 'entropy', 'loss', 'clip', 'throughput']);
+  assert.deepEqual(
+    CHARTS.map((c) => c.id),
+    ['reward', 'verifier', 'majority', 'evalMajority', 'kl', 'entropy', 'loss', 'clip', 'throughput'],
+  );
 });
 
 test('10,000 steps append in well under a second', () => {
   const m = emptyColumns();
-  const points = Array.from({ length: 10_000 }, (_, k) => ({ step: k + 1, reward: k, verifier: [0.1, 0.2, 0.3], majorityAccuracy: [0.1, 0.2, 0.3], kl: 1, entropy: 1, policyLoss: 1, valueLoss: 1, clipFraction: 0.1, tokensPerSecond: 100 }));
+  const points = Array.from({ length: 10_000 }, (_, k) => ({
+    step: k + 1,
+    reward: k,
+    verifier: [0.1, 0.2, 0.3],
+    majorityAccuracy: [0.1, 0.2, 0.3],
+    kl: 1,
+    entropy: 1,
+    policyLoss: 1,
+    valueLoss: 1,
+    clipFraction: 0.1,
+    tokensPerSecond: 100,
+  }));
   const t = performance.now();
   for (let k = 0; k < points.length; k += 25) appendPoints(m, points.slice(k, k + 25)); // batches as the host sends them
   const ms = performance.now() - t;

@@ -3,19 +3,55 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunHeader, TranscriptView } from '../../src/protocol/webview';
-import { MAX_TRANSCRIPTS, PAGE_SIZE, answerChanged, applyHostMessage, emptyData, initialViewState, matchesFilter, restoreViewState, setFilter, toggleSeries, visibleTranscripts } from '../../webview/dashboard/state';
+import {
+  MAX_TRANSCRIPTS,
+  PAGE_SIZE,
+  answerChanged,
+  applyHostMessage,
+  emptyData,
+  initialViewState,
+  matchesFilter,
+  restoreViewState,
+  setFilter,
+  toggleSeries,
+  visibleTranscripts,
+} from '../../webview/dashboard/state';
 import { transcript } from '../extension/fixtures/fakeRun';
 
-const header: RunHeader = { runDir: '/r', name: 'r', status: 'running', step: 1, totalSteps: null, startedAt: null, updatedAt: null, etaSeconds: null, executionProvider: null, message: null, config: [] };
+const header: RunHeader = {
+  runDir: '/r',
+  name: 'r',
+  status: 'running',
+  step: 1,
+  totalSteps: null,
+  startedAt: null,
+  updatedAt: null,
+  etaSeconds: null,
+  executionProvider: null,
+  message: null,
+  config: [],
+};
 const tr = (k: number) => transcript(k, k, 3, 2) as unknown as TranscriptView;
 
 test('a snapshot replaces everything; an append extends it', () => {
   const d = emptyData();
-  applyHostMessage(d, { type: 'snapshot', header, metrics: [{ step: 1 }, { step: 2 }], evalMetrics: [{ step: 0, majorityAccuracy: [0.2, 0.3] }], transcripts: [tr(1)] });
+  applyHostMessage(d, {
+    type: 'snapshot',
+    header,
+    metrics: [{ step: 1 }, { step: 2 }],
+    evalMetrics: [{ step: 0, majorityAccuracy: [0.2, 0.3] }],
+    transcripts: [tr(1)],
+  });
   const c = applyHostMessage(d, { type: 'append', header, metrics: [{ step: 3 }], evalMetrics: [], transcripts: [] });
   assert.deepEqual(d.metrics.steps, [1, 2, 3]);
   assert.deepEqual(c, { header: true, metrics: true, newSeries: false, transcripts: false });
-  const e = applyHostMessage(d, { type: 'append', header, metrics: [], evalMetrics: [{ step: 3, majorityAccuracy: [0.4, 0.5] }], transcripts: [] });
+  const e = applyHostMessage(d, {
+    type: 'append',
+    header,
+    metrics: [],
+    evalMetrics: [{ step: 3, majorityAccuracy: [0.4, 0.5] }],
+    transcripts: [],
+  });
   assert.deepEqual(d.evalMetrics.steps, [0, 3], 'evaluations at the steps of iterations, on their own axis');
   assert.deepEqual(d.evalMetrics.columns.get('majorityAccuracy.2'), [0.3, 0.5]);
   assert.equal(e.metrics, true);
@@ -39,8 +75,13 @@ test('the view state round-trips and garbage falls back to defaults', () => {
   v = setFilter(v, { outcome: 'incorrect', changedOnly: true });
   const restored = restoreViewState(JSON.parse(JSON.stringify(v)), '/r');
   assert.deepEqual(restored, v);
-  assert.deepEqual(restoreViewState({ version: 1, runDir: '/r', hiddenSeries: [3, 'kl'], filter: { outcome: 'maybe', search: 7 }, pages: -2 }, '/r'),
-    { ...initialViewState('/r'), hiddenSeries: ['kl'] });
+  assert.deepEqual(
+    restoreViewState(
+      { version: 1, runDir: '/r', hiddenSeries: [3, 'kl'], filter: { outcome: 'maybe', search: 7 }, pages: -2 },
+      '/r',
+    ),
+    { ...initialViewState('/r'), hiddenSeries: ['kl'] },
+  );
   assert.deepEqual(restoreViewState('nonsense', '/x'), initialViewState('/x'));
   assert.deepEqual(toggleSeries(v, 'kl', true).hiddenSeries, []);
 });

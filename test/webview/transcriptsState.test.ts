@@ -8,20 +8,44 @@ import type { TranscriptRecord } from '../../src/protocol/runRecords';
 import { discussionKey, summarizeDiscussion } from '../../src/protocol/transcriptsEditor';
 import { CARD, cardAt, cardHeight, cardTops, scrollToShow, visibleRange } from '../../webview/transcripts/layout';
 import {
-  addRecords, DEFAULT_FILTER, emptyData, filtered, LABELLED, MAX_RECORDS, move, parseStepRange, restoreViewState, setAnnotations, UNLABELLED,
-  upsertEntries, type Data,
+  addRecords,
+  DEFAULT_FILTER,
+  emptyData,
+  filtered,
+  LABELLED,
+  MAX_RECORDS,
+  move,
+  parseStepRange,
+  restoreViewState,
+  setAnnotations,
+  UNLABELLED,
+  upsertEntries,
+  type Data,
 } from '../../webview/transcripts/state';
 import { transcript } from '../extension/fixtures/fakeRun';
 
-const rec = (step: number, k: number, extra: Partial<TranscriptRecord> = {}) => ({ ...(transcript(step, k, 2, 2) as unknown as TranscriptRecord), ...extra });
-const label = (r: TranscriptRecord, l: string, annotator = 'me', at: Partial<Annotation> = {}): Annotation =>
-  ({ transcript: r.id, step: r.step, split: r.split, label: l, annotator, time: '2026-01-01T00:00:00Z', ...at });
+const rec = (step: number, k: number, extra: Partial<TranscriptRecord> = {}) => ({
+  ...(transcript(step, k, 2, 2) as unknown as TranscriptRecord),
+  ...extra,
+});
+const label = (r: TranscriptRecord, l: string, annotator = 'me', at: Partial<Annotation> = {}): Annotation => ({
+  transcript: r.id,
+  step: r.step,
+  split: r.split,
+  label: l,
+  annotator,
+  time: '2026-01-01T00:00:00Z',
+  ...at,
+});
 
 function data(records: TranscriptRecord[], annotations: Annotation[] = []): Data {
   const d = emptyData();
   d.annotator = 'me';
   d.labels = ['persuasive', 'stubborn'];
-  upsertEntries(d, records.map((r, i) => summarizeDiscussion(r, i + 1)));
+  upsertEntries(
+    d,
+    records.map((r, i) => summarizeDiscussion(r, i + 1)),
+  );
   setAnnotations(d, annotations);
   return d;
 }
@@ -39,10 +63,13 @@ test('filters: step ranges, split, final outcome, changed, disagreement, labels,
   assert.deepEqual(keys({ split: 'eval' }), [2]);
   assert.deepEqual(keys({ label: 'persuasive' }), [1]);
   assert.deepEqual(keys({ label: LABELLED }), [1, 3]);
-  assert.deepEqual(keys({ label: UNLABELLED }), [2, 3, 10, 12], 'unlabelled by me: bob\'s label does not count');
+  assert.deepEqual(keys({ label: UNLABELLED }), [2, 3, 10, 12], "unlabelled by me: bob's label does not count");
   assert.deepEqual(keys({ search: 'question 4' }), [10]);
   const finals = d.entries.map((e) => e.majorityCorrect.at(-1));
-  assert.deepEqual(keys({ outcome: 'correct' }), d.entries.filter((_, i) => finals[i] === true).map((e) => e.step));
+  assert.deepEqual(
+    keys({ outcome: 'correct' }),
+    d.entries.filter((_, i) => finals[i] === true).map((e) => e.step),
+  );
   const wrong = rec(20, 6);
   wrong.turns[0][0].verifier = 1 - wrong.turns[0][0].verifier;
   upsertEntries(d, [summarizeDiscussion(wrong, 6)]);
@@ -66,9 +93,13 @@ test('keyboard: j/k by discussion, rows down through agents, turns across, n to 
   sel = move(d, list, sel, 'nextRow');
   assert.deepEqual(sel, { key: k(1) }, 'past the last agent: the next discussion');
   sel = move(d, list, sel, 'previousRow');
-  assert.deepEqual(sel, { key: k(0), turn: 1, agent: 1 }, 'back into the previous discussion\'s last agent');
+  assert.deepEqual(sel, { key: k(0), turn: 1, agent: 1 }, "back into the previous discussion's last agent");
   assert.deepEqual(move(d, list, sel, 'discussion'), { key: k(0) });
-  assert.deepEqual(move(d, list, { key: k(0) }, 'nextUnlabelled'), { key: k(3) }, 'skips the discussions I labelled (whole or a response)');
+  assert.deepEqual(
+    move(d, list, { key: k(0) }, 'nextUnlabelled'),
+    { key: k(3) },
+    'skips the discussions I labelled (whole or a response)',
+  );
   assert.deepEqual(move(d, list, { key: k(3) }, 'previousUnlabelled'), { key: k(0) });
   assert.deepEqual(move(d, list, { key: k(4) }, 'nextDiscussion'), { key: k(4) }, 'the end stays');
   assert.deepEqual(move(d, list, { key: k(2) }, 'last'), { key: k(4) });
@@ -88,7 +119,13 @@ test('records are cached up to a bound, the oldest dropped; an entry that comes 
 });
 
 test('the saved view state is kept for the same file only, and cleaned', () => {
-  const saved = { version: 1, file: '/r/transcripts.jsonl', filter: { ...DEFAULT_FILTER, split: 'eval', outcome: 'bogus', step: 5 }, selection: { key: 'k', agent: 1 }, scrollTop: 120 };
+  const saved = {
+    version: 1,
+    file: '/r/transcripts.jsonl',
+    filter: { ...DEFAULT_FILTER, split: 'eval', outcome: 'bogus', step: 5 },
+    selection: { key: 'k', agent: 1 },
+    scrollTop: 120,
+  };
   const v = restoreViewState(saved, '/r/transcripts.jsonl');
   assert.equal(v.filter.split, 'eval');
   assert.equal(v.filter.outcome, 'all');

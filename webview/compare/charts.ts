@@ -37,18 +37,36 @@ export class CurveCharts {
     if (!this.data) return;
     const { curves, sides } = this.data;
     const theme = readChartTheme();
-    const axis = { stroke: theme.foreground, font: theme.font, grid: { stroke: theme.grid, width: 0.5 }, ticks: { stroke: theme.grid, width: 0.5 } };
+    const axis = {
+      stroke: theme.foreground,
+      font: theme.font,
+      grid: { stroke: theme.grid, width: 0.5 },
+      ticks: { stroke: theme.grid, width: 0.5 },
+    };
     for (const spec of OVERLAYS) {
       const o = overlay(curves, spec);
       if (o.series.length === 0) continue;
       const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title));
       this.root.append(figure);
-      const markers = sides.map((s, i) => ({ step: s.step, label: `S${i + 1}`, run: curves.findIndex((c) => c.runDir === s.runDir) }));
+      const markers = sides.map((s, i) => ({
+        step: s.step,
+        label: `S${i + 1}`,
+        run: curves.findIndex((c) => c.runDir === s.runDir),
+      }));
       const opts: uPlot.Options = {
         width: this.width(),
         height: HEIGHT,
-        scales: { x: { time: false, range: (_u, lo, hi) => [Math.min(lo, ...markers.map((m) => m.step)), Math.max(hi, ...markers.map((m) => m.step))] }, y: spec.range ? { range: spec.range } : {} },
-        axes: [{ ...axis, label: 'step', labelFont: theme.font, labelSize: 18, incrs: STEP_INCREMENTS }, { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) }],
+        scales: {
+          x: {
+            time: false,
+            range: (_u, lo, hi) => [Math.min(lo, ...markers.map((m) => m.step)), Math.max(hi, ...markers.map((m) => m.step))],
+          },
+          y: spec.range ? { range: spec.range } : {},
+        },
+        axes: [
+          { ...axis, label: 'step', labelFont: theme.font, labelSize: 18, incrs: STEP_INCREMENTS },
+          { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) },
+        ],
         series: [
           { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
           ...o.series.map((s) => ({
@@ -69,7 +87,8 @@ export class CurveCharts {
       };
       this.plots.push(new uPlot(opts, [o.steps, ...o.series.map((s) => s.values)] as uPlot.AlignedData, figure));
     }
-    if (this.plots.length === 0) this.root.append(h('p', { class: 'empty' }, 'No training curves: the runs\' events.jsonl have no metrics.'));
+    if (this.plots.length === 0)
+      this.root.append(h('p', { class: 'empty' }, "No training curves: the runs' events.jsonl have no metrics."));
   }
 
   private width(): number {
@@ -79,10 +98,17 @@ export class CurveCharts {
 }
 
 /** A dashed vertical line at each side's step, in its run's colour, labelled S1, S2, … at the top. */
-function drawMarkers(u: uPlot, markers: { step: number; label: string; run: number }[], colours: string[], text: string, font: string): void {
+function drawMarkers(
+  u: uPlot,
+  markers: { step: number; label: string; run: number }[],
+  colours: string[],
+  text: string,
+  font: string,
+): void {
   const ctx = u.ctx;
   const dpr = devicePixelRatio || 1;
-  const top = u.bbox.top, bottom = u.bbox.top + u.bbox.height;
+  const top = u.bbox.top,
+    bottom = u.bbox.top + u.bbox.height;
   ctx.save();
   ctx.font = font.replace(/^(\d+(?:\.\d+)?)px/, (_m, px: string) => `${Number(px) * dpr}px`);
   ctx.textBaseline = 'top';

@@ -6,30 +6,94 @@ import { h } from '../dashboard/dom';
 import { formatValue } from '../dashboard/format';
 import { mark } from './tables';
 
-export interface DiscussionHandlers { openInEditors(): void; close(): void }
+export interface DiscussionHandlers {
+  openInEditors(): void;
+  close(): void;
+}
 
 function sideColumn(side: CompareSideView, index: number, r: TranscriptRecord | null): HTMLElement {
   const head = h('header', {}, h('strong', {}, `S${index + 1}`), ` ${side.label}`);
-  if (!r) return h('section', { class: 'side-discussion' }, head, h('p', { class: 'empty' }, 'This side\'s discussion is missing or unreadable.'));
-  const turns = r.turns.map((responses, t) => h('div', { class: 'turn' },
-    h('div', { class: 'turn-head' }, `Turn ${t + 1} · majority `, h('span', { class: 'answer' }, r.majority[t] ?? '—'), ' ', mark(r.majorityCorrect[t])),
-    h('ul', { class: 'responses' }, ...responses.map((x) => h('li', {},
-      h('span', { class: 'agent' }, `Agent ${x.agent}`), ' ', h('span', { class: 'answer' }, x.answer ?? '—'), ' ', mark(x.correct),
-      h('span', { class: 'scores' }, ` verifier ${formatValue(x.verifier)}`),
-      h('details', {}, h('summary', {}, 'text'), h('pre', {}, x.text)))))));
+  if (!r)
+    return h(
+      'section',
+      { class: 'side-discussion' },
+      head,
+      h('p', { class: 'empty' }, "This side's discussion is missing or unreadable."),
+    );
+  const turns = r.turns.map((responses, t) =>
+    h(
+      'div',
+      { class: 'turn' },
+      h(
+        'div',
+        { class: 'turn-head' },
+        `Turn ${t + 1} · majority `,
+        h('span', { class: 'answer' }, r.majority[t] ?? '—'),
+        ' ',
+        mark(r.majorityCorrect[t]),
+      ),
+      h(
+        'ul',
+        { class: 'responses' },
+        ...responses.map((x) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'agent' }, `Agent ${x.agent}`),
+            ' ',
+            h('span', { class: 'answer' }, x.answer ?? '—'),
+            ' ',
+            mark(x.correct),
+            h('span', { class: 'scores' }, ` verifier ${formatValue(x.verifier)}`),
+            h('details', {}, h('summary', {}, 'text'), h('pre', {}, x.text)),
+          ),
+        ),
+      ),
+    ),
+  );
   const last = r.turns.length - 1;
-  return h('section', { class: `side-discussion ${r.majorityCorrect[last] ? 'final-correct' : 'final-incorrect'}`, 'aria-label': `Side ${index + 1}` }, head, ...turns);
+  return h(
+    'section',
+    {
+      class: `side-discussion ${r.majorityCorrect[last] ? 'final-correct' : 'final-incorrect'}`,
+      'aria-label': `Side ${index + 1}`,
+    },
+    head,
+    ...turns,
+  );
 }
 
-export function renderDiscussion(root: HTMLElement, sides: CompareSideView[], records: (TranscriptRecord | null)[], handlers: DiscussionHandlers): void {
+export function renderDiscussion(
+  root: HTMLElement,
+  sides: CompareSideView[],
+  records: (TranscriptRecord | null)[],
+  handlers: DiscussionHandlers,
+): void {
   const first = records.find((r): r is TranscriptRecord => r !== null);
-  const editors = h('vscode-button', { secondary: true, title: 'Open every side\'s transcripts in editors side by side, to label and annotate' }, 'Open in editors');
+  const editors = h(
+    'vscode-button',
+    { secondary: true, title: "Open every side's transcripts in editors side by side, to label and annotate" },
+    'Open in editors',
+  );
   editors.addEventListener('click', () => handlers.openInEditors());
   const close = h('vscode-button', { secondary: true }, 'Close');
   close.addEventListener('click', () => handlers.close());
-  root.replaceChildren(h('div', { class: 'side-by-side' },
-    h('div', { class: 'side-by-side-head' },
-      h('span', { class: 'meta' }, first ? `${first.id} · ground truth ` : '', first ? h('span', { class: 'answer' }, first.answer) : ''),
-      h('span', { class: 'actions' }, editors, close)),
-    h('div', { class: `columns sides-${sides.length}` }, ...sides.map((s, i) => sideColumn(s, i, records[i] ?? null)))));
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'side-by-side' },
+      h(
+        'div',
+        { class: 'side-by-side-head' },
+        h(
+          'span',
+          { class: 'meta' },
+          first ? `${first.id} · ground truth ` : '',
+          first ? h('span', { class: 'answer' }, first.answer) : '',
+        ),
+        h('span', { class: 'actions' }, editors, close),
+      ),
+      h('div', { class: `columns sides-${sides.length}` }, ...sides.map((s, i) => sideColumn(s, i, records[i] ?? null))),
+    ),
+  );
 }

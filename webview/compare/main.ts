@@ -43,12 +43,14 @@ const disagreementsTitle = h('h2', {}, 'Questions whose final majorities differ'
 const disagreementsRoot = h('div', {});
 const problemsRoot = h('div', { class: 'problems' });
 const resultRoot = h('div', { class: 'result' }, savedRow, caption, tableRoot, disagreementsTitle, disagreementsRoot);
-document.getElementById('app')!.replaceChildren(
-  h('section', { 'aria-label': 'Sides' }, h('h2', {}, 'Sides'), sidesRoot, problemsRoot),
-  h('section', { 'aria-label': 'Config differences' }, h('h2', {}, 'Config differences'), diffRoot),
-  h('section', { 'aria-label': 'Training curves' }, h('h2', {}, 'Training curves'), chartsRoot),
-  h('section', { 'aria-label': 'Evaluation' }, h('h2', {}, 'Evaluation on the same questions'), formRoot, resultRoot),
-);
+document
+  .getElementById('app')!
+  .replaceChildren(
+    h('section', { 'aria-label': 'Sides' }, h('h2', {}, 'Sides'), sidesRoot, problemsRoot),
+    h('section', { 'aria-label': 'Config differences' }, h('h2', {}, 'Config differences'), diffRoot),
+    h('section', { 'aria-label': 'Training curves' }, h('h2', {}, 'Training curves'), chartsRoot),
+    h('section', { 'aria-label': 'Evaluation' }, h('h2', {}, 'Evaluation on the same questions'), formRoot, resultRoot),
+  );
 resultRoot.hidden = true;
 
 const charts = new CurveCharts(chartsRoot);
@@ -93,7 +95,15 @@ function showResult(r: ComparisonResult, saved: SavedComparison[]): void {
   page = { ...page, key: r.key, line: reopen };
   save();
   resultRoot.hidden = false;
-  savedSelect.replaceChildren(...saved.map((s) => h('vscode-option', { value: s.key }, `${s.questions} ${s.task} questions, seed ${s.seed} · ${new Date(s.createdAt).toLocaleString()}`)));
+  savedSelect.replaceChildren(
+    ...saved.map((s) =>
+      h(
+        'vscode-option',
+        { value: s.key },
+        `${s.questions} ${s.task} questions, seed ${s.seed} · ${new Date(s.createdAt).toLocaleString()}`,
+      ),
+    ),
+  );
   savedSelect.value = r.key;
   savedRow.hidden = saved.length < 2;
   caption.textContent = resultCaption(r);
@@ -139,13 +149,16 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   }
   const m = e.data as HostToCompare;
   switch (m.type) {
-    case 'init': return showInit(m);
+    case 'init':
+      return showInit(m);
     case 'job':
       if (init) form.showJob(m.job, init.sides);
       if (m.outcome) form.showOutcome(m.outcome);
       return;
-    case 'result': return showResult(m.result, m.saved);
-    case 'discussion': return showDiscussion(m);
+    case 'result':
+      return showResult(m.result, m.saved);
+    case 'discussion':
+      return showDiscussion(m);
   }
 });
 

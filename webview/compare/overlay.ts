@@ -27,7 +27,10 @@ export interface OverlaySeries {
   values: (number | null)[];
 }
 
-export interface Overlay { steps: number[]; series: OverlaySeries[] }
+export interface Overlay {
+  steps: number[];
+  series: OverlaySeries[];
+}
 
 export function overlay(curves: readonly RunCurve[], spec: OverlaySpec): Overlay {
   const pointsOf = (c: RunCurve): CurvePoint[] => (spec.source === 'eval' ? c.eval : c.train);
@@ -47,7 +50,8 @@ export function overlay(curves: readonly RunCurve[], spec: OverlaySpec): Overlay
       return;
     }
     const turns = Math.max(0, ...points.map((p) => p.majority.length));
-    for (let t = 0; t < turns; t++) series.push({ label: `${c.run} · turn ${t + 1}`, run, turn: t, values: column((p) => p.majority[t] ?? null) });
+    for (let t = 0; t < turns; t++)
+      series.push({ label: `${c.run} · turn ${t + 1}`, run, turn: t, values: column((p) => p.majority[t] ?? null) });
   });
   return { steps, series: series.filter((s) => s.values.some((v) => v !== null)) };
 }

@@ -6,22 +6,44 @@ import { MAX_QUESTIONS } from '../../src/protocol/compareView';
 import { h } from '../dashboard/dom';
 import { parseCount, type FormValues } from './state';
 
-export interface RunFormHandlers { run(values: FormValues): void; cancel(): void; changed(values: FormValues): void }
+export interface RunFormHandlers {
+  run(values: FormValues): void;
+  cancel(): void;
+  changed(values: FormValues): void;
+}
 
 type Field = HTMLElement & { value: string; disabled: boolean; invalid?: boolean };
 
 export class RunForm {
   private readonly source = h('vscode-single-select', { 'aria-label': 'Questions' }) as unknown as Field;
-  private readonly questions = h('vscode-textfield', { type: 'number', min: 1, max: MAX_QUESTIONS, 'aria-label': 'Number of questions', class: 'count' }) as unknown as Field;
-  private readonly seed = h('vscode-textfield', { type: 'number', min: 0, 'aria-label': 'Seed', class: 'count' }) as unknown as Field;
+  private readonly questions = h('vscode-textfield', {
+    type: 'number',
+    min: 1,
+    max: MAX_QUESTIONS,
+    'aria-label': 'Number of questions',
+    class: 'count',
+  }) as unknown as Field;
+  private readonly seed = h('vscode-textfield', {
+    type: 'number',
+    min: 0,
+    'aria-label': 'Seed',
+    class: 'count',
+  }) as unknown as Field;
   private readonly runButton = h('vscode-button', { class: 'run' }, 'Run comparison') as unknown as Field;
   private readonly cancelButton = h('vscode-button', { secondary: true, class: 'cancel' }, 'Cancel') as unknown as Field;
   private readonly progress = h('div', { class: 'progress', 'aria-live': 'polite' });
   private readonly message = h('p', { class: 'outcome', role: 'status' });
-  private readonly restricted = h('p', { class: 'note' }, 'Restricted Mode: trust this workspace to run comparisons; saved ones are shown.');
+  private readonly restricted = h(
+    'p',
+    { class: 'note' },
+    'Restricted Mode: trust this workspace to run comparisons; saved ones are shown.',
+  );
   private running = false;
 
-  constructor(root: HTMLElement, private readonly handlers: RunFormHandlers) {
+  constructor(
+    root: HTMLElement,
+    private readonly handlers: RunFormHandlers,
+  ) {
     const field = (label: string, el: HTMLElement) => h('label', { class: 'field' }, h('span', { class: 'label' }, label), el);
     this.runButton.addEventListener('click', () => {
       const v = this.values();
@@ -35,13 +57,24 @@ export class RunForm {
     this.cancelButton.hidden = true;
     this.restricted.hidden = true;
     root.append(
-      h('div', { class: 'form' }, field('Questions', this.source), field('How many', this.questions), field('Seed', this.seed), this.runButton, this.cancelButton),
-      this.restricted, this.progress, this.message);
+      h(
+        'div',
+        { class: 'form' },
+        field('Questions', this.source),
+        field('How many', this.questions),
+        field('Seed', this.seed),
+        this.runButton,
+        this.cancelButton,
+      ),
+      this.restricted,
+      this.progress,
+      this.message,
+    );
   }
 
   setup(sources: QuestionSource[], values: FormValues, canRun: boolean): void {
     this.source.replaceChildren(...sources.map((s) => h('vscode-option', { value: s.id }, s.label)));
-    this.source.value = sources.some((s) => s.id === values.source) ? values.source : sources[0]?.id ?? '';
+    this.source.value = sources.some((s) => s.id === values.source) ? values.source : (sources[0]?.id ?? '');
     this.questions.value = String(values.questions);
     this.seed.value = String(values.seed);
     this.restricted.hidden = canRun;
@@ -67,15 +100,33 @@ export class RunForm {
       return;
     }
     this.message.textContent = '';
-    const state = (i: number) => (job.side === null || i > job.side ? 'waiting' : i < job.side ? 'done' : job.phase === 'cancelling' ? 'cancelling' : 'evaluating');
+    const state = (i: number) =>
+      job.side === null || i > job.side
+        ? 'waiting'
+        : i < job.side
+          ? 'done'
+          : job.phase === 'cancelling'
+            ? 'cancelling'
+            : 'evaluating';
     this.progress.replaceChildren(
       h('p', { class: 'progress-line' }, job.message),
-      h('ol', { class: 'side-progress' }, ...sides.map((s, i) => {
-        const st = state(i);
-        return h('li', { class: `side-state ${st}`, 'data-state': st },
-          h('span', { class: 'side-label' }, `S${i + 1} ${s.label}`), h('span', { class: 'state' }, st),
-          st === 'evaluating' || st === 'cancelling' ? h('vscode-progress-bar', { 'aria-label': `Evaluating side ${i + 1}` }) : null);
-      })));
+      h(
+        'ol',
+        { class: 'side-progress' },
+        ...sides.map((s, i) => {
+          const st = state(i);
+          return h(
+            'li',
+            { class: `side-state ${st}`, 'data-state': st },
+            h('span', { class: 'side-label' }, `S${i + 1} ${s.label}`),
+            h('span', { class: 'state' }, st),
+            st === 'evaluating' || st === 'cancelling'
+              ? h('vscode-progress-bar', { 'aria-label': `Evaluating side ${i + 1}` })
+              : null,
+          );
+        }),
+      ),
+    );
   }
 
   showOutcome(outcome: { ok: boolean; message: string }): void {

@@ -2,7 +2,11 @@
 // the panel serializer reopens, the form, and the comparison and question shown. And the number
 // formats of its tables. Pure: no DOM.
 
-export interface FormValues { source: string; questions: number; seed: number }
+export interface FormValues {
+  source: string;
+  questions: number;
+  seed: number;
+}
 
 export interface PageState {
   /** Checkpoint paths of the sides, in order (read by the host's serializer). */
@@ -16,8 +20,10 @@ export interface PageState {
 export function restorePageState(saved: unknown): PageState {
   const s = (typeof saved === 'object' && saved !== null ? saved : {}) as Record<string, unknown>;
   const f = s.form as Record<string, unknown> | undefined;
-  const form = f && typeof f.source === 'string' && Number.isInteger(f.questions) && Number.isInteger(f.seed)
-    ? { source: f.source, questions: f.questions as number, seed: f.seed as number } : null;
+  const form =
+    f && typeof f.source === 'string' && Number.isInteger(f.questions) && Number.isInteger(f.seed)
+      ? { source: f.source, questions: f.questions as number, seed: f.seed as number }
+      : null;
   return {
     sides: Array.isArray(s.sides) ? s.sides.filter((p): p is string => typeof p === 'string') : [],
     form,

@@ -9,31 +9,68 @@ import { pValue, percent, points } from './state';
 const sideName = (i: number) => `S${i + 1}${i === 0 ? ' (baseline)' : ''}`;
 
 export const mark = (correct: boolean) =>
-  h('span', { class: `mark ${correct ? 'correct' : 'incorrect'}`, title: correct ? 'correct' : 'incorrect', 'aria-label': correct ? 'correct' : 'incorrect' }, correct ? '✓' : '✗');
+  h(
+    'span',
+    {
+      class: `mark ${correct ? 'correct' : 'incorrect'}`,
+      title: correct ? 'correct' : 'incorrect',
+      'aria-label': correct ? 'correct' : 'incorrect',
+    },
+    correct ? '✓' : '✗',
+  );
 
 export function renderSides(root: HTMLElement, sides: CompareSideView[]): void {
-  root.replaceChildren(...sides.map((s, i) => h('div', { class: 'side', title: s.path },
-    h('div', { class: 'side-name' }, sideName(i)),
-    h('div', { class: 'side-run' }, h('strong', {}, s.run)),
-    h('div', { class: 'side-step' }, `checkpoint step ${s.step}`))));
+  root.replaceChildren(
+    ...sides.map((s, i) =>
+      h(
+        'div',
+        { class: 'side', title: s.path },
+        h('div', { class: 'side-name' }, sideName(i)),
+        h('div', { class: 'side-run' }, h('strong', {}, s.run)),
+        h('div', { class: 'side-step' }, `checkpoint step ${s.step}`),
+      ),
+    ),
+  );
 }
 
-export function renderConfigDiff(root: HTMLElement, sides: CompareSideView[], rows: ConfigDiffRow[], open: (side: number, pointer: string) => void): void {
+export function renderConfigDiff(
+  root: HTMLElement,
+  sides: CompareSideView[],
+  rows: ConfigDiffRow[],
+  open: (side: number, pointer: string) => void,
+): void {
   if (rows.length === 0) {
     const sameRun = new Set(sides.map((s) => s.runDir)).size === 1;
-    root.replaceChildren(h('p', { class: 'empty' }, sameRun ? 'The sides are checkpoints of one run: same config.' : 'The runs\' configs are the same.'));
+    root.replaceChildren(
+      h(
+        'p',
+        { class: 'empty' },
+        sameRun ? 'The sides are checkpoints of one run: same config.' : "The runs' configs are the same.",
+      ),
+    );
     return;
   }
   const head = h('tr', {}, h('th', { scope: 'col' }, 'Key'), ...sides.map((_, i) => h('th', { scope: 'col' }, sideName(i))));
-  const body = rows.map((r) => h('tr', {},
-    h('th', { scope: 'row', class: 'key' }, r.key),
-    ...r.values.map((v, i) => {
-      if (v === null) return h('td', { class: 'missing' }, '—');
-      const b = h('button', { class: 'link value', type: 'button', title: `Open ${sides[i].run}/config.json at ${r.pointer}` }, v);
-      b.addEventListener('click', () => open(i, r.pointer));
-      return h('td', {}, b);
-    })));
-  root.replaceChildren(h('div', { class: 'table-scroll' }, h('table', { class: 'grid config-diff' }, h('thead', {}, head), h('tbody', {}, ...body))));
+  const body = rows.map((r) =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row', class: 'key' }, r.key),
+      ...r.values.map((v, i) => {
+        if (v === null) return h('td', { class: 'missing' }, '—');
+        const b = h(
+          'button',
+          { class: 'link value', type: 'button', title: `Open ${sides[i].run}/config.json at ${r.pointer}` },
+          v,
+        );
+        b.addEventListener('click', () => open(i, r.pointer));
+        return h('td', {}, b);
+      }),
+    ),
+  );
+  root.replaceChildren(
+    h('div', { class: 'table-scroll' }, h('table', { class: 'grid config-diff' }, h('thead', {}, head), h('tbody', {}, ...body))),
+  );
 }
 
 /** One line about what was compared. */
@@ -47,36 +84,87 @@ export function renderTurnTable(root: HTMLElement, r: ComparisonResult, sides: C
   const n = r.sides.length;
   const turns = Math.max(...r.sides.map((s) => s.turns));
   const level = Math.round(r.bootstrap.confidence * 100);
-  const groups = h('tr', {}, h('th', { scope: 'col', rowspan: 2 }, 'Turn'),
-    ...r.sides.map((s, i) => h('th', { scope: 'colgroup', colspan: i === 0 ? 2 : 4, class: 'group', title: s.path }, `S${i + 1} ${sides[i]?.label ?? s.label}${i === 0 ? ' (baseline)' : ''}`)));
+  const groups = h(
+    'tr',
+    {},
+    h('th', { scope: 'col', rowspan: 2 }, 'Turn'),
+    ...r.sides.map((s, i) =>
+      h(
+        'th',
+        { scope: 'colgroup', colspan: i === 0 ? 2 : 4, class: 'group', title: s.path },
+        `S${i + 1} ${sides[i]?.label ?? s.label}${i === 0 ? ' (baseline)' : ''}`,
+      ),
+    ),
+  );
   const num = (text: string, title?: string) => h('th', { scope: 'col', class: 'num', title }, text);
-  const cols = h('tr', {}, ...r.sides.flatMap((_, i) => [
-    num('majority'), num('mean agent'),
-    ...(i === 0 ? [] : [num(`Δ majority [${level}% CI]`, `S${i + 1} minus S1: majority accuracy in percentage points`), num('McNemar p', "McNemar's exact test on whether the majority answers are right")]),
-  ]));
-  const rows = Array.from({ length: turns }, (_, t) => h('tr', {},
-    h('th', { scope: 'row' }, String(t + 1)),
-    ...r.sides.flatMap((s, i) => {
-      const m = s.table.turns[t];
-      const cells = [h('td', { class: 'num' }, m ? percent(m.majorityAccuracy) : '–'), h('td', { class: 'num' }, m ? percent(m.meanAgentAccuracy) : '–')];
-      if (i === 0) return cells;
-      const p = r.versusBaseline.find((v) => v.side === i)?.turns[t];
-      if (!p) return [...cells, h('td', { class: 'num' }, '–'), h('td', { class: 'num' }, '–')];
-      const excludesZero = p.ci[0] > 0 || p.ci[1] < 0;
-      return [...cells,
-        h('td', { class: `num diff ${p.difference > 0 ? 'up' : p.difference < 0 ? 'down' : ''} ${excludesZero ? 'significant' : ''}`, title: `${p.sideOnly} questions right only on side ${i + 1}, ${p.baselineOnly} only on side 1` },
-          `${points(p.difference)} [${points(p.ci[0])}, ${points(p.ci[1])}]`),
-        h('td', { class: `num ${p.pValue < 0.05 ? 'significant' : ''}` }, pValue(p.pValue))];
-    })));
+  const cols = h(
+    'tr',
+    {},
+    ...r.sides.flatMap((_, i) => [
+      num('majority'),
+      num('mean agent'),
+      ...(i === 0
+        ? []
+        : [
+            num(`Δ majority [${level}% CI]`, `S${i + 1} minus S1: majority accuracy in percentage points`),
+            num('McNemar p', "McNemar's exact test on whether the majority answers are right"),
+          ]),
+    ]),
+  );
+  const rows = Array.from({ length: turns }, (_, t) =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, String(t + 1)),
+      ...r.sides.flatMap((s, i) => {
+        const m = s.table.turns[t];
+        const cells = [
+          h('td', { class: 'num' }, m ? percent(m.majorityAccuracy) : '–'),
+          h('td', { class: 'num' }, m ? percent(m.meanAgentAccuracy) : '–'),
+        ];
+        if (i === 0) return cells;
+        const p = r.versusBaseline.find((v) => v.side === i)?.turns[t];
+        if (!p) return [...cells, h('td', { class: 'num' }, '–'), h('td', { class: 'num' }, '–')];
+        const excludesZero = p.ci[0] > 0 || p.ci[1] < 0;
+        return [
+          ...cells,
+          h(
+            'td',
+            {
+              class: `num diff ${p.difference > 0 ? 'up' : p.difference < 0 ? 'down' : ''} ${excludesZero ? 'significant' : ''}`,
+              title: `${p.sideOnly} questions right only on side ${i + 1}, ${p.baselineOnly} only on side 1`,
+            },
+            `${points(p.difference)} [${points(p.ci[0])}, ${points(p.ci[1])}]`,
+          ),
+          h('td', { class: `num ${p.pValue < 0.05 ? 'significant' : ''}` }, pValue(p.pValue)),
+        ];
+      }),
+    ),
+  );
   root.replaceChildren(
-    h('div', { class: 'table-scroll' }, h('table', { class: `grid turn-table sides-${n}` }, h('thead', {}, groups, cols), h('tbody', {}, ...rows))),
-    h('p', { class: 'note' }, 'Differences in percentage points of majority accuracy (tie-split credit), paired by question, with a paired-bootstrap interval; McNemar\'s exact p on whether each majority answer is right.'));
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h('table', { class: `grid turn-table sides-${n}` }, h('thead', {}, groups, cols), h('tbody', {}, ...rows)),
+    ),
+    h(
+      'p',
+      { class: 'note' },
+      "Differences in percentage points of majority accuracy (tie-split credit), paired by question, with a paired-bootstrap interval; McNemar's exact p on whether each majority answer is right.",
+    ),
+  );
 }
 
-export interface DisagreementHandlers { select(line: number): void }
+export interface DisagreementHandlers {
+  select(line: number): void;
+}
 
 /** The questions whose final majority answers differ; each opens its discussions side by side. */
-export function renderDisagreements(root: HTMLElement, r: ComparisonResult, handlers: DisagreementHandlers): Map<number, HTMLElement> {
+export function renderDisagreements(
+  root: HTMLElement,
+  r: ComparisonResult,
+  handlers: DisagreementHandlers,
+): Map<number, HTMLElement> {
   const slots = new Map<number, HTMLElement>();
   if (r.differing.length === 0) {
     root.replaceChildren(h('p', { class: 'empty' }, 'Every side ends with the same majority answer on every question.'));
@@ -85,14 +173,26 @@ export function renderDisagreements(root: HTMLElement, r: ComparisonResult, hand
   const items = r.differing.map((q: DifferingQuestion) => {
     const slot = h('div', { class: 'side-by-side-slot' });
     slots.set(q.line, slot);
-    const open = h('button', { class: 'link question', type: 'button', 'aria-expanded': 'false', title: 'Show the discussions side by side' }, q.question);
+    const open = h(
+      'button',
+      { class: 'link question', type: 'button', 'aria-expanded': 'false', title: 'Show the discussions side by side' },
+      q.question,
+    );
     open.addEventListener('click', () => handlers.select(q.line));
-    return h('li', { class: 'disagreement', 'data-line': q.line },
+    return h(
+      'li',
+      { class: 'disagreement', 'data-line': q.line },
       open,
-      h('div', { class: 'finals' },
+      h(
+        'div',
+        { class: 'finals' },
         h('span', { class: 'gold' }, 'ground truth ', h('span', { class: 'answer' }, q.answer)),
-        ...q.sides.map((s, i) => h('span', { class: 'final' }, `S${i + 1} `, h('span', { class: 'answer' }, s.majority ?? '—'), ' ', mark(s.correct)))),
-      slot);
+        ...q.sides.map((s, i) =>
+          h('span', { class: 'final' }, `S${i + 1} `, h('span', { class: 'answer' }, s.majority ?? '—'), ' ', mark(s.correct)),
+        ),
+      ),
+      slot,
+    );
   });
   root.replaceChildren(h('ol', { class: 'disagreements' }, ...items));
   return slots;

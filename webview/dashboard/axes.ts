@@ -10,10 +10,12 @@ const MARGIN = 0.1;
  * span of its own: 5% of its value each way, or ±0.5 around 0. `bounds` clamps the result.
  */
 export function fitRange(min: number | null, max: number | null, bounds?: readonly [number, number]): [number, number] {
-  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return bounds ? [bounds[0], bounds[1]] : [0, 1];
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max))
+    return bounds ? [bounds[0], bounds[1]] : [0, 1];
   const span = max - min;
   const pad = span > 0 ? span * MARGIN : Math.abs(max) > 0 ? Math.abs(max) * 0.05 : 0.5;
-  let lo = min - pad, hi = max + pad;
+  let lo = min - pad,
+    hi = max + pad;
   if (bounds) {
     lo = Math.max(bounds[0], lo);
     hi = Math.min(bounds[1], hi);

@@ -6,7 +6,10 @@ import uPlot from 'uplot';
 import { CHARTS, chartData, chartSeries, type ChartSpec, type MetricsColumns } from './metricsStore';
 
 /** The two curves a chart may draw from. */
-export interface Curves { train: MetricsColumns; eval: MetricsColumns }
+export interface Curves {
+  train: MetricsColumns;
+  eval: MetricsColumns;
+}
 import { fitRange } from './axes';
 import { h } from './dom';
 import { formatValue } from './format';
@@ -14,9 +17,18 @@ import { readChartTheme, type ChartTheme } from './theme';
 
 const HEIGHT = 170;
 /** Tick spacings of the step axis: whole steps only (no 1.5). */
-const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+const STEP_INCREMENTS = [
+  1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
+];
 
-interface Chart { spec: ChartSpec; plot: uPlot; figure: HTMLElement; empty: HTMLElement; visible: boolean; stale: boolean }
+interface Chart {
+  spec: ChartSpec;
+  plot: uPlot;
+  figure: HTMLElement;
+  empty: HTMLElement;
+  visible: boolean;
+  stale: boolean;
+}
 
 /** What a chart shows around its canvas: a link to its config key, and the message of an empty chart. */
 export interface ChartDecor {
@@ -101,15 +113,28 @@ export class ChartGrid {
       const m = columnsOf(curves, spec);
       const series = chartSeries(spec, m.turns);
       const empty = h('p', { class: 'chart-empty', role: 'note' });
-      const figure = h('figure', { class: 'chart', 'aria-label': spec.title }, h('figcaption', {}, spec.title, this.decor.captionLink(spec)), empty);
+      const figure = h(
+        'figure',
+        { class: 'chart', 'aria-label': spec.title },
+        h('figcaption', {}, spec.title, this.decor.captionLink(spec)),
+        empty,
+      );
       this.root.append(figure);
-      const axis = { stroke: theme.foreground, font: theme.font, grid: { stroke: theme.grid, width: 0.5 }, ticks: { stroke: theme.grid, width: 0.5 } };
+      const axis = {
+        stroke: theme.foreground,
+        font: theme.font,
+        grid: { stroke: theme.grid, width: 0.5 },
+        ticks: { stroke: theme.grid, width: 0.5 },
+      };
       const opts: uPlot.Options = {
         width: this.width(),
         height: HEIGHT,
         // Fitted to the shown data (inside the metric's bounds): a flat line is drawn flat, not lost in 0–100.
         scales: { x: { time: false }, y: { range: (_u, min, max) => fitRange(min, max, spec.range) } },
-        axes: [{ ...axis, label: 'step', labelFont: theme.font, labelSize: 18, incrs: STEP_INCREMENTS }, { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) }],
+        axes: [
+          { ...axis, label: 'step', labelFont: theme.font, labelSize: 18, incrs: STEP_INCREMENTS },
+          { ...axis, size: 52, values: (_u, ticks) => ticks.map(formatValue) },
+        ],
         series: [
           { label: 'step', value: (_u, v) => (v === null ? '–' : String(v)) },
           ...series.map((s, i) => ({
@@ -125,7 +150,11 @@ export class ChartGrid {
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
         hooks: {
-          setSeries: [(u, idx) => { if (idx !== null && idx > 0) this.onToggle(series[idx - 1].id, u.series[idx].show !== false); }],
+          setSeries: [
+            (u, idx) => {
+              if (idx !== null && idx > 0) this.onToggle(series[idx - 1].id, u.series[idx].show !== false);
+            },
+          ],
         },
       };
       const data = chartData(m, spec);

@@ -13,6 +13,7 @@ export { formatDuration } from '../../src/protocol/webview';
 /** Seconds between two ISO times (`to` defaults to now), null if either is missing or invalid. */
 export function elapsedSeconds(from: string | null, to: string | null, now = Date.now()): number | null {
   if (!from) return null;
-  const a = Date.parse(from), b = to ? Date.parse(to) : now;
+  const a = Date.parse(from),
+    b = to ? Date.parse(to) : now;
   return Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, (b - a) / 1000) : null;
 }

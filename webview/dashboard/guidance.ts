@@ -59,7 +59,8 @@ export function emptyChartMessage(spec: ChartSpec, header: RunHeader | null): st
     if (ended) return 'No evaluation in this run.';
     return `No evaluation yet: the team is evaluated on held-out questions before training${every && every !== '0' ? `, then every ${every} iterations` : ' and after it'} (eval.every).`;
   }
-  if (configValue(header, '/training/mode') === '"none"' || configValue(header, '/training/mode') === 'none') return 'Not trained (training.mode "none"): evaluation only.';
+  if (configValue(header, '/training/mode') === '"none"' || configValue(header, '/training/mode') === 'none')
+    return 'Not trained (training.mode "none"): evaluation only.';
   if (ended) return 'This run logged no values for this chart.';
   if (header?.baseStage && !header.baseStage.done) return 'Waiting for the base agents (SFT, above).';
   return 'No iteration yet: the first point appears when iteration 1 ends (after the evaluation before training).';

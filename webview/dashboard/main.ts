@@ -37,32 +37,43 @@ const warningRoot = h('div', {});
 const stageRoot = h('div', {});
 const outcomeRoot = h('div', {});
 const curves = h('section', { 'aria-label': 'Curves' }, h('h2', {}, 'Curves'), chartsRoot);
-document.getElementById('app')!.replaceChildren(
-  summary,
-  warningRoot,
-  outcomeRoot,
-  stageRoot,
-  curves,
-  h('section', { 'aria-label': 'Discussions' }, h('h2', {}, 'Discussions'), discussionsRoot),
-  h('vscode-collapsible', { title: 'Config' }, configRoot),
-);
+document
+  .getElementById('app')!
+  .replaceChildren(
+    summary,
+    warningRoot,
+    outcomeRoot,
+    stageRoot,
+    curves,
+    h('section', { 'aria-label': 'Discussions' }, h('h2', {}, 'Discussions'), discussionsRoot),
+    h('vscode-collapsible', { title: 'Config' }, configRoot),
+  );
 
 const openConfig = (pointer: string) => vscode.postMessage({ type: 'openConfig', runDir: view.runDir, pointer });
-const charts = new ChartGrid(chartsRoot, (id) => view.hiddenSeries.includes(id), (id, shown) => {
-  view = toggleSeries(view, id, shown);
-  save();
-}, {
-  // The config key that shapes a curve, with its value, opening the config at that key.
-  captionLink: (spec) => {
-    if (!spec.configKey) return null;
-    const key = spec.configKey.slice(1).replace(/\//g, '.');
-    const value = configValue(data.header, spec.configKey);
-    const link = h('button', { class: 'link config-key', type: 'button', title: `Reveal ${key} in the config` }, value === null ? key : `${key} = ${value}`);
-    link.addEventListener('click', () => openConfig(spec.configKey!));
-    return link;
+const charts = new ChartGrid(
+  chartsRoot,
+  (id) => view.hiddenSeries.includes(id),
+  (id, shown) => {
+    view = toggleSeries(view, id, shown);
+    save();
   },
-  emptyMessage: (spec) => emptyChartMessage(spec, data.header),
-});
+  {
+    // The config key that shapes a curve, with its value, opening the config at that key.
+    captionLink: (spec) => {
+      if (!spec.configKey) return null;
+      const key = spec.configKey.slice(1).replace(/\//g, '.');
+      const value = configValue(data.header, spec.configKey);
+      const link = h(
+        'button',
+        { class: 'link config-key', type: 'button', title: `Reveal ${key} in the config` },
+        value === null ? key : `${key} = ${value}`,
+      );
+      link.addEventListener('click', () => openConfig(spec.configKey!));
+      return link;
+    },
+    emptyMessage: (spec) => emptyChartMessage(spec, data.header),
+  },
+);
 const discussions = new DiscussionsView(discussionsRoot, {
   openSource: (file, line) => vscode.postMessage({ type: 'openSource', runDir: view.runDir, file, line }),
   setFilter: (patch) => {
@@ -85,7 +96,12 @@ let shownConfig = '';
 function schedule(c: Changes): void {
   const first = pending === null;
   pending = pending
-    ? { header: pending.header || c.header, metrics: pending.metrics || c.metrics, newSeries: pending.newSeries || c.newSeries, transcripts: pending.transcripts || c.transcripts }
+    ? {
+        header: pending.header || c.header,
+        metrics: pending.metrics || c.metrics,
+        newSeries: pending.newSeries || c.newSeries,
+        transcripts: pending.transcripts || c.transcripts,
+      }
     : c;
   if (first) requestAnimationFrame(draw);
 }
@@ -102,14 +118,17 @@ function draw(): void {
     renderConfig(configRoot, data.header, openConfig);
   }
   if (c.header || c.metrics) {
-    renderWarning(warningRoot, baseAgentsWarning(data.metrics, data.evalMetrics), () => vscode.postMessage({ type: 'runCommand', runDir: view.runDir, command: 'maporl.prepareBaseAgents' }));
+    renderWarning(warningRoot, baseAgentsWarning(data.metrics, data.evalMetrics), () =>
+      vscode.postMessage({ type: 'runCommand', runDir: view.runDir, command: 'maporl.prepareBaseAgents' }),
+    );
     const stage = showsBaseStage(data.header, data.metrics, data.evalMetrics);
-    renderBaseStage(stageRoot, stage ? data.header?.baseStage ?? null : null);
+    renderBaseStage(stageRoot, stage ? (data.header?.baseStage ?? null) : null);
     curves.classList.toggle('hidden-by-stage', stage);
     renderOutcome(outcomeRoot, data.header?.outcome);
   }
   // Captions name config values and empty charts the run's state: rebuild when those change.
-  if (c.metrics || c.newSeries || c.header) charts.render({ train: data.metrics, eval: data.evalMetrics }, c.newSeries || Boolean(configChanged));
+  if (c.metrics || c.newSeries || c.header)
+    charts.render({ train: data.metrics, eval: data.evalMetrics }, c.newSeries || Boolean(configChanged));
   if (c.transcripts) discussions.render(data.transcripts, view);
   document.body.dataset.step = String(data.header?.step ?? 0); // lets tests wait for a given step
 }

@@ -23,14 +23,52 @@ export interface ChartSpec {
 
 export const CHARTS: readonly ChartSpec[] = [
   { id: 'reward', title: 'Reward', scalars: [{ key: 'reward', label: 'reward' }], configKey: '/verifier/type' },
-  { id: 'verifier', title: 'Verifier score per turn', perTurn: { key: 'verifier', label: 'turn' }, range: [0, 1], configKey: '/verifier/type' },
-  { id: 'majority', title: 'Majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], configKey: '/discussion/turns' },
-  { id: 'evalMajority', title: 'Evaluation: majority accuracy per turn', perTurn: { key: 'majorityAccuracy', label: 'turn' }, range: [0, 1], source: 'eval', configKey: '/eval/every' },
+  {
+    id: 'verifier',
+    title: 'Verifier score per turn',
+    perTurn: { key: 'verifier', label: 'turn' },
+    range: [0, 1],
+    configKey: '/verifier/type',
+  },
+  {
+    id: 'majority',
+    title: 'Majority accuracy per turn',
+    perTurn: { key: 'majorityAccuracy', label: 'turn' },
+    range: [0, 1],
+    configKey: '/discussion/turns',
+  },
+  {
+    id: 'evalMajority',
+    title: 'Evaluation: majority accuracy per turn',
+    perTurn: { key: 'majorityAccuracy', label: 'turn' },
+    range: [0, 1],
+    source: 'eval',
+    configKey: '/eval/every',
+  },
   { id: 'kl', title: 'KL to the reference policy', scalars: [{ key: 'kl', label: 'KL' }], configKey: '/training/ppo/klCoef' },
   { id: 'entropy', title: 'Entropy', scalars: [{ key: 'entropy', label: 'entropy' }], configKey: '/generation/temperature' },
-  { id: 'loss', title: 'Policy and value loss', scalars: [{ key: 'policyLoss', label: 'policy loss' }, { key: 'valueLoss', label: 'value loss' }], configKey: '/training/ppo/lr' },
-  { id: 'clip', title: 'Clip fraction', scalars: [{ key: 'clipFraction', label: 'clip fraction' }], range: [0, 1], configKey: '/training/ppo/clipRange' },
-  { id: 'throughput', title: 'Throughput', scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }], configKey: '/runtime/threads' },
+  {
+    id: 'loss',
+    title: 'Policy and value loss',
+    scalars: [
+      { key: 'policyLoss', label: 'policy loss' },
+      { key: 'valueLoss', label: 'value loss' },
+    ],
+    configKey: '/training/ppo/lr',
+  },
+  {
+    id: 'clip',
+    title: 'Clip fraction',
+    scalars: [{ key: 'clipFraction', label: 'clip fraction' }],
+    range: [0, 1],
+    configKey: '/training/ppo/clipRange',
+  },
+  {
+    id: 'throughput',
+    title: 'Throughput',
+    scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }],
+    configKey: '/runtime/threads',
+  },
 ];
 
 /** Series id of a scalar (`kl`) or of one turn of a per-turn metric (`verifier.2`, turns from 1). */
@@ -48,7 +86,15 @@ export function emptyColumns(): MetricsColumns {
   return { steps: [], columns: new Map(), turns: 0 };
 }
 
-const SCALAR_KEYS: readonly ScalarKey[] = ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction', 'tokensPerSecond'];
+const SCALAR_KEYS: readonly ScalarKey[] = [
+  'reward',
+  'kl',
+  'entropy',
+  'policyLoss',
+  'valueLoss',
+  'clipFraction',
+  'tokensPerSecond',
+];
 const TURN_KEYS: readonly TurnKey[] = ['verifier', 'majorityAccuracy'];
 
 function column(m: MetricsColumns, id: string): (number | null)[] {
@@ -73,7 +119,8 @@ function rewindTo(m: MetricsColumns, step: number): void {
  * which needs new charts rather than new data.
  */
 export function appendPoints(m: MetricsColumns, points: readonly MetricsPoint[]): { newSeries: boolean; rewound: boolean } {
-  let newSeries = false, rewound = false;
+  let newSeries = false,
+    rewound = false;
   for (const p of points) {
     if (m.steps.length && m.steps[m.steps.length - 1] >= p.step) {
       rewindTo(m, p.step);
@@ -91,7 +138,9 @@ export function appendPoints(m: MetricsColumns, points: readonly MetricsPoint[])
       const per = p[k];
       if (!per) continue;
       if (per.length > m.turns) m.turns = per.length;
-      per.forEach((v, t) => { if (typeof v === 'number') column(m, seriesId(k, t + 1))[row] = v; });
+      per.forEach((v, t) => {
+        if (typeof v === 'number') column(m, seriesId(k, t + 1))[row] = v;
+      });
     }
     if (m.columns.size !== before) newSeries = true;
   }

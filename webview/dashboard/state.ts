@@ -66,7 +66,12 @@ export function emptyData(): DashboardData {
   return { header: null, metrics: emptyColumns(), evalMetrics: emptyColumns(), transcripts: [] };
 }
 
-export interface Changes { header: boolean; metrics: boolean; newSeries: boolean; transcripts: boolean }
+export interface Changes {
+  header: boolean;
+  metrics: boolean;
+  newSeries: boolean;
+  transcripts: boolean;
+}
 
 /** Applies a host message to the data (mutating it: columns grow in place) and says what changed. */
 export function applyHostMessage(data: DashboardData, msg: HostToWebview): Changes {
@@ -105,7 +110,8 @@ export function setFilter(view: ViewState, patch: Partial<TranscriptFilter>): Vi
 /** Whether any agent's answer differs from its answer in the turn before. */
 export function answerChanged(t: TranscriptView): boolean {
   for (let turn = 1; turn < t.turns.length; turn++) {
-    const prev = t.turns[turn - 1], cur = t.turns[turn];
+    const prev = t.turns[turn - 1],
+      cur = t.turns[turn];
     for (let a = 0; a < Math.min(prev.length, cur.length); a++) {
       if ((prev[a].answer ?? null) !== (cur[a].answer ?? null)) return true;
     }
@@ -130,7 +136,10 @@ export function matchesFilter(t: TranscriptView, f: TranscriptFilter): boolean {
 }
 
 /** The transcripts to show, newest first: the matching ones, `pages` pages of them, and the total. */
-export function visibleTranscripts(all: readonly TranscriptView[], view: ViewState): { shown: TranscriptView[]; matching: number } {
+export function visibleTranscripts(
+  all: readonly TranscriptView[],
+  view: ViewState,
+): { shown: TranscriptView[]; matching: number } {
   const limit = view.pages * PAGE_SIZE;
   const shown: TranscriptView[] = [];
   let matching = 0;

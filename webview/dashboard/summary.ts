@@ -27,7 +27,13 @@ export function renderSummary(root: HTMLElement, header: RunHeader | null, m: Me
   const step = header.totalSteps !== null ? `${header.step} / ${header.totalSteps}` : String(header.step);
   const lastTurn = m.turns > 0 ? m.turns : 1;
   root.replaceChildren(
-    h('div', { class: 'run-name' }, h('span', { class: `status status-${header.status}`, role: 'status' }, header.status), ' ', h('strong', {}, header.name)),
+    h(
+      'div',
+      { class: 'run-name' },
+      h('span', { class: `status status-${header.status}`, role: 'status' }, header.status),
+      ' ',
+      h('strong', {}, header.name),
+    ),
     field('Iteration', step),
     field('Elapsed', elapsed === null ? '–' : formatDuration(elapsed)),
     field('ETA', header.etaSeconds === null ? '–' : formatDuration(header.etaSeconds)),
@@ -38,7 +44,13 @@ export function renderSummary(root: HTMLElement, header: RunHeader | null, m: Me
     header.message ? h('div', { class: 'message', role: 'alert' }, header.message) : '',
   );
   if (header.totalSteps) {
-    const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': header.totalSteps, 'aria-valuenow': header.step });
+    const bar = h('div', {
+      class: 'progress',
+      role: 'progressbar',
+      'aria-valuemin': 0,
+      'aria-valuemax': header.totalSteps,
+      'aria-valuenow': header.step,
+    });
     const fill = h('div', { class: 'progress-fill' });
     fill.style.width = `${Math.min(100, (100 * header.step) / header.totalSteps).toFixed(1)}%`;
     bar.append(fill);
@@ -54,7 +66,11 @@ export function renderConfig(root: HTMLElement, header: RunHeader | null, open: 
   }
   const list = h('dl', { class: 'config' });
   for (const { pointer, value } of entries) {
-    const key = h('button', { class: 'link', type: 'button', title: `Open config.json at ${pointer}` }, pointer.slice(1).replace(/\//g, '.'));
+    const key = h(
+      'button',
+      { class: 'link', type: 'button', title: `Open config.json at ${pointer}` },
+      pointer.slice(1).replace(/\//g, '.'),
+    );
     key.addEventListener('click', () => open(pointer));
     list.append(h('dt', {}, key), h('dd', {}, value));
   }

@@ -8,7 +8,14 @@ export interface ChartTheme {
   font: string;
 }
 
-const SERIES_VARS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const SERIES_VARS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+];
 
 export function readChartTheme(): ChartTheme {
   const css = getComputedStyle(document.body);
@@ -29,7 +36,11 @@ export function readChartTheme(): ChartTheme {
 export function onThemeChange(onChange: () => void): void {
   let pending = 0;
   const schedule = () => {
-    if (!pending) pending = requestAnimationFrame(() => { pending = 0; onChange(); });
+    if (!pending)
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        onChange();
+      });
   };
   const observer = new MutationObserver(schedule);
   observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });

@@ -12,8 +12,13 @@ import { CARD, cardHeight } from './layout';
 import type { Data, Selection } from './state';
 
 const mark = (correct: boolean | null | undefined) =>
-  correct === null || correct === undefined ? h('span', { class: 'mark unknown', title: 'not graded' }, '?')
-    : h('span', { class: `mark ${correct ? 'correct' : 'incorrect'}`, title: correct ? 'correct' : 'incorrect' }, correct ? '✓' : '✗');
+  correct === null || correct === undefined
+    ? h('span', { class: 'mark unknown', title: 'not graded' }, '?')
+    : h(
+        'span',
+        { class: `mark ${correct ? 'correct' : 'incorrect'}`, title: correct ? 'correct' : 'incorrect' },
+        correct ? '✓' : '✗',
+      );
 
 /** Colour slot of a label (its place in the label set; labels outside it share the last slot). */
 export function labelSlot(labels: readonly string[], label: string): number {
@@ -27,52 +32,105 @@ export function chips(list: readonly Annotation[], d: Data): HTMLElement {
   for (const a of list) {
     if (a.label !== undefined) {
       const mine = a.annotator === d.annotator;
-      box.append(h('span', { class: `chip c${labelSlot(d.labels, a.label)}${mine ? ' mine' : ''}`, title: `${a.label} — ${a.annotator}` }, mine ? a.label : `${a.label} · ${a.annotator}`));
+      box.append(
+        h(
+          'span',
+          { class: `chip c${labelSlot(d.labels, a.label)}${mine ? ' mine' : ''}`, title: `${a.label} — ${a.annotator}` },
+          mine ? a.label : `${a.label} · ${a.annotator}`,
+        ),
+      );
     }
   }
   const notes = list.filter((a) => a.note !== undefined);
-  if (notes.length) box.append(h('span', { class: 'chip note', title: notes.map((n) => `${n.annotator}: ${n.note}`).join('\n') }, '✎'));
+  if (notes.length)
+    box.append(h('span', { class: 'chip note', title: notes.map((n) => `${n.annotator}: ${n.note}`).join('\n') }, '✎'));
   return box;
 }
 
-function responseCell(r: TranscriptRecord, turn: number, agent: number, own: Annotation[], d: Data, selected: boolean): HTMLElement {
+function responseCell(
+  r: TranscriptRecord,
+  turn: number,
+  agent: number,
+  own: Annotation[],
+  d: Data,
+  selected: boolean,
+): HTMLElement {
   const resp: TranscriptResponseRecord | undefined = r.turns[turn]?.[agent];
   if (!resp) return h('div', { class: 'cell empty' });
   const changed = answerChangedAt(r, turn, agent);
   const before = changed ? r.turns[turn - 1][agent] : undefined;
   const direction = before ? (before.correct && !resp.correct ? ' broke' : !before.correct && resp.correct ? ' fixed' : '') : '';
   const disagrees = verifierDisagrees(resp);
-  const cell = h('div', {
-    class: `cell ${resp.correct ? 'is-correct' : 'is-incorrect'}${changed ? ` changed${direction}` : ''}${selected ? ' selected' : ''}`,
-    'data-turn': turn, 'data-agent': agent, role: 'gridcell', 'aria-selected': selected ? 'true' : 'false',
-    title: `Agent ${resp.agent}, turn ${turn + 1}${before ? ` — changed from ${before.answer ?? '—'}` : ''}${disagrees ? ' — the verifier disagrees with the ground truth' : ''}`,
-  },
-  h('div', { class: 'line answer-line' },
-    h('span', { class: 'answer' }, resp.answer ?? '—'), mark(resp.correct),
-    changed ? h('span', { class: `delta${direction}`, 'aria-label': `changed from ${before?.answer ?? 'no answer'}` }, `was ${before?.answer ?? '—'}`) : '',
-    disagrees ? h('span', { class: 'disagree', 'aria-label': 'verifier disagrees' }, 'verifier≠truth') : ''),
-  h('div', { class: 'line scores' }, `v ${formatValue(resp.verifier)} · r ${resp.reward === null ? '–' : formatValue(resp.reward)}`),
-  h('div', { class: 'line' }, chips(own, d)));
+  const cell = h(
+    'div',
+    {
+      class: `cell ${resp.correct ? 'is-correct' : 'is-incorrect'}${changed ? ` changed${direction}` : ''}${selected ? ' selected' : ''}`,
+      'data-turn': turn,
+      'data-agent': agent,
+      role: 'gridcell',
+      'aria-selected': selected ? 'true' : 'false',
+      title: `Agent ${resp.agent}, turn ${turn + 1}${before ? ` — changed from ${before.answer ?? '—'}` : ''}${disagrees ? ' — the verifier disagrees with the ground truth' : ''}`,
+    },
+    h(
+      'div',
+      { class: 'line answer-line' },
+      h('span', { class: 'answer' }, resp.answer ?? '—'),
+      mark(resp.correct),
+      changed
+        ? h(
+            'span',
+            { class: `delta${direction}`, 'aria-label': `changed from ${before?.answer ?? 'no answer'}` },
+            `was ${before?.answer ?? '—'}`,
+          )
+        : '',
+      disagrees ? h('span', { class: 'disagree', 'aria-label': 'verifier disagrees' }, 'verifier≠truth') : '',
+    ),
+    h(
+      'div',
+      { class: 'line scores' },
+      `v ${formatValue(resp.verifier)} · r ${resp.reward === null ? '–' : formatValue(resp.reward)}`,
+    ),
+    h('div', { class: 'line' }, chips(own, d)),
+  );
   return cell;
 }
 
 function placeholderCell(turn: number, agent: number, selected: boolean): HTMLElement {
-  return h('div', { class: `cell pending${selected ? ' selected' : ''}`, 'data-turn': turn, 'data-agent': agent, role: 'gridcell' }, h('div', { class: 'line' }, '…'));
+  return h(
+    'div',
+    { class: `cell pending${selected ? ' selected' : ''}`, 'data-turn': turn, 'data-agent': agent, role: 'gridcell' },
+    h('div', { class: 'line' }, '…'),
+  );
 }
 
-export function renderCard(e: DiscussionSummary, record: TranscriptRecord | undefined, d: Data, sel: Selection | null): HTMLElement {
+export function renderCard(
+  e: DiscussionSummary,
+  record: TranscriptRecord | undefined,
+  d: Data,
+  sel: Selection | null,
+): HTMLElement {
   const all = d.annotations.get(e.key) ?? [];
-  const onTarget = (turn?: number, agent?: number) => all.filter((a) => a.turn === turn && (turn === undefined || a.agent === agent));
+  const onTarget = (turn?: number, agent?: number) =>
+    all.filter((a) => a.turn === turn && (turn === undefined || a.agent === agent));
   const isSelected = sel?.key === e.key;
   const final = e.majorityCorrect[e.majorityCorrect.length - 1];
   const wholeSelected = isSelected && sel?.turn === undefined;
-  const head = h('header', { class: `d-head${wholeSelected ? ' selected' : ''}`, 'data-whole': '' },
+  const head = h(
+    'header',
+    { class: `d-head${wholeSelected ? ' selected' : ''}`, 'data-whole': '' },
     h('div', { class: 'question', title: record?.question ?? e.question }, record?.question ?? e.question),
-    h('div', { class: 'meta' },
-      h('span', {}, `#${e.line} · step ${e.step} · ${e.split}${e.sample ? ` · sample ${e.sample}` : ''} · gold `), h('span', { class: 'answer' }, e.answer),
+    h(
+      'div',
+      { class: 'meta' },
+      h('span', {}, `#${e.line} · step ${e.step} · ${e.split}${e.sample ? ` · sample ${e.sample}` : ''} · gold `),
+      h('span', { class: 'answer' }, e.answer),
       e.changed ? h('span', { class: 'flag', title: 'an agent changed its answer' }, 'Δ') : '',
-      e.disagree ? h('span', { class: 'flag disagree', title: 'the verifier disagrees with the ground truth on a response' }, '≠') : '',
-      chips(onTarget(), d)));
+      e.disagree
+        ? h('span', { class: 'flag disagree', title: 'the verifier disagrees with the ground truth on a response' }, '≠')
+        : '',
+      chips(onTarget(), d),
+    ),
+  );
 
   const grid = h('div', { class: 'grid', role: 'grid', 'aria-label': 'Responses: agents by turns' });
   grid.style.gridTemplateColumns = `5.5em repeat(${e.turns}, minmax(0, 1fr))`;
@@ -87,12 +145,21 @@ export function renderCard(e: DiscussionSummary, record: TranscriptRecord | unde
     }
   }
   grid.append(h('div', { class: 'th rowhead majority' }, 'Majority'));
-  for (let t = 0; t < e.turns; t++) grid.append(h('div', { class: 'majority' }, h('span', { class: 'answer' }, e.majority[t] ?? '—'), mark(e.majorityCorrect[t])));
+  for (let t = 0; t < e.turns; t++)
+    grid.append(
+      h('div', { class: 'majority' }, h('span', { class: 'answer' }, e.majority[t] ?? '—'), mark(e.majorityCorrect[t])),
+    );
 
-  const card = h('article', {
-    class: `discussion${final === true ? ' final-correct' : final === false ? ' final-incorrect' : ''}${isSelected ? ' current' : ''}`,
-    'data-key': e.key, 'aria-label': `Discussion ${e.id}, step ${e.step}`,
-  }, head, grid);
+  const card = h(
+    'article',
+    {
+      class: `discussion${final === true ? ' final-correct' : final === false ? ' final-incorrect' : ''}${isSelected ? ' current' : ''}`,
+      'data-key': e.key,
+      'aria-label': `Discussion ${e.id}, step ${e.step}`,
+    },
+    head,
+    grid,
+  );
   card.style.height = `${cardHeight(e.agents)}px`;
   return card;
 }

@@ -39,7 +39,8 @@ export function cardTops(agents: readonly number[]): Float64Array {
 
 /** Index of the card at pixel `y` (the last card whose top is at or above y). */
 export function cardAt(tops: Float64Array, y: number): number {
-  let lo = 0, hi = tops.length - 2;
+  let lo = 0,
+    hi = tops.length - 2;
   if (hi < 0) return 0;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;

@@ -45,7 +45,9 @@ export class VirtualList {
     this.spacer.style.height = `${this.tops[items.length]}px`;
   }
 
-  invalidate(): void { this.generation++; }
+  invalidate(): void {
+    this.generation++;
+  }
 
   indexOf(key: string, d: Data): number {
     const p = d.position.get(key);
@@ -61,7 +63,9 @@ export class VirtualList {
   }
 
   /** Scrolls so that the first discussion at or after `scrollTop` is where it was (after a restore). */
-  scrollTo(scrollTop: number): void { this.el.scrollTop = scrollTop; }
+  scrollTo(scrollTop: number): void {
+    this.el.scrollTop = scrollTop;
+  }
 
   draw(d: Data, sel: Selection | null, emptyText: string): void {
     this.empty.textContent = this.items.length ? '' : emptyText;
@@ -89,7 +93,8 @@ export class VirtualList {
       this.cards.delete(key);
     }
     const wanted: string[] = [];
-    const from = Math.max(0, first - PREFETCH), to = Math.min(this.items.length, last + PREFETCH);
+    const from = Math.max(0, first - PREFETCH),
+      to = Math.min(this.items.length, last + PREFETCH);
     for (let i = first; i < to; i++) wanted.push(d.entries[this.items[i]].key);
     for (let i = first - 1; i >= from; i--) wanted.push(d.entries[this.items[i]].key);
     const missing = wanted.filter((k) => !d.records.has(k));
@@ -97,7 +102,9 @@ export class VirtualList {
   }
 
   /** Index (in the filtered list) of the first card in view. */
-  firstInView(): number { return cardAt(this.tops, this.el.scrollTop); }
+  firstInView(): number {
+    return cardAt(this.tops, this.el.scrollTop);
+  }
 
   private click(ev: MouseEvent): void {
     const target = ev.target as HTMLElement;

@@ -13,8 +13,19 @@ import { h } from '../dashboard/dom';
 import { DetailPane, labelKey } from './detail';
 import { VirtualList } from './list';
 import {
-  addRecords, DEFAULT_FILTER, emptyData, filtered, hasMyLabel, move, type Filter, type Move, restoreViewState, type Selection,
-  setAnnotations, upsertEntries, type ViewState,
+  addRecords,
+  DEFAULT_FILTER,
+  emptyData,
+  filtered,
+  hasMyLabel,
+  move,
+  type Filter,
+  type Move,
+  restoreViewState,
+  type Selection,
+  setAnnotations,
+  upsertEntries,
+  type ViewState,
 } from './state';
 import { Toolbar } from './toolbar';
 import { vscode } from './vscodeApi';
@@ -42,7 +53,9 @@ const detail = new DetailPane({
 });
 const errorBox = h('div', { class: 'error', role: 'alert' });
 errorBox.hidden = true;
-document.getElementById('app')!.replaceChildren(toolbar.el, toolbar.problems, errorBox, h('div', { class: 'main' }, list.el, detail.el));
+document
+  .getElementById('app')!
+  .replaceChildren(toolbar.el, toolbar.problems, errorBox, h('div', { class: 'main' }, list.el, detail.el));
 
 // ---- drawing -----------------------------------------------------------------------------------
 let frame = 0;
@@ -60,10 +73,20 @@ function draw(): void {
     list.setItems(items, data.entries);
   }
   const sel = view.selection;
-  list.draw(data, sel, data.entries.length ? 'No discussion matches the filters.' : data.complete ? 'No discussions in this file yet: they appear as the run writes them.' : 'Reading…');
+  list.draw(
+    data,
+    sel,
+    data.entries.length
+      ? 'No discussion matches the filters.'
+      : data.complete
+        ? 'No discussions in this file yet: they appear as the run writes them.'
+        : 'Reading…',
+  );
   detail.render(data, sel);
   const labelled = data.entries.reduce((n, e) => n + (hasMyLabel(data, e.key) ? 1 : 0), 0);
-  toolbar.setCount(`${items.length.toLocaleString()} of ${data.entries.length.toLocaleString()} discussions${data.complete ? '' : ' (reading…)'} · ${labelled.toLocaleString()} labelled by ${data.annotator || 'you'}`);
+  toolbar.setCount(
+    `${items.length.toLocaleString()} of ${data.entries.length.toLocaleString()} discussions${data.complete ? '' : ' (reading…)'} · ${labelled.toLocaleString()} labelled by ${data.annotator || 'you'}`,
+  );
   vscode.setState(view);
   // For tests: what the page shows.
   document.body.dataset.entries = String(data.entries.length);
@@ -103,14 +126,30 @@ function fetchRecords(keys: string[]): void {
 
 // ---- keyboard ----------------------------------------------------------------------------------
 const MOVES: Record<string, Move> = {
-  j: 'nextDiscussion', k: 'previousDiscussion', ArrowDown: 'nextRow', ArrowUp: 'previousRow', ArrowRight: 'nextTurn', l: 'nextTurn',
-  ArrowLeft: 'previousTurn', h: 'previousTurn', n: 'nextUnlabelled', N: 'previousUnlabelled', Home: 'first', End: 'last', Escape: 'discussion',
+  j: 'nextDiscussion',
+  k: 'previousDiscussion',
+  ArrowDown: 'nextRow',
+  ArrowUp: 'previousRow',
+  ArrowRight: 'nextTurn',
+  l: 'nextTurn',
+  ArrowLeft: 'previousTurn',
+  h: 'previousTurn',
+  n: 'nextUnlabelled',
+  N: 'previousUnlabelled',
+  Home: 'first',
+  End: 'last',
+  Escape: 'discussion',
 };
 
 function typing(e: KeyboardEvent): boolean {
   const el = e.composedPath()[0] as HTMLElement | undefined;
   const tag = el?.tagName ?? '';
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || /^VSCODE-(TEXTFIELD|TEXTAREA|SINGLE-SELECT)$/.test((e.target as HTMLElement)?.tagName ?? '');
+  return (
+    tag === 'INPUT' ||
+    tag === 'TEXTAREA' ||
+    tag === 'SELECT' ||
+    /^VSCODE-(TEXTFIELD|TEXTAREA|SINGLE-SELECT)$/.test((e.target as HTMLElement)?.tagName ?? '')
+  );
 }
 
 document.addEventListener('keydown', (e) => {
@@ -133,7 +172,15 @@ document.addEventListener('keydown', (e) => {
 function apply(msg: HostToTranscripts): void {
   switch (msg.type) {
     case 'init': {
-      Object.assign(data, { file: msg.file, labels: msg.labels, annotator: msg.annotator, problems: msg.problems, agreement: msg.agreement, error: msg.error, complete: msg.complete });
+      Object.assign(data, {
+        file: msg.file,
+        labels: msg.labels,
+        annotator: msg.annotator,
+        problems: msg.problems,
+        agreement: msg.agreement,
+        error: msg.error,
+        complete: msg.complete,
+      });
       data.entries = [];
       data.position = new Map();
       data.records = new Map();

@@ -28,7 +28,15 @@ export interface Filter {
   label: LabelFilter;
 }
 
-export const DEFAULT_FILTER: Filter = { search: '', step: '', split: 'all', outcome: 'all', changed: false, disagree: false, label: '' };
+export const DEFAULT_FILTER: Filter = {
+  search: '',
+  step: '',
+  split: 'all',
+  outcome: 'all',
+  changed: false,
+  disagree: false,
+  label: '',
+};
 
 /** The selection: a whole discussion (no turn) or one response. */
 export type Selection = AnnotationTarget;
@@ -61,8 +69,17 @@ export const MAX_RECORDS = 1000;
 
 export function emptyData(): Data {
   return {
-    file: '', labels: [], annotator: '', entries: [], position: new Map(), annotations: new Map(), problems: [], agreement: [],
-    error: null, complete: false, records: new Map(),
+    file: '',
+    labels: [],
+    annotator: '',
+    entries: [],
+    position: new Map(),
+    annotations: new Map(),
+    problems: [],
+    agreement: [],
+    error: null,
+    complete: false,
+    records: new Map(),
   };
 }
 
@@ -122,7 +139,8 @@ export function hasMyLabel(d: Data, key: string): boolean {
 export function parseStepRange(text: string): [number, number] | null {
   const m = /^\s*(\d+)\s*(?:(?:-|–|\.\.)\s*(\d+)\s*)?$/.exec(text);
   if (!m) return null;
-  const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
+  const lo = Number(m[1]),
+    hi = m[2] === undefined ? lo : Number(m[2]);
   return lo <= hi ? [lo, hi] : [hi, lo];
 }
 
@@ -171,14 +189,22 @@ export function restoreViewState(saved: unknown, file: string): ViewState {
     version: 1,
     file,
     filter: {
-      search: str(f.search), step: str(f.step, 40),
+      search: str(f.search),
+      step: str(f.step, 40),
       split: f.split === 'train' || f.split === 'eval' ? f.split : 'all',
       outcome: f.outcome === 'correct' || f.outcome === 'incorrect' ? f.outcome : 'all',
-      changed: f.changed === true, disagree: f.disagree === true, label: str(f.label, 100),
+      changed: f.changed === true,
+      disagree: f.disagree === true,
+      label: str(f.label, 100),
     },
-    selection: sel && typeof sel.key === 'string'
-      ? { key: sel.key, ...(idx(sel.turn) !== undefined ? { turn: idx(sel.turn) } : {}), ...(idx(sel.turn) !== undefined && idx(sel.agent) !== undefined ? { agent: idx(sel.agent) } : {}) }
-      : null,
+    selection:
+      sel && typeof sel.key === 'string'
+        ? {
+            key: sel.key,
+            ...(idx(sel.turn) !== undefined ? { turn: idx(sel.turn) } : {}),
+            ...(idx(sel.turn) !== undefined && idx(sel.agent) !== undefined ? { agent: idx(sel.agent) } : {}),
+          }
+        : null,
     scrollTop: typeof s.scrollTop === 'number' && s.scrollTop >= 0 ? s.scrollTop : 0,
   };
 }
@@ -186,8 +212,17 @@ export function restoreViewState(saved: unknown, file: string): ViewState {
 // ---- keyboard movement --------------------------------------------------------------------------
 
 export type Move =
-  | 'nextDiscussion' | 'previousDiscussion' | 'nextRow' | 'previousRow' | 'nextTurn' | 'previousTurn'
-  | 'first' | 'last' | 'nextUnlabelled' | 'previousUnlabelled' | 'discussion';
+  | 'nextDiscussion'
+  | 'previousDiscussion'
+  | 'nextRow'
+  | 'previousRow'
+  | 'nextTurn'
+  | 'previousTurn'
+  | 'first'
+  | 'last'
+  | 'nextUnlabelled'
+  | 'previousUnlabelled'
+  | 'discussion';
 
 /**
  * Where a move takes the selection in the filtered list (positions into d.entries). Rows of a
@@ -200,23 +235,32 @@ export function move(d: Data, list: readonly number[], sel: Selection | null, m:
   const at = sel ? list.findIndex((p) => d.entries[p].key === sel.key) : -1;
   if (at < 0) return m === 'last' ? whole(list.length - 1) : whole(0);
   const e = d.entries[list[at]];
-  const turn = sel!.turn, agent = sel!.agent;
+  const turn = sel!.turn,
+    agent = sel!.agent;
   const lastTurn = e.turns - 1;
   switch (m) {
-    case 'first': return whole(0);
-    case 'last': return whole(list.length - 1);
-    case 'discussion': return whole(at);
-    case 'nextDiscussion': return whole(Math.min(list.length - 1, at + 1));
-    case 'previousDiscussion': return whole(Math.max(0, at - 1));
+    case 'first':
+      return whole(0);
+    case 'last':
+      return whole(list.length - 1);
+    case 'discussion':
+      return whole(at);
+    case 'nextDiscussion':
+      return whole(Math.min(list.length - 1, at + 1));
+    case 'previousDiscussion':
+      return whole(Math.max(0, at - 1));
     case 'nextRow':
-      if (turn === undefined || agent === undefined) return e.agents > 0 ? { key: e.key, turn: turn ?? 0, agent: 0 } : whole(Math.min(list.length - 1, at + 1));
+      if (turn === undefined || agent === undefined)
+        return e.agents > 0 ? { key: e.key, turn: turn ?? 0, agent: 0 } : whole(Math.min(list.length - 1, at + 1));
       if (agent + 1 < e.agents) return { key: e.key, turn, agent: agent + 1 };
       return at + 1 < list.length ? whole(at + 1) : sel;
     case 'previousRow': {
       if (turn !== undefined && agent !== undefined) return agent > 0 ? { key: e.key, turn, agent: agent - 1 } : whole(at);
       if (at === 0) return sel;
       const prev = d.entries[list[at - 1]];
-      return prev.agents > 0 ? { key: prev.key, turn: Math.min(turn ?? prev.turns - 1, prev.turns - 1), agent: prev.agents - 1 } : whole(at - 1);
+      return prev.agents > 0
+        ? { key: prev.key, turn: Math.min(turn ?? prev.turns - 1, prev.turns - 1), agent: prev.agents - 1 }
+        : whole(at - 1);
     }
     case 'nextTurn':
       if (turn === undefined || agent === undefined) return e.agents > 0 ? { key: e.key, turn: 0, agent: 0 } : sel;

@@ -5,7 +5,9 @@ import { h } from '../dashboard/dom';
 import { LABELLED, UNLABELLED, type Filter } from './state';
 
 type Prop = Record<string, unknown>;
-const set = (el: HTMLElement, prop: string, v: unknown) => { (el as unknown as Prop)[prop] = v; };
+const set = (el: HTMLElement, prop: string, v: unknown) => {
+  (el as unknown as Prop)[prop] = v;
+};
 const value = (e: Event) => String((e.target as unknown as Prop).value ?? '');
 const checked = (e: Event) => (e.target as unknown as Prop).checked === true;
 
@@ -18,12 +20,28 @@ export class Toolbar {
 
   constructor(onFilter: (patch: Partial<Filter>) => void) {
     const select = (label: string, options: [string, string][]) =>
-      h('vscode-single-select', { 'aria-label': label, title: label }, ...options.map(([v, text]) => h('vscode-option', { value: v }, text)));
+      h(
+        'vscode-single-select',
+        { 'aria-label': label, title: label },
+        ...options.map(([v, text]) => h('vscode-option', { value: v }, text)),
+      );
     this.c = {
-      search: h('vscode-textfield', { placeholder: 'Search questions, ids, answers (/)', 'aria-label': 'Search', class: 'search' }),
+      search: h('vscode-textfield', {
+        placeholder: 'Search questions, ids, answers (/)',
+        'aria-label': 'Search',
+        class: 'search',
+      }),
       step: h('vscode-textfield', { placeholder: 'Step, e.g. 10-20', 'aria-label': 'Step or step range', class: 'step' }),
-      split: select('Split', [['all', 'Train and eval'], ['train', 'Train'], ['eval', 'Eval']]),
-      outcome: select('Final majority', [['all', 'All outcomes'], ['correct', 'Majority correct'], ['incorrect', 'Majority incorrect']]),
+      split: select('Split', [
+        ['all', 'Train and eval'],
+        ['train', 'Train'],
+        ['eval', 'Eval'],
+      ]),
+      outcome: select('Final majority', [
+        ['all', 'All outcomes'],
+        ['correct', 'Majority correct'],
+        ['incorrect', 'Majority incorrect'],
+      ]),
       label: select('Label', [['', 'Any labels']]),
       changed: h('vscode-checkbox', { label: 'Answer changed' }),
       disagree: h('vscode-checkbox', { label: 'Verifier ≠ truth' }),
@@ -40,18 +58,35 @@ export class Toolbar {
     this.c.label.addEventListener('change', (e) => onFilter({ label: value(e) }));
     this.c.changed.addEventListener('change', (e) => onFilter({ changed: checked(e) }));
     this.c.disagree.addEventListener('change', (e) => onFilter({ disagree: checked(e) }));
-    this.el = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Filters' },
-      this.c.search, this.c.step, this.c.split, this.c.outcome, this.c.label, this.c.changed, this.c.disagree, this.count);
+    this.el = h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Filters' },
+      this.c.search,
+      this.c.step,
+      this.c.split,
+      this.c.outcome,
+      this.c.label,
+      this.c.changed,
+      this.c.disagree,
+      this.count,
+    );
   }
 
-  focusSearch(): void { (this.c.search as HTMLElement & { focus(): void }).focus(); }
+  focusSearch(): void {
+    (this.c.search as HTMLElement & { focus(): void }).focus();
+  }
 
   /** The label choices follow the label set. */
   setLabels(labels: readonly string[], current: string): void {
     const sig = labels.join('\n');
     if (sig !== this.shownLabels) {
       this.shownLabels = sig;
-      const options: [string, string][] = [['', 'Any labels'], [UNLABELLED, 'Unlabelled by you'], [LABELLED, 'Labelled'], ...labels.map((l): [string, string] => [l, `Label: ${l}`])];
+      const options: [string, string][] = [
+        ['', 'Any labels'],
+        [UNLABELLED, 'Unlabelled by you'],
+        [LABELLED, 'Labelled'],
+        ...labels.map((l): [string, string] => [l, `Label: ${l}`]),
+      ];
       this.c.label.replaceChildren(...options.map(([v, text]) => h('vscode-option', { value: v }, text)));
     }
     set(this.c.label, 'value', current);
@@ -67,7 +102,9 @@ export class Toolbar {
     set(this.c.disagree, 'checked', f.disagree);
   }
 
-  setCount(text: string): void { this.count.textContent = text; }
+  setCount(text: string): void {
+    this.count.textContent = text;
+  }
 
   /** Skipped lines, the first few named; all of them on demand. */
   setProblems(list: readonly ReadProblem[]): void {
@@ -78,9 +115,16 @@ export class Toolbar {
     }
     this.problems.hidden = false;
     const name = (p: ReadProblem) => `${p.file}.jsonl line ${p.line}: ${p.problem}`;
-    const t = list.filter((p) => p.file === 'transcripts').length, a = list.length - t;
-    const summary = [t ? `${t} line${t === 1 ? '' : 's'} of transcripts.jsonl skipped` : '', a ? `${a} line${a === 1 ? '' : 's'} of annotations.jsonl not read (kept as they are when saving)` : '']
-      .filter(Boolean).join('; ');
-    this.problems.replaceChildren(h('details', {}, h('summary', {}, `⚠ ${summary}`), h('ul', {}, ...list.slice(0, 200).map((p) => h('li', {}, name(p))))));
+    const t = list.filter((p) => p.file === 'transcripts').length,
+      a = list.length - t;
+    const summary = [
+      t ? `${t} line${t === 1 ? '' : 's'} of transcripts.jsonl skipped` : '',
+      a ? `${a} line${a === 1 ? '' : 's'} of annotations.jsonl not read (kept as they are when saving)` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    this.problems.replaceChildren(
+      h('details', {}, h('summary', {}, `⚠ ${summary}`), h('ul', {}, ...list.slice(0, 200).map((p) => h('li', {}, name(p))))),
+    );
   }
 }

@@ -25,13 +25,14 @@ const SUBCOMMANDS: Record<string, (args: string[], io: Output) => Promise<number
 };
 
 export const annotations: Command = {
-  summary: 'export, count and check the labels of a run\'s transcripts (annotations.jsonl)',
-  usage: 'export RUN --format csv|jsonl [--out FILE]\n'
-    + '       maporl annotations stats RUN [--json]\n'
-    + '       maporl annotations verifier-report RUN [--json]\n'
-    + '       export: one row per annotation joined with its transcript (question, gold answer, the labelled response, final majority).\n'
-    + '       stats: label counts per label and annotator, annotated discussions, Cohen\'s kappa per label (Light\'s with more than two annotators).\n'
-    + '       verifier-report: AUC of the run\'s verifier scores against the annotators\' judgement (its decision flipped where labelled verifier-wrong).',
+  summary: "export, count and check the labels of a run's transcripts (annotations.jsonl)",
+  usage:
+    'export RUN --format csv|jsonl [--out FILE]\n' +
+    '       maporl annotations stats RUN [--json]\n' +
+    '       maporl annotations verifier-report RUN [--json]\n' +
+    '       export: one row per annotation joined with its transcript (question, gold answer, the labelled response, final majority).\n' +
+    "       stats: label counts per label and annotator, annotated discussions, Cohen's kappa per label (Light's with more than two annotators).\n" +
+    "       verifier-report: AUC of the run's verifier scores against the annotators' judgement (its decision flipped where labelled verifier-wrong).",
   run: (args) => runAnnotations(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }),
 };
 
@@ -50,7 +51,10 @@ async function exportAnnotations(args: string[], io: Output): Promise<number> {
   const r = await readRun(run, io);
   const rows = r.annotations.map((a) => exportRow(a, r.transcripts.get(annotatedDiscussion(a))));
   const unjoined = r.annotations.filter((a) => !r.transcripts.has(annotatedDiscussion(a))).length;
-  if (unjoined) io.err(`warning: ${unjoined} annotation(s) on discussions not in ${TRANSCRIPTS_FILE}: exported with empty transcript fields\n`);
+  if (unjoined)
+    io.err(
+      `warning: ${unjoined} annotation(s) on discussions not in ${TRANSCRIPTS_FILE}: exported with empty transcript fields\n`,
+    );
   const text = format === 'csv' ? toCsv(rows) : toJsonl(rows);
   if (values.out) writeFileAtomic(values.out, text);
   else io.out(text);
@@ -90,7 +94,8 @@ async function readRun(run: string, io: Output): Promise<AnnotatedRun> {
   warnBroken(r.broken.length, io);
   const shown = r.transcriptProblems.slice(0, 3).map((p) => `${path.join(run, TRANSCRIPTS_FILE)}:${p.line}: ${p.problem}`);
   for (const line of shown) io.err(`warning: skipped ${line}\n`);
-  if (r.transcriptProblems.length > shown.length) io.err(`warning: … and ${r.transcriptProblems.length - shown.length} more broken transcript lines\n`);
+  if (r.transcriptProblems.length > shown.length)
+    io.err(`warning: … and ${r.transcriptProblems.length - shown.length} more broken transcript lines\n`);
   return r;
 }
 

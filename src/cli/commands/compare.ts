@@ -15,20 +15,36 @@ const CONFIDENCE = 0.95;
 
 export const compare: Command = {
   summary: 'evaluate checkpoints, runs or base models on the same questions; paired differences against the first',
-  usage: 'A B [C ...] (--task arith|nli | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n'
-    + '       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]\n'
-    + '       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset\n'
-    + '       (a team of the config-default size on that model, or --agents N). Each side is evaluated as `maporl eval` would\n'
-    + '       (its run\'s sampling, prompts and turns), all on the same questions with the same sampling seeds. The result goes to\n'
-    + '       DIR/<key>/ with --out DIR, else to RUN/comparisons/<key>/ of the first side\'s run, else to ./comparisons/<key>/, and\n'
-    + '       is read back when asked again (--force recomputes). --json prints the result as JSON only.',
+  usage:
+    'A B [C ...] (--task arith|nli | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n' +
+    '       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]\n' +
+    '       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset\n' +
+    '       (a team of the config-default size on that model, or --agents N). Each side is evaluated as `maporl eval` would\n' +
+    "       (its run's sampling, prompts and turns), all on the same questions with the same sampling seeds. The result goes to\n" +
+    "       DIR/<key>/ with --out DIR, else to RUN/comparisons/<key>/ of the first side's run, else to ./comparisons/<key>/, and\n" +
+    '       is read back when asked again (--force recomputes). --json prints the result as JSON only.',
   async run(args) {
-    const { values, positionals } = parse(args, {
-      data: { type: 'string' }, task: { type: 'string' }, questions: { type: 'string' }, seed: { type: 'string' },
-      turns: { type: 'string' }, agents: { type: 'string' }, temperature: { type: 'string' }, 'max-new-tokens': { type: 'string' },
-      resamples: { type: 'string' }, 'skip-invalid': { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
-    }, true);
-    if (positionals.length < 2) throw new UsageError('give at least two sides to compare (checkpoints, runs or model directories)');
+    const { values, positionals } = parse(
+      args,
+      {
+        data: { type: 'string' },
+        task: { type: 'string' },
+        questions: { type: 'string' },
+        seed: { type: 'string' },
+        turns: { type: 'string' },
+        agents: { type: 'string' },
+        temperature: { type: 'string' },
+        'max-new-tokens': { type: 'string' },
+        resamples: { type: 'string' },
+        'skip-invalid': { type: 'boolean' },
+        out: { type: 'string' },
+        force: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      true,
+    );
+    if (positionals.length < 2)
+      throw new UsageError('give at least two sides to compare (checkpoints, runs or model directories)');
     const seed = intOption(values.seed, '--seed', 0);
     const questions = intOption(values.questions, '--questions', 100);
     const resamples = intOption(values.resamples, '--resamples', 2000);
@@ -38,12 +54,30 @@ export const compare: Command = {
     const located = positionals.map((given) => locateSide(given, process.cwd()));
     const sides = located.map((loc) => sideOf(loc, values, seed));
     const firstRunConfig = located[0].kind === 'checkpoint' ? runConfigOf(located[0].path) : undefined;
-    const { task, records } = evalRecords({ task: values.task, data: values.data, questions, seed, skipInvalid: values['skip-invalid'], runTask: firstRunConfig?.task.type });
+    const { task, records } = evalRecords({
+      task: values.task,
+      data: values.data,
+      questions,
+      seed,
+      skipInvalid: values['skip-invalid'],
+      runTask: firstRunConfig?.task.type,
+    });
     const data = values.data ? path.resolve(values.data) : null;
     const bootstrap = { resamples, seed, confidence: CONFIDENCE };
     const key = comparisonKey({
-      sides: sides.map((s) => ({ path: s.location.path, step: s.location.step, agents: s.agents, turns: s.turns, generation: s.generation, prompt: s.prompt })),
-      task, data: data ? { path: data, sha256: fileSha256(data) } : null, questions, seed, bootstrap,
+      sides: sides.map((s) => ({
+        path: s.location.path,
+        step: s.location.step,
+        agents: s.agents,
+        turns: s.turns,
+        generation: s.generation,
+        prompt: s.prompt,
+      })),
+      task,
+      data: data ? { path: data, sha256: fileSha256(data) } : null,
+      questions,
+      seed,
+      bootstrap,
     });
     const root = values.out ? path.resolve(values.out) : path.join(located[0].run ?? process.cwd(), 'comparisons');
     const dir = path.join(root, key);
@@ -59,8 +93,15 @@ export const compare: Command = {
       if (warning) process.stderr.write(`${warning} [side ${i}: ${s.location.label}]\n`);
     }
     const { result, transcripts } = await runComparison(records, sides, {
-      key, task, data, seed, bootstrap,
-      onSide: (i, s) => process.stderr.write(`evaluating side ${i} (${i + 1} of ${sides.length}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})\n`),
+      key,
+      task,
+      data,
+      seed,
+      bootstrap,
+      onSide: (i, s) =>
+        process.stderr.write(
+          `evaluating side ${i} (${i + 1} of ${sides.length}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})\n`,
+        ),
     });
     await saveComparison(dir, result, transcripts);
     print(result, dir, values.json);
@@ -68,21 +109,37 @@ export const compare: Command = {
   },
 };
 
-interface SideFlags { turns?: string; agents?: string; temperature?: string; 'max-new-tokens'?: string }
+interface SideFlags {
+  turns?: string;
+  agents?: string;
+  temperature?: string;
+  'max-new-tokens'?: string;
+}
 
 /** A side's evaluation settings, as `maporl eval` would pick them for it; weights load later. */
 function sideOf(location: SideLocation, flags: SideFlags, seed: number): CompareSide {
   const isCheckpoint = location.kind === 'checkpoint';
   const runConfig = isCheckpoint ? runConfigOf(location.path) : undefined;
-  const { generation, prompt } = evalDefaults(runConfig, { temperature: flags.temperature, maxNewTokens: flags['max-new-tokens'] });
+  const { generation, prompt } = evalDefaults(runConfig, {
+    temperature: flags.temperature,
+    maxNewTokens: flags['max-new-tokens'],
+  });
   const shape = isCheckpoint ? checkpointShape(location.path) : modelShape([location.path]);
   // A checkpoint's team is the size it was trained at; --agents sizes base-model teams.
   const agents = isCheckpoint ? shape.agents : intOption(flags.agents, '--agents', shape.agents);
   const turns = intOption(flags.turns, '--turns', shape.turns);
   if (agents < 1 || turns < 1) throw new UsageError('--agents and --turns must be at least 1');
-  if (shape.sharing === 'per-turn' && turns > shape.policies) throw new UsageError(`${location.path}: the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
+  if (shape.sharing === 'per-turn' && turns > shape.policies)
+    throw new UsageError(
+      `${location.path}: the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`,
+    );
   return {
-    location, shape, agents, turns, generation, prompt,
+    location,
+    shape,
+    agents,
+    turns,
+    generation,
+    prompt,
     frozenWeights: runConfig?.runtime.frozenWeights ?? 'auto',
     load: () => (isCheckpoint ? loadCheckpointTeam(location.path, prompt) : loadModelTeam([location.path], seed, process.cwd())),
   };
@@ -98,7 +155,11 @@ export function formatComparison(r: ComparisonResult, dir: string): string {
   const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const lines = [`${r.task}${r.data ? ` (${r.data})` : ''}, ${r.questions} questions, seed ${r.seed}: ${dir}`];
-  r.sides.forEach((s, i) => lines.push(`  side ${i}  ${s.label}  ${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature}${i === 0 ? '  (baseline)' : ''}`));
+  r.sides.forEach((s, i) =>
+    lines.push(
+      `  side ${i}  ${s.label}  ${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature}${i === 0 ? '  (baseline)' : ''}`,
+    ),
+  );
   lines.push('  turn  side  majority  mean agent  wrong→right  right→wrong  vs side 0, points [95% CI]  McNemar p');
   const turns = Math.max(...r.sides.map((s) => s.turns));
   for (let t = 0; t < turns; t++) {
@@ -106,9 +167,14 @@ export function formatComparison(r: ComparisonResult, dir: string): string {
       const m = s.table.turns[t];
       if (!m) return;
       const paired = i > 0 ? r.versusBaseline[i - 1].turns[t] : undefined;
-      const vs = paired ? `${pts(paired.difference)} [${pts(paired.ci[0])}, ${pts(paired.ci[1])}]`.padStart(26) + `  ${paired.pValue.toPrecision(3).padStart(9)}` : '';
-      lines.push(`  ${String(t + 1).padStart(4)}  ${String(i).padStart(4)}  ${pct(m.majorityAccuracy).padStart(8)}  ${pct(m.meanAgentAccuracy).padStart(10)}  `
-        + `${String(t ? sum(m.wrongToRight) : '-').padStart(11)}  ${String(t ? sum(m.rightToWrong) : '-').padStart(11)}  ${vs}`.trimEnd());
+      const vs = paired
+        ? `${pts(paired.difference)} [${pts(paired.ci[0])}, ${pts(paired.ci[1])}]`.padStart(26) +
+          `  ${paired.pValue.toPrecision(3).padStart(9)}`
+        : '';
+      lines.push(
+        `  ${String(t + 1).padStart(4)}  ${String(i).padStart(4)}  ${pct(m.majorityAccuracy).padStart(8)}  ${pct(m.meanAgentAccuracy).padStart(10)}  ` +
+          `${String(t ? sum(m.wrongToRight) : '-').padStart(11)}  ${String(t ? sum(m.rightToWrong) : '-').padStart(11)}  ${vs}`.trimEnd(),
+      );
     });
   }
   lines.push(`  ${r.differing.length} of ${r.questions} questions end with different majority answers (result.json "differing")`);

@@ -11,8 +11,13 @@ export const data: Command = {
   usage: '--task arith|nli --split train|test --n N --out FILE [--format task|sft] [--seed N] [--force]',
   async run(args) {
     const { values } = parse(args, {
-      task: { type: 'string' }, split: { type: 'string' }, n: { type: 'string' }, out: { type: 'string' },
-      format: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' },
+      task: { type: 'string' },
+      split: { type: 'string' },
+      n: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      seed: { type: 'string' },
+      force: { type: 'boolean' },
     });
     const task = requireOption(values.task, '--task arith|nli');
     if (!isBuiltinTask(task)) throw new UsageError(`--task must be arith or nli, got "${task}"`);
@@ -25,7 +30,11 @@ export const data: Command = {
     const n = intOption(values.n, '--n', 1000);
     const seed = intOption(values.seed, '--seed', 0);
     if (format === 'sft') writeSftJsonl(out, sftRecords(task, split, n, seed));
-    else writeJsonlAtomic(out, generateSplit(task, split, n, seed).map((r) => ({ question: r.question, answer: r.answer, solution: r.solution })));
+    else
+      writeJsonlAtomic(
+        out,
+        generateSplit(task, split, n, seed).map((r) => ({ question: r.question, answer: r.answer, solution: r.solution })),
+      );
     process.stdout.write(`wrote ${n} ${task}/${split} ${format === 'sft' ? 'SFT pairs' : 'questions'} to ${out}\n`);
     return 0;
   },

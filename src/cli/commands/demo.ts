@@ -43,12 +43,19 @@ export const demo: Command = {
   summary: 'the embedded default: tiny agents, MAPoRL co-training, before/after table',
   usage: '[--quick] [--verifier ground-truth|learned] [--out DIR] [--seed N] [--force]',
   async run(args) {
-    const { values } = parse(args, { quick: { type: 'boolean' }, verifier: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } });
+    const { values } = parse(args, {
+      quick: { type: 'boolean' },
+      verifier: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      force: { type: 'boolean' },
+    });
     const plan = values.quick ? PLANS.quick : PLANS.full;
     // Ground truth by default: the tiny agents learn to game the tiny learned verifier (held-out
     // AUC ~0.79) without getting more answers right (docs/results.md, rung 2).
     const verifierType = values.verifier ?? 'ground-truth';
-    if (verifierType !== 'ground-truth' && verifierType !== 'learned') throw new UsageError(`--verifier must be ground-truth or learned, got "${verifierType}"`);
+    if (verifierType !== 'ground-truth' && verifierType !== 'learned')
+      throw new UsageError(`--verifier must be ground-truth or learned, got "${verifierType}"`);
     const seed = intOption(values.seed, '--seed', 0);
     const out = path.resolve(values.out ?? path.join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
     ensureEmptyRunDir(out, Boolean(values.force));
@@ -59,38 +66,73 @@ export const demo: Command = {
     say(`[1/3] base agents: SFT of a tiny model on the built-in arithmetic task (${DEMO_RECIPE.steps} steps)`);
     const prompt = promptOptionsOf(DiscussionSchema.parse(DISCUSSION));
     const sftProgress = new Progress('  sft', DEMO_RECIPE.steps);
-    const sft = await prepareBaseAgents(path.join(out, 'agents'), { ...DEMO_RECIPE, task: 'arith', prompt, seed }, (s) => sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`));
+    const sft = await prepareBaseAgents(path.join(out, 'agents'), { ...DEMO_RECIPE, task: 'arith', prompt, seed }, (s) =>
+      sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`),
+    );
     say(`  held-out completion loss ${sft.heldOutLoss?.before?.toFixed(3)} -> ${sft.heldOutLoss?.after.toFixed(3)}`);
 
     // 2 + 3. Verifier and MAPoRL, as an ordinary experiment config the user can run again.
-    const config = parseConfig({
-      name: values.quick ? 'demo-quick' : 'demo', seed,
-      task: { type: 'arith', nTrain: 2000, nTest: plan.evalQuestions },
-      agents: { count: 3, models: [path.relative(out, sft.modelDir!)], policySharing: 'shared' },
-      discussion: DISCUSSION,
-      generation: { maxNewTokens: 48, temperature: TEMPERATURE },
-      // Low lr, small batches (1e-3 memorises the few hundred balanced pairs).
-      verifier: verifierType === 'learned'
-        ? { type: 'learned', model: path.relative(out, sft.modelDir!), trainSamples: plan.verifierSamples, epochs: plan.verifierEpochs, lr: 1e-4, batchSize: 8 }
-        : { type: 'ground-truth' },
-      training: { mode: 'maporl', iterations: plan.iterations, questionsPerIteration: plan.questions, samplesPerQuestion: plan.samples },
-      eval: { every: 0, questions: plan.evalQuestions },
-      checkpoint: { every: 0 },
-    }, 'demo config');
+    const config = parseConfig(
+      {
+        name: values.quick ? 'demo-quick' : 'demo',
+        seed,
+        task: { type: 'arith', nTrain: 2000, nTest: plan.evalQuestions },
+        agents: { count: 3, models: [path.relative(out, sft.modelDir!)], policySharing: 'shared' },
+        discussion: DISCUSSION,
+        generation: { maxNewTokens: 48, temperature: TEMPERATURE },
+        // Low lr, small batches (1e-3 memorises the few hundred balanced pairs).
+        verifier:
+          verifierType === 'learned'
+            ? {
+                type: 'learned',
+                model: path.relative(out, sft.modelDir!),
+                trainSamples: plan.verifierSamples,
+                epochs: plan.verifierEpochs,
+                lr: 1e-4,
+                batchSize: 8,
+              }
+            : { type: 'ground-truth' },
+        training: {
+          mode: 'maporl',
+          iterations: plan.iterations,
+          questionsPerIteration: plan.questions,
+          samplesPerQuestion: plan.samples,
+        },
+        eval: { every: 0, questions: plan.evalQuestions },
+        checkpoint: { every: 0 },
+      },
+      'demo config',
+    );
     fs.writeFileSync(path.join(out, 'demo.maporl.json'), JSON.stringify(config, null, 2) + '\n');
-    say(`[2/3] verifier: ${verifierType}${verifierType === 'ground-truth' ? ' (reward = correctness; --verifier learned trains one)' : ''}`);
-    say(`[3/3] MAPoRL: ${config.agents.count} agents, ${config.discussion.turns} turns, ${plan.iterations} iterations of ${plan.questions} questions x ${plan.samples} discussions`);
+    say(
+      `[2/3] verifier: ${verifierType}${verifierType === 'ground-truth' ? ' (reward = correctness; --verifier learned trains one)' : ''}`,
+    );
+    say(
+      `[3/3] MAPoRL: ${config.agents.count} agents, ${config.discussion.turns} turns, ${plan.iterations} iterations of ${plan.questions} questions x ${plan.samples} discussions`,
+    );
     const progress = new Progress('  maporl', plan.iterations);
     const stop = stopOnSignals();
     try {
-      const summary = await train({ config, baseDir: out, out: path.join(out, 'run'), say: (l) => say(l.replace(/^/gm, '  ')), onIteration: (d, n) => progress.update(d, `of ${n}`), stopSignal: stop.signal });
-      process.stdout.write(`\n${summary.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s; run directory: ${path.join(out, 'run')}\n`);
+      const summary = await train({
+        config,
+        baseDir: out,
+        out: path.join(out, 'run'),
+        say: (l) => say(l.replace(/^/gm, '  ')),
+        onIteration: (d, n) => progress.update(d, `of ${n}`),
+        stopSignal: stop.signal,
+      });
+      process.stdout.write(
+        `\n${summary.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s; run directory: ${path.join(out, 'run')}\n`,
+      );
       if (summary.status === 'finished') {
         const credits = (step: number) => evalCredits(path.join(out, 'run', 'transcripts.jsonl'), step);
         const verdict = discussionVerdict(credits(0), credits(summary.steps));
         if (verdict.length) process.stdout.write(`\n${verdict.join('\n')}\n`);
-        if (values.quick) process.stdout.write(`--quick trains ${plan.iterations} iterations and tests ${plan.evalQuestions} questions: too short to separate changes of a few points; `
-          + `the full demo (npm run demo) and docs/results.md measure them with more questions and seeds\n`);
+        if (values.quick)
+          process.stdout.write(
+            `--quick trains ${plan.iterations} iterations and tests ${plan.evalQuestions} questions: too short to separate changes of a few points; ` +
+              `the full demo (npm run demo) and docs/results.md measure them with more questions and seeds\n`,
+          );
       }
       return summary.status === 'failed' ? 1 : 0;
     } finally {
@@ -101,8 +143,13 @@ export const demo: Command = {
 
 /** [turn][question] majority credits of a run's evaluation at `step`, questions in id order. */
 function evalCredits(file: string, step: number): number[][] {
-  const records = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)
-    .filter(isTranscriptRecord).filter((r) => r.split === 'eval' && r.step === step)
+  const records = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown)
+    .filter(isTranscriptRecord)
+    .filter((r) => r.split === 'eval' && r.step === step)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (!records.length) return [];
   return records[0].turns.map((_, t) => records.map((r) => r.majorityCredit?.[t] ?? (r.majorityCorrect[t] ? 1 : 0)));

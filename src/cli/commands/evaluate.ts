@@ -2,7 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import {
-  checkpointShape, evalSettingsOf, evaluateTeam, findCheckpoint, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf, type EvalSettings,
+  checkpointShape,
+  evalSettingsOf,
+  evaluateTeam,
+  findCheckpoint,
+  loadCheckpointTeam,
+  loadModelTeam,
+  modelShape,
+  runConfigOf,
+  type EvalSettings,
 } from '../../engine/maporl/evalTeam';
 import type { MaporlConfig } from '../../engine/maporl/config';
 import { isBuiltinTask, isFileTask } from '../../protocol/choices';
@@ -17,7 +25,10 @@ import { frozenWeightsOption, intOption, numberOption, parse, type Command } fro
  * What `maporl eval` samples with and how it prompts: the engine's defaults for the run (evalSettingsOf:
  * its own settings, else the config schema's), with --temperature and --max-new-tokens over them.
  */
-export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { temperature?: string; maxNewTokens?: string } = {}): EvalSettings {
+export function evalDefaults(
+  runConfig: MaporlConfig | undefined,
+  flags: { temperature?: string; maxNewTokens?: string } = {},
+): EvalSettings {
   const d = evalSettingsOf(runConfig);
   const temperature = numberOption(flags.temperature, '--temperature', d.generation.temperature);
   if (temperature < 0) throw new UsageError(`--temperature must be at least 0, got "${flags.temperature}"`);
@@ -27,15 +38,25 @@ export function evalDefaults(runConfig: MaporlConfig | undefined, flags: { tempe
 
 export const evaluate: Command = {
   summary: 'multi-agent evaluation of a checkpoint or base model(s), turn by turn',
-  usage: '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n'
-    + '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--frozen-weights auto|embedded|fed] [--json]\n'
-    + '       A checkpoint is evaluated with its run\'s sampling, prompts and lengths (config.json); base models with the\n'
-    + `       config defaults (temperature ${GenerationSchema.parse({}).temperature}, question-last later-turn prompt). --temperature 0 is greedy.`,
+  usage:
+    '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n' +
+    '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--frozen-weights auto|embedded|fed] [--json]\n' +
+    "       A checkpoint is evaluated with its run's sampling, prompts and lengths (config.json); base models with the\n" +
+    `       config defaults (temperature ${GenerationSchema.parse({}).temperature}, question-last later-turn prompt). --temperature 0 is greedy.`,
   async run(args) {
     const { values } = parse(args, {
-      checkpoint: { type: 'string' }, model: { type: 'string', multiple: true }, data: { type: 'string' }, task: { type: 'string' },
-      agents: { type: 'string' }, turns: { type: 'string' }, questions: { type: 'string' }, temperature: { type: 'string' },
-      'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, 'skip-invalid': { type: 'boolean' }, json: { type: 'boolean' },
+      checkpoint: { type: 'string' },
+      model: { type: 'string', multiple: true },
+      data: { type: 'string' },
+      task: { type: 'string' },
+      agents: { type: 'string' },
+      turns: { type: 'string' },
+      questions: { type: 'string' },
+      temperature: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      seed: { type: 'string' },
+      'skip-invalid': { type: 'boolean' },
+      json: { type: 'boolean' },
       'frozen-weights': { type: 'string' },
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
@@ -46,8 +67,18 @@ export const evaluate: Command = {
     // discussion's prompts and the sampling; flags override it.
     const checkpointDir = values.checkpoint ? findCheckpoint(values.checkpoint) : undefined;
     const runConfig = checkpointDir ? runConfigOf(checkpointDir) : undefined;
-    const { generation, prompt } = evalDefaults(runConfig, { temperature: values.temperature, maxNewTokens: values['max-new-tokens'] });
-    const { task, records } = evalRecords({ task: values.task, data: values.data, questions, seed, skipInvalid: values['skip-invalid'], runTask: runConfig?.task.type });
+    const { generation, prompt } = evalDefaults(runConfig, {
+      temperature: values.temperature,
+      maxNewTokens: values['max-new-tokens'],
+    });
+    const { task, records } = evalRecords({
+      task: values.task,
+      data: values.data,
+      questions,
+      seed,
+      skipInvalid: values['skip-invalid'],
+      runTask: runConfig?.task.type,
+    });
 
     // The agents' models and how agents map onto them: the checkpoint's shape unless flags say otherwise.
     const specs = values.model ?? [];
@@ -55,17 +86,33 @@ export const evaluate: Command = {
     const { sharing } = shape;
     const agents = intOption(values.agents, '--agents', shape.agents);
     const turns = intOption(values.turns, '--turns', shape.turns);
-    if (specs.length > 1 && agents !== specs.length) throw new UsageError(`config asks for more agents than models: ${agents} agents, ${specs.length} models`);
-    if (checkpointDir && sharing === 'per-agent' && agents !== shape.policies) throw new UsageError(`the checkpoint has one policy per agent (${shape.policies}); --agents must be ${shape.policies}`);
-    if (checkpointDir && sharing === 'per-turn' && turns > shape.policies) throw new UsageError(`the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
+    if (specs.length > 1 && agents !== specs.length)
+      throw new UsageError(`config asks for more agents than models: ${agents} agents, ${specs.length} models`);
+    if (checkpointDir && sharing === 'per-agent' && agents !== shape.policies)
+      throw new UsageError(`the checkpoint has one policy per agent (${shape.policies}); --agents must be ${shape.policies}`);
+    if (checkpointDir && sharing === 'per-turn' && turns > shape.policies)
+      throw new UsageError(`the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
     const modelSpecs = checkpointDir ? undefined : specs.map((s) => (fs.existsSync(s) ? path.resolve(s) : s));
-    const team = checkpointDir ? await loadCheckpointTeam(checkpointDir, prompt) : await loadModelTeam(specs, seed, process.cwd());
-    const frozenWeights = values['frozen-weights'] !== undefined ? frozenWeightsOption(values['frozen-weights']) : runConfig?.runtime.frozenWeights ?? 'auto';
+    const team = checkpointDir
+      ? await loadCheckpointTeam(checkpointDir, prompt)
+      : await loadModelTeam(specs, seed, process.cwd());
+    const frozenWeights =
+      values['frozen-weights'] !== undefined
+        ? frozenWeightsOption(values['frozen-weights'])
+        : (runConfig?.runtime.frozenWeights ?? 'auto');
     const warning = identicalAgentsWarning(generation.temperature, agents, sharing, modelSpecs);
     if (warning) process.stderr.write(warning + '\n');
-    const result = await evaluateTeam(records, team, { sharing, agents, turns, generation, prompt, frozenWeights }, { step: 0, seed, kind: answerKindOf(task) });
+    const result = await evaluateTeam(
+      records,
+      team,
+      { sharing, agents, turns, generation, prompt, frozenWeights },
+      { step: 0, seed, kind: answerKindOf(task) },
+    );
     if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');
-    else process.stdout.write(formatEvalTable(`${agents} agents, ${turns} turns, temperature ${generation.temperature}`, result.table) + '\n');
+    else
+      process.stdout.write(
+        formatEvalTable(`${agents} agents, ${turns} turns, temperature ${generation.temperature}`, result.table) + '\n',
+      );
     return 0;
   },
 };

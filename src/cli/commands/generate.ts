@@ -5,12 +5,22 @@ import { frozenWeightsOption, intOption, numberOption, parse, requireOption, typ
 
 export const generate: Command = {
   summary: 'sample continuations of a prompt',
-  usage: '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--frozen-weights auto|embedded|fed] [--json]',
+  usage:
+    '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--frozen-weights auto|embedded|fed] [--json]',
   async run(args) {
     const { values } = parse(args, {
-      model: { type: 'string' }, prompt: { type: 'string' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' },
-      'top-p': { type: 'string' }, 'top-k': { type: 'string' }, seed: { type: 'string' }, num: { type: 'string' },
-      stop: { type: 'string', multiple: true }, chat: { type: 'boolean' }, json: { type: 'boolean' }, 'frozen-weights': { type: 'string' },
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'top-k': { type: 'string' },
+      seed: { type: 'string' },
+      num: { type: 'string' },
+      stop: { type: 'string', multiple: true },
+      chat: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'frozen-weights': { type: 'string' },
     });
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const promptText = requireOption(values.prompt, '--prompt TEXT');
@@ -23,15 +33,23 @@ export const generate: Command = {
     const ids = model.tokenizer.encode(text, { addSpecialTokens: !values.chat });
     const num = intOption(values.num, '--num', 1);
     const lm = await LMRuntime.create(model, { runtime: { frozenWeights: frozenWeightsOption(values['frozen-weights']) } });
-    const gens = await lm.generate(Array.from({ length: num }, () => ids), {
-      maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 64),
-      temperature: numberOption(values.temperature, '--temperature', 0.7),
-      topP: numberOption(values['top-p'], '--top-p', 1),
-      topK: intOption(values['top-k'], '--top-k', 0),
-      seed: intOption(values.seed, '--seed', 0),
-      stop: values.stop,
-    });
-    if (values.json) process.stdout.write(JSON.stringify(gens.map((g) => ({ text: g.text, tokens: g.tokens, logprobs: g.logprobs, finishReason: g.finishReason }))) + '\n');
+    const gens = await lm.generate(
+      Array.from({ length: num }, () => ids),
+      {
+        maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 64),
+        temperature: numberOption(values.temperature, '--temperature', 0.7),
+        topP: numberOption(values['top-p'], '--top-p', 1),
+        topK: intOption(values['top-k'], '--top-k', 0),
+        seed: intOption(values.seed, '--seed', 0),
+        stop: values.stop,
+      },
+    );
+    if (values.json)
+      process.stdout.write(
+        JSON.stringify(
+          gens.map((g) => ({ text: g.text, tokens: g.tokens, logprobs: g.logprobs, finishReason: g.finishReason })),
+        ) + '\n',
+      );
     else for (const g of gens) process.stdout.write(`${g.text}\n`);
     return 0;
   },

@@ -10,22 +10,34 @@ export const initModel: Command = {
   summary: 'write a fresh model directory (a preset, or a config.json) with random weights',
   usage: `(--preset NAME | --config FILE) --out DIR [--seed N] [--force]\n  presets: ${presetNames().join(', ')}`,
   async run(args) {
-    const { values } = parse(args, { preset: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } });
+    const { values } = parse(args, {
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      force: { type: 'boolean' },
+    });
     const out = requireOption(values.out, '--out DIR');
     const seed = intOption(values.seed, '--seed', 0);
     if (!values.preset === !values.config) throw new UsageError('give exactly one of --preset NAME or --config FILE');
-    if (values.preset && !presetNames().includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
+    if (values.preset && !presetNames().includes(values.preset))
+      throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
     if (fs.existsSync(out) && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
     const base = await createPresetModel(values.preset ?? 'tiny', seed);
     let model = base;
     if (values.config) {
       const config = readHfConfig(values.config);
-      if (config.vocabSize < base.tokenizer.vocabSize) throw new UsageError(`${values.config}: vocab_size ${config.vocabSize} is smaller than the built-in tokenizer (${base.tokenizer.vocabSize})`);
+      if (config.vocabSize < base.tokenizer.vocabSize)
+        throw new UsageError(
+          `${values.config}: vocab_size ${config.vocabSize} is smaller than the built-in tokenizer (${base.tokenizer.vocabSize})`,
+        );
       model = { ...base, config, weights: initWeights(config, seed) };
     }
     await saveModel(out, model, { tokenizerFiles: base.tokenizerFiles, overwrite: values.force });
     const params = Object.values(model.weights).reduce((n, t) => n + t.data.length, 0);
-    process.stdout.write(`wrote ${path.resolve(out)} (${model.config.architectures[0]}, ${(params / 1e6).toFixed(2)}M parameters)\n`);
+    process.stdout.write(
+      `wrote ${path.resolve(out)} (${model.config.architectures[0]}, ${(params / 1e6).toFixed(2)}M parameters)\n`,
+    );
     return 0;
   },
 };

@@ -8,7 +8,11 @@ export const logprobs: Command = {
   summary: 'print JSON {ids, tokens, logprobs} of a text under a model',
   usage: '--model DIR --text-file FILE [--frozen-weights auto|embedded|fed]',
   async run(args) {
-    const { values } = parse(args, { model: { type: 'string' }, 'text-file': { type: 'string' }, 'frozen-weights': { type: 'string' } });
+    const { values } = parse(args, {
+      model: { type: 'string' },
+      'text-file': { type: 'string' },
+      'frozen-weights': { type: 'string' },
+    });
     const file = requireOption(values['text-file'], '--text-file FILE');
     if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
     const model = await loadModel(requireOption(values.model, '--model DIR'));

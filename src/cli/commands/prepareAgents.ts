@@ -13,28 +13,42 @@ import { intOption, numberOption, parse, type Command } from './command';
 
 export const prepareAgents: Command = {
   summary: 'fine-tune base agents on a built-in task (SFT), cached, optionally copied to a model directory',
-  usage: '[--config FILE.maporl.json | --task arith|nli [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n'
-    + '  With --config the recipe is that experiment\'s baseAgents section (its task and prompts); otherwise the defaults with these options.',
+  usage:
+    '[--config FILE.maporl.json | --task arith|nli [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n' +
+    "  With --config the recipe is that experiment's baseAgents section (its task and prompts); otherwise the defaults with these options.",
   async run(args) {
     const { values } = parse(args, {
-      config: { type: 'string' }, task: { type: 'string' }, preset: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
-      seed: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },
+      config: { type: 'string' },
+      task: { type: 'string' },
+      preset: { type: 'string' },
+      steps: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
     });
-    if (values.config && (values.task || values.preset || values.steps || values.lr || values.seed)) throw new UsageError('--config takes the recipe from the config file: drop --task/--preset/--steps/--lr/--seed');
-    if (values.preset && !presetNames().includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
-    if (values.out && fs.existsSync(values.out) && fs.readdirSync(values.out).length && !values.force) throw new UsageError(`${values.out}: already exists (use --force to replace it)`);
+    if (values.config && (values.task || values.preset || values.steps || values.lr || values.seed))
+      throw new UsageError('--config takes the recipe from the config file: drop --task/--preset/--steps/--lr/--seed');
+    if (values.preset && !presetNames().includes(values.preset))
+      throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
+    if (values.out && fs.existsSync(values.out) && fs.readdirSync(values.out).length && !values.force)
+      throw new UsageError(`${values.out}: already exists (use --force to replace it)`);
     const config = values.config
       ? loadConfig(values.config)
-      : parseConfig({
-        task: { type: values.task ?? 'arith' },
-        agents: { models: ['base-agents'] },
-        baseAgents: {
-          ...(values.preset ? { preset: values.preset } : {}),
-          ...(values.steps ? { steps: intOption(values.steps, '--steps', 0) } : {}),
-          ...(values.lr ? { lr: numberOption(values.lr, '--lr', 0) } : {}),
-          ...(values.seed ? { seed: intOption(values.seed, '--seed', 0) } : {}),
-        },
-      }, '<command line>');
+      : parseConfig(
+          {
+            task: { type: values.task ?? 'arith' },
+            agents: { models: ['base-agents'] },
+            baseAgents: {
+              ...(values.preset ? { preset: values.preset } : {}),
+              ...(values.steps ? { steps: intOption(values.steps, '--steps', 0) } : {}),
+              ...(values.lr ? { lr: numberOption(values.lr, '--lr', 0) } : {}),
+              ...(values.seed ? { seed: intOption(values.seed, '--seed', 0) } : {}),
+            },
+          },
+          '<command line>',
+        );
     const recipe = recipeOf(config);
     if (!recipe) throw new UsageError(`${values.config}: the config has no baseAgents section`);
     const t0 = Date.now();
@@ -50,8 +64,12 @@ export const prepareAgents: Command = {
       fs.renameSync(tmp, modelDir);
     }
     const seconds = (Date.now() - t0) / 1000;
-    if (values.json) process.stdout.write(`${JSON.stringify({ modelDir, cached: prepared.modelDir, fresh: prepared.fresh, seconds })}\n`);
-    else process.stdout.write(`${prepared.fresh ? 'prepared' : 'reused'} base agents (${recipe.preset}, ${recipe.steps} SFT steps on ${recipe.task}): ${modelDir}\n`);
+    if (values.json)
+      process.stdout.write(`${JSON.stringify({ modelDir, cached: prepared.modelDir, fresh: prepared.fresh, seconds })}\n`);
+    else
+      process.stdout.write(
+        `${prepared.fresh ? 'prepared' : 'reused'} base agents (${recipe.preset}, ${recipe.steps} SFT steps on ${recipe.task}): ${modelDir}\n`,
+      );
     return 0;
   },
 };

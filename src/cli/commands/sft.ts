@@ -40,14 +40,38 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
   async run(args) {
     const s = { type: 'string' } as const;
     const { values: v } = parse(args, {
-      model: s, data: s, out: s, 'eval-data': s, epochs: s, lr: s, 'batch-size': s, accumulate: s, 'max-steps': s, 'warmup-steps': s,
-      schedule: s, 'weight-decay': s, 'max-grad-norm': s, 'max-length': s, format: s, seed: s, 'save-every': s, 'keep-checkpoints': s,
-      'lora-rank': s, 'lora-alpha': s, 'lora-dropout': s, 'lora-targets': s, threads: s, resume: { type: 'boolean' }, force: { type: 'boolean' },
+      model: s,
+      data: s,
+      out: s,
+      'eval-data': s,
+      epochs: s,
+      lr: s,
+      'batch-size': s,
+      accumulate: s,
+      'max-steps': s,
+      'warmup-steps': s,
+      schedule: s,
+      'weight-decay': s,
+      'max-grad-norm': s,
+      'max-length': s,
+      format: s,
+      seed: s,
+      'save-every': s,
+      'keep-checkpoints': s,
+      'lora-rank': s,
+      'lora-alpha': s,
+      'lora-dropout': s,
+      'lora-targets': s,
+      threads: s,
+      resume: { type: 'boolean' },
+      force: { type: 'boolean' },
     });
     const schedule = v.schedule ?? d.schedule;
-    if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    if (schedule !== 'constant' && schedule !== 'cosine')
+      throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
     const format = (v.format ?? d.format) as PromptFormat;
-    if (!['auto', 'chat', 'plain'].includes(format)) throw new UsageError(`--format must be auto, chat or plain, got "${format}"`);
+    if (!['auto', 'chat', 'plain'].includes(format))
+      throw new UsageError(`--format must be auto, chat or plain, got "${format}"`);
     const loraFlags = ['lora-alpha', 'lora-dropout', 'lora-targets'].filter((f) => v[f as keyof typeof v] !== undefined);
     if (v['lora-rank'] === undefined && loraFlags.length) throw new UsageError(`--${loraFlags[0]} needs --lora-rank`);
     const opts: SftOptions = {
@@ -70,12 +94,21 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
       seed: intOption(v.seed, '--seed', d.seed),
       saveEvery: intOption(v['save-every'], '--save-every', d.saveEvery),
       keepCheckpoints: intOption(v['keep-checkpoints'], '--keep-checkpoints', d.keepCheckpoints),
-      lora: v['lora-rank'] === undefined ? undefined : {
-        r: intOption(v['lora-rank'], '--lora-rank', DEFAULT_LORA.r),
-        alpha: numberOption(v['lora-alpha'], '--lora-alpha', DEFAULT_LORA.alpha),
-        dropout: numberOption(v['lora-dropout'], '--lora-dropout', DEFAULT_LORA.dropout),
-        targetModules: v['lora-targets'] === 'all-linear' ? 'all-linear' : v['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? DEFAULT_LORA.targetModules,
-      },
+      lora:
+        v['lora-rank'] === undefined
+          ? undefined
+          : {
+              r: intOption(v['lora-rank'], '--lora-rank', DEFAULT_LORA.r),
+              alpha: numberOption(v['lora-alpha'], '--lora-alpha', DEFAULT_LORA.alpha),
+              dropout: numberOption(v['lora-dropout'], '--lora-dropout', DEFAULT_LORA.dropout),
+              targetModules:
+                v['lora-targets'] === 'all-linear'
+                  ? 'all-linear'
+                  : (v['lora-targets']
+                      ?.split(',')
+                      .map((t) => t.trim())
+                      .filter(Boolean) ?? DEFAULT_LORA.targetModules),
+            },
       resume: v.resume ?? false,
       force: v.force ?? false,
       runtime: { threads: intOption(v.threads, '--threads', 0) },
@@ -100,8 +133,12 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
         process.stderr.write(`stopped at step ${result.steps}/${result.totalSteps}; continue with --resume\n`);
         return 0;
       }
-      const held = result.heldOutLoss ? `; held-out loss ${result.heldOutLoss.before?.toFixed(4) ?? '?'} -> ${result.heldOutLoss.after.toFixed(4)}` : '';
-      process.stdout.write(`wrote ${path.resolve(result.modelDir!)}${result.adapterDir ? ` and ${path.resolve(result.adapterDir)}` : ''} after ${result.steps} steps${held}\n`);
+      const held = result.heldOutLoss
+        ? `; held-out loss ${result.heldOutLoss.before?.toFixed(4) ?? '?'} -> ${result.heldOutLoss.after.toFixed(4)}`
+        : '';
+      process.stdout.write(
+        `wrote ${path.resolve(result.modelDir!)}${result.adapterDir ? ` and ${path.resolve(result.adapterDir)}` : ''} after ${result.steps} steps${held}\n`,
+      );
       return 0;
     } catch (err) {
       if (err instanceof SftInputError) throw new UsageError(err.message);

@@ -12,7 +12,11 @@ export const train: Command = {
   summary: 'run a MAPoRL experiment from a *.maporl.json config',
   usage: 'CONFIG [--out DIR] [--force]\n       maporl train --resume RUN_DIR',
   async run(args) {
-    const { values, positionals } = parse(args, { out: { type: 'string' }, resume: { type: 'string' }, force: { type: 'boolean' } }, true);
+    const { values, positionals } = parse(
+      args,
+      { out: { type: 'string' }, resume: { type: 'string' }, force: { type: 'boolean' } },
+      true,
+    );
     let config;
     let out: string;
     let baseDir: string;
@@ -41,7 +45,10 @@ export const train: Command = {
     const progress = new Progress('training', config.training.mode === 'none' ? 0 : config.training.iterations);
     try {
       const summary = await runTraining({
-        config, baseDir, out, resume: Boolean(values.resume),
+        config,
+        baseDir,
+        out,
+        resume: Boolean(values.resume),
         say: (line) => process.stderr.write(line + '\n'),
         onIteration: (done, total) => progress.update(done, `of ${total}`),
         stopSignal: stop.signal,

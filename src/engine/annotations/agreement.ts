@@ -28,7 +28,8 @@ export function cohensKappa(t: AgreementTable): number | null {
   const n = t.both + t.onlyX + t.onlyY + t.neither;
   if (n === 0) return null;
   const po = (t.both + t.neither) / n;
-  const px = (t.both + t.onlyX) / n, py = (t.both + t.onlyY) / n;
+  const px = (t.both + t.onlyX) / n,
+    py = (t.both + t.onlyY) / n;
   const pe = px * py + (1 - px) * (1 - py);
   return pe >= 1 ? null : (po - pe) / (1 - pe);
 }
@@ -68,14 +69,16 @@ export function labelAgreement(annotations: Annotation[], label: string): LabelA
   const pairs: PairAgreement[] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
-      const x = by.get(names[i])!, y = by.get(names[j])!;
+      const x = by.get(names[i])!,
+        y = by.get(names[j])!;
       const table: AgreementTable = { both: 0, onlyX: 0, onlyY: 0, neither: 0 };
       let items = 0;
       for (const [target, xs] of x) {
         const ys = y.get(target);
         if (!ys) continue;
         items++;
-        const hx = xs.has(label), hy = ys.has(label);
+        const hx = xs.has(label),
+          hy = ys.has(label);
         if (hx && hy) table.both++;
         else if (hx) table.onlyX++;
         else if (hy) table.onlyY++;

@@ -31,9 +31,11 @@ export interface HumanLabelExamples {
 export async function humanLabelExamples(runs: string[], weight: number): Promise<HumanLabelExamples> {
   const out: HumanLabelExamples = { examples: [], missing: 0, problems: [] };
   for (const run of runs) {
-    if (!fs.existsSync(path.join(run, ANNOTATIONS_FILE))) throw new DataError(path.join(run, ANNOTATIONS_FILE), null, 'file not found (verifier.humanLabels.runs)');
+    if (!fs.existsSync(path.join(run, ANNOTATIONS_FILE)))
+      throw new DataError(path.join(run, ANNOTATIONS_FILE), null, 'file not found (verifier.humanLabels.runs)');
     const r = await readAnnotatedRun(run);
-    if (r.broken.length || r.transcriptProblems.length) out.problems.push({ run, brokenAnnotations: r.broken.length, transcripts: r.transcriptProblems });
+    if (r.broken.length || r.transcriptProblems.length)
+      out.problems.push({ run, brokenAnnotations: r.broken.length, transcripts: r.transcriptProblems });
     for (const l of labelledResponses(r.annotations, r.transcripts)) {
       const hallucinated = l.labels.has(HALLUCINATED);
       if (!hallucinated && !l.labels.has(VERIFIER_WRONG)) continue;

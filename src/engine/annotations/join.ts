@@ -12,10 +12,25 @@ export function responseOf(a: Annotation, record: TranscriptRecord | undefined):
 
 /** Export columns, in order. Joined fields are null when the transcript (or the response) is not found. */
 export const EXPORT_COLUMNS = [
-  'transcript', 'step', 'split', 'sample', 'turn', 'agent', 'label', 'note', 'annotator', 'time',
-  'question', 'goldAnswer',
-  'responseText', 'responseAnswer', 'responseCorrect', 'responseVerifier', 'responseReward',
-  'finalMajority', 'finalMajorityCorrect',
+  'transcript',
+  'step',
+  'split',
+  'sample',
+  'turn',
+  'agent',
+  'label',
+  'note',
+  'annotator',
+  'time',
+  'question',
+  'goldAnswer',
+  'responseText',
+  'responseAnswer',
+  'responseCorrect',
+  'responseVerifier',
+  'responseReward',
+  'finalMajority',
+  'finalMajorityCorrect',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number | boolean | null>;
@@ -24,12 +39,25 @@ export function exportRow(a: Annotation, record: TranscriptRecord | undefined): 
   const r = responseOf(a, record);
   const last = record ? record.turns.length - 1 : -1;
   return {
-    transcript: a.transcript, step: a.step, split: a.split, sample: a.sample ?? 0,
-    turn: a.turn ?? null, agent: a.agent ?? null, label: a.label ?? null, note: a.note ?? null, annotator: a.annotator, time: a.time,
-    question: record?.question ?? null, goldAnswer: record?.answer ?? null,
-    responseText: r?.text ?? null, responseAnswer: r?.answer ?? null, responseCorrect: r?.correct ?? null,
-    responseVerifier: r?.verifier ?? null, responseReward: r?.reward ?? null,
-    finalMajority: record?.majority[last] ?? null, finalMajorityCorrect: record?.majorityCorrect[last] ?? null,
+    transcript: a.transcript,
+    step: a.step,
+    split: a.split,
+    sample: a.sample ?? 0,
+    turn: a.turn ?? null,
+    agent: a.agent ?? null,
+    label: a.label ?? null,
+    note: a.note ?? null,
+    annotator: a.annotator,
+    time: a.time,
+    question: record?.question ?? null,
+    goldAnswer: record?.answer ?? null,
+    responseText: r?.text ?? null,
+    responseAnswer: r?.answer ?? null,
+    responseCorrect: r?.correct ?? null,
+    responseVerifier: r?.verifier ?? null,
+    responseReward: r?.reward ?? null,
+    finalMajority: record?.majority[last] ?? null,
+    finalMajorityCorrect: record?.majorityCorrect[last] ?? null,
   };
 }
 

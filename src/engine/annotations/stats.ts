@@ -45,7 +45,9 @@ export function formatAnnotationStats(s: AnnotationStats): string {
   const head = `${s.records} records (${s.notes} with a note) by ${s.annotators.length} annotator(s) on ${s.discussions} discussion(s), ${s.labelledTargets} labelled target(s)`;
   const width = Math.max(5, ...s.labels.map((l) => l.label.length));
   const rows = s.labels.map((l) => {
-    const who = Object.entries(l.byAnnotator).map(([a, n]) => `${a} ${n}`).join(', ');
+    const who = Object.entries(l.byAnnotator)
+      .map(([a, n]) => `${a} ${n}`)
+      .join(', ');
     const kappa = l.kappa === null ? '—' : l.kappa.toFixed(3);
     return `${l.label.padEnd(width)}  ${String(l.count).padStart(5)}  ${kappa.padStart(6)}  ${who}`.trimEnd();
   });

@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { type Annotation, type AnnotationsFile, annotatedDiscussion, discussionKey, mergeAnnotations, parseAnnotations, serializeAnnotations } from '../../protocol/annotations';
+import {
+  type Annotation,
+  type AnnotationsFile,
+  annotatedDiscussion,
+  discussionKey,
+  mergeAnnotations,
+  parseAnnotations,
+  serializeAnnotations,
+} from '../../protocol/annotations';
 import { type TranscriptRecord, validateTranscriptRecord } from '../../protocol/runRecords';
 import { writeFileAtomic } from '../io/atomic';
 
@@ -55,7 +63,8 @@ function withLock<T>(file: string, body: () => T): T {
     }
     const age = lockAge(lock);
     if (age !== null && age > STALE_MS) fs.rmSync(lock, { force: true });
-    else if (Date.now() > deadline) throw new Error(`${lock}: another writer has held it for ${WAIT_MS / 1000} s; remove it if nothing is saving`);
+    else if (Date.now() > deadline)
+      throw new Error(`${lock}: another writer has held it for ${WAIT_MS / 1000} s; remove it if nothing is saving`);
     else sleepSync(5 + Math.random() * 10);
   }
   try {
@@ -130,6 +139,8 @@ export interface AnnotatedRun extends AnnotationsFile {
 export async function readAnnotatedRun(runDir: string): Promise<AnnotatedRun> {
   const file = readAnnotationsFile(runDir);
   const wanted = new Set(file.annotations.map(annotatedDiscussion));
-  const { byKey, problems } = wanted.size ? await readTranscripts(runDir, (key) => wanted.has(key)) : { byKey: new Map(), problems: [] };
+  const { byKey, problems } = wanted.size
+    ? await readTranscripts(runDir, (key) => wanted.has(key))
+    : { byKey: new Map(), problems: [] };
   return { ...file, transcripts: byKey, transcriptProblems: problems };
 }

@@ -64,7 +64,7 @@ export function formatVerifierReport(r: VerifierReport, verifierType: string | n
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
   return [
     `${r.responses} labelled responses (${r.flagged} verifier-wrong), ${r.missing} not found in transcripts.jsonl`,
-    ...(verifierType === 'ground-truth' ? ['note: this run\'s verifier is the ground truth (scores 1/0), not a learned one'] : []),
+    ...(verifierType === 'ground-truth' ? ["note: this run's verifier is the ground truth (scores 1/0), not a learned one"] : []),
     `human judgement: ${r.humanCorrect} correct, ${r.humanWrong} wrong; agreement with the verifier ${pct(r.agreement)}`,
     `AUC of the verifier score vs human judgement ${f(r.aucHuman)}, vs ground truth ${f(r.aucGroundTruth)} (same responses)`,
     `accuracy vs ground truth: verifier decision ${pct(r.decisionAccuracy)}, human judgement ${pct(r.humanAccuracy)}`,

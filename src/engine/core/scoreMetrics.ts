@@ -4,7 +4,8 @@
 
 /** Area under the ROC curve (ties count half); NaN when one class is missing. */
 export function auc(scores: number[], labels: boolean[]): number {
-  const pos = scores.filter((_, i) => labels[i]), neg = scores.filter((_, i) => !labels[i]);
+  const pos = scores.filter((_, i) => labels[i]),
+    neg = scores.filter((_, i) => !labels[i]);
   if (pos.length === 0 || neg.length === 0) return NaN;
   let wins = 0;
   for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;

@@ -21,9 +21,14 @@ export interface ActionBatch {
 export function actionBatch(seqs: { prompt: number[]; response: number[] }[], pad: number): ActionBatch {
   const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
   if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
-  const batch = leftPad(seqs.map((s) => [...s.prompt, ...s.response]), pad);
+  const batch = leftPad(
+    seqs.map((s) => [...s.prompt, ...s.response]),
+    pad,
+  );
   const T = batch.T;
-  const index: number[] = [], targets: number[] = [], actionRow: number[] = [];
+  const index: number[] = [],
+    targets: number[] = [],
+    actionRow: number[] = [];
   seqs.forEach((s, b) => {
     const start = T - s.response.length; // padded position of response token 0
     s.response.forEach((token, k) => {
@@ -34,9 +39,13 @@ export function actionBatch(seqs: { prompt: number[]; response: number[] }[], pa
   });
   return {
     tensors: {
-      input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask,
-      action_index: i64(index, [index.length]), action_targets: i64(targets, [targets.length]),
+      input_ids: batch.ids,
+      positions: batch.positions,
+      attention_mask: batch.mask,
+      action_index: i64(index, [index.length]),
+      action_targets: i64(targets, [targets.length]),
     },
-    actionRow, T,
+    actionRow,
+    T,
   };
 }

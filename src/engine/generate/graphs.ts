@@ -23,10 +23,16 @@ export interface WeightBinding {
 }
 
 /** A binding that feeds the frozen weights when they pass `limit` bytes (frozenLimitFor). */
-export function weightBinding(weights: Record<string, HostTensor>, trainable: ReadonlySet<string> = new Set(), limit = FROZEN_INITIALIZER_LIMIT): WeightBinding {
+export function weightBinding(
+  weights: Record<string, HostTensor>,
+  trainable: ReadonlySet<string> = new Set(),
+  limit = FROZEN_INITIALIZER_LIMIT,
+): WeightBinding {
   const bytes = frozenBytes(weights, trainable);
   if (bytes <= limit && bytes > EMBEDDABLE_BYTES) {
-    throw new Error(`${(bytes / 1e9).toFixed(2)} GB of frozen weights cannot be embedded in an ONNX model (protobuf's 2 GB limit): set runtime.frozenWeights to "auto" or "fed"`);
+    throw new Error(
+      `${(bytes / 1e9).toFixed(2)} GB of frozen weights cannot be embedded in an ONNX model (protobuf's 2 GB limit): set runtime.frozenWeights to "auto" or "fed"`,
+    );
   }
   return { weights, trainable, feedFrozen: bytes > limit };
 }
@@ -35,7 +41,8 @@ const isFed = (b: WeightBinding, name: string) => b.feedFrozen || b.trainable.ha
 
 export function bindWeights(g: Graph, b: WeightBinding): Weights {
   const w: Weights = {};
-  for (const [name, t] of Object.entries(b.weights)) w[name] = isFed(b, name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
+  for (const [name, t] of Object.entries(b.weights))
+    w[name] = isFed(b, name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
   return w;
 }
 

@@ -36,7 +36,16 @@ export class KVCache {
     const [B, KVH, T, D] = kv[0].shape;
     const maxLength = T + Math.max(0, reserve);
     const capacity = Math.min(maxLength, T + CHUNK);
-    const cache = new KVCache(kv.map(() => new Float32Array(B * KVH * capacity * D)), new BigInt64Array(0), B, capacity, T, maxLength, KVH, D);
+    const cache = new KVCache(
+      kv.map(() => new Float32Array(B * KVH * capacity * D)),
+      new BigInt64Array(0),
+      B,
+      capacity,
+      T,
+      maxLength,
+      KVH,
+      D,
+    );
     kv.forEach((t, i) => cache.writeSlots(cache.buffers[i], dataOf(t, 'float32', 'KV cache'), 0, T));
     cache.mask = cache.maskFor(capacity, (b, s) => promptMask[b * T + s]);
     return cache;
@@ -44,7 +53,9 @@ export class KVCache {
 
   /** Decode-graph inputs: past.{k,v}.L [B, KVH, C, D] and attention_mask [B, C + 1]. */
   feeds(): Record<string, HostTensor> {
-    const feeds: Record<string, HostTensor> = { attention_mask: { dtype: 'int64', shape: [this.rows, this.capacity + 1], data: this.mask } };
+    const feeds: Record<string, HostTensor> = {
+      attention_mask: { dtype: 'int64', shape: [this.rows, this.capacity + 1], data: this.mask },
+    };
     const shape = [this.rows, this.heads, this.capacity, this.headDim];
     this.buffers.forEach((data, i) => (feeds[`past.${i % 2 ? 'v' : 'k'}.${i >> 1}`] = { dtype: 'float32', shape, data }));
     return feeds;
@@ -66,7 +77,8 @@ export class KVCache {
       keep.forEach((r, j) => out.set(buf.subarray(r * rowSize, (r + 1) * rowSize), j * rowSize));
       return out;
     });
-    const old = this.mask, width = this.capacity + 1;
+    const old = this.mask,
+      width = this.capacity + 1;
     this.mask = new BigInt64Array(keep.length * width);
     keep.forEach((r, j) => this.mask.set(old.subarray(r * width, (r + 1) * width), j * width));
     this.rows = keep.length;
@@ -74,11 +86,14 @@ export class KVCache {
 
   /** Copies `n` slots per (row, head) from `src` [B, KVH, n, D] into slots [at, at + n) of `dst`. */
   private writeSlots(dst: Float32Array, src: Float32Array, at: number, n: number): void {
-    const D = this.headDim, C = this.capacity, run = n * D;
+    const D = this.headDim,
+      C = this.capacity,
+      run = n * D;
     // A plain loop: a step writes B*KVH runs of D floats, too short for subarray()+set() to pay
     // for the two objects each makes (garbage-collector time in the MAPoRL benchmark).
     for (let bh = 0; bh < this.rows * this.heads; bh++) {
-      const from = bh * run, to = (bh * C + at) * D;
+      const from = bh * run,
+        to = (bh * C + at) * D;
       for (let i = 0; i < run; i++) dst[to + i] = src[from + i];
     }
   }
@@ -86,10 +101,12 @@ export class KVCache {
   private grow(): void {
     const C = Math.min(this.maxLength, this.capacity + CHUNK);
     if (C === this.capacity) throw new Error(`KV cache: more than the ${this.maxLength} reserved slots were appended`);
-    const D = this.headDim, old = this.capacity;
+    const D = this.headDim,
+      old = this.capacity;
     this.buffers = this.buffers.map((buf) => {
       const out = new Float32Array(this.rows * this.heads * C * D);
-      for (let bh = 0; bh < this.rows * this.heads; bh++) out.set(buf.subarray(bh * old * D, (bh * old + this.length) * D), bh * C * D);
+      for (let bh = 0; bh < this.rows * this.heads; bh++)
+        out.set(buf.subarray(bh * old * D, (bh * old + this.length) * D), bh * C * D);
       return out;
     });
     const oldMask = this.mask;

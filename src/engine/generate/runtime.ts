@@ -10,7 +10,15 @@ import type { CausalLM } from '../nn/model';
 import { padTokenId } from '../prompts/tokens';
 import { Session, type RuntimeOptions } from '../runtime/session';
 import { i64 } from '../runtime/tensors';
-import { buildDecodeGraph, buildPrefillGraph, buildScoreGraph, rowsPerRun, weightBinding, weightFeeds, type WeightBinding } from './graphs';
+import {
+  buildDecodeGraph,
+  buildPrefillGraph,
+  buildScoreGraph,
+  rowsPerRun,
+  weightBinding,
+  weightFeeds,
+  type WeightBinding,
+} from './graphs';
 import { KVCache } from './kvCache';
 import { sample, type SamplingOptions } from './sampler';
 
@@ -29,7 +37,10 @@ export interface Generation {
   finishReason: 'eos' | 'stop' | 'length';
 }
 
-export interface Timing { runMs: number; calls: number }
+export interface Timing {
+  runMs: number;
+  calls: number;
+}
 
 export class LMRuntime {
   /** Time spent inside ORT run() calls, for the benchmarks' "outside run" share. */
@@ -52,8 +63,15 @@ export class LMRuntime {
    * Compiles the sessions. Weights in `trainable` are fed at each run (see setWeights); the others
    * are frozen into the graphs, or fed as well per `runtime.frozenWeights` (or past `frozenLimitBytes`).
    */
-  static async create(model: CausalLM, options: { trainable?: Iterable<string>; runtime?: RuntimeOptions; frozenLimitBytes?: number } = {}): Promise<LMRuntime> {
-    const binding = weightBinding(model.weights, new Set(options.trainable ?? []), options.frozenLimitBytes ?? frozenLimitFor(options.runtime?.frozenWeights));
+  static async create(
+    model: CausalLM,
+    options: { trainable?: Iterable<string>; runtime?: RuntimeOptions; frozenLimitBytes?: number } = {},
+  ): Promise<LMRuntime> {
+    const binding = weightBinding(
+      model.weights,
+      new Set(options.trainable ?? []),
+      options.frozenLimitBytes ?? frozenLimitFor(options.runtime?.frozenWeights),
+    );
     const [prefill, decode] = await Promise.all([
       Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
       Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),
@@ -101,7 +119,12 @@ export class LMRuntime {
 
     const batch = leftPad(prompts, pad);
     const temperature: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(o.temperature > 0 ? o.temperature : 1) };
-    let out = await this.run(this.sessions.prefill, { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, temperature });
+    let out = await this.run(this.sessions.prefill, {
+      input_ids: batch.ids,
+      positions: batch.positions,
+      attention_mask: batch.mask,
+      temperature,
+    });
     const cache = KVCache.fromPrefill(newKV(out, L), batch.mask.data, o.maxNewTokens - 1);
     // Per batch row: its result index, next position, and whether it is still generating. Finished
     // rows stay in the batch (fed padding, their output ignored) until a quarter of it has
@@ -141,7 +164,12 @@ export class LMRuntime {
         live = alive.map(() => true);
       }
       const B = rows.length;
-      out = await this.run(this.sessions.decode, { ...cache.feeds(), input_ids: i64(next, [B, 1]), positions: i64(nextPos, [B, 1]), temperature });
+      out = await this.run(this.sessions.decode, {
+        ...cache.feeds(),
+        input_ids: i64(next, [B, 1]),
+        positions: i64(nextPos, [B, 1]),
+        temperature,
+      });
       cache.append(newKV(out, L));
       nextPos = nextPos.map((p) => p + 1);
     }
@@ -175,13 +203,19 @@ export class LMRuntime {
     for (let b = 0; b < sequences.length; b++) for (let t = 0; t < T - 1; t++) targets[b * T + t] = ids[b * T + t + 1];
     this.scoreSession ??= Session.create(serialize(buildScoreGraph(this.model.config, this.binding)), this.runtime);
     const out = await this.run(await this.scoreSession, {
-      input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask, targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
+      input_ids: batch.ids,
+      positions: batch.positions,
+      attention_mask: batch.mask,
+      targets: { dtype: 'int64', shape: [sequences.length, T], data: targets },
     });
-    const lp = dataOf(out.logprobs, 'float32', 'logprobs'), ent = dataOf(out.entropy, 'float32', 'entropy');
-    const logprobs: number[][] = [], entropy: number[][] = [];
+    const lp = dataOf(out.logprobs, 'float32', 'logprobs'),
+      ent = dataOf(out.entropy, 'float32', 'entropy');
+    const logprobs: number[][] = [],
+      entropy: number[][] = [];
     sequences.forEach((seq, b) => {
       const padCount = T - seq.length;
-      const rowLp = [NaN], rowEnt = [NaN];
+      const rowLp = [NaN],
+        rowEnt = [NaN];
       // Target of position t is token t+1; token k of seq sits at padded index padCount + k.
       for (let k = 1; k < seq.length; k++) {
         rowLp.push(lp[b * T + padCount + k - 1]);
@@ -200,10 +234,15 @@ export class LMRuntime {
 }
 
 /** Left-pads token rows into [B, T] with a mask, and positions counted from each first real token. */
-export function leftPad(rows: number[][], pad: number): { ids: HostTensor<'int64'>; positions: HostTensor<'int64'>; mask: HostTensor<'int64'>; T: number } {
+export function leftPad(
+  rows: number[][],
+  pad: number,
+): { ids: HostTensor<'int64'>; positions: HostTensor<'int64'>; mask: HostTensor<'int64'>; T: number } {
   const T = Math.max(...rows.map((r) => r.length));
   const B = rows.length;
-  const ids = new BigInt64Array(B * T), pos = new BigInt64Array(B * T), mask = new BigInt64Array(B * T);
+  const ids = new BigInt64Array(B * T),
+    pos = new BigInt64Array(B * T),
+    mask = new BigInt64Array(B * T);
   rows.forEach((r, b) => {
     const off = T - r.length;
     for (let t = 0; t < T; t++) {
@@ -213,7 +252,12 @@ export function leftPad(rows: number[][], pad: number): { ids: HostTensor<'int64
       mask[b * T + t] = real ? 1n : 0n;
     }
   });
-  return { ids: { dtype: 'int64', shape: [B, T], data: ids }, positions: { dtype: 'int64', shape: [B, T], data: pos }, mask: { dtype: 'int64', shape: [B, T], data: mask }, T };
+  return {
+    ids: { dtype: 'int64', shape: [B, T], data: ids },
+    positions: { dtype: 'int64', shape: [B, T], data: pos },
+    mask: { dtype: 'int64', shape: [B, T], data: mask },
+    T,
+  };
 }
 
 /** The new.{k,v}.L outputs of a prefill or decode run, in layer order (k0, v0, k1, ...). */

@@ -16,7 +16,8 @@ export class GradError extends Error {
  * gets zeros.
  */
 export function grad(loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
-  if (!seed && loss.rank !== 0) throw new GradError(`grad: loss must be a scalar, got ${formatShape(loss.shape)}; pass a seed cotangent`);
+  if (!seed && loss.rank !== 0)
+    throw new GradError(`grad: loss must be a scalar, got ${formatShape(loss.shape)}; pass a seed cotangent`);
   if (!isFloat(loss.dtype)) throw new GradError(`grad: loss must be a float tensor, got ${loss.dtype}`);
   for (const w of wrt) {
     if (!isFloat(w.dtype)) throw new GradError(`grad: cannot differentiate with respect to ${w.name} of dtype ${w.dtype}`);
@@ -49,7 +50,8 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tenso
   for (const node of path) {
     const outCots = node.outputs.map((o) => cot.get(o));
     if (outCots.every((c) => c === undefined)) continue;
-    if (!node.op.vjp) throw new GradError(`grad: op ${node.op.name} has no VJP rule but lies between the parameters and the loss`);
+    if (!node.op.vjp)
+      throw new GradError(`grad: op ${node.op.name} has no VJP rule but lies between the parameters and the loss`);
     const inCots = node.op.vjp(node, outCots);
     node.inputs.forEach((x, i) => {
       const c = inCots[i];

@@ -8,12 +8,19 @@ import { canonicalDim, formatShape, ShapeError, type Shape } from './shape';
 
 // ---- the op record ------------------------------------------------------------------------------
 
-export interface TensorType { dtype: DType; shape: Shape }
+export interface TensorType {
+  dtype: DType;
+  shape: Shape;
+}
 
 /** Attribute values as ONNX understands them. */
 export type OnnxAttr = number | string | number[] | { float: number } | { floats: number[] } | { tensor: ConstTensor };
 
-export interface ConstTensor { dtype: DType; shape: number[]; data: ArrayLike<number> | ArrayLike<bigint> }
+export interface ConstTensor {
+  dtype: DType;
+  shape: number[];
+  data: ArrayLike<number> | ArrayLike<bigint>;
+}
 
 /** What an op's emitter may do while the serializer writes the ONNX graph. */
 export interface Emitter {
@@ -60,9 +67,13 @@ export class Tensor {
     public name: string,
   ) {}
 
-  get rank(): number { return this.shape.length; }
+  get rank(): number {
+    return this.shape.length;
+  }
 
-  toString(): string { return `${this.name}: ${this.dtype}${formatShape(this.shape)}`; }
+  toString(): string {
+    return `${this.name}: ${this.dtype}${formatShape(this.shape)}`;
+  }
 }
 
 export class Node<A = unknown> {
@@ -77,7 +88,11 @@ export class Node<A = unknown> {
 
 export type LeafKind = 'input' | 'initializer';
 
-export interface Leaf { kind: LeafKind; tensor: Tensor; data?: HostTensor }
+export interface Leaf {
+  kind: LeafKind;
+  tensor: Tensor;
+  data?: HostTensor;
+}
 
 export class Graph {
   readonly nodes: Node[] = [];
@@ -104,7 +119,9 @@ export class Graph {
     this.assertFreshName(name);
     const expected = data.shape.reduce((a, b) => a * b, 1);
     if (data.data.length !== expected) {
-      throw new ShapeError(`initializer "${name}": ${data.data.length} values for shape ${formatShape(data.shape)} (${expected} expected)`);
+      throw new ShapeError(
+        `initializer "${name}": ${data.data.length} values for shape ${formatShape(data.shape)} (${expected} expected)`,
+      );
     }
     const t = new Tensor(this, this.nextId++, data.dtype, [...data.shape], null, 0, name);
     this.leaves.set(name, { kind: 'initializer', tensor: t, data });
@@ -168,12 +185,19 @@ export class Graph {
 
 export function toHostArray(dtype: DType, values: ArrayLike<number>): HostArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int64': return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
-    case 'int32': return Int32Array.from(values);
-    case 'uint8': case 'bool': return Uint8Array.from(values);
-    default: throw new Error(`constants of dtype ${dtype} are not supported; cast a float32 constant instead`);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+    case 'int32':
+      return Int32Array.from(values);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
+    default:
+      throw new Error(`constants of dtype ${dtype} are not supported; cast a float32 constant instead`);
   }
 }
 

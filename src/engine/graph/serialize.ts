@@ -42,7 +42,11 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): onnx
   const emitter: Emitter = {
     node(opType, inputs, outputs, attrs, domain) {
       protoNodes.push({
-        opType, input: inputs, output: outputs, domain: domain ?? '', name: `${opType}_${protoNodes.length}`,
+        opType,
+        input: inputs,
+        output: outputs,
+        domain: domain ?? '',
+        name: `${opType}_${protoNodes.length}`,
         attribute: Object.entries(attrs ?? {}).map(([k, v]) => encodeAttr(k, v)),
       });
     },
@@ -68,7 +72,12 @@ export function toModelProto(graph: Graph, options: SerializeOptions = {}): onnx
   }
 
   for (const node of nodes) {
-    node.op.emit(emitter, node.inputs.map((t) => t.name), node.outputs.map((t) => t.name), node.attrs);
+    node.op.emit(
+      emitter,
+      node.inputs.map((t) => t.name),
+      node.outputs.map((t) => t.name),
+      node.attrs,
+    );
   }
   for (const [from, to] of aliases) emitter.node('Identity', [from], [to]);
 
@@ -173,11 +182,18 @@ function rawBytes(dtype: DType, data: ArrayLike<number> | ArrayLike<bigint>): Ui
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const arr = Array.from(data as ArrayLike<number | bigint>);
   switch (dtype) {
-    case 'float32': return new Uint8Array(Float32Array.from(arr as number[]).buffer);
-    case 'float64': return new Uint8Array(Float64Array.from(arr as number[]).buffer);
-    case 'int64': return new Uint8Array(BigInt64Array.from(arr.map((x) => BigInt(x))).buffer);
-    case 'int32': return new Uint8Array(Int32Array.from(arr as number[]).buffer);
-    case 'bool': case 'uint8': return Uint8Array.from(arr as number[]);
-    default: throw new GraphError(`constants of dtype ${dtype} need a typed array`);
+    case 'float32':
+      return new Uint8Array(Float32Array.from(arr as number[]).buffer);
+    case 'float64':
+      return new Uint8Array(Float64Array.from(arr as number[]).buffer);
+    case 'int64':
+      return new Uint8Array(BigInt64Array.from(arr.map((x) => BigInt(x))).buffer);
+    case 'int32':
+      return new Uint8Array(Int32Array.from(arr as number[]).buffer);
+    case 'bool':
+    case 'uint8':
+      return Uint8Array.from(arr as number[]);
+    default:
+      throw new GraphError(`constants of dtype ${dtype} need a typed array`);
   }
 }

@@ -11,7 +11,10 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
-interface Factored { coef: number; names: string[] }
+interface Factored {
+  coef: number;
+  names: string[];
+}
 
 function factor(d: Dim): Factored {
   if (typeof d === 'number') return { coef: d, names: [] };
@@ -43,7 +46,8 @@ export function mulDims(...dims: Dim[]): Dim {
 
 /** a / b when b's factors divide a's exactly, else undefined. */
 export function divDims(a: Dim, b: Dim): Dim | undefined {
-  const fa = factor(a), fb = factor(b);
+  const fa = factor(a),
+    fb = factor(b);
   if (fb.coef === 0 || fa.coef % fb.coef !== 0) return undefined;
   const names = [...fa.names];
   for (const n of fb.names) {
@@ -79,7 +83,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): Dim[] {
     const db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
     if (dimsEqual(da, db) || db === 1) out.push(da);
     else if (da === 1) out.push(db);
-    else throw new ShapeError(`${op}: cannot broadcast shapes ${formatShape(a)} and ${formatShape(b)} (axis ${i}: ${da} vs ${db})`);
+    else
+      throw new ShapeError(`${op}: cannot broadcast shapes ${formatShape(a)} and ${formatShape(b)} (axis ${i}: ${da} vs ${db})`);
   }
   return out;
 }

@@ -127,7 +127,10 @@ export function removeDirAtomic(dir: string): void {
 /** Names directly inside `dir` that are complete (not a crashed writer's temp), sorted; [] if `dir` is absent. */
 export function listComplete(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((name) => !isTempPath(name)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((name) => !isTempPath(name))
+    .sort();
 }
 
 /** Removes leftovers of crashed writers (`*.tmp-<pid>-<rand>`) directly inside `dir`; returns their names. */

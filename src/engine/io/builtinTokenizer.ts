@@ -28,24 +28,145 @@ const FIRST_BYTE_ID = BUILTIN_SPECIAL_TOKENS.length;
  * test checks they agree) and the words of the default prompts and answer formats.
  */
 const CORE_WORDS = [
-  'Ann', 'Bo', 'Cy', 'Dan', 'Eve', 'Max', 'Sam', 'Tom', 'Zoe',
-  'pens', 'eggs', 'cards', 'coins', 'books', 'cups',
-  'cat', 'dog', 'bird', 'frog', 'duck', 'cow', 'cats', 'dogs', 'birds', 'frogs', 'ducks', 'cows',
-  'red', 'blue', 'green', 'gray',
-  'has', 'bags', 'of', 'buys', 'more', 'gives', 'to', 'loses', 'How', 'many', 'now', 'Answer',
-  'Premise', 'Hypothesis', 'All', 'No', 'Some', 'all', 'no', 'is', 'a', 'are', 'not', 'So', 'Nothing', 'says', 'if',
-  'entailment', 'neutral', 'contradiction',
-  'A', 'Q', 'You', 'Others', 'Question', 'answer', 'boxed',
+  'Ann',
+  'Bo',
+  'Cy',
+  'Dan',
+  'Eve',
+  'Max',
+  'Sam',
+  'Tom',
+  'Zoe',
+  'pens',
+  'eggs',
+  'cards',
+  'coins',
+  'books',
+  'cups',
+  'cat',
+  'dog',
+  'bird',
+  'frog',
+  'duck',
+  'cow',
+  'cats',
+  'dogs',
+  'birds',
+  'frogs',
+  'ducks',
+  'cows',
+  'red',
+  'blue',
+  'green',
+  'gray',
+  'has',
+  'bags',
+  'of',
+  'buys',
+  'more',
+  'gives',
+  'to',
+  'loses',
+  'How',
+  'many',
+  'now',
+  'Answer',
+  'Premise',
+  'Hypothesis',
+  'All',
+  'No',
+  'Some',
+  'all',
+  'no',
+  'is',
+  'a',
+  'are',
+  'not',
+  'So',
+  'Nothing',
+  'says',
+  'if',
+  'entailment',
+  'neutral',
+  'contradiction',
+  'A',
+  'Q',
+  'You',
+  'Others',
+  'Question',
+  'answer',
+  'boxed',
 ];
 
 /** Common words merged while the vocabulary has room, most useful first (may end up in pieces). */
 const FILLER_WORDS = [
-  'the', 'The', 'and', 'in', 'it', 'that', 'what', 'What', 'each', 'total', 'left', 'then', 'was', 'be',
-  'yes', 'true', 'false', 'correct', 'wrong', 'agree', 'step', 'think', 'I', 'my', 'you', 'we', 'so',
-  'with', 'for', 'on', 'or', 'at', 'by', 'from', 'this', 'which', 'who', 'how', 'much', 'every', 'after',
-  'before', 'were', 'can', 'will', 'does', 'did', 'because', 'final', 'agent', 'other', 'others',
-  'previous', 'response', 'solution', 'problem', 'number', 'times', 'plus', 'minus', 'equals', 'sum',
-  'half', 'twice', 'than', 'less', 'question',
+  'the',
+  'The',
+  'and',
+  'in',
+  'it',
+  'that',
+  'what',
+  'What',
+  'each',
+  'total',
+  'left',
+  'then',
+  'was',
+  'be',
+  'yes',
+  'true',
+  'false',
+  'correct',
+  'wrong',
+  'agree',
+  'step',
+  'think',
+  'I',
+  'my',
+  'you',
+  'we',
+  'so',
+  'with',
+  'for',
+  'on',
+  'or',
+  'at',
+  'by',
+  'from',
+  'this',
+  'which',
+  'who',
+  'how',
+  'much',
+  'every',
+  'after',
+  'before',
+  'were',
+  'can',
+  'will',
+  'does',
+  'did',
+  'because',
+  'final',
+  'agent',
+  'other',
+  'others',
+  'previous',
+  'response',
+  'solution',
+  'problem',
+  'number',
+  'times',
+  'plus',
+  'minus',
+  'equals',
+  'sum',
+  'half',
+  'twice',
+  'than',
+  'less',
+  'question',
 ];
 
 /** Words that also appear without a leading space (at the start of a line, after `<|user|>`, ...). */
@@ -95,7 +216,12 @@ function learnMerges(words: string[], merges: Merge[], budget: number): void {
     }
     let best: { pair: Merge; n: number } | undefined;
     for (const c of counts.values()) {
-      if (!best || c.n > best.n || (c.n === best.n && (c.pair[0] < best.pair[0] || (c.pair[0] === best.pair[0] && c.pair[1] < best.pair[1])))) best = c;
+      if (
+        !best ||
+        c.n > best.n ||
+        (c.n === best.n && (c.pair[0] < best.pair[0] || (c.pair[0] === best.pair[0] && c.pair[1] < best.pair[1])))
+      )
+        best = c;
     }
     if (!best) return;
     merges.push(best.pair);
@@ -104,7 +230,7 @@ function learnMerges(words: string[], merges: Merge[], budget: number): void {
 }
 
 const CHAT_TEMPLATE =
-  "{{ bos_token }}{% for message in messages %}" +
+  '{{ bos_token }}{% for message in messages %}' +
   "{% if message['role'] not in ['system', 'user', 'assistant'] %}{{ raise_exception('unknown role: ' + message['role']) }}{% endif %}" +
   "{{ '<|' + message['role'] + '|>' + message['content'] + eos_token }}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
@@ -122,7 +248,8 @@ export function builtinTokenizerFiles(): BuiltinTokenizerFiles {
   const merges: Merge[] = [];
   const budget = BUILTIN_VOCAB_SIZE - FIRST_BYTE_ID - 256;
   learnMerges(CORE_WORDS.flatMap(formsOf), merges, budget);
-  if (merges.length >= budget) throw new Error('builtin tokenizer: the core words need more merges than the vocabulary has room for');
+  if (merges.length >= budget)
+    throw new Error('builtin tokenizer: the core words need more merges than the vocabulary has room for');
   learnMerges([...CORE_WORDS, ...FILLER_WORDS].flatMap(formsOf), merges, budget);
 
   const vocab: Record<string, number> = {};
@@ -132,7 +259,13 @@ export function builtinTokenizerFiles(): BuiltinTokenizerFiles {
   if (Object.keys(vocab).length !== FIRST_BYTE_ID + 256 + merges.length) throw new Error('builtin tokenizer: duplicate token');
 
   const addedTokens = BUILTIN_SPECIAL_TOKENS.map((content, id) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   }));
   const bos = BUILTIN_SPECIAL_TOKENS[BUILTIN_SPECIAL_IDS.bos];
   const tokenizerJson = {
@@ -146,13 +279,25 @@ export function builtinTokenizerFiles(): BuiltinTokenizerFiles {
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: bos, type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { [bos]: { id: bos, ids: [BUILTIN_SPECIAL_IDS.bos], tokens: [bos] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges,
     },
   };
   const tokenizerConfig = {

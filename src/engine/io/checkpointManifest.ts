@@ -15,8 +15,14 @@ import { writeJsonAtomic } from './atomic';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'maporl-checkpoint-manifest/1';
 
-interface FileEntry { bytes: number; sha256: string }
-interface Manifest { format: string; files: Record<string, FileEntry> }
+interface FileEntry {
+  bytes: number;
+  sha256: string;
+}
+interface Manifest {
+  format: string;
+  files: Record<string, FileEntry>;
+}
 
 /** Paths of the regular files under `dir`, relative to it with '/' separators, sorted; manifest.json excluded. */
 function filesUnder(dir: string, prefix = ''): string[] {
@@ -65,7 +71,13 @@ export function checkpointDamage(dir: string): string | null {
   } catch (err) {
     return `${MANIFEST_FILE} is unreadable (${(err as Error).message.split('\n')[0]})`;
   }
-  if (typeof manifest !== 'object' || manifest === null || manifest.format !== MANIFEST_FORMAT || typeof manifest.files !== 'object' || manifest.files === null) {
+  if (
+    typeof manifest !== 'object' ||
+    manifest === null ||
+    manifest.format !== MANIFEST_FORMAT ||
+    typeof manifest.files !== 'object' ||
+    manifest.files === null
+  ) {
     return `${MANIFEST_FILE} is not a ${MANIFEST_FORMAT} manifest`;
   }
   for (const [rel, want] of Object.entries(manifest.files)) {

@@ -41,7 +41,8 @@ export interface AdamMoments {
 
 /** Writes AdamW moments as one safetensors file (m.NAME, v.NAME), with `metadata` in its header. */
 export function writeAdamMoments(file: string, s: AdamMoments, metadata?: Record<string, string>): void {
-  const prefixed = (prefix: string, w: Record<string, HostTensor>) => Object.entries(w).map(([n, t]) => [prefix + n, { shape: t.shape, data: dataOf(t, 'float32', prefix + n) }] as const);
+  const prefixed = (prefix: string, w: Record<string, HostTensor>) =>
+    Object.entries(w).map(([n, t]) => [prefix + n, { shape: t.shape, data: dataOf(t, 'float32', prefix + n) }] as const);
   writeSafetensors(file, Object.fromEntries([...prefixed('m.', s.m), ...prefixed('v.', s.v)]), metadata);
 }
 
@@ -50,7 +51,10 @@ export function writeAdamMoments(file: string, s: AdamMoments, metadata?: Record
  * checked to be F32 in its parameter's shape (a ModelFileError naming the tensor otherwise); without,
  * every tensor of the file, converted to float32.
  */
-export function readAdamMoments(file: string, params?: Record<string, { shape: readonly number[] }>): AdamMoments & { metadata: Readonly<Record<string, string>> } {
+export function readAdamMoments(
+  file: string,
+  params?: Record<string, { shape: readonly number[] }>,
+): AdamMoments & { metadata: Readonly<Record<string, string>> } {
   const reader = SafetensorsReader.open(file);
   try {
     const out: AdamMoments = { m: {}, v: {} };
@@ -60,7 +64,8 @@ export function readAdamMoments(file: string, params?: Record<string, { shape: r
           const key = `${prefix}.${name}`;
           if (!reader.has(key)) throw new ModelFileError(file, 'missing tensor', key);
           const t = reader.read(key);
-          if (!hasDtype(t, 'F32') || t.shape.join() !== p.shape.join()) throw new ModelFileError(file, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
+          if (!hasDtype(t, 'F32') || t.shape.join() !== p.shape.join())
+            throw new ModelFileError(file, `expected F32 [${p.shape}], got ${t.dtype} [${t.shape}]`, key);
           out[prefix][name] = { dtype: 'float32', shape: [...p.shape], data: Float32Array.from(t.data) };
         }
       }

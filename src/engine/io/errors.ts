@@ -9,7 +9,11 @@ export class ModelFileError extends Error {
    * @param what  the problem, one line
    * @param tensor  the tensor concerned, when there is one
    */
-  constructor(readonly file: string, readonly what: string, readonly tensor?: string) {
+  constructor(
+    readonly file: string,
+    readonly what: string,
+    readonly tensor?: string,
+  ) {
     super(`${file}: ${what}${tensor === undefined ? '' : ` (tensor "${tensor}")`}`);
   }
 }
@@ -17,7 +21,11 @@ export class ModelFileError extends Error {
 /** A line of a JSONL data file (events, transcripts, datasets) is not valid. */
 export class DataFileError extends Error {
   override readonly name = 'DataFileError';
-  constructor(readonly file: string, readonly line: number, readonly what: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly what: string,
+  ) {
     super(`${file}:${line}: ${what}`);
   }
 }
@@ -25,7 +33,10 @@ export class DataFileError extends Error {
 /** An output folder cannot be used as given (exists and is not empty, without --force). */
 export class OutputDirError extends Error {
   override readonly name = 'OutputDirError';
-  constructor(readonly dir: string, readonly what: string) {
+  constructor(
+    readonly dir: string,
+    readonly what: string,
+  ) {
     super(`${dir}: ${what}`);
   }
 }

@@ -18,7 +18,11 @@ export const SUPPORTED_ARCHITECTURES: Readonly<Record<string, ModelType>> = {
   Qwen2ForCausalLM: 'qwen2',
   MistralForCausalLM: 'mistral',
 };
-const ARCHITECTURE_OF: Record<ModelType, string> = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', mistral: 'MistralForCausalLM' };
+const ARCHITECTURE_OF: Record<ModelType, string> = {
+  llama: 'LlamaForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  mistral: 'MistralForCausalLM',
+};
 
 /** Llama 3.1 frequency-dependent RoPE scaling (HF `rope_type: "llama3"`). */
 export interface Llama3RopeScaling {
@@ -59,7 +63,10 @@ export interface ModelConfig {
   padTokenId: number | null;
 }
 
-const DEFAULTS: Record<ModelType, { rmsNormEps: number; ropeTheta: number; maxPositionEmbeddings: number; bos: number | null; eos: number | null }> = {
+const DEFAULTS: Record<
+  ModelType,
+  { rmsNormEps: number; ropeTheta: number; maxPositionEmbeddings: number; bos: number | null; eos: number | null }
+> = {
   llama: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 2048, bos: 1, eos: 2 },
   mistral: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 4096 * 32, bos: 1, eos: 2 },
   qwen2: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768, bos: null, eos: null },
@@ -88,7 +95,9 @@ const HfConfigSchema = z.looseObject({
   attention_bias: z.boolean().optional(),
   mlp_bias: z.boolean().optional(),
   bos_token_id: tokenId.nullish(),
-  eos_token_id: z.union([tokenId, z.array(tokenId).min(1)], { error: 'expected a token id or a non-empty array of token ids' }).nullish(),
+  eos_token_id: z
+    .union([tokenId, z.array(tokenId).min(1)], { error: 'expected a token id or a non-empty array of token ids' })
+    .nullish(),
   // Some converted Llama checkpoints say -1 for "no padding token".
   pad_token_id: z.number().int().nullish(),
   sliding_window: count.nullish(),
@@ -103,13 +112,19 @@ const Llama3ScalingSchema = z.looseObject({
 });
 
 class ConfigProblem extends Error {
-  constructor(readonly jsonPath: string, what: string) {
+  constructor(
+    readonly jsonPath: string,
+    what: string,
+  ) {
     super(what);
   }
 }
 
 function jsonPathOf(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(root)';
+  return (
+    p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') ||
+    '(root)'
+  );
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: PropertyKey[] = []): T {
@@ -146,17 +161,29 @@ function toModelConfig(raw: z.infer<typeof HfConfigSchema>): ModelConfig {
 
   const heads = raw.num_attention_heads;
   const kvHeads = raw.num_key_value_heads ?? heads;
-  if (heads % kvHeads !== 0) throw new ConfigProblem('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
+  if (heads % kvHeads !== 0)
+    throw new ConfigProblem('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   if (raw.head_dim == null && raw.hidden_size % heads !== 0) {
-    throw new ConfigProblem('hidden_size', `${raw.hidden_size} is not divisible by num_attention_heads ${heads} (and head_dim is not given)`);
+    throw new ConfigProblem(
+      'hidden_size',
+      `${raw.hidden_size} is not divisible by num_attention_heads ${heads} (and head_dim is not given)`,
+    );
   }
   const headDim = raw.head_dim ?? raw.hidden_size / heads;
-  if (headDim % 2 !== 0) throw new ConfigProblem(raw.head_dim == null ? 'hidden_size' : 'head_dim', `head dimension ${headDim} is odd (RoPE rotates pairs)`);
+  if (headDim % 2 !== 0)
+    throw new ConfigProblem(
+      raw.head_dim == null ? 'hidden_size' : 'head_dim',
+      `head dimension ${headDim} is odd (RoPE rotates pairs)`,
+    );
 
   const maxPositionEmbeddings = raw.max_position_embeddings ?? d.maxPositionEmbeddings;
-  if (modelType === 'qwen2' && raw.use_sliding_window) throw new ConfigProblem('use_sliding_window', 'sliding-window attention is not supported');
+  if (modelType === 'qwen2' && raw.use_sliding_window)
+    throw new ConfigProblem('use_sliding_window', 'sliding-window attention is not supported');
   if (modelType === 'mistral' && raw.sliding_window != null && raw.sliding_window < maxPositionEmbeddings) {
-    throw new ConfigProblem('sliding_window', `sliding-window attention (${raw.sliding_window} < max_position_embeddings ${maxPositionEmbeddings}) is not supported`);
+    throw new ConfigProblem(
+      'sliding_window',
+      `sliding-window attention (${raw.sliding_window} < max_position_embeddings ${maxPositionEmbeddings}) is not supported`,
+    );
   }
 
   const vocabSize = raw.vocab_size;
@@ -188,7 +215,12 @@ function toModelConfig(raw: z.infer<typeof HfConfigSchema>): ModelConfig {
     attentionBias: modelType === 'qwen2' || llamaBias,
     attentionOutputBias: llamaBias,
     bosTokenId: bos == null ? null : checkId('bos_token_id', bos),
-    eosTokenId: eos == null ? null : Array.isArray(eos) ? eos.map((id, i) => checkId(`eos_token_id[${i}]`, id)) : checkId('eos_token_id', eos),
+    eosTokenId:
+      eos == null
+        ? null
+        : Array.isArray(eos)
+          ? eos.map((id, i) => checkId(`eos_token_id[${i}]`, id))
+          : checkId('eos_token_id', eos),
     padTokenId: pad == null ? null : checkId('pad_token_id', pad),
   };
 }
@@ -206,7 +238,8 @@ function resolveModelType(architectures: string[] | undefined, modelType: string
   }
   const fromType = Object.values(SUPPORTED_ARCHITECTURES).find((t) => t === modelType);
   if (fromType) return fromType;
-  if (modelType === undefined) throw new ConfigProblem('architectures', `missing (and no model_type either); supported: ${supported}`);
+  if (modelType === undefined)
+    throw new ConfigProblem('architectures', `missing (and no model_type either); supported: ${supported}`);
   throw new ConfigProblem('model_type', `"${modelType}" is not supported (supported: llama, qwen2, mistral)`);
 }
 
@@ -216,11 +249,17 @@ function parseRopeScaling(raw: { rope_type?: string; type?: string } | null | un
   if (ropeType === 'default') return null;
   if (ropeType !== 'llama3') {
     const field = raw.rope_type !== undefined ? 'rope_scaling.rope_type' : 'rope_scaling.type';
-    throw new ConfigProblem(field, `${ropeType === undefined ? 'missing' : `"${ropeType}" is not supported`} (supported: null, "default", "llama3")`);
+    throw new ConfigProblem(
+      field,
+      `${ropeType === undefined ? 'missing' : `"${ropeType}" is not supported`} (supported: null, "default", "llama3")`,
+    );
   }
   const s = parseWith(Llama3ScalingSchema, raw, ['rope_scaling']);
   if (s.high_freq_factor <= s.low_freq_factor) {
-    throw new ConfigProblem('rope_scaling.high_freq_factor', `${s.high_freq_factor} must exceed low_freq_factor ${s.low_freq_factor}`);
+    throw new ConfigProblem(
+      'rope_scaling.high_freq_factor',
+      `${s.high_freq_factor} must exceed low_freq_factor ${s.low_freq_factor}`,
+    );
   }
   return {
     ropeType: 'llama3',
@@ -275,13 +314,15 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
 }
 
 function ropeScalingJson(rope: Llama3RopeScaling | null): Record<string, unknown> | null {
-  return rope && {
-    rope_type: 'llama3',
-    factor: rope.factor,
-    low_freq_factor: rope.lowFreqFactor,
-    high_freq_factor: rope.highFreqFactor,
-    original_max_position_embeddings: rope.originalMaxPositionEmbeddings,
-  };
+  return (
+    rope && {
+      rope_type: 'llama3',
+      factor: rope.factor,
+      low_freq_factor: rope.lowFreqFactor,
+      high_freq_factor: rope.highFreqFactor,
+      original_max_position_embeddings: rope.originalMaxPositionEmbeddings,
+    }
+  );
 }
 
 /** Writes `<dir>/config.json` atomically, after checking that it parses back to `cfg`. */
@@ -292,8 +333,11 @@ export function writeHfConfig(dir: string, cfg: ModelConfig): void {
 }
 
 /** The fields a preset must give; everything else gets the HF default of its model type. */
-export type ModelConfigInput = Pick<ModelConfig, 'hiddenSize' | 'intermediateSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'vocabSize'>
-  & Partial<ModelConfig>;
+export type ModelConfigInput = Pick<
+  ModelConfig,
+  'hiddenSize' | 'intermediateSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'vocabSize'
+> &
+  Partial<ModelConfig>;
 
 /** A complete, validated ModelConfig from the essential fields (for built-in presets). */
 export function completeModelConfig(input: ModelConfigInput, label = '<model config>'): ModelConfig {

@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { ModelFileError } from './errors';
 import { writeJsonAtomic } from './atomic';
 import {
-  SafetensorsReader, tensorByteSize, tensorToFloat32, writeSafetensors, type Tensor, type TensorInfo, type TensorsToWrite, type TensorToWrite,
+  SafetensorsReader,
+  tensorByteSize,
+  tensorToFloat32,
+  writeSafetensors,
+  type Tensor,
+  type TensorInfo,
+  type TensorsToWrite,
+  type TensorToWrite,
 } from './safetensors';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -39,7 +46,8 @@ export class ModelWeights {
       const where = new Map<string, SafetensorsReader>();
       for (const [name, shard] of Object.entries(weightMap)) {
         const reader = readers.get(shard)!;
-        if (!reader.has(name)) throw new ModelFileError(indexPath, `weight_map puts the tensor in ${shard}, which does not hold it`, name);
+        if (!reader.has(name))
+          throw new ModelFileError(indexPath, `weight_map puts the tensor in ${shard}, which does not hold it`, name);
         where.set(name, reader);
       }
       return new ModelWeights(dir, [...readers.values()], where);
@@ -99,7 +107,10 @@ function readWeightMap(indexPath: string): Record<string, string> {
   for (const [name, file] of Object.entries(weightMap)) {
     // A shard is a plain file name inside the model directory, never a path leading elsewhere.
     if (typeof file !== 'string' || file === '' || file !== path.basename(file) || file === '..' || file === '.') {
-      throw new ModelFileError(indexPath, `weight_map.${name}: ${JSON.stringify(file)} is not a file name in the model directory`);
+      throw new ModelFileError(
+        indexPath,
+        `weight_map.${name}: ${JSON.stringify(file)} is not a file name in the model directory`,
+      );
     }
   }
   return weightMap as Record<string, string>;

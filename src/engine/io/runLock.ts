@@ -44,12 +44,17 @@ export function acquireRunLock(dir: string, warn: (line: string) => void = () =>
     const holder = readLock(file);
     if (holder === 'gone') continue;
     if (holder === 'unreadable') {
-      if (Date.now() - mtimeMs(file) < UNREADABLE_STALE_MS) throw new RunLockedError(`${dir}: another process is starting to write this run directory (${file} is being created)`);
-      warn(`warning: ${dir}: taking over ${LOCK_FILE}, which holds no readable record and is older than ${UNREADABLE_STALE_MS / 1000} s`);
+      if (Date.now() - mtimeMs(file) < UNREADABLE_STALE_MS)
+        throw new RunLockedError(`${dir}: another process is starting to write this run directory (${file} is being created)`);
+      warn(
+        `warning: ${dir}: taking over ${LOCK_FILE}, which holds no readable record and is older than ${UNREADABLE_STALE_MS / 1000} s`,
+      );
     } else if (isLive(holder)) {
       throw lockedError(dir, holder);
     } else {
-      warn(`warning: ${dir}: pid ${holder.pid}, which held ${LOCK_FILE} since ${holder.startedAt}, is no longer running; taking the lock over`);
+      warn(
+        `warning: ${dir}: pid ${holder.pid}, which held ${LOCK_FILE} since ${holder.startedAt}, is no longer running; taking the lock over`,
+      );
     }
     // Only the record judged stale: another process may have taken it over since we read it.
     if (JSON.stringify(readLock(file)) === JSON.stringify(holder)) fs.rmSync(file, { force: true });
@@ -64,7 +69,9 @@ export function assertUnlocked(dir: string): void {
 }
 
 function lockedError(dir: string, holder: LockInfo): RunLockedError {
-  return new RunLockedError(`${dir}: another process is writing this run directory (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}); wait for it or stop it, or remove ${path.join(dir, LOCK_FILE)} if it is not running`);
+  return new RunLockedError(
+    `${dir}: another process is writing this run directory (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}); wait for it or stop it, or remove ${path.join(dir, LOCK_FILE)} if it is not running`,
+  );
 }
 
 /**

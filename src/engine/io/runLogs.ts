@@ -19,7 +19,9 @@ export function cutLog(file: string, mark: number, keep: (line: LogLine) => bool
     try {
       const value = JSON.parse(line) as LogLine;
       if (keep(value)) kept.push(JSON.stringify(value) + '\n');
-    } catch { /* a line cut by the kill */ }
+    } catch {
+      /* a line cut by the kill */
+    }
   }
   writeFileAtomic(file, Buffer.concat([bytes.subarray(0, mark), Buffer.from(kept.join(''))]));
 }

@@ -13,21 +13,41 @@ import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, 
 import { writeFileAtomicWith } from './atomic';
 
 export type SafetensorsDtype =
-  | 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
+  'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 /** The typed array holding a tensor of each dtype; F16 and BF16 hold raw bit patterns. */
 export interface DtypeArrays {
-  F64: Float64Array; F32: Float32Array; F16: Uint16Array; BF16: Uint16Array;
-  I64: BigInt64Array; I32: Int32Array; I16: Int16Array; I8: Int8Array;
-  U64: BigUint64Array; U32: Uint32Array; U16: Uint16Array; U8: Uint8Array; BOOL: Uint8Array;
+  F64: Float64Array;
+  F32: Float32Array;
+  F16: Uint16Array;
+  BF16: Uint16Array;
+  I64: BigInt64Array;
+  I32: Int32Array;
+  I16: Int16Array;
+  I8: Int8Array;
+  U64: BigUint64Array;
+  U32: Uint32Array;
+  U16: Uint16Array;
+  U8: Uint8Array;
+  BOOL: Uint8Array;
 }
 export type TensorArray = DtypeArrays[SafetensorsDtype];
 
 type ArrayCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): TensorArray; BYTES_PER_ELEMENT: number };
 const ARRAY_OF: Record<SafetensorsDtype, ArrayCtor> = {
-  F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array,
-  I64: BigInt64Array, I32: Int32Array, I16: Int16Array, I8: Int8Array,
-  U64: BigUint64Array, U32: Uint32Array, U16: Uint16Array, U8: Uint8Array, BOOL: Uint8Array,
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U64: BigUint64Array,
+  U32: Uint32Array,
+  U16: Uint16Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
 };
 
 export function isSafetensorsDtype(s: string): s is SafetensorsDtype {
@@ -81,7 +101,7 @@ function fileSource(filePath: string): ByteSource {
     readInto(offset, into) {
       if (fd === undefined) throw new Error(`${filePath}: read after close`);
       const CHUNK = 1 << 30; // readSync reads at most 2 GiB per call
-      for (let done = 0; done < into.byteLength; ) {
+      for (let done = 0; done < into.byteLength;) {
         const n = fs.readSync(fd, into, done, Math.min(CHUNK, into.byteLength - done), offset + done);
         if (n === 0) throw new ModelFileError(filePath, `file ended at byte ${offset + done} (shrunk while open?)`);
         done += n;
@@ -189,7 +209,8 @@ function parseHeader(source: ByteSource, file: string): { metadata: Record<strin
   const lenBytes = new Uint8Array(8);
   source.readInto(0, lenBytes);
   const headerLen = new DataView(lenBytes.buffer).getBigUint64(0, true);
-  if (headerLen > BigInt(source.size - 8)) fail(`header length ${headerLen} runs past the end of the file (${source.size} bytes)`);
+  if (headerLen > BigInt(source.size - 8))
+    fail(`header length ${headerLen} runs past the end of the file (${source.size} bytes)`);
   if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerBytes = new Uint8Array(Number(headerLen));
   source.readInto(8, headerBytes);
@@ -229,7 +250,13 @@ function parseHeader(source: ByteSource, file: string): { metadata: Record<strin
     if (end - begin !== needed) {
       fail(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape}] of ${dtype} needs ${needed}`, name);
     }
-    infos.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], byteOffset: dataStart + begin, byteLength: end - begin });
+    infos.push({
+      name,
+      dtype: dtype as SafetensorsDtype,
+      shape: shape as number[],
+      byteOffset: dataStart + begin,
+      byteLength: end - begin,
+    });
   }
 
   // The tensors must tile [0, dataSize) exactly. Sorting by (begin, end) puts empty tensors first.
@@ -238,7 +265,8 @@ function parseHeader(source: ByteSource, file: string): { metadata: Record<strin
   let previous: string | undefined;
   for (const t of infos) {
     if (t.byteOffset < expected) fail(`data overlaps that of tensor "${previous}"`, t.name);
-    if (t.byteOffset > expected) fail(`bytes ${expected - dataStart}..${t.byteOffset - dataStart} of the data belong to no tensor`, t.name);
+    if (t.byteOffset > expected)
+      fail(`bytes ${expected - dataStart}..${t.byteOffset - dataStart} of the data belong to no tensor`, t.name);
     expected = t.byteOffset + t.byteLength;
     previous = t.name;
   }
@@ -273,7 +301,10 @@ export interface TensorToWrite {
 export type TensorsToWrite = ReadonlyMap<string, TensorToWrite> | Readonly<Record<string, TensorToWrite>>;
 
 /** Tensors in name order, with their dtype and bytes resolved and checked. */
-function prepare(tensors: TensorsToWrite, file: string): { name: string; dtype: SafetensorsDtype; shape: number[]; bytes: Uint8Array }[] {
+function prepare(
+  tensors: TensorsToWrite,
+  file: string,
+): { name: string; dtype: SafetensorsDtype; shape: number[]; bytes: Uint8Array }[] {
   if (endianness() !== 'LE') throw new Error('safetensors writing needs a little-endian machine');
   const entries: [string, TensorToWrite][] = isMap(tensors) ? [...tensors.entries()] : Object.entries(tensors);
   return entries
@@ -285,7 +316,8 @@ function prepare(tensors: TensorsToWrite, file: string): { name: string; dtype: 
       if ((dtype === 'F16' || dtype === 'BF16') && data instanceof Float32Array) {
         data = dtype === 'F16' ? float32ArrayToFloat16(data) : float32ArrayToBfloat16(data);
       }
-      if (!(data instanceof ARRAY_OF[dtype])) throw new ModelFileError(file, `data is a ${data.constructor.name}, not ${dtype}`, name);
+      if (!(data instanceof ARRAY_OF[dtype]))
+        throw new ModelFileError(file, `data is a ${data.constructor.name}, not ${dtype}`, name);
       if (!t.shape.every(isSize)) throw new ModelFileError(file, `shape [${t.shape}] is not non-negative integers`, name);
       const count = t.shape.reduce((a, b) => a * b, 1);
       if (data.length !== count) throw new ModelFileError(file, `${data.length} values for shape [${t.shape}]`, name);
@@ -343,7 +375,7 @@ export function writeSafetensors(filePath: string, tensors: TensorsToWrite, meta
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, Math.min(1 << 30, bytes.byteLength - done));
+  for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, Math.min(1 << 30, bytes.byteLength - done));
 }
 
 /** Byte size of a tensor's data once written. */

@@ -73,7 +73,7 @@ export class Tokenizer {
     let maxId = -1;
     for (const id of inner.get_vocab(true).values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
-    const firstId = (ids: number | number[] | null | undefined) => (Array.isArray(ids) ? ids[0] ?? null : ids ?? null);
+    const firstId = (ids: number | number[] | null | undefined) => (Array.isArray(ids) ? (ids[0] ?? null) : (ids ?? null));
     this.bosId = this.resolveSpecial(config.bos_token, firstId(modelIds.bos_token_id), WELL_KNOWN.bos);
     this.eosId = this.resolveSpecial(config.eos_token, firstId(modelIds.eos_token_id), WELL_KNOWN.eos);
     this.padId = this.resolveSpecial(config.pad_token, firstId(modelIds.pad_token_id), WELL_KNOWN.pad);
@@ -124,7 +124,8 @@ export class Tokenizer {
       inner = new HfTokenizer(tokenizerJson as object, cfg);
       // Some broken parts (a post-processor, a decoder) only fail when used: use them once here, so
       // that a bad file is a ModelFileError now and not a TypeError in the middle of a run.
-      for (const addSpecial of [true, false]) inner.decode(inner.encode(TOKENIZER_PROBE, { add_special_tokens: addSpecial }).ids, { skip_special_tokens: false });
+      for (const addSpecial of [true, false])
+        inner.decode(inner.encode(TOKENIZER_PROBE, { add_special_tokens: addSpecial }).ids, { skip_special_tokens: false });
     } catch (err) {
       throw new ModelFileError(source, `tokenizer.json: cannot build the tokenizer (${(err as Error).message})`);
     }
@@ -140,7 +141,8 @@ export class Tokenizer {
   /** Text of `ids`; ids outside [0, vocabSize) are a RangeError. */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`token id ${id} is outside [0, ${this.vocabSize})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+        throw new RangeError(`token id ${id} is outside [0, ${this.vocabSize})`);
     }
     if (ids.length === 0) return '';
     return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
@@ -179,7 +181,8 @@ export class Tokenizer {
     const content = tokenContent(fromConfig);
     if (content !== null) {
       const id = this.tokenToId(content);
-      if (id === null) throw new ModelFileError(this.source, `tokenizer_config.json: special token "${content}" is not in the vocabulary`);
+      if (id === null)
+        throw new ModelFileError(this.source, `tokenizer_config.json: special token "${content}" is not in the vocabulary`);
       return id;
     }
     if (fromModelConfig !== null) return fromModelConfig;

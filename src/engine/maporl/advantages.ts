@@ -15,7 +15,12 @@ export function tokenRewards(score: number, logp: readonly number[], refLogp: re
 }
 
 /** Generalised advantage estimation within one response (the value after the last token is 0). */
-export function gae(rewards: readonly number[], values: readonly number[], gamma: number, lam: number): { advantages: number[]; returns: number[] } {
+export function gae(
+  rewards: readonly number[],
+  values: readonly number[],
+  gamma: number,
+  lam: number,
+): { advantages: number[]; returns: number[] } {
   const n = rewards.length;
   const advantages = new Array<number>(n).fill(0);
   let last = 0;

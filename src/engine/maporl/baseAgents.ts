@@ -41,10 +41,24 @@ export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?
   const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction };
   writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords(r.task, 'train', r.examples, r.seed, opts));
   writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords(r.task, 'test', 200, r.seed, opts));
-  const sft = await runSft({
-    ...SFT_DEFAULTS, model: init, data: path.join(data, 'sft-train.jsonl'), evalData: path.join(data, 'sft-heldout.jsonl'),
-    out: path.join(out, 'sft'), epochs: 100, maxSteps: r.steps, lr: r.lr, batchSize: r.batchSize,
-    warmupSteps: r.warmupSteps, schedule: 'cosine', weightDecay: 0.01, saveEvery: 0, seed: r.seed,
-  }, { onStep });
+  const sft = await runSft(
+    {
+      ...SFT_DEFAULTS,
+      model: init,
+      data: path.join(data, 'sft-train.jsonl'),
+      evalData: path.join(data, 'sft-heldout.jsonl'),
+      out: path.join(out, 'sft'),
+      epochs: 100,
+      maxSteps: r.steps,
+      lr: r.lr,
+      batchSize: r.batchSize,
+      warmupSteps: r.warmupSteps,
+      schedule: 'cosine',
+      weightDecay: 0.01,
+      saveEvery: 0,
+      seed: r.seed,
+    },
+    { onStep },
+  );
   return { modelDir: sft.modelDir!, heldOutLoss: sft.heldOutLoss };
 }

@@ -37,18 +37,30 @@ export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
   const b = config.baseAgents;
   if (!b) return null;
   // Without verifier scores in the prompts: the base agents are trained before any verifier exists.
-  return { ...b, task: config.task.type as BuiltinTask, prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false } };
+  return {
+    ...b,
+    task: config.task.type as BuiltinTask,
+    prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false },
+  };
 }
 
 /** Cache folder of a recipe: a hash of every setting that changes the weights. */
 export function recipeDir(recipe: BaseAgentRecipe, root = cacheRoot()): string {
-  const key = createHash('sha256').update(JSON.stringify(sortKeys(recipe))).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify(sortKeys(recipe)))
+    .digest('hex')
+    .slice(0, 16);
   return path.join(root, 'base-agents', `${recipe.task}-${recipe.preset}-${key}`);
 }
 
 /** The recipe with its keys sorted at every level: the same settings always hash and print alike. */
 export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   return v;
 }

@@ -21,7 +21,11 @@ export interface PreparedBase {
  * SFT writes into a private temporary folder that is renamed into place when complete, so an
  * interrupted or concurrent preparation never leaves a half-written model behind.
  */
-export async function ensurePreparedBase(recipe: BaseAgentRecipe, onStep?: (s: SftStepInfo) => void, root = cacheRoot()): Promise<PreparedBase> {
+export async function ensurePreparedBase(
+  recipe: BaseAgentRecipe,
+  onStep?: (s: SftStepInfo) => void,
+  root = cacheRoot(),
+): Promise<PreparedBase> {
   const dir = recipeDir(recipe, root);
   const modelDir = path.join(dir, 'sft', 'model');
   if (fs.existsSync(path.join(dir, 'recipe.json'))) return { modelDir, fresh: false };

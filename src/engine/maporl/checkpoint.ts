@@ -23,7 +23,15 @@ import { writeManifest } from '../io/checkpointManifest';
 import { checkpointName, readAdamMoments, TRAINER_STATE_FILE, writeAdamMoments } from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors';
-import { ADAPTER_CONFIG_FILE, loadLoraAdapter, mergeLora, readLoraAdapterConfig, readLoraAdapterTensors, saveLoraAdapter, type LoraConfig } from '../nn/lora';
+import {
+  ADAPTER_CONFIG_FILE,
+  loadLoraAdapter,
+  mergeLora,
+  readLoraAdapterConfig,
+  readLoraAdapterTensors,
+  saveLoraAdapter,
+  type LoraConfig,
+} from '../nn/lora';
 import { createPresetModel, loadModel, saveModel, type CausalLM } from '../nn/model';
 import { llamaParamShapes } from '../nn/llama';
 import type { BaseSource, PolicyState } from './policy';
@@ -57,24 +65,37 @@ const VALUE_HEAD_FILE = 'value_head.safetensors';
 const BASE_FILE = 'base_model.json';
 const isAdapter = (n: string) => n.endsWith('.lora_A.weight') || n.endsWith('.lora_B.weight');
 type Tensors = Record<string, { shape: number[]; data: Float32Array }>;
-const tensors = (w: Record<string, HostTensor>): Tensors => Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { shape: t.shape, data: dataOf(t, 'float32', n) }]));
+const tensors = (w: Record<string, HostTensor>): Tensors =>
+  Object.fromEntries(Object.entries(w).map(([n, t]) => [n, { shape: t.shape, data: dataOf(t, 'float32', n) }]));
 
 /** The model's own tensors (its HF inventory) and everything else: the heads on its trunk. */
 function split(config: CausalLM['config'], weights: Record<string, HostTensor>) {
   const inventory = llamaParamShapes(config);
-  const model: Record<string, HostTensor> = {}, heads: Record<string, HostTensor> = {};
+  const model: Record<string, HostTensor> = {},
+    heads: Record<string, HostTensor> = {};
   for (const [n, t] of Object.entries(weights)) (n in inventory ? model : heads)[n] = t;
   return { model, heads };
 }
 
-async function saveWithHeads(dir: string, config: CausalLM['config'], weights: Record<string, HostTensor>, tokenizer: TokenizerSource, headFile: string): Promise<void> {
+async function saveWithHeads(
+  dir: string,
+  config: CausalLM['config'],
+  weights: Record<string, HostTensor>,
+  tokenizer: TokenizerSource,
+  headFile: string,
+): Promise<void> {
   const { model, heads } = split(config, weights);
   await saveModel(dir, { config, weights: model }, { tokenizerDir: tokenizer.dir, tokenizerFiles: tokenizer.files });
   writeSafetensors(path.join(dir, headFile), tensors(heads));
 }
 
 /** Adapters as a PEFT directory, the other tensors (a value head) beside them. */
-async function saveAdapters(dir: string, lora: LoraConfig, base: BaseSource | undefined, params: Record<string, HostTensor>): Promise<void> {
+async function saveAdapters(
+  dir: string,
+  lora: LoraConfig,
+  base: BaseSource | undefined,
+  params: Record<string, HostTensor>,
+): Promise<void> {
   const adapters = Object.fromEntries(Object.entries(params).filter(([n]) => isAdapter(n)));
   const others = Object.fromEntries(Object.entries(params).filter(([n]) => !isAdapter(n)));
   const nameOrPath = base && ('dir' in base ? base.dir : base.preset);
@@ -85,26 +106,37 @@ async function saveAdapters(dir: string, lora: LoraConfig, base: BaseSource | un
 
 export async function saveCheckpoint(checkpointsDir: string, c: CheckpointContents): Promise<string> {
   const final = path.join(checkpointsDir, checkpointName(c.state.iteration));
-  await writeDirAtomic(final, async (tmp) => {
-    for (const [i, p] of c.policies.entries()) {
-      const { lora, critic } = p.train;
-      if (lora) await saveAdapters(path.join(tmp, `policy-${i}`), lora.config, lora.base, p.train.params);
-      else await saveWithHeads(path.join(tmp, `policy-${i}`), p.config, p.train.params, p.tokenizer, VALUE_HEAD_FILE);
-      writeAdamMoments(path.join(tmp, `optimizer-${i}.safetensors`), p.train);
-      if (critic) {
-        const cdir = path.join(tmp, `critic-${i}`);
-        if (lora) await saveAdapters(cdir, lora.config, lora.base, critic.params);
-        else {
-          fs.mkdirSync(cdir);
-          writeSafetensors(path.join(cdir, 'value_model.safetensors'), tensors(critic.params));
+  await writeDirAtomic(
+    final,
+    async (tmp) => {
+      for (const [i, p] of c.policies.entries()) {
+        const { lora, critic } = p.train;
+        if (lora) await saveAdapters(path.join(tmp, `policy-${i}`), lora.config, lora.base, p.train.params);
+        else await saveWithHeads(path.join(tmp, `policy-${i}`), p.config, p.train.params, p.tokenizer, VALUE_HEAD_FILE);
+        writeAdamMoments(path.join(tmp, `optimizer-${i}.safetensors`), p.train);
+        if (critic) {
+          const cdir = path.join(tmp, `critic-${i}`);
+          if (lora) await saveAdapters(cdir, lora.config, lora.base, critic.params);
+          else {
+            fs.mkdirSync(cdir);
+            writeSafetensors(path.join(cdir, 'value_model.safetensors'), tensors(critic.params));
+          }
+          writeAdamMoments(path.join(cdir, 'optimizer.safetensors'), critic, { step: String(critic.step) });
         }
-        writeAdamMoments(path.join(cdir, 'optimizer.safetensors'), critic, { step: String(critic.step) });
       }
-    }
-    if (c.verifier) await saveWithHeads(path.join(tmp, 'verifier'), c.verifier.config, c.verifier.weights, c.verifier.tokenizer, 'score_head.safetensors');
-    writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), c.state);
-    writeManifest(tmp);
-  }, { overwrite: true });
+      if (c.verifier)
+        await saveWithHeads(
+          path.join(tmp, 'verifier'),
+          c.verifier.config,
+          c.verifier.weights,
+          c.verifier.tokenizer,
+          'score_head.safetensors',
+        );
+      writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), c.state);
+      writeManifest(tmp);
+    },
+    { overwrite: true },
+  );
   return final;
 }
 
@@ -112,7 +144,9 @@ export async function saveCheckpoint(checkpointsDir: string, c: CheckpointConten
 function readHeads(file: string): Record<string, HostTensor> {
   const r = SafetensorsReader.open(file);
   try {
-    return Object.fromEntries(r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]));
+    return Object.fromEntries(
+      r.names().map((n) => [n, { dtype: 'float32', shape: [...r.info(n).shape], data: r.readAsFloat32(n) } as HostTensor]),
+    );
   } finally {
     r.close();
   }
@@ -131,7 +165,10 @@ export function readTrainerState(dir: string): TrainerState {
 const isLoraDir = (dir: string) => fs.existsSync(path.join(dir, ADAPTER_CONFIG_FILE));
 
 /** The trainable tensors saved in policy-i/ or critic-i/: adapters and heads, or a model with its heads. */
-async function readTrainable(dir: string, fullModel: () => Promise<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+async function readTrainable(
+  dir: string,
+  fullModel: () => Promise<Record<string, HostTensor>>,
+): Promise<Record<string, HostTensor>> {
   if (isLoraDir(dir)) return { ...readLoraAdapterTensors(dir), ...readHeads(path.join(dir, VALUE_HEAD_FILE)) };
   return fullModel();
 }
@@ -143,7 +180,10 @@ async function readTrainable(dir: string, fullModel: () => Promise<Record<string
  */
 export async function loadCheckpointPolicy(dir: string, i: number, optimizerSteps: number): Promise<{ train: PolicyState }> {
   const pdir = path.join(dir, `policy-${i}`);
-  const params = await readTrainable(pdir, async () => ({ ...(await loadModel(pdir)).weights, ...readHeads(path.join(pdir, VALUE_HEAD_FILE)) }));
+  const params = await readTrainable(pdir, async () => ({
+    ...(await loadModel(pdir)).weights,
+    ...readHeads(path.join(pdir, VALUE_HEAD_FILE)),
+  }));
   const train: PolicyState = readOptimizer(path.join(dir, `optimizer-${i}.safetensors`), params, optimizerSteps);
   if (isLoraDir(pdir)) train.lora = { config: readLoraAdapterConfig(pdir), base: readBaseSource(pdir) };
   const cdir = path.join(dir, `critic-${i}`);

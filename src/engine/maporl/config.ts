@@ -48,7 +48,11 @@ function parseJsonText(file: string, text: string): unknown {
     // Our scanner finds the offset for every error; V8 names it only for some ("… at position 42").
     const v8 = /position (\d+)/.exec(message);
     const { line, column } = lineColumn(text, jsonErrorOffset(text) ?? (v8 ? Number(v8[1]) : text.length));
-    throw new ConfigError(file, `${line}:${column}`, `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')}`);
+    throw new ConfigError(
+      file,
+      `${line}:${column}`,
+      `invalid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')}`,
+    );
   }
 }
 
@@ -95,6 +99,8 @@ export function resolveConfigPaths(config: MaporlConfig, configFile: string): Ma
   if (task.trainFile !== undefined) task.trainFile = resolve(base, task.trainFile);
   if (task.testFile !== undefined) task.testFile = resolve(base, task.testFile);
   const labels = config.verifier.humanLabels;
-  const verifier = labels ? { ...config.verifier, humanLabels: { ...labels, runs: labels.runs.map((r) => resolve(base, r)) } } : config.verifier;
+  const verifier = labels
+    ? { ...config.verifier, humanLabels: { ...labels, runs: labels.runs.map((r) => resolve(base, r)) } }
+    : config.verifier;
   return { ...config, task, verifier };
 }

@@ -40,7 +40,12 @@ export class Critic {
    * `base` is the policy's frozen base under LoRA (the same FrozenWeights, so the same arrays are
    * fed or embedded) or the weights its trunk copy starts from.
    */
-  static async create(model: CausalLM, hyper: PpoHyper, runtime: RuntimeOptions, lora?: { config: LoraConfig; base: FrozenWeights; seed: number }): Promise<Critic> {
+  static async create(
+    model: CausalLM,
+    hyper: PpoHyper,
+    runtime: RuntimeOptions,
+    lora?: { config: LoraConfig; base: FrozenWeights; seed: number },
+  ): Promise<Critic> {
     const cfg = model.config;
     const head = initHead(cfg, VALUE_HEAD);
     let init: Record<string, HostTensor>;
@@ -66,7 +71,8 @@ export class Critic {
   /** One step on the value loss of a minibatch: `seqs` from actionBatch, returns and old values per action [N]. */
   async update(seqs: Record<string, HostTensor>, returns: HostTensor, oldValues: HostTensor, lr: number): Promise<StepResult> {
     const batch: Record<string, HostTensor> = { ...seqs, ...this.frozenFeeds, returns, old_values: oldValues };
-    if (this.dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n + 1n) };
+    if (this.dropout)
+      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n + 1n) };
     const t0 = performance.now();
     const res = await this.step.run(this.state, batch, lr);
     this.timing.updateMs += performance.now() - t0;
@@ -91,10 +97,12 @@ export function restoreState(into: TrainState, from: TrainState): void {
     for (const [n, t] of Object.entries(into[part])) {
       const got = from[part][n];
       if (!got) throw new Error(`checkpoint: no ${part === 'params' ? 'value' : `AdamW ${part}`} for "${n}"`);
-      if (got.shape.join() !== t.shape.join()) throw new Error(`checkpoint: "${n}" has shape [${got.shape}], the model needs [${t.shape}]`);
+      if (got.shape.join() !== t.shape.join())
+        throw new Error(`checkpoint: "${n}" has shape [${got.shape}], the model needs [${t.shape}]`);
     }
     const extra = Object.keys(from[part]).find((n) => !(n in into[part]));
-    if (extra) throw new Error(`checkpoint: "${extra}" is not a parameter of this model (LoRA or critic settings differ from the run's?)`);
+    if (extra)
+      throw new Error(`checkpoint: "${extra}" is not a parameter of this model (LoRA or critic settings differ from the run's?)`);
     into[part] = Object.fromEntries(Object.keys(into[part]).map((n) => [n, from[part][n]]));
   }
   into.step = from.step;

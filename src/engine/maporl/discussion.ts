@@ -48,9 +48,18 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
     discussions.forEach((disc, d) => {
       for (let a = 0; a < o.agents; a++) {
         const lm = o.modelFor(a, t);
-        const text = t === 0
-          ? renderPrompt({ question: disc.record.question, turn: 0 }, o.prompt)
-          : renderPrompt({ question: disc.record.question, turn: t, own: previous(disc.turns[t - 1][a]), others: disc.turns[t - 1].filter((_, j) => j !== a).map(previous) }, o.prompt);
+        const text =
+          t === 0
+            ? renderPrompt({ question: disc.record.question, turn: 0 }, o.prompt)
+            : renderPrompt(
+                {
+                  question: disc.record.question,
+                  turn: t,
+                  own: previous(disc.turns[t - 1][a]),
+                  others: disc.turns[t - 1].filter((_, j) => j !== a).map(previous),
+                },
+                o.prompt,
+              );
         const budget = lm.model.config.maxPositionEmbeddings - o.generation.maxNewTokens;
         const prompt = promptTokens(lm.model.tokenizer, text).slice(-budget);
         groups.set(lm, [...(groups.get(lm) ?? []), { d, a, prompt }]);
@@ -59,17 +68,32 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
     const turnResponses: Response[][] = discussions.map(() => new Array<Response>(o.agents));
     let g = 0;
     for (const [lm, items] of groups) {
-      const gens = await lm.generate(items.map((x) => x.prompt), { ...o.generation, seed: mixSeed(o.seed, t, g++) });
+      const gens = await lm.generate(
+        items.map((x) => x.prompt),
+        { ...o.generation, seed: mixSeed(o.seed, t, g++) },
+      );
       items.forEach((x, i) => {
         const answer = extractAnswer(o.kind, gens[i].text);
         turnResponses[x.d][x.a] = {
-          agent: x.a, turn: t, prompt: x.prompt, tokens: gens[i].tokens, text: gens[i].text, answer,
-          correct: grade(o.kind, answer, discussions[x.d].record.answer), verifier: NaN,
+          agent: x.a,
+          turn: t,
+          prompt: x.prompt,
+          tokens: gens[i].tokens,
+          text: gens[i].text,
+          answer,
+          correct: grade(o.kind, answer, discussions[x.d].record.answer),
+          verifier: NaN,
         };
       });
     }
     const flat = turnResponses.flat();
-    const scores = await o.verifier(flat.map((r, i) => ({ question: discussions[Math.floor(i / o.agents)].record.question, response: r.text, correct: r.correct })));
+    const scores = await o.verifier(
+      flat.map((r, i) => ({
+        question: discussions[Math.floor(i / o.agents)].record.question,
+        response: r.text,
+        correct: r.correct,
+      })),
+    );
     flat.forEach((r, i) => (r.verifier = scores[i]));
     discussions.forEach((disc, d) => disc.turns.push(turnResponses[d]));
   }

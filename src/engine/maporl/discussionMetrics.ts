@@ -59,7 +59,11 @@ export function turnMetrics(discussions: readonly DiscussionOutcome[]): TurnMetr
     rightToWrong: new Array<number>(A).fill(0),
   }));
   discussions.forEach((d, i) => {
-    if (d.correct.length !== T || d.answers.length !== T || d.correct.some((row, t) => row.length !== A || d.answers[t].length !== A)) {
+    if (
+      d.correct.length !== T ||
+      d.answers.length !== T ||
+      d.correct.some((row, t) => row.length !== A || d.answers[t].length !== A)
+    ) {
       throw new Error(`turnMetrics: discussion ${i} is not ${T} turns x ${A} agents like discussion 0`);
     }
     majorityByTurn(d).forEach((vote, t) => (out[t].majorityAccuracy += vote.credit)); // sums; divided by n below

@@ -65,15 +65,24 @@ export function checkpointShape(dir: string): TeamShape {
   const state = readTrainerState(dir);
   const sharing = state.policySharing as Sharing;
   // A per-agent checkpoint has one policy per agent: that is its team size.
-  return { sharing, policies: state.policies, agents: sharing === 'per-agent' ? state.policies : state.agents, turns: state.turns, verifier: state.verifier };
+  return {
+    sharing,
+    policies: state.policies,
+    agents: sharing === 'per-agent' ? state.policies : state.agents,
+    turns: state.turns,
+    verifier: state.verifier,
+  };
 }
 
 /** Base models: one shared by the team, or one per agent. */
 export function modelShape(specs: readonly string[]): TeamShape {
   const defaults = { agents: AgentsSchema.parse({}).count, turns: DiscussionSchema.parse({}).turns };
   return {
-    sharing: specs.length > 1 ? 'per-agent' : 'shared', policies: specs.length,
-    agents: specs.length > 1 ? specs.length : defaults.agents, turns: defaults.turns, verifier: 'ground-truth',
+    sharing: specs.length > 1 ? 'per-agent' : 'shared',
+    policies: specs.length,
+    agents: specs.length > 1 ? specs.length : defaults.agents,
+    turns: defaults.turns,
+    verifier: 'ground-truth',
   };
 }
 
@@ -87,7 +96,10 @@ export async function loadCheckpointTeam(dir: string, prompt: PromptOptions): Pr
   // prompts those scores are the answer key (the config check refuses ground-truth runs).
   const v = await loadCheckpointVerifier(dir);
   if (prompt.feedVerifierScores && !v) {
-    throw new ModelFileError(dir, 'the run shows verifier scores in prompts (discussion.feedVerifierScores) but the checkpoint has no learned verifier; ground-truth scores would give away the answers');
+    throw new ModelFileError(
+      dir,
+      'the run shows verifier scores in prompts (discussion.feedVerifierScores) but the checkpoint has no learned verifier; ground-truth scores would give away the answers',
+    );
   }
   let verifier = groundTruthVerifier;
   if (v) {
@@ -113,7 +125,12 @@ export interface EvalSettings {
 export function evalSettingsOf(runConfig: MaporlConfig | undefined): EvalSettings {
   const gen = runConfig?.generation ?? GenerationSchema.parse({});
   return {
-    generation: { maxNewTokens: gen.maxNewTokens, temperature: runConfig?.eval.temperature ?? gen.temperature, topP: gen.topP, topK: gen.topK },
+    generation: {
+      maxNewTokens: gen.maxNewTokens,
+      temperature: runConfig?.eval.temperature ?? gen.temperature,
+      topP: gen.topP,
+      topK: gen.topK,
+    },
     prompt: runConfig ? promptOptionsOf(runConfig.discussion) : defaultPromptOptions(),
   };
 }
@@ -130,12 +147,22 @@ export interface TeamSettings extends EvalSettings {
  * Evaluates a loaded team on `records` (evaluate.ts: one discussion per question, sampling seeded by
  * `seed`), its models in generation runtimes released at the end.
  */
-export async function evaluateTeam(records: readonly TaskRecord[], team: LoadedTeam, s: TeamSettings, o: { step: number; seed: number; kind: AnswerKind }): Promise<EvalResult> {
+export async function evaluateTeam(
+  records: readonly TaskRecord[],
+  team: LoadedTeam,
+  s: TeamSettings,
+  o: { step: number; seed: number; kind: AnswerKind },
+): Promise<EvalResult> {
   const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights: s.frozenWeights } })));
   try {
     return await evaluate(records, o.step, {
-      agents: s.agents, turns: s.turns, seed: o.seed, kind: o.kind, verifier: team.verifier,
-      prompt: s.prompt, generation: s.generation,
+      agents: s.agents,
+      turns: s.turns,
+      seed: o.seed,
+      kind: o.kind,
+      verifier: team.verifier,
+      prompt: s.prompt,
+      generation: s.generation,
       modelFor: (a, t) => lms[policyIndex(s.sharing, a, t)],
     });
   } finally {

@@ -10,15 +10,23 @@ import type { Sharing } from './team';
 /** An evaluation runs the training discussion protocol unchanged. */
 export type EvalOptions = DiscussionOptions;
 
-export interface EvalResult { table: EvalTable; discussions: Discussion[]; verifierByTurn: number[] }
+export interface EvalResult {
+  table: EvalTable;
+  discussions: Discussion[];
+  verifierByTurn: number[];
+}
 
 export async function evaluate(records: readonly TaskRecord[], step: number, o: EvalOptions): Promise<EvalResult> {
   const discussions = await runDiscussions(records, o);
-  const turns = turnMetrics(discussions.map((d) => ({
-    answers: d.turns.map((row) => row.map((r) => r.answer)),
-    correct: d.turns.map((row) => row.map((r) => r.correct)),
-  })));
-  const verifierByTurn = Array.from({ length: o.turns }, (_, t) => mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier))));
+  const turns = turnMetrics(
+    discussions.map((d) => ({
+      answers: d.turns.map((row) => row.map((r) => r.answer)),
+      correct: d.turns.map((row) => row.map((r) => r.correct)),
+    })),
+  );
+  const verifierByTurn = Array.from({ length: o.turns }, (_, t) =>
+    mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier))),
+  );
   return { table: { step, questions: records.length, turns }, discussions, verifierByTurn };
 }
 
@@ -31,7 +39,9 @@ export function formatEvalTable(title: string, t: EvalTable): string {
   const lines = [`${title} (${t.questions} questions)`, '  turn  majority  mean agent  wrong→right  right→wrong'];
   t.turns.forEach((m, i) => {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    lines.push(`  ${String(i + 1).padStart(4)}  ${pct(m.majorityAccuracy).padStart(8)}  ${pct(m.meanAgentAccuracy).padStart(10)}  ${String(i ? sum(m.wrongToRight) : '-').padStart(11)}  ${String(i ? sum(m.rightToWrong) : '-').padStart(11)}`);
+    lines.push(
+      `  ${String(i + 1).padStart(4)}  ${pct(m.majorityAccuracy).padStart(8)}  ${pct(m.meanAgentAccuracy).padStart(10)}  ${String(i ? sum(m.wrongToRight) : '-').padStart(11)}  ${String(i ? sum(m.rightToWrong) : '-').padStart(11)}`,
+    );
   });
   return lines.join('\n');
 }
@@ -45,12 +55,19 @@ function pct(x: number): string {
  * or the same model twice): they all give the same answer, so the discussion shows nothing.
  * `models`: the model specs, for per-agent teams (identical specs are the same model).
  */
-export function identicalAgentsWarning(temperature: number, agents: number, sharing: Sharing, models?: readonly string[]): string | undefined {
+export function identicalAgentsWarning(
+  temperature: number,
+  agents: number,
+  sharing: Sharing,
+  models?: readonly string[],
+): string | undefined {
   if (temperature > 0 || agents < 2) return undefined;
   const sameModel = sharing !== 'per-agent' || (models !== undefined && new Set(models).size < models.length);
   if (!sameModel) return undefined;
-  return 'warning: greedy decoding (temperature 0) with several agents on the same model: every agent gives the same answer, '
-    + 'so the discussion is one agent talking to copies of itself; sample above temperature 0 (eval.temperature, --temperature) or use different models';
+  return (
+    'warning: greedy decoding (temperature 0) with several agents on the same model: every agent gives the same answer, ' +
+    'so the discussion is one agent talking to copies of itself; sample above temperature 0 (eval.temperature, --temperature) or use different models'
+  );
 }
 
 /**

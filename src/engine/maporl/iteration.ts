@@ -35,18 +35,40 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
   const k = config.training.samplesPerQuestion;
   const questions = order.batch(iteration, config.training.questionsPerIteration).flatMap((q) => Array<TaskRecord>(k).fill(q));
   const turns = config.training.mode === 'single-agent' ? 1 : config.discussion.turns;
-  const discussions = await runDiscussions(questions, { ...c.discussion, turns, generation: config.generation, seed: config.seed * 1000003 + iteration });
+  const discussions = await runDiscussions(questions, {
+    ...c.discussion,
+    turns,
+    generation: config.generation,
+    seed: config.seed * 1000003 + iteration,
+  });
   const rollouts: Rollout[] = [];
   const rewardsPerDiscussion = discussions.map((d, i) => {
     const R = discussionRewards(d, config.reward);
-    d.turns.forEach((row, t) => row.forEach((r, a) => rollouts.push({ policy: team.policyOf(a, t), prompt: r.prompt, response: r.tokens, reward: R[t][a], turn: t, agent: a, question: Math.floor(i / k) })));
+    d.turns.forEach((row, t) =>
+      row.forEach((r, a) =>
+        rollouts.push({
+          policy: team.policyOf(a, t),
+          prompt: r.prompt,
+          response: r.tokens,
+          reward: R[t][a],
+          turn: t,
+          agent: a,
+          question: Math.floor(i / k),
+        }),
+      ),
+    );
     return R;
   });
   const timing1 = timingOf(team, verifier);
   const stats = await ppoUpdate(rollouts, config.training.ppo, config.seed * 7 + iteration);
   const timing2 = timingOf(team, verifier);
   const seconds = (performance.now() - t0) / 1000;
-  const tm = turnMetrics(discussions.map((d) => ({ answers: d.turns.map((row) => row.map((r) => r.answer)), correct: d.turns.map((row) => row.map((r) => r.correct)) })));
+  const tm = turnMetrics(
+    discussions.map((d) => ({
+      answers: d.turns.map((row) => row.map((r) => r.answer)),
+      correct: d.turns.map((row) => row.map((r) => r.correct)),
+    })),
+  );
   const generationMs = timing1.generation - timing0.generation;
   const generated = rollouts.reduce((n, r) => n + r.response.length, 0);
   const phases = {
@@ -56,15 +78,28 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
     update: (timing2.update - timing1.update) / 1000,
   };
   run.event({
-    type: 'metrics', split: 'train', step: iteration,
+    type: 'metrics',
+    split: 'train',
+    step: iteration,
     reward: mean(rewardsPerDiscussion.flatMap((R) => R.flat())),
     verifier: Array.from({ length: turns }, (_, t) => mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier)))),
-    majorityAccuracy: tm.map((m) => m.majorityAccuracy), meanAgentAccuracy: tm.map((m) => m.meanAgentAccuracy),
-    kl: stats.kl, entropy: stats.entropy, policyLoss: stats.policyLoss, valueLoss: stats.valueLoss, clipFraction: stats.clipFraction,
-    gradNorm: stats.gradNorm, tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
+    majorityAccuracy: tm.map((m) => m.majorityAccuracy),
+    meanAgentAccuracy: tm.map((m) => m.meanAgentAccuracy),
+    kl: stats.kl,
+    entropy: stats.entropy,
+    policyLoss: stats.policyLoss,
+    valueLoss: stats.valueLoss,
+    clipFraction: stats.clipFraction,
+    gradNorm: stats.gradNorm,
+    tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
     seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
   });
-  if (stats.skippedSteps) run.log(iteration, `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`, 'warn');
+  if (stats.skippedSteps)
+    run.log(
+      iteration,
+      `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`,
+      'warn',
+    );
   discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i], i % k)));
 }
 
@@ -75,7 +110,11 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
 export function discussionRewards(d: Discussion, reward: MaporlConfig['reward']): number[][] {
   const V = d.turns.map((row) => row.map((r) => r.verifier));
   const correct = d.turns.map((row) => row.map((r) => r.correct));
-  return withFormatPenalty(shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }), d.turns, reward.formatPenalty);
+  return withFormatPenalty(
+    shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }),
+    d.turns,
+    reward.formatPenalty,
+  );
 }
 
 /** Milliseconds spent so far inside ONNX Runtime, per phase: the differences time an iteration's phases. */
@@ -92,7 +131,10 @@ function timingOf(team: Team, verifier: VerifierSetup) {
 /** Questions of iteration i: consecutive slices of seeded permutations of the training set, one per epoch. */
 export class DataOrder {
   private readonly epochs = new Map<number, number[]>();
-  constructor(private readonly records: readonly TaskRecord[], private readonly seed: number) {}
+  constructor(
+    private readonly records: readonly TaskRecord[],
+    private readonly seed: number,
+  ) {}
 
   private permutation(epoch: number): number[] {
     let p = this.epochs.get(epoch);
@@ -106,7 +148,8 @@ export class DataOrder {
   batch(iteration: number, size: number): TaskRecord[] {
     const n = this.records.length;
     const out: TaskRecord[] = [];
-    for (let k = (iteration - 1) * size; k < iteration * size; k++) out.push(this.records[this.permutation(Math.floor(k / n))[k % n]]);
+    for (let k = (iteration - 1) * size; k < iteration * size; k++)
+      out.push(this.records[this.permutation(Math.floor(k / n))[k % n]]);
     return out;
   }
 }

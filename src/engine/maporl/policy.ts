@@ -24,7 +24,10 @@ import { Critic, restoreState, shapesOf } from './critic';
 import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
 
 /** One sequence of a rollout: a prompt and the response sampled for it. */
-export interface SequenceTokens { prompt: number[]; response: number[] }
+export interface SequenceTokens {
+  prompt: number[];
+  response: number[];
+}
 
 export interface RolloutScores {
   /** Per response token: log p under the current policy, the reference, and the value (0 without a critic). */
@@ -63,7 +66,12 @@ export interface PolicyState extends TrainState {
   critic?: TrainState;
 }
 
-interface LoraSetup { config: LoraConfig; base: Record<string, HostTensor>; frozen: FrozenWeights; adapted: string[] }
+interface LoraSetup {
+  config: LoraConfig;
+  base: Record<string, HostTensor>;
+  frozen: FrozenWeights;
+  adapted: string[];
+}
 
 export class Policy {
   /** Time inside ORT runs of scoring and updates (generation is in lm.timing). */
@@ -86,7 +94,14 @@ export class Policy {
     private readonly critic?: Critic,
   ) {}
 
-  static async create(name: string, base: CausalLM, hyper: PpoHyper, runtime: RuntimeOptions, temperature: number, options: PolicyOptions = {}): Promise<Policy> {
+  static async create(
+    name: string,
+    base: CausalLM,
+    hyper: PpoHyper,
+    runtime: RuntimeOptions,
+    temperature: number,
+    options: PolicyOptions = {},
+  ): Promise<Policy> {
     const cfg = base.config;
     if (!(temperature > 0)) throw new Error(`PPO needs sampled rollouts: temperature must be > 0, got ${temperature}`);
     const limit = frozenLimitFor(runtime.frozenWeights);
@@ -95,7 +110,12 @@ export class Policy {
     let lora: LoraSetup | undefined;
     let init: Record<string, HostTensor>;
     if (options.lora) {
-      lora = { config: options.lora, base: base.weights, frozen: frozenWeights(base.weights, limit), adapted: loraModules(cfg, options.lora).map((m) => `${m.module}.weight`) };
+      lora = {
+        config: options.lora,
+        base: base.weights,
+        frozen: frozenWeights(base.weights, limit),
+        adapted: loraModules(cfg, options.lora).map((m) => `${m.module}.weight`),
+      };
       init = { ...initLoraWeights(cfg, options.lora, options.seed ?? 0), ...head };
     } else {
       init = { ...base.weights, ...head }; // initState copies them: the base stays the reference
@@ -103,9 +123,21 @@ export class Policy {
     // A large base fed as inputs trains without ORT's memory arena, as SFT does (sft/trainer.ts).
     const stepRuntime = { ...runtime, memoryArena: runtime.memoryArena ?? !(lora && !lora.frozen.initializers) };
     const [step, critic] = await Promise.all([
-      TrainStep.compile(ppoStepSpec(cfg, { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } }, hyper), stepRuntime),
+      TrainStep.compile(
+        ppoStepSpec(
+          cfg,
+          { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } },
+          hyper,
+        ),
+        stepRuntime,
+      ),
       hyper.critic && !sharedTrunkCritic(hyper)
-        ? Critic.create(base, hyper, stepRuntime, lora && { config: lora.config, base: lora.frozen, seed: (options.seed ?? 0) + 1_000_003 })
+        ? Critic.create(
+            base,
+            hyper,
+            stepRuntime,
+            lora && { config: lora.config, base: lora.frozen, seed: (options.seed ?? 0) + 1_000_003 },
+          )
         : undefined,
     ]);
     const state: PolicyState = step.initState(init);
@@ -123,7 +155,11 @@ export class Policy {
 
     // Scoring: the policy's tensors under their own names; the reference under `ref.` (full
     // fine-tuning: the base) or the policy's own base without adapters (LoRA); the critic under `critic.`.
-    const scoreWeights: Record<string, HostTensor> = { ...(lora ? base.weights : prefixed('ref.', base.weights)), ...state.params, ...critic?.scoringWeights() };
+    const scoreWeights: Record<string, HostTensor> = {
+      ...(lora ? base.weights : prefixed('ref.', base.weights)),
+      ...state.params,
+      ...critic?.scoringWeights(),
+    };
     const trainable = new Set([...Object.keys(state.params), ...Object.keys(critic?.scoringWeights() ?? {})]);
     const binding = weightBinding(scoreWeights, trainable, limit);
     const models: ScoredModel[] = [
@@ -133,7 +169,10 @@ export class Policy {
     ];
     const [lm, scoreSession] = await Promise.all([
       // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
-      LMRuntime.create({ ...base, weights: genWeights }, { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined }),
+      LMRuntime.create(
+        { ...base, weights: genWeights },
+        { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined },
+      ),
       Session.create(serialize(buildRolloutScoreGraph(cfg, binding, models)), runtime),
     ]);
     const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
@@ -154,12 +193,20 @@ export class Policy {
   }
 
   /** The trainable weights: every weight, or the LoRA adapters; plus a shared value head. */
-  get weights(): Record<string, HostTensor> { return this.state.params; }
+  get weights(): Record<string, HostTensor> {
+    return this.state.params;
+  }
 
   /** Loads weights and optimizer state (resume); throws when they do not fit this policy's settings. */
   restore(state: PolicyState): void {
-    if (!state.lora !== !this.lora) throw new Error(`checkpoint: the run ${this.lora ? 'trains LoRA adapters' : 'fine-tunes every weight'}, the checkpoint does not`);
-    if (!state.critic !== !this.critic) throw new Error(`checkpoint: the run ${this.critic ? 'has' : 'has no'} separate critic, the checkpoint does${this.critic ? ' not' : ''}`);
+    if (!state.lora !== !this.lora)
+      throw new Error(
+        `checkpoint: the run ${this.lora ? 'trains LoRA adapters' : 'fine-tunes every weight'}, the checkpoint does not`,
+      );
+    if (!state.critic !== !this.critic)
+      throw new Error(
+        `checkpoint: the run ${this.critic ? 'has' : 'has no'} separate critic, the checkpoint does${this.critic ? ' not' : ''}`,
+      );
     restoreState(this.state, state);
     if (this.critic && state.critic) this.critic.restore(state.critic);
     this.generationChanged();
@@ -175,7 +222,11 @@ export class Policy {
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
       const t0 = performance.now();
-      const r = await this.scoreSession.run({ ...actionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors, temperature: this.temperature, ...weights });
+      const r = await this.scoreSession.run({
+        ...actionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
+        temperature: this.temperature,
+        ...weights,
+      });
       this.timing.scoreMs += performance.now() - t0;
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
@@ -208,10 +259,14 @@ export class Policy {
       return { dtype: 'float32', shape: [data.length], data };
     };
     const batch: Record<string, HostTensor> = {
-      ...seqs, ...this.lora?.frozen.feeds, temperature: this.temperature,
-      old_logprobs: perAction((s) => s.oldLogprobs), advantages: perAction((s) => s.advantages),
+      ...seqs,
+      ...this.lora?.frozen.feeds,
+      temperature: this.temperature,
+      old_logprobs: perAction((s) => s.oldLogprobs),
+      advantages: perAction((s) => s.advantages),
     };
-    if (this.lora && this.lora.config.dropout > 0) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n) };
+    if (this.lora && this.lora.config.dropout > 0)
+      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n) };
     const returns = this.hyper.critic ? perAction((s) => s.returns!) : undefined;
     const oldValues = this.hyper.critic ? perAction((s) => s.oldValues!) : undefined;
     if (sharedTrunkCritic(this.hyper)) Object.assign(batch, { returns, old_values: oldValues });
@@ -229,7 +284,10 @@ export class Policy {
   /** After the weights changed: full fine-tuning feeds the new arrays; LoRA merges before the next generation. */
   private generationChanged(): void {
     if (this.lora) this.mergeDue = true;
-    else this.generation.setWeights(Object.fromEntries(Object.keys(this.generation.model.weights).map((n) => [n, this.state.params[n]])));
+    else
+      this.generation.setWeights(
+        Object.fromEntries(Object.keys(this.generation.model.weights).map((n) => [n, this.state.params[n]])),
+      );
   }
 
   async release(): Promise<void> {

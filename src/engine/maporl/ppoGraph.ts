@@ -57,19 +57,31 @@ const mean = (x: Tensor) => F.div(F.sumAll(x), F.maximum(F.countOf(x, [0]), 1));
 
 /** Hidden states [N, C] of the action positions, from weights `w` (adapters hooked in by `options.linear`). */
 function acting(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options: ForwardOptions): Tensor {
-  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, options);
+  const { hidden } = llamaForward(
+    cfg,
+    w,
+    { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask },
+    options,
+  );
   return F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
 }
 
 /** Per action [N]: log-probability and entropy of the next-token distribution at the temperature. */
-function tokenScores(cfg: ModelConfig, w: Weights, h: Tensor, b: Record<string, Tensor>, head?: (x: Tensor, w: Tensor) => Tensor) {
+function tokenScores(
+  cfg: ModelConfig,
+  w: Weights,
+  h: Tensor,
+  b: Record<string, Tensor>,
+  head?: (x: Tensor, w: Tensor) => Tensor,
+) {
   return tokenLogprobs(F.div(lmHead(cfg, w, h, head), b.temperature), b.action_targets); // logits [N, V]
 }
 
 /** ½ mean of the clipped squared value error [N] → []. */
 function valueLoss(values: Tensor, b: Record<string, Tensor>, vfClip: number): Tensor {
   const vClipped = F.add(b.old_values, F.clip(F.sub(values, b.old_values), -vfClip, vfClip));
-  const vErr = F.sub(values, b.returns), vErrClipped = F.sub(vClipped, b.returns);
+  const vErr = F.sub(values, b.returns),
+    vErrClipped = F.sub(vClipped, b.returns);
   return F.mul(mean(F.maximum(F.mul(vErr, vErr), F.mul(vErrClipped, vErrClipped))), 0.5);
 }
 
@@ -77,16 +89,26 @@ function valueLoss(values: Tensor, b: Record<string, Tensor>, vfClip: number): T
  * The weights and forward options of a training graph: parameters alone (full fine-tuning), or
  * the frozen base (initializers `fz`, or fed `frozen.<name>` inputs) with the adapters hooked in.
  */
-function trainingWeights(m: StepModel, p: Record<string, Tensor>, b: Record<string, Tensor>, fz: Record<string, Tensor>): { w: Weights; options: ForwardOptions } {
+function trainingWeights(
+  m: StepModel,
+  p: Record<string, Tensor>,
+  b: Record<string, Tensor>,
+  fz: Record<string, Tensor>,
+): { w: Weights; options: ForwardOptions } {
   if (!m.lora) return { w: p, options: {} };
   const base = Object.fromEntries(m.lora.names.map((n) => [n, fz[n] ?? b[`frozen.${n}`]]));
-  return { w: { ...base, ...p }, options: { linear: loraLinear(m.lora.config, p, m.lora.config.dropout > 0 ? b.dropout_seed : undefined) } };
+  return {
+    w: { ...base, ...p },
+    options: { linear: loraLinear(m.lora.config, p, m.lora.config.dropout > 0 ? b.dropout_seed : undefined) },
+  };
 }
 
 /** Batch inputs every step reads: the sequences, and the frozen base and dropout seed of LoRA. */
 function commonBatch(m: StepModel): TrainStepSpec['batch'] {
   return {
-    input_ids: { dtype: 'int64', shape: SEQ }, positions: { dtype: 'int64', shape: SEQ }, attention_mask: { dtype: 'int64', shape: SEQ },
+    input_ids: { dtype: 'int64', shape: SEQ },
+    positions: { dtype: 'int64', shape: SEQ },
+    attention_mask: { dtype: 'int64', shape: SEQ },
     action_index: { dtype: 'int64', shape: ACTIONS },
     ...(m.lora?.base.inputs ?? {}),
     ...(m.lora && m.lora.config.dropout > 0 ? { dropout_seed: { dtype: 'int64', shape: [] } } : {}),
@@ -106,7 +128,8 @@ export function ppoStepSpec(cfg: ModelConfig, m: StepModel, h: PpoHyper): TrainS
   const batch: TrainStepSpec['batch'] = {
     ...commonBatch(m),
     action_targets: { dtype: 'int64', shape: ACTIONS },
-    old_logprobs: { dtype: 'float32', shape: ACTIONS }, advantages: { dtype: 'float32', shape: ACTIONS },
+    old_logprobs: { dtype: 'float32', shape: ACTIONS },
+    advantages: { dtype: 'float32', shape: ACTIONS },
     temperature: { dtype: 'float32', shape: [] },
     ...(withValues ? { returns: { dtype: 'float32', shape: ACTIONS }, old_values: { dtype: 'float32', shape: ACTIONS } } : {}),
   };
@@ -128,7 +151,9 @@ export function ppoStepSpec(cfg: ModelConfig, m: StepModel, h: PpoHyper): TrainS
       const policyLoss = mean(pg);
       const clipped = F.cast(F.greater(F.abs(F.sub(ratio, 1)), h.clipRange), 'float32');
       const metrics: Record<string, Tensor> = {
-        policyLoss, clipFraction: mean(clipped), entropy: mean(entropy),
+        policyLoss,
+        clipFraction: mean(clipped),
+        entropy: mean(entropy),
         approxKl: mean(F.mul(F.mul(logRatio, logRatio), 0.5)),
       };
       if (!withValues) return { loss: policyLoss, metrics };

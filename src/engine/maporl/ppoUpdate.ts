@@ -34,19 +34,33 @@ export interface UpdateStats {
 type Ppo = MaporlConfig['training']['ppo'];
 
 /** One rollout's per-token scores (log p under the policy and the reference, the value) and Σ_tokens (log p - log p_ref). */
-interface Scored { logprobs: number[]; refLogprobs: number[]; values: number[]; kl: number }
+interface Scored {
+  logprobs: number[];
+  refLogprobs: number[];
+  values: number[];
+  kl: number;
+}
 
 /** Per-token advantages (and returns, with a critic) of every rollout, before whitening. */
 function advantagesOf(rs: Rollout[], scores: Scored[], ppo: Ppo): { advantages: number[][]; returns?: number[][] } {
   if (ppo.advantage === 'group') {
     // Sequence return: the reward less the KL penalty summed over the response's tokens (RLOO's form).
     const seqReturn = rs.map((r, i) => r.reward - ppo.klCoef * scores[i].kl);
-    const adv = leaveOneOutAdvantages(seqReturn, rs.map((r) => `${r.question}/${r.turn}/${r.agent}`));
+    const adv = leaveOneOutAdvantages(
+      seqReturn,
+      rs.map((r) => `${r.question}/${r.turn}/${r.agent}`),
+    );
     return { advantages: rs.map((r, i) => new Array<number>(r.response.length).fill(adv[i])) };
   }
-  const advantages: number[][] = [], returns: number[][] = [];
+  const advantages: number[][] = [],
+    returns: number[][] = [];
   rs.forEach((r, i) => {
-    const g = gae(tokenRewards(r.reward, scores[i].logprobs, scores[i].refLogprobs, ppo.klCoef), scores[i].values, ppo.gamma, ppo.lam);
+    const g = gae(
+      tokenRewards(r.reward, scores[i].logprobs, scores[i].refLogprobs, ppo.klCoef),
+      scores[i].values,
+      ppo.gamma,
+      ppo.lam,
+    );
     advantages.push(g.advantages);
     returns.push(g.returns);
   });
@@ -54,7 +68,17 @@ function advantagesOf(rs: Rollout[], scores: Scored[], ppo: Ppo): { advantages: 
 }
 
 export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Promise<UpdateStats> {
-  const stats: UpdateStats = { policyLoss: 0, valueLoss: 0, clipFraction: 0, entropy: 0, kl: 0, gradNorm: 0, skippedSteps: 0, steps: 0, tokens: 0 };
+  const stats: UpdateStats = {
+    policyLoss: 0,
+    valueLoss: 0,
+    clipFraction: 0,
+    entropy: 0,
+    kl: 0,
+    gradNorm: 0,
+    skippedSteps: 0,
+    steps: 0,
+    tokens: 0,
+  };
   const usable = rollouts.filter((r) => r.response.length > 0);
   // Score with each policy, in rollout order.
   const policies = [...new Set(usable.map((r) => r.policy))];
@@ -68,7 +92,11 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
     });
   }
   const { advantages, returns } = advantagesOf(usable, scored, ppo);
-  if (ppo.whitenAdvantages) whitenBy(advantages, usable.map((r) => (ppo.whitenScope === 'turn-agent' ? `${r.turn}/${r.agent}` : r.policy)));
+  if (ppo.whitenAdvantages)
+    whitenBy(
+      advantages,
+      usable.map((r) => (ppo.whitenScope === 'turn-agent' ? `${r.turn}/${r.agent}` : r.policy)),
+    );
 
   let klSum = 0;
   const samplesOf = new Map<Policy, PpoSample[]>(policies.map((p) => [p, []]));
@@ -86,7 +114,10 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
     for (let e = 0; e < ppo.epochs; e++) {
       const order = rng.shuffle([...samples.keys()]);
       for (let i = 0; i < order.length; i += ppo.minibatchSize) {
-        const res = await policy.update(order.slice(i, i + ppo.minibatchSize).map((k) => samples[k]), ppo.lr);
+        const res = await policy.update(
+          order.slice(i, i + ppo.minibatchSize).map((k) => samples[k]),
+          ppo.lr,
+        );
         stats.steps++;
         if (res.skipped) {
           stats.skippedSteps++;

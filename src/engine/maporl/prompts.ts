@@ -45,9 +45,10 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 }
 
 function showResponse(r: PreviousResponse, opts: PromptOptions): string {
-  const response = opts.show === 'text' ? r.text.trim() : r.answer ?? NO_ANSWER;
+  const response = opts.show === 'text' ? r.text.trim() : (r.answer ?? NO_ANSWER);
   if (!opts.feedVerifierScores) return fillTemplate(opts.templates.response, { response });
-  if (r.score === undefined || !Number.isFinite(r.score)) throw new Error('feedVerifierScores is on but a previous response has no verifier score');
+  if (r.score === undefined || !Number.isFinite(r.score))
+    throw new Error('feedVerifierScores is on but a previous response has no verifier score');
   return fillTemplate(opts.templates.scoredResponse, { response, score: r.score.toFixed(2) });
 }
 
@@ -73,8 +74,11 @@ export function renderPrompt(input: PromptInput, opts: PromptOptions): string {
 }
 
 /** Prompts of every agent at turn t > 0 from the previous turn's responses [A] (others in agent order). */
-export function renderTurnPrompts(question: string, turn: number, previous: readonly PreviousResponse[], opts: PromptOptions): string[] {
-  return previous.map((own, a) =>
-    renderPrompt({ question, turn, own, others: previous.filter((_, j) => j !== a) }, opts),
-  );
+export function renderTurnPrompts(
+  question: string,
+  turn: number,
+  previous: readonly PreviousResponse[],
+  opts: PromptOptions,
+): string[] {
+  return previous.map((own, a) => renderPrompt({ question, turn, own, others: previous.filter((_, j) => j !== a) }, opts));
 }

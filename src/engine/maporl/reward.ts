@@ -121,8 +121,14 @@ export function shapedRewards(V: Matrix, correct: BoolMatrix, opts: RewardOption
  * The shaped rewards [T][A] with `penalty` in place of the reward of every response that needs it
  * (below); a penalty of 0 leaves the rewards as they are.
  */
-export function withFormatPenalty(R: Matrix, responses: readonly (readonly { text: string; answer: string | null }[])[], penalty: number): number[][] {
-  return R.map((row, t) => row.map((x, a) => (penalty !== 0 && needsFormatPenalty(responses[t][a].text, responses[t][a].answer) ? penalty : x)));
+export function withFormatPenalty(
+  R: Matrix,
+  responses: readonly (readonly { text: string; answer: string | null }[])[],
+  penalty: number,
+): number[][] {
+  return R.map((row, t) =>
+    row.map((x, a) => (penalty !== 0 && needsFormatPenalty(responses[t][a].text, responses[t][a].answer) ? penalty : x)),
+  );
 }
 
 /**

@@ -28,7 +28,9 @@ export class RunDir {
     this.transcripts = path.join(dir, 'transcripts.jsonl');
   }
 
-  get checkpoints(): string { return path.join(this.dir, 'checkpoints'); }
+  get checkpoints(): string {
+    return path.join(this.dir, 'checkpoints');
+  }
 
   writeConfig(config: unknown): void {
     writeJsonAtomic(path.join(this.dir, 'config.json'), config);

@@ -48,7 +48,12 @@ function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolea
 }
 
 /** SFT pairs for task records that carry a worked `solution` (built-in tasks, GSM8K). */
-export function sftRecordsFrom(records: readonly TaskRecord[], kind: AnswerKind, seed: number, opts: SftOptions = {}): SftRecord[] {
+export function sftRecordsFrom(
+  records: readonly TaskRecord[],
+  kind: AnswerKind,
+  seed: number,
+  opts: SftOptions = {},
+): SftRecord[] {
   const promptOpts = opts.prompt ?? defaultPromptOptions();
   const fraction = opts.discussionFraction ?? 0.3;
   const agents = opts.agents ?? 3;

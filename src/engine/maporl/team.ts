@@ -13,9 +13,17 @@ import { Policy, type BaseSource } from './policy';
 import type { PpoHyper } from './ppoGraph';
 
 /** Where a model's tokenizer files come from when it is saved again. */
-export interface TokenizerSource { dir?: string; files?: Record<string, string> }
+export interface TokenizerSource {
+  dir?: string;
+  files?: Record<string, string>;
+}
 
-export interface ResolvedModel { model: CausalLM; tokenizer: TokenizerSource; label: string; source: BaseSource }
+export interface ResolvedModel {
+  model: CausalLM;
+  tokenizer: TokenizerSource;
+  label: string;
+  source: BaseSource;
+}
 
 /** A preset name or a model directory (relative to `baseDir`). */
 export async function resolveModel(spec: string, seed: number, baseDir: string): Promise<ResolvedModel> {
@@ -24,7 +32,11 @@ export async function resolveModel(spec: string, seed: number, baseDir: string):
     return { model: m, tokenizer: { files: m.tokenizerFiles }, label: `preset ${spec}`, source: { preset: spec, seed } };
   }
   const dir = path.resolve(baseDir, spec);
-  if (!fs.existsSync(dir)) throw new ModelFileError(dir, `model directory does not exist (and "${spec}" is not a preset: ${Object.keys(PRESETS).join(', ')})`);
+  if (!fs.existsSync(dir))
+    throw new ModelFileError(
+      dir,
+      `model directory does not exist (and "${spec}" is not a preset: ${Object.keys(PRESETS).join(', ')})`,
+    );
   return { model: await loadModel(dir), tokenizer: { dir }, label: dir, source: { dir } };
 }
 
@@ -56,7 +68,13 @@ export class Team {
     const lora = loraConfig(config);
     for (const [i, b] of bases.entries()) {
       // Each policy's adapters start from their own seed; the base is shared (the same arrays) between policies of one model.
-      policies.push(await Policy.create(`policy-${i}`, b.model, hyper, runtime, config.generation.temperature, { lora, seed: config.seed * 31 + i, source: b.source }));
+      policies.push(
+        await Policy.create(`policy-${i}`, b.model, hyper, runtime, config.generation.temperature, {
+          lora,
+          seed: config.seed * 31 + i,
+          source: b.source,
+        }),
+      );
     }
     return new Team(config.agents.policySharing, policies, bases);
   }
@@ -69,7 +87,14 @@ export class Team {
 /** The PPO graph settings of a config. */
 export function ppoHyper(config: MaporlConfig): PpoHyper {
   const p = config.training.ppo;
-  return { clipRange: p.clipRange, vfClip: p.vfClip, vfCoef: p.vfCoef, maxGradNorm: p.maxGradNorm, critic: p.advantage === 'gae', criticPlacement: p.critic };
+  return {
+    clipRange: p.clipRange,
+    vfClip: p.vfClip,
+    vfCoef: p.vfCoef,
+    maxGradNorm: p.maxGradNorm,
+    critic: p.advantage === 'gae',
+    criticPlacement: p.critic,
+  };
 }
 
 /** The LoRA adapters of a config's policies (training.lora), or undefined for full fine-tuning. */
@@ -77,7 +102,12 @@ export function loraConfig(config: MaporlConfig): LoraConfig | undefined {
   const l = config.training.lora;
   if (!l) return undefined;
   const targets = l.targetModules;
-  return { r: l.rank, alpha: l.alpha, dropout: l.dropout, targetModules: targets.includes('all-linear') ? 'all-linear' : targets };
+  return {
+    r: l.rank,
+    alpha: l.alpha,
+    dropout: l.dropout,
+    targetModules: targets.includes('all-linear') ? 'all-linear' : targets,
+  };
 }
 
 /** The base model of each policy: per-agent takes models[a] (or the one model); others the first. */
@@ -86,7 +116,10 @@ export async function resolveBases(config: MaporlConfig, baseDir: string, turns:
   const cache = new Map<string, ResolvedModel>();
   const out: ResolvedModel[] = [];
   for (let i = 0; i < n; i++) {
-    const spec = config.agents.policySharing === 'per-agent' && config.agents.models.length > 1 ? config.agents.models[i] : config.agents.models[0];
+    const spec =
+      config.agents.policySharing === 'per-agent' && config.agents.models.length > 1
+        ? config.agents.models[i]
+        : config.agents.models[0];
     if (!cache.has(spec)) cache.set(spec, await resolveModel(spec, config.seed, baseDir));
     out.push(cache.get(spec)!);
   }

@@ -93,7 +93,16 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
     if (lastCheckpointAt !== iteration) await saveRunCheckpoint(c, iteration, before);
     if (stoppedBy) {
       run.event({ type: 'status', step: iteration, status: 'stopped', message: `stopped by ${stoppedBy}; resume with --resume` });
-      const summary = makeSummary(config, 'stopped', iteration, startedAt, before, null, c.verifier.report, `stopped by ${stoppedBy}`);
+      const summary = makeSummary(
+        config,
+        'stopped',
+        iteration,
+        startedAt,
+        before,
+        null,
+        c.verifier.report,
+        `stopped by ${stoppedBy}`,
+      );
       run.writeSummary(summary);
       return summary;
     }
@@ -109,7 +118,9 @@ async function trainLocked(o: TrainOptions): Promise<RunSummary> {
     try {
       run.event({ type: 'status', step: iteration, status: 'failed', message });
       run.writeSummary(makeSummary(config, 'failed', iteration, startedAt, before, null, c?.verifier.report, message));
-    } catch { /* a full or read-only disk that failed the run refuses these too: the error below says why */ }
+    } catch {
+      /* a full or read-only disk that failed the run refuses these too: the error below says why */
+    }
     throw err;
   } finally {
     await c?.team.release();
@@ -131,11 +142,22 @@ function openRun(o: TrainOptions, run: RunDir, iterations: number, say: (line: s
   let from: string | null = null;
   let state: TrainerState | null = null;
   let damaged: string | undefined; // a newer checkpoint that failed its checksums
-  if (o.resume) from = latestCheckpoint(run.checkpoints, (line) => { say(line); damaged = line; });
+  if (o.resume)
+    from = latestCheckpoint(run.checkpoints, (line) => {
+      say(line);
+      damaged = line;
+    });
   if (from) {
     state = readTrainerState(from);
-    if (!run.truncateAfter(state.iteration, state.logs)) run.event({ type: 'checkpoint', step: state.iteration, path: path.relative(o.out, from) });
-    run.event({ type: 'status', step: state.iteration, status: 'running', message: `resumed from ${path.relative(o.out, from)}`, totalSteps: iterations });
+    if (!run.truncateAfter(state.iteration, state.logs))
+      run.event({ type: 'checkpoint', step: state.iteration, path: path.relative(o.out, from) });
+    run.event({
+      type: 'status',
+      step: state.iteration,
+      status: 'running',
+      message: `resumed from ${path.relative(o.out, from)}`,
+      totalSteps: iterations,
+    });
   } else {
     if (o.resume) {
       // Killed before its first checkpoint: everything it recorded is produced again, identically.
@@ -174,19 +196,46 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
   const team = await Team.create(config, bases, runtime);
   try {
     if (start.from && start.state) {
-      for (const [i, p] of team.policies.entries()) p.restore((await loadCheckpointPolicy(start.from, i, start.state.optimizerSteps[i])).train);
+      for (const [i, p] of team.policies.entries())
+        p.restore((await loadCheckpointPolicy(start.from, i, start.state.optimizerSteps[i])).train);
     }
     run.log(step, `execution provider: ${team.policies[0].lm.provider}${runtime.threads ? `, ${runtime.threads} threads` : ''}`);
-    const verifier = await setupVerifier({ config: models, data, team, run, runtime, baseDir: o.baseDir, resumeFrom: start.from, say });
+    const verifier = await setupVerifier({
+      config: models,
+      data,
+      team,
+      run,
+      runtime,
+      baseDir: o.baseDir,
+      resumeFrom: start.from,
+      say,
+    });
     const gen = config.generation;
     const evalGeneration = { ...gen, temperature: config.eval.temperature ?? gen.temperature };
-    const greedyCopies = identicalAgentsWarning(evalGeneration.temperature, config.agents.count, config.agents.policySharing, config.agents.models.length > 1 ? config.agents.models : undefined);
+    const greedyCopies = identicalAgentsWarning(
+      evalGeneration.temperature,
+      config.agents.count,
+      config.agents.policySharing,
+      config.agents.models.length > 1 ? config.agents.models : undefined,
+    );
     if (greedyCopies && !start.state) run.log(0, greedyCopies.replace(/^warning: /, 'evaluation: '), 'warn');
     const discussion: RunDiscussionOptions = {
-      agents: config.agents.count, prompt: promptOptionsOf(config.discussion), kind: data.kind,
-      verifier: verifier.score ?? groundTruthVerifier, modelFor: (a, t) => team.policyOf(a, t).lm,
+      agents: config.agents.count,
+      prompt: promptOptionsOf(config.discussion),
+      kind: data.kind,
+      verifier: verifier.score ?? groundTruthVerifier,
+      modelFor: (a, t) => team.policyOf(a, t).lm,
     };
-    return { config, run, team, verifier, discussion, data, evalRecords: data.test.slice(0, config.eval.questions), evalGeneration };
+    return {
+      config,
+      run,
+      team,
+      verifier,
+      discussion,
+      data,
+      evalRecords: data.test.slice(0, config.eval.questions),
+      evalGeneration,
+    };
   } catch (err) {
     await team.release(); // what set-up made so far
     throw err;
@@ -196,10 +245,19 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
 /** Evaluates the team at `step` on the run's test questions: an `eval` metrics event and the transcripts. */
 async function evaluateAt(c: RunContext, step: number): Promise<EvalTable> {
   const { config, run } = c;
-  const r = await evaluate(c.evalRecords, step, { ...c.discussion, turns: config.discussion.turns, generation: c.evalGeneration, seed: config.seed + 7919 * (step + 1) });
+  const r = await evaluate(c.evalRecords, step, {
+    ...c.discussion,
+    turns: config.discussion.turns,
+    generation: c.evalGeneration,
+    seed: config.seed + 7919 * (step + 1),
+  });
   run.event({
-    type: 'metrics', split: 'eval', step, turns: r.table.turns,
-    majorityAccuracy: r.table.turns.map((m) => m.majorityAccuracy), meanAgentAccuracy: r.table.turns.map((m) => m.meanAgentAccuracy),
+    type: 'metrics',
+    split: 'eval',
+    step,
+    turns: r.table.turns,
+    majorityAccuracy: r.table.turns.map((m) => m.majorityAccuracy),
+    meanAgentAccuracy: r.table.turns.map((m) => m.meanAgentAccuracy),
     verifier: r.verifierByTurn,
   });
   for (const d of r.discussions) run.transcript(toTranscript(d, step, 'eval'));
@@ -210,9 +268,27 @@ async function evaluateAt(c: RunContext, step: number): Promise<EvalTable> {
 async function saveRunCheckpoint(c: RunContext, iteration: number, before: EvalTable | null): Promise<void> {
   const { config, run, team, verifier } = c;
   const dir = await saveCheckpoint(run.checkpoints, {
-    state: { iteration, policySharing: config.agents.policySharing, policies: team.policies.length, agents: config.agents.count, turns: config.discussion.turns, optimizerSteps: team.policies.map((p) => p.state.step), verifier: config.verifier.type, verifierReport: verifier.report, before: before ?? undefined, logs: run.marks() },
-    policies: team.policies.map((p, i) => ({ config: team.bases[i].model.config, train: p.state, tokenizer: team.bases[i].tokenizer })),
-    verifier: verifier.model && verifier.tokenizerSource ? { config: verifier.model.config, weights: verifier.model.weights, tokenizer: verifier.tokenizerSource } : undefined,
+    state: {
+      iteration,
+      policySharing: config.agents.policySharing,
+      policies: team.policies.length,
+      agents: config.agents.count,
+      turns: config.discussion.turns,
+      optimizerSteps: team.policies.map((p) => p.state.step),
+      verifier: config.verifier.type,
+      verifierReport: verifier.report,
+      before: before ?? undefined,
+      logs: run.marks(),
+    },
+    policies: team.policies.map((p, i) => ({
+      config: team.bases[i].model.config,
+      train: p.state,
+      tokenizer: team.bases[i].tokenizer,
+    })),
+    verifier:
+      verifier.model && verifier.tokenizerSource
+        ? { config: verifier.model.config, weights: verifier.model.weights, tokenizer: verifier.tokenizerSource }
+        : undefined,
   });
   run.event({ type: 'checkpoint', step: iteration, path: path.relative(run.dir, dir) });
 }
@@ -225,19 +301,35 @@ export function runtimeOptions(config: MaporlConfig, env: NodeJS.ProcessEnv = pr
   const envProvider = PROVIDER_CHOICES.find((p) => p === env[MAPORL_ENV.executionProvider]);
   const envThreads = Number(env[MAPORL_ENV.threads]);
   return {
-    executionProvider: config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
+    executionProvider:
+      config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
     threads: config.runtime.threads === 0 && Number.isInteger(envThreads) && envThreads > 0 ? envThreads : config.runtime.threads,
     frozenWeights: config.runtime.frozenWeights,
   };
 }
 
-function makeSummary(config: MaporlConfig, status: RunSummary['status'], steps: number, startedAt: Date, before: EvalTable | null, after: EvalTable | null, report: Record<string, number> | undefined, message?: string): RunSummary {
+function makeSummary(
+  config: MaporlConfig,
+  status: RunSummary['status'],
+  steps: number,
+  startedAt: Date,
+  before: EvalTable | null,
+  after: EvalTable | null,
+  report: Record<string, number> | undefined,
+  message?: string,
+): RunSummary {
   const finishedAt = new Date();
   const last = (t: EvalTable | null) => (t && t.turns.length ? t.turns[t.turns.length - 1].majorityAccuracy : null);
   return {
-    name: config.name, status, mode: config.training.mode, steps,
-    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-    before, after,
+    name: config.name,
+    status,
+    mode: config.training.mode,
+    steps,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    before,
+    after,
     metrics: { ...(report ?? {}), finalMajorityAccuracyBefore: last(before), finalMajorityAccuracyAfter: last(after) },
     ...(message ? { message } : {}),
   };
@@ -246,7 +338,10 @@ function makeSummary(config: MaporlConfig, status: RunSummary['status'], steps: 
 export function ensureEmptyRunDir(out: string, force: boolean): void {
   assertUnlocked(out); // --force must not pull a live run's directory away
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !force) {
-    throw new OutputDirError(out, 'run directory exists and is not empty (use --resume to continue it, or --force to replace it)');
+    throw new OutputDirError(
+      out,
+      'run directory exists and is not empty (use --resume to continue it, or --force to replace it)',
+    );
   }
   if (force) fs.rmSync(out, { recursive: true, force: true });
 }
@@ -255,7 +350,12 @@ export function ensureEmptyRunDir(out: string, force: boolean): void {
  * The config's model specs with "base-agents" resolved: the base-agent stage's SFT runs here (or its
  * cached result is reused), logged in the run so the dashboard shows what the first minutes are for.
  */
-async function prepareBaseStage(config: MaporlConfig, run: RunDir, step: number, say: (line: string) => void): Promise<MaporlConfig> {
+async function prepareBaseStage(
+  config: MaporlConfig,
+  run: RunDir,
+  step: number,
+  say: (line: string) => void,
+): Promise<MaporlConfig> {
   const recipe = recipeOf(config);
   if (!recipe) return config;
   const t0 = performance.now();

@@ -5,8 +5,17 @@ import { majorityByTurn } from './discussionMetrics';
 import type { Discussion } from './discussion';
 
 /** `sample`: the index of this discussion among the iteration's discussions of the same question (omitted when 0). */
-export function toTranscript(d: Discussion, step: number, split: 'train' | 'eval', rewards?: number[][], sample = 0): TranscriptRecord {
-  const votes = majorityByTurn({ answers: d.turns.map((row) => row.map((r) => r.answer)), correct: d.turns.map((row) => row.map((r) => r.correct)) });
+export function toTranscript(
+  d: Discussion,
+  step: number,
+  split: 'train' | 'eval',
+  rewards?: number[][],
+  sample = 0,
+): TranscriptRecord {
+  const votes = majorityByTurn({
+    answers: d.turns.map((row) => row.map((r) => r.answer)),
+    correct: d.turns.map((row) => row.map((r) => r.correct)),
+  });
   return {
     id: d.record.id,
     step,
@@ -14,10 +23,16 @@ export function toTranscript(d: Discussion, step: number, split: 'train' | 'eval
     question: d.record.question,
     answer: d.record.answer,
     source: d.record.source,
-    turns: d.turns.map((row, t) => row.map((r, a) => ({
-      agent: r.agent, text: r.text, answer: r.answer, correct: r.correct,
-      verifier: clamp01(r.verifier), reward: rewards ? rewards[t][a] : null,
-    }))),
+    turns: d.turns.map((row, t) =>
+      row.map((r, a) => ({
+        agent: r.agent,
+        text: r.text,
+        answer: r.answer,
+        correct: r.correct,
+        verifier: clamp01(r.verifier),
+        reward: rewards ? rewards[t][a] : null,
+      })),
+    ),
     majority: votes.map((v) => v.answer),
     majorityCorrect: votes.map((v, t) => v.answer !== null && d.turns[t].some((r) => r.answer === v.answer && r.correct)),
     majorityCredit: votes.map((v) => v.credit),

@@ -38,8 +38,18 @@ export const LIKELIHOOD_HEAD = 'score.likelihood.weight';
  * that predict them (`action_index` [N] into B*T, `action_targets` [N], `action_rows` [B, N]
  * one-hot of each one's sequence), so only those go through the LM head: no [B, T, V] logits.
  */
-function verifierLogits(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options?: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor }): Tensor {
-  const { hidden } = llamaForward(cfg, w, { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask }, options);
+function verifierLogits(
+  cfg: ModelConfig,
+  w: Weights,
+  b: Record<string, Tensor>,
+  options?: ForwardOptions & { head?: (x: Tensor, w: Tensor) => Tensor },
+): Tensor {
+  const { hidden } = llamaForward(
+    cfg,
+    w,
+    { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask },
+    options,
+  );
   const m = F.cast(b.response_mask, 'float32');
   const pooled = F.maskedMean(hidden, F.unsqueeze(m, [2]), [1]); // [B, C]
   const predicting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index); // [N, C]
@@ -69,9 +79,12 @@ const HEAD_LR_SCALE = 100;
 
 /** The verifier graphs' batch inputs (see verifierLogits). */
 const VERIFIER_INPUTS: Record<string, { dtype: 'int64' | 'float32'; shape: Dim[] }> = {
-  input_ids: { dtype: 'int64', shape: ['B', 'T'] }, positions: { dtype: 'int64', shape: ['B', 'T'] },
-  attention_mask: { dtype: 'int64', shape: ['B', 'T'] }, response_mask: { dtype: 'int64', shape: ['B', 'T'] },
-  action_index: { dtype: 'int64', shape: ['N'] }, action_targets: { dtype: 'int64', shape: ['N'] },
+  input_ids: { dtype: 'int64', shape: ['B', 'T'] },
+  positions: { dtype: 'int64', shape: ['B', 'T'] },
+  attention_mask: { dtype: 'int64', shape: ['B', 'T'] },
+  response_mask: { dtype: 'int64', shape: ['B', 'T'] },
+  action_index: { dtype: 'int64', shape: ['N'] },
+  action_targets: { dtype: 'int64', shape: ['N'] },
   action_rows: { dtype: 'float32', shape: ['B', 'N'] },
 };
 
@@ -85,8 +98,11 @@ export class LearnedVerifier {
    * trunk's language model, initialised from an agent, sees the text it was trained on.
    */
   constructor(
-    readonly config: ModelConfig, readonly tokenizer: Tokenizer, readonly weights: Record<string, HostTensor>,
-    private readonly runtime: RuntimeOptions = {}, private readonly firstTemplate = defaultPromptOptions().templates.first,
+    readonly config: ModelConfig,
+    readonly tokenizer: Tokenizer,
+    readonly weights: Record<string, HostTensor>,
+    private readonly runtime: RuntimeOptions = {},
+    private readonly firstTemplate = defaultPromptOptions().templates.first,
   ) {
     // Verifiers saved before the likelihood features existed score as before: zero weights.
     weights[LIKELIHOOD_HEAD] ??= { dtype: 'float32', shape: [1, 2], data: new Float32Array(2) };
@@ -94,7 +110,13 @@ export class LearnedVerifier {
 
   /** A verifier whose trunk starts from `base` (e.g. a base agent) and a zero head. */
   static fromBase(base: CausalLM, runtime: RuntimeOptions = {}, firstTemplate?: string): LearnedVerifier {
-    return new LearnedVerifier(base.config, base.tokenizer, { ...base.weights, ...initHead(base.config, VERIFIER_HEAD) }, runtime, firstTemplate);
+    return new LearnedVerifier(
+      base.config,
+      base.tokenizer,
+      { ...base.weights, ...initHead(base.config, VERIFIER_HEAD) },
+      runtime,
+      firstTemplate,
+    );
   }
 
   /** The verifier's input as prompt and response tokens (the last maxPositionEmbeddings kept). */
@@ -108,7 +130,8 @@ export class LearnedVerifier {
   /** A left-padded batch with its actions (generate/actions.ts), response_mask [B, T] and action_rows [B, N]. */
   private batch(enc: { prompt: number[]; response: number[] }[]): Record<string, HostTensor> {
     const { tensors, actionRow, T } = actionBatch(enc, padTokenId(this.tokenizer));
-    const B = enc.length, N = actionRow.length;
+    const B = enc.length,
+      N = actionRow.length;
     const responseMask = new BigInt64Array(B * T);
     enc.forEach((e, r) => responseMask.fill(1n, (r + 1) * T - e.response.length, (r + 1) * T));
     const rows = new Float32Array(B * N);
@@ -145,11 +168,25 @@ export class LearnedVerifier {
   }
 
   /** Trains trunk and head with BCE; returns the loss of each step. */
-  async train(examples: LabelledExample[], o: { epochs: number; lr: number; batchSize: number; seed: number; onStep?: (step: number, total: number, loss: number) => void }): Promise<number[]> {
+  async train(
+    examples: LabelledExample[],
+    o: {
+      epochs: number;
+      lr: number;
+      batchSize: number;
+      seed: number;
+      onStep?: (step: number, total: number, loss: number) => void;
+    },
+  ): Promise<number[]> {
     const cfg = this.config;
     const spec: TrainStepSpec = {
       name: 'verifier_step',
-      params: Object.fromEntries(Object.entries(this.weights).map(([n, t]) => [n, { shape: t.shape, decay: t.shape.length > 1, lrScale: HEADS.has(n) ? HEAD_LR_SCALE : 1 }])),
+      params: Object.fromEntries(
+        Object.entries(this.weights).map(([n, t]) => [
+          n,
+          { shape: t.shape, decay: t.shape.length > 1, lrScale: HEADS.has(n) ? HEAD_LR_SCALE : 1 },
+        ]),
+      ),
       batch: { ...VERIFIER_INPUTS, labels: { dtype: 'float32', shape: ['B'] }, weights: { dtype: 'float32', shape: ['B'] } },
       maxGradNorm: 1,
       loss: (p, b) => {
@@ -169,9 +206,21 @@ export class LearnedVerifier {
       const order = rng.shuffle([...examples.keys()]);
       for (let i = 0; i < order.length; i += o.batchSize) {
         const part = order.slice(i, i + o.batchSize).map((k) => examples[k]);
-        const labels: HostTensor = { dtype: 'float32', shape: [part.length], data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))) };
-        const weights: HostTensor = { dtype: 'float32', shape: [part.length], data: Float32Array.from(part.map((x) => x.weight ?? 1)) };
-        const res = await step.run(state, { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels, weights }, o.lr);
+        const labels: HostTensor = {
+          dtype: 'float32',
+          shape: [part.length],
+          data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))),
+        };
+        const weights: HostTensor = {
+          dtype: 'float32',
+          shape: [part.length],
+          data: Float32Array.from(part.map((x) => x.weight ?? 1)),
+        };
+        const res = await step.run(
+          state,
+          { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels, weights },
+          o.lr,
+        );
         losses.push(res.loss);
         o.onStep?.(losses.length, total, res.loss);
       }

@@ -8,7 +8,8 @@ export function balancePerQuestion(examples: LabelledExample[], rng: Rng): Label
   for (const x of examples) byQ.set(x.question, [...(byQ.get(x.question) ?? []), x]);
   const out: LabelledExample[] = [];
   for (const xs of byQ.values()) {
-    const pos = rng.shuffle(xs.filter((x) => x.correct)), neg = rng.shuffle(xs.filter((x) => !x.correct));
+    const pos = rng.shuffle(xs.filter((x) => x.correct)),
+      neg = rng.shuffle(xs.filter((x) => !x.correct));
     const n = Math.min(pos.length, neg.length);
     out.push(...pos.slice(0, n), ...neg.slice(0, n));
   }

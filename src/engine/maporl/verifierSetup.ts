@@ -61,7 +61,10 @@ export async function setupVerifier(a: SetupArgs): Promise<VerifierSetup> {
   }
   const score: VerifierFn = (pairs) => learned.score(pairs);
   return {
-    score, model: learned, tokenizerSource: resolved.tokenizer, report,
+    score,
+    model: learned,
+    tokenizerSource: resolved.tokenizer,
+    report,
     runMs: () => learned.timing.runMs,
     release: () => learned.release(),
   };
@@ -79,30 +82,50 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   for (let i = 0; i < questions.length; i += 32) {
     const part = questions.slice(i, i + 32);
     const lm = team.policies[(i / 32) % team.policies.length].lm;
-    const prompts = part.flatMap((q) => Array.from({ length: SAMPLES_PER_QUESTION }, () => promptTokens(lm.model.tokenizer, renderPrompt({ question: q.question, turn: 0 }, prompt))));
+    const prompts = part.flatMap((q) =>
+      Array.from({ length: SAMPLES_PER_QUESTION }, () =>
+        promptTokens(lm.model.tokenizer, renderPrompt({ question: q.question, turn: 0 }, prompt)),
+      ),
+    );
     const gens = await lm.generate(prompts, { ...config.generation, temperature, seed: config.seed + 17 * i });
     gens.forEach((g, k) => {
       const q = part[Math.floor(k / SAMPLES_PER_QUESTION)];
-      examples.push({ question: q.question, response: g.text, correct: grade(data.kind, extractAnswer(data.kind, g.text), q.answer) });
+      examples.push({
+        question: q.question,
+        response: g.text,
+        correct: grade(data.kind, extractAnswer(data.kind, g.text), q.answer),
+      });
     });
   }
   const cut = Math.floor(questions.length * 0.8);
   const trainQs = new Set(questions.slice(0, cut).map((q) => q.question));
   const heldOut = examples.filter((x) => !trainQs.has(x.question));
-  const trainSet = balancePerQuestion(examples.filter((x) => trainQs.has(x.question)), new Rng(config.seed, 'verifier/balance'));
+  const trainSet = balancePerQuestion(
+    examples.filter((x) => trainQs.has(x.question)),
+    new Rng(config.seed, 'verifier/balance'),
+  );
   const baseAccuracy = examples.filter((x) => x.correct).length / Math.max(1, examples.length);
   if (trainSet.length === 0) {
-    throw new Error(`the base agents' sampled answers are all ${baseAccuracy > 0.5 ? 'correct' : 'wrong'} (accuracy ${(100 * baseAccuracy).toFixed(0)}%): nothing to train a verifier on; use "verifier": {"type": "ground-truth"} or better base agents`);
+    throw new Error(
+      `the base agents' sampled answers are all ${baseAccuracy > 0.5 ? 'correct' : 'wrong'} (accuracy ${(100 * baseAccuracy).toFixed(0)}%): nothing to train a verifier on; use "verifier": {"type": "ground-truth"} or better base agents`,
+    );
   }
   const human = await humanExamples(a);
-  a.say(`training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)${human.length ? ` and ${human.length} human-labelled ones` : ''}…`);
-  const losses = await v.train([...trainSet, ...human], { epochs: config.verifier.epochs, lr: config.verifier.lr, batchSize: config.verifier.batchSize, seed: config.seed });
+  a.say(
+    `training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)${human.length ? ` and ${human.length} human-labelled ones` : ''}…`,
+  );
+  const losses = await v.train([...trainSet, ...human], {
+    epochs: config.verifier.epochs,
+    lr: config.verifier.lr,
+    batchSize: config.verifier.batchSize,
+    seed: config.seed,
+  });
   const scores = await v.score(heldOut);
   const labels = heldOut.map((x) => x.correct);
   const report = {
     verifierAuc: auc(scores, labels),
     verifierEce: expectedCalibrationError(scores, labels),
-    verifierAccuracy: scores.filter((s, i) => (s >= 0.5) === labels[i]).length / Math.max(1, scores.length),
+    verifierAccuracy: scores.filter((s, i) => s >= 0.5 === labels[i]).length / Math.max(1, scores.length),
     verifierTrainExamples: trainSet.length,
     verifierHumanExamples: human.length,
     verifierHeldOutExamples: heldOut.length,
@@ -120,11 +143,19 @@ async function humanExamples(a: SetupArgs): Promise<LabelledExample[]> {
   const labels = a.config.verifier.humanLabels;
   if (!labels) return [];
   // The run's config.json has them absolute (resolveConfigPaths); a config parsed elsewhere is relative to baseDir.
-  const r = await humanLabelExamples(labels.runs.map((run) => path.resolve(a.baseDir, run)), labels.weight);
+  const r = await humanLabelExamples(
+    labels.runs.map((run) => path.resolve(a.baseDir, run)),
+    labels.weight,
+  );
   for (const p of r.problems) {
     const first = p.transcripts[0];
-    a.run.log(0, `verifier.humanLabels: ${p.run}: skipped ${p.brokenAnnotations} broken annotations.jsonl line(s) and ${p.transcripts.length} broken transcripts.jsonl line(s)${first ? ` (first: line ${first.line}, ${first.problem})` : ''}`, 'warn');
+    a.run.log(
+      0,
+      `verifier.humanLabels: ${p.run}: skipped ${p.brokenAnnotations} broken annotations.jsonl line(s) and ${p.transcripts.length} broken transcripts.jsonl line(s)${first ? ` (first: line ${first.line}, ${first.problem})` : ''}`,
+      'warn',
+    );
   }
-  if (r.missing) a.run.log(0, `verifier.humanLabels: ${r.missing} labelled response(s) not found in their run's transcripts.jsonl`, 'warn');
+  if (r.missing)
+    a.run.log(0, `verifier.humanLabels: ${r.missing} labelled response(s) not found in their run's transcripts.jsonl`, 'warn');
   return r.examples;
 }

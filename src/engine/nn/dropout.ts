@@ -15,7 +15,8 @@ function bitwiseDef(name: 'BitwiseXor' | 'BitwiseAnd') {
   return defineOp({
     name,
     infer: ([a, b]) => {
-      if (a.dtype !== 'int64' || b.dtype !== 'int64') throw new ShapeError(`${name}: needs int64 operands, got ${a.dtype} and ${b.dtype}`);
+      if (a.dtype !== 'int64' || b.dtype !== 'int64')
+        throw new ShapeError(`${name}: needs int64 operands, got ${a.dtype} and ${b.dtype}`);
       return [{ dtype: 'int64', shape: broadcastShapes(name, a.shape, b.shape) }];
     },
     emit: (e, ins, outs) => e.node(name, ins, outs),
@@ -43,12 +44,16 @@ function mix32(h: Tensor): Tensor {
  * the integer `salt` (which tells masks of one step apart) and each element's index.
  */
 export function hashUniform(x: Tensor, seed: Tensor, salt: number): Tensor {
-  if (seed.dtype !== 'int64' || seed.rank !== 0) throw new ShapeError(`hashUniform: the seed must be an int64 scalar, got ${seed.dtype}[${seed.shape}]`);
+  if (seed.dtype !== 'int64' || seed.rank !== 0)
+    throw new ShapeError(`hashUniform: the seed must be an int64 scalar, got ${seed.dtype}[${seed.shape}]`);
   const g = x.graph;
   let h = mix32(and32(F.add(seed, (salt >>> 0) % 0x7fffffff)));
   x.shape.forEach((d, axis) => {
     // index along `axis`, shaped to broadcast: [1, .., n, .., 1]
-    const idx = F.reshape(F.arange(g, d, 'int64'), x.shape.map((dd, i) => (i === axis ? dd : 1)));
+    const idx = F.reshape(
+      F.arange(g, d, 'int64'),
+      x.shape.map((dd, i) => (i === axis ? dd : 1)),
+    );
     h = mix32(and32(F.add(F.mul(h, 31), idx)));
   });
   return F.div(F.cast(apply(BitwiseAnd, [h, g.constant(0xffffff, 'int64')], {}), 'float32'), 16777216);

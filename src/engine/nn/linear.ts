@@ -12,7 +12,9 @@ const GemmTransA = defineOp({
   name: 'GemmTransA',
   infer: ([g, a]) => {
     if (g.rank !== 2 || a.rank !== 2 || !dimsEqual(g.shape[0], a.shape[0]) || g.dtype !== a.dtype) {
-      throw new ShapeError(`GemmTransA: needs g [M, N] and a [M, K] of one dtype, got ${g.dtype}${formatShape(g.shape)} and ${a.dtype}${formatShape(a.shape)}`);
+      throw new ShapeError(
+        `GemmTransA: needs g [M, N] and a [M, K] of one dtype, got ${g.dtype}${formatShape(g.shape)} and ${a.dtype}${formatShape(a.shape)}`,
+      );
     }
     return [{ dtype: g.dtype, shape: [g.shape[1], a.shape[1]] }];
   },
@@ -29,7 +31,9 @@ const GemmTransB = defineOp({
   name: 'GemmTransB',
   infer: ([a, w]) => {
     if (a.rank !== 2 || w.rank !== 2 || !dimsEqual(a.shape[1], w.shape[1]) || a.dtype !== w.dtype) {
-      throw new ShapeError(`GemmTransB: needs a [M, K] and w [N, K] of one dtype, got ${a.dtype}${formatShape(a.shape)} and ${w.dtype}${formatShape(w.shape)}`);
+      throw new ShapeError(
+        `GemmTransB: needs a [M, K] and w [N, K] of one dtype, got ${a.dtype}${formatShape(a.shape)} and ${w.dtype}${formatShape(w.shape)}`,
+      );
     }
     return [{ dtype: a.dtype, shape: [a.shape[0], w.shape[0]] }];
   },

@@ -14,8 +14,11 @@ export type Weights = Record<string, Tensor>;
 
 /** Every parameter of the model with its HF name and shape ([out, in] for linear layers). */
 export function llamaParamShapes(cfg: ModelConfig): Record<string, number[]> {
-  const C = cfg.hiddenSize, I = cfg.intermediateSize, D = cfg.headDim;
-  const q = cfg.numAttentionHeads * D, kv = cfg.numKeyValueHeads * D;
+  const C = cfg.hiddenSize,
+    I = cfg.intermediateSize,
+    D = cfg.headDim;
+  const q = cfg.numAttentionHeads * D,
+    kv = cfg.numKeyValueHeads * D;
   const shapes: Record<string, number[]> = { 'model.embed_tokens.weight': [cfg.vocabSize, C] };
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = `model.layers.${l}.`;
@@ -43,7 +46,10 @@ export function llamaParamShapes(cfg: ModelConfig): Record<string, number[]> {
 // ---- building blocks -----------------------------------------------------------------------------
 
 /** A key/value cache entry of one layer: [B, KVH, S, D]. */
-export interface LayerKV { k: Tensor; v: Tensor }
+export interface LayerKV {
+  k: Tensor;
+  v: Tensor;
+}
 
 /** Applies RoPE to [B, n, T, D] queries or keys at the model's positions. */
 type Rope = (x: Tensor) => Tensor;
@@ -59,7 +65,8 @@ function rope(cfg: ModelConfig, positions: Tensor, like: Tensor, fused: boolean)
   if (fused) {
     const flat = F.reshape(F.cast(positions, 'float32'), [1, -1, 1]); // [1, B*T, 1]
     const angles = F.squeeze(F.mul(flat, invFreq), [0]); // [B*T, D/2]
-    const cos = F.cast(F.cos(angles), like.dtype), sin = F.cast(F.sin(angles), like.dtype);
+    const cos = F.cast(F.cos(angles), like.dtype),
+      sin = F.cast(F.sin(angles), like.dtype);
     const index = F.reshapeLike(F.arange(g, angles.shape[0]), positions); // [B, T]
     return (x) => F.fusedRope(x, index, cos, sin);
   }
@@ -77,9 +84,21 @@ function rope(cfg: ModelConfig, positions: Tensor, like: Tensor, fused: boolean)
  * reads the cache once and copies none of it. Returns the output [B, T, C] and the new tokens' keys
  * and values [B, KVH, T, D] (after RoPE), which the caller writes into its cache.
  */
-function attention(cfg: ModelConfig, lin: Linear, p: string, x: Tensor, applyRope: Rope, maskBias: Tensor, past: LayerKV | undefined, kvLen: Dim): { out: Tensor; newKV: LayerKV } {
+function attention(
+  cfg: ModelConfig,
+  lin: Linear,
+  p: string,
+  x: Tensor,
+  applyRope: Rope,
+  maskBias: Tensor,
+  past: LayerKV | undefined,
+  kvLen: Dim,
+): { out: Tensor; newKV: LayerKV } {
   const [B, T] = x.shape;
-  const H = cfg.numAttentionHeads, KVH = cfg.numKeyValueHeads, D = cfg.headDim, rep = H / KVH;
+  const H = cfg.numAttentionHeads,
+    KVH = cfg.numKeyValueHeads,
+    D = cfg.headDim,
+    rep = H / KVH;
   const heads = (t: Tensor, n: number) => F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
   let q = heads(lin(`${p}q_proj`, x), H);
   let k = heads(lin(`${p}k_proj`, x), KVH);
@@ -191,6 +210,11 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
  * Logits [..., V] from final hidden states (tied embeddings when the config says so); `linear` as
  * in ForwardOptions (gemmLinear where the weights are fed rather than embedded).
  */
-export function lmHead(cfg: ModelConfig, w: Weights, hidden: Tensor, linear: (x: Tensor, weight: Tensor) => Tensor = F.linear): Tensor {
+export function lmHead(
+  cfg: ModelConfig,
+  w: Weights,
+  hidden: Tensor,
+  linear: (x: Tensor, weight: Tensor) => Tensor = F.linear,
+): Tensor {
   return linear(hidden, cfg.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']);
 }

@@ -49,7 +49,11 @@ export function loraScale(lora: LoraConfig): number {
   return lora.useRslora ? lora.alpha / Math.sqrt(lora.r) : lora.alpha / lora.r;
 }
 
-export interface LoraModule { module: string; inFeatures: number; outFeatures: number }
+export interface LoraModule {
+  module: string;
+  inFeatures: number;
+  outFeatures: number;
+}
 
 /** The adapted modules of a model, in layer order; throws when a target names no linear layer. */
 export function loraModules(cfg: ModelConfig, lora: LoraConfig): LoraModule[] {
@@ -65,17 +69,22 @@ export function loraModules(cfg: ModelConfig, lora: LoraConfig): LoraModule[] {
     try {
       re = new RegExp(`^(?:${t})$`);
     } catch (err) {
-      throw new RangeError(`LoRA target_modules: "${t}" is not a valid regular expression (${(err as Error).message})`, { cause: err });
+      throw new RangeError(`LoRA target_modules: "${t}" is not a valid regular expression (${(err as Error).message})`, {
+        cause: err,
+      });
     }
     const picked = linear.filter((m) => re.test(m.module));
-    if (picked.length === 0) throw new RangeError(`LoRA target_modules: "${t}" matches no linear layer (e.g. ${linear[0]?.module})`);
+    if (picked.length === 0)
+      throw new RangeError(`LoRA target_modules: "${t}" matches no linear layer (e.g. ${linear[0]?.module})`);
     return picked;
   }
   if (t === 'all-linear') return linear;
   if (t.length === 0) throw new RangeError('LoRA target_modules: empty list');
   for (const s of t) {
     if (!(LORA_MODULE_SUFFIXES as readonly string[]).includes(s)) {
-      throw new RangeError(`LoRA target module "${s}" is not a linear layer of the blocks (choose from ${LORA_MODULE_SUFFIXES.join(', ')}, or all-linear)`);
+      throw new RangeError(
+        `LoRA target module "${s}" is not a linear layer of the blocks (choose from ${LORA_MODULE_SUFFIXES.join(', ')}, or all-linear)`,
+      );
     }
   }
   return linear.filter((m) => t.some((s) => m.module.endsWith(`.${s}`)));
@@ -132,15 +141,21 @@ export function loraLinear(lora: LoraConfig, adapters: Weights, dropoutSeed?: Te
 }
 
 /** Base weights with every adapter folded in: W' = W + scale * B A (new arrays; `base` untouched). */
-export function mergeLora(base: Record<string, HostTensor>, lora: LoraConfig, adapters: Record<string, HostTensor>): Record<string, HostTensor> {
+export function mergeLora(
+  base: Record<string, HostTensor>,
+  lora: LoraConfig,
+  adapters: Record<string, HostTensor>,
+): Record<string, HostTensor> {
   const scale = loraScale(lora);
   const merged: Record<string, HostTensor> = { ...base };
   for (const aName of Object.keys(adapters).filter((n) => n.endsWith('.lora_A.weight'))) {
     const module = aName.slice(0, -'.lora_A.weight'.length);
     const w = base[`${module}.weight`];
     if (!w) throw new Error(`mergeLora: the base has no ${module}.weight`);
-    const A = dataOf(adapters[aName], 'float32', aName), B = dataOf(adapters[loraBName(module)], 'float32', loraBName(module));
-    const [out, inp] = w.shape, r = adapters[aName].shape[0];
+    const A = dataOf(adapters[aName], 'float32', aName),
+      B = dataOf(adapters[loraBName(module)], 'float32', loraBName(module));
+    const [out, inp] = w.shape,
+      r = adapters[aName].shape[0];
     const data = Float32Array.from(dataOf(w, 'float32', `${module}.weight`));
     for (let o = 0; o < out; o++) {
       const row = o * inp;
@@ -172,9 +187,10 @@ export function peftConfigJson(lora: LoraConfig, modules: readonly string[]): Re
     lora_alpha: lora.alpha,
     lora_dropout: lora.dropout,
     // The list form names suffixes; keep a regex as given.
-    target_modules: typeof lora.targetModules === 'string' && lora.targetModules !== 'all-linear'
-      ? lora.targetModules
-      : [...new Set(modules.map((m) => m.slice(m.lastIndexOf('.') + 1)))].sort(),
+    target_modules:
+      typeof lora.targetModules === 'string' && lora.targetModules !== 'all-linear'
+        ? lora.targetModules
+        : [...new Set(modules.map((m) => m.slice(m.lastIndexOf('.') + 1)))].sort(),
     bias: 'none',
     fan_in_fan_out: false,
     use_rslora: lora.useRslora ?? false,
@@ -191,14 +207,26 @@ export function peftConfigJson(lora: LoraConfig, modules: readonly string[]): Re
 }
 
 /** Writes a PEFT adapter directory atomically. */
-export async function saveLoraAdapter(dir: string, lora: LoraConfig, adapters: Record<string, HostTensor>, options: { overwrite?: boolean } = {}): Promise<void> {
-  const modules = Object.keys(adapters).filter((n) => n.endsWith('.lora_A.weight')).map((n) => n.slice(0, -'.lora_A.weight'.length));
-  await writeDirAtomic(dir, (tmp) => {
-    writeJsonAtomic(path.join(tmp, ADAPTER_CONFIG_FILE), peftConfigJson(lora, modules));
-    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(adapters)) tensors[PEFT_PREFIX + name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
-    writeSafetensors(path.join(tmp, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
-  }, options);
+export async function saveLoraAdapter(
+  dir: string,
+  lora: LoraConfig,
+  adapters: Record<string, HostTensor>,
+  options: { overwrite?: boolean } = {},
+): Promise<void> {
+  const modules = Object.keys(adapters)
+    .filter((n) => n.endsWith('.lora_A.weight'))
+    .map((n) => n.slice(0, -'.lora_A.weight'.length));
+  await writeDirAtomic(
+    dir,
+    (tmp) => {
+      writeJsonAtomic(path.join(tmp, ADAPTER_CONFIG_FILE), peftConfigJson(lora, modules));
+      const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+      for (const [name, t] of Object.entries(adapters))
+        tensors[PEFT_PREFIX + name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
+      writeSafetensors(path.join(tmp, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt' });
+    },
+    options,
+  );
 }
 
 /**
@@ -208,23 +236,32 @@ export async function saveLoraAdapter(dir: string, lora: LoraConfig, adapters: R
 export function readLoraAdapterConfig(dir: string): LoraConfig {
   const cfgFile = path.join(dir, ADAPTER_CONFIG_FILE);
   const raw = readJson(cfgFile);
-  const bad = (field: string, what: string): never => { throw new ModelFileError(cfgFile, `${field}: ${what}`); };
+  const bad = (field: string, what: string): never => {
+    throw new ModelFileError(cfgFile, `${field}: ${what}`);
+  };
   if (raw.peft_type !== 'LORA') bad('peft_type', `expected "LORA", got ${JSON.stringify(raw.peft_type)}`);
   if (!Number.isInteger(raw.r) || (raw.r as number) < 1) bad('r', `expected a positive integer, got ${JSON.stringify(raw.r)}`);
-  if (typeof raw.lora_alpha !== 'number' || raw.lora_alpha <= 0) bad('lora_alpha', `expected a positive number, got ${JSON.stringify(raw.lora_alpha)}`);
+  if (typeof raw.lora_alpha !== 'number' || raw.lora_alpha <= 0)
+    bad('lora_alpha', `expected a positive number, got ${JSON.stringify(raw.lora_alpha)}`);
   const tm = raw.target_modules;
-  if (!(typeof tm === 'string' || (Array.isArray(tm) && tm.every((x) => typeof x === 'string')))) bad('target_modules', 'expected a list of module names or a regular expression');
+  if (!(typeof tm === 'string' || (Array.isArray(tm) && tm.every((x) => typeof x === 'string'))))
+    bad('target_modules', 'expected a list of module names or a regular expression');
   if (raw.use_dora === true) bad('use_dora', 'DoRA adapters are not supported');
   if (raw.bias !== undefined && raw.bias !== 'none') bad('bias', `only "none" is supported, got ${JSON.stringify(raw.bias)}`);
   if (raw.fan_in_fan_out === true) bad('fan_in_fan_out', 'transposed (Conv1D) weights are not supported');
   for (const f of ['rank_pattern', 'alpha_pattern'] as const) {
-    if (raw[f] && typeof raw[f] === 'object' && Object.keys(raw[f] as object).length > 0) bad(f, 'per-layer ranks and alphas are not supported');
+    if (raw[f] && typeof raw[f] === 'object' && Object.keys(raw[f] as object).length > 0)
+      bad(f, 'per-layer ranks and alphas are not supported');
   }
   if (raw.layers_to_transform != null) bad('layers_to_transform', 'adapting a subset of layers is not supported');
-  if (raw.modules_to_save != null && !(Array.isArray(raw.modules_to_save) && raw.modules_to_save.length === 0)) bad('modules_to_save', 'fully trained extra modules are not supported');
+  if (raw.modules_to_save != null && !(Array.isArray(raw.modules_to_save) && raw.modules_to_save.length === 0))
+    bad('modules_to_save', 'fully trained extra modules are not supported');
   return {
-    r: raw.r as number, alpha: raw.lora_alpha as number, dropout: typeof raw.lora_dropout === 'number' ? raw.lora_dropout : 0,
-    targetModules: tm as string[] | string, useRslora: raw.use_rslora === true,
+    r: raw.r as number,
+    alpha: raw.lora_alpha as number,
+    dropout: typeof raw.lora_dropout === 'number' ? raw.lora_dropout : 0,
+    targetModules: tm as string[] | string,
+    useRslora: raw.use_rslora === true,
     baseModelNameOrPath: typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined,
   };
 }
@@ -250,15 +287,24 @@ export function loadLoraAdapter(dir: string, cfg: ModelConfig): { config: LoraCo
     const weights: Record<string, HostTensor> = {};
     for (const [name, shape] of Object.entries(shapes)) {
       const stored = PEFT_PREFIX + name;
-      if (!reader.has(stored)) throw new ModelFileError(file, `missing tensor (adapter_config.json implies shape [${shape}])`, stored);
+      if (!reader.has(stored))
+        throw new ModelFileError(file, `missing tensor (adapter_config.json implies shape [${shape}])`, stored);
       const info = reader.info(stored);
       if (info.shape.length !== 2 || info.shape[0] !== shape[0] || info.shape[1] !== shape[1]) {
-        throw new ModelFileError(file, `shape [${info.shape}] does not match the base model and adapter_config.json, which imply [${shape}]`, stored);
+        throw new ModelFileError(
+          file,
+          `shape [${info.shape}] does not match the base model and adapter_config.json, which imply [${shape}]`,
+          stored,
+        );
       }
       weights[name] = { dtype: 'float32', shape, data: tensorToFloat32(reader.read(stored), file, stored) };
     }
     const unknown = reader.names().filter((n) => !(n.startsWith(PEFT_PREFIX) && n.slice(PEFT_PREFIX.length) in shapes));
-    if (unknown.length > 0) throw new ModelFileError(file, `unexpected tensors for this adapter: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`);
+    if (unknown.length > 0)
+      throw new ModelFileError(
+        file,
+        `unexpected tensors for this adapter: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`,
+      );
     return { config: lora, weights };
   } finally {
     reader.close();
@@ -283,7 +329,8 @@ export function readLoraAdapterTensors(dir: string): Record<string, HostTensor> 
   try {
     const out: Record<string, HostTensor> = {};
     for (const n of reader.names()) {
-      if (!n.startsWith(PEFT_PREFIX)) throw new ModelFileError(file, `unexpected tensor (PEFT names start with ${PEFT_PREFIX})`, n);
+      if (!n.startsWith(PEFT_PREFIX))
+        throw new ModelFileError(file, `unexpected tensor (PEFT names start with ${PEFT_PREFIX})`, n);
       out[n.slice(PEFT_PREFIX.length)] = { dtype: 'float32', shape: [...reader.info(n).shape], data: reader.readAsFloat32(n) };
     }
     return out;

@@ -27,7 +27,10 @@ const IGNORABLE = [/\.rotary_emb\.inv_freq$/, /^lm_head\.weight$/];
  * The first tensor of the architecture's inventory (`shapes`, in order) that `shapeOf` lacks
  * (`got` undefined) or gives another shape; null when every one matches.
  */
-function inventoryMismatch(shapes: Record<string, number[]>, shapeOf: (name: string) => readonly number[] | undefined): { name: string; expected: number[]; got?: readonly number[] } | null {
+function inventoryMismatch(
+  shapes: Record<string, number[]>,
+  shapeOf: (name: string) => readonly number[] | undefined,
+): { name: string; expected: number[]; got?: readonly number[] } | null {
   for (const [name, expected] of Object.entries(shapes)) {
     const got = shapeOf(name);
     if (!got || got.length !== expected.length || got.some((d, i) => d !== expected[i])) return { name, expected, got };
@@ -42,11 +45,20 @@ export function loadWeights(dir: string, config: ModelConfig): Record<string, Ho
     const shapes = llamaParamShapes(config);
     const bad = inventoryMismatch(shapes, (name) => (w.has(name) ? w.info(name).shape : undefined));
     if (bad && !bad.got) throw new ModelFileError(dir, `missing tensor (config.json implies shape [${bad.expected}])`, bad.name);
-    if (bad) throw new ModelFileError(w.info(bad.name).file, `shape [${bad.got}] does not match config.json, which implies [${bad.expected}]`, bad.name);
+    if (bad)
+      throw new ModelFileError(
+        w.info(bad.name).file,
+        `shape [${bad.got}] does not match config.json, which implies [${bad.expected}]`,
+        bad.name,
+      );
     const weights: Record<string, HostTensor> = {};
     for (const [name, shape] of Object.entries(shapes)) weights[name] = { dtype: 'float32', shape, data: w.readAsFloat32(name) };
     const unknown = w.names().filter((n) => !(n in shapes) && !IGNORABLE.some((r) => r.test(n)));
-    if (unknown.length > 0) throw new ModelFileError(dir, `unexpected tensors for a ${config.architectures[0]}: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`);
+    if (unknown.length > 0)
+      throw new ModelFileError(
+        dir,
+        `unexpected tensors for a ${config.architectures[0]}: ${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}`,
+      );
     return weights;
   } finally {
     w.close();
@@ -59,7 +71,10 @@ export async function loadModel(dir: string): Promise<CausalLM> {
   const { Tokenizer } = await import('../io/tokenizer');
   const tokenizer = await Tokenizer.load(dir);
   if (tokenizer.vocabSize > config.vocabSize) {
-    throw new ModelFileError(path.join(dir, 'tokenizer.json'), `has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`);
+    throw new ModelFileError(
+      path.join(dir, 'tokenizer.json'),
+      `has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`,
+    );
   }
   return { config, weights: loadWeights(dir, config), tokenizer, dir };
 }
@@ -67,13 +82,21 @@ export async function loadModel(dir: string): Promise<CausalLM> {
 /** Tokenizer files copied next to the weights so the directory is self-contained. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
 
-export interface SaveOptions { overwrite?: boolean; tokenizerDir?: string; tokenizerFiles?: Record<string, string> }
+export interface SaveOptions {
+  overwrite?: boolean;
+  tokenizerDir?: string;
+  tokenizerFiles?: Record<string, string>;
+}
 
 /**
  * Writes a complete HF model directory atomically (a killed process leaves only a temp directory).
  * Tokenizer files come from `tokenizerDir` or are given as contents in `tokenizerFiles`.
  */
-export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'weights'>, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(
+  dir: string,
+  model: Pick<CausalLM, 'config' | 'weights'>,
+  options: SaveOptions = {},
+): Promise<void> {
   // Write nothing that loadModel would refuse: exactly the architecture's tensors, in their shapes.
   const inventory = llamaParamShapes(model.config);
   const unknown = Object.keys(model.weights).find((name) => !(name in inventory));
@@ -81,22 +104,28 @@ export async function saveModel(dir: string, model: Pick<CausalLM, 'config' | 'w
   const bad = inventoryMismatch(inventory, (name) => model.weights[name]?.shape);
   if (bad && !bad.got) {
     const missing = Object.keys(inventory).filter((n) => !(n in model.weights));
-    throw new Error(`saveModel: missing tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
+    throw new Error(
+      `saveModel: missing tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`,
+    );
   }
   if (bad) throw new Error(`saveModel: "${bad.name}" has shape [${bad.got}], the config implies [${bad.expected}]`);
-  await writeDirAtomic(dir, (tmp) => {
-    writeHfConfig(tmp, model.config);
-    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(model.weights)) tensors[name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
-    writeModelWeights(tmp, tensors);
-    if (options.tokenizerDir) {
-      for (const f of TOKENIZER_FILES) {
-        const src = path.join(options.tokenizerDir, f);
-        if (fs.existsSync(src)) fs.copyFileSync(src, path.join(tmp, f));
+  await writeDirAtomic(
+    dir,
+    (tmp) => {
+      writeHfConfig(tmp, model.config);
+      const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+      for (const [name, t] of Object.entries(model.weights)) tensors[name] = { shape: t.shape, data: dataOf(t, 'float32', name) };
+      writeModelWeights(tmp, tensors);
+      if (options.tokenizerDir) {
+        for (const f of TOKENIZER_FILES) {
+          const src = path.join(options.tokenizerDir, f);
+          if (fs.existsSync(src)) fs.copyFileSync(src, path.join(tmp, f));
+        }
       }
-    }
-    for (const [f, content] of Object.entries(options.tokenizerFiles ?? {})) fs.writeFileSync(path.join(tmp, f), content);
-  }, { overwrite: options.overwrite });
+      for (const [f, content] of Object.entries(options.tokenizerFiles ?? {})) fs.writeFileSync(path.join(tmp, f), content);
+    },
+    { overwrite: options.overwrite },
+  );
 }
 
 /** Random weights as HF initialises Llama: N(0, 0.02) for matrices, zeros for biases, ones for norms. */
@@ -114,16 +143,26 @@ export function initWeights(config: ModelConfig, seed: number): Record<string, H
 }
 
 /** A fresh model of a built-in preset with the built-in tokenizer and seeded random weights. */
-export async function createPresetModel(preset: string, seed: number): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
+export async function createPresetModel(
+  preset: string,
+  seed: number,
+): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
   const { builtinTokenizer, builtinTokenizerFiles, BUILTIN_SPECIAL_IDS } = await import('../io/builtinTokenizer');
   const { presetConfig } = await import('./presets');
   const tokenizer = builtinTokenizer();
   const config = presetConfig(preset, tokenizer.vocabSize, {
-    bosTokenId: BUILTIN_SPECIAL_IDS.bos, eosTokenId: BUILTIN_SPECIAL_IDS.eos, padTokenId: BUILTIN_SPECIAL_IDS.pad,
+    bosTokenId: BUILTIN_SPECIAL_IDS.bos,
+    eosTokenId: BUILTIN_SPECIAL_IDS.eos,
+    padTokenId: BUILTIN_SPECIAL_IDS.pad,
   });
   const files = builtinTokenizerFiles();
   return {
-    config, tokenizer, weights: initWeights(config, seed),
-    tokenizerFiles: { 'tokenizer.json': JSON.stringify(files.tokenizerJson), 'tokenizer_config.json': JSON.stringify(files.tokenizerConfig, null, 2) },
+    config,
+    tokenizer,
+    weights: initWeights(config, seed),
+    tokenizerFiles: {
+      'tokenizer.json': JSON.stringify(files.tokenizerJson),
+      'tokenizer_config.json': JSON.stringify(files.tokenizerConfig, null, 2),
+    },
   };
 }

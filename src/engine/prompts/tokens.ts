@@ -22,7 +22,8 @@ export function padTokenId(tokenizer: Pick<Tokenizer, 'padId' | 'eosId'>): numbe
 export type PromptFormat = 'auto' | 'chat' | 'plain';
 
 export function resolveFormat(tokenizer: Tokenizer, format: PromptFormat): 'chat' | 'plain' {
-  if (format === 'chat' && tokenizer.chatTemplate === null) throw new Error(`${tokenizer.source}: the tokenizer has no chat template (use the plain format)`);
+  if (format === 'chat' && tokenizer.chatTemplate === null)
+    throw new Error(`${tokenizer.source}: the tokenizer has no chat template (use the plain format)`);
   return format === 'auto' ? (tokenizer.chatTemplate === null ? 'plain' : 'chat') : format;
 }
 
@@ -41,7 +42,11 @@ export interface SftSequence {
 }
 
 /** The training sequence of one pair (see the file comment); EOS is appended when the tokenizer has one. */
-export function sftExampleTokens(tokenizer: Tokenizer, example: { prompt: string; completion: string }, format: PromptFormat = 'auto'): SftSequence {
+export function sftExampleTokens(
+  tokenizer: Tokenizer,
+  example: { prompt: string; completion: string },
+  format: PromptFormat = 'auto',
+): SftSequence {
   const prompt = promptTokens(tokenizer, example.prompt, format);
   const completion = tokenizer.encode(example.completion, { addSpecialTokens: false });
   if (tokenizer.eosId !== null) completion.push(tokenizer.eosId);

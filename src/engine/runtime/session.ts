@@ -41,7 +41,8 @@ export class Session {
     const wanted = options.executionProvider ?? 'cpu';
     // 'auto' tries CUDA only where its provider library was installed (an opt-in download), so
     // a CPU-only install never pays for, or logs, a failed attempt.
-    const order: ExecutionProvider[] = wanted === 'auto' ? (cudaInstalled() ? ['cuda', 'cpu'] : ['cpu']) : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
+    const order: ExecutionProvider[] =
+      wanted === 'auto' ? (cudaInstalled() ? ['cuda', 'cpu'] : ['cpu']) : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
     let lastError: unknown;
     for (const ep of order) {
       try {
@@ -59,8 +60,12 @@ export class Session {
     throw new Error(`ONNX Runtime could not load the model: ${firstLine(lastError)}`);
   }
 
-  get inputNames(): readonly string[] { return this.inner.inputNames; }
-  get outputNames(): readonly string[] { return this.inner.outputNames; }
+  get inputNames(): readonly string[] {
+    return this.inner.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.inner.outputNames;
+  }
 
   /** Runs the model. Blocks the JS thread for the duration of the native run. */
   async run(feeds: Record<string, HostTensor>, outputNames?: readonly string[]): Promise<Record<string, HostTensor>> {
@@ -109,7 +114,8 @@ function checkFeeds(metadata: readonly ort.InferenceSession.ValueMetadata[], fee
     if (meta.shape.length === 0) continue;
     if (t.shape.length !== meta.shape.length) throw new Error(`input "${meta.name}": expected ${want}, got ${got} (wrong rank)`);
     meta.shape.forEach((d, i) => {
-      if (typeof d === 'number' && d >= 0 && d !== t.shape[i]) throw new Error(`input "${meta.name}": expected ${want}, got ${got} (axis ${i})`);
+      if (typeof d === 'number' && d >= 0 && d !== t.shape[i])
+        throw new Error(`input "${meta.name}": expected ${want}, got ${got} (axis ${i})`);
       if (typeof d !== 'string' || d === '') return;
       const seen = named.get(d);
       if (!seen) named.set(d, { size: t.shape[i], input: meta.name });
@@ -133,4 +139,3 @@ export function cudaInstalled(): boolean {
 function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split('\n')[0];
 }
-

@@ -28,7 +28,11 @@ export class TrainStep {
     private readonly sessions: { step: Session; grads?: Session; gradsFirst?: Session; apply?: Session },
   ) {}
 
-  static async compile(spec: TrainStepSpec, runtime: RuntimeOptions = {}, opts: { accumulation?: boolean } = {}): Promise<TrainStep> {
+  static async compile(
+    spec: TrainStepSpec,
+    runtime: RuntimeOptions = {},
+    opts: { accumulation?: boolean } = {},
+  ): Promise<TrainStep> {
     const step = await Session.create(serialize(buildStepGraph(spec)), runtime);
     if (!opts.accumulation) return new TrainStep(spec, { step });
     const [grads, gradsFirst, apply] = await Promise.all([
@@ -42,7 +46,11 @@ export class TrainStep {
   /** Fresh optimizer state for the given initial parameters (copied). */
   initState(params: Record<string, HostTensor>): TrainState {
     const dtype = this.spec.dtype ?? 'float32';
-    const zeros = (name: string): HostTensor => ({ dtype, shape: [...this.spec.params[name].shape], data: allocHost(dtype, params[name].data.length) });
+    const zeros = (name: string): HostTensor => ({
+      dtype,
+      shape: [...this.spec.params[name].shape],
+      data: allocHost(dtype, params[name].data.length),
+    });
     const names = Object.keys(this.spec.params);
     for (const n of names) if (!params[n]) throw new Error(`initState: no initial value for parameter "${n}"`);
     return {
@@ -72,11 +80,15 @@ export class TrainStep {
     let lossSum = 0;
     const metricSums: Record<string, number> = {};
     for (const [i, mb] of microBatches.entries()) {
-      const out = i === 0 ? await gradsFirst.run({ ...params, ...prefixed('batch.', mb) }) : await grads.run({ ...params, ...prefixed('batch.', mb), ...acc });
+      const out =
+        i === 0
+          ? await gradsFirst.run({ ...params, ...prefixed('batch.', mb) })
+          : await grads.run({ ...params, ...prefixed('batch.', mb), ...acc });
       acc = {};
       for (const name of Object.keys(this.spec.params)) acc[`acc.${name}`] = out[`new.acc.${name}`];
       lossSum += scalar(out.loss);
-      for (const [k, v] of Object.entries(out)) if (k.startsWith('metric.')) metricSums[k.slice(7)] = (metricSums[k.slice(7)] ?? 0) + scalar(v);
+      for (const [k, v] of Object.entries(out))
+        if (k.startsWith('metric.')) metricSums[k.slice(7)] = (metricSums[k.slice(7)] ?? 0) + scalar(v);
     }
     const n = microBatches.length;
     if (!Number.isFinite(lossSum)) return { loss: lossSum / n, gradNorm: NaN, skipped: true, metrics: {} };

@@ -10,7 +10,8 @@ const WINDOW_BATCHES = 32;
 
 /** Example indices of each micro-batch of epoch `epoch` (0-based). */
 export function epochBatches(lengths: readonly number[], batchSize: number, seed: number, epoch: number): number[][] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const rng = new Rng(seed, `sft/order/${epoch}`);
   const order = rng.shuffle(lengths.map((_, i) => i));
   const batches: number[][] = [];
@@ -35,7 +36,8 @@ export function collate(seqs: readonly SftSequence[], padId: number): Record<str
   const ids = new BigInt64Array(B * T).fill(BigInt(padId));
   const positions = new BigInt64Array(B * T);
   const mask = new BigInt64Array(B * T);
-  const index: bigint[] = [], targets: bigint[] = [];
+  const index: bigint[] = [],
+    targets: bigint[] = [];
   seqs.forEach((s, b) => {
     for (let t = 0; t < s.ids.length - 1; t++) {
       const i = b * T + t;
@@ -50,7 +52,9 @@ export function collate(seqs: readonly SftSequence[], padId: number): Record<str
   });
   const i64 = (data: BigInt64Array): HostTensor => ({ dtype: 'int64', shape: [B, T], data });
   return {
-    input_ids: i64(ids), positions: i64(positions), attention_mask: i64(mask),
+    input_ids: i64(ids),
+    positions: i64(positions),
+    attention_mask: i64(mask),
     loss_index: { dtype: 'int64', shape: [index.length], data: BigInt64Array.from(index) },
     loss_targets: { dtype: 'int64', shape: [targets.length], data: BigInt64Array.from(targets) },
   };
@@ -60,10 +64,14 @@ export function collate(seqs: readonly SftSequence[], padId: number): Record<str
  * Cuts sequences to `maxLength` tokens (the end of the completion goes). A sequence whose prompt
  * leaves no completion token is dropped; returns the kept ones and how many were cut or dropped.
  */
-export function truncate(seqs: readonly SftSequence[], maxLength: number): { kept: SftSequence[]; keptIndex: number[]; truncated: number; dropped: number } {
+export function truncate(
+  seqs: readonly SftSequence[],
+  maxLength: number,
+): { kept: SftSequence[]; keptIndex: number[]; truncated: number; dropped: number } {
   const kept: SftSequence[] = [];
   const keptIndex: number[] = [];
-  let truncated = 0, dropped = 0;
+  let truncated = 0,
+    dropped = 0;
   seqs.forEach((s, i) => {
     if (s.promptLength >= maxLength) return void dropped++;
     if (s.ids.length > maxLength) truncated++;

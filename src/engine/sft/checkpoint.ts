@@ -20,7 +20,14 @@ import * as path from 'node:path';
 import type { TrainState } from '../runtime/trainStep';
 import { removeDirAtomic, removeStaleTemps, writeDirAtomic, writeJsonAtomic } from '../io/atomic';
 import { warnOnStderr, writeManifest } from '../io/checkpointManifest';
-import { checkpointName, completeCheckpoints, latestCheckpoint, readAdamMoments, TRAINER_STATE_FILE, writeAdamMoments } from '../io/checkpoints';
+import {
+  checkpointName,
+  completeCheckpoints,
+  latestCheckpoint,
+  readAdamMoments,
+  TRAINER_STATE_FILE,
+  writeAdamMoments,
+} from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import type { ModelConfig } from '../io/hfConfig';
 import { loadLoraAdapter, saveLoraAdapter, type LoraConfig } from '../nn/lora';
@@ -53,15 +60,25 @@ export const checkpointsDir = (out: string): string => path.join(out, 'checkpoin
 
 export async function writeCheckpoint(out: string, c: CheckpointContents, keep: number): Promise<string> {
   const dir = path.join(checkpointsDir(out), checkpointName(c.counters.step));
-  await writeDirAtomic(dir, async (tmp) => {
-    if (c.lora) await saveLoraAdapter(path.join(tmp, 'adapter'), c.lora, c.train.params);
-    else await saveModel(path.join(tmp, 'model'), { config: c.config, weights: c.train.params }, { tokenizerDir: c.tokenizerDir });
-    writeAdamMoments(path.join(tmp, 'optimizer.safetensors'), c.train, { format: 'pt' });
-    writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), {
-      format: CHECKPOINT_FORMAT, ...c.counters, optimizerStep: c.train.step, fingerprint: c.fingerprint, eventsBytes: c.eventsBytes, time: new Date().toISOString(),
-    });
-    writeManifest(tmp);
-  }, { overwrite: true });
+  await writeDirAtomic(
+    dir,
+    async (tmp) => {
+      if (c.lora) await saveLoraAdapter(path.join(tmp, 'adapter'), c.lora, c.train.params);
+      else
+        await saveModel(path.join(tmp, 'model'), { config: c.config, weights: c.train.params }, { tokenizerDir: c.tokenizerDir });
+      writeAdamMoments(path.join(tmp, 'optimizer.safetensors'), c.train, { format: 'pt' });
+      writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), {
+        format: CHECKPOINT_FORMAT,
+        ...c.counters,
+        optimizerStep: c.train.step,
+        fingerprint: c.fingerprint,
+        eventsBytes: c.eventsBytes,
+        time: new Date().toISOString(),
+      });
+      writeManifest(tmp);
+    },
+    { overwrite: true },
+  );
   prune(out, keep);
   return dir;
 }
@@ -82,7 +99,8 @@ export function pruneOlderThan(out: string, keep: number, resumeFrom: string): v
   if (keep <= 0) return;
   const all = completeCheckpoints(checkpointsDir(out));
   const older = all.filter((n) => n < path.basename(resumeFrom));
-  for (const name of older.slice(0, Math.max(0, Math.min(older.length, all.length - keep)))) removeDirAtomic(path.join(checkpointsDir(out), name));
+  for (const name of older.slice(0, Math.max(0, Math.min(older.length, all.length - keep))))
+    removeDirAtomic(path.join(checkpointsDir(out), name));
 }
 
 /**
@@ -111,7 +129,8 @@ export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfi
   } catch (err) {
     throw new ModelFileError(stateFile, `cannot read (${(err as Error).message.split('\n')[0]})`);
   }
-  if (state.format !== CHECKPOINT_FORMAT) throw new ModelFileError(stateFile, `format: expected "${CHECKPOINT_FORMAT}", got ${JSON.stringify(state.format)}`);
+  if (state.format !== CHECKPOINT_FORMAT)
+    throw new ModelFileError(stateFile, `format: expected "${CHECKPOINT_FORMAT}", got ${JSON.stringify(state.format)}`);
   for (const k of ['step', 'microCursor', 'seed', 'optimizerStep']) {
     if (!Number.isInteger(state[k])) throw new ModelFileError(stateFile, `${k}: expected an integer`);
   }
@@ -122,6 +141,6 @@ export function readCheckpoint(dir: string, config: ModelConfig, lora: LoraConfi
     counters: { step: state.step as number, microCursor: state.microCursor as number, seed: state.seed as number },
     fingerprint: (state.fingerprint ?? {}) as Record<string, unknown>,
     train,
-    eventsBytes: Number.isInteger(state.eventsBytes) ? state.eventsBytes as number : undefined,
+    eventsBytes: Number.isInteger(state.eventsBytes) ? (state.eventsBytes as number) : undefined,
   };
 }

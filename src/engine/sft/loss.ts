@@ -23,9 +23,19 @@ export const SFT_BATCH: Record<string, { dtype: DType; shape: Dim[] }> = {
  * and padding cost nothing there (for a 150k vocabulary, the largest tensors of the step).
  * Linear layers default to gemmLinear (weights read in place, never transposed into a copy).
  */
-export function completionNll(cfg: ModelConfig, w: Weights, batch: Record<string, Tensor>, options: ForwardOptions = {}): { loss: Tensor; nllSum: Tensor; tokens: Tensor } {
+export function completionNll(
+  cfg: ModelConfig,
+  w: Weights,
+  batch: Record<string, Tensor>,
+  options: ForwardOptions = {},
+): { loss: Tensor; nllSum: Tensor; tokens: Tensor } {
   const linear = options.linear ?? ((_m, x, weight, bias) => gemmLinear(x, weight, bias));
-  const { hidden } = llamaForward(cfg, w, { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask }, { ...options, linear });
+  const { hidden } = llamaForward(
+    cfg,
+    w,
+    { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask },
+    { ...options, linear },
+  );
   const picked = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), batch.loss_index); // [N, C]
   const logp = F.logSoftmax(lmHead(cfg, w, picked, gemmLinear), -1); // [N, V]
   const target = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.loss_targets, [1]), 1), [1]); // [N]

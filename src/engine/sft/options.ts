@@ -53,14 +53,28 @@ export interface SftOptions {
 }
 
 export const SFT_DEFAULTS: Omit<SftOptions, 'model' | 'data' | 'out'> = {
-  epochs: 1, lr: 1e-4, batchSize: 8, accumulate: 1, warmupSteps: 0, schedule: 'constant', weightDecay: 0, maxGradNorm: 1,
-  maxLength: 1024, seed: 0, saveEvery: 100, keepCheckpoints: 2, format: 'auto', resume: false, force: false,
+  epochs: 1,
+  lr: 1e-4,
+  batchSize: 8,
+  accumulate: 1,
+  warmupSteps: 0,
+  schedule: 'constant',
+  weightDecay: 0,
+  maxGradNorm: 1,
+  maxLength: 1024,
+  seed: 0,
+  saveEvery: 100,
+  keepCheckpoints: 2,
+  format: 'auto',
+  resume: false,
+  force: false,
 };
 
 /** Throws SftInputError naming the flag of the first option out of range. */
 export function validateOptions(o: SftOptions): void {
   const positiveInt = (v: number | undefined, flag: string) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new SftInputError(`${flag} must be a positive integer, got ${v}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      throw new SftInputError(`${flag} must be a positive integer, got ${v}`);
   };
   positiveInt(o.epochs, '--epochs');
   positiveInt(o.batchSize, '--batch-size');
@@ -68,9 +82,11 @@ export function validateOptions(o: SftOptions): void {
   positiveInt(o.maxSteps, '--max-steps');
   positiveInt(o.maxLength, '--max-length');
   if (!(o.lr > 0)) throw new SftInputError(`--lr must be positive, got ${o.lr}`);
-  if (!(o.warmupSteps >= 0) || !(o.saveEvery >= 0) || !(o.keepCheckpoints >= 0)) throw new SftInputError('--warmup-steps, --save-every and --keep-checkpoints must not be negative');
+  if (!(o.warmupSteps >= 0) || !(o.saveEvery >= 0) || !(o.keepCheckpoints >= 0))
+    throw new SftInputError('--warmup-steps, --save-every and --keep-checkpoints must not be negative');
   if (o.resume && o.force) throw new SftInputError('--resume and --force exclude each other');
-  if (path.resolve(o.out) === path.resolve(o.model)) throw new SftInputError(`${o.out}: the output directory must differ from the model directory`);
+  if (path.resolve(o.out) === path.resolve(o.model))
+    throw new SftInputError(`${o.out}: the output directory must differ from the model directory`);
 }
 
 /** Linear warmup, then constant or cosine decay to zero at the last step. */
@@ -87,10 +103,27 @@ export function fingerprintOf(o: SftOptions, maxLength: number): Record<string, 
   return {
     modelSha256: sha256Of(path.join(o.model, 'config.json')) + ':' + weightsStamp(o.model),
     dataSha256: sha256Of(o.data),
-    epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, accumulate: o.accumulate, maxSteps: o.maxSteps ?? null,
-    warmupSteps: o.warmupSteps, schedule: o.schedule, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm,
-    maxLength, seed: o.seed, format: o.format,
-    lora: o.lora ? { r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targetModules: o.lora.targetModules, useRslora: o.lora.useRslora ?? false } : null,
+    epochs: o.epochs,
+    lr: o.lr,
+    batchSize: o.batchSize,
+    accumulate: o.accumulate,
+    maxSteps: o.maxSteps ?? null,
+    warmupSteps: o.warmupSteps,
+    schedule: o.schedule,
+    weightDecay: o.weightDecay,
+    maxGradNorm: o.maxGradNorm,
+    maxLength,
+    seed: o.seed,
+    format: o.format,
+    lora: o.lora
+      ? {
+          r: o.lora.r,
+          alpha: o.lora.alpha,
+          dropout: o.lora.dropout,
+          targetModules: o.lora.targetModules,
+          useRslora: o.lora.useRslora ?? false,
+        }
+      : null,
   };
 }
 
@@ -100,14 +133,22 @@ function sha256Of(file: string): string {
 
 /** Size and mtime of the weight files: a cheap stamp (hashing gigabytes of weights on every start is not). */
 function weightsStamp(dir: string): string {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort()
-    .map((f) => { const s = fs.statSync(path.join(dir, f)); return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`; }).join(',');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort()
+    .map((f) => {
+      const s = fs.statSync(path.join(dir, f));
+      return `${f}:${s.size}:${Math.floor(s.mtimeMs)}`;
+    })
+    .join(',');
 }
 
 /** Throws SftInputError naming the first fingerprint field that differs from the checkpoint's run. */
 export function checkSameRun(ckpt: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
   for (const key of Object.keys(now)) {
-    const a = JSON.stringify(saved[key] ?? null), b = JSON.stringify(now[key] ?? null);
+    const a = JSON.stringify(saved[key] ?? null),
+      b = JSON.stringify(now[key] ?? null);
     if (a !== b) throw new SftInputError(`${ckpt}: cannot resume: ${key} was ${a} in that run and is ${b} now`);
   }
 }

@@ -35,7 +35,9 @@ export function sftStepSpec(
     batch: { ...SFT_BATCH, ...frozen.inputs, ...(dropout ? { dropout_seed: { dtype: 'int64', shape: [] } } : {}) },
     loss: (p, b, f) => {
       const base = Object.fromEntries(Object.keys(model.weights).map((n) => [n, f[n] ?? b[`frozen.${n}`]]));
-      const out = lora ? completionNll(model.config, base, b, { linear: loraLinear(lora, p, dropout ? b.dropout_seed : undefined) }) : completionNll(model.config, p, b);
+      const out = lora
+        ? completionNll(model.config, base, b, { linear: loraLinear(lora, p, dropout ? b.dropout_seed : undefined) })
+        : completionNll(model.config, p, b);
       return { loss: out.loss, metrics: { tokens: out.tokens } };
     },
     optimizer: { weightDecay: o.weightDecay },

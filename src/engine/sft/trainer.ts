@@ -71,7 +71,8 @@ const OWN_ENTRIES = ['sft.json', 'events.jsonl', 'checkpoints', 'model', 'adapte
 
 export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<SftResult> {
   validateOptions(opts);
-  if (fs.existsSync(opts.out) && !fs.statSync(opts.out).isDirectory()) throw new SftInputError(`${opts.out}: exists and is not a directory`);
+  if (fs.existsSync(opts.out) && !fs.statSync(opts.out).isDirectory())
+    throw new SftInputError(`${opts.out}: exists and is not a directory`);
   const lock = acquireRunLock(opts.out, hooks.onLog); // one writer per output directory
   try {
     return await sftLocked(opts, hooks);
@@ -88,18 +89,30 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
   if ('finished' in start) return { ...start.finished, alreadyFinished: true };
   const { ckpt, state } = start;
   const heldOut = r.held && {
-    evaluator: await LossEvaluator.create(r.model.config, state.params, r.lora ? r.model.weights : {}, { lora: r.lora, padId: r.padId, runtime: r.runtime, frozenLimitBytes: opts.frozenLimitBytes }),
+    evaluator: await LossEvaluator.create(r.model.config, state.params, r.lora ? r.model.weights : {}, {
+      lora: r.lora,
+      padId: r.padId,
+      runtime: r.runtime,
+      frozenLimitBytes: opts.frozenLimitBytes,
+    }),
     seqs: r.held,
   };
   try {
     // A resumed run's summary reports what its first process measured (the events before the checkpoint).
     const logged = ckpt ? loggedLosses(r.eventsFile) : { heldOutBefore: null, lastLoss: null };
-    const heldOutBefore = heldOut && start.counters.step === 0 ? await measureHeldOut(r, heldOut, state, 0) : logged.heldOutBefore;
+    const heldOutBefore =
+      heldOut && start.counters.step === 0 ? await measureHeldOut(r, heldOut, state, 0) : logged.heldOutBefore;
     const end = await trainSteps(r, hooks, log, { counters: start.counters, state, lastLoss: logged.lastLoss }, heldOut);
-    const result: SftResult = { steps: end.counters.step, totalSteps: r.totalSteps, stopped: end.stopped, lastLoss: end.lastLoss };
+    const result: SftResult = {
+      steps: end.counters.step,
+      totalSteps: r.totalSteps,
+      stopped: end.stopped,
+      lastLoss: end.lastLoss,
+    };
     if (!end.stopped) {
       if (ckpt && end.counters.step === start.counters.step) log(`the run in ${opts.out} was already complete`);
-      if (heldOut) result.heldOutLoss = { before: heldOutBefore, after: await measureHeldOut(r, heldOut, state, end.counters.step) };
+      if (heldOut)
+        result.heldOutLoss = { before: heldOutBefore, after: await measureHeldOut(r, heldOut, state, end.counters.step) };
       await saveFinal(r, state, result);
     }
     return result;
@@ -143,7 +156,12 @@ async function setUp(opts: SftOptions, log: (line: string) => void): Promise<Sft
   const lora = opts.lora && { ...opts.lora, baseModelNameOrPath: opts.lora.baseModelNameOrPath ?? path.resolve(opts.model) };
   let step: SftStepSetup;
   try {
-    step = sftStepSpec(model, { lora, weightDecay: opts.weightDecay, maxGradNorm: opts.maxGradNorm, frozenLimitBytes: opts.frozenLimitBytes });
+    step = sftStepSpec(model, {
+      lora,
+      weightDecay: opts.weightDecay,
+      maxGradNorm: opts.maxGradNorm,
+      frozenLimitBytes: opts.frozenLimitBytes,
+    });
   } catch (err) {
     if (err instanceof RangeError) throw new SftInputError(err.message); // a LoRA rank, alpha or target that does not fit
     throw err;
@@ -154,8 +172,20 @@ async function setUp(opts: SftOptions, log: (line: string) => void): Promise<Sft
   const runtime: RuntimeOptions = { ...opts.runtime, memoryArena: opts.runtime?.memoryArena ?? !large };
   const trainStep = await TrainStep.compile(step.spec, runtime, { accumulation: opts.accumulate > 1 });
   return {
-    opts, model, lora, padId: padTokenId(model.tokenizer), train, held, lengths, batchesPerEpoch, totalSteps,
-    fingerprint: fingerprintOf(opts, maxLength), step, trainStep, runtime, eventsFile: path.join(opts.out, 'events.jsonl'),
+    opts,
+    model,
+    lora,
+    padId: padTokenId(model.tokenizer),
+    train,
+    held,
+    lengths,
+    batchesPerEpoch,
+    totalSteps,
+    fingerprint: fingerprintOf(opts, maxLength),
+    step,
+    trainStep,
+    runtime,
+    eventsFile: path.join(opts.out, 'events.jsonl'),
   };
 }
 
@@ -183,7 +213,13 @@ function startPoint(r: SftRun, log: (line: string) => void): StartPoint {
     cutEventsAfter(r.eventsFile, 0, 0); // what a run killed before its first checkpoint logged is produced again
   }
   const state = r.trainStep.initState(r.lora ? initLoraWeights(r.model.config, r.lora, opts.seed) : r.model.weights);
-  writeJsonAtomic(path.join(opts.out, 'sft.json'), { ...r.fingerprint, model: path.resolve(opts.model), data: path.resolve(opts.data), totalSteps: r.totalSteps, batchesPerEpoch: r.batchesPerEpoch });
+  writeJsonAtomic(path.join(opts.out, 'sft.json'), {
+    ...r.fingerprint,
+    model: path.resolve(opts.model),
+    data: path.resolve(opts.data),
+    totalSteps: r.totalSteps,
+    batchesPerEpoch: r.batchesPerEpoch,
+  });
   return { ckpt: null, counters: { step: 0, microCursor: 0, seed: opts.seed }, state };
 }
 
@@ -210,7 +246,13 @@ interface Progress {
  * Optimizer steps until the last (a checkpoint after it) or a stop (a checkpoint, then return). A
  * step's events come before its checkpoint, which records where events.jsonl ended.
  */
-async function trainSteps(r: SftRun, hooks: SftHooks, log: (line: string) => void, p: Progress, heldOut: HeldOut | undefined): Promise<Progress & { stopped: boolean }> {
+async function trainSteps(
+  r: SftRun,
+  hooks: SftHooks,
+  log: (line: string) => void,
+  p: Progress,
+  heldOut: HeldOut | undefined,
+): Promise<Progress & { stopped: boolean }> {
   const { opts, batchesPerEpoch, totalSteps } = r;
   const microBatch = microBatches(r);
   let { counters, lastLoss } = p;
@@ -219,13 +261,24 @@ async function trainSteps(r: SftRun, hooks: SftHooks, log: (line: string) => voi
     const lr = lrAt(opts, counters.step, totalSteps);
     const count = Math.min(opts.accumulate, opts.epochs * batchesPerEpoch - counters.microCursor);
     const micro = Array.from({ length: Math.max(count, 1) }, (_, k) => microBatch(counters.microCursor + k));
-    const result = micro.length === 1 && opts.accumulate === 1 ? await r.trainStep.run(p.state, micro[0], lr) : await r.trainStep.runAccumulated(p.state, micro, lr);
+    const result =
+      micro.length === 1 && opts.accumulate === 1
+        ? await r.trainStep.run(p.state, micro[0], lr)
+        : await r.trainStep.runAccumulated(p.state, micro, lr);
     counters = { ...counters, step: counters.step + 1, microCursor: counters.microCursor + micro.length };
     lastLoss = result.loss;
     const tokens = result.metrics.tokens * micro.length;
     const epoch = counters.microCursor / batchesPerEpoch;
     appendJsonl(r.eventsFile, {
-      type: 'metrics', step: counters.step, time: Date.now() / 1000, loss: result.loss, lr, gradNorm: result.gradNorm, tokens, epoch, skipped: result.skipped,
+      type: 'metrics',
+      step: counters.step,
+      time: Date.now() / 1000,
+      loss: result.loss,
+      lr,
+      gradNorm: result.gradNorm,
+      tokens,
+      epoch,
+      skipped: result.skipped,
     });
     if (result.skipped) log(`step ${counters.step}: non-finite loss or gradient; the update was skipped`);
     hooks.onStep?.({ ...result, step: counters.step, totalSteps, lr, epoch, tokens });
@@ -250,9 +303,13 @@ function microBatches(r: SftRun): (i: number) => Record<string, HostTensor> {
     const epoch = Math.floor(i / batchesPerEpoch);
     let plan = plans.get(epoch);
     if (!plan) plans.set(epoch, (plan = epochBatches(r.lengths, opts.batchSize, opts.seed, epoch)));
-    const batch = collate(plan[i % batchesPerEpoch].map((j) => r.train[j]), r.padId);
+    const batch = collate(
+      plan[i % batchesPerEpoch].map((j) => r.train[j]),
+      r.padId,
+    );
     // Dropout seed: a function of (seed, micro-batch index) only.
-    if (r.step.dropout) batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
+    if (r.step.dropout)
+      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(opts.seed) * 4294967296n + BigInt(i)) };
     return { ...batch, ...r.step.frozenFeeds };
   };
 }
@@ -260,7 +317,19 @@ function microBatches(r: SftRun): (i: number) => Record<string, HostTensor> {
 /** Writes the checkpoint of `counters.step` (checkpoint.ts), recording events.jsonl's length now; returns its directory. */
 async function saveCheckpoint(r: SftRun, counters: TrainerCounters, state: TrainState): Promise<string> {
   const eventsBytes = fs.existsSync(r.eventsFile) ? fs.statSync(r.eventsFile).size : 0;
-  return writeCheckpoint(r.opts.out, { counters, fingerprint: r.fingerprint, train: state, config: r.model.config, tokenizerDir: r.opts.model, lora: r.lora, eventsBytes }, r.opts.keepCheckpoints);
+  return writeCheckpoint(
+    r.opts.out,
+    {
+      counters,
+      fingerprint: r.fingerprint,
+      train: state,
+      config: r.model.config,
+      tokenizerDir: r.opts.model,
+      lora: r.lora,
+      eventsBytes,
+    },
+    r.opts.keepCheckpoints,
+  );
 }
 
 /** OUT/model (LoRA: merged into the base) and OUT/adapter, then OUT/summary.json last. */
@@ -270,23 +339,42 @@ async function saveFinal(r: SftRun, state: TrainState, result: SftResult): Promi
   if (lora) {
     result.adapterDir = path.join(opts.out, 'adapter');
     await saveLoraAdapter(result.adapterDir, lora, state.params, { overwrite: true });
-    await saveModel(result.modelDir, { config: model.config, weights: mergeLora(model.weights, lora, state.params) }, { tokenizerDir: opts.model, overwrite: true });
+    await saveModel(
+      result.modelDir,
+      { config: model.config, weights: mergeLora(model.weights, lora, state.params) },
+      { tokenizerDir: opts.model, overwrite: true },
+    );
   } else {
-    await saveModel(result.modelDir, { config: model.config, weights: state.params }, { tokenizerDir: opts.model, overwrite: true });
+    await saveModel(
+      result.modelDir,
+      { config: model.config, weights: state.params },
+      { tokenizerDir: opts.model, overwrite: true },
+    );
   }
-  writeJsonAtomic(path.join(opts.out, 'summary.json'), { ...result, trainExamples: r.train.length, heldOutExamples: r.held?.length ?? 0 });
+  writeJsonAtomic(path.join(opts.out, 'summary.json'), {
+    ...result,
+    trainExamples: r.train.length,
+    heldOutExamples: r.held?.length ?? 0,
+  });
 }
 
 /** Refuses to write over an earlier run unless --force (which removes only what a run writes) or --resume. */
 function prepareOut(o: SftOptions): void {
   const present = fs.readdirSync(o.out).filter((name) => name !== LOCK_FILE); // the lock is this run's
   if (present.length > 0 && !o.resume) {
-    if (!o.force) throw new SftInputError(`${o.out}: already exists and is not empty (use --force to replace it, or --resume to continue)`);
+    if (!o.force)
+      throw new SftInputError(`${o.out}: already exists and is not empty (use --force to replace it, or --resume to continue)`);
     for (const e of OWN_ENTRIES) fs.rmSync(path.join(o.out, e), { recursive: true, force: true });
   }
 }
 
-function tokenize(model: CausalLM, file: string, format: PromptFormat, maxLength: number, log: (s: string) => void): SftSequence[] {
+function tokenize(
+  model: CausalLM,
+  file: string,
+  format: PromptFormat,
+  maxLength: number,
+  log: (s: string) => void,
+): SftSequence[] {
   const examples = readSftJsonl(file);
   let seqs: SftSequence[];
   try {
@@ -295,7 +383,8 @@ function tokenize(model: CausalLM, file: string, format: PromptFormat, maxLength
     throw new SftInputError((err as Error).message);
   }
   const { kept, truncated, dropped } = truncate(seqs, maxLength);
-  if (truncated || dropped) log(`${file}: ${truncated} examples cut to ${maxLength} tokens, ${dropped} dropped (prompt alone too long)`);
+  if (truncated || dropped)
+    log(`${file}: ${truncated} examples cut to ${maxLength} tokens, ${dropped} dropped (prompt alone too long)`);
   if (kept.length === 0) throw new SftInputError(`${file}: no example fits in ${maxLength} tokens`);
   return kept;
 }
@@ -303,7 +392,7 @@ function tokenize(model: CausalLM, file: string, format: PromptFormat, maxLength
 /** The result a finished run left in OUT/summary.json, or null. */
 function readSummary(out: string): SftResult | null {
   const file = path.join(out, 'summary.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as SftResult : null;
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as SftResult) : null;
 }
 
 /** The held-out loss before training and the last step's loss in OUT/events.jsonl (null when absent). */
@@ -315,7 +404,9 @@ function loggedLosses(eventsFile: string): { heldOutBefore: number | null; lastL
       const e = JSON.parse(line) as { type?: string; step?: number; loss?: number; heldOutLoss?: number };
       if (e.type === 'eval' && e.step === 0 && typeof e.heldOutLoss === 'number') out.heldOutBefore = e.heldOutLoss;
       if (e.type === 'metrics' && typeof e.loss === 'number') out.lastLoss = e.loss;
-    } catch { /* blank, or cut by a kill */ }
+    } catch {
+      /* blank, or cut by a kill */
+    }
   }
   return out;
 }

@@ -30,7 +30,12 @@ export function prepareArgs(sd: SweepDir, name: string): string[] {
 }
 
 /** Local: prepares each base in turn (a child per recipe, logged to logs/base-NAME.log); throws if one fails. */
-export async function prepareLocal(sd: SweepDir, names: readonly string[], cli: readonly string[], say: (line: string) => void): Promise<void> {
+export async function prepareLocal(
+  sd: SweepDir,
+  names: readonly string[],
+  cli: readonly string[],
+  say: (line: string) => void,
+): Promise<void> {
   fs.mkdirSync(sd.logs, { recursive: true });
   for (const name of names) {
     const logFile = path.join(sd.logs, `base-${name}.log`);
@@ -48,7 +53,14 @@ export async function prepareLocal(sd: SweepDir, names: readonly string[], cli: 
 }
 
 /** Slurm: one job per base, with the runs' resources; returns their job ids (the array's afterok dependency). */
-export function submitBases(sd: SweepDir, sweepName: string, names: readonly string[], o: SlurmOptions, cpusPerTask: number, cli: readonly string[]): string[] {
+export function submitBases(
+  sd: SweepDir,
+  sweepName: string,
+  names: readonly string[],
+  o: SlurmOptions,
+  cpusPerTask: number,
+  cli: readonly string[],
+): string[] {
   fs.mkdirSync(sd.logs, { recursive: true });
   return names.map((name) => {
     const jobId = submitBatch(baseSbatchArgs(sd, sweepName, name, o, cpusPerTask, cli));
@@ -58,12 +70,23 @@ export function submitBases(sd: SweepDir, sweepName: string, names: readonly str
 }
 
 /** sbatch's arguments for the job that prepares run `name`'s base agents. */
-export function baseSbatchArgs(sd: SweepDir, sweepName: string, name: string, o: SlurmOptions, cpusPerTask: number, cli: readonly string[]): string[] {
+export function baseSbatchArgs(
+  sd: SweepDir,
+  sweepName: string,
+  name: string,
+  o: SlurmOptions,
+  cpusPerTask: number,
+  cli: readonly string[],
+): string[] {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
-    '--parsable', `--job-name=maporl-${sweepName}-base`, `--chdir=${path.resolve(sd.dir)}`,
+    '--parsable',
+    `--job-name=maporl-${sweepName}-base`,
+    `--chdir=${path.resolve(sd.dir)}`,
     `--output=${path.join(path.resolve(sd.dir), 'logs', `slurm-base-${name}-%j.out`)}`,
-    ...(o.dependency ? [`--dependency=${o.dependency}`] : []), ...slurmResourceArgs(o, cpusPerTask), ...o.extraArgs,
+    ...(o.dependency ? [`--dependency=${o.dependency}`] : []),
+    ...slurmResourceArgs(o, cpusPerTask),
+    ...o.extraArgs,
     `--wrap=exec ${[...cli, ...prepareArgs(sd, name)].map(quote).join(' ')}`,
   ];
 }

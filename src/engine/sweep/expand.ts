@@ -23,14 +23,19 @@ export function expandSweep(sweep: Pick<SweepFile, 'grid' | 'list'>): ExpandedRu
   let points: ExpandedRun[] = [{ overrides: {}, sources: {} }];
   for (const key of gridKeys) {
     const values = sweep.grid![key];
-    points = points.flatMap((p) => values.map((v, i) => ({
-      overrides: { ...p.overrides, [key]: v },
-      sources: { ...p.sources, [key]: ['grid', key, i] },
-    })));
+    points = points.flatMap((p) =>
+      values.map((v, i) => ({
+        overrides: { ...p.overrides, [key]: v },
+        sources: { ...p.sources, [key]: ['grid', key, i] },
+      })),
+    );
   }
   const runs: ExpandedRun[] = [];
   entries.forEach((entry, e) => {
-    const fromList: ExpandedRun = { overrides: { ...entry }, sources: Object.fromEntries(Object.keys(entry).map((k) => [k, ['list', e, k]])) };
+    const fromList: ExpandedRun = {
+      overrides: { ...entry },
+      sources: Object.fromEntries(Object.keys(entry).map((k) => [k, ['list', e, k]])),
+    };
     for (const point of points) {
       for (const key of Object.keys(point.overrides)) {
         const clash = Object.keys(entry).find((k) => overlaps(k, key));
@@ -40,16 +45,20 @@ export function expandSweep(sweep: Pick<SweepFile, 'grid' | 'list'>): ExpandedRu
     }
   });
   for (const keys of [gridKeys, ...entries.map((x) => Object.keys(x))]) {
-    for (const a of keys) for (const b of keys) {
-      if (a < b && overlaps(a, b)) throw new SweepError(sourceOf(sweep, a), `"${a}" and "${b}" overlap: set one or the other`);
-    }
+    for (const a of keys)
+      for (const b of keys) {
+        if (a < b && overlaps(a, b)) throw new SweepError(sourceOf(sweep, a), `"${a}" and "${b}" overlap: set one or the other`);
+      }
   }
   return runs;
 }
 
 /** A problem at a sweep-file JSON path; the caller names the file. */
 export class SweepError extends Error {
-  constructor(readonly path: (string | number)[], readonly problem: string) {
+  constructor(
+    readonly path: (string | number)[],
+    readonly problem: string,
+  ) {
     super(problem);
   }
 }
@@ -92,7 +101,9 @@ export function cellNames(runs: readonly Record<string, unknown>[]): string[] {
   const lastPart = (k: string) => k.slice(k.lastIndexOf('.') + 1);
   const label = (k: string) => (keys.filter((o) => lastPart(o) === lastPart(k)).length > 1 ? k : lastPart(k));
   const plain = runs.map((o) => {
-    const parts = Object.entries(o).filter(([k]) => k !== 'seed').map(([k, v]) => `${label(k)}-${slug(v)}`);
+    const parts = Object.entries(o)
+      .filter(([k]) => k !== 'seed')
+      .map(([k, v]) => `${label(k)}-${slug(v)}`);
     return parts.length ? parts.join('__') : 'base';
   });
   const canon = runs.map((o) => canonical(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'seed'))));
@@ -109,7 +120,9 @@ export const runName = (cell: string, seed: number) => `${cell}__seed-${seed}`;
 export function slug(v: unknown): string {
   if (Array.isArray(v)) return v.length ? v.map(slug).join('_') : 'none';
   if (v !== null && typeof v === 'object') return `h${hash(canonical(v))}`;
-  const s = String(v).replace(/[^A-Za-z0-9.+-]+/g, '_').replace(/^[_.]+|_+$/g, '');
+  const s = String(v)
+    .replace(/[^A-Za-z0-9.+-]+/g, '_')
+    .replace(/^[_.]+|_+$/g, '');
   return s || 'empty';
 }
 
@@ -117,7 +130,10 @@ export function slug(v: unknown): string {
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

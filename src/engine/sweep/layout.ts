@@ -10,15 +10,31 @@ export type NewJobRecord = JobRecord extends infer J ? (J extends unknown ? Omit
 export class SweepDir {
   constructor(readonly dir: string) {}
 
-  get plan(): string { return path.join(this.dir, 'sweep.json'); }
-  get jobs(): string { return path.join(this.dir, 'jobs.jsonl'); }
-  get logs(): string { return path.join(this.dir, 'logs'); }
-  get slurmScript(): string { return path.join(this.dir, 'slurm', 'array.sh'); }
+  get plan(): string {
+    return path.join(this.dir, 'sweep.json');
+  }
+  get jobs(): string {
+    return path.join(this.dir, 'jobs.jsonl');
+  }
+  get logs(): string {
+    return path.join(this.dir, 'logs');
+  }
+  get slurmScript(): string {
+    return path.join(this.dir, 'slurm', 'array.sh');
+  }
   /** Line i+1 is the name of the run with array index i. */
-  get slurmNames(): string { return path.join(this.dir, 'slurm', 'names.txt'); }
-  config(name: string): string { return path.join(this.dir, 'configs', `${name}.json`); }
-  run(name: string): string { return path.join(this.dir, 'runs', name); }
-  log(name: string): string { return path.join(this.logs, `${name}.log`); }
+  get slurmNames(): string {
+    return path.join(this.dir, 'slurm', 'names.txt');
+  }
+  config(name: string): string {
+    return path.join(this.dir, 'configs', `${name}.json`);
+  }
+  run(name: string): string {
+    return path.join(this.dir, 'runs', name);
+  }
+  log(name: string): string {
+    return path.join(this.logs, `${name}.log`);
+  }
 
   readPlan(): SweepPlan | null {
     try {
@@ -34,7 +50,11 @@ export class SweepDir {
     const out: JobRecord[] = [];
     for (const line of fs.readFileSync(this.jobs, 'utf8').split('\n')) {
       if (!line.trim()) continue;
-      try { out.push(JSON.parse(line) as JobRecord); } catch { /* torn last line */ }
+      try {
+        out.push(JSON.parse(line) as JobRecord);
+      } catch {
+        /* torn last line */
+      }
     }
     return out;
   }

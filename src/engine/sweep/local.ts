@@ -51,7 +51,9 @@ export function runLocal(sd: SweepDir, runs: readonly LocalRun[], o: LocalOption
     };
     const start = (r: LocalRun) => {
       const resume = hasCheckpoint(sd.run(r.name));
-      const args = resume ? ['train', '--resume', sd.run(r.name)] : ['train', sd.config(r.name), '--out', sd.run(r.name), '--force'];
+      const args = resume
+        ? ['train', '--resume', sd.run(r.name)]
+        : ['train', sd.config(r.name), '--out', sd.run(r.name), '--force'];
       const log = fs.openSync(sd.log(r.name), 'a');
       const child = spawn(o.cli[0], [...o.cli.slice(1), ...args], { stdio: ['ignore', log, log], detached: true });
       fs.closeSync(log);

@@ -55,9 +55,19 @@ export function loadSweep(file: string): LoadedSweep {
     }
     const name = runName(cells[i], config.seed);
     const before = seen.get(name);
-    if (before !== undefined) throw at(Object.values(r.sources)[0] ?? ['grid'], `run ${name} comes twice (as run ${before + 1} and ${i + 1} of the expansion)`);
+    if (before !== undefined)
+      throw at(
+        Object.values(r.sources)[0] ?? ['grid'],
+        `run ${name} comes twice (as run ${before + 1} and ${i + 1} of the expansion)`,
+      );
     seen.set(name, i);
-    runs.push({ name, cell: cells[i], seed: config.seed, overrides: r.overrides, config: absoluteModels(resolveConfigPaths(config, baseConfig), baseConfig) });
+    runs.push({
+      name,
+      cell: cells[i],
+      seed: config.seed,
+      overrides: r.overrides,
+      config: absoluteModels(resolveConfigPaths(config, baseConfig), baseConfig),
+    });
   });
   const name = sweep.name ?? path.basename(file).replace(/\.sweep\.json$|\.json$/, '');
   return { file: path.resolve(file), sweep, name, baseConfig, runs };
@@ -74,7 +84,11 @@ export function mergePlan(dir: string, loaded: LoadedSweep): SweepPlan {
     if (existing) {
       const file = sd.config(r.name);
       if (fs.existsSync(file) && canonical(JSON.parse(fs.readFileSync(file, 'utf8'))) !== canonical(r.config)) {
-        throw new ConfigError(loaded.file, '$', `run ${r.name} of ${dir} was made from a different config (the sweep or its base changed); use another --out`);
+        throw new ConfigError(
+          loaded.file,
+          '$',
+          `run ${r.name} of ${dir} was made from a different config (the sweep or its base changed); use another --out`,
+        );
       }
       continue;
     }
@@ -118,9 +132,10 @@ function parseSweep(file: string, value: unknown): SweepFile {
   const result = SweepFileSchema.safeParse(value);
   if (result.success) return result.data;
   const issue: z.core.$ZodIssue = result.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw new ConfigError(file, formatJsonPath([...issue.path, issue.keys[0]]), 'unknown key');
+  if (issue.code === 'unrecognized_keys')
+    throw new ConfigError(file, formatJsonPath([...issue.path, issue.keys[0]]), 'unknown key');
   // A record key that fails its pattern: zod reports "Invalid key in record" and nests the reason.
-  const message = issue.code === 'invalid_key' ? issue.issues[0]?.message ?? issue.message : issue.message;
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
   throw new ConfigError(file, formatJsonPath(issue.path), message);
 }
 

@@ -44,7 +44,9 @@ export function stat(xs: readonly number[]): Stat | null {
 /** Per-turn stats of one field of the evaluation tables (tables of different lengths: turn by turn). */
 function perTurn(tables: (EvalTable | null)[], field: 'majorityAccuracy' | 'meanAgentAccuracy'): (Stat | null)[] {
   const T = Math.max(0, ...tables.map((t) => t?.turns.length ?? 0));
-  return Array.from({ length: T }, (_, t) => stat(tables.flatMap((tab) => (tab && t < tab.turns.length ? [tab.turns[t][field]] : []))));
+  return Array.from({ length: T }, (_, t) =>
+    stat(tables.flatMap((tab) => (tab && t < tab.turns.length ? [tab.turns[t][field]] : []))),
+  );
 }
 
 export function sweepReport(dir: string): SweepReport {
@@ -56,7 +58,9 @@ export function sweepReport(dir: string): SweepReport {
     try {
       const s = JSON.parse(fs.readFileSync(path.join(sd.run(r.name), 'summary.json'), 'utf8')) as RunSummary;
       if (s.status === 'finished') summaries.set(r.name, s);
-    } catch { /* not finished */ }
+    } catch {
+      /* not finished */
+    }
   }
   const cells = [...new Set(plan.runs.map((r) => r.cell))].map((cell): CellReport => {
     const runs = plan.runs.filter((r) => r.cell === cell);
@@ -69,17 +73,30 @@ export function sweepReport(dir: string): SweepReport {
     }
     const { seed: _seed, ...overrides } = runs[0].overrides;
     return {
-      cell, overrides, runs: runs.map((r) => r.name), finished: done.length,
-      majorityAccuracyBefore: perTurn(done.map((d) => d.before), 'majorityAccuracy'),
-      majorityAccuracyAfter: perTurn(done.map((d) => d.after), 'majorityAccuracy'),
-      meanAgentAccuracyAfter: perTurn(done.map((d) => d.after), 'meanAgentAccuracy'),
+      cell,
+      overrides,
+      runs: runs.map((r) => r.name),
+      finished: done.length,
+      majorityAccuracyBefore: perTurn(
+        done.map((d) => d.before),
+        'majorityAccuracy',
+      ),
+      majorityAccuracyAfter: perTurn(
+        done.map((d) => d.after),
+        'majorityAccuracy',
+      ),
+      meanAgentAccuracyAfter: perTurn(
+        done.map((d) => d.after),
+        'meanAgentAccuracy',
+      ),
       metrics,
     };
   });
   return { name: plan.name, runs: plan.runs.length, finished: summaries.size, cells };
 }
 
-const pct = (s: Stat | null | undefined) => (s ? `${(100 * s.mean).toFixed(1)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(1)}`}` : '–');
+const pct = (s: Stat | null | undefined) =>
+  s ? `${(100 * s.mean).toFixed(1)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(1)}`}` : '–';
 const num = (s: Stat | undefined) => (s ? `${s.mean.toPrecision(4)}${s.std === null ? '' : ` ± ${s.std.toPrecision(2)}`}` : '–');
 
 /** The report as Markdown: accuracies in percent, mean ± std over the finished seeds. */
@@ -95,7 +112,10 @@ export function reportMarkdown(r: SweepReport): string {
     '',
     `| cell | n | ${turns.join(' | ')} | final turn before training | mean agent (final turn) |`,
     `| --- | --- | ${turns.map(() => '---').join(' | ')} | --- | --- |`,
-    ...r.cells.map((c) => `| ${c.cell} | ${c.finished}/${c.runs.length} | ${turns.map((_, t) => pct(c.majorityAccuracyAfter[t])).join(' | ')} | ${pct(c.majorityAccuracyBefore.at(-1))} | ${pct(c.meanAgentAccuracyAfter.at(-1))} |`),
+    ...r.cells.map(
+      (c) =>
+        `| ${c.cell} | ${c.finished}/${c.runs.length} | ${turns.map((_, t) => pct(c.majorityAccuracyAfter[t])).join(' | ')} | ${pct(c.majorityAccuracyBefore.at(-1))} | ${pct(c.meanAgentAccuracyAfter.at(-1))} |`,
+    ),
   ];
   const keys = [...new Set(r.cells.flatMap((c) => Object.keys(c.metrics)))].sort();
   if (keys.length) {

@@ -26,7 +26,9 @@ function slurm(cmd: string, args: string[]): { ok: boolean; stdout: string; stde
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new SlurmError(missing ? `${cmd} not found: the slurm executor needs Slurm's commands on PATH` : `${cmd}: ${r.error.message}`);
+    throw new SlurmError(
+      missing ? `${cmd} not found: the slurm executor needs Slurm's commands on PATH` : `${cmd}: ${r.error.message}`,
+    );
   }
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
 }
@@ -73,11 +75,23 @@ exec ${maporl} train "$sweep/configs/$name.json" --out "$run" --force
  * must end well first (the base-agent stage); should one fail, Slurm cancels the array's tasks
  * instead of leaving them pending forever.
  */
-export function sbatchArgs(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number, after: readonly string[] = []): string[] {
+export function sbatchArgs(
+  sd: SweepDir,
+  name: string,
+  indices: readonly number[],
+  o: SlurmOptions,
+  cpusPerTask: number,
+  after: readonly string[] = [],
+): string[] {
   const dir = path.resolve(sd.dir);
   const args = [
-    '--parsable', `--array=${arraySpec(indices, o.maxParallel)}`, '--requeue', '--open-mode=append',
-    `--job-name=maporl-${name}`, `--chdir=${dir}`, `--output=${path.join(dir, 'logs', 'slurm-%A_%a.out')}`,
+    '--parsable',
+    `--array=${arraySpec(indices, o.maxParallel)}`,
+    '--requeue',
+    '--open-mode=append',
+    `--job-name=maporl-${name}`,
+    `--chdir=${dir}`,
+    `--output=${path.join(dir, 'logs', 'slurm-%A_%a.out')}`,
   ];
   const dependency = [o.dependency, after.length ? `afterok:${after.join(':')}` : undefined].filter(Boolean).join(',');
   if (dependency) args.push(`--dependency=${dependency}`);
@@ -89,15 +103,28 @@ export function sbatchArgs(sd: SweepDir, name: string, indices: readonly number[
 export function slurmResourceArgs(o: SlurmOptions, cpusPerTask: number): string[] {
   const args = [`--cpus-per-task=${o.cpusPerTask ?? cpusPerTask}`];
   const flags: [keyof SlurmOptions, string][] = [
-    ['partition', '--partition'], ['account', '--account'], ['qos', '--qos'], ['time', '--time'],
-    ['gres', '--gres'], ['mem', '--mem'], ['constraint', '--constraint'],
+    ['partition', '--partition'],
+    ['account', '--account'],
+    ['qos', '--qos'],
+    ['time', '--time'],
+    ['gres', '--gres'],
+    ['mem', '--mem'],
+    ['constraint', '--constraint'],
   ];
   for (const [key, flag] of flags) if (o[key] !== undefined) args.push(`${flag}=${o[key]}`);
   return args;
 }
 
 /** Writes the script and submits one array; returns the job id. */
-export function submitArray(sd: SweepDir, name: string, indices: readonly number[], o: SlurmOptions, cpusPerTask: number, cli: readonly string[], after: readonly string[] = []): string {
+export function submitArray(
+  sd: SweepDir,
+  name: string,
+  indices: readonly number[],
+  o: SlurmOptions,
+  cpusPerTask: number,
+  cli: readonly string[],
+  after: readonly string[] = [],
+): string {
   fs.mkdirSync(sd.logs, { recursive: true });
   writeFileAtomic(sd.slurmScript, arrayScript(sd, cli));
   fs.chmodSync(sd.slurmScript, 0o755);
@@ -133,7 +160,9 @@ export function slurmStates(jobIds: readonly string[]): Map<string, SlurmTaskSta
     try {
       const r = slurm('sacct', ['-n', '-P', '-X', '-j', unseen.join(','), '-o', 'JobID,State']);
       if (r.ok) add(r.stdout);
-    } catch { /* no sacct, or accounting is off: the run files still tell */ }
+    } catch {
+      /* no sacct, or accounting is off: the run files still tell */
+    }
   }
   return out;
 }

@@ -3,7 +3,15 @@
 // attempt is alive (a local process, or a Slurm array task per squeue/sacct). No ONNX Runtime here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SWEEP_RUN_STATES, type JobRecord, type SweepPlan, type SweepRun, type SweepRunState, type SweepRunStatus, type SweepStatus } from '../../protocol/sweepSchema';
+import {
+  SWEEP_RUN_STATES,
+  type JobRecord,
+  type SweepPlan,
+  type SweepRun,
+  type SweepRunState,
+  type SweepRunStatus,
+  type SweepStatus,
+} from '../../protocol/sweepSchema';
 import { hasCheckpoint, SweepDir } from './layout';
 import { SlurmError, slurmStates, type SlurmTaskState } from './slurm';
 
@@ -29,7 +37,9 @@ export function sweepStatus(dir: string, o: StatusOptions = {}): SweepStatus {
     queue = e.message; // a machine without Slurm's commands (a laptop looking at a cluster's sweep)
   }
   const runs = plan.runs.map((r, i) => runStatus(sd, r, attempts[i], jobs, queue));
-  const counts = Object.fromEntries(SWEEP_RUN_STATES.map((s) => [s, runs.filter((r) => r.state === s).length])) as SweepStatus['counts'];
+  const counts = Object.fromEntries(
+    SWEEP_RUN_STATES.map((s) => [s, runs.filter((r) => r.state === s).length]),
+  ) as SweepStatus['counts'];
   return { dir: path.resolve(dir), name: plan.name, counts, runs };
 }
 
@@ -44,12 +54,30 @@ function latestAttempt(jobs: JobRecord[], r: SweepRun): Attempt | null {
   return null;
 }
 
-function runStatus(sd: SweepDir, r: SweepRun, attempt: Attempt | null, jobs: JobRecord[], queue: Map<string, SlurmTaskState> | string): SweepRunStatus {
+function runStatus(
+  sd: SweepDir,
+  r: SweepRun,
+  attempt: Attempt | null,
+  jobs: JobRecord[],
+  queue: Map<string, SlurmTaskState> | string,
+): SweepRunStatus {
   const dir = sd.run(r.name);
   const files = readRunFiles(dir);
-  const base = { index: r.index, name: r.name, cell: r.cell, seed: r.seed, step: files.step, totalSteps: files.totalSteps, resumable: hasCheckpoint(dir) };
-  const say = (state: SweepRunState, where: string | null, message?: string): SweepRunStatus =>
-    ({ ...base, state, where, ...(message ? { message } : {}) });
+  const base = {
+    index: r.index,
+    name: r.name,
+    cell: r.cell,
+    seed: r.seed,
+    step: files.step,
+    totalSteps: files.totalSteps,
+    resumable: hasCheckpoint(dir),
+  };
+  const say = (state: SweepRunState, where: string | null, message?: string): SweepRunStatus => ({
+    ...base,
+    state,
+    where,
+    ...(message ? { message } : {}),
+  });
 
   let where: string | null = null;
   let live: 'running' | 'queued' | null = null;
@@ -59,8 +87,9 @@ function runStatus(sd: SweepDir, r: SweepRun, attempt: Attempt | null, jobs: Job
     if (processAlive(attempt.pid, r.name)) live = 'running';
   } else if (attempt?.type === 'slurm-submit') {
     const task = `${attempt.jobId}_${r.index}`;
-    if (typeof queue === 'string' && !files.summary) return say(files.step === null ? 'pending' : 'running', `slurm ${task}`, `state unknown: ${queue}`);
-    const q = typeof queue === 'string' ? undefined : queue.get(task) ?? queue.get(attempt.jobId);
+    if (typeof queue === 'string' && !files.summary)
+      return say(files.step === null ? 'pending' : 'running', `slurm ${task}`, `state unknown: ${queue}`);
+    const q = typeof queue === 'string' ? undefined : (queue.get(task) ?? queue.get(attempt.jobId));
     where = `slurm ${task}${q ? ` ${q.state}` : ''}`;
     if (q?.phase === 'running') live = 'running';
     else if (q?.phase === 'queued') live = 'queued';
@@ -72,9 +101,14 @@ function runStatus(sd: SweepDir, r: SweepRun, attempt: Attempt | null, jobs: Job
   if (live === 'queued') return say('pending', where, 'queued');
   if (files.summary === 'failed' || files.summary === 'stopped') return say(files.summary, where, files.message);
   if (!attempt) return say('pending', null);
-  const exit = attempt.type === 'local-start' ? jobs.find((j) => j.type === 'local-exit' && j.pid === attempt.pid && j.name === r.name) : undefined;
+  const exit =
+    attempt.type === 'local-start'
+      ? jobs.find((j) => j.type === 'local-exit' && j.pid === attempt.pid && j.name === r.name)
+      : undefined;
   // A cancel counts for an attempt that had not ended by then (an earlier crash stays a failure).
-  const cancelled = jobs.some((j) => j.type === 'cancel' && j.time >= attempt.time && !(exit && exit.time <= j.time)) || /^CANCELLED/.test(ended ?? '');
+  const cancelled =
+    jobs.some((j) => j.type === 'cancel' && j.time >= attempt.time && !(exit && exit.time <= j.time)) ||
+    /^CANCELLED/.test(ended ?? '');
   if (cancelled) return say('stopped', where, 'cancelled');
   const how = ended ? `Slurm: ${ended}` : exit?.type === 'local-exit' ? `exit ${exit.code ?? exit.signal}` : 'no process';
   return say('failed', where, `ended without a summary (${how})`);
@@ -94,16 +128,24 @@ export function readRunFiles(dir: string): RunFiles {
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { status?: string; message?: string };
     out.summary = s.status ?? null;
     if (s.message) out.message = s.message;
-  } catch { /* not written yet */ }
+  } catch {
+    /* not written yet */
+  }
   let text: string;
-  try { text = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'); } catch { return out; }
+  try {
+    text = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
+  } catch {
+    return out;
+  }
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const e = JSON.parse(line) as { type?: string; step?: number; totalSteps?: number };
       if (typeof e.step === 'number') out.step = Math.max(out.step ?? 0, e.step);
       if (e.type === 'status' && typeof e.totalSteps === 'number') out.totalSteps = e.totalSteps;
-    } catch { /* a line cut by a kill */ }
+    } catch {
+      /* a line cut by a kill */
+    }
   }
   return out;
 }

@@ -56,10 +56,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const plan = mergePlan(dir, loaded);
   const mine = new Set(loaded.runs.map((r) => r.name));
   const status = sweepStatus(dir, { plan });
-  const actions: Action[] = status.runs.filter((r) => mine.has(r.name)).map((r) => ({
-    index: r.index, name: r.name, state: r.state,
-    action: r.state === 'finished' || r.state === 'running' || r.message === 'queued' ? 'skip' : r.resumable ? 'resume' : 'train',
-  }));
+  const actions: Action[] = status.runs
+    .filter((r) => mine.has(r.name))
+    .map((r) => ({
+      index: r.index,
+      name: r.name,
+      state: r.state,
+      action:
+        r.state === 'finished' || r.state === 'running' || r.message === 'queued' ? 'skip' : r.resumable ? 'resume' : 'train',
+    }));
   const todo = actions.filter((a) => a.action !== 'skip');
   const threads = new Map(loaded.runs.map((r) => [r.name, r.config.runtime.threads]));
   const cpus = Math.max(1, ...todo.map((a) => threads.get(a.name) ?? 1));
@@ -68,33 +73,63 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const bases = basesToPrepare(loaded.runs.filter((r) => todo.some((a) => a.name === r.name && a.action === 'train')));
   const pending = bases.map(() => 'BASE_JOB');
   if (executor === 'slurm') {
-    out.sbatch = ['sbatch', ...sbatchArgs(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus, pending), path.resolve(sd.slurmScript)];
+    out.sbatch = [
+      'sbatch',
+      ...sbatchArgs(
+        sd,
+        loaded.name,
+        todo.map((a) => a.index),
+        loaded.sweep.slurm,
+        cpus,
+        pending,
+      ),
+      path.resolve(sd.slurmScript),
+    ];
     out.baseStage = bases.map((name) => ['sbatch', ...baseSbatchArgs(sd, loaded.name, name, loaded.sweep.slurm, cpus, o.cli)]);
   } else out.baseStage = bases.map((name) => [...o.cli, ...prepareArgs(sd, name)]);
   if (o.dryRun) return out;
   const count = (a: Action['action']) => actions.filter((x) => x.action === a).length;
-  o.say?.(`sweep ${loaded.name}: ${actions.length} runs: ${count('train')} to train, ${count('resume')} to resume, ${count('skip')} left as they are`);
+  o.say?.(
+    `sweep ${loaded.name}: ${actions.length} runs: ${count('train')} to train, ${count('resume')} to resume, ${count('skip')} left as they are`,
+  );
 
   if (executor === 'local') assertNoScheduler(sd);
   writePlan(dir, plan, loaded);
   if (!todo.length) return out;
   if (executor === 'slurm') {
     out.baseJobIds = submitBases(sd, loaded.name, bases, loaded.sweep.slurm, cpus, o.cli);
-    out.jobId = submitArray(sd, loaded.name, todo.map((a) => a.index), loaded.sweep.slurm, cpus, o.cli, out.baseJobIds);
+    out.jobId = submitArray(
+      sd,
+      loaded.name,
+      todo.map((a) => a.index),
+      loaded.sweep.slurm,
+      cpus,
+      o.cli,
+      out.baseJobIds,
+    );
     return out;
   }
   const cores = loaded.sweep.local.cores ?? os.availableParallelism();
   await prepareLocal(sd, bases, o.cli, o.say ?? (() => undefined));
-  await runLocal(sd, todo.map((a) => ({ name: a.name, threads: threads.get(a.name) ?? 0 })), { cores, cli: o.cli, say: o.say });
+  await runLocal(
+    sd,
+    todo.map((a) => ({ name: a.name, threads: threads.get(a.name) ?? 0 })),
+    { cores, cli: o.cli, say: o.say },
+  );
   out.status = sweepStatus(dir);
   return out;
 }
 
 /** Two local schedulers on one directory would start each run twice. */
 function assertNoScheduler(sd: SweepDir): void {
-  const last = sd.readJobs().filter((j) => j.type === 'local-scheduler').at(-1);
+  const last = sd
+    .readJobs()
+    .filter((j) => j.type === 'local-scheduler')
+    .at(-1);
   if (last?.type === 'local-scheduler' && last.pid !== process.pid && processAlive(last.pid, 'sweep')) {
-    throw new SweepBusyError(`${sd.dir}: a local sweep is running it already (pid ${last.pid}); wait, or maporl sweep cancel ${sd.dir}`);
+    throw new SweepBusyError(
+      `${sd.dir}: a local sweep is running it already (pid ${last.pid}); wait, or maporl sweep cancel ${sd.dir}`,
+    );
   }
 }
 
@@ -111,7 +146,10 @@ export function cancelSweep(dir: string): string[] {
   const sd = new SweepDir(dir);
   const status = sweepStatus(dir);
   const done: string[] = [];
-  const scheduler = sd.readJobs().filter((j) => j.type === 'local-scheduler').at(-1);
+  const scheduler = sd
+    .readJobs()
+    .filter((j) => j.type === 'local-scheduler')
+    .at(-1);
   const schedulerAlive = scheduler?.type === 'local-scheduler' && processAlive(scheduler.pid, 'sweep');
   if (schedulerAlive) {
     process.kill(scheduler.pid, 'SIGTERM');
@@ -124,7 +162,12 @@ export function cancelSweep(dir: string): string[] {
     if (!live) continue;
     const pid = /^pid (\d+)$/.exec(where);
     if (pid && !schedulerAlive) {
-      try { process.kill(Number(pid[1]), 'SIGTERM'); done.push(`pid ${pid[1]} (${r.name})`); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(Number(pid[1]), 'SIGTERM');
+        done.push(`pid ${pid[1]} (${r.name})`);
+      } catch {
+        /* exited meanwhile */
+      }
     }
     const task = /^slurm (\d+_\d+)/.exec(where);
     if (task) tasks.push(task[1]);

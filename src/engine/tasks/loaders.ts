@@ -32,7 +32,11 @@ type RecordParser = (obj: Record<string, unknown>, file: string, line: number) =
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string' ? `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+  return typeof v === 'string'
+    ? `"${v.length > 40 ? v.slice(0, 40) + '…' : v}"`
+    : typeof v === 'object'
+      ? 'an object'
+      : `${typeof v} ${String(v)}`;
 }
 
 /** A required non-empty string field, or the problem. */
@@ -57,7 +61,10 @@ const parseGsm8k: RecordParser = (obj) => {
   if (cut < 0) return 'field "answer" has no "#### <number>" final answer';
   const gold = normalizeNumber(answer.slice(cut + 4).trim());
   if (gold === null) return `final answer after "####" is not a number: ${describe(answer.slice(cut + 4).trim())}`;
-  const reasoning = answer.slice(0, cut).replace(/<<[^>]*>>/g, '').trim();
+  const reasoning = answer
+    .slice(0, cut)
+    .replace(/<<[^>]*>>/g, '')
+    .trim();
   return { question: question.trim(), answer: gold, solution: `${reasoning}\nAnswer: ${gold}`.trim() };
 };
 
@@ -90,7 +97,8 @@ const parseGeneric: RecordParser = (obj) => {
   if (typeof question !== 'string') return question.problem;
   if (!('answer' in obj)) return 'missing field "answer"';
   const raw = obj.answer;
-  if (typeof raw !== 'string' && typeof raw !== 'number') return `field "answer" must be a string or a number, got ${describe(raw)}`;
+  if (typeof raw !== 'string' && typeof raw !== 'number')
+    return `field "answer" must be a string or a number, got ${describe(raw)}`;
   const gold = normalizeAnswer('text', String(raw));
   if (gold === null) return 'field "answer" is empty';
   return { question: question.trim(), answer: gold };
@@ -124,7 +132,8 @@ export function loadJsonlTask(type: keyof typeof PARSERS, file: string, opts: Lo
     }
     records.push({ id: `${base}:${line}`, ...parsed, source: { file, line } });
   }
-  if (records.length === 0) throw new DataError(file, null, skipped.count ? `no valid records (${skipped.count} invalid lines skipped)` : 'no records');
+  if (records.length === 0)
+    throw new DataError(file, null, skipped.count ? `no valid records (${skipped.count} invalid lines skipped)` : 'no records');
   return { records, skipped };
 }
 

@@ -39,4 +39,3 @@ export function answerKindOf(type: TaskType): AnswerKind {
       return 'text';
   }
 }
-

@@ -7,7 +7,13 @@
 // own. Node fs only, no vscode.
 import { join } from 'node:path';
 import {
-  type Annotation, annotationKey, type AnnotationsFile, type BrokenLine, type DiscussionRef, isAnnotation, mergeAnnotations,
+  type Annotation,
+  annotationKey,
+  type AnnotationsFile,
+  type BrokenLine,
+  type DiscussionRef,
+  isAnnotation,
+  mergeAnnotations,
   serializeAnnotations,
 } from '../../protocol/annotations';
 import type { ReadProblem } from '../../protocol/transcriptsEditor';
@@ -23,9 +29,17 @@ export interface AnnotationEdit {
 }
 
 /** A target inside a discussion: the whole discussion, or one response. */
-export interface TargetWithin { turn?: number; agent?: number }
+export interface TargetWithin {
+  turn?: number;
+  agent?: number;
+}
 
-interface Backup { version: 1; base: Annotation[]; annotations: Annotation[]; broken: BrokenLine[] }
+interface Backup {
+  version: 1;
+  base: Annotation[];
+  annotations: Annotation[];
+  broken: BrokenLine[];
+}
 
 const byKey = (list: readonly Annotation[]) => new Map(list.map((a) => [annotationKey(a), a]));
 
@@ -43,7 +57,10 @@ export class AnnotationModel {
 
   readonly annotationsPath: string;
 
-  private constructor(readonly runDir: string, private readonly now: () => string) {
+  private constructor(
+    readonly runDir: string,
+    private readonly now: () => string,
+  ) {
     this.annotationsPath = join(runDir, ANNOTATIONS_FILE);
   }
 
@@ -80,7 +97,9 @@ export class AnnotationModel {
     return m;
   }
 
-  annotations(): Annotation[] { return [...this.current.values()]; }
+  annotations(): Annotation[] {
+    return [...this.current.values()];
+  }
 
   /** The lines of annotations.jsonl that are not records: reported, and written back on save. */
   problems(): ReadProblem[] {
@@ -177,9 +196,15 @@ export class AnnotationModel {
 
   private record(d: DiscussionRef, at: TargetWithin, annotator: string, what: { label?: string; note?: string }): Annotation {
     return {
-      transcript: d.id, step: d.step, split: d.split, ...(d.sample ? { sample: d.sample } : {}),
-      ...(at.turn !== undefined ? { turn: at.turn } : {}), ...(at.turn !== undefined && at.agent !== undefined ? { agent: at.agent } : {}),
-      ...what, annotator, time: this.now(),
+      transcript: d.id,
+      step: d.step,
+      split: d.split,
+      ...(d.sample ? { sample: d.sample } : {}),
+      ...(at.turn !== undefined ? { turn: at.turn } : {}),
+      ...(at.turn !== undefined && at.agent !== undefined ? { agent: at.agent } : {}),
+      ...what,
+      annotator,
+      time: this.now(),
     };
   }
 

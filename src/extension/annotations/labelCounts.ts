@@ -22,11 +22,15 @@ export function labelCounts(runDir: string): LabelSummary {
     for (const a of annotations) if (a.label !== undefined) byLabel.set(a.label, (byLabel.get(a.label) ?? 0) + 1);
     counts = {
       total: [...byLabel.values()].reduce((s, n) => s + n, 0),
-      byLabel: [...byLabel].map(([label, count]) => ({ label, count })).sort((x, y) => y.count - x.count || x.label.localeCompare(y.label)),
+      byLabel: [...byLabel]
+        .map(([label, count]) => ({ label, count }))
+        .sort((x, y) => y.count - x.count || x.label.localeCompare(y.label)),
       annotators: new Set(annotations.map((a) => a.annotator)).size,
       notes: annotations.filter((a) => a.note !== undefined).length,
     };
-  } catch { /* unreadable: no counts */ }
+  } catch {
+    /* unreadable: no counts */
+  }
   cache.set(path, { stamp, counts });
   return counts;
 }

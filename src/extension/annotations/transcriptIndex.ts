@@ -13,7 +13,11 @@ const BLOCK = 4 << 20;
 const MIN_READ = 64 << 10;
 const NEWLINE = 0x0a;
 
-interface Location { offset: number; length: number; position: number }
+interface Location {
+  offset: number;
+  length: number;
+  position: number;
+}
 
 export interface IndexChunk {
   /** New discussions, and discussions whose key came again (replaced in place). */
@@ -36,9 +40,13 @@ export class TranscriptIndex {
 
   constructor(readonly path: string) {}
 
-  get bytesRead(): number { return this.offset; }
+  get bytesRead(): number {
+    return this.offset;
+  }
 
-  has(key: string): boolean { return this.where.has(key); }
+  has(key: string): boolean {
+    return this.where.has(key);
+  }
   summary(key: string): DiscussionSummary | undefined {
     const at = this.where.get(key);
     return at ? this.entries[at.position] : undefined;
@@ -109,7 +117,9 @@ export class TranscriptIndex {
         try {
           const record = JSON.parse(buf.toString('utf8')) as TranscriptRecord;
           if (discussionKey(record) === key) out.push(record);
-        } catch { /* replaced file: the next read() restarts */ }
+        } catch {
+          /* replaced file: the next read() restarts */
+        }
       }
     } finally {
       closeSync(fd);

@@ -42,7 +42,11 @@ export class TranscriptsDocument implements vscode.CustomDocument {
   private disposed = false;
 
   /** `error`: why the file may not be shown; such a document has an empty index and refuses edits. */
-  constructor(readonly uri: vscode.Uri, readonly error: string | null, private readonly options: DocumentOptions) {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly error: string | null,
+    private readonly options: DocumentOptions,
+  ) {
     const path = uri.fsPath;
     this.runDir = dirname(path);
     this.index = new TranscriptIndex(path);
@@ -51,7 +55,10 @@ export class TranscriptsDocument implements vscode.CustomDocument {
       this.complete = true;
       return;
     }
-    this.model = options.backup !== undefined ? AnnotationModel.restore(this.runDir, options.backup, options.now) : AnnotationModel.load(this.runDir, options.now);
+    this.model =
+      options.backup !== undefined
+        ? AnnotationModel.restore(this.runDir, options.backup, options.now)
+        : AnnotationModel.load(this.runDir, options.now);
     this.complete = this.index.read(FIRST_READ_BYTES).done;
   }
 
@@ -64,8 +71,12 @@ export class TranscriptsDocument implements vscode.CustomDocument {
     this.schedule(this.complete ? this.options.pollMs : 0);
   }
 
-  get isComplete(): boolean { return this.complete; }
-  get editable(): boolean { return this.error === null; }
+  get isComplete(): boolean {
+    return this.complete;
+  }
+  get editable(): boolean {
+    return this.error === null;
+  }
 
   /** One step: the next part of a large file, or what was appended since; another writer's save. */
   tick(): void {
@@ -74,7 +85,12 @@ export class TranscriptsDocument implements vscode.CustomDocument {
     const wasComplete = this.complete;
     this.complete = chunk.done;
     if (chunk.entries.length || chunk.problems.length || chunk.restarted || this.complete !== wasComplete) {
-      this.onDidAppend.fire({ entries: chunk.entries, problems: chunk.problems, restarted: chunk.restarted, complete: this.complete });
+      this.onDidAppend.fire({
+        entries: chunk.entries,
+        problems: chunk.problems,
+        restarted: chunk.restarted,
+        complete: this.complete,
+      });
     }
     if (this.complete) this.model.syncWithDisk();
   }

@@ -7,7 +7,10 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import {
-  describeTarget, isTranscriptsToHost, type HostToTranscripts, type TranscriptsToHost,
+  describeTarget,
+  isTranscriptsToHost,
+  type HostToTranscripts,
+  type TranscriptsToHost,
 } from '../../protocol/transcriptsEditor';
 import { describeMessage } from '../../protocol/check';
 import { TRANSCRIPTS_VIEW_TYPE } from '../commandIds';
@@ -46,13 +49,20 @@ export class TranscriptsEditorProvider implements vscode.CustomEditorProvider<Tr
       try {
         backup = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(context.backupId)));
       } catch (e) {
-        this.deps.log.warn(`transcripts editor: hot-exit backup of ${uri.fsPath} unreadable (${(e as Error).message}); the saved labels are shown`);
+        this.deps.log.warn(
+          `transcripts editor: hot-exit backup of ${uri.fsPath} unreadable (${(e as Error).message}); the saved labels are shown`,
+        );
       }
     }
-    const doc = new TranscriptsDocument(uri, error, { pollMs: POLL_MS, backup, log: (m) => this.deps.log.warn(`transcripts editor: ${m}`) });
+    const doc = new TranscriptsDocument(uri, error, {
+      pollMs: POLL_MS,
+      backup,
+      log: (m) => this.deps.log.warn(`transcripts editor: ${m}`),
+    });
     doc.model.onDidEdit.event((e) => this.edits.fire({ document: doc, ...e }));
     for (const p of doc.index.problems) this.deps.log.warn(`${uri.fsPath}:${p.line}: ${p.problem} (discussion skipped)`);
-    for (const p of doc.model.problems()) this.deps.log.warn(`${doc.model.annotationsPath}:${p.line}: ${p.problem} (line kept as it is)`);
+    for (const p of doc.model.problems())
+      this.deps.log.warn(`${doc.model.annotationsPath}:${p.line}: ${p.problem} (line kept as it is)`);
     return doc;
   }
 
@@ -81,7 +91,10 @@ export class TranscriptsEditorProvider implements vscode.CustomEditorProvider<Tr
     if (doc.editable) doc.model.revert();
   }
 
-  async backupCustomDocument(doc: TranscriptsDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+  async backupCustomDocument(
+    doc: TranscriptsDocument,
+    context: vscode.CustomDocumentBackupContext,
+  ): Promise<vscode.CustomDocumentBackup> {
     await vscode.workspace.fs.writeFile(context.destination, new TextEncoder().encode(doc.model.backup()));
     return {
       id: context.destination.toString(),
@@ -134,10 +147,21 @@ class TranscriptsPanel {
   private pending: Appended | null = null;
   private entriesTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly panel: vscode.WebviewPanel, readonly doc: TranscriptsDocument, private readonly deps: TranscriptsEditorDeps, private readonly takeReveal: () => string | undefined) {
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    readonly doc: TranscriptsDocument,
+    private readonly deps: TranscriptsEditorDeps,
+    private readonly takeReveal: () => string | undefined,
+  ) {
     const webview = panel.webview;
-    const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
-    webview.html = transcriptsHtml({ cspSource: webview.cspSource, scriptUri: asset('transcripts.js'), styleUri: asset('transcripts.css'), title: 'Transcripts' });
+    const asset = (name: string) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
+    webview.html = transcriptsHtml({
+      cspSource: webview.cspSource,
+      scriptUri: asset('transcripts.js'),
+      styleUri: asset('transcripts.css'),
+      title: 'Transcripts',
+    });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       doc.onDidAppend.event((a) => this.appended(a)),
@@ -158,7 +182,12 @@ class TranscriptsPanel {
       return;
     }
     this.pending = this.pending
-      ? { entries: [...this.pending.entries, ...a.entries], problems: [...this.pending.problems, ...a.problems], restarted: false, complete: a.complete }
+      ? {
+          entries: [...this.pending.entries, ...a.entries],
+          problems: [...this.pending.problems, ...a.problems],
+          restarted: false,
+          complete: a.complete,
+        }
       : a;
     this.entriesTimer ??= setTimeout(() => {
       this.entriesTimer = undefined;
@@ -187,9 +216,16 @@ class TranscriptsPanel {
     const { labels, annotator } = this.deps.annotation();
     const annotations = this.doc.model.annotations();
     this.post({
-      type: 'init', file: this.doc.uri.fsPath, labels, annotator, entries: this.doc.index.entries, annotations,
-      problems: [...this.doc.index.problems, ...this.doc.model.problems()], agreement: agreementOf(annotations, labels),
-      error: this.doc.error, complete: this.doc.isComplete,
+      type: 'init',
+      file: this.doc.uri.fsPath,
+      labels,
+      annotator,
+      entries: this.doc.index.entries,
+      annotations,
+      problems: [...this.doc.index.problems, ...this.doc.model.problems()],
+      agreement: agreementOf(annotations, labels),
+      error: this.doc.error,
+      complete: this.doc.isComplete,
     });
   }
 
@@ -200,7 +236,12 @@ class TranscriptsPanel {
     setTimeout(() => {
       this.annotationsQueued = false;
       const annotations = this.doc.model.annotations();
-      this.post({ type: 'annotations', annotations, problems: this.doc.model.problems(), agreement: agreementOf(annotations, this.deps.annotation().labels) });
+      this.post({
+        type: 'annotations',
+        annotations,
+        problems: this.doc.model.problems(),
+        agreement: agreementOf(annotations, this.deps.annotation().labels),
+      });
     }, 0);
   }
 
@@ -239,7 +280,9 @@ class TranscriptsPanel {
         const at = { turn: target.turn, agent: target.agent };
         const inRange = d && (at.turn === undefined || (at.turn < d.turns && (at.agent === undefined || at.agent < d.agents)));
         if (!this.doc.editable || !d || !inRange) {
-          this.deps.log.warn(`transcripts editor: dropped a ${message.type} on ${describeTarget(target)} (no such discussion or response)`);
+          this.deps.log.warn(
+            `transcripts editor: dropped a ${message.type} on ${describeTarget(target)} (no such discussion or response)`,
+          );
           return;
         }
         const { labels, annotator } = this.deps.annotation();
@@ -249,7 +292,9 @@ class TranscriptsPanel {
           // A label no longer in the set may still be removed, never added.
           this.doc.model.toggleLabel(d, at, message.label, annotator);
         } else {
-          this.deps.log.warn(`transcripts editor: dropped label ${JSON.stringify(message.label.slice(0, 40))}: not in maporl.annotation.labels`);
+          this.deps.log.warn(
+            `transcripts editor: dropped label ${JSON.stringify(message.label.slice(0, 40))}: not in maporl.annotation.labels`,
+          );
         }
       }
     }

@@ -14,6 +14,12 @@ export async function annotateTranscripts(s: Services, arg?: unknown): Promise<v
     return;
   }
   const candidates = s.runs.list().filter((r) => r.hasTranscripts);
-  const run = await pickRun(s.runs, arg, candidates, 'MAPoRL: Annotate Transcripts', 'no run has transcripts yet. Training writes them.');
+  const run = await pickRun(
+    s.runs,
+    arg,
+    candidates,
+    'MAPoRL: Annotate Transcripts',
+    'no run has transcripts yet. Training writes them.',
+  );
   if (run) await s.transcripts.open(run.dir);
 }

@@ -23,7 +23,13 @@ export function checkpointOf(arg: unknown): CheckpointInfo | undefined {
 }
 
 /** The run named by `arg`, else the only candidate, else a quick pick among `candidates`. */
-export async function pickRun(runs: RunStore, arg: unknown, candidates: RunListing[], title: string, none: string): Promise<RunListing | undefined> {
+export async function pickRun(
+  runs: RunStore,
+  arg: unknown,
+  candidates: RunListing[],
+  title: string,
+  none: string,
+): Promise<RunListing | undefined> {
   const dir = runDirOf(arg);
   if (dir) {
     const run = runs.get(dir);
@@ -36,7 +42,12 @@ export async function pickRun(runs: RunStore, arg: unknown, candidates: RunListi
   }
   if (candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
-    candidates.map((run) => ({ label: run.name, description: `${run.state.status} · ${progressText(run.state)}`, detail: run.dir, run })),
+    candidates.map((run) => ({
+      label: run.name,
+      description: `${run.state.status} · ${progressText(run.state)}`,
+      detail: run.dir,
+      run,
+    })),
     { title, placeHolder: 'Run', matchOnDescription: true },
   );
   return picked?.run;
@@ -45,7 +56,11 @@ export async function pickRun(runs: RunStore, arg: unknown, candidates: RunListi
 /** Refuses (with a message) when the workspace is not trusted: jobs run code on the user's behalf. */
 export function requireTrust(action: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(`MAPoRL: ${action} is disabled in Restricted Mode. Trust this workspace to run engine jobs; runs stay viewable.`, 'Manage Workspace Trust')
+  void vscode.window
+    .showWarningMessage(
+      `MAPoRL: ${action} is disabled in Restricted Mode. Trust this workspace to run engine jobs; runs stay viewable.`,
+      'Manage Workspace Trust',
+    )
     .then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
   return false;
 }

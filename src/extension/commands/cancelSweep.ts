@@ -10,10 +10,23 @@ export async function cancelSweep(s: Services, sweeps: SweepsView, arg?: unknown
   if (!requireTrust('Cancel Sweep')) return;
   const sweep = await pickSweep(sweeps, arg, (t) => t.active, 'MAPoRL: Cancel Sweep', 'no sweep has a running or queued run.');
   if (!sweep) return;
-  const job = s.jobs.start({ kind: 'sweep', label: `sweep cancel ${sweep.name}`, args: ['sweep', 'cancel', sweep.dir], cwd: sweep.dir });
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MAPoRL: cancelling sweep ${sweep.name}…` }, () =>
-    new Promise<void>((resolve) => {
-      const exit = s.jobs.onDidExit.event((j) => { if (j.id === job.id) { exit.dispose(); resolve(); } });
-    }));
+  const job = s.jobs.start({
+    kind: 'sweep',
+    label: `sweep cancel ${sweep.name}`,
+    args: ['sweep', 'cancel', sweep.dir],
+    cwd: sweep.dir,
+  });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MAPoRL: cancelling sweep ${sweep.name}…` },
+    () =>
+      new Promise<void>((resolve) => {
+        const exit = s.jobs.onDidExit.event((j) => {
+          if (j.id === job.id) {
+            exit.dispose();
+            resolve();
+          }
+        });
+      }),
+  );
   await sweeps.refresh();
 }

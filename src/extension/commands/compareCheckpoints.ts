@@ -17,7 +17,9 @@ export async function compareCheckpoints(s: Services, panels: ComparePanels, arg
   const { sides, refused } = sidesOf(dirs, s.runsFolders());
   for (const r of refused) s.log.warn(`compare: ${r}`);
   if (sides.length < 2) {
-    void vscode.window.showWarningMessage(`MAPoRL: pick at least two different checkpoints (or runs with one) to compare.${refused.length ? ` Refused: ${refused.join('; ')}` : ''}`);
+    void vscode.window.showWarningMessage(
+      `MAPoRL: pick at least two different checkpoints (or runs with one) to compare.${refused.length ? ` Refused: ${refused.join('; ')}` : ''}`,
+    );
     return;
   }
   panels.open(sides);
@@ -27,19 +29,38 @@ type SideItem = vscode.QuickPickItem & { dir?: string };
 
 async function pickSides(s: Services, preselected: string[]): Promise<string[] | undefined> {
   s.runs.refreshList(); // a checkpoint written since the last poll is offered too
-  const items: SideItem[] = s.runs.list().filter((run) => run.checkpoints.length > 0).flatMap((run): SideItem[] => {
-    const latest = run.checkpoints[run.checkpoints.length - 1];
-    return [
-      { label: run.name, kind: vscode.QuickPickItemKind.Separator },
-      { label: `$(folder) ${run.name}`, description: `its latest checkpoint, step ${latest.step}`, detail: run.dir, dir: run.dir, picked: preselected.includes(run.dir) },
-      // Oldest first: the picks come back in list order, and the first is the baseline.
-      ...run.checkpoints.map((c) => ({ label: `$(save) ${run.name} · step ${c.step}`, description: c.name, dir: c.dir, picked: preselected.includes(c.dir) })),
-    ];
-  });
+  const items: SideItem[] = s.runs
+    .list()
+    .filter((run) => run.checkpoints.length > 0)
+    .flatMap((run): SideItem[] => {
+      const latest = run.checkpoints[run.checkpoints.length - 1];
+      return [
+        { label: run.name, kind: vscode.QuickPickItemKind.Separator },
+        {
+          label: `$(folder) ${run.name}`,
+          description: `its latest checkpoint, step ${latest.step}`,
+          detail: run.dir,
+          dir: run.dir,
+          picked: preselected.includes(run.dir),
+        },
+        // Oldest first: the picks come back in list order, and the first is the baseline.
+        ...run.checkpoints.map((c) => ({
+          label: `$(save) ${run.name} · step ${c.step}`,
+          description: c.name,
+          dir: c.dir,
+          picked: preselected.includes(c.dir),
+        })),
+      ];
+    });
   if (!items.some((i) => i.dir)) {
     void vscode.window.showInformationMessage('MAPoRL: no checkpoints to compare yet. Training writes them to RUN/checkpoints.');
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title: TITLE, placeHolder: 'Two or more checkpoints or runs (a run: its latest checkpoint); the first is the baseline', canPickMany: true, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: TITLE,
+    placeHolder: 'Two or more checkpoints or runs (a run: its latest checkpoint); the first is the baseline',
+    canPickMany: true,
+    matchOnDescription: true,
+  });
   return picked?.flatMap((p) => (p.dir ? [p.dir] : []));
 }

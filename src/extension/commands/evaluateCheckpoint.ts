@@ -23,37 +23,63 @@ export async function evaluateCheckpoint(s: Services, arg?: unknown): Promise<vo
   }
   const label = `eval ${checkpoint.name}`;
   const job = s.jobs.start({
-    kind: 'eval', label, args: ['eval', '--checkpoint', checkpoint.dir, '--data', data.fsPath],
-    cwd: vscode.workspace.getWorkspaceFolder(data)?.uri.fsPath ?? dirname(data.fsPath), env: engineEnv(s.settings()),
+    kind: 'eval',
+    label,
+    args: ['eval', '--checkpoint', checkpoint.dir, '--data', data.fsPath],
+    cwd: vscode.workspace.getWorkspaceFolder(data)?.uri.fsPath ?? dirname(data.fsPath),
+    env: engineEnv(s.settings()),
   });
   s.log.info(`started ${label} on ${data.fsPath}`);
   s.log.show(true);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `MAPoRL: evaluating ${checkpoint.name}…`, cancellable: true },
-    (_p, token) => new Promise<void>((resolve) => {
-      const sub = s.jobs.onDidExit.event((j) => { if (j.id === job.id) { sub.dispose(); resolve(); } });
-      token.onCancellationRequested(() => void s.jobs.stop(job.id));
-    }),
+    (_p, token) =>
+      new Promise<void>((resolve) => {
+        const sub = s.jobs.onDidExit.event((j) => {
+          if (j.id === job.id) {
+            sub.dispose();
+            resolve();
+          }
+        });
+        token.onCancellationRequested(() => void s.jobs.stop(job.id));
+      }),
   );
 }
 
 async function pickCheckpoint(s: Services): Promise<CheckpointInfo | undefined> {
   // Newest first: runs come newest first, each run's checkpoints by step (reversed here).
-  const items = s.runs.list().flatMap((run) => [...run.checkpoints].reverse().map((c) => ({ label: `${run.name} · step ${c.step}`, detail: c.dir, checkpoint: c })));
+  const items = s.runs
+    .list()
+    .flatMap((run) =>
+      [...run.checkpoints].reverse().map((c) => ({ label: `${run.name} · step ${c.step}`, detail: c.dir, checkpoint: c })),
+    );
   if (items.length === 0) {
     void vscode.window.showInformationMessage('MAPoRL: no checkpoints yet. Training writes them to RUN/checkpoints.');
     return undefined;
   }
-  return (await vscode.window.showQuickPick(items, { title: 'MAPoRL: Evaluate Checkpoint…', placeHolder: 'Checkpoint' }))?.checkpoint;
+  return (await vscode.window.showQuickPick(items, { title: 'MAPoRL: Evaluate Checkpoint…', placeHolder: 'Checkpoint' }))
+    ?.checkpoint;
 }
 
 async function pickDataset(): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles('**/*.jsonl', CONFIG_EXCLUDE_GLOB, 500);
   const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
-  const items = [...files.filter((f) => !/[\\/](events|transcripts|annotations)\.jsonl$/.test(f.fsPath)).map((uri) => ({ label: vscode.workspace.asRelativePath(uri, false), uri })), browse];
-  const picked = await vscode.window.showQuickPick(items, { title: 'MAPoRL: Evaluate Checkpoint…', placeHolder: 'Dataset (JSONL) to evaluate on' });
+  const items = [
+    ...files
+      .filter((f) => !/[\\/](events|transcripts|annotations)\.jsonl$/.test(f.fsPath))
+      .map((uri) => ({ label: vscode.workspace.asRelativePath(uri, false), uri })),
+    browse,
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'MAPoRL: Evaluate Checkpoint…',
+    placeHolder: 'Dataset (JSONL) to evaluate on',
+  });
   if (!picked) return undefined;
   if (picked.uri) return picked.uri;
-  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] }, title: 'Dataset to evaluate on' });
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { 'JSON Lines': ['jsonl'] },
+    title: 'Dataset to evaluate on',
+  });
   return chosen?.[0];
 }

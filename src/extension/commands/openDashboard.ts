@@ -5,6 +5,12 @@ import { pickRun } from './arguments';
 export async function openDashboard(s: Services, arg?: unknown): Promise<void> {
   const all = s.runs.list();
   const running = all.filter((r) => r.state.status === 'running');
-  const run = await pickRun(s.runs, arg, running.length === 1 ? running : all, 'MAPoRL: Open Run Dashboard', 'no runs yet. Start Training creates one.');
+  const run = await pickRun(
+    s.runs,
+    arg,
+    running.length === 1 ? running : all,
+    'MAPoRL: Open Run Dashboard',
+    'no runs yet. Start Training creates one.',
+  );
   if (run) s.dashboards.open(run.dir);
 }

@@ -5,7 +5,13 @@ import { countsText, type SweepTree } from '../sweeps/sweepModel';
 import type { SweepsNode, SweepsView } from '../views/sweepsView';
 
 /** The sweep a Sweeps view node or a directory path names, else a quick pick among those `fits` keeps. */
-export async function pickSweep(sweeps: SweepsView, arg: unknown, fits: (t: SweepTree) => boolean, title: string, none: string): Promise<SweepTree | undefined> {
+export async function pickSweep(
+  sweeps: SweepsView,
+  arg: unknown,
+  fits: (t: SweepTree) => boolean,
+  title: string,
+  none: string,
+): Promise<SweepTree | undefined> {
   const node = arg as SweepsNode | undefined;
   if (node && typeof node === 'object' && 'sweep' in node) return node.sweep;
   if (typeof arg === 'string' || arg instanceof vscode.Uri) {
@@ -28,6 +34,12 @@ export async function pickSweep(sweeps: SweepsView, arg: unknown, fits: (t: Swee
 }
 
 export async function openSweepReport(panels: SweepReportPanels, sweeps: SweepsView, arg?: unknown): Promise<void> {
-  const sweep = await pickSweep(sweeps, arg, () => true, 'MAPoRL: Open Sweep Report', 'no sweep in the runs folders. Start Sweep… makes one.');
+  const sweep = await pickSweep(
+    sweeps,
+    arg,
+    () => true,
+    'MAPoRL: Open Sweep Report',
+    'no sweep in the runs folders. Start Sweep… makes one.',
+  );
   if (sweep) panels.open(sweep.dir);
 }

@@ -11,7 +11,11 @@ import { requireTrust } from './arguments';
 
 const TITLE = 'MAPoRL: Prepare Base Agents (SFT)…';
 
-interface RecipeChoice extends vscode.QuickPickItem { args: string[]; task: string; config?: vscode.Uri }
+interface RecipeChoice extends vscode.QuickPickItem {
+  args: string[];
+  task: string;
+  config?: vscode.Uri;
+}
 
 /**
  * MAPoRL: Prepare Base Agents (SFT)… — the base-agent stage as a job of its own
@@ -30,53 +34,82 @@ export async function prepareBaseAgents(s: Services, arg?: unknown): Promise<voi
   const recipe = await pickRecipe(arg);
   if (!recipe) return;
   const rel = await vscode.window.showInputBox({
-    title: TITLE, ignoreFocusOut: true, prompt: `Model directory to write (relative to ${folder.name}, or absolute)`,
-    value: `models/base-agents-${recipe.task}`, validateInput: (v) => (v.trim() ? null : 'Give a folder.'),
+    title: TITLE,
+    ignoreFocusOut: true,
+    prompt: `Model directory to write (relative to ${folder.name}, or absolute)`,
+    value: `models/base-agents-${recipe.task}`,
+    validateInput: (v) => (v.trim() ? null : 'Give a folder.'),
   });
   if (!rel) return;
   const out = resolve(folder.uri.fsPath, rel.trim());
   let force = false;
   if (existsSync(out) && readdirSync(out).length > 0) {
-    const ok = await vscode.window.showWarningMessage(`MAPoRL: ${rel.trim()} exists and is not empty. Replace it?`, { modal: true }, 'Replace');
+    const ok = await vscode.window.showWarningMessage(
+      `MAPoRL: ${rel.trim()} exists and is not empty. Replace it?`,
+      { modal: true },
+      'Replace',
+    );
     if (!ok) return;
     force = true;
   }
   const args = ['prepare-agents', ...recipe.args, '--out', out, '--json', ...(force ? ['--force'] : [])];
-  const job = s.jobs.start({ kind: 'prepare', label: `base agents (${recipe.task})`, args, cwd: folder.uri.fsPath, env: engineEnv(s.settings()) });
+  const job = s.jobs.start({
+    kind: 'prepare',
+    label: `base agents (${recipe.task})`,
+    args,
+    cwd: folder.uri.fsPath,
+    env: engineEnv(s.settings()),
+  });
   s.log.info(`started: maporl ${args.join(' ')}`);
   let answer = '';
   const outcome = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MAPoRL: preparing base agents (${recipe.task})`, cancellable: true },
-    (progress, token) => new Promise<'done' | 'cancelled' | 'failed'>((done) => {
-      let shown = 0;
-      const lines = s.jobs.onLog.event(({ job: j, line, stream }) => {
-        if (j.id !== job.id) return;
-        if (stream === 'stdout' && line.trim().startsWith('{')) answer = line.trim();
-        const p = sftProgress(line);
-        if (!p) return;
-        const pct = (100 * p.step) / p.total;
-        progress.report({ increment: pct - shown, message: `SFT step ${p.step}/${p.total}${p.eta ? ` · ETA ${p.eta}` : ''}${p.loss !== null ? ` · loss ${p.loss}` : ''}` });
-        shown = pct;
-      });
-      const exit = s.jobs.onDidExit.event((j) => {
-        if (j.id !== job.id) return;
-        lines.dispose(); exit.dispose();
-        done(j.state.stopRequested ? 'cancelled' : j.state.exitCode === 0 ? 'done' : 'failed');
-      });
-      token.onCancellationRequested(() => void s.jobs.stop(job.id));
-    }),
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `MAPoRL: preparing base agents (${recipe.task})`,
+      cancellable: true,
+    },
+    (progress, token) =>
+      new Promise<'done' | 'cancelled' | 'failed'>((done) => {
+        let shown = 0;
+        const lines = s.jobs.onLog.event(({ job: j, line, stream }) => {
+          if (j.id !== job.id) return;
+          if (stream === 'stdout' && line.trim().startsWith('{')) answer = line.trim();
+          const p = sftProgress(line);
+          if (!p) return;
+          const pct = (100 * p.step) / p.total;
+          progress.report({
+            increment: pct - shown,
+            message: `SFT step ${p.step}/${p.total}${p.eta ? ` · ETA ${p.eta}` : ''}${p.loss !== null ? ` · loss ${p.loss}` : ''}`,
+          });
+          shown = pct;
+        });
+        const exit = s.jobs.onDidExit.event((j) => {
+          if (j.id !== job.id) return;
+          lines.dispose();
+          exit.dispose();
+          done(j.state.stopRequested ? 'cancelled' : j.state.exitCode === 0 ? 'done' : 'failed');
+        });
+        token.onCancellationRequested(() => void s.jobs.stop(job.id));
+      }),
   );
   if (outcome === 'cancelled') {
     void vscode.window.showInformationMessage('MAPoRL: base-agent preparation cancelled; nothing was written.');
     return;
   }
   if (outcome !== 'done') return; // the job reporter shows the error with the last log lines
-  const seconds = (() => { try { return Math.round((JSON.parse(answer) as { seconds: number }).seconds); } catch { return null; } })();
+  const seconds = (() => {
+    try {
+      return Math.round((JSON.parse(answer) as { seconds: number }).seconds);
+    } catch {
+      return null;
+    }
+  })();
   const target = recipe.config ?? (await experimentFor());
   const shownOut = relative(folder.uri.fsPath, out) || out;
   const choice = await vscode.window.showInformationMessage(
     `MAPoRL: base agents written to ${shownOut}${seconds !== null ? ` (${seconds} s)` : ''}.`,
-    ...(target ? [`Use in ${vscode.workspace.asRelativePath(target, false)}`] : []), 'Reveal in Explorer',
+    ...(target ? [`Use in ${vscode.workspace.asRelativePath(target, false)}`] : []),
+    'Reveal in Explorer',
   );
   if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(out));
   else if (choice && target) await useInExperiment(target, out);
@@ -87,24 +120,51 @@ async function pickRecipe(arg: unknown): Promise<RecipeChoice | undefined> {
   const steps = (templateOverrides()?.baseAgents as { steps?: unknown } | undefined)?.steps; // end-to-end tests only
   const stepArgs = typeof steps === 'number' ? ['--steps', String(steps)] : [];
   const builtins: RecipeChoice[] = [
-    { label: 'Built-in arithmetic', description: 'tiny preset, 2200 SFT steps (about 2 minutes on 2 cores)', args: ['--task', 'arith', ...stepArgs], task: 'arith' },
-    { label: 'Built-in entailment (NLI)', description: 'tiny preset, 2200 SFT steps', args: ['--task', 'nli', ...stepArgs], task: 'nli' },
+    {
+      label: 'Built-in arithmetic',
+      description: 'tiny preset, 2200 SFT steps (about 2 minutes on 2 cores)',
+      args: ['--task', 'arith', ...stepArgs],
+      task: 'arith',
+    },
+    {
+      label: 'Built-in entailment (NLI)',
+      description: 'tiny preset, 2200 SFT steps',
+      args: ['--task', 'nli', ...stepArgs],
+      task: 'nli',
+    },
   ];
   const given = arg instanceof vscode.Uri && arg.fsPath.endsWith(CONFIG_SUFFIX) ? [arg] : [];
   const active = vscode.window.activeTextEditor?.document.uri;
-  const configs = given.length ? given : (await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB, 50))
-    .sort((a, b) => Number(b.toString() === active?.toString()) - Number(a.toString() === active?.toString()));
+  const configs = given.length
+    ? given
+    : (await vscode.workspace.findFiles(CONFIG_GLOB, CONFIG_EXCLUDE_GLOB, 50)).sort(
+        (a, b) => Number(b.toString() === active?.toString()) - Number(a.toString() === active?.toString()),
+      );
   const fromConfigs: RecipeChoice[] = [];
   for (const uri of configs) {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     let parsed: { baseAgents?: unknown; task?: { type?: unknown } };
-    try { parsed = JSON.parse(text) as typeof parsed; } catch { continue; }
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      continue;
+    }
     if (!parsed.baseAgents) continue;
     const task = typeof parsed.task?.type === 'string' ? parsed.task.type : 'arith';
-    fromConfigs.push({ label: `From ${vscode.workspace.asRelativePath(uri, false)}`, description: 'its baseAgents section, task and prompts', args: ['--config', uri.fsPath], task, config: uri });
+    fromConfigs.push({
+      label: `From ${vscode.workspace.asRelativePath(uri, false)}`,
+      description: 'its baseAgents section, task and prompts',
+      args: ['--config', uri.fsPath],
+      task,
+      config: uri,
+    });
   }
   if (given.length && fromConfigs.length) return fromConfigs[0];
-  return vscode.window.showQuickPick([...fromConfigs, ...builtins], { title: TITLE, placeHolder: 'Recipe of the base agents', ignoreFocusOut: true });
+  return vscode.window.showQuickPick([...fromConfigs, ...builtins], {
+    title: TITLE,
+    placeHolder: 'Recipe of the base agents',
+    ignoreFocusOut: true,
+  });
 }
 
 /** The experiment to offer the model to: the active config, else the only one in the workspace. */

@@ -11,7 +11,13 @@ import { pickRun, requireTrust } from './arguments';
  */
 export async function resumeTraining(s: Services, arg?: unknown): Promise<void> {
   if (!requireTrust('Resume Training')) return;
-  const run = await pickRun(s.runs, arg, s.runs.list().filter(isResumable), 'MAPoRL: Resume Training', 'no stopped or failed run with a checkpoint to resume.');
+  const run = await pickRun(
+    s.runs,
+    arg,
+    s.runs.list().filter(isResumable),
+    'MAPoRL: Resume Training',
+    'no stopped or failed run with a checkpoint to resume.',
+  );
   if (!run) return;
   if (s.jobs.byRunDir(run.dir) || run.state.status === 'running') {
     void vscode.window.showWarningMessage(`MAPoRL: ${run.name} is still running.`);

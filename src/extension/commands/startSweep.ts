@@ -20,7 +20,9 @@ export function sweepNameOf(file: string): string {
   try {
     const name = (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name;
     if (typeof name === 'string' && /^[A-Za-z0-9][\w.-]*$/.test(name)) return name;
-  } catch { /* the engine will say what is wrong with the file */ }
+  } catch {
+    /* the engine will say what is wrong with the file */
+  }
   return basename(file).replace(/\.sweep\.json$/, '');
 }
 
@@ -55,13 +57,21 @@ export async function startSweep(s: Services, sweeps: SweepsView, arg?: unknown)
   if (!file) return;
   const first = executorOf(file);
   const executors: { label: Executor; detail: string }[] = [
-    { label: 'local', detail: 'maporl train processes on this machine (the remote one under Remote-SSH), as many at once as local.cores allows' },
+    {
+      label: 'local',
+      detail: 'maporl train processes on this machine (the remote one under Remote-SSH), as many at once as local.cores allows',
+    },
     { label: 'slurm', detail: 'one sbatch job array; the sweep folder must be on a file system the compute nodes share' },
   ];
-  const picked = await vscode.window.showQuickPick(first === 'slurm' ? executors.reverse() : executors, { title: `MAPoRL: Start Sweep ${basename(file)}`, placeHolder: 'Executor' });
+  const picked = await vscode.window.showQuickPick(first === 'slurm' ? executors.reverse() : executors, {
+    title: `MAPoRL: Start Sweep ${basename(file)}`,
+    placeHolder: 'Executor',
+  });
   if (!picked) return;
   if (!existsSync(s.cliPath)) {
-    void vscode.window.showErrorMessage(`MAPoRL: the engine is missing from the extension (${s.cliPath}). Rebuild with npm run build.`);
+    void vscode.window.showErrorMessage(
+      `MAPoRL: the engine is missing from the extension (${s.cliPath}). Rebuild with npm run build.`,
+    );
     return;
   }
   const ws = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
@@ -79,27 +89,52 @@ export async function startSweep(s: Services, sweeps: SweepsView, arg?: unknown)
 }
 
 /** The notification of a sweep job: runs done in percent, until the job ends; Cancel stops the job. */
-function followSweep(s: Services, sweeps: SweepsView, jobId: number, name: string, out: string, executor: Executor): Thenable<void> {
+function followSweep(
+  s: Services,
+  sweeps: SweepsView,
+  jobId: number,
+  name: string,
+  out: string,
+  executor: Executor,
+): Thenable<void> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MAPoRL: sweep ${name} (${executor})`, cancellable: executor === 'local' },
-    (progress, token) => new Promise<void>((resolve) => {
-      let shown = 0;
-      const poll = async () => {
-        void sweeps.refresh();
-        if (!existsSync(join(out, 'sweep.json'))) return progress.report({ message: executor === 'slurm' ? 'submitting…' : 'planning…' });
-        try {
-          const status = await loadSweepStatus(out, s.cliPath);
-          const pct = percentDone(status.runs);
-          const c = status.counts;
-          progress.report({ increment: Math.max(0, pct - shown), message: `${c.finished}/${status.runs.length} finished, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}` });
-          shown = Math.max(shown, pct);
-        } catch { /* read again next time */ }
-      };
-      const timer = setInterval(() => void poll(), 3000);
-      const finish = () => { clearInterval(timer); exit.dispose(); void sweeps.refresh(); resolve(); };
-      const exit = s.jobs.onDidExit.event((j) => { if (j.id === jobId) finish(); });
-      token.onCancellationRequested(() => void s.jobs.stop(jobId));
-      void poll();
-    }),
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `MAPoRL: sweep ${name} (${executor})`,
+      cancellable: executor === 'local',
+    },
+    (progress, token) =>
+      new Promise<void>((resolve) => {
+        let shown = 0;
+        const poll = async () => {
+          void sweeps.refresh();
+          if (!existsSync(join(out, 'sweep.json')))
+            return progress.report({ message: executor === 'slurm' ? 'submitting…' : 'planning…' });
+          try {
+            const status = await loadSweepStatus(out, s.cliPath);
+            const pct = percentDone(status.runs);
+            const c = status.counts;
+            progress.report({
+              increment: Math.max(0, pct - shown),
+              message: `${c.finished}/${status.runs.length} finished, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}`,
+            });
+            shown = Math.max(shown, pct);
+          } catch {
+            /* read again next time */
+          }
+        };
+        const timer = setInterval(() => void poll(), 3000);
+        const finish = () => {
+          clearInterval(timer);
+          exit.dispose();
+          void sweeps.refresh();
+          resolve();
+        };
+        const exit = s.jobs.onDidExit.event((j) => {
+          if (j.id === jobId) finish();
+        });
+        token.onCancellationRequested(() => void s.jobs.stop(jobId));
+        void poll();
+      }),
   );
 }

@@ -17,5 +17,10 @@ export async function startTraining(s: Services, arg?: unknown): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(config)?.uri.fsPath ?? dirname(config.fsPath);
   const [runsFolder] = runsFolders(s.settings().runsFolder, [folder]);
   const runDir = newRunDir(runsFolder, config.fsPath);
-  await launchTraining(s, { label: experimentName(config.fsPath), runDir, args: ['train', config.fsPath, '--out', runDir], cwd: folder });
+  await launchTraining(s, {
+    label: experimentName(config.fsPath),
+    runDir,
+    args: ['train', config.fsPath, '--out', runDir],
+    cwd: folder,
+  });
 }

@@ -18,7 +18,9 @@ export async function stopTraining(s: Services, arg?: unknown): Promise<void> {
       const job = s.jobs.byRunDir(run.dir);
       if (job) return s.jobs.stop(job.id, timeoutMs);
       if (!(await stopRunProcess(run.dir, timeoutMs))) {
-        void vscode.window.showWarningMessage(`MAPoRL: ${run.name} has no live engine process to stop (started by the CLI, or already ended).`);
+        void vscode.window.showWarningMessage(
+          `MAPoRL: ${run.name} has no live engine process to stop (started by the CLI, or already ended).`,
+        );
       }
       s.runs.refreshList();
     },

@@ -3,7 +3,13 @@
 // once the script asks for it. Pure.
 import { webviewHtml } from '../dashboard/dashboardHtml';
 
-export interface ComparePage { cspSource: string; scriptUri: string; styleUri: string; title: string; nonce?: string }
+export interface ComparePage {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  title: string;
+  nonce?: string;
+}
 
 export function compareHtml(p: ComparePage): string {
   return webviewHtml({ ...p, loading: 'Loading comparison…', live: true });

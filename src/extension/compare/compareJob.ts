@@ -14,7 +14,9 @@ import { describeOutcome } from '../jobs/jobState';
 import { Emitter } from '../util/emitter';
 
 /** A question source the page may pick, with the engine arguments it stands for. */
-export interface SourceChoice extends QuestionSource { args: string[] }
+export interface SourceChoice extends QuestionSource {
+  args: string[];
+}
 
 /**
  * The questions the sides can be compared on: per distinct run, its task as it trained on it (a
@@ -28,9 +30,23 @@ export function questionSources(runs: readonly { run: string; config: Record<str
   for (const { run, config } of runs) {
     const task = (config?.task ?? {}) as { type?: unknown; testFile?: unknown };
     if (typeof task.type === 'string' && isBuiltinTask(task.type)) {
-      add({ label: `${task.type}: test questions generated from the seed (as ${run} was evaluated)`, args: ['--task', task.type] }, `task:${task.type}`);
-    } else if (typeof task.type === 'string' && isFileTask(task.type) && typeof task.testFile === 'string' && existsSync(task.testFile)) {
-      add({ label: `${basename(task.testFile)}: the test set of ${run} (${task.type})`, args: ['--data', task.testFile, '--task', task.type] }, `data:${out.length}`);
+      add(
+        { label: `${task.type}: test questions generated from the seed (as ${run} was evaluated)`, args: ['--task', task.type] },
+        `task:${task.type}`,
+      );
+    } else if (
+      typeof task.type === 'string' &&
+      isFileTask(task.type) &&
+      typeof task.testFile === 'string' &&
+      existsSync(task.testFile)
+    ) {
+      add(
+        {
+          label: `${basename(task.testFile)}: the test set of ${run} (${task.type})`,
+          args: ['--data', task.testFile, '--task', task.type],
+        },
+        `data:${out.length}`,
+      );
     }
   }
   for (const t of BUILTIN_TASKS) add({ label: `${t}: test questions generated from the seed`, args: ['--task', t] }, `task:${t}`);
@@ -38,7 +54,16 @@ export function questionSources(runs: readonly { run: string; config: Record<str
 }
 
 export function compareArgs(sides: readonly CompareSideView[], source: SourceChoice, questions: number, seed: number): string[] {
-  return ['compare', ...sides.map((s) => s.path), ...source.args, '--questions', String(questions), '--seed', String(seed), '--json'];
+  return [
+    'compare',
+    ...sides.map((s) => s.path),
+    ...source.args,
+    '--questions',
+    String(questions),
+    '--seed',
+    String(seed),
+    '--json',
+  ];
 }
 
 const PROGRESS = /^evaluating side (\d+) \((\d+) of (\d+)\): (.*)$/;
@@ -60,9 +85,20 @@ export function parseResult(line: string): ComparisonResult | null {
   }
 }
 
-export interface CompareOutcome { ok: boolean; cancelled: boolean; message: string; result: ComparisonResult | null }
+export interface CompareOutcome {
+  ok: boolean;
+  cancelled: boolean;
+  message: string;
+  result: ComparisonResult | null;
+}
 
-export interface CompareRunSpec { label: string; args: string[]; cwd: string; env?: Record<string, string>; sides: number }
+export interface CompareRunSpec {
+  label: string;
+  args: string[];
+  cwd: string;
+  env?: Record<string, string>;
+  sides: number;
+}
 
 const ERROR_LINES = 4;
 
@@ -75,8 +111,17 @@ export class CompareRun {
   private result: ComparisonResult | null = null;
   private readonly errors: string[] = [];
 
-  constructor(private readonly jobs: JobManager, spec: CompareRunSpec) {
-    this.view = { phase: 'running', side: null, sides: spec.sides, message: 'starting the engine…', startedAt: new Date().toISOString() };
+  constructor(
+    private readonly jobs: JobManager,
+    spec: CompareRunSpec,
+  ) {
+    this.view = {
+      phase: 'running',
+      side: null,
+      sides: spec.sides,
+      message: 'starting the engine…',
+      startedAt: new Date().toISOString(),
+    };
     this.job = jobs.start({ kind: 'compare', label: spec.label, args: spec.args, cwd: spec.cwd, env: spec.env });
     const logs = jobs.onLog.event(({ job, line, stream }) => {
       if (job.id !== this.job.id) return;
@@ -116,9 +161,15 @@ export class CompareRun {
 
   private outcome(job: Job): CompareOutcome {
     const cancelled = job.state.stopRequested;
-    if (job.state.outcome === 'finished' && this.result) return { ok: true, cancelled: false, message: 'done', result: this.result };
+    if (job.state.outcome === 'finished' && this.result)
+      return { ok: true, cancelled: false, message: 'done', result: this.result };
     if (cancelled) return { ok: false, cancelled: true, message: 'cancelled: nothing was saved', result: null };
     const why = job.state.outcome === 'finished' ? 'ended without a result' : describeOutcome(job.state);
-    return { ok: false, cancelled: false, message: `the comparison ${why}${this.errors.length ? `: ${this.errors.join(' ⏎ ')}` : ''}`, result: null };
+    return {
+      ok: false,
+      cancelled: false,
+      message: `the comparison ${why}${this.errors.length ? `: ${this.errors.join(' ⏎ ')}` : ''}`,
+      result: null,
+    };
   }
 }

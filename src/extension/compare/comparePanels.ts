@@ -23,7 +23,6 @@ import { loadPanelData, type PanelData } from './panelData';
 import { comparisonDir, discussionAt, readSavedResult, sideTranscriptsFile, summaryOf } from './savedComparisons';
 import { sidesOf } from './sides';
 
-
 export interface CompareDeps {
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
@@ -34,7 +33,9 @@ export interface CompareDeps {
 }
 
 /** What the page saves with setState and the serializer gets back. */
-interface SavedState { sides?: unknown }
+interface SavedState {
+  sides?: unknown;
+}
 
 const keyOf = (sides: readonly CompareSideView[]) => sides.map((s) => s.path).join('\n');
 const titleOf = (sides: readonly CompareSideView[]) => `Compare: ${sides.map((s) => s.label).join(' vs ')}`;
@@ -53,13 +54,19 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
       existing.panel.reveal(undefined, false);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, titleOf(sides), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
+    const panel = vscode.window.createWebviewPanel(
+      COMPARE_VIEW_TYPE,
+      titleOf(sides),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      this.webviewOptions(),
+    );
     this.adopt(panel, sides);
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const paths = (state as SavedState | undefined)?.sides;
-    const { sides } = Array.isArray(paths) && paths.every((p) => typeof p === 'string') ? sidesOf(paths, this.deps.runsFolders()) : { sides: [] };
+    const { sides } =
+      Array.isArray(paths) && paths.every((p) => typeof p === 'string') ? sidesOf(paths, this.deps.runsFolders()) : { sides: [] };
     if (sides.length < 2 || sides.length !== (paths as string[]).length || this.panels.has(keyOf(sides))) {
       panel.dispose();
       return;
@@ -80,16 +87,28 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
   /** Starts a comparison job of these sides; its end reaches the panel, or a notification when closed. */
   start(sides: readonly CompareSideView[], args: string[], cwd: string): CompareRun {
     const key = keyOf(sides);
-    const run = new CompareRun(this.deps.jobs, { label: `compare ${sides.map((s) => s.label).join(' vs ')}`, args, cwd, env: engineEnv(this.deps.settings()), sides: sides.length });
+    const run = new CompareRun(this.deps.jobs, {
+      label: `compare ${sides.map((s) => s.label).join(' vs ')}`,
+      args,
+      cwd,
+      env: engineEnv(this.deps.settings()),
+      sides: sides.length,
+    });
     this.runs.set(key, run);
     this.deps.log.info(`started: maporl ${args.join(' ')}`);
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MAPoRL: comparing checkpoints', cancellable: true },
-      (progress, token) => new Promise<void>((resolve) => {
-        token.onCancellationRequested(() => run.cancel());
-        const sub = run.onProgress.event((v) => progress.report({ message: v.side === null ? v.message : `side ${v.side + 1} of ${v.sides}` }));
-        void run.finished.then(() => { sub.dispose(); resolve(); });
-      }),
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          token.onCancellationRequested(() => run.cancel());
+          const sub = run.onProgress.event((v) =>
+            progress.report({ message: v.side === null ? v.message : `side ${v.side + 1} of ${v.sides}` }),
+          );
+          void run.finished.then(() => {
+            sub.dispose();
+            resolve();
+          });
+        }),
     );
     void run.finished.then((outcome) => {
       this.runs.delete(key);
@@ -97,7 +116,9 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
       const panel = this.panels.get(key);
       if (panel) panel.jobEnded(outcome);
       else if (outcome.ok) {
-        void vscode.window.showInformationMessage('MAPoRL: the checkpoint comparison is done.', 'Show').then((c) => c && this.open(sides));
+        void vscode.window
+          .showInformationMessage('MAPoRL: the checkpoint comparison is done.', 'Show')
+          .then((c) => c && this.open(sides));
       } else if (!outcome.cancelled) {
         void vscode.window.showErrorMessage(`MAPoRL: ${outcome.message}`);
       }
@@ -131,12 +152,23 @@ class ComparePanel {
   private data: PanelData | null = null;
   private progress: { dispose(): void } | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly sides: CompareSideView[], private readonly deps: CompareDeps, private readonly owner: ComparePanels) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly sides: CompareSideView[],
+    private readonly deps: CompareDeps,
+    private readonly owner: ComparePanels,
+  ) {
     const webview = panel.webview;
-    const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
+    const asset = (name: string) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
     panel.title = titleOf(sides);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'maporl.svg');
-    webview.html = compareHtml({ cspSource: webview.cspSource, scriptUri: asset('compare.js'), styleUri: asset('compare.css'), title: panel.title });
+    webview.html = compareHtml({
+      cspSource: webview.cspSource,
+      scriptUri: asset('compare.js'),
+      styleUri: asset('compare.css'),
+      title: panel.title,
+    });
     this.subscriptions.push(webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
     const run = owner.running(sides);
     if (run) this.follow(run);
@@ -181,8 +213,17 @@ class ComparePanel {
         for (const p of this.data.problems) this.deps.log.warn(`compare: ${p}`);
         const d = this.data;
         this.post({
-          type: 'init', sides: d.sides, configDiff: d.configDiff, curves: d.curves, sources: d.sources, defaults: d.defaults, saved: d.saved,
-          problems: d.problems, result: d.savedDirs[0]?.result ?? null, job: this.owner.running(this.sides)?.view ?? null, canRun: vscode.workspace.isTrusted,
+          type: 'init',
+          sides: d.sides,
+          configDiff: d.configDiff,
+          curves: d.curves,
+          sources: d.sources,
+          defaults: d.defaults,
+          saved: d.saved,
+          problems: d.problems,
+          result: d.savedDirs[0]?.result ?? null,
+          job: this.owner.running(this.sides)?.view ?? null,
+          canRun: vscode.workspace.isTrusted,
         });
         return;
       }
@@ -213,7 +254,9 @@ class ComparePanel {
         let pos = { line: 0, column: 0 };
         try {
           pos = locatePointer(readFileSync(checked.path, 'utf8'), m.pointer) ?? pos;
-        } catch { /* opened below, which reports an unreadable file */ }
+        } catch {
+          /* opened below, which reports an unreadable file */
+        }
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(checked.path));
         const at = new vscode.Position(pos.line, pos.column);
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(at, at) });
@@ -235,7 +278,11 @@ class ComparePanel {
     try {
       run = this.owner.start(this.sides, compareArgs(this.sides, choice, questions, seed), cwd);
     } catch (e) {
-      this.post({ type: 'job', job: null, outcome: { ok: false, message: `could not start the engine: ${(e as Error).message}` } });
+      this.post({
+        type: 'job',
+        job: null,
+        outcome: { ok: false, message: `could not start the engine: ${(e as Error).message}` },
+      });
       return;
     }
     this.follow(run);
@@ -266,7 +313,10 @@ class ComparePanel {
       if (!checked.ok) return this.refuse(checked.reason);
       const uri = vscode.Uri.file(checked.path);
       // The first beside the panel, each next one beside the one before: one column per side.
-      await vscode.commands.executeCommand('vscode.openWith', uri, TRANSCRIPTS_VIEW_TYPE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+      await vscode.commands.executeCommand('vscode.openWith', uri, TRANSCRIPTS_VIEW_TYPE, {
+        viewColumn: vscode.ViewColumn.Beside,
+        preserveFocus: false,
+      });
     }
   }
 

@@ -3,7 +3,10 @@
 // branches (`agents.models` is one value), since their elements mean something only together. Pure.
 import type { ConfigDiffRow } from '../../protocol/compareView';
 
-export interface FlatValue { pointer: string; value: string }
+export interface FlatValue {
+  pointer: string;
+  value: string;
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -10,7 +10,10 @@ import { curvesFromEvents } from './curves';
 import { readGuarded, readRunConfigGuarded } from './sides';
 import { savedResults, summaryOf, type SavedResult } from './savedComparisons';
 
-export type PanelData = Omit<CompareInitMessage, 'type' | 'job' | 'canRun' | 'result'> & { choices: SourceChoice[]; savedDirs: SavedResult[] };
+export type PanelData = Omit<CompareInitMessage, 'type' | 'job' | 'canRun' | 'result'> & {
+  choices: SourceChoice[];
+  savedDirs: SavedResult[];
+};
 
 const DEFAULT_QUESTIONS = 100;
 
@@ -23,18 +26,30 @@ export function loadPanelData(sides: readonly CompareSideView[], runsFolders: re
   const curves: RunCurve[] = runDirs.map((dir) => {
     const text = readGuarded(join(dir, RUN_FILES.events), runsFolders) ?? '';
     const c = curvesFromEvents(text);
-    if (c.badLines.length) problems.push(`${join(dir, RUN_FILES.events)}: ${c.badLines.length} lines are not JSON (first: line ${c.badLines[0]}); skipped`);
+    if (c.badLines.length)
+      problems.push(
+        `${join(dir, RUN_FILES.events)}: ${c.badLines.length} lines are not JSON (first: line ${c.badLines[0]}); skipped`,
+      );
     const run = sides.find((s) => s.runDir === dir)!.run;
-    return { runDir: dir, run, train: c.train, eval: c.eval, sideSteps: sides.filter((s) => s.runDir === dir).map((s) => s.step) };
+    return {
+      runDir: dir,
+      run,
+      train: c.train,
+      eval: c.eval,
+      sideSteps: sides.filter((s) => s.runDir === dir).map((s) => s.step),
+    };
   });
 
-  const choices = questionSources(runDirs.map((dir) => ({ run: sides.find((s) => s.runDir === dir)!.run, config: configs.get(dir) ?? null })));
+  const choices = questionSources(
+    runDirs.map((dir) => ({ run: sides.find((s) => s.runDir === dir)!.run, config: configs.get(dir) ?? null })),
+  );
   const first = configs.get(sides[0].runDir) as { eval?: { questions?: unknown } } | null;
   const questions = typeof first?.eval?.questions === 'number' ? first.eval.questions : DEFAULT_QUESTIONS;
   const savedDirs = savedResults(sides, runsFolders);
   // The form starts from the comparison shown (the newest saved), else from the first run's evaluation.
   const shown = savedDirs[0]?.result;
-  const shownSource = shown && choices.find((c) => (shown.data ? c.args.includes(shown.data) : c.args.join(' ') === `--task ${shown.task}`));
+  const shownSource =
+    shown && choices.find((c) => (shown.data ? c.args.includes(shown.data) : c.args.join(' ') === `--task ${shown.task}`));
   const defaults = shown
     ? { source: shownSource?.id ?? choices[0].id, questions: shown.questions, seed: shown.seed }
     : { source: choices[0].id, questions, seed: 0 };

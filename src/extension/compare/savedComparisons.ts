@@ -19,13 +19,21 @@ const realOr = (p: string) => {
   }
 };
 
-export interface SavedResult { dir: string; result: ComparisonResult }
+export interface SavedResult {
+  dir: string;
+  result: ComparisonResult;
+}
 
 /** The folder `maporl compare` writes a comparison of these sides to. */
-export const comparisonDir = (sides: readonly CompareSideView[], key: string) => join(sides[0].runDir, RUN_FILES.comparisons, key);
+export const comparisonDir = (sides: readonly CompareSideView[], key: string) =>
+  join(sides[0].runDir, RUN_FILES.comparisons, key);
 
 /** The saved result in `dir` if it validates, is complete and compares exactly these sides in this order. */
-export function readSavedResult(dir: string, sides: readonly CompareSideView[], runsFolders: readonly string[]): ComparisonResult | null {
+export function readSavedResult(
+  dir: string,
+  sides: readonly CompareSideView[],
+  runsFolders: readonly string[],
+): ComparisonResult | null {
   const text = readGuarded(join(dir, RESULT_FILE), runsFolders);
   if (text === null) return null;
   let value: unknown;
@@ -36,7 +44,9 @@ export function readSavedResult(dir: string, sides: readonly CompareSideView[], 
   }
   if (validateComparisonResult(value) !== null) return null;
   const result = value as ComparisonResult;
-  const same = result.sides.length === sides.length && result.sides.every((s, i) => s.kind === 'checkpoint' && realOr(s.path) === sides[i].path);
+  const same =
+    result.sides.length === sides.length &&
+    result.sides.every((s, i) => s.kind === 'checkpoint' && realOr(s.path) === sides[i].path);
   return same ? result : null;
 }
 
@@ -69,7 +79,12 @@ export function sideTranscriptsFile(dir: string, result: ComparisonResult, side:
 }
 
 /** The record at a 1-based line of each side's transcripts file; null where missing or not a record. */
-export function discussionAt(dir: string, result: ComparisonResult, line: number, runsFolders: readonly string[]): (TranscriptRecord | null)[] {
+export function discussionAt(
+  dir: string,
+  result: ComparisonResult,
+  line: number,
+  runsFolders: readonly string[],
+): (TranscriptRecord | null)[] {
   return result.sides.map((_, i) => {
     const file = sideTranscriptsFile(dir, result, i);
     const text = file ? readGuarded(file, runsFolders) : null;

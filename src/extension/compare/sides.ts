@@ -26,11 +26,13 @@ export function sideOf(dir: string, runsFolders: readonly string[]): SideResult 
   const found = real(dir);
   if (!found) return { ok: false, reason: `${dir}: no such directory` };
   const roots = runsFolders.map(real).filter((r): r is string => r !== null);
-  if (!roots.some((root) => isWithin(root, found) && found !== root)) return { ok: false, reason: `${dir}: not inside a runs folder` };
+  if (!roots.some((root) => isWithin(root, found) && found !== root))
+    return { ok: false, reason: `${dir}: not inside a runs folder` };
   const m = CHECKPOINT_NAME.exec(basename(found));
   if (m && basename(dirname(found)) === RUN_FILES.checkpoints) {
     const runDir = dirname(dirname(found));
-    if (!roots.some((root) => isWithin(root, runDir) && runDir !== root)) return { ok: false, reason: `${dir}: its run is not inside a runs folder` };
+    if (!roots.some((root) => isWithin(root, runDir) && runDir !== root))
+      return { ok: false, reason: `${dir}: its run is not inside a runs folder` };
     return { ok: true, side: side(found, runDir, Number(m[1])) };
   }
   if (!isRunDirectory(found)) return { ok: false, reason: `${dir}: neither a run directory nor one of its checkpoints` };
@@ -45,7 +47,10 @@ function side(path: string, runDir: string, step: number): CompareSideView {
 }
 
 /** The sides of these directories in order, each checkpoint once; the reasons of those refused. */
-export function sidesOf(dirs: readonly string[], runsFolders: readonly string[]): { sides: CompareSideView[]; refused: string[] } {
+export function sidesOf(
+  dirs: readonly string[],
+  runsFolders: readonly string[],
+): { sides: CompareSideView[]; refused: string[] } {
   const sides: CompareSideView[] = [];
   const refused: string[] = [];
   for (const dir of dirs) {

@@ -14,7 +14,10 @@ import { hoverMarkdown, type LastRun } from './schemaDocs';
 export class ConfigHoverProvider implements vscode.HoverProvider {
   private schema: unknown | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly runs: RunStore) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunStore,
+  ) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | null {
     if (!doc.fileName.endsWith(CONFIG_SUFFIX)) return null;
@@ -34,7 +37,10 @@ export class ConfigHoverProvider implements vscode.HoverProvider {
 
   private lastRun(name: string): LastRun | null {
     const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{8}-\\d{6}(-\\d+)?$`);
-    const run = this.runs.list().filter((r) => pattern.test(r.name)).sort((a, b) => (b.state.startedAt ?? '').localeCompare(a.state.startedAt ?? '') || b.name.localeCompare(a.name))[0];
+    const run = this.runs
+      .list()
+      .filter((r) => pattern.test(r.name))
+      .sort((a, b) => (b.state.startedAt ?? '').localeCompare(a.state.startedAt ?? '') || b.name.localeCompare(a.name))[0];
     if (!run) return null;
     try {
       return { name: run.name, config: JSON.parse(readFileSync(join(run.dir, RUN_FILES.config), 'utf8')) };

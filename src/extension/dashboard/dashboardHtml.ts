@@ -13,7 +13,9 @@ export interface DashboardPage {
 }
 
 export function makeNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -46,7 +48,9 @@ export interface WebviewPage {
 
 export function webviewHtml(p: WebviewPage): string {
   const nonce = p.nonce ?? makeNonce();
-  const attrs = Object.entries(p.bodyAttributes ?? {}).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
+  const attrs = Object.entries(p.bodyAttributes ?? {})
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
+    .join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

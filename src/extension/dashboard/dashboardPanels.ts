@@ -33,7 +33,9 @@ export interface DashboardDeps {
 }
 
 /** What the page saves with setState and the serializer gets back. */
-interface SavedState { runDir?: unknown }
+interface SavedState {
+  runDir?: unknown;
+}
 
 export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly panels = new Map<string, DashboardPanel>();
@@ -48,9 +50,17 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
       existing.panel.reveal(undefined, false);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleOf(key), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      titleOf(key),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      this.webviewOptions(),
+    );
     const dashboard = this.adopt(panel, key);
-    if (this.deps.opensFilesBeside?.() ?? false) void dashboard.showFilesBeside().catch((e: Error) => this.deps.log.warn(`dashboard: could not open the run's files: ${e.message}`));
+    if (this.deps.opensFilesBeside?.() ?? false)
+      void dashboard
+        .showFilesBeside()
+        .catch((e: Error) => this.deps.log.warn(`dashboard: could not open the run's files: ${e.message}`));
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -63,7 +73,9 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
     this.adopt(panel, resolve(runDir));
   }
 
-  isOpen(runDir: string): boolean { return this.panels.has(resolve(runDir)); }
+  isOpen(runDir: string): boolean {
+    return this.panels.has(resolve(runDir));
+  }
 
   /** The run's annotations were saved: its open dashboard shows the new label counts. */
   annotationsChanged(runDir: string): void {
@@ -102,14 +114,25 @@ class DashboardPanel {
   private readonly batcher: UpdateBatcher;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly runDir: string, private readonly deps: DashboardDeps) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly runDir: string,
+    private readonly deps: DashboardDeps,
+  ) {
     this.run = deps.runs.acquire(runDir);
     this.batcher = new UpdateBatcher((b) => this.send(b), deps.refreshMs());
     const webview = panel.webview;
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', ...p)).toString();
+    const asset = (...p: string[]) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', ...p)).toString();
     panel.title = titleOf(runDir);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'maporl.svg');
-    webview.html = dashboardHtml({ cspSource: webview.cspSource, scriptUri: asset('dashboard.js'), styleUri: asset('dashboard.css'), runDir, title: panel.title });
+    webview.html = dashboardHtml({
+      cspSource: webview.cspSource,
+      scriptUri: asset('dashboard.js'),
+      styleUri: asset('dashboard.css'),
+      runDir,
+      title: panel.title,
+    });
 
     const updates = deps.runs.onDidUpdateRun.event((u) => {
       if (u.dir === this.runDir) this.batcher.push(u.delta);
@@ -140,7 +163,13 @@ class DashboardPanel {
     const model = this.run.model;
     const header = runHeader(model, labelCounts(this.runDir));
     const msg: HostToWebview = batch.snapshot
-      ? { type: 'snapshot', header, metrics: model.metrics, evalMetrics: model.evalMetrics, transcripts: model.latestTranscripts() }
+      ? {
+          type: 'snapshot',
+          header,
+          metrics: model.metrics,
+          evalMetrics: model.evalMetrics,
+          transcripts: model.latestTranscripts(),
+        }
       : { type: 'append', header, metrics: batch.metrics, evalMetrics: batch.evalMetrics, transcripts: batch.transcripts };
     void this.panel.webview.postMessage(msg);
   }
@@ -175,7 +204,9 @@ class DashboardPanel {
         if (!at) {
           try {
             pos = locatePointer(readFileSync(file, 'utf8'), message.pointer) ?? pos;
-          } catch { /* opened below, which reports the missing file */ }
+          } catch {
+            /* opened below, which reports the missing file */
+          }
         }
         return this.openGuarded(file, pos.line, pos.column);
       }
@@ -193,18 +224,26 @@ class DashboardPanel {
     const { config, data } = runFiles(this.runDir, this.run.model.config ?? readConfig(this.runDir));
     await new Promise((r) => setTimeout(r, 0)); // the new panel has its view column after this turn
     // Where the config already shows (New Experiment… put it there), else the group beside the panel.
-    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === config && e.viewColumn !== this.panel.viewColumn);
+    const shown = vscode.window.visibleTextEditors.find(
+      (e) => e.document.uri.fsPath === config && e.viewColumn !== this.panel.viewColumn,
+    );
     const column = shown?.viewColumn ?? this.besideColumn();
     for (const file of [data, config]) {
       if (!file) continue;
       const checked = guardFile(file, [...this.deps.allowedRoots(), this.runDir], [...this.deps.allowedRoots(), this.runDir]);
       if (!checked.ok) continue;
-      await vscode.window.showTextDocument(vscode.Uri.file(checked.path), { viewColumn: column, preserveFocus: true, preview: false });
+      await vscode.window.showTextDocument(vscode.Uri.file(checked.path), {
+        viewColumn: column,
+        preserveFocus: true,
+        preview: false,
+      });
     }
   }
 
   private besideColumn(): vscode.ViewColumn {
-    return this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One ? this.panel.viewColumn - 1 : vscode.ViewColumn.Beside;
+    return this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One
+      ? this.panel.viewColumn - 1
+      : vscode.ViewColumn.Beside;
   }
 
   /** Opens a file at a 0-based line in the editor group beside the panel, if the path guard allows it. */
@@ -218,7 +257,10 @@ class DashboardPanel {
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(checked.path));
     const at = new vscode.Position(Math.min(line, Math.max(0, doc.lineCount - 1)), column);
-    const column_ = this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One ? this.panel.viewColumn - 1 : vscode.ViewColumn.Beside;
+    const column_ =
+      this.panel.viewColumn && this.panel.viewColumn > vscode.ViewColumn.One
+        ? this.panel.viewColumn - 1
+        : vscode.ViewColumn.Beside;
     await vscode.window.showTextDocument(doc, { viewColumn: column_, selection: new vscode.Range(at, at), preserveFocus: false });
   }
 }

@@ -18,7 +18,10 @@ export interface RunFiles {
 /** The experiment config a run was started from, from its job file's arguments; null when unknown. */
 export function experimentConfigOf(runDir: string, cwd?: string): string | null {
   const args = readJobFile(runDir)?.args ?? [];
-  const at = args[0] === 'train' ? args.findIndex((a, i) => i > 0 && a.endsWith('.json') && args[i - 1] !== '--out' && args[i - 1] !== '--resume') : -1;
+  const at =
+    args[0] === 'train'
+      ? args.findIndex((a, i) => i > 0 && a.endsWith('.json') && args[i - 1] !== '--out' && args[i - 1] !== '--resume')
+      : -1;
   if (at < 0) return null;
   const file = isAbsolute(args[at]) ? args[at] : resolve(cwd ?? runDir, args[at]);
   return existsSync(file) ? file : null;
@@ -38,7 +41,9 @@ export function runFiles(runDir: string, config: Record<string, unknown> | null)
     try {
       const own = trainFileOf(JSON.parse(readFileSync(experiment, 'utf8')));
       data = own ? resolve(dirname(experiment), own) : null;
-    } catch { /* an invalid config: no data to show */ }
+    } catch {
+      /* an invalid config: no data to show */
+    }
   }
   if (data && (!isAbsolute(data) || !existsSync(data))) data = null;
   return { config: experiment ?? join(runDir, RUN_FILES.config), experiment: experiment !== null, data };

@@ -6,7 +6,12 @@ import type { TranscriptView } from '../../protocol/webview';
 import type { RunDelta } from '../runData/runModel';
 import { MAX_TRANSCRIPTS } from '../runData/runModel';
 
-export interface Batch { snapshot: boolean; metrics: MetricsPoint[]; evalMetrics: MetricsPoint[]; transcripts: TranscriptView[] }
+export interface Batch {
+  snapshot: boolean;
+  metrics: MetricsPoint[];
+  evalMetrics: MetricsPoint[];
+  transcripts: TranscriptView[];
+}
 
 export class UpdateBatcher {
   private metrics: MetricsPoint[] = [];
@@ -16,9 +21,14 @@ export class UpdateBatcher {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly send: (batch: Batch) => void, private intervalMs: number) {}
+  constructor(
+    private readonly send: (batch: Batch) => void,
+    private intervalMs: number,
+  ) {}
 
-  setInterval(ms: number): void { this.intervalMs = ms; }
+  setInterval(ms: number): void {
+    this.intervalMs = ms;
+  }
 
   push(delta: RunDelta): void {
     if (delta.restarted) {
@@ -48,7 +58,12 @@ export class UpdateBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.dirty) return;
-    const batch: Batch = { snapshot: this.snapshot, metrics: this.metrics, evalMetrics: this.evalMetrics, transcripts: this.transcripts };
+    const batch: Batch = {
+      snapshot: this.snapshot,
+      metrics: this.metrics,
+      evalMetrics: this.evalMetrics,
+      transcripts: this.transcripts,
+    };
     this.metrics = [];
     this.evalMetrics = [];
     this.transcripts = [];

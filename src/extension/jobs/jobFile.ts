@@ -13,7 +13,11 @@ export function jobFilesOf(runDir: string): { folder: string; log: string; job: 
   return { folder, log: join(folder, `${basename(runDir)}.log`), job: join(folder, `${basename(runDir)}.job.json`) };
 }
 
-export interface JobFile { pid: number; startedAt: string; args: string[] }
+export interface JobFile {
+  pid: number;
+  startedAt: string;
+  args: string[];
+}
 
 export function writeJobFile(runDir: string, job: JobFile): void {
   const path = jobFilesOf(runDir).job;
@@ -55,7 +59,11 @@ export async function stopRunProcess(runDir: string, killTimeoutMs: number, poll
   const deadline = Date.now() + killTimeoutMs;
   while (isProcessAlive(job.pid)) {
     if (Date.now() > deadline) {
-      try { process.kill(job.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(job.pid, 'SIGKILL');
+      } catch {
+        /* exited meanwhile */
+      }
       break;
     }
     await new Promise((r) => setTimeout(r, pollMs));

@@ -41,7 +41,10 @@ export interface Job {
   logTail: string[];
 }
 
-export interface JobMessage { job: Job; payload: unknown }
+export interface JobMessage {
+  job: Job;
+  payload: unknown;
+}
 
 const LOG_TAIL = 40;
 
@@ -64,7 +67,9 @@ export class JobManager {
 
   constructor(private readonly options: JobManagerOptions) {}
 
-  jobs(): Job[] { return [...this.live.values()].map((l) => l.job); }
+  jobs(): Job[] {
+    return [...this.live.values()].map((l) => l.job);
+  }
 
   byRunDir(runDir: string): Job | undefined {
     return this.jobs().find((j) => j.spec.runDir === runDir);
@@ -90,7 +95,8 @@ export class JobManager {
     });
     if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
     job.pid = child.pid;
-    if (spec.runDir && child.pid) writeJobFile(spec.runDir, { pid: child.pid, startedAt: new Date(job.startedAt).toISOString(), args: spec.args });
+    if (spec.runDir && child.pid)
+      writeJobFile(spec.runDir, { pid: child.pid, startedAt: new Date(job.startedAt).toISOString(), args: spec.args });
 
     const readLog = () => {
       for (const { text } of logTail?.read().lines ?? []) this.logLine(job, text, 'log');
@@ -191,5 +197,7 @@ function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string)
     rest = parts.pop() ?? '';
     for (const p of parts) onLine(p.replace(/\r$/, ''));
   });
-  stream.on('end', () => { if (rest) onLine(rest); });
+  stream.on('end', () => {
+    if (rest) onLine(rest);
+  });
 }

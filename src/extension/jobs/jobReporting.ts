@@ -28,13 +28,22 @@ export function reportJobs(jobs: JobManager, runs: RunStore, log: vscode.LogOutp
       if (job.spec.kind === 'prepare' && !isErrorOutcome(job.state.outcome)) return; // its command shows the result
       if (job.spec.kind === 'compare') return; // its panel shows how it ended
       if (isErrorOutcome(job.state.outcome)) {
-        const tail = job.logTail.filter((l) => l.trim()).slice(-LINES_IN_ERROR).join(' ⏎ ');
-        void vscode.window.showErrorMessage(`MAPoRL: ${what}.${tail ? ` Last log lines: ${tail}` : ''}`, 'Open Log').then((c) => c && log.show());
+        const tail = job.logTail
+          .filter((l) => l.trim())
+          .slice(-LINES_IN_ERROR)
+          .join(' ⏎ ');
+        void vscode.window
+          .showErrorMessage(`MAPoRL: ${what}.${tail ? ` Last log lines: ${tail}` : ''}`, 'Open Log')
+          .then((c) => c && log.show());
       } else if (job.spec.runDir) {
         const dir = job.spec.runDir;
-        void vscode.window.showInformationMessage(`MAPoRL: ${what}.`, 'Open Dashboard').then((c) => c && vscode.commands.executeCommand(CommandId.OpenDashboard, dir));
+        void vscode.window
+          .showInformationMessage(`MAPoRL: ${what}.`, 'Open Dashboard')
+          .then((c) => c && vscode.commands.executeCommand(CommandId.OpenDashboard, dir));
       } else {
-        void vscode.window.showInformationMessage(`MAPoRL: ${what}. Results are in the engine log.`, 'Open Log').then((c) => c && log.show());
+        void vscode.window
+          .showInformationMessage(`MAPoRL: ${what}. Results are in the engine log.`, 'Open Log')
+          .then((c) => c && log.show());
       }
     }),
   ];

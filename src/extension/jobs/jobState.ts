@@ -51,7 +51,13 @@ export function jobReducer(state: JobState, action: JobAction): JobState {
     case 'kill':
       return { ...state, killed: true };
     case 'exit':
-      return { ...state, phase: 'exited', exitCode: action.code, signal: action.signal, outcome: outcomeOf(state, action.code, action.signal) };
+      return {
+        ...state,
+        phase: 'exited',
+        exitCode: action.code,
+        signal: action.signal,
+        outcome: outcomeOf(state, action.code, action.signal),
+      };
   }
 }
 
@@ -75,12 +81,19 @@ export function isErrorOutcome(outcome: JobOutcome | null): boolean {
 export function describeOutcome(state: JobState): string {
   const how = state.signal ? `signal ${state.signal}` : `exit code ${state.exitCode}`;
   switch (state.outcome) {
-    case 'finished': return 'finished';
-    case 'stopped': return 'stopped (resumable from its last checkpoint)';
-    case 'killed': return 'did not stop in time and was killed; its last checkpoint may be older';
-    case 'failed': return `failed (${how})`;
-    case 'badInput': return 'refused its config or data';
-    case 'crashed': return `crashed (${how})`;
-    default: return state.phase;
+    case 'finished':
+      return 'finished';
+    case 'stopped':
+      return 'stopped (resumable from its last checkpoint)';
+    case 'killed':
+      return 'did not stop in time and was killed; its last checkpoint may be older';
+    case 'failed':
+      return `failed (${how})`;
+    case 'badInput':
+      return 'refused its config or data';
+    case 'crashed':
+      return `crashed (${how})`;
+    default:
+      return state.phase;
   }
 }

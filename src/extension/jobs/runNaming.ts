@@ -10,10 +10,19 @@ export function timestamp(d: Date): string {
 
 /** `gsm8k-small.maporl.json` -> `gsm8k-small`. */
 export function experimentName(configPath: string): string {
-  return basename(configPath).replace(/\.maporl\.json$/i, '').replace(/\.json$/i, '') || 'run';
+  return (
+    basename(configPath)
+      .replace(/\.maporl\.json$/i, '')
+      .replace(/\.json$/i, '') || 'run'
+  );
 }
 
-export function newRunDir(runsFolder: string, configPath: string, now = new Date(), exists: (p: string) => boolean = existsSync): string {
+export function newRunDir(
+  runsFolder: string,
+  configPath: string,
+  now = new Date(),
+  exists: (p: string) => boolean = existsSync,
+): string {
   const base = `${experimentName(configPath)}-${timestamp(now)}`;
   let dir = join(runsFolder, base);
   for (let k = 2; exists(dir); k++) dir = join(runsFolder, `${base}-${k}`);

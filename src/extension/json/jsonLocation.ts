@@ -52,7 +52,10 @@ export function keyPathAt(text: string, offset: number): string[] | null {
     let k = end + 1;
     while (k < text.length && /\s/.test(text[k])) k++;
     if (text[k] !== ':') continue;
-    return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    return pointer
+      .slice(1)
+      .split('/')
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
   }
   return null;
 }

@@ -24,7 +24,9 @@ const DONE = /^base agents: (prepared by SFT|reused from the cache)/;
 export function foldBaseStage(stage: BaseStage | null, message: string, ms = NaN): BaseStage | null {
   const m = STEP.exec(message);
   if (m) {
-    const step = Number(m[1]), total = Number(m[2]), loss = Number(m[3]);
+    const step = Number(m[1]),
+      total = Number(m[2]),
+      loss = Number(m[3]);
     const losses = (stage?.losses ?? []).filter((p) => p.step < step);
     if (Number.isFinite(loss)) losses.push({ step, loss });
     const next: BaseStage = { step, total, losses, done: false, reused: false };

@@ -4,7 +4,10 @@
 // record is never parsed. If the file shrinks (rewritten), reading starts over.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-export interface JsonlProblem { line: number; message: string }
+export interface JsonlProblem {
+  line: number;
+  message: string;
+}
 export interface JsonlChunk {
   records: unknown[];
   /** 1-based line number of each record, parallel to `records`. */
@@ -44,7 +47,10 @@ export class LineTail {
     try {
       const size = fstatSync(fd).size;
       if (size < this.offset) {
-        this.offset = 0; this.pending = ''; this.lineNumber = 0; this.carry = Buffer.alloc(0);
+        this.offset = 0;
+        this.pending = '';
+        this.lineNumber = 0;
+        this.carry = Buffer.alloc(0);
         out.restarted = true;
       }
       const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, Math.max(1, size - this.offset)));
@@ -69,7 +75,9 @@ export class LineTail {
 /** Records of a growing JSONL file; a line that is not JSON is reported with its file and line number. */
 export class JsonlTail {
   private lines: LineTail;
-  constructor(readonly path: string) { this.lines = new LineTail(path); }
+  constructor(readonly path: string) {
+    this.lines = new LineTail(path);
+  }
 
   read(): JsonlChunk {
     const { lines, restarted } = this.lines.read();

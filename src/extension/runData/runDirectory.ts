@@ -17,7 +17,11 @@ export const RUN_FILES = {
   comparisons: 'comparisons',
 } as const;
 
-export interface CheckpointInfo { dir: string; name: string; step: number }
+export interface CheckpointInfo {
+  dir: string;
+  name: string;
+  step: number;
+}
 
 export interface RunListing {
   dir: string;
@@ -48,7 +52,9 @@ export function listRunDirectories(folder: string): string[] {
     const dir = join(folder, name);
     try {
       if (statSync(dir).isDirectory() && isRunDirectory(dir)) runs.push({ dir, mtime: statSync(dir).mtimeMs });
-    } catch { /* removed while listing */ }
+    } catch {
+      /* removed while listing */
+    }
   }
   return runs.sort((a, b) => b.mtime - a.mtime || a.dir.localeCompare(b.dir)).map((r) => r.dir);
 }
@@ -64,10 +70,12 @@ export function listCheckpoints(runDir: string): CheckpointInfo[] {
   } catch {
     return [];
   }
-  return names.flatMap((name) => {
-    const m = CHECKPOINT_NAME.exec(name);
-    return m ? [{ dir: join(root, name), name, step: Number(m[1]) }] : [];
-  }).sort((a, b) => a.step - b.step);
+  return names
+    .flatMap((name) => {
+      const m = CHECKPOINT_NAME.exec(name);
+      return m ? [{ dir: join(root, name), name, step: Number(m[1]) }] : [];
+    })
+    .sort((a, b) => a.step - b.step);
 }
 
 /** The run's resolved config, or null when missing or not valid JSON. */
@@ -120,7 +128,9 @@ export function peekRunState(runDir: string): RunState {
       if (!line.trim()) continue;
       try {
         foldEvent(state, JSON.parse(line));
-      } catch { /* a half-written last line: ignore here, the follower reports real errors */ }
+      } catch {
+        /* a half-written last line: ignore here, the follower reports real errors */
+      }
     }
   } finally {
     closeSync(fd);
@@ -142,7 +152,10 @@ export function settleOrphanedRun(runDir: string, state: RunState): void {
   }
 }
 
-export function readRunListing(runDir: string, totalStepsOf: (config: Record<string, unknown> | null) => number | null): RunListing {
+export function readRunListing(
+  runDir: string,
+  totalStepsOf: (config: Record<string, unknown> | null) => number | null,
+): RunListing {
   const state = peekRunState(runDir);
   settleOrphanedRun(runDir, state);
   state.totalSteps ??= totalStepsOf(readRunConfig(runDir));

@@ -5,7 +5,13 @@
 //             so nothing is counted twice). When the job ends the model reloads from the files.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { isRunSummary, validateTranscriptRecord, type MetricsPoint, type RunSummary, type TranscriptRecord } from '../../protocol/runRecords';
+import {
+  isRunSummary,
+  validateTranscriptRecord,
+  type MetricsPoint,
+  type RunSummary,
+  type TranscriptRecord,
+} from '../../protocol/runRecords';
 import type { TranscriptView } from '../../protocol/webview';
 import { JsonlTail } from './jsonlTail';
 import { RUN_FILES, readRunConfig, settleOrphanedRun } from './runDirectory';
@@ -25,7 +31,14 @@ export interface RunDelta {
   restarted: boolean;
 }
 
-export const emptyDelta = (): RunDelta => ({ events: 0, metrics: [], evalMetrics: [], transcripts: [], problems: [], restarted: false });
+export const emptyDelta = (): RunDelta => ({
+  events: 0,
+  metrics: [],
+  evalMetrics: [],
+  transcripts: [],
+  problems: [],
+  restarted: false,
+});
 
 /**
  * Appends a metrics point to an ascending curve. A point whose step is not after the last one means the
@@ -52,7 +65,10 @@ export class RunModel {
   private events!: JsonlTail;
   private transcriptTail!: JsonlTail;
 
-  constructor(readonly dir: string, private readonly totalStepsOf: (config: Record<string, unknown> | null) => number | null) {
+  constructor(
+    readonly dir: string,
+    private readonly totalStepsOf: (config: Record<string, unknown> | null) => number | null,
+  ) {
     this.reset();
   }
 

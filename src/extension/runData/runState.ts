@@ -22,7 +22,17 @@ export interface RunState {
 const RATE_WINDOW = 20;
 
 export function emptyRunState(): RunState {
-  return { status: 'unknown', step: 0, totalSteps: null, startedAt: null, updatedAt: null, executionProvider: null, message: null, recent: [], baseStage: null };
+  return {
+    status: 'unknown',
+    step: 0,
+    totalSteps: null,
+    startedAt: null,
+    updatedAt: null,
+    executionProvider: null,
+    message: null,
+    recent: [],
+    baseStage: null,
+  };
 }
 
 type Obj = Record<string, unknown>;
@@ -30,7 +40,10 @@ const str = (x: unknown): string | null => (typeof x === 'string' && x ? x : nul
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /** A metrics event's point and its curve: training iterations, or evaluations on the test split. */
-export interface FoldedPoint { point: MetricsPoint; split: 'train' | 'eval' }
+export interface FoldedPoint {
+  point: MetricsPoint;
+  split: 'train' | 'eval';
+}
 
 /**
  * Folds one event into the state (mutating it, for speed over 10,000 events) and returns the

@@ -14,7 +14,11 @@ export interface RunStoreOptions {
   log: (message: string) => void;
 }
 
-export interface RunUpdate { dir: string; model: RunModel; delta: RunDelta }
+export interface RunUpdate {
+  dir: string;
+  model: RunModel;
+  delta: RunDelta;
+}
 
 export class RunStore {
   readonly onDidChangeList = new Emitter<void>();
@@ -78,7 +82,8 @@ export class RunStore {
     }
     // Keep runs that are modelled (trained here) even before their folder shows up in the listing.
     for (const [dir, m] of this.models) {
-      if (!next.has(dir) && m.model.source === 'ipc') next.set(dir, this.listings.get(dir) ?? readRunListing(dir, this.options.totalStepsOf));
+      if (!next.has(dir) && m.model.source === 'ipc')
+        next.set(dir, this.listings.get(dir) ?? readRunListing(dir, this.options.totalStepsOf));
     }
     this.listings = next;
     if (changed) this.onDidChangeList.fire();
@@ -119,8 +124,12 @@ export class RunStore {
     return handle.model;
   }
 
-  ipcEvent(dir: string, event: unknown): void { this.ipcApply(dir, (m, d) => m.applyEvent(event, d)); }
-  ipcTranscript(dir: string, record: unknown): void { this.ipcApply(dir, (m, d) => m.applyTranscript(record, d)); }
+  ipcEvent(dir: string, event: unknown): void {
+    this.ipcApply(dir, (m, d) => m.applyEvent(event, d));
+  }
+  ipcTranscript(dir: string, record: unknown): void {
+    this.ipcApply(dir, (m, d) => m.applyTranscript(record, d));
+  }
 
   /** The job ended: re-read the run from its files (the complete record) and follow them again. */
   endIpc(dir: string): void {

@@ -4,9 +4,14 @@
 import type { Stat } from '../../engine/sweep/report';
 import { stat } from '../../engine/sweep/report';
 
-export interface Point { step: number; value: number }
+export interface Point {
+  step: number;
+  value: number;
+}
 /** Mean ± std over n seeds at one step (std null for a single seed: no band there). */
-export interface BandPoint extends Stat { step: number }
+export interface BandPoint extends Stat {
+  step: number;
+}
 
 /** The reward of every training iteration (`metrics` events of split train), the last line per step winning (a resumed run repeats steps). */
 export function rewardCurve(eventsJsonl: string): Point[] {
@@ -14,7 +19,11 @@ export function rewardCurve(eventsJsonl: string): Point[] {
   for (const line of eventsJsonl.split('\n')) {
     if (!line.trim()) continue;
     let e: { type?: unknown; split?: unknown; step?: unknown; reward?: unknown };
-    try { e = JSON.parse(line); } catch { continue; } // a line cut by a kill
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    } // a line cut by a kill
     if (e.type !== 'metrics' || (e.split !== undefined && e.split !== 'train')) continue;
     if (typeof e.step === 'number' && typeof e.reward === 'number' && Number.isFinite(e.reward)) byStep.set(e.step, e.reward);
   }

@@ -27,11 +27,19 @@ export function findSweepDirs(folders: readonly string[], depth = 2): string[] {
   const out = new Set<string>();
   const walk = (dir: string, left: number) => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const sub = join(dir, name);
-      try { if (!statSync(sub).isDirectory()) continue; } catch { continue; }
+      try {
+        if (!statSync(sub).isDirectory()) continue;
+      } catch {
+        continue;
+      }
       if (isSweepDir(sub)) out.add(sub);
       else if (left > 1 && !existsSync(join(sub, 'events.jsonl'))) walk(sub, left - 1); // not inside a run
     }
@@ -41,12 +49,21 @@ export function findSweepDirs(folders: readonly string[], depth = 2): string[] {
 }
 
 const usesSlurm = (dir: string): boolean => {
-  try { return readFileSync(join(dir, 'jobs.jsonl'), 'utf8').includes('"slurm-submit"'); } catch { return false; }
+  try {
+    return readFileSync(join(dir, 'jobs.jsonl'), 'utf8').includes('"slurm-submit"');
+  } catch {
+    return false;
+  }
 };
 
 /** `runsProcesses` false (Restricted Mode): Slurm is not asked, its runs' states come from their files alone. */
 export async function loadSweepStatus(dir: string, cliPath: string, runsProcesses = true): Promise<SweepStatus> {
-  if (!runsProcesses) return sweepStatus(dir, { slurm: () => { throw new SlurmError('Restricted Mode: Slurm not asked'); } });
+  if (!runsProcesses)
+    return sweepStatus(dir, {
+      slurm: () => {
+        throw new SlurmError('Restricted Mode: Slurm not asked');
+      },
+    });
   if (!usesSlurm(dir) || !existsSync(cliPath)) return sweepStatus(dir);
   const r = await runEngineOnce(cliPath, ['sweep', 'status', dir, '--json'], { cwd: dir, timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(lastLine(r.stderr) || `maporl sweep status exited with ${r.code}`);
@@ -55,8 +72,16 @@ export async function loadSweepStatus(dir: string, cliPath: string, runsProcesse
   return s;
 }
 
-export interface CellCurve { cell: string; seeds: number; band: BandPoint[] }
-export interface SweepReportData { dir: string; report: SweepReport; curves: CellCurve[] }
+export interface CellCurve {
+  cell: string;
+  seeds: number;
+  band: BandPoint[];
+}
+export interface SweepReportData {
+  dir: string;
+  report: SweepReport;
+  curves: CellCurve[];
+}
 
 /**
  * The report (the engine's own aggregation, as `maporl sweep report` writes it) and the reward curves

@@ -45,12 +45,15 @@ export function runProgressText(r: SweepRunStatus): string {
 
 /** The tree item's description of a run: `seed 2 · running · step 12/50 (24%) · slurm 56_3 RUNNING`. */
 export function runDescription(r: SweepRunStatus): string {
-  return [`seed ${r.seed}`, r.message === 'queued' ? 'queued' : r.state, runProgressText(r), r.where ?? ''].filter(Boolean).join(' · ');
+  return [`seed ${r.seed}`, r.message === 'queued' ? 'queued' : r.state, runProgressText(r), r.where ?? '']
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** Progress of a set of runs in percent: the steps done over the steps planned (runs without a total count as not started). */
 export function percentDone(runs: readonly SweepRunStatus[]): number {
   if (!runs.length) return 0;
-  const one = (r: SweepRunStatus) => (r.state === 'finished' ? 1 : r.totalSteps && r.step !== null ? Math.min(1, r.step / r.totalSteps) : 0);
+  const one = (r: SweepRunStatus) =>
+    r.state === 'finished' ? 1 : r.totalSteps && r.step !== null ? Math.min(1, r.step / r.totalSteps) : 0;
   return (100 * runs.reduce((a, r) => a + one(r), 0)) / runs.length;
 }

@@ -8,22 +8,31 @@ import { contentSecurityPolicy, escapeHtml, makeNonce } from '../dashboard/dashb
 import type { BandPoint } from './curves';
 import type { SweepReportData } from './sweepDirs';
 
-export interface SweepReportPage { cspSource: string; scriptUri: string; styleUri: string; nonce?: string }
+export interface SweepReportPage {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce?: string;
+}
 
 const pct = (s: Stat | null | undefined) =>
-  (s ? `${(100 * s.mean).toFixed(1)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(1)}`}` : '–');
+  s ? `${(100 * s.mean).toFixed(1)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(1)}`}` : '–';
 
 export function sweepReportHtml(d: SweepReportData, p: SweepReportPage): string {
   const nonce = p.nonce ?? makeNonce();
   const { report: r } = d;
   const T = Math.max(1, ...r.cells.map((c) => c.majorityAccuracyAfter.length));
   const turns = Array.from({ length: T }, (_, t) => t);
-  const rows = r.cells.map((c, i) => `<tr>
+  const rows = r.cells
+    .map(
+      (c, i) => `<tr>
 <td><span class="swatch c${i % PALETTE}"></span>${escapeHtml(c.cell)}</td><td>${c.finished}/${c.runs.length}</td>
 ${turns.map((t) => `<td>${pct(c.majorityAccuracyAfter[t])}</td>`).join('')}
 <td>${pct(c.majorityAccuracyBefore.at(-1))}</td><td>${pct(c.meanAgentAccuracyAfter.at(-1))}</td>
 <td>${c.runs.map((name) => `<button class="link" data-action="openRun" data-run="${escapeHtml(name)}">${escapeHtml(name.slice(c.cell.length + 2) || name)}</button>`).join(' ')}</td>
-</tr>`).join('\n');
+</tr>`,
+    )
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -55,32 +64,46 @@ ${rewardChart(d.curves)}
 
 /** Colours c0…c7 of the stylesheet (the theme's chart colours). */
 const PALETTE = 8;
-const W = 640, H = 260, PAD = { left: 48, right: 12, top: 10, bottom: 28 };
+const W = 640,
+  H = 260,
+  PAD = { left: 48, right: 12, top: 10, bottom: 28 };
 
 /** One SVG: per cell a band polygon (mean ± std where there are two seeds or more) under its mean line. */
 export function rewardChart(curves: { cell: string; seeds: number; band: BandPoint[] }[]): string {
   const pts = curves.flatMap((c) => c.band);
   if (!pts.length) return '<p class="empty">No training metrics yet.</p>';
-  const lo = Math.min(...pts.map((b) => b.mean - (b.std ?? 0))), hi = Math.max(...pts.map((b) => b.mean + (b.std ?? 0)));
-  const s0 = Math.min(...pts.map((b) => b.step)), s1 = Math.max(...pts.map((b) => b.step));
+  const lo = Math.min(...pts.map((b) => b.mean - (b.std ?? 0))),
+    hi = Math.max(...pts.map((b) => b.mean + (b.std ?? 0)));
+  const s0 = Math.min(...pts.map((b) => b.step)),
+    s1 = Math.max(...pts.map((b) => b.step));
   const x = (s: number) => PAD.left + ((s - s0) / (s1 - s0 || 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - ((v - lo) / (hi - lo || 1)) * (H - PAD.top - PAD.bottom);
   const xy = (s: number, v: number) => `${x(s).toFixed(1)},${y(v).toFixed(1)}`;
-  const series = curves.map((c, i) => {
-    const withStd = c.band.filter((b) => b.std !== null);
-    const band = withStd.length > 1
-      ? `<polygon class="band c${i % PALETTE}" points="${[...withStd.map((b) => xy(b.step, b.mean + b.std!)), ...withStd.reverse().map((b) => xy(b.step, b.mean - b.std!))].join(' ')}"/>`
-      : '';
-    const line = c.band.length ? `<polyline class="mean c${i % PALETTE}" points="${c.band.map((b) => xy(b.step, b.mean)).join(' ')}"><title>${escapeHtml(c.cell)} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})</title></polyline>` : '';
-    return band + line;
-  }).join('\n');
+  const series = curves
+    .map((c, i) => {
+      const withStd = c.band.filter((b) => b.std !== null);
+      const band =
+        withStd.length > 1
+          ? `<polygon class="band c${i % PALETTE}" points="${[...withStd.map((b) => xy(b.step, b.mean + b.std!)), ...withStd.reverse().map((b) => xy(b.step, b.mean - b.std!))].join(' ')}"/>`
+          : '';
+      const line = c.band.length
+        ? `<polyline class="mean c${i % PALETTE}" points="${c.band.map((b) => xy(b.step, b.mean)).join(' ')}"><title>${escapeHtml(c.cell)} (${c.seeds} seed${c.seeds === 1 ? '' : 's'})</title></polyline>`
+        : '';
+      return band + line;
+    })
+    .join('\n');
   const axis = `<line class="axis" x1="${PAD.left}" y1="${H - PAD.bottom}" x2="${W - PAD.right}" y2="${H - PAD.bottom}"/>
 <line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${H - PAD.bottom}"/>
 <text class="tick" x="${PAD.left - 4}" y="${y(hi) + 4}" text-anchor="end">${hi.toPrecision(3)}</text>
 <text class="tick" x="${PAD.left - 4}" y="${y(lo)}" text-anchor="end">${lo.toPrecision(3)}</text>
 <text class="tick" x="${PAD.left}" y="${H - 8}">${s0}</text>
 <text class="tick" x="${W - PAD.right}" y="${H - 8}" text-anchor="end">iteration ${s1}</text>`;
-  const legend = curves.map((c, i) => `<li><span class="swatch c${i % PALETTE}"></span>${escapeHtml(c.cell)} <span class="n">(${c.seeds} seed${c.seeds === 1 ? '' : 's'})</span></li>`).join('');
+  const legend = curves
+    .map(
+      (c, i) =>
+        `<li><span class="swatch c${i % PALETTE}"></span>${escapeHtml(c.cell)} <span class="n">(${c.seeds} seed${c.seeds === 1 ? '' : 's'})</span></li>`,
+    )
+    .join('');
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Training reward per cell, mean ± std over seeds">
 ${axis}
 ${series}

@@ -39,9 +39,14 @@ export class SweepReportPanels implements vscode.Disposable {
     const sub = panel.webview.onDidReceiveMessage((m: unknown) => {
       const problem = validateSweepReportMessage(m);
       if (problem) return this.deps.log.warn(`sweep report: dropped a message (${problem})`);
-      void this.onMessage(panel, dir, m as SweepReportMessage).catch((e: Error) => void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`));
+      void this.onMessage(panel, dir, m as SweepReportMessage).catch(
+        (e: Error) => void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`),
+      );
     });
-    panel.onDidDispose(() => { sub.dispose(); this.panels.delete(dir); });
+    panel.onDidDispose(() => {
+      sub.dispose();
+      this.panels.delete(dir);
+    });
     this.render(panel, dir);
   }
 
@@ -51,10 +56,15 @@ export class SweepReportPanels implements vscode.Disposable {
 
   private render(panel: vscode.WebviewPanel, dir: string): void {
     const webview = panel.webview;
-    const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString();
+    const asset = (name: string) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString();
     try {
       const data = readSweepReportData(dir, this.deps.runsFolders());
-      webview.html = sweepReportHtml(data, { cspSource: webview.cspSource, scriptUri: asset('sweep.js'), styleUri: asset('sweep.css') });
+      webview.html = sweepReportHtml(data, {
+        cspSource: webview.cspSource,
+        scriptUri: asset('sweep.js'),
+        styleUri: asset('sweep.css'),
+      });
     } catch (e) {
       this.deps.log.warn(`sweep report ${dir}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`MAPoRL: cannot show the sweep report: ${(e as Error).message}`);
@@ -64,9 +74,14 @@ export class SweepReportPanels implements vscode.Disposable {
   private async onMessage(panel: vscode.WebviewPanel, dir: string, m: SweepReportMessage): Promise<void> {
     if (m.type === 'refresh') return this.render(panel, dir);
     // openRun: the run's summary when it has one, else its local log or its run directory's events.
-    if (!new SweepDir(dir).readPlan()?.runs.some((r) => r.name === m.run)) return this.deps.log.warn(`sweep report: ${m.run} is not a run of ${dir}`);
+    if (!new SweepDir(dir).readPlan()?.runs.some((r) => r.name === m.run))
+      return this.deps.log.warn(`sweep report: ${m.run} is not a run of ${dir}`);
     const roots = this.deps.runsFolders();
-    const candidates = [join(dir, 'runs', m.run, 'summary.json'), join(dir, 'logs', `${m.run}.log`), join(dir, 'runs', m.run, 'events.jsonl')];
+    const candidates = [
+      join(dir, 'runs', m.run, 'summary.json'),
+      join(dir, 'logs', `${m.run}.log`),
+      join(dir, 'runs', m.run, 'events.jsonl'),
+    ];
     const found = candidates.map((c) => guardFile(c, roots, [])).find((g) => g.ok);
     if (!found?.ok) return void vscode.window.showInformationMessage(`MAPoRL: ${m.run} has no files yet.`);
     await vscode.window.showTextDocument(vscode.Uri.file(found.path), { viewColumn: vscode.ViewColumn.Beside, preview: true });

@@ -3,7 +3,12 @@
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
 import type { Checked } from './userData';
 
-export interface SftProgress { step: number; total: number; eta: string | null; loss: string | null }
+export interface SftProgress {
+  step: number;
+  total: number;
+  eta: string | null;
+  loss: string | null;
+}
 
 /**
  * A progress line of `maporl prepare-agents` on a pipe (src/cli/progress.ts, plain-line mode):
@@ -27,7 +32,8 @@ export function useModelInConfig(text: string, modelDir: string): Checked<string
   } catch (e) {
     return { ok: false, problem: `not valid JSON (${(e as Error).message}); fix it, then set agents.models to "${modelDir}"` };
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) return { ok: false, problem: 'not a config object' };
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    return { ok: false, problem: 'not a config object' };
   const swap = (spec: unknown) => (spec === BASE_AGENTS_MODEL ? modelDir : spec);
   const agents = { ...(config.agents as Record<string, unknown> | undefined) };
   const models = Array.isArray(agents.models) ? agents.models.map(swap) : [];
@@ -36,7 +42,8 @@ export function useModelInConfig(text: string, modelDir: string): Checked<string
   for (const [k, v] of Object.entries(config)) {
     if (k === 'baseAgents') continue;
     if (k === 'agents') out[k] = agents;
-    else if (k === 'verifier' && typeof v === 'object' && v !== null) out[k] = { ...v, ...('model' in v ? { model: swap((v as { model: unknown }).model) } : {}) };
+    else if (k === 'verifier' && typeof v === 'object' && v !== null)
+      out[k] = { ...v, ...('model' in v ? { model: swap((v as { model: unknown }).model) } : {}) };
     else out[k] = v;
   }
   if (!('agents' in out)) out.agents = agents;

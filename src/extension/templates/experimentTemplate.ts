@@ -16,7 +16,8 @@ export interface ExperimentFiles {
 /** A file-name-safe experiment name, or the reason it is not one. */
 export function checkExperimentName(name: string): string | null {
   if (!name.trim()) return 'Give the experiment a name.';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name.trim())) return 'Use letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit.';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name.trim()))
+    return 'Use letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit.';
   return null;
 }
 

@@ -27,38 +27,46 @@ export const TEMPLATES: readonly TemplateInfo[] = [
     id: 'arith',
     label: 'Built-in arithmetic, tiny agents',
     description: 'learns in about 10 minutes on 2 cores',
-    detail: 'Base agents prepared by SFT (first run only, then cached), 3 agents discuss for 3 turns, reward = correct answer. No files needed.',
+    detail:
+      'Base agents prepared by SFT (first run only, then cached), 3 agents discuss for 3 turns, reward = correct answer. No files needed.',
   },
   {
     id: 'arith-learned',
     label: 'Built-in arithmetic, tiny agents, with a learned verifier',
     description: 'as in the paper; at this size the verifier gets gamed',
-    detail: 'A verifier trained on the base agents\' answers scores them. Measured (docs/results.md): the agents learn to please it — its score rises while held-out accuracy does not.',
+    detail:
+      "A verifier trained on the base agents' answers scores them. Measured (docs/results.md): the agents learn to please it — its score rises while held-out accuracy does not.",
   },
   {
     id: 'nli',
     label: 'Built-in entailment (NLI), tiny agents',
     description: 'same shape, premise/hypothesis questions',
-    detail: 'Base agents prepared by SFT (cached), 3 agents × 3 turns, reward = correct label (entailment / neutral / contradiction).',
+    detail:
+      'Base agents prepared by SFT (cached), 3 agents × 3 turns, reward = correct label (entailment / neutral / contradiction).',
   },
   {
     id: 'user-data',
     label: 'Your data…',
     description: 'GSM8K or NLI JSONL files and a Hugging Face model',
-    detail: 'Choose training and test files and a model directory (config.json, model.safetensors, tokenizer.json); they are checked before the config is written.',
+    detail:
+      'Choose training and test files and a model directory (config.json, model.safetensors, tokenizer.json); they are checked before the config is written.',
   },
   {
     id: 'example-files',
     label: 'Example word-problem files, untrained agents',
     description: 'shows the GSM8K file format; learns nothing',
-    detail: 'Writes 32 word problems as data/NAME-train.jsonl and -test.jsonl. Random tiny agents: a pipeline check that runs in a minute, with flat curves.',
+    detail:
+      'Writes 32 word problems as data/NAME-train.jsonl and -test.jsonl. Random tiny agents: a pipeline check that runs in a minute, with flat curves.',
   },
 ];
 
 export const DEFAULT_TEMPLATE: TemplateId = 'arith';
 
 /** A file a template writes, relative to the chosen folder. */
-export interface TemplateFile { path: string; text: string }
+export interface TemplateFile {
+  path: string;
+  text: string;
+}
 
 export interface TemplateOutput {
   configPath: string;
@@ -96,18 +104,35 @@ function builtin(name: string, task: BuiltinTask, verifier: MaporlConfigInput['v
  * The learned verifier as the quick demo trains it (`maporl demo --verifier learned`): on the base
  * agents' own trunk, low lr and small batches (1e-3 memorises the few hundred balanced pairs).
  */
-const LEARNED_VERIFIER = { type: 'learned', model: BASE_AGENTS_MODEL, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 } as const;
+const LEARNED_VERIFIER = {
+  type: 'learned',
+  model: BASE_AGENTS_MODEL,
+  trainSamples: 2048,
+  epochs: 3,
+  lr: 1e-4,
+  batchSize: 8,
+} as const;
 
 /** The files of a template that needs nothing but a name (all but "Your data…"). */
 export function templateFiles(id: Exclude<TemplateId, 'user-data'>, name: string): TemplateOutput {
   const configPath = `${name}.maporl.json`;
   switch (id) {
-    case 'arith': return { configPath, config: builtin(name, 'arith', { type: 'ground-truth' }), data: [] };
-    case 'arith-learned': return { configPath, config: builtin(name, 'arith', LEARNED_VERIFIER), data: [] };
-    case 'nli': return { configPath, config: builtin(name, 'nli', { type: 'ground-truth' }), data: [] };
+    case 'arith':
+      return { configPath, config: builtin(name, 'arith', { type: 'ground-truth' }), data: [] };
+    case 'arith-learned':
+      return { configPath, config: builtin(name, 'arith', LEARNED_VERIFIER), data: [] };
+    case 'nli':
+      return { configPath, config: builtin(name, 'nli', { type: 'ground-truth' }), data: [] };
     case 'example-files': {
       const f = experimentTemplate(name);
-      return { configPath, config: JSON.parse(f.config) as MaporlConfigInput, data: [{ path: f.trainPath, text: f.train }, { path: f.testPath, text: f.test }] };
+      return {
+        configPath,
+        config: JSON.parse(f.config) as MaporlConfigInput,
+        data: [
+          { path: f.trainPath, text: f.train },
+          { path: f.testPath, text: f.test },
+        ],
+      };
     }
   }
 }

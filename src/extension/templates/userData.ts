@@ -31,8 +31,12 @@ export function detectFormat(file: string): Checked<DataFormat> {
   }
   const keys = typeof first === 'object' && first !== null ? Object.keys(first) : [];
   if (keys.includes('question')) return { ok: true, value: 'gsm8k' };
-  if ((keys.includes('premise') || keys.includes('context')) && keys.includes('hypothesis')) return { ok: true, value: 'nli-jsonl' };
-  return { ok: false, problem: `${file}:${at + 1}: neither GSM8K ({"question", "answer": "… #### N"}) nor NLI ({"premise", "hypothesis", "label"}); its keys are ${keys.join(', ') || 'none'}` };
+  if ((keys.includes('premise') || keys.includes('context')) && keys.includes('hypothesis'))
+    return { ok: true, value: 'nli-jsonl' };
+  return {
+    ok: false,
+    problem: `${file}:${at + 1}: neither GSM8K ({"question", "answer": "… #### N"}) nor NLI ({"premise", "hypothesis", "label"}); its keys are ${keys.join(', ') || 'none'}`,
+  };
 }
 
 /** Loads every record of a file as the engine would; the first bad record's `file:line: problem` otherwise. */
@@ -48,7 +52,11 @@ export function checkDataFile(format: DataFormat, file: string): Checked<number>
 /** The parts of a Hugging Face model directory the engine reads; the first missing one otherwise. */
 export function checkModelLayout(dir: string): Checked<string> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return { ok: false, problem: `${dir}: not a directory` };
-  if (!existsSync(join(dir, 'config.json'))) return { ok: false, problem: `${dir}: no config.json (a Hugging Face model directory has config.json, model.safetensors and tokenizer.json)` };
+  if (!existsSync(join(dir, 'config.json')))
+    return {
+      ok: false,
+      problem: `${dir}: no config.json (a Hugging Face model directory has config.json, model.safetensors and tokenizer.json)`,
+    };
   let arch: string;
   try {
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { architectures?: unknown; model_type?: unknown };
@@ -97,8 +105,11 @@ export function userDataConfig(u: UserData): MaporlConfigInput {
     name: u.name,
     seed: 0,
     task: {
-      type: u.format, trainFile: configPath(base, u.trainFile), testFile: configPath(base, u.testFile),
-      nTrain: u.trainRecords, nTest: u.testRecords,
+      type: u.format,
+      trainFile: configPath(base, u.trainFile),
+      testFile: configPath(base, u.testFile),
+      nTrain: u.trainRecords,
+      nTest: u.testRecords,
     },
     agents: { count: 3, models: [modelSpec(base, u.modelDir)], policySharing: 'shared' },
     discussion: { turns: 3 },

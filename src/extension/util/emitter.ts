@@ -1,7 +1,9 @@
 // A minimal typed event emitter for the vscode-free host modules (vscode.EventEmitter is not available
 // to them, and node's EventEmitter is untyped). Listener errors are isolated from each other.
 export type Listener<T> = (value: T) => void;
-export interface Disposable { dispose(): void }
+export interface Disposable {
+  dispose(): void;
+}
 
 export class Emitter<T> {
   private listeners = new Set<Listener<T>>();
@@ -22,5 +24,7 @@ export class Emitter<T> {
     }
   }
 
-  dispose(): void { this.listeners.clear(); }
+  dispose(): void {
+    this.listeners.clear();
+  }
 }

@@ -12,7 +12,11 @@ export class ExperimentsView implements vscode.TreeDataProvider<vscode.Uri>, vsc
 
   constructor() {
     const refresh = () => this.changed.fire();
-    this.subscriptions = [this.watcher.onDidCreate(refresh), this.watcher.onDidDelete(refresh), vscode.workspace.onDidChangeWorkspaceFolders(refresh)];
+    this.subscriptions = [
+      this.watcher.onDidCreate(refresh),
+      this.watcher.onDidDelete(refresh),
+      vscode.workspace.onDidChangeWorkspaceFolders(refresh),
+    ];
   }
 
   dispose(): void {

@@ -18,7 +18,16 @@ export type RunsNode =
   | { kind: 'run'; run: RunListing }
   | { kind: 'checkpoints'; run: RunListing }
   | { kind: 'checkpoint'; run: RunListing; checkpoint: CheckpointInfo }
-  | { kind: 'file'; run: RunListing; label: string; path: string; icon: string; contextValue?: string; description?: string; tooltip?: string };
+  | {
+      kind: 'file';
+      run: RunListing;
+      label: string;
+      path: string;
+      icon: string;
+      contextValue?: string;
+      description?: string;
+      tooltip?: string;
+    };
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -39,7 +48,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly subscriptions: { dispose(): void }[];
 
   /** `onDidSaveAnnotations`: a run's labels changed here (its counts are shown). */
-  constructor(private readonly runs: RunStore, onDidSaveAnnotations?: (listener: (runDir: string) => void) => { dispose(): void }) {
+  constructor(
+    private readonly runs: RunStore,
+    onDidSaveAnnotations?: (listener: (runDir: string) => void) => { dispose(): void },
+  ) {
     this.subscriptions = [runs.onDidChangeList.event(() => this.changed.fire(undefined))];
     if (onDidSaveAnnotations) this.subscriptions.push(onDidSaveAnnotations(() => this.changed.fire(undefined)));
   }
@@ -56,7 +68,12 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (node.kind !== 'run') return [];
     const children: RunsNode[] = [];
     if (run.checkpoints.length) children.push({ kind: 'checkpoints', run });
-    const file = (label: string, name: string, icon: string, more: Pick<Extract<RunsNode, { kind: 'file' }>, 'contextValue' | 'description' | 'tooltip'> = {}) => {
+    const file = (
+      label: string,
+      name: string,
+      icon: string,
+      more: Pick<Extract<RunsNode, { kind: 'file' }>, 'contextValue' | 'description' | 'tooltip'> = {},
+    ) => {
       const path = isAbsolute(name) ? name : join(run.dir, name);
       if (existsSync(path)) children.push({ kind: 'file', run, label, path, icon, ...more });
     };
@@ -90,7 +107,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         return item;
       }
       case 'checkpoints': {
-        const item = new vscode.TreeItem(`Checkpoints (${node.run.checkpoints.length})`, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          `Checkpoints (${node.run.checkpoints.length})`,
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `checkpoints:${node.run.dir}`;
         item.iconPath = new vscode.ThemeIcon('archive');
         return item;

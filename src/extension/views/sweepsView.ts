@@ -63,7 +63,10 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
     }
     this.loading = this.load().finally(() => {
       this.loading = null;
-      if (this.again) { this.again = false; void this.refresh(); }
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
     });
     return this.loading;
   }
@@ -83,14 +86,16 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
 
   private async load(): Promise<void> {
     const dirs = findSweepDirs(this.deps.runsFolders());
-    this.nodes = await Promise.all(dirs.map(async (dir): Promise<SweepsNode> => {
-      try {
-        return { kind: 'sweep', sweep: sweepTree(await loadSweepStatus(dir, this.deps.cliPath, this.deps.trusted())) };
-      } catch (e) {
-        this.deps.log.warn(`sweep ${dir}: ${(e as Error).message}`);
-        return { kind: 'sweepError', dir, message: (e as Error).message };
-      }
-    }));
+    this.nodes = await Promise.all(
+      dirs.map(async (dir): Promise<SweepsNode> => {
+        try {
+          return { kind: 'sweep', sweep: sweepTree(await loadSweepStatus(dir, this.deps.cliPath, this.deps.trusted())) };
+        } catch (e) {
+          this.deps.log.warn(`sweep ${dir}: ${(e as Error).message}`);
+          return { kind: 'sweepError', dir, message: (e as Error).message };
+        }
+      }),
+    );
     this.changed.fire(undefined);
     clearTimeout(this.timer);
     if (this.sweeps().some((s) => s.active)) this.timer = setTimeout(() => void this.refresh(), this.deps.pollMs ?? 5000);
@@ -103,7 +108,9 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
       this.debounce = setTimeout(() => void this.refresh(), 500);
     };
     this.watchers = this.deps.runsFolders().map((f) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(f), '**/{sweep.json,jobs.jsonl,summary.json}'));
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(f), '**/{sweep.json,jobs.jsonl,summary.json}'),
+      );
       w.onDidCreate(soon);
       w.onDidChange(soon);
       w.onDidDelete(soon);
@@ -126,7 +133,9 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
         item.id = `sweep:${sweep.dir}`;
         const runs = sweep.cells.flatMap((c) => c.runs);
         item.description = `${countsText(sweep.counts)} · ${Math.floor(percentDone(runs))}%`;
-        item.tooltip = new vscode.MarkdownString(`**${sweep.name}** — ${sweep.cells.length} cells, ${runs.length} runs\n\n${countsText(sweep.counts)}\n\n\`${sweep.dir}\``);
+        item.tooltip = new vscode.MarkdownString(
+          `**${sweep.name}** — ${sweep.cells.length} cells, ${runs.length} runs\n\n${countsText(sweep.counts)}\n\n\`${sweep.dir}\``,
+        );
         item.iconPath = sweep.active ? STATE_ICONS.running : new vscode.ThemeIcon('beaker');
         item.contextValue = sweep.active ? 'sweep.active' : 'sweep';
         item.resourceUri = vscode.Uri.file(sweep.dir);
@@ -155,7 +164,9 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
         item.id = `sweepRun:${node.sweep.dir}:${run.name}`;
         item.description = runDescription(run);
         const dir = join(node.sweep.dir, 'runs', run.name);
-        item.tooltip = new vscode.MarkdownString(`**${run.name}** — ${run.state}${run.resumable ? ' (resumable)' : ''}\n\n\`${dir}\`${run.message ? `\n\n${run.message}` : ''}`);
+        item.tooltip = new vscode.MarkdownString(
+          `**${run.name}** — ${run.state}${run.resumable ? ' (resumable)' : ''}\n\n\`${dir}\`${run.message ? `\n\n${run.message}` : ''}`,
+        );
         item.iconPath = STATE_ICONS[run.state];
         item.contextValue = `sweepRun.${run.state}`;
         item.resourceUri = vscode.Uri.file(dir);

@@ -27,13 +27,20 @@ test('kappa is undefined (null) without items or when chance agreement is certai
 // Targets t1..t7 = responses (turn 0, agent k) of discussion q at step 0.
 const on = (agent: number, labelName: string, annotator: string) => label('q', 0, agent, labelName, annotator);
 const twoAnnotators: Annotation[] = [
-  on(1, 'stubborn', 'a'), on(1, 'stubborn', 'b'), // both
-  on(2, 'stubborn', 'a'), on(2, 'persuasive', 'b'), // only a
-  on(3, 'persuasive', 'a'), on(3, 'persuasive', 'b'), // neither
-  on(4, 'corrective', 'a'), on(4, 'stubborn', 'b'), on(4, 'corrective', 'b'), // only b
+  on(1, 'stubborn', 'a'),
+  on(1, 'stubborn', 'b'), // both
+  on(2, 'stubborn', 'a'),
+  on(2, 'persuasive', 'b'), // only a
+  on(3, 'persuasive', 'a'),
+  on(3, 'persuasive', 'b'), // neither
+  on(4, 'corrective', 'a'),
+  on(4, 'stubborn', 'b'),
+  on(4, 'corrective', 'b'), // only b
   on(5, 'stubborn', 'a'), // b did not label t5: not an item
-  on(6, 'stubborn', 'a'), { ...on(6, 'x', 'b'), label: undefined, note: 'hm' }, // a note labels nothing: not an item
-  on(7, 'persuasive', 'a'), on(7, 'persuasive', 'b'), // neither
+  on(6, 'stubborn', 'a'),
+  { ...on(6, 'x', 'b'), label: undefined, note: 'hm' }, // a note labels nothing: not an item
+  on(7, 'persuasive', 'a'),
+  on(7, 'persuasive', 'b'), // neither
 ];
 
 test('items are the targets both annotators labelled; the rating is whether each gave the label', () => {
@@ -48,13 +55,22 @@ test('items are the targets both annotators labelled; the rating is whether each
 test('with more annotators: the mean of the pairwise kappas that are defined (Light)', () => {
   const more = [
     ...twoAnnotators,
-    on(1, 'stubborn', 'c'), on(3, 'persuasive', 'c'), // agrees with a and b on t1 and t3: κ = 1 with each
+    on(1, 'stubborn', 'c'),
+    on(3, 'persuasive', 'c'), // agrees with a and b on t1 and t3: κ = 1 with each
     on(3, 'persuasive', 'd'), // one item, no variation: κ undefined with everyone
   ];
   const s = labelAgreement(more, 'stubborn');
-  assert.deepEqual(s.pairs.map((p) => [p.annotators.join('-'), p.items, p.kappa === null ? null : +p.kappa.toFixed(4)]), [
-    ['a-b', 5, +(0.08 / 0.48).toFixed(4)], ['a-c', 2, 1], ['a-d', 1, null], ['b-c', 2, 1], ['b-d', 1, null], ['c-d', 1, null],
-  ]);
+  assert.deepEqual(
+    s.pairs.map((p) => [p.annotators.join('-'), p.items, p.kappa === null ? null : +p.kappa.toFixed(4)]),
+    [
+      ['a-b', 5, +(0.08 / 0.48).toFixed(4)],
+      ['a-c', 2, 1],
+      ['a-d', 1, null],
+      ['b-c', 2, 1],
+      ['b-d', 1, null],
+      ['c-d', 1, null],
+    ],
+  );
   close(s.kappa, (0.08 / 0.48 + 1 + 1) / 3);
 });
 
@@ -68,6 +84,9 @@ test('stats count labels per annotator and annotated discussions, and list unuse
   assert.equal(s.labelledTargets, 8);
   const stubborn = s.labels.find((l) => l.label === 'stubborn')!;
   assert.deepEqual([stubborn.count, stubborn.byAnnotator], [6, { a: 4, b: 2 }]);
-  assert.deepEqual(s.labels.map((l) => l.label), ['persuasive', 'corrective', 'sycophantic', 'stubborn', 'hallucinated', 'verifier-wrong', 'my-label']);
+  assert.deepEqual(
+    s.labels.map((l) => l.label),
+    ['persuasive', 'corrective', 'sycophantic', 'stubborn', 'hallucinated', 'verifier-wrong', 'my-label'],
+  );
   assert.equal(s.labels.find((l) => l.label === 'sycophantic')!.count, 0);
 });

@@ -4,7 +4,9 @@ import { readAnnotationsFile, saveAnnotations } from '../../../src/engine/annota
 import { label } from './fakeRun';
 
 const [runDir, annotator, n, startAt] = process.argv.slice(2);
-while (Date.now() < Number(startAt)) { /* start together with the other writer */ }
+while (Date.now() < Number(startAt)) {
+  /* start together with the other writer */
+}
 for (let i = 0; i < Number(n); i++) {
   const base = readAnnotationsFile(runDir).annotations;
   saveAnnotations(runDir, base, { annotations: [...base, label('q', i, 0, 'persuasive', annotator)], broken: [] });

@@ -9,9 +9,12 @@ import { test } from 'node:test';
 import { readAnnotatedRun, readAnnotationsFile, readTranscripts, saveAnnotations } from '../../../src/engine/annotations/store';
 import { fakeRun, label, transcript } from './fakeRun';
 
-const labelsOf = (dir: string) => readAnnotationsFile(dir).annotations.map((a) => `${a.annotator}:${a.step}:${a.label}`).sort();
+const labelsOf = (dir: string) =>
+  readAnnotationsFile(dir)
+    .annotations.map((a) => `${a.annotator}:${a.step}:${a.label}`)
+    .sort();
 
-test('a save applies our changes on top of a concurrent writer\'s, and leaves only the file behind', () => {
+test("a save applies our changes on top of a concurrent writer's, and leaves only the file behind", () => {
   const dir = fakeRun([], [label('q', 1, 0, 'stubborn'), label('q', 2, 0, 'stubborn')]);
   try {
     const base = readAnnotationsFile(dir).annotations; // we load
@@ -31,8 +34,14 @@ test('broken lines of the file stay in it across saves', () => {
   try {
     appendFileSync(join(dir, 'annotations.jsonl'), '{"transcript": 3}\n');
     const loaded = readAnnotationsFile(dir);
-    assert.deepEqual(loaded.broken.map((b) => b.line), [2]);
-    saveAnnotations(dir, loaded.annotations, { annotations: [...loaded.annotations, label('q', 2, 0, 'x')], broken: loaded.broken });
+    assert.deepEqual(
+      loaded.broken.map((b) => b.line),
+      [2],
+    );
+    saveAnnotations(dir, loaded.annotations, {
+      annotations: [...loaded.annotations, label('q', 2, 0, 'x')],
+      broken: loaded.broken,
+    });
     const text = readFileSync(join(dir, 'annotations.jsonl'), 'utf8');
     assert.equal(text.split('\n').filter((l) => l === '{"transcript": 3}').length, 1, text);
     assert.equal(readAnnotationsFile(dir).annotations.length, 2);
@@ -44,11 +53,17 @@ test('broken lines of the file stay in it across saves', () => {
 test('two processes saving at once lose no label', async () => {
   const dir = fakeRun([], []);
   try {
-    const n = 60, startAt = Date.now() + 4000;
-    const worker = (name: string) => new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'saveWorker.ts'), dir, name, String(n), String(startAt)], { stdio: 'inherit' });
-      child.on('close', resolve);
-    });
+    const n = 60,
+      startAt = Date.now() + 4000;
+    const worker = (name: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(__dirname, 'saveWorker.ts'), dir, name, String(n), String(startAt)],
+          { stdio: 'inherit' },
+        );
+        child.on('close', resolve);
+      });
     assert.deepEqual(await Promise.all([worker('a'), worker('b')]), [0, 0]);
     const all = readAnnotationsFile(dir).annotations;
     assert.equal(all.filter((a) => a.annotator === 'a').length, n);
@@ -75,11 +90,24 @@ test('a stale lock of a crashed writer is taken over', () => {
 
 test('transcripts are streamed; broken lines are reported with their number and skipped', async () => {
   const good = transcript('q1', 0, [[0.9, true]]);
-  const dir = fakeRun([good], [label('q1', 0, 0, 'x'), label('q9', 0, 0, 'y')], ['not json', JSON.stringify({ ...good, id: 'q2', turns: [] }), JSON.stringify(transcript('q3', 0, [[0.1, false]])), '{"id": "q4", "st']);
+  const dir = fakeRun(
+    [good],
+    [label('q1', 0, 0, 'x'), label('q9', 0, 0, 'y')],
+    [
+      'not json',
+      JSON.stringify({ ...good, id: 'q2', turns: [] }),
+      JSON.stringify(transcript('q3', 0, [[0.1, false]])),
+      '{"id": "q4", "st',
+    ],
+  );
   try {
     const all = await readTranscripts(dir);
     assert.deepEqual([...all.byKey.keys()], ['train/0/q1/0', 'train/0/q3/0']);
-    assert.deepEqual(all.problems, [{ line: 2, problem: 'not JSON' }, { line: 3, problem: 'turns: expected at least one turn' }, { line: 5, problem: 'not JSON' }]);
+    assert.deepEqual(all.problems, [
+      { line: 2, problem: 'not JSON' },
+      { line: 3, problem: 'turns: expected at least one turn' },
+      { line: 5, problem: 'not JSON' },
+    ]);
     const run = await readAnnotatedRun(dir);
     assert.deepEqual([...run.transcripts.keys()], ['train/0/q1/0'], 'only the annotated discussions are kept');
   } finally {

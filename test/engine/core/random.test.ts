@@ -15,11 +15,20 @@ test('the same seed and stream give the same numbers; another seed or stream doe
   const a = new Rng(42, 'arith/train');
   const b = new Rng(42, 'arith/train');
   const xs = Array.from({ length: 50 }, () => a.nextU32());
-  assert.deepEqual(Array.from({ length: 50 }, () => b.nextU32()), xs);
+  assert.deepEqual(
+    Array.from({ length: 50 }, () => b.nextU32()),
+    xs,
+  );
   const c = new Rng(43, 'arith/train');
   const d = new Rng(42, 'arith/test');
-  assert.notDeepEqual(Array.from({ length: 50 }, () => c.nextU32()), xs);
-  assert.notDeepEqual(Array.from({ length: 50 }, () => d.nextU32()), xs);
+  assert.notDeepEqual(
+    Array.from({ length: 50 }, () => c.nextU32()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 50 }, () => d.nextU32()),
+    xs,
+  );
 });
 
 test('a seed gives a fixed stream (golden values catch platform or refactoring drift)', () => {
@@ -74,7 +83,10 @@ test('mulberry32, its normal samples and the hashes give fixed values (golden va
   assert.deepEqual([r(), r(), r()], [0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
   const g = gaussian(7);
   assert.deepEqual([g(), g()], [2.759372979377223, -0.06805135640900223]);
-  assert.deepEqual([hashString('abc'), hashString('abc', 5), hashString('héllo wörld', 123456789)], [482950588, 2353636346, 507379819]);
+  assert.deepEqual(
+    [hashString('abc'), hashString('abc', 5), hashString('héllo wörld', 123456789)],
+    [482950588, 2353636346, 507379819],
+  );
   assert.deepEqual([saltOf('model.layers.0.self_attn.q_proj'), saltOf(''), saltOf('x')], [1353731531, 18652613, 2097959047]);
   assert.equal(fnv1a32(''), 0x811c9dc5);
   assert.deepEqual(new Rng(7).getState(), [2694782050, 3349435041, 1268419357, 1391119726]);

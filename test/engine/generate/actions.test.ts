@@ -6,7 +6,13 @@ import { dataOf } from '../../../src/engine/core/hostTensor';
 import { actionBatch } from '../../../src/engine/generate/actions';
 
 test('each response token is predicted by the position before it, after left padding', () => {
-  const b = actionBatch([{ prompt: [1, 2], response: [3] }, { prompt: [1], response: [4, 5, 6] }], 0);
+  const b = actionBatch(
+    [
+      { prompt: [1, 2], response: [3] },
+      { prompt: [1], response: [4, 5, 6] },
+    ],
+    0,
+  );
   assert.equal(b.T, 4);
   // Row 0 is [pad, 1, 2, 3]: token 3 at position 3, predicted from 2. Row 1 is [1, 4, 5, 6].
   assert.deepEqual(Array.from(dataOf(b.tensors.action_index, 'int64'), Number), [2, 4, 5, 6]);
@@ -15,5 +21,15 @@ test('each response token is predicted by the position before it, after left pad
 });
 
 test('an empty prompt is refused rather than silently losing an action', () => {
-  assert.throws(() => actionBatch([{ prompt: [], response: [5, 6] }, { prompt: [1], response: [9] }], 0), /sequence 0 has an empty prompt/);
+  assert.throws(
+    () =>
+      actionBatch(
+        [
+          { prompt: [], response: [5, 6] },
+          { prompt: [1], response: [9] },
+        ],
+        0,
+      ),
+    /sequence 0 has an empty prompt/,
+  );
 });

@@ -23,7 +23,9 @@ test('KV-cache decoding gives the same log-probabilities as a full forward pass'
 test('a left-padded batch generates what each prompt generates alone', async () => {
   const model = await createPresetModel('tiny', 8);
   const lm = await LMRuntime.create(model);
-  const prompts = ['Ann has 12 pens.', 'If all cats are animals, is Tom an animal? Answer:', 'x'].map((s) => model.tokenizer.encode(s));
+  const prompts = ['Ann has 12 pens.', 'If all cats are animals, is Tom an animal? Answer:', 'x'].map((s) =>
+    model.tokenizer.encode(s),
+  );
   const together = await lm.generate(prompts, GREEDY);
   for (const [i, p] of prompts.entries()) {
     const [alone] = await lm.generate([p], GREEDY);
@@ -34,7 +36,14 @@ test('a left-padded batch generates what each prompt generates alone', async () 
 test('long generations (cache growth) with rows finishing at different steps match each prompt alone and a full forward pass', async () => {
   const model = await createPresetModel('tiny', 11);
   const lm = await LMRuntime.create(model);
-  const prompts = ['Ann has 12 pens and gives 5 away.', 'Is a cat an animal?', 'x y', 'Bo buys 3 cups.', 'All dogs bark. Rex is a dog.', '7 + 8 ='].map((s) => model.tokenizer.encode(s));
+  const prompts = [
+    'Ann has 12 pens and gives 5 away.',
+    'Is a cat an animal?',
+    'x y',
+    'Bo buys 3 cups.',
+    'All dogs bark. Rex is a dog.',
+    '7 + 8 =',
+  ].map((s) => model.tokenizer.encode(s));
   // 90 new tokens cross the cache's first growth (prompt + 64 slots). The random model repeats one
   // character per prompt, so stop strings end chosen rows at once: one of six (the finished row
   // idles in the batch) and then two of six (the batch and its cache are compacted).
@@ -44,21 +53,33 @@ test('long generations (cache growth) with rows finishing at different steps mat
     const stop = stopRows.map((i) => firstChar[i]);
     const o = { ...GREEDY, maxNewTokens: 90, stop };
     const together = await lm.generate(prompts, o);
-    assert.deepEqual(together.flatMap((g, i) => (g.finishReason === 'stop' ? [i] : [])), stopRows, `rows stopped by ${JSON.stringify(stop)}`);
-    assert.ok(together.every((g, i) => stopRows.includes(i) || g.tokens.length === 90), 'the other rows run past the first growth of the cache');
+    assert.deepEqual(
+      together.flatMap((g, i) => (g.finishReason === 'stop' ? [i] : [])),
+      stopRows,
+      `rows stopped by ${JSON.stringify(stop)}`,
+    );
+    assert.ok(
+      together.every((g, i) => stopRows.includes(i) || g.tokens.length === 90),
+      'the other rows run past the first growth of the cache',
+    );
     for (const [i, p] of prompts.entries()) {
       const [alone] = await lm.generate([p], o);
       assert.deepEqual(together[i].tokens, alone.tokens, `prompt ${i}, stops ${JSON.stringify(stop)}`);
       const { logprobs } = await lm.score([[...p, ...alone.tokens]]);
       const full = logprobs[0].slice(p.length);
-      together[i].logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - full[t]) < 1e-4, `prompt ${i}, token ${t}: cached ${lp} vs full ${full[t]}`));
+      together[i].logprobs.forEach((lp, t) =>
+        assert.ok(Math.abs(lp - full[t]) < 1e-4, `prompt ${i}, token ${t}: cached ${lp} vs full ${full[t]}`),
+      );
     }
   }
 });
 
 test('a model whose frozen weights are fed at each run (large models) generates and scores as one with them embedded', async () => {
   const model = await createPresetModel('tiny', 12);
-  const [embedded, fed] = await Promise.all([LMRuntime.create(model), LMRuntime.create(model, { runtime: { frozenWeights: 'fed' } })]);
+  const [embedded, fed] = await Promise.all([
+    LMRuntime.create(model),
+    LMRuntime.create(model, { runtime: { frozenWeights: 'fed' } }),
+  ]);
   assert.equal(embedded.feedsFrozenWeights, false);
   assert.equal(fed.feedsFrozenWeights, true);
   const prompts = ['Ann has 12 pens.', 'Is a cat an animal?'].map((s) => model.tokenizer.encode(s));
@@ -69,7 +90,9 @@ test('a model whose frozen weights are fed at each run (large models) generates 
   });
   const seqs = prompts.map((p, i) => [...p, ...a[i].tokens]);
   const [sa, sb] = [await embedded.score(seqs), await fed.score(seqs)];
-  sa.logprobs.forEach((row, i) => row.slice(1).forEach((lp, t) => assert.ok(Math.abs(lp - sb.logprobs[i][t + 1]) < 1e-5, `score ${i}, ${t}`)));
+  sa.logprobs.forEach((row, i) =>
+    row.slice(1).forEach((lp, t) => assert.ok(Math.abs(lp - sb.logprobs[i][t + 1]) < 1e-5, `score ${i}, ${t}`)),
+  );
   await Promise.all([embedded.release(), fed.release()]);
 });
 
@@ -78,7 +101,9 @@ test('sampling is reproducible for a seed and stops at a stop string', async () 
   const lm = await LMRuntime.create(model);
   const p = [model.tokenizer.encode('Question: 2 + 2 =')];
   const o = { temperature: 1, topK: 20, topP: 0.9, maxNewTokens: 16, seed: 42 };
-  const a = await lm.generate(p, o), b = await lm.generate(p, o), c = await lm.generate(p, { ...o, seed: 43 });
+  const a = await lm.generate(p, o),
+    b = await lm.generate(p, o),
+    c = await lm.generate(p, { ...o, seed: 43 });
   assert.deepEqual(a[0].tokens, b[0].tokens);
   assert.notDeepEqual(a[0].tokens, c[0].tokens);
   const stopAt = model.tokenizer.decode(a[0].tokens.slice(0, 3), { skipSpecialTokens: true }).slice(-1);
@@ -106,8 +131,13 @@ test('a saved model directory loads back with the same weights and logits', asyn
 });
 
 test('weights too large to embed are refused with a message naming runtime.frozenWeights', () => {
-  const big = { w: { dtype: 'float32' as const, shape: [2 ** 29 + 2 ** 20], data: { length: 2 ** 29 + 2 ** 20 } as unknown as Float32Array } };
-  assert.throws(() => weightBinding(big, new Set(), Infinity), /2\.15 GB of frozen weights cannot be embedded .*runtime\.frozenWeights to "auto" or "fed"/);
+  const big = {
+    w: { dtype: 'float32' as const, shape: [2 ** 29 + 2 ** 20], data: { length: 2 ** 29 + 2 ** 20 } as unknown as Float32Array },
+  };
+  assert.throws(
+    () => weightBinding(big, new Set(), Infinity),
+    /2\.15 GB of frozen weights cannot be embedded .*runtime\.frozenWeights to "auto" or "fed"/,
+  );
   assert.equal(weightBinding(big, new Set()).feedFrozen, true);
 });
 
@@ -121,10 +151,23 @@ test('saveModel refuses tensors that loadModel would refuse, and writes nothing'
   const dir = mkdtempSync(join(tmpdir(), 'maporl-model-'));
   try {
     const model = await createPresetModel('tiny', 13);
-    const extra = { ...model.weights, 'score.weight': { dtype: 'float32' as const, shape: [1, model.config.hiddenSize], data: new Float32Array(model.config.hiddenSize) } };
-    await assert.rejects(saveModel(join(dir, 'm'), { config: model.config, weights: extra }), /"score\.weight" is not a tensor of this llama architecture/);
+    const extra = {
+      ...model.weights,
+      'score.weight': {
+        dtype: 'float32' as const,
+        shape: [1, model.config.hiddenSize],
+        data: new Float32Array(model.config.hiddenSize),
+      },
+    };
+    await assert.rejects(
+      saveModel(join(dir, 'm'), { config: model.config, weights: extra }),
+      /"score\.weight" is not a tensor of this llama architecture/,
+    );
     const { 'model.norm.weight': _dropped, ...short } = model.weights;
-    await assert.rejects(saveModel(join(dir, 'm'), { config: model.config, weights: short }), /missing tensors model\.norm\.weight/);
+    await assert.rejects(
+      saveModel(join(dir, 'm'), { config: model.config, weights: short }),
+      /missing tensors model\.norm\.weight/,
+    );
     assert.deepEqual(readdirSync(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });

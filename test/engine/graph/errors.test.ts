@@ -59,7 +59,11 @@ test('ops given the wrong dtype throw a ShapeError naming the op and both dtypes
 });
 
 test('an op that emits an ONNX op type that does not exist fails at session creation, naming it', async () => {
-  const Bogus = defineOp({ name: 'Bogus', infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }], emit: (e, i, o) => e.node('NoSuchOnnxOp', i, o) });
+  const Bogus = defineOp({
+    name: 'Bogus',
+    infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
+    emit: (e, i, o) => e.node('NoSuchOnnxOp', i, o),
+  });
   const g = new Graph('bogus');
   g.output('y', apply(Bogus, [g.input('x', 'float32', [2])], {}));
   const bytes = serialize(g); // the serializer cannot know the op set: the runtime must reject it
@@ -71,9 +75,15 @@ test('a graph output that depends on no input, or no output at all, is a GraphEr
   const x = g.input('x', 'float32', [3]);
   g.output('y', F.mul(x, 2));
   g.output('two', F.add(g.constant(1, 'float32'), 1));
-  assert.throws(() => serialize(g), (e: Error) => e instanceof GraphError && /output "two" depends on no graph input/.test(e.message));
+  assert.throws(
+    () => serialize(g),
+    (e: Error) => e instanceof GraphError && /output "two" depends on no graph input/.test(e.message),
+  );
   assert.doesNotThrow(() => serialize(g, { allowConstantOutputs: true }));
-  assert.throws(() => serialize(new Graph('empty')), (e: Error) => e instanceof GraphError && /no outputs/.test(e.message));
+  assert.throws(
+    () => serialize(new Graph('empty')),
+    (e: Error) => e instanceof GraphError && /no outputs/.test(e.message),
+  );
 });
 
 // ---- feeding sessions --------------------------------------------------------------------------
@@ -86,8 +96,14 @@ test('feeding a session the wrong dtype, rank, size or an inconsistent named dim
   const s = await Session.create(serialize(g), { threads: 1 });
   const ok = { x: f32([1, 2, 3, 4, 5, 6], [2, 3]), y: i64([1, 2], [2]) };
   assert.deepEqual(toNumbers((await s.run(ok)).z), [7, 17]);
-  await assert.rejects(s.run({ ...ok, x: f64([1, 2, 3, 4, 5, 6], [2, 3]) }), /input "x": expected float32\[B, 3\], got float64\[2, 3\]/);
-  await assert.rejects(s.run({ ...ok, x: f32([1, 2, 3, 4], [2, 2]) }), /input "x": expected float32\[B, 3\], got float32\[2, 2\]/);
+  await assert.rejects(
+    s.run({ ...ok, x: f64([1, 2, 3, 4, 5, 6], [2, 3]) }),
+    /input "x": expected float32\[B, 3\], got float64\[2, 3\]/,
+  );
+  await assert.rejects(
+    s.run({ ...ok, x: f32([1, 2, 3, 4], [2, 2]) }),
+    /input "x": expected float32\[B, 3\], got float32\[2, 2\]/,
+  );
   await assert.rejects(s.run({ ...ok, x: f32([1, 2, 3], [3]) }), /input "x".*wrong rank/);
   await assert.rejects(s.run({ ...ok, y: i64([1, 2, 3], [3]) }), /dim B is 3 here but 2 in input "x"/);
   await assert.rejects(s.run({ ...ok, x: f32([1, 2], [2, 3]) }), /input "x": 2 values for shape \[2,3\]/);
@@ -108,7 +124,8 @@ function sqrtSpec(maxGradNorm?: number): TrainStepSpec {
   };
 }
 
-const snapshot = (s: TrainState): string => JSON.stringify([s.params, s.m, s.v].map((r) => Object.values(r).map((t) => toNumbers(t))));
+const snapshot = (s: TrainState): string =>
+  JSON.stringify([s.params, s.m, s.v].map((r) => Object.values(r).map((t) => toNumbers(t))));
 const x = (a: number, b: number, c: number): Record<string, HostTensor> => ({ x: f32([a, b, c], [3]) });
 
 for (const maxGradNorm of [undefined, 1.0]) {
@@ -136,11 +153,14 @@ for (const maxGradNorm of [undefined, 1.0]) {
 
 test('a NaN gradient (0 * inf) with a finite loss is skipped as well', async () => {
   // d/dw sqrt(w²) at w = 0 is 2w / (2 sqrt(w²)) = 0 / 0 -> NaN, while the loss is 0.
-  const step = await TrainStep.compile({
-    params: { w: { shape: [2] } },
-    batch: { x: { dtype: 'float32', shape: [2] } },
-    loss: (p, b) => ({ loss: F.sumAll(F.mul(F.sqrt(F.mul(p.w, p.w)), b.x)) }),
-  }, { threads: 1 });
+  const step = await TrainStep.compile(
+    {
+      params: { w: { shape: [2] } },
+      batch: { x: { dtype: 'float32', shape: [2] } },
+      loss: (p, b) => ({ loss: F.sumAll(F.mul(F.sqrt(F.mul(p.w, p.w)), b.x)) }),
+    },
+    { threads: 1 },
+  );
   const state = step.initState({ w: f32([0, 1], [2]) });
   const res = await step.run(state, { x: f32([1, 1], [2]) }, 0.1);
   assert.equal(res.loss, 1);

@@ -15,13 +15,27 @@ import { TrainStep } from '../../../src/engine/runtime/trainStep';
 import { toNumbers } from '../../../src/engine/runtime/tensors';
 import { rng, uniform } from '../../helpers/rng';
 import { runTorch } from '../../helpers/torch';
-import { attentionLoss, attentionParamShapes, mlpLoss, mlpParamShapes, type AttentionConfig, type MlpConfig, type Tensors } from './parityModels';
+import {
+  attentionLoss,
+  attentionParamShapes,
+  mlpLoss,
+  mlpParamShapes,
+  type AttentionConfig,
+  type MlpConfig,
+  type Tensors,
+} from './parityModels';
 
 type Float = 'float32' | 'float64';
 /** What crosses to Python: plain numbers, float32-representable so both precisions share one reference. */
-interface Plain { shape: number[]; data: number[] }
+interface Plain {
+  shape: number[];
+  data: number[];
+}
 type BatchSpec = Record<string, { dtype: 'float' | 'int64' | 'bool'; shape: (number | string)[]; value: Plain }>;
-interface GradReply { loss: number; grads: Record<string, number[]> }
+interface GradReply {
+  loss: number;
+  grads: Record<string, number[]>;
+}
 
 function randomPlain(r: () => number, shape: number[], lo: number, hi: number): Plain {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -31,22 +45,30 @@ function randomPlain(r: () => number, shape: number[], lo: number, hi: number): 
 /** Weights in ±scale, norm weights (1-D, named *norm*) around one as trained ones would be. */
 function randomParams(shapes: Record<string, number[]>, seed: number, scale: number): Record<string, Plain> {
   const r = rng(seed);
-  return Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, /norm/.test(k) ? randomPlain(r, s, 0.5, 1.5) : randomPlain(r, s, -scale, scale)]));
+  return Object.fromEntries(
+    Object.entries(shapes).map(([k, s]) => [k, /norm/.test(k) ? randomPlain(r, s, 0.5, 1.5) : randomPlain(r, s, -scale, scale)]),
+  );
 }
 
 function host(dtype: HostTensor['dtype'], p: Plain): HostTensor {
   switch (dtype) {
-    case 'float32': return { dtype, shape: p.shape, data: Float32Array.from(p.data) };
-    case 'float64': return { dtype, shape: p.shape, data: Float64Array.from(p.data) };
-    case 'int64': return { dtype, shape: p.shape, data: BigInt64Array.from(p.data.map(BigInt)) };
-    case 'bool': return { dtype, shape: p.shape, data: Uint8Array.from(p.data) };
-    default: throw new Error(`no host conversion for ${dtype}`);
+    case 'float32':
+      return { dtype, shape: p.shape, data: Float32Array.from(p.data) };
+    case 'float64':
+      return { dtype, shape: p.shape, data: Float64Array.from(p.data) };
+    case 'int64':
+      return { dtype, shape: p.shape, data: BigInt64Array.from(p.data.map(BigInt)) };
+    case 'bool':
+      return { dtype, shape: p.shape, data: Uint8Array.from(p.data) };
+    default:
+      throw new Error(`no host conversion for ${dtype}`);
   }
 }
 
 function relError(ours: ArrayLike<number>, ref: readonly number[]): number {
   assert.equal(ours.length, ref.length, `length ${ours.length} vs reference ${ref.length}`);
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < ref.length; i++) {
     diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
     scale = Math.max(scale, Math.abs(ref[i]));
@@ -56,16 +78,24 @@ function relError(ours: ArrayLike<number>, ref: readonly number[]): number {
 
 /** A graph computing the loss and the gradient of every parameter, run once in ORT. */
 async function lossAndGrads(
-  dtype: Float, shapes: Record<string, number[]>, params: Record<string, Plain>, batch: BatchSpec,
+  dtype: Float,
+  shapes: Record<string, number[]>,
+  params: Record<string, Plain>,
+  batch: BatchSpec,
   loss: (p: Tensors, b: Tensors) => Tensor,
 ): Promise<{ loss: number; grads: Record<string, Float64Array> }> {
   const g = new Graph('parity');
   const names = Object.keys(shapes);
   const p: Tensors = Object.fromEntries(names.map((n) => [n, g.input(`param.${n}`, dtype, shapes[n])]));
-  const b: Tensors = Object.fromEntries(Object.entries(batch).map(([k, s]) => [k, g.input(`batch.${k}`, s.dtype === 'float' ? dtype : s.dtype, s.shape)]));
+  const b: Tensors = Object.fromEntries(
+    Object.entries(batch).map(([k, s]) => [k, g.input(`batch.${k}`, s.dtype === 'float' ? dtype : s.dtype, s.shape)]),
+  );
   const l = loss(p, b);
   g.output('loss', l);
-  grad(l, names.map((n) => p[n])).forEach((t, i) => g.output(`grad.${names[i]}`, t));
+  grad(
+    l,
+    names.map((n) => p[n]),
+  ).forEach((t, i) => g.output(`grad.${names[i]}`, t));
   const session = await Session.create(serialize(g), { threads: 1 });
   const feeds: Record<string, HostTensor> = {};
   for (const n of names) feeds[`param.${n}`] = host(dtype, params[n]);
@@ -78,12 +108,20 @@ async function lossAndGrads(
   };
 }
 
-function assertParity(label: string, ours: { loss: number; grads: Record<string, Float64Array> }, ref: GradReply, tol: number): void {
+function assertParity(
+  label: string,
+  ours: { loss: number; grads: Record<string, Float64Array> },
+  ref: GradReply,
+  tol: number,
+): void {
   const lossErr = Math.abs(ours.loss - ref.loss) / Math.abs(ref.loss);
   assert.ok(lossErr <= tol, `${label}: loss ${ours.loss} vs torch ${ref.loss} (rel ${lossErr.toExponential(2)})`);
   assert.deepEqual(Object.keys(ours.grads).sort(), Object.keys(ref.grads).sort(), `${label}: parameter sets differ`);
   for (const [name, g] of Object.entries(ours.grads)) {
-    assert.ok(ref.grads[name].some((x) => x !== 0), `${label}: torch's gradient of ${name} is all zeros, the check would be vacuous`);
+    assert.ok(
+      ref.grads[name].some((x) => x !== 0),
+      `${label}: torch's gradient of ${name} is all zeros, the check would be vacuous`,
+    );
     const err = relError(g, ref.grads[name]);
     assert.ok(err <= tol, `${label}: gradient of ${name}: relative error ${err.toExponential(2)} > ${tol}`);
   }
@@ -121,7 +159,9 @@ const ATTN_SHAPES = attentionParamShapes(ATTN);
 /** Two sequences of 7 tokens -> inputs/targets of length 6; the second is right-padded by 2. */
 function attentionBatch(seed: number): BatchSpec {
   const r = rng(seed);
-  const B = 2, T = 6, lengths = [T, T - 2];
+  const B = 2,
+    T = 6,
+    lengths = [T, T - 2];
   const seqs = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => Math.floor(r() * ATTN.vocab)));
   const ids = seqs.flatMap((s) => s.slice(0, T));
   const targets = seqs.flatMap((s) => s.slice(1));
@@ -150,14 +190,17 @@ test('TrainStep AdamW with clipping and weight decay equals torch.optim.AdamW + 
   const optimizer = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
   const maxGradNorm = 0.4;
   const decay = Object.fromEntries(Object.keys(MLP_SHAPES).map((n) => [n, !n.endsWith('.bias')]));
-  const step = await TrainStep.compile({
-    dtype: 'float64',
-    params: Object.fromEntries(Object.entries(MLP_SHAPES).map(([n, shape]) => [n, { shape, decay: decay[n] }])),
-    batch: { x: { dtype: 'float64', shape: ['B', MLP.inputs] }, y: { dtype: 'int64', shape: ['B'] } },
-    loss: (p, b) => ({ loss: mlpLoss(p, b) }),
-    optimizer,
-    maxGradNorm,
-  }, { threads: 1 });
+  const step = await TrainStep.compile(
+    {
+      dtype: 'float64',
+      params: Object.fromEntries(Object.entries(MLP_SHAPES).map(([n, shape]) => [n, { shape, decay: decay[n] }])),
+      batch: { x: { dtype: 'float64', shape: ['B', MLP.inputs] }, y: { dtype: 'int64', shape: ['B'] } },
+      loss: (p, b) => ({ loss: mlpLoss(p, b) }),
+      optimizer,
+      maxGradNorm,
+    },
+    { threads: 1 },
+  );
   const init = randomParams(MLP_SHAPES, 31, 0.8);
   const batches = [0, 1, 2, 3, 4, 5].map((i) => mlpBatch(40 + i, 6));
   const lrs = [0.05, 0.03, 0.08, 0.02, 0.05, 0.04];
@@ -168,14 +211,30 @@ test('TrainStep AdamW with clipping and weight decay equals torch.optim.AdamW + 
     ours.push(await step.run(state, { x: host('float64', b.x.value), y: host('int64', b.y.value) }, lrs[i]));
   }
   const ref = runTorch<{ losses: number[]; gradNorms: number[]; params: Record<string, number[]> }>('parity.py', {
-    task: 'adamw', model: 'mlp', params: init, decay, optimizer, maxGradNorm, lrs, batches: batches.map(plainBatch),
+    task: 'adamw',
+    model: 'mlp',
+    params: init,
+    decay,
+    optimizer,
+    maxGradNorm,
+    lrs,
+    batches: batches.map(plainBatch),
   });
 
-  assert.ok(ref.gradNorms.some((n) => n > maxGradNorm), `clipping never triggered (norms ${ref.gradNorms})`);
+  assert.ok(
+    ref.gradNorms.some((n) => n > maxGradNorm),
+    `clipping never triggered (norms ${ref.gradNorms})`,
+  );
   ours.forEach((r, i) => {
     assert.equal(r.skipped, false);
-    assert.ok(Math.abs(r.loss - ref.losses[i]) <= 1e-9 * Math.abs(ref.losses[i]), `step ${i}: loss ${r.loss} vs ${ref.losses[i]}`);
-    assert.ok(Math.abs(r.gradNorm - ref.gradNorms[i]) <= 1e-9 * ref.gradNorms[i], `step ${i}: grad norm ${r.gradNorm} vs ${ref.gradNorms[i]}`);
+    assert.ok(
+      Math.abs(r.loss - ref.losses[i]) <= 1e-9 * Math.abs(ref.losses[i]),
+      `step ${i}: loss ${r.loss} vs ${ref.losses[i]}`,
+    );
+    assert.ok(
+      Math.abs(r.gradNorm - ref.gradNorms[i]) <= 1e-9 * ref.gradNorms[i],
+      `step ${i}: grad norm ${r.gradNorm} vs ${ref.gradNorms[i]}`,
+    );
   });
   assert.equal(state.step, 6);
   for (const name of Object.keys(MLP_SHAPES)) {

@@ -8,12 +8,18 @@ export type Tensors = Record<string, Tensor>;
 
 // ---- MLP ---------------------------------------------------------------------------------------
 
-export interface MlpConfig { inputs: number; hidden: number; classes: number }
+export interface MlpConfig {
+  inputs: number;
+  hidden: number;
+  classes: number;
+}
 
 export function mlpParamShapes(c: MlpConfig): Record<string, number[]> {
   return {
-    'fc1.weight': [c.hidden, c.inputs], 'fc1.bias': [c.hidden],
-    'fc2.weight': [c.hidden, c.hidden], 'fc2.bias': [c.hidden],
+    'fc1.weight': [c.hidden, c.inputs],
+    'fc1.bias': [c.hidden],
+    'fc2.weight': [c.hidden, c.hidden],
+    'fc2.bias': [c.hidden],
     'head.weight': [c.classes, c.hidden],
   };
 }
@@ -29,13 +35,21 @@ export function mlpLoss(p: Tensors, b: Tensors): Tensor {
 // ---- one-block attention model -----------------------------------------------------------------
 
 export interface AttentionConfig {
-  vocab: number; hidden: number; heads: number; kvHeads: number; headDim: number; inter: number; eps: number; theta: number;
+  vocab: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  inter: number;
+  eps: number;
+  theta: number;
 }
 
 const L = 'model.layers.0.';
 
 export function attentionParamShapes(c: AttentionConfig): Record<string, number[]> {
-  const q = c.heads * c.headDim, kv = c.kvHeads * c.headDim;
+  const q = c.heads * c.headDim,
+    kv = c.kvHeads * c.headDim;
   return {
     'model.embed_tokens.weight': [c.vocab, c.hidden],
     [`${L}input_layernorm.weight`]: [c.hidden],

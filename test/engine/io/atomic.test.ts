@@ -5,7 +5,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  appendJsonl, isTempPath, listComplete, readJsonl, readJsonlLines, removeDirAtomic, removeStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic,
+  appendJsonl,
+  isTempPath,
+  listComplete,
+  readJsonl,
+  readJsonlLines,
+  removeDirAtomic,
+  removeStaleTemps,
+  tempPathFor,
+  writeDirAtomic,
+  writeFileAtomic,
 } from '../../../src/engine/io/atomic';
 import { DataFileError } from '../../../src/engine/io/errors';
 
@@ -42,14 +51,20 @@ test('writeDirAtomic: the directory appears complete, and a failing fill leaves 
   assert.deepEqual(fs.readdirSync(path.dirname(final)), ['step-000001']);
 
   const failed = path.join(root, 'checkpoints', 'step-000002');
-  await assert.rejects(writeDirAtomic(failed, async (tmp) => {
-    fs.writeFileSync(path.join(tmp, 'half'), 'x');
-    throw new Error('disk full');
-  }), /disk full/);
+  await assert.rejects(
+    writeDirAtomic(failed, async (tmp) => {
+      fs.writeFileSync(path.join(tmp, 'half'), 'x');
+      throw new Error('disk full');
+    }),
+    /disk full/,
+  );
   assert.deepEqual(fs.readdirSync(path.dirname(final)), ['step-000001']);
   assert.deepEqual(listComplete(path.dirname(final)), ['step-000001']);
 
-  await assert.rejects(writeDirAtomic(final, () => {}), /already exists/);
+  await assert.rejects(
+    writeDirAtomic(final, () => {}),
+    /already exists/,
+  );
   await writeDirAtomic(final, (tmp) => fs.writeFileSync(path.join(tmp, 'new'), 'y'), { overwrite: true });
   assert.deepEqual(fs.readdirSync(final), ['new']);
   assert.deepEqual(fs.readdirSync(path.dirname(final)), ['step-000001']);
@@ -83,8 +98,14 @@ test('appendJsonl writes one line per call; readJsonl gives values with line num
   appendJsonl(file, { type: 'status', step: 0 });
   appendJsonl(file, { type: 'metrics', step: 1, text: 'a\nb' });
   assert.equal(fs.readFileSync(file, 'utf8').split('\n').length, 3);
-  assert.deepEqual(readJsonl(file), [{ type: 'status', step: 0 }, { type: 'metrics', step: 1, text: 'a\nb' }]);
-  assert.deepEqual(readJsonlLines(file).map((l) => l.line), [1, 2]);
+  assert.deepEqual(readJsonl(file), [
+    { type: 'status', step: 0 },
+    { type: 'metrics', step: 1, text: 'a\nb' },
+  ]);
+  assert.deepEqual(
+    readJsonlLines(file).map((l) => l.line),
+    [1, 2],
+  );
   assert.throws(() => appendJsonl(file, undefined), /no JSON form/);
 });
 
@@ -99,13 +120,16 @@ test('readJsonl tolerates a truncated last line (a crashed writer) and blank lin
 test('readJsonl reports an invalid line as <file>:<line>: <problem>, or skips it when asked', () => {
   const file = path.join(tmpDir(), 'bad.jsonl');
   fs.writeFileSync(file, '{"a":1}\n{oops}\n{"a":3}\n');
-  assert.throws(() => readJsonl(file), (err: unknown) => {
-    assert.ok(err instanceof DataFileError);
-    assert.equal(err.line, 2);
-    assert.match(err.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: invalid JSON`));
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  });
+  assert.throws(
+    () => readJsonl(file),
+    (err: unknown) => {
+      assert.ok(err instanceof DataFileError);
+      assert.equal(err.line, 2);
+      assert.match(err.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: invalid JSON`));
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    },
+  );
   assert.deepEqual(readJsonl(file, { onInvalid: 'skip' }), [{ a: 1 }, { a: 3 }]);
   const seen: string[] = [];
   assert.deepEqual(readJsonl(file, { onInvalid: (e) => seen.push(e.message) }), [{ a: 1 }, { a: 3 }]);
@@ -119,7 +143,9 @@ test('removeDirAtomic: the directory leaves its name at once; a remover that die
   fs.writeFileSync(path.join(dir, 'manifest.json'), '{}');
   const nodeFs = require('node:fs') as typeof fs; // the module object itself (this file's `fs` is a read-only namespace)
   const rm = nodeFs.rmSync;
-  nodeFs.rmSync = () => { throw new Error('killed'); }; // the process dies once the rename is done
+  nodeFs.rmSync = () => {
+    throw new Error('killed');
+  }; // the process dies once the rename is done
   try {
     assert.throws(() => removeDirAtomic(dir), /killed/);
   } finally {

@@ -4,7 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  BUILTIN_SPECIAL_IDS, BUILTIN_VOCAB_SIZE, builtinTokenizer, builtinTokenizerFiles, writeBuiltinTokenizer,
+  BUILTIN_SPECIAL_IDS,
+  BUILTIN_VOCAB_SIZE,
+  builtinTokenizer,
+  builtinTokenizerFiles,
+  writeBuiltinTokenizer,
 } from '../../../src/engine/io/builtinTokenizer';
 import { Tokenizer } from '../../../src/engine/io/tokenizer';
 import { syntheticWords } from '../../../src/engine/tasks/synthetic/vocab';
@@ -18,7 +22,10 @@ test('generated deterministically, written as HF files, and loaded through the c
   assert.deepEqual(fs.readdirSync(dir).sort(), ['tokenizer.json', 'tokenizer_config.json']);
   const loaded = await Tokenizer.load(dir);
   assert.equal(loaded.vocabSize, BUILTIN_VOCAB_SIZE);
-  assert.deepEqual([loaded.padId, loaded.bosId, loaded.eosId], [BUILTIN_SPECIAL_IDS.pad, BUILTIN_SPECIAL_IDS.bos, BUILTIN_SPECIAL_IDS.eos]);
+  assert.deepEqual(
+    [loaded.padId, loaded.bosId, loaded.eosId],
+    [BUILTIN_SPECIAL_IDS.pad, BUILTIN_SPECIAL_IDS.bos, BUILTIN_SPECIAL_IDS.eos],
+  );
   const s = 'Ann has 3 bags of 4 pens.';
   assert.deepEqual(loaded.encode(s), tok.encode(s));
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'));
@@ -47,17 +54,49 @@ test('any ASCII text, and Unicode, decodes back exactly', () => {
 test('task text is compact: whole words with their space, digits one by one', () => {
   const q = 'Ann has 3 bags of 4 pens. Bo gives Ann 5. How many pens now?';
   assert.deepEqual(tok.tokenize(q), [
-    'Ann', 'Ġhas', 'Ġ', '3', 'Ġbags', 'Ġof', 'Ġ', '4', 'Ġpens', '.', 'ĠBo', 'Ġgives', 'ĠAnn', 'Ġ', '5', '.', 'ĠHow', 'Ġmany', 'Ġpens', 'Ġnow', '?',
+    'Ann',
+    'Ġhas',
+    'Ġ',
+    '3',
+    'Ġbags',
+    'Ġof',
+    'Ġ',
+    '4',
+    'Ġpens',
+    '.',
+    'ĠBo',
+    'Ġgives',
+    'ĠAnn',
+    'Ġ',
+    '5',
+    '.',
+    'ĠHow',
+    'Ġmany',
+    'Ġpens',
+    'Ġnow',
+    '?',
   ]);
   assert.deepEqual(tok.tokenize('3*4=12. Answer: 12'), ['3', '*', '4', '=', '1', '2', '.', 'ĠAnswer', ':', 'Ġ', '1', '2']);
-  assert.deepEqual(tok.tokenize('Hypothesis: Tom is not red.\nAnswer: contradiction'),
-    ['Hypothesis', ':', 'ĠTom', 'Ġis', 'Ġnot', 'Ġred', '.', 'Ċ', 'Answer', ':', 'Ġcontradiction']);
+  assert.deepEqual(tok.tokenize('Hypothesis: Tom is not red.\nAnswer: contradiction'), [
+    'Hypothesis',
+    ':',
+    'ĠTom',
+    'Ġis',
+    'Ġnot',
+    'Ġred',
+    '.',
+    'Ċ',
+    'Answer',
+    ':',
+    'Ġcontradiction',
+  ]);
   assert.deepEqual(tok.tokenize('\\boxed{7}'), ['\\', 'boxed', '{', '7', '}']);
 });
 
 test('every word of the synthetic tasks is a single token after a space; no token merges a digit', () => {
   for (const w of syntheticWords()) assert.notEqual(tok.tokenToId(`Ġ${w}`), null, `"Ġ${w}" should be one token`);
-  for (const w of ['entailment', 'neutral', 'contradiction', 'Answer', 'Premise', 'Hypothesis']) assert.notEqual(tok.tokenToId(w), null, w);
+  for (const w of ['entailment', 'neutral', 'contradiction', 'Answer', 'Premise', 'Hypothesis'])
+    assert.notEqual(tok.tokenToId(w), null, w);
   for (let id = 0; id < tok.vocabSize; id++) {
     const t = tok.idToToken(id)!;
     if (/[0-9]/.test(t)) assert.equal(t.length, 1, `token "${t}" merges a digit`);
@@ -74,12 +113,18 @@ test('special tokens: BOS added on request, skipped on request, ids as documente
 });
 
 test('chat template: BOS, one role token per message, EOS after each, assistant prompt', () => {
-  const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Ann has 3 pens.' }];
+  const messages = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Ann has 3 pens.' },
+  ];
   const text = tok.applyChatTemplate(messages, { addGenerationPrompt: true })!;
   assert.equal(text, '<|bos|><|system|>Be brief.<|eos|><|user|>Ann has 3 pens.<|eos|><|assistant|>');
   const ids = tok.encode(text, { addSpecialTokens: false });
   const S = BUILTIN_SPECIAL_IDS;
-  assert.deepEqual(ids.filter((i) => i < 6), [S.bos, S.system, S.eos, S.user, S.eos, S.assistant]);
+  assert.deepEqual(
+    ids.filter((i) => i < 6),
+    [S.bos, S.system, S.eos, S.user, S.eos, S.assistant],
+  );
   assert.equal(tok.applyChatTemplate(messages), '<|bos|><|system|>Be brief.<|eos|><|user|>Ann has 3 pens.<|eos|>');
   assert.throws(() => tok.applyChatTemplate([{ role: 'tool', content: 'x' }]), /unknown role: tool/);
 });

@@ -26,7 +26,10 @@ const root = () => fs.mkdtempSync(path.join(tmpdir(), 'maporl-manifest-'));
 test('an untouched checkpoint is intact; one without a manifest counts as intact', async () => {
   const r = root();
   const dir = await checkpoint(r, 'step-000001');
-  assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')).files), ['policy-0/model.safetensors', 'trainer_state.json']);
+  assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')).files), [
+    'policy-0/model.safetensors',
+    'trainer_state.json',
+  ]);
   assert.equal(checkpointDamage(dir), null);
   fs.rmSync(path.join(dir, MANIFEST_FILE));
   assert.equal(checkpointDamage(dir), null, 'older checkpoints have no manifest and still load');
@@ -35,16 +38,28 @@ test('an untouched checkpoint is intact; one without a manifest counts as intact
 test('a flipped byte, a cut file, a missing file or a broken manifest is damage, naming the file', async () => {
   const r = root();
   const cases: [string, (dir: string) => void, RegExp][] = [
-    ['flip', (d) => {
-      const f = path.join(d, 'policy-0', 'model.safetensors');
-      const b = fs.readFileSync(f);
-      b[1234] ^= 0x01;
-      fs.writeFileSync(f, b);
-    }, /^policy-0\/model\.safetensors does not match its SHA-256/],
-    ['cut', (d) => fs.truncateSync(path.join(d, 'policy-0', 'model.safetensors'), 100), /^policy-0\/model\.safetensors has 100 bytes, the manifest says 4096$/],
+    [
+      'flip',
+      (d) => {
+        const f = path.join(d, 'policy-0', 'model.safetensors');
+        const b = fs.readFileSync(f);
+        b[1234] ^= 0x01;
+        fs.writeFileSync(f, b);
+      },
+      /^policy-0\/model\.safetensors does not match its SHA-256/,
+    ],
+    [
+      'cut',
+      (d) => fs.truncateSync(path.join(d, 'policy-0', 'model.safetensors'), 100),
+      /^policy-0\/model\.safetensors has 100 bytes, the manifest says 4096$/,
+    ],
     ['missing', (d) => fs.rmSync(path.join(d, 'trainer_state.json')), /^trainer_state\.json is missing$/],
     ['manifest', (d) => fs.writeFileSync(path.join(d, MANIFEST_FILE), '{"form'), /^manifest\.json is unreadable/],
-    ['format', (d) => fs.writeFileSync(path.join(d, MANIFEST_FILE), '{"format": "x", "files": {}}'), /^manifest\.json is not a maporl-checkpoint-manifest\/1 manifest$/],
+    [
+      'format',
+      (d) => fs.writeFileSync(path.join(d, MANIFEST_FILE), '{"format": "x", "files": {}}'),
+      /^manifest\.json is not a maporl-checkpoint-manifest\/1 manifest$/,
+    ],
   ];
   for (const [name, damage, expected] of cases) {
     const dir = await checkpoint(r, `step-${name}`);
@@ -58,19 +73,31 @@ test('newestIntact passes over damaged checkpoints with one warning line and ret
   const names = ['step-000000', 'step-000001', 'step-000002', 'step-000003'];
   for (const n of names) await checkpoint(r, n);
   const warnings: string[] = [];
-  assert.equal(newestIntact(r, names, (l) => warnings.push(l)), path.join(r, 'step-000003'));
+  assert.equal(
+    newestIntact(r, names, (l) => warnings.push(l)),
+    path.join(r, 'step-000003'),
+  );
   assert.equal(warnings.length, 0, 'no warning when the newest is intact');
 
   fs.appendFileSync(path.join(r, 'step-000003', 'policy-0', 'model.safetensors'), 'x');
   fs.writeFileSync(path.join(r, 'step-000002', 'trainer_state.json'), '{"name":"step-000009"}');
-  assert.equal(newestIntact(r, names, (l) => warnings.push(l)), path.join(r, 'step-000001'));
+  assert.equal(
+    newestIntact(r, names, (l) => warnings.push(l)),
+    path.join(r, 'step-000001'),
+  );
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0], /^warning: damaged checkpoint .*step-000003 \(policy-0\/model\.safetensors has 4097 bytes.*\); .*step-000002 \(trainer_state\.json does not match.*\); using .*step-000001 instead$/);
+  assert.match(
+    warnings[0],
+    /^warning: damaged checkpoint .*step-000003 \(policy-0\/model\.safetensors has 4097 bytes.*\); .*step-000002 \(trainer_state\.json does not match.*\); using .*step-000001 instead$/,
+  );
   assert.ok(!warnings[0].includes('\n'));
 
   for (const n of names) fs.rmSync(path.join(r, n, 'trainer_state.json'));
   warnings.length = 0;
-  assert.equal(newestIntact(r, names, (l) => warnings.push(l)), null);
+  assert.equal(
+    newestIntact(r, names, (l) => warnings.push(l)),
+    null,
+  );
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /no intact checkpoint is left$/);
 });

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { dataOf } from '../../../src/engine/core/hostTensor';
 import { tempPathFor } from '../../../src/engine/io/atomic';
-import { checkpointName, completeCheckpoints, latestCheckpoint, readAdamMoments, writeAdamMoments } from '../../../src/engine/io/checkpoints';
+import {
+  checkpointName,
+  completeCheckpoints,
+  latestCheckpoint,
+  readAdamMoments,
+  writeAdamMoments,
+} from '../../../src/engine/io/checkpoints';
 import { ModelFileError } from '../../../src/engine/io/errors';
 
 const root = mkdtempSync(join(tmpdir(), 'maporl-checkpoints-'));
@@ -41,6 +47,12 @@ test('AdamW moments round-trip with metadata; with parameters given, a missing o
   assert.deepEqual(Array.from(dataOf(all.v.b, 'float32')), [6]);
   const some = readAdamMoments(file, { a: { shape: [2] } });
   assert.deepEqual(Object.keys(some.m), ['a'], 'only the parameters asked for');
-  assert.throws(() => readAdamMoments(file, { c: { shape: [1] } }), (e) => e instanceof ModelFileError && /missing tensor/.test(e.message) && /m\.c/.test(e.message));
-  assert.throws(() => readAdamMoments(file, { a: { shape: [3] } }), (e) => e instanceof ModelFileError && /expected F32 \[3\], got F32 \[2\]/.test(e.message));
+  assert.throws(
+    () => readAdamMoments(file, { c: { shape: [1] } }),
+    (e) => e instanceof ModelFileError && /missing tensor/.test(e.message) && /m\.c/.test(e.message),
+  );
+  assert.throws(
+    () => readAdamMoments(file, { a: { shape: [3] } }),
+    (e) => e instanceof ModelFileError && /expected F32 \[3\], got F32 \[2\]/.test(e.message),
+  );
 });

@@ -1,19 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bfloat16ArrayToFloat32, bfloat16ToFloat32, float16ArrayToFloat32, float16ToFloat32,
-  float32ArrayToBfloat16, float32ArrayToFloat16, float32ToBfloat16, float32ToFloat16,
+  bfloat16ArrayToFloat32,
+  bfloat16ToFloat32,
+  float16ArrayToFloat32,
+  float16ToFloat32,
+  float32ArrayToBfloat16,
+  float32ArrayToFloat16,
+  float32ToBfloat16,
+  float32ToFloat16,
 } from '../../../src/engine/io/halfFloat';
 
 test('float16: known bit patterns', () => {
   const cases: [number, number][] = [
-    [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
-    [2 ** -24, 0x0001], [2 ** -14, 0x0400], [Infinity, 0x7c00], [-Infinity, 0xfc00],
-    [0.1, 0x2e66], [1 / 3, 0x3555],
+    [0, 0x0000],
+    [-0, 0x8000],
+    [1, 0x3c00],
+    [-2, 0xc000],
+    [0.5, 0x3800],
+    [65504, 0x7bff],
+    [2 ** -24, 0x0001],
+    [2 ** -14, 0x0400],
+    [Infinity, 0x7c00],
+    [-Infinity, 0xfc00],
+    [0.1, 0x2e66],
+    [1 / 3, 0x3555],
   ];
   for (const [value, bits] of cases) {
     assert.equal(float32ToFloat16(value), bits, `encode ${value}`);
-    assert.equal(Object.is(float16ToFloat32(bits), value) || Math.abs(float16ToFloat32(bits) - value) < 1e-3 * Math.abs(value), true, `decode ${bits}`);
+    assert.equal(
+      Object.is(float16ToFloat32(bits), value) || Math.abs(float16ToFloat32(bits) - value) < 1e-3 * Math.abs(value),
+      true,
+      `decode ${bits}`,
+    );
   }
   assert.ok(Number.isNaN(float16ToFloat32(float32ToFloat16(NaN))));
 });
@@ -43,7 +62,7 @@ test('float16: every finite pattern survives decode then encode', () => {
 
 test('float16: encoding picks the nearest representable value (random float32 inputs)', () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 5000; i++) {
     const x = Math.fround((rand() - 0.5) * 2 ** (rand() * 40 - 28));
     const bits = float32ToFloat16(x);

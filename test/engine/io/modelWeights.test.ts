@@ -25,7 +25,10 @@ test('one file: model.safetensors with HF metadata, read back by name', () => {
   assert.deepEqual([...w.readAsFloat32('model.layers.0.self_attn.q_proj.weight')], [9, 10, 11, 12]);
   assert.deepEqual([...w.readAsFloat32('model.norm.weight')], [1, 0.5]);
   assert.equal(w.info('model.norm.weight').dtype, 'BF16');
-  assert.throws(() => w.read('model.layers.1.mlp.up_proj.weight'), /no such tensor in the model weights \(tensor "model.layers.1.mlp.up_proj.weight"\)/);
+  assert.throws(
+    () => w.read('model.layers.1.mlp.up_proj.weight'),
+    /no such tensor in the model weights \(tensor "model.layers.1.mlp.up_proj.weight"\)/,
+  );
   w.close();
 });
 
@@ -33,7 +36,10 @@ test('sharded: model-0000N-of-0000M files plus an index with total_size, loaded 
   const dir = tmpDir();
   const files = writeModelWeights(dir, tensors, { maxShardBytes: 40 });
   assert.deepEqual(files, [
-    'model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors', WEIGHTS_INDEX_FILE,
+    'model-00001-of-00003.safetensors',
+    'model-00002-of-00003.safetensors',
+    'model-00003-of-00003.safetensors',
+    WEIGHTS_INDEX_FILE,
   ]);
   const index = JSON.parse(fs.readFileSync(path.join(dir, WEIGHTS_INDEX_FILE), 'utf8'));
   assert.equal(index.metadata.total_size, 32 + 16 + 4 + 32);
@@ -53,12 +59,21 @@ test('sharded: an index that disagrees with its shards, or points outside the di
 
   index.weight_map['lm_head.weight'] = 'model-00002-of-00003.safetensors';
   fs.writeFileSync(indexPath, JSON.stringify(index));
-  assert.throws(() => ModelWeights.open(dir), (err: unknown) => err instanceof ModelFileError &&
-    /model\.safetensors\.index\.json: weight_map puts the tensor in model-00002-of-00003\.safetensors, which does not hold it \(tensor "lm_head.weight"\)/.test(err.message));
+  assert.throws(
+    () => ModelWeights.open(dir),
+    (err: unknown) =>
+      err instanceof ModelFileError &&
+      /model\.safetensors\.index\.json: weight_map puts the tensor in model-00002-of-00003\.safetensors, which does not hold it \(tensor "lm_head.weight"\)/.test(
+        err.message,
+      ),
+  );
 
   index.weight_map['lm_head.weight'] = '../../etc/passwd';
   fs.writeFileSync(indexPath, JSON.stringify(index));
-  assert.throws(() => ModelWeights.open(dir), /weight_map\.lm_head\.weight: "\.\.\/\.\.\/etc\/passwd" is not a file name in the model directory/);
+  assert.throws(
+    () => ModelWeights.open(dir),
+    /weight_map\.lm_head\.weight: "\.\.\/\.\.\/etc\/passwd" is not a file name in the model directory/,
+  );
 
   fs.writeFileSync(indexPath, '{"weight_map": [');
   assert.throws(() => ModelWeights.open(dir), /model\.safetensors\.index\.json: not valid JSON/);

@@ -29,7 +29,10 @@ test('a held lock refuses a second writer, naming the holder; release frees it',
   const lock = acquireRunLock(dir);
   assert.deepEqual(Object.keys(lockOf(dir)).sort(), ['hostname', 'pid', 'startedAt']);
   assert.equal(lockOf(dir).pid, process.pid);
-  assert.throws(() => acquireRunLock(dir), (e: Error) => e instanceof RunLockedError && e.message.includes(`pid ${process.pid}`) && !e.message.includes('\n'));
+  assert.throws(
+    () => acquireRunLock(dir),
+    (e: Error) => e instanceof RunLockedError && e.message.includes(`pid ${process.pid}`) && !e.message.includes('\n'),
+  );
   assert.throws(() => assertUnlocked(dir), RunLockedError);
   lock.release();
   assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)));
@@ -40,7 +43,10 @@ test('a held lock refuses a second writer, naming the holder; release frees it',
 test('a lock left by a dead process is taken over with one warning line', () => {
   const dir = tmpDir();
   const dead = deadPid();
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: dead, hostname: os.hostname(), startedAt: '2020-01-01T00:00:00Z' }));
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: dead, hostname: os.hostname(), startedAt: '2020-01-01T00:00:00Z' }),
+  );
   assertUnlocked(dir);
   const warnings: string[] = [];
   const lock = acquireRunLock(dir, (l) => warnings.push(l));
@@ -52,7 +58,10 @@ test('a lock left by a dead process is taken over with one warning line', () => 
 
 test('a lock from another host counts as held (its process cannot be checked)', () => {
   const dir = tmpDir();
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), hostname: `not-${os.hostname()}`, startedAt: '2020-01-01T00:00:00Z' }));
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: deadPid(), hostname: `not-${os.hostname()}`, startedAt: '2020-01-01T00:00:00Z' }),
+  );
   assert.throws(() => acquireRunLock(dir), /another process is writing this run directory \(pid \d+ on not-/);
 });
 
@@ -86,7 +95,10 @@ test('the lock appears with its record in it: no temporary file is left, and a w
     const lock = acquireRunLock(dir);
     const record = JSON.parse(fs.readFileSync(path.join(dir, '.lock'), 'utf8'));
     assert.equal(record.pid, process.pid);
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.lock.tmp-') && !n.includes('999999')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.startsWith('.lock.tmp-') && !n.includes('999999')),
+      [],
+    );
     lock.release();
     assert.ok(!fs.existsSync(path.join(dir, '.lock')));
   } finally {

@@ -28,12 +28,16 @@ test('reads a handmade file: F16 and BF16 raw and as float32, F32 at a non-zero 
   const bf16 = new Uint16Array([0x3f80, 0x4040]); // 1, 3
   const f32 = new Float32Array([0.25, -8, 1e-3]);
   const data = Buffer.concat([Buffer.from(f16.buffer), Buffer.from(bf16.buffer), Buffer.from(f32.buffer)]);
-  const buf = handmade({
-    __metadata__: { format: 'pt' },
-    h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
-    b: { dtype: 'BF16', shape: [1, 2], data_offsets: [4, 8] },
-    f: { dtype: 'F32', shape: [3], data_offsets: [8, 20] },
-  }, data, 3); // odd padding: typed arrays must still come out aligned
+  const buf = handmade(
+    {
+      __metadata__: { format: 'pt' },
+      h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
+      b: { dtype: 'BF16', shape: [1, 2], data_offsets: [4, 8] },
+      f: { dtype: 'F32', shape: [3], data_offsets: [8, 20] },
+    },
+    data,
+    3,
+  ); // odd padding: typed arrays must still come out aligned
   const r = SafetensorsReader.fromBuffer(buf);
   assert.deepEqual(r.metadata, { format: 'pt' });
   assert.deepEqual(r.names(), ['h', 'b', 'f']);
@@ -61,7 +65,9 @@ test('round trip of every dtype through the writer, with the header padded to 8 
   const bytes = serializeSafetensors(tensors, { format: 'pt' });
   const headerLen = Number(Buffer.from(bytes).readBigUInt64LE(0));
   assert.equal((8 + headerLen) % 8, 0);
-  const headerText = Buffer.from(bytes).subarray(8, 8 + headerLen).toString();
+  const headerText = Buffer.from(bytes)
+    .subarray(8, 8 + headerLen)
+    .toString();
   assert.match(headerText, /^\{"__metadata__":\{"format":"pt"\},"a\.f64":/);
   assert.match(headerText, /\} *$/);
 
@@ -91,11 +97,17 @@ test('writeSafetensors writes the same bytes to a file, atomically, and the file
   const r = SafetensorsReader.open(file);
   assert.deepEqual([...r.readAsFloat32('w')], [1, 2, 3, 4]);
   r.close();
-  expectModelFileError(() => SafetensorsReader.open(path.join(dir, 'nope.safetensors')), /nope\.safetensors: cannot open \(ENOENT\)/);
+  expectModelFileError(
+    () => SafetensorsReader.open(path.join(dir, 'nope.safetensors')),
+    /nope\.safetensors: cannot open \(ENOENT\)/,
+  );
 });
 
 test('the writer refuses inconsistent tensors', () => {
-  assert.throws(() => serializeSafetensors({ w: { shape: [3], data: new Float32Array(2) } }), /2 values for shape \[3\] \(tensor "w"\)/);
+  assert.throws(
+    () => serializeSafetensors({ w: { shape: [3], data: new Float32Array(2) } }),
+    /2 values for shape \[3\] \(tensor "w"\)/,
+  );
   assert.throws(() => serializeSafetensors({ w: { shape: [1], data: new Uint16Array(1) } }), /explicit dtype/);
   assert.throws(() => serializeSafetensors({ w: { dtype: 'I32', shape: [1], data: new Float32Array(1) } }), /not I32/);
   assert.throws(() => serializeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } }), /invalid tensor name/);
@@ -112,34 +124,74 @@ test('strict validation: each malformed header is a one-line ModelFileError nami
   bad('huge', hugeLen, /^huge: header length 9223372036854775808 runs past the end of the file \(16 bytes\)$/);
   const pastEnd = handmade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32x2).subarray(0, 20);
   bad('cut', pastEnd, /^cut: header length \d+ runs past the end of the file \(20 bytes\)$/);
-  bad('json', Buffer.concat([Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{"a":')]), /^json: header is not valid UTF-8 JSON/);
+  bad(
+    'json',
+    Buffer.concat([Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{"a":')]),
+    /^json: header is not valid UTF-8 JSON/,
+  );
   bad('array', handmade([1, 2], []), /^array: header is not a JSON object$/);
-  bad('dtype', handmade({ w: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, [0, 0]), /^dtype: unknown or unsupported dtype "F8_E4M3" \(tensor "w"\)$/);
+  bad(
+    'dtype',
+    handmade({ w: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, [0, 0]),
+    /^dtype: unknown or unsupported dtype "F8_E4M3" \(tensor "w"\)$/,
+  );
   bad('nodtype', handmade({ w: { shape: [2], data_offsets: [0, 8] } }, f32x2), /dtype is missing \(tensor "w"\)/);
-  bad('shape', handmade({ w: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32x2), /shape is not an array of non-negative integers \(tensor "w"\)/);
+  bad(
+    'shape',
+    handmade({ w: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32x2),
+    /shape is not an array of non-negative integers \(tensor "w"\)/,
+  );
   bad('shape2', handmade({ w: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32x2), /shape is not/);
   bad('offs', handmade({ w: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32x2), /data_offsets is not \[begin, end\]/);
-  bad('range', handmade({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32x2), /^range: data_offsets \[0, 16\] run past the end of the data \(8 bytes\) \(tensor "w"\)$/);
+  bad(
+    'range',
+    handmade({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32x2),
+    /^range: data_offsets \[0, 16\] run past the end of the data \(8 bytes\) \(tensor "w"\)$/,
+  );
   bad('rev', handmade({ w: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, f32x2), /end before they begin/);
-  bad('size', handmade({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32x2), /hold 8 bytes but shape \[3\] of F32 needs 12 \(tensor "w"\)/);
-  bad('overlap', handmade({
-    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-    b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
-  }, f32x2), /data overlaps that of tensor "a" \(tensor "b"\)/);
-  bad('gap', handmade({
-    a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
-    b: { dtype: 'U8', shape: [2], data_offsets: [6, 8] },
-  }, f32x2), /bytes 4\.\.6 of the data belong to no tensor \(tensor "b"\)/);
-  bad('tail', handmade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32x2), /4 bytes after the last tensor's data belong to no tensor/);
+  bad(
+    'size',
+    handmade({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32x2),
+    /hold 8 bytes but shape \[3\] of F32 needs 12 \(tensor "w"\)/,
+  );
+  bad(
+    'overlap',
+    handmade(
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+      },
+      f32x2,
+    ),
+    /data overlaps that of tensor "a" \(tensor "b"\)/,
+  );
+  bad(
+    'gap',
+    handmade(
+      {
+        a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+        b: { dtype: 'U8', shape: [2], data_offsets: [6, 8] },
+      },
+      f32x2,
+    ),
+    /bytes 4\.\.6 of the data belong to no tensor \(tensor "b"\)/,
+  );
+  bad(
+    'tail',
+    handmade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32x2),
+    /4 bytes after the last tensor's data belong to no tensor/,
+  );
   bad('meta', handmade({ __metadata__: { n: 1 } }, []), /__metadata__ must be an object of string values/);
   bad('entry', handmade({ w: 3 }, []), /entry is not an object \(tensor "w"\)/);
 });
 
 test('a truncated or randomly corrupted file is an error or a valid read, never a crash', () => {
-  const good = Buffer.from(serializeSafetensors({
-    a: { shape: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
-    b: { dtype: 'BF16', shape: [4], data: new Float32Array([1, 2, 3, 4]) },
-  }));
+  const good = Buffer.from(
+    serializeSafetensors({
+      a: { shape: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
+      b: { dtype: 'BF16', shape: [4], data: new Float32Array([1, 2, 3, 4]) },
+    }),
+  );
   for (let cut = 0; cut < good.length; cut++) {
     assert.throws(() => SafetensorsReader.fromBuffer(good.subarray(0, cut)), ModelFileError, `cut at ${cut}`);
   }

@@ -15,7 +15,12 @@ const GPT2 = path.join(FIXTURES, 'gpt2');
 const PHI2 = path.join(FIXTURES, 'phi-2');
 const test = (name: string, fn: () => void | Promise<void>): void => {
   void nodeTest(name, () => {
-    for (const f of [path.join('gpt2', 'tokenizer.json'), path.join('phi-2', 'tokenizer.json'), path.join('phi-2', 'tokenizer_config.json')]) fixture('tokenizers', f);
+    for (const f of [
+      path.join('gpt2', 'tokenizer.json'),
+      path.join('phi-2', 'tokenizer.json'),
+      path.join('phi-2', 'tokenizer_config.json'),
+    ])
+      fixture('tokenizers', f);
     return fn();
   });
 };
@@ -51,7 +56,10 @@ test('special token ids: tokenizer_config.json first, then well-known names', ()
   const json = JSON.parse(fs.readFileSync(path.join(GPT2, 'tokenizer.json'), 'utf8'));
   const fromModel = Tokenizer.fromJson(json, {}, { modelConfig: { bos_token_id: 7, eos_token_id: [9, 10], pad_token_id: 3 } });
   assert.deepEqual([fromModel.bosId, fromModel.eosId, fromModel.padId], [7, 9, 3]);
-  assert.throws(() => Tokenizer.fromJson(json, { eos_token: '<|nope|>' }, { source: 'm' }), /^ModelFileError: m: tokenizer_config\.json: special token "<\|nope\|>" is not in the vocabulary$/);
+  assert.throws(
+    () => Tokenizer.fromJson(json, { eos_token: '<|nope|>' }, { source: 'm' }),
+    /^ModelFileError: m: tokenizer_config\.json: special token "<\|nope\|>" is not in the vocabulary$/,
+  );
 });
 
 test('decode: special tokens kept or skipped, empty input, ids out of range refused', () => {
@@ -80,11 +88,20 @@ test('chat template from tokenizer_config.json, with BOS/EOS strings and the gen
   const template =
     "{{ bos_token }}{% for m in messages %}{{ '[' + m.role + '] ' + m.content + eos_token + '\\n' }}{% endfor %}" +
     "{% if add_generation_prompt %}{{ '[assistant] ' }}{% endif %}";
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|endoftext|>', bos_token: '<|endoftext|>', chat_template: template }));
+  fs.writeFileSync(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ eos_token: '<|endoftext|>', bos_token: '<|endoftext|>', chat_template: template }),
+  );
   const tok = Tokenizer.loadSync(dir);
   assert.equal(tok.chatTemplate, template);
-  const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is 2+3?' }];
-  assert.equal(tok.applyChatTemplate(messages), '<|endoftext|>[system] Be brief.<|endoftext|>\n[user] What is 2+3?<|endoftext|>\n');
+  const messages = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'What is 2+3?' },
+  ];
+  assert.equal(
+    tok.applyChatTemplate(messages),
+    '<|endoftext|>[system] Be brief.<|endoftext|>\n[user] What is 2+3?<|endoftext|>\n',
+  );
   const prompt = tok.applyChatTemplate(messages, { addGenerationPrompt: true })!;
   assert.ok(prompt.endsWith('[assistant] '));
   const ids = tok.encode(prompt, { addSpecialTokens: false });
@@ -92,7 +109,15 @@ test('chat template from tokenizer_config.json, with BOS/EOS strings and the gen
   assert.equal(ids.filter((i) => i === 50256).length, 3);
 
   // A list of named templates picks "default"; a chat_template.jinja file is used when the config has none.
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] }));
+  fs.writeFileSync(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      chat_template: [
+        { name: 'tool_use', template: 'T' },
+        { name: 'default', template: 'D' },
+      ],
+    }),
+  );
   assert.equal(Tokenizer.loadSync(dir).applyChatTemplate([]), 'D');
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), '{}');
   fs.writeFileSync(path.join(dir, 'chat_template.jinja'), '{{ messages | length }}');
@@ -107,7 +132,10 @@ test('no chat template: applyChatTemplate gives null', () => {
 
 test('bad tokenizer directories are ModelFileErrors naming the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-tok-'));
-  assert.throws(() => Tokenizer.loadSync(dir), (e: unknown) => e instanceof ModelFileError && /tokenizer\.json: cannot read \(ENOENT\)$/.test(e.message));
+  assert.throws(
+    () => Tokenizer.loadSync(dir),
+    (e: unknown) => e instanceof ModelFileError && /tokenizer\.json: cannot read \(ENOENT\)$/.test(e.message),
+  );
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": ');
   assert.throws(() => Tokenizer.loadSync(dir), /tokenizer\.json: not valid JSON/);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": {"type": "BPE"}}');

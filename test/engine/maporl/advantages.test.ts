@@ -4,21 +4,32 @@ import { gae, leaveOneOutAdvantages, tokenRewards, whiten, whitenBy } from '../.
 
 test('token rewards: KL penalty on every token, the score added on the last', () => {
   const r = tokenRewards(0.8, [-1, -2, -0.5], [-1.5, -2, -1], 0.1);
-  assert.deepEqual(r.map((x) => +x.toFixed(10)), [-0.05, 0, +(0.8 - 0.05).toFixed(10)]);
+  assert.deepEqual(
+    r.map((x) => +x.toFixed(10)),
+    [-0.05, 0, +(0.8 - 0.05).toFixed(10)],
+  );
 });
 
 test('GAE matches the recursion written out by hand (γ=1, λ=0.95)', () => {
-  const rewards = [0, 0, 1], values = [0.2, 0.5, 0.7];
+  const rewards = [0, 0, 1],
+    values = [0.2, 0.5, 0.7];
   const { advantages, returns } = gae(rewards, values, 1, 0.95);
-  const d2 = 1 - 0.7, d1 = 0 + 0.7 - 0.5, d0 = 0 + 0.5 - 0.2;
-  const a2 = d2, a1 = d1 + 0.95 * a2, a0 = d0 + 0.95 * a1;
+  const d2 = 1 - 0.7,
+    d1 = 0 + 0.7 - 0.5,
+    d0 = 0 + 0.5 - 0.2;
+  const a2 = d2,
+    a1 = d1 + 0.95 * a2,
+    a0 = d0 + 0.95 * a1;
   [a0, a1, a2].forEach((a, k) => assert.ok(Math.abs(advantages[k] - a) < 1e-12));
   returns.forEach((ret, k) => assert.ok(Math.abs(ret - (advantages[k] + values[k])) < 1e-12));
 });
 
 test('GAE with λ=1, γ=1 gives returns equal to the reward-to-go', () => {
   const { returns } = gae([1, 2, 3], [5, -1, 0.3], 1, 1);
-  assert.deepEqual(returns.map((x) => +x.toFixed(10)), [6, 5, 3]);
+  assert.deepEqual(
+    returns.map((x) => +x.toFixed(10)),
+    [6, 5, 3],
+  );
 });
 
 test('whitening gives zero mean and unit variance over all tokens of all rows', () => {

@@ -13,22 +13,32 @@ import { MAPORL_ENV } from '../../../src/protocol/environment';
 import { loadModel } from '../../../src/engine/nn/model';
 import { maporl } from '../../cli/run';
 
-const staged = (extra: Record<string, unknown> = {}) => parseConfig({ agents: { models: ['base-agents'] }, baseAgents: { steps: 3, examples: 24 }, ...extra });
+const staged = (extra: Record<string, unknown> = {}) =>
+  parseConfig({ agents: { models: ['base-agents'] }, baseAgents: { steps: 3, examples: 24 }, ...extra });
 
 test('the cache folder changes with the recipe, the task and the prompts, and not with anything else', () => {
   const a = recipeOf(staged())!;
   assert.equal(recipeDir(a, '/c'), recipeDir(recipeOf(staged({ seed: 9, training: { iterations: 7 } }))!, '/c'));
   assert.notEqual(recipeDir(a, '/c'), recipeDir(recipeOf(staged({ baseAgents: { steps: 4, examples: 24 } }))!, '/c'));
   assert.notEqual(recipeDir(a, '/c'), recipeDir(recipeOf(staged({ task: { type: 'nli' } }))!, '/c'));
-  assert.notEqual(recipeDir(a, '/c'), recipeDir(recipeOf(staged({ discussion: { templates: { first: 'Q: {question}\nA:' } } }))!, '/c'));
+  assert.notEqual(
+    recipeDir(a, '/c'),
+    recipeDir(recipeOf(staged({ discussion: { templates: { first: 'Q: {question}\nA:' } } }))!, '/c'),
+  );
   assert.equal(recipeOf(parseConfig({})), null);
 });
 
 test('a half-set-up stage is a config error naming the JSON path', () => {
-  assert.throws(() => parseConfig({ agents: { models: ['base-agents'] } }), /agents\.models: "base-agents" names the experiment's SFT'd base agents/);
+  assert.throws(
+    () => parseConfig({ agents: { models: ['base-agents'] } }),
+    /agents\.models: "base-agents" names the experiment's SFT'd base agents/,
+  );
   assert.throws(() => parseConfig({ verifier: { model: 'base-agents' } }), /verifier\.model: "base-agents"/);
   assert.throws(() => parseConfig({ baseAgents: {} }), /baseAgents: base agents are prepared but no model uses them/);
-  assert.throws(() => parseConfig({ ...staged(), task: { type: 'gsm8k', trainFile: 'a', testFile: 'b' } }), /baseAgents: base agents are prepared from the built-in tasks/);
+  assert.throws(
+    () => parseConfig({ ...staged(), task: { type: 'gsm8k', trainFile: 'a', testFile: 'b' } }),
+    /baseAgents: base agents are prepared from the built-in tasks/,
+  );
   const c = withBaseModel(staged({ verifier: { model: 'base-agents' } }), '/m');
   assert.deepEqual([c.agents.models, c.verifier.model], [['/m'], '/m']);
 });
@@ -46,7 +56,10 @@ test('a prepared model is reused, and preparing leaves no temporary folder', asy
     const again = await ensurePreparedBase(recipe, () => steps++, root);
     assert.deepEqual(again, { modelDir: first.modelDir, fresh: false });
     assert.equal(steps, 3);
-    assert.deepEqual(fs.readdirSync(path.join(root, 'base-agents')).filter((n) => n.includes('.tmp-')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.join(root, 'base-agents')).filter((n) => n.includes('.tmp-')),
+      [],
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -58,24 +71,41 @@ test('maporl train with a baseAgents section fine-tunes first, then trains; prep
   process.env[MAPORL_ENV.cacheDir] = path.join(dir, 'cache');
   try {
     const config = {
-      seed: 2, task: { type: 'arith', nTrain: 32, nTest: 4 }, agents: { count: 2, models: ['base-agents'] }, baseAgents: { steps: 3, examples: 24 },
-      discussion: { turns: 2 }, verifier: { type: 'ground-truth' }, generation: { maxNewTokens: 8, temperature: 0.7 },
+      seed: 2,
+      task: { type: 'arith', nTrain: 32, nTest: 4 },
+      agents: { count: 2, models: ['base-agents'] },
+      baseAgents: { steps: 3, examples: 24 },
+      discussion: { turns: 2 },
+      verifier: { type: 'ground-truth' },
+      generation: { maxNewTokens: 8, temperature: 0.7 },
       training: { iterations: 1, questionsPerIteration: 2, samplesPerQuestion: 2, ppo: { minibatchSize: 8, epochs: 1 } },
-      eval: { questions: 2, every: 0 }, checkpoint: { every: 0 },
+      eval: { questions: 2, every: 0 },
+      checkpoint: { every: 0 },
     };
     const file = path.join(dir, 'x.maporl.json');
     fs.writeFileSync(file, JSON.stringify(config));
     const r = maporl(['train', file, '--out', path.join(dir, 'run')]);
     assert.equal(r.code, 0, r.stderr);
-    const logs = fs.readFileSync(path.join(dir, 'run', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'log').map((e) => e.message as string);
-    assert.ok(logs.some((m) => /^base agents: prepared by SFT in \d+ s/.test(m)), logs.join('\n'));
+    const logs = fs
+      .readFileSync(path.join(dir, 'run', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'log')
+      .map((e) => e.message as string);
+    assert.ok(
+      logs.some((m) => /^base agents: prepared by SFT in \d+ s/.test(m)),
+      logs.join('\n'),
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'run', 'config.json'), 'utf8')).agents.models[0], 'base-agents');
 
     const p = maporl(['prepare-agents', '--config', file, '--out', path.join(dir, 'agents'), '--json']);
     assert.equal(p.code, 0, p.stderr);
     const out = JSON.parse(p.stdout);
     assert.equal(out.fresh, false);
-    assert.ok(fs.existsSync(path.join(dir, 'agents', 'config.json')) && fs.existsSync(path.join(dir, 'agents', 'model.safetensors')));
+    assert.ok(
+      fs.existsSync(path.join(dir, 'agents', 'config.json')) && fs.existsSync(path.join(dir, 'agents', 'model.safetensors')),
+    );
     assert.equal(maporl(['prepare-agents', '--config', file, '--steps', '5']).code, 2);
     assert.equal(maporl(['prepare-agents', '--config', file, '--out', path.join(dir, 'agents')]).code, 2); // exists, no --force
   } finally {

@@ -28,7 +28,7 @@ function errorOf(fn: () => unknown): string {
   assert.fail('expected a ConfigError');
 }
 
-test('an empty config gets every default, as in the paper\'s code where it has one', () => {
+test("an empty config gets every default, as in the paper's code where it has one", () => {
   const c = parseConfig({});
   assert.equal(c.name, 'maporl');
   assert.equal(c.seed, 0);
@@ -36,9 +36,28 @@ test('an empty config gets every default, as in the paper\'s code where it has o
   assert.deepEqual(c.agents, { count: 3, models: ['tiny'], policySharing: 'shared' });
   assert.equal(c.discussion.turns, 3);
   assert.equal(c.discussion.templates.first, '{question}\nA:');
-  assert.equal(c.discussion.templates.later, 'You: {own}\nOthers: {others}\n{question}\nA:', 'question last, right before "A:" as on turn 1');
+  assert.equal(
+    c.discussion.templates.later,
+    'You: {own}\nOthers: {others}\n{question}\nA:',
+    'question last, right before "A:" as on turn 1',
+  );
   assert.deepEqual(c.reward, { gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
-  assert.deepEqual(c.training.ppo, { epochs: 2, minibatchSize: 64, clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, klCoef: 0.05, gamma: 1, lam: 0.95, lr: 1e-4, maxGradNorm: 1, whitenAdvantages: true, whitenScope: 'turn-agent', advantage: 'group', critic: 'separate' });
+  assert.deepEqual(c.training.ppo, {
+    epochs: 2,
+    minibatchSize: 64,
+    clipRange: 0.2,
+    vfClip: 0.2,
+    vfCoef: 0.1,
+    klCoef: 0.05,
+    gamma: 1,
+    lam: 0.95,
+    lr: 1e-4,
+    maxGradNorm: 1,
+    whitenAdvantages: true,
+    whitenScope: 'turn-agent',
+    advantage: 'group',
+    critic: 'separate',
+  });
   assert.equal(c.training.samplesPerQuestion, 4);
   assert.equal(c.training.lora, undefined);
   assert.equal(c.runtime.executionProvider, 'auto');
@@ -72,15 +91,38 @@ test('schema errors: <file>: <json.path>: <message>', () => {
 
 test('cross-field checks: more agents than models, model count vs sharing, data files', () => {
   const two = { agents: { count: 3, models: ['a', 'b'], policySharing: 'per-agent' } };
-  assert.equal(errorOf(() => parseConfig(two, 'c.json')), 'c.json: agents.count: config asks for more agents than models (3 agents, 2 models; give one model for all or one per agent)');
-  assert.match(errorOf(() => parseConfig({ agents: { count: 2, models: ['a', 'b'] } }, 'c.json')), /^c\.json: agents\.policySharing: "shared" shares one policy/);
-  assert.match(errorOf(() => parseConfig({ agents: { count: 1, models: ['a', 'b'], policySharing: 'per-agent' } })), /agents\.models: config lists more models than agents/);
+  assert.equal(
+    errorOf(() => parseConfig(two, 'c.json')),
+    'c.json: agents.count: config asks for more agents than models (3 agents, 2 models; give one model for all or one per agent)',
+  );
+  assert.match(
+    errorOf(() => parseConfig({ agents: { count: 2, models: ['a', 'b'] } }, 'c.json')),
+    /^c\.json: agents\.policySharing: "shared" shares one policy/,
+  );
+  assert.match(
+    errorOf(() => parseConfig({ agents: { count: 1, models: ['a', 'b'], policySharing: 'per-agent' } })),
+    /agents\.models: config lists more models than agents/,
+  );
   assert.doesNotThrow(() => parseConfig({ agents: { count: 2, models: ['a', 'b'], policySharing: 'per-agent' } }));
-  assert.match(errorOf(() => parseConfig({ task: { type: 'gsm8k', trainFile: 't.jsonl' } })), /task\.testFile: task type "gsm8k" needs a testFile/);
-  assert.match(errorOf(() => parseConfig({ task: { type: 'gsm8k', testFile: 't.jsonl' } })), /task\.trainFile: .*to train the agents/);
-  assert.doesNotThrow(() => parseConfig({ task: { type: 'gsm8k', testFile: 't.jsonl' }, training: { mode: 'none' }, verifier: { type: 'ground-truth' } }));
-  assert.match(errorOf(() => parseConfig({ task: { type: 'nli', testFile: 't.jsonl' } })), /task\.testFile: built-in task "nli" is generated from the seed/);
-  assert.match(errorOf(() => parseConfig({ eval: { questions: 300 } })), /eval\.questions: evaluates 300 questions but task\.nTest is 200/);
+  assert.match(
+    errorOf(() => parseConfig({ task: { type: 'gsm8k', trainFile: 't.jsonl' } })),
+    /task\.testFile: task type "gsm8k" needs a testFile/,
+  );
+  assert.match(
+    errorOf(() => parseConfig({ task: { type: 'gsm8k', testFile: 't.jsonl' } })),
+    /task\.trainFile: .*to train the agents/,
+  );
+  assert.doesNotThrow(() =>
+    parseConfig({ task: { type: 'gsm8k', testFile: 't.jsonl' }, training: { mode: 'none' }, verifier: { type: 'ground-truth' } }),
+  );
+  assert.match(
+    errorOf(() => parseConfig({ task: { type: 'nli', testFile: 't.jsonl' } })),
+    /task\.testFile: built-in task "nli" is generated from the seed/,
+  );
+  assert.match(
+    errorOf(() => parseConfig({ eval: { questions: 300 } })),
+    /eval\.questions: evaluates 300 questions but task\.nTest is 200/,
+  );
   assert.deepEqual(crossCheckConfig(parseConfig({})), []);
 });
 
@@ -88,32 +130,66 @@ test('ground-truth scores shown in prompts are refused: they are the answer key'
   const leak = { discussion: { feedVerifierScores: true }, verifier: { type: 'ground-truth' } };
   assert.equal(
     errorOf(() => parseConfig(leak, 'c.json')),
-    'c.json: discussion.feedVerifierScores: the ground-truth verifier\'s scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off',
+    "c.json: discussion.feedVerifierScores: the ground-truth verifier's scores are the answer key (1.00 right, 0.00 wrong), so prompts must not show them; use a learned verifier or turn this off",
   );
-  assert.doesNotThrow(() => parseConfig({ discussion: { feedVerifierScores: true } }), 'a learned verifier\'s scores may be shown');
+  assert.doesNotThrow(
+    () => parseConfig({ discussion: { feedVerifierScores: true } }),
+    "a learned verifier's scores may be shown",
+  );
   assert.doesNotThrow(() => parseConfig({ verifier: { type: 'ground-truth' } }));
 });
 
 test('PPO settings that cannot learn are refused: greedy rollouts, group baselines of one sample', () => {
-  assert.throws(() => parseConfig({ generation: { temperature: 0 } }, 'c.json'), /^ConfigError: c\.json: generation\.temperature: PPO learns from sampled rollouts/);
-  assert.doesNotThrow(() => parseConfig({ generation: { temperature: 0 }, training: { mode: 'none' } }), 'greedy discussions without training are fine');
-  assert.throws(() => parseConfig({ training: { samplesPerQuestion: 1 } }, 'c.json'), /c\.json: training\.samplesPerQuestion: group advantages compare the samples of one question/);
-  assert.doesNotThrow(() => parseConfig({ training: { samplesPerQuestion: 1, ppo: { advantage: 'gae' } } }), 'GAE learns from one sample');
+  assert.throws(
+    () => parseConfig({ generation: { temperature: 0 } }, 'c.json'),
+    /^ConfigError: c\.json: generation\.temperature: PPO learns from sampled rollouts/,
+  );
+  assert.doesNotThrow(
+    () => parseConfig({ generation: { temperature: 0 }, training: { mode: 'none' } }),
+    'greedy discussions without training are fine',
+  );
+  assert.throws(
+    () => parseConfig({ training: { samplesPerQuestion: 1 } }, 'c.json'),
+    /c\.json: training\.samplesPerQuestion: group advantages compare the samples of one question/,
+  );
+  assert.doesNotThrow(
+    () => parseConfig({ training: { samplesPerQuestion: 1, ppo: { advantage: 'gae' } } }),
+    'GAE learns from one sample',
+  );
 });
 
 test('loadConfig: JSON syntax errors give line:column; missing files say so', () => {
   const bad = configFile('bad.maporl.json', '{\n  "name": "x",\n  "seed" 3\n}\n');
-  assert.match(errorOf(() => loadConfig(bad)), new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:10: invalid JSON: `));
+  assert.match(
+    errorOf(() => loadConfig(bad)),
+    new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:10: invalid JSON: `),
+  );
   const cut = configFile('cut.maporl.json', '{\n  "name": "x",');
-  assert.match(errorOf(() => loadConfig(cut)), /cut\.maporl\.json:2:15: invalid JSON/);
+  assert.match(
+    errorOf(() => loadConfig(cut)),
+    /cut\.maporl\.json:2:15: invalid JSON/,
+  );
   const tru = configFile('tru.maporl.json', '{"a": tru}');
-  assert.match(errorOf(() => loadConfig(tru)), /tru\.maporl\.json:1:10: invalid JSON: Unexpected token '\}'$/, 'V8 gives no position here; the scanner does');
-  assert.match(errorOf(() => loadConfig(join(dir, 'none.json'))), /none\.json: \$: file not found$/);
-  const good = configFile('good.maporl.json', '\uFEFF{"$schema": "../media/maporl.schema.json", "seed": 4, "agents": {"count": 2}}');
+  assert.match(
+    errorOf(() => loadConfig(tru)),
+    /tru\.maporl\.json:1:10: invalid JSON: Unexpected token '\}'$/,
+    'V8 gives no position here; the scanner does',
+  );
+  assert.match(
+    errorOf(() => loadConfig(join(dir, 'none.json'))),
+    /none\.json: \$: file not found$/,
+  );
+  const good = configFile(
+    'good.maporl.json',
+    '\uFEFF{"$schema": "../media/maporl.schema.json", "seed": 4, "agents": {"count": 2}}',
+  );
   const c = loadConfig(good);
   assert.equal(c.seed, 4);
   assert.equal(c.agents.count, 2);
-  assert.match(errorOf(() => loadConfig(configFile('t.maporl.json', '{"task": {"nTest": -1}}'))), /t\.maporl\.json: task\.nTest: Too small/);
+  assert.match(
+    errorOf(() => loadConfig(configFile('t.maporl.json', '{"task": {"nTest": -1}}'))),
+    /t\.maporl\.json: task\.nTest: Too small/,
+  );
 });
 
 test('resolveConfigPaths makes data files absolute against the config folder', () => {
@@ -127,10 +203,19 @@ test('resolveConfigPaths makes data files absolute against the config folder', (
 test('verifier.humanLabels: run directories resolved against the config folder, weight 1 by default, refused with a ground-truth verifier', () => {
   const c = parseConfig({ verifier: { humanLabels: { runs: ['runs/a', '/abs/b'] } } });
   assert.equal(c.verifier.humanLabels?.weight, 1);
-  assert.deepEqual(resolveConfigPaths(c, '/home/u/exp/a.maporl.json').verifier.humanLabels?.runs, ['/home/u/exp/runs/a', '/abs/b']);
+  assert.deepEqual(resolveConfigPaths(c, '/home/u/exp/a.maporl.json').verifier.humanLabels?.runs, [
+    '/home/u/exp/runs/a',
+    '/abs/b',
+  ]);
   assert.equal(parseConfig({}).verifier.humanLabels, undefined);
-  assert.match(errorOf(() => parseConfig({ verifier: { type: 'ground-truth', humanLabels: { runs: ['r'] } } }, 'c.json')), /^c\.json: verifier\.humanLabels: human labels train the learned verifier/);
-  assert.match(errorOf(() => parseConfig({ verifier: { humanLabels: { runs: [] } } }, 'c.json')), /^c\.json: verifier\.humanLabels\.runs: Too small/);
+  assert.match(
+    errorOf(() => parseConfig({ verifier: { type: 'ground-truth', humanLabels: { runs: ['r'] } } }, 'c.json')),
+    /^c\.json: verifier\.humanLabels: human labels train the learned verifier/,
+  );
+  assert.match(
+    errorOf(() => parseConfig({ verifier: { humanLabels: { runs: [] } } }, 'c.json')),
+    /^c\.json: verifier\.humanLabels\.runs: Too small/,
+  );
 });
 
 test('media/maporl.schema.json is the JSON Schema generated from the zod source', () => {

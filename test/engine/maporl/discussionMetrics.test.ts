@@ -7,21 +7,42 @@ test('majority vote: plurality wins; ties split the credit; null answers do not 
   assert.deepEqual(majorityVote(['8', '8', '9'], [true, true, false]), { winners: ['8'], answer: '8', credit: 1 });
   assert.deepEqual(majorityVote(['9', '8', '9'], [false, true, false]), { winners: ['9'], answer: '9', credit: 0 });
   assert.deepEqual(majorityVote(['7', '8', '9'], [false, true, false]), { winners: ['7', '8', '9'], answer: '7', credit: 1 / 3 });
-  assert.deepEqual(majorityVote(['7', null, '8', null], [false, false, true, false]), { winners: ['7', '8'], answer: '7', credit: 0.5 });
+  assert.deepEqual(majorityVote(['7', null, '8', null], [false, false, true, false]), {
+    winners: ['7', '8'],
+    answer: '7',
+    credit: 0.5,
+  });
   assert.deepEqual(majorityVote([null, null, '5'], [false, false, true]), { winners: ['5'], answer: '5', credit: 1 });
   assert.deepEqual(majorityVote([null, null], [false, false]), { winners: [], answer: null, credit: 0 });
   assert.throws(() => majorityVote(['1'], []), /1 answers but 0 grades/);
 });
 
 test('turn metrics over discussions: majority accuracy with fractional ties, agent accuracy, transitions', () => {
-  const T = true, F = false;
+  const T = true,
+    F = false;
   const d1 = {
-    answers: [['1', '2', '3'], ['2', '2', '3'], ['2', '2', '2']],
-    correct: [[F, T, F], [T, T, F], [T, T, T]],
+    answers: [
+      ['1', '2', '3'],
+      ['2', '2', '3'],
+      ['2', '2', '2'],
+    ],
+    correct: [
+      [F, T, F],
+      [T, T, F],
+      [T, T, T],
+    ],
   };
   const d2 = {
-    answers: [['5', '5', '6'], ['5', '6', '6'], [null, '6', '6']],
-    correct: [[T, T, F], [T, F, F], [F, F, F]],
+    answers: [
+      ['5', '5', '6'],
+      ['5', '6', '6'],
+      [null, '6', '6'],
+    ],
+    correct: [
+      [T, T, F],
+      [T, F, F],
+      [F, F, F],
+    ],
   };
   const m = turnMetrics([d1, d2]);
   assert.equal(m.length, 3);

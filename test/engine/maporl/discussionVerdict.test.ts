@@ -14,7 +14,11 @@ test('a consistent gain on the same questions is better; a mixed one of the same
   assert.match(lines[1], /turn 1 after training 50\.0%: \+10\.0 ± 6\.0 points \(2 s\.e\., paired\), better$/);
   assert.match(lines[2], /turn 3 before training 50\.0%: \+10\.0 ± 6\.0 points .*better$/);
   // The same +10 as 30 gained and 20 lost questions: s.e. 0.07, so 2 s.e. = 14 points.
-  const mixedAfter = [Array.from({ length: 100 }, (_, q) => (q < 50 ? 1 : 0)), Array(100).fill(0), Array.from({ length: 100 }, (_, q) => (q >= 20 && q < 80 ? 1 : 0))];
+  const mixedAfter = [
+    Array.from({ length: 100 }, (_, q) => (q < 50 ? 1 : 0)),
+    Array(100).fill(0),
+    Array.from({ length: 100 }, (_, q) => (q >= 20 && q < 80 ? 1 : 0)),
+  ];
   const mixed = discussionVerdict(credits(100, [50, 0, 50]), mixedAfter);
   assert.match(mixed[1], /\+10\.0 ± 14\.\d points .*within the noise$/);
   assert.match(discussionVerdict(credits(100, [50, 0, 80]), credits(100, [80, 0, 60]))[2], /-20\.0 .*worse$/);

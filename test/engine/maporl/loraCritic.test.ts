@@ -27,13 +27,21 @@ function sequences(base: CausalLM): SequenceTokens[] {
 }
 
 const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((x, k) => Math.abs(x - b[i][k]))));
-const snapshot = (w: Record<string, HostTensor>) => Object.fromEntries(Object.entries(w).map(([n, t]) => [n, Buffer.from((t.data as Float32Array).slice().buffer)]));
+const snapshot = (w: Record<string, HostTensor>) =>
+  Object.fromEntries(Object.entries(w).map(([n, t]) => [n, Buffer.from((t.data as Float32Array).slice().buffer)]));
 
 /** PPO samples from a policy's own scores: random advantages (or none) and returns. */
-function samplesOf(seqs: SequenceTokens[], s: Awaited<ReturnType<Policy['scoreRollouts']>>, seed: number, advantages = true): PpoSample[] {
+function samplesOf(
+  seqs: SequenceTokens[],
+  s: Awaited<ReturnType<Policy['scoreRollouts']>>,
+  seed: number,
+  advantages = true,
+): PpoSample[] {
   const r = rng(seed);
   return seqs.map((q, i) => ({
-    ...q, oldLogprobs: s.logprobs[i], oldValues: s.values[i],
+    ...q,
+    oldLogprobs: s.logprobs[i],
+    oldValues: s.values[i],
     advantages: q.response.map(() => (advantages ? 2 * r() - 1 : 0)),
     returns: q.response.map(() => r() - 0.5),
   }));
@@ -48,21 +56,34 @@ for (const frozenWeights of ['embedded', 'fed'] as const) {
     const plain = await LMRuntime.create(base);
     try {
       const names = Object.keys(policy.weights);
-      assert.ok(names.every((n) => /\.lora_[AB]\.weight$/.test(n) || n.startsWith('v_head.')), `trainable: ${names.filter((n) => !n.includes('lora_')).join(', ')}`);
+      assert.ok(
+        names.every((n) => /\.lora_[AB]\.weight$/.test(n) || n.startsWith('v_head.')),
+        `trainable: ${names.filter((n) => !n.includes('lora_')).join(', ')}`,
+      );
       assert.equal(names.filter((n) => n.endsWith('lora_A.weight')).length, 3 * base.config.numHiddenLayers);
       const s0 = await policy.scoreRollouts(seqs);
       for (let i = 0; i < 3; i++) assert.equal((await policy.update(samplesOf(seqs, s0, 7 + i), 1e-2)).skipped, false);
       const s1 = await policy.scoreRollouts(seqs);
-      const baseScores = (await plain.score(seqs.map((q) => [...q.prompt, ...q.response]))).logprobs.map((row, i) => row.slice(seqs[i].prompt.length));
+      const baseScores = (await plain.score(seqs.map((q) => [...q.prompt, ...q.response]))).logprobs.map((row, i) =>
+        row.slice(seqs[i].prompt.length),
+      );
 
-      for (const [n, bytes] of Object.entries(before)) assert.ok(bytes.equals(snapshot({ [n]: base.weights[n] })[n]), `base weight ${n} changed`);
-      const bNorm = Object.entries(policy.weights).filter(([n]) => n.endsWith('lora_B.weight')).reduce((s, [, t]) => s + (t.data as Float32Array).reduce((a, x) => a + x * x, 0), 0);
+      for (const [n, bytes] of Object.entries(before))
+        assert.ok(bytes.equals(snapshot({ [n]: base.weights[n] })[n]), `base weight ${n} changed`);
+      const bNorm = Object.entries(policy.weights)
+        .filter(([n]) => n.endsWith('lora_B.weight'))
+        .reduce((s, [, t]) => s + (t.data as Float32Array).reduce((a, x) => a + x * x, 0), 0);
       assert.ok(bNorm > 0, 'the adapters (lora_B, zero at the start) moved');
       assert.ok(maxDiff(s0.refLogprobs, baseScores) < 1e-4, 'reference = base before the update');
       assert.ok(maxDiff(s1.refLogprobs, baseScores) < 1e-4, 'reference = base after the update');
-      assert.ok(maxDiff(s1.logprobs, baseScores) > 1e-3, `the policy moved away from the base (${maxDiff(s1.logprobs, baseScores)})`);
+      assert.ok(
+        maxDiff(s1.logprobs, baseScores) > 1e-3,
+        `the policy moved away from the base (${maxDiff(s1.logprobs, baseScores)})`,
+      );
       // Generation reads base + adapters: its scores are the policy's (temperature 1).
-      const gen = (await policy.lm.score(seqs.map((q) => [...q.prompt, ...q.response]))).logprobs.map((row, i) => row.slice(seqs[i].prompt.length));
+      const gen = (await policy.lm.score(seqs.map((q) => [...q.prompt, ...q.response]))).logprobs.map((row, i) =>
+        row.slice(seqs[i].prompt.length),
+      );
       assert.ok(maxDiff(gen, s1.logprobs) < 1e-4, `generation samples from the trained policy (${maxDiff(gen, s1.logprobs)})`);
     } finally {
       await Promise.all([policy.release(), plain.release()]);
@@ -91,9 +112,13 @@ for (const lora of [undefined, LORA]) {
         assert.ok(maxDiff(s1.values, s0.values) > 1e-3, `${criticPlacement}: the values moved`);
         if (criticPlacement === 'separate') {
           assert.equal(maxDiff(s1.logprobs, s0.logprobs), 0, 'no value gradient reaches the policy');
-          for (let i = 1; i < losses.length; i++) assert.ok(losses[i] < losses[i - 1], `value loss decreases on a fixed batch: ${losses.join(', ')}`);
+          for (let i = 1; i < losses.length; i++)
+            assert.ok(losses[i] < losses[i - 1], `value loss decreases on a fixed batch: ${losses.join(', ')}`);
         } else {
-          assert.ok(maxDiff(s1.logprobs, s0.logprobs) > 1e-5, `the value loss moves the shared trunk (${maxDiff(s1.logprobs, s0.logprobs)})`);
+          assert.ok(
+            maxDiff(s1.logprobs, s0.logprobs) > 1e-5,
+            `the value loss moves the shared trunk (${maxDiff(s1.logprobs, s0.logprobs)})`,
+          );
         }
       } finally {
         await policy.release();
@@ -112,9 +137,14 @@ test('config: training.lora and training.ppo.critic are checked by the schema an
     }
   };
   assert.match(err({ training: { lora: { targetModules: ['qproj'] } } }), /^c\.json: training\.lora\.targetModules\[0\]: /);
-  assert.match(err({ training: { lora: { targetModules: ['all-linear', 'q_proj'] } } }), /^c\.json: training\.lora\.targetModules: "all-linear" adapts every linear layer and stands alone/);
+  assert.match(
+    err({ training: { lora: { targetModules: ['all-linear', 'q_proj'] } } }),
+    /^c\.json: training\.lora\.targetModules: "all-linear" adapts every linear layer and stands alone/,
+  );
   assert.match(err({ training: { ppo: { critic: 'trunk' } } }), /^c\.json: training\.ppo\.critic: /);
-  const c = parseConfig({ training: { lora: { rank: 4, targetModules: ['all-linear'] }, ppo: { advantage: 'gae', critic: 'separate' } } });
+  const c = parseConfig({
+    training: { lora: { rank: 4, targetModules: ['all-linear'] }, ppo: { advantage: 'gae', critic: 'separate' } },
+  });
   assert.deepEqual(loraConfig(c), { r: 4, alpha: 16, dropout: 0, targetModules: 'all-linear' });
   assert.equal(ppoHyper(c).criticPlacement, 'separate');
   assert.equal(parseConfig({}).training.ppo.critic, 'separate');

@@ -11,10 +11,15 @@ const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 function runConfig(overrides: Record<string, unknown>): { out: string; code: number | null; stderr: string } {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'maporl-modes-'));
   const config = {
-    seed: 5, task: { type: 'nli', nTrain: 32, nTest: 4 }, agents: { count: 2 }, discussion: { turns: 2 },
-    verifier: { type: 'ground-truth' }, generation: { maxNewTokens: 8 },
+    seed: 5,
+    task: { type: 'nli', nTrain: 32, nTest: 4 },
+    agents: { count: 2 },
+    discussion: { turns: 2 },
+    verifier: { type: 'ground-truth' },
+    generation: { maxNewTokens: 8 },
     training: { iterations: 1, questionsPerIteration: 2, ppo: { minibatchSize: 8, epochs: 1 } },
-    eval: { questions: 2, every: 0 }, checkpoint: { every: 0 },
+    eval: { questions: 2, every: 0 },
+    checkpoint: { every: 0 },
     ...overrides,
   };
   const file = path.join(dir, 'x.maporl.json');
@@ -24,7 +29,12 @@ function runConfig(overrides: Record<string, unknown>): { out: string; code: num
   return { out, code: r.status, stderr: r.stderr };
 }
 
-const jsonl = (f: string) => fs.readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const jsonl = (f: string) =>
+  fs
+    .readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const lastCheckpoint = (out: string) => {
   const dir = path.join(out, 'checkpoints');
   return path.join(dir, fs.readdirSync(dir).sort().pop()!);
@@ -40,7 +50,9 @@ test('mode "none" evaluates the base agents and trains nothing', () => {
 });
 
 test('mode "single-agent" trains on first-turn answers only, and evaluates the full discussion', () => {
-  const r = runConfig({ training: { mode: 'single-agent', iterations: 1, questionsPerIteration: 2, ppo: { minibatchSize: 8, epochs: 1 } } });
+  const r = runConfig({
+    training: { mode: 'single-agent', iterations: 1, questionsPerIteration: 2, ppo: { minibatchSize: 8, epochs: 1 } },
+  });
   assert.equal(r.code, 0, r.stderr);
   const transcripts = jsonl(path.join(r.out, 'transcripts.jsonl'));
   assert.ok(transcripts.filter((t) => t.split === 'train').every((t) => t.turns.length === 1));
@@ -48,12 +60,17 @@ test('mode "single-agent" trains on first-turn answers only, and evaluates the f
 });
 
 test('policy sharing: per-agent and per-turn keep one policy each; shared keeps one', () => {
-  for (const [sharing, expected] of [['shared', 1], ['per-agent', 2], ['per-turn', 2]] as const) {
+  for (const [sharing, expected] of [
+    ['shared', 1],
+    ['per-agent', 2],
+    ['per-turn', 2],
+  ] as const) {
     const r = runConfig({ agents: { count: 2, policySharing: sharing } });
     assert.equal(r.code, 0, `${sharing}: ${r.stderr}`);
     const state = JSON.parse(fs.readFileSync(path.join(lastCheckpoint(r.out), 'trainer_state.json'), 'utf8'));
     assert.equal(state.policies, expected, sharing);
-    for (let i = 0; i < expected; i++) assert.ok(fs.existsSync(path.join(lastCheckpoint(r.out), `policy-${i}`, 'model.safetensors')));
+    for (let i = 0; i < expected; i++)
+      assert.ok(fs.existsSync(path.join(lastCheckpoint(r.out), `policy-${i}`, 'model.safetensors')));
   }
 });
 
@@ -73,14 +90,20 @@ test('a model directory that does not exist is refused with exit 2 naming it', (
 test('maporl eval reports a turn-by-turn table for a checkpoint', () => {
   const r = runConfig({});
   assert.equal(r.code, 0, r.stderr);
-  const e = spawnSync(process.execPath, [CLI, 'eval', '--checkpoint', r.out, '--task', 'nli', '--questions', '3', '--turns', '2', '--json'], { encoding: 'utf8' });
+  const e = spawnSync(
+    process.execPath,
+    [CLI, 'eval', '--checkpoint', r.out, '--task', 'nli', '--questions', '3', '--turns', '2', '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(e.status, 0, e.stderr);
   const table = JSON.parse(e.stdout);
   assert.equal(table.questions, 3);
   assert.equal(table.turns.length, 2);
   assert.equal(table.turns[0].agentAccuracy.length, 1 + 1);
   // Without --task the run's own config says what to evaluate on (its task, prompts, lengths).
-  const own = spawnSync(process.execPath, [CLI, 'eval', '--checkpoint', r.out, '--questions', '3', '--json'], { encoding: 'utf8' });
+  const own = spawnSync(process.execPath, [CLI, 'eval', '--checkpoint', r.out, '--questions', '3', '--json'], {
+    encoding: 'utf8',
+  });
   assert.equal(own.status, 0, own.stderr);
   assert.equal(JSON.parse(own.stdout).turns.length, 2, 'the run had 2 turns');
 });

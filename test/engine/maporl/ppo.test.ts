@@ -28,7 +28,10 @@ test('rollout scores and PPO losses match independent computations', async () =>
       assert.equal(scores.logprobs[i].length, q.response.length);
       q.response.forEach((_, k) => {
         const want = full.logprobs[i][q.prompt.length + k];
-        assert.ok(Math.abs(scores.logprobs[i][k] - want) < 1e-4, `sequence ${i}, token ${k}: ${scores.logprobs[i][k]} vs ${want}`);
+        assert.ok(
+          Math.abs(scores.logprobs[i][k] - want) < 1e-4,
+          `sequence ${i}, token ${k}: ${scores.logprobs[i][k]} vs ${want}`,
+        );
         assert.ok(Math.abs(scores.refLogprobs[i][k] - want) < 1e-4, `reference, sequence ${i}, token ${k}`);
         assert.ok(Math.abs(full.entropy[i][q.prompt.length + k] - scores.entropy[i][k]) < 1e-3, `entropy ${i}, ${k}`);
         assert.equal(scores.values[i][k], 0, 'a fresh value head is zero');
@@ -46,20 +49,29 @@ test('rollout scores and PPO losses match independent computations', async () =>
       oldValues: q.response.map(() => 0.5 * u()),
     }));
     // TRL's losses on the host; the value head outputs 0 before the step.
-    let pg = 0, vf = 0, n = 0;
-    samples.forEach((s, i) => s.response.forEach((_, k) => {
-      const ratio = Math.exp(scores.logprobs[i][k] - s.oldLogprobs[k]);
-      const a = s.advantages[k];
-      pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - HYPER.clipRange), 1 + HYPER.clipRange));
-      const v = 0, old = s.oldValues![k], ret = s.returns![k];
-      const vClipped = old + Math.min(Math.max(v - old, -HYPER.vfClip), HYPER.vfClip);
-      vf += Math.max((v - ret) ** 2, (vClipped - ret) ** 2);
-      n++;
-    }));
+    let pg = 0,
+      vf = 0,
+      n = 0;
+    samples.forEach((s, i) =>
+      s.response.forEach((_, k) => {
+        const ratio = Math.exp(scores.logprobs[i][k] - s.oldLogprobs[k]);
+        const a = s.advantages[k];
+        pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - HYPER.clipRange), 1 + HYPER.clipRange));
+        const v = 0,
+          old = s.oldValues![k],
+          ret = s.returns![k];
+        const vClipped = old + Math.min(Math.max(v - old, -HYPER.vfClip), HYPER.vfClip);
+        vf += Math.max((v - ret) ** 2, (vClipped - ret) ** 2);
+        n++;
+      }),
+    );
     const res = await policy.update(samples, 0); // lr 0: the step reports its losses and moves nothing
     assert.ok(Math.abs(res.metrics.policyLoss - pg / n) < 1e-4, `policy loss ${res.metrics.policyLoss} vs ${pg / n}`);
-    assert.ok(Math.abs(res.metrics.valueLoss - (0.5 * vf) / n) < 1e-4, `value loss ${res.metrics.valueLoss} vs ${(0.5 * vf) / n}`);
-    assert.ok(Math.abs(res.loss - (pg / n + HYPER.vfCoef * 0.5 * vf / n)) < 1e-4, `loss ${res.loss}`);
+    assert.ok(
+      Math.abs(res.metrics.valueLoss - (0.5 * vf) / n) < 1e-4,
+      `value loss ${res.metrics.valueLoss} vs ${(0.5 * vf) / n}`,
+    );
+    assert.ok(Math.abs(res.loss - (pg / n + (HYPER.vfCoef * 0.5 * vf) / n)) < 1e-4, `loss ${res.loss}`);
   } finally {
     await Promise.all([policy.release(), lm.release()]);
   }
@@ -75,10 +87,15 @@ test('rollout log-probs are those of the sampling distribution at the sampling t
   try {
     const gens = await lm.generate(prompts, { maxNewTokens: 12, temperature, topK: 0, topP: 1, seed: 3 });
     const scores = await policy.scoreRollouts(gens.map((g, i) => ({ prompt: prompts[i], response: g.tokens })));
-    gens.forEach((g, i) => g.logprobs.forEach((lp, k) => {
-      assert.ok(Math.abs(scores.logprobs[i][k] - lp) < 1e-4, `sequence ${i}, token ${k}: PPO ${scores.logprobs[i][k]} vs sampler ${lp}`);
-      assert.ok(Math.abs(scores.refLogprobs[i][k] - lp) < 1e-4, `reference, sequence ${i}, token ${k}`);
-    }));
+    gens.forEach((g, i) =>
+      g.logprobs.forEach((lp, k) => {
+        assert.ok(
+          Math.abs(scores.logprobs[i][k] - lp) < 1e-4,
+          `sequence ${i}, token ${k}: PPO ${scores.logprobs[i][k]} vs sampler ${lp}`,
+        );
+        assert.ok(Math.abs(scores.refLogprobs[i][k] - lp) < 1e-4, `reference, sequence ${i}, token ${k}`);
+      }),
+    );
     assert.ok(gens.every((g) => g.tokens.length > 0));
   } finally {
     await Promise.all([policy.release(), lm.release()]);

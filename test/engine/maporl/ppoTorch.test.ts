@@ -55,7 +55,11 @@ const LOSS_RTOL = 2e-5;
 const UPDATE_RTOL = 1e-4;
 const F32_EPS = 2 ** -23; // ulp(x) <= F32_EPS·|x|
 
-interface TorchResult { loss: number; gradNorm: number; metrics: Record<string, number> }
+interface TorchResult {
+  loss: number;
+  gradNorm: number;
+  metrics: Record<string, number>;
+}
 
 const root = mkdtempSync(join(tmpdir(), 'maporl-ppo-torch-'));
 const modelDir = join(root, 'model');
@@ -100,60 +104,98 @@ for (const critic of [false, true]) {
         ...q,
         oldLogprobs: scores.logprobs[i].map((lp) => lp + LOGP_OFFSETS[j++ % LOGP_OFFSETS.length]),
         advantages: q.response.map(() => 2 * r() - 1),
-        ...(critic ? {
-          returns: q.response.map(() => 2 * r() - 1),
-          oldValues: scores.values[i].map((v, k) => v + VALUE_OFFSETS[(i + k) % VALUE_OFFSETS.length]),
-        } : {}),
+        ...(critic
+          ? {
+              returns: q.response.map(() => 2 * r() - 1),
+              oldValues: scores.values[i].map((v, k) => v + VALUE_OFFSETS[(i + k) % VALUE_OFFSETS.length]),
+            }
+          : {}),
       }));
       checkBranches(samples, scores.logprobs, scores.values, hyper);
 
-      const statePath = join(root, `state-${critic}.safetensors`), outPath = join(root, `out-${critic}.safetensors`);
+      const statePath = join(root, `state-${critic}.safetensors`),
+        outPath = join(root, `out-${critic}.safetensors`);
       writeSafetensors(statePath, {
-        ...prefixedData('m.', state.m), ...prefixedData('v.', state.v),
-        ...(critic ? prefixedData('param.', { [VALUE_HEAD.weight]: state.params[VALUE_HEAD.weight], [VALUE_HEAD.bias]: state.params[VALUE_HEAD.bias] }) : {}),
+        ...prefixedData('m.', state.m),
+        ...prefixedData('v.', state.v),
+        ...(critic
+          ? prefixedData('param.', {
+              [VALUE_HEAD.weight]: state.params[VALUE_HEAD.weight],
+              [VALUE_HEAD.bias]: state.params[VALUE_HEAD.bias],
+            })
+          : {}),
       });
-      const before = Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(t.data as Float32Array)]));
+      const before = Object.fromEntries(
+        Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(t.data as Float32Array)]),
+      );
       const ref = runTorch<TorchResult>('ppo_step.py', {
-        modelDir, statePath, outPath, step: PRIOR_STEPS + 1, lr: LR, temperature: TEMPERATURE, hyper, samples,
+        modelDir,
+        statePath,
+        outPath,
+        step: PRIOR_STEPS + 1,
+        lr: LR,
+        temperature: TEMPERATURE,
+        hyper,
+        samples,
       });
 
       const res = await policy.update(samples, LR);
       assert.equal(res.skipped, false);
       assert.equal(state.step, PRIOR_STEPS + 1);
-      assert.ok(ref.gradNorm > 2 * HYPER.maxGradNorm, `gradient norm ${ref.gradNorm} should exceed maxGradNorm ${HYPER.maxGradNorm}: clipping must engage`);
+      assert.ok(
+        ref.gradNorm > 2 * HYPER.maxGradNorm,
+        `gradient norm ${ref.gradNorm} should exceed maxGradNorm ${HYPER.maxGradNorm}: clipping must engage`,
+      );
       assert.ok(ref.metrics.clipFraction > 0 && ref.metrics.clipFraction < 1, `clip fraction ${ref.metrics.clipFraction}`);
 
       const close = (what: string, ours: number, want: number) => {
         const d = Math.abs(ours - want);
-        assert.ok(d <= LOSS_RTOL * Math.max(Math.abs(want), 1e-2), `${what}: engine ${ours}, torch ${want} (|diff| ${d.toExponential(2)})`);
+        assert.ok(
+          d <= LOSS_RTOL * Math.max(Math.abs(want), 1e-2),
+          `${what}: engine ${ours}, torch ${want} (|diff| ${d.toExponential(2)})`,
+        );
         return d;
       };
       const report: string[] = [];
       report.push(`loss ${res.loss} |diff| ${close('loss', res.loss, ref.loss).toExponential(2)}`);
       report.push(`gradNorm ${res.gradNorm} |diff| ${close('gradient norm', res.gradNorm, ref.gradNorm).toExponential(2)}`);
-      for (const k of Object.keys(ref.metrics)) report.push(`${k} ${res.metrics[k]} |diff| ${close(k, res.metrics[k], ref.metrics[k]).toExponential(2)}`);
+      for (const k of Object.keys(ref.metrics))
+        report.push(`${k} ${res.metrics[k]} |diff| ${close(k, res.metrics[k], ref.metrics[k]).toExponential(2)}`);
 
       // Every parameter, element by element: the engine's new value against torch's, allowing the
       // float32 rounding of the stored value (half an ulp) plus UPDATE_RTOL of the largest update.
       const out = SafetensorsReader.open(outPath);
       try {
         assert.deepEqual(out.names().sort(), Object.keys(state.params).sort());
-        const want: Record<string, Float64Array> = Object.fromEntries(out.names().map((n) => [n, out.read(n).data as Float64Array]));
+        const want: Record<string, Float64Array> = Object.fromEntries(
+          out.names().map((n) => [n, out.read(n).data as Float64Array]),
+        );
         let maxUpdate = 0;
-        for (const [name, w] of Object.entries(want)) for (let i = 0; i < w.length; i++) maxUpdate = Math.max(maxUpdate, Math.abs(w[i] - before[name][i]));
+        for (const [name, w] of Object.entries(want))
+          for (let i = 0; i < w.length; i++) maxUpdate = Math.max(maxUpdate, Math.abs(w[i] - before[name][i]));
         assert.ok(maxUpdate > LR / 2, `the step barely moved the weights (max update ${maxUpdate})`);
-        let maxDiff = 0, maxExcess = 0, worst = '';
+        let maxDiff = 0,
+          maxExcess = 0,
+          worst = '';
         for (const [name, w] of Object.entries(want)) {
           const got = state.params[name].data as Float32Array;
           for (let i = 0; i < w.length; i++) {
             const d = Math.abs(got[i] - w[i]);
             maxDiff = Math.max(maxDiff, d);
             const excess = d - 0.5 * F32_EPS * Math.abs(w[i]); // beyond storing the exact value in float32
-            if (excess > maxExcess) { maxExcess = excess; worst = `${name}[${i}]: engine ${got[i]}, torch ${w[i]}, before ${before[name][i]}`; }
+            if (excess > maxExcess) {
+              maxExcess = excess;
+              worst = `${name}[${i}]: engine ${got[i]}, torch ${w[i]}, before ${before[name][i]}`;
+            }
           }
         }
-        report.push(`params: max |update| ${maxUpdate.toExponential(2)}, max |engine - torch| ${maxDiff.toExponential(2)}, beyond float32 rounding ${maxExcess.toExponential(2)} (${(maxExcess / maxUpdate).toExponential(1)} of the max update)`);
-        assert.ok(maxExcess <= UPDATE_RTOL * maxUpdate, `${worst}: off by ${maxExcess.toExponential(2)} beyond rounding, more than ${UPDATE_RTOL} x the largest update ${maxUpdate.toExponential(2)}`);
+        report.push(
+          `params: max |update| ${maxUpdate.toExponential(2)}, max |engine - torch| ${maxDiff.toExponential(2)}, beyond float32 rounding ${maxExcess.toExponential(2)} (${(maxExcess / maxUpdate).toExponential(1)} of the max update)`,
+        );
+        assert.ok(
+          maxExcess <= UPDATE_RTOL * maxUpdate,
+          `${worst}: off by ${maxExcess.toExponential(2)} beyond rounding, more than ${UPDATE_RTOL} x the largest update ${maxUpdate.toExponential(2)}`,
+        );
       } finally {
         out.close();
       }
@@ -167,20 +209,31 @@ for (const critic of [false, true]) {
 /** Every clip decision is taken with a margin, so float32 rounding cannot flip a branch. */
 function checkBranches(samples: PpoSample[], logprobs: number[][], values: number[][], h: PpoHyper): void {
   const seen = { low: 0, high: 0, inside: 0, vClipped: 0, vInside: 0 };
-  samples.forEach((s, i) => s.response.forEach((_, k) => {
-    const ratio = Math.exp(logprobs[i][k] - s.oldLogprobs[k]);
-    assert.ok(Math.abs(ratio - (1 - h.clipRange)) > 0.02 && Math.abs(ratio - (1 + h.clipRange)) > 0.02, `ratio ${ratio} is near a clip boundary`);
-    if (ratio < 1 - h.clipRange) seen.low++; else if (ratio > 1 + h.clipRange) seen.high++; else seen.inside++;
-    if (!h.critic) return;
-    const dv = values[i][k] - s.oldValues![k];
-    assert.ok(Math.abs(Math.abs(dv) - h.vfClip) > 0.02, `value change ${dv} is near vfClip`);
-    if (Math.abs(dv) > h.vfClip) {
-      seen.vClipped++;
-      const vc = s.oldValues![k] + Math.sign(dv) * h.vfClip, ret = s.returns![k];
-      assert.ok(Math.abs((values[i][k] - ret) ** 2 - (vc - ret) ** 2) > 1e-3, 'the two value errors nearly tie');
-    } else seen.vInside++;
-  }));
-  assert.ok(seen.low > 0 && seen.high > 0 && seen.inside > 0, `ratios below/above/inside the clip range: ${JSON.stringify(seen)}`);
+  samples.forEach((s, i) =>
+    s.response.forEach((_, k) => {
+      const ratio = Math.exp(logprobs[i][k] - s.oldLogprobs[k]);
+      assert.ok(
+        Math.abs(ratio - (1 - h.clipRange)) > 0.02 && Math.abs(ratio - (1 + h.clipRange)) > 0.02,
+        `ratio ${ratio} is near a clip boundary`,
+      );
+      if (ratio < 1 - h.clipRange) seen.low++;
+      else if (ratio > 1 + h.clipRange) seen.high++;
+      else seen.inside++;
+      if (!h.critic) return;
+      const dv = values[i][k] - s.oldValues![k];
+      assert.ok(Math.abs(Math.abs(dv) - h.vfClip) > 0.02, `value change ${dv} is near vfClip`);
+      if (Math.abs(dv) > h.vfClip) {
+        seen.vClipped++;
+        const vc = s.oldValues![k] + Math.sign(dv) * h.vfClip,
+          ret = s.returns![k];
+        assert.ok(Math.abs((values[i][k] - ret) ** 2 - (vc - ret) ** 2) > 1e-3, 'the two value errors nearly tie');
+      } else seen.vInside++;
+    }),
+  );
+  assert.ok(
+    seen.low > 0 && seen.high > 0 && seen.inside > 0,
+    `ratios below/above/inside the clip range: ${JSON.stringify(seen)}`,
+  );
   if (h.critic) assert.ok(seen.vClipped > 0 && seen.vInside > 0, `value changes clipped/inside: ${JSON.stringify(seen)}`);
 }
 
@@ -191,5 +244,7 @@ function f32(shape: number[], fill: () => number): HostTensor {
 }
 
 function prefixedData(prefix: string, r: Record<string, HostTensor>): Record<string, { shape: number[]; data: Float32Array }> {
-  return Object.fromEntries(Object.entries(r).map(([n, t]) => [prefix + n, { shape: t.shape as number[], data: t.data as Float32Array }]));
+  return Object.fromEntries(
+    Object.entries(r).map(([n, t]) => [prefix + n, { shape: t.shape as number[], data: t.data as Float32Array }]),
+  );
 }

@@ -2,7 +2,13 @@
 // optional verifier scores, one-pass placeholder filling.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultPromptOptions, fillTemplate, renderPrompt, renderTurnPrompts, type PromptOptions } from '../../../src/engine/maporl/prompts';
+import {
+  defaultPromptOptions,
+  fillTemplate,
+  renderPrompt,
+  renderTurnPrompts,
+  type PromptOptions,
+} from '../../../src/engine/maporl/prompts';
 
 const q = 'Ann has 3 pens. How many pens now?';
 const prev = [
@@ -30,7 +36,10 @@ test('full texts and verifier scores when asked', () => {
     renderPrompt({ question: q, turn: 2, own: prev[0], others: [prev[1], prev[2]] }, opts),
     `You: 3+1=4. Answer: 4 (0.90)\nOthers: I am not sure (0.10), 3+2=5. Answer: 5 (0.46)\n${q}\nA:`,
   );
-  assert.throws(() => renderPrompt({ question: q, turn: 1, own: { text: 'x', answer: 'x' }, others: [] }, opts), /no verifier score/);
+  assert.throws(
+    () => renderPrompt({ question: q, turn: 1, own: { text: 'x', answer: 'x' }, others: [] }, opts),
+    /no verifier score/,
+  );
 });
 
 test('custom templates; placeholders are filled once (a question containing {own} stays literal)', () => {

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../../src/engine/core/random';
-import { incentiveBonuses, incentiveTerms, influenceAwareRewards, needsFormatPenalty, repeatsPhrase, shapedRewards, withFormatPenalty } from '../../../src/engine/maporl/reward';
+import {
+  incentiveBonuses,
+  incentiveTerms,
+  influenceAwareRewards,
+  needsFormatPenalty,
+  repeatsPhrase,
+  shapedRewards,
+  withFormatPenalty,
+} from '../../../src/engine/maporl/reward';
 
 const close = (a: number[][], b: number[][], tol = 1e-12) =>
   a.forEach((row, t) => row.forEach((x, i) => assert.ok(Math.abs(x - b[t][i]) <= tol, `[${t}][${i}] ${x} vs ${b[t][i]}`)));
@@ -13,21 +21,33 @@ function randomV(rng: Rng, T: number, A: number): number[][] {
 }
 
 test('influence-aware reward matches a hand computation (T=3, A=2, γ=0.5)', () => {
-  const V = [[0.2, 0.6], [0.4, 0.8], [1.0, 0.0]];
+  const V = [
+    [0.2, 0.6],
+    [0.4, 0.8],
+    [1.0, 0.0],
+  ];
   // team means per turn: 0.4, 0.6, 0.5; discount mass 1.75 at t=0, 1.5 at t=1, 1 at t=2
   close(influenceAwareRewards(V, 0.5), [
     [(0.2 + 0.5 * 0.6 + 0.25 * 0.5) / 1.75, (0.6 + 0.5 * 0.6 + 0.25 * 0.5) / 1.75],
     [(0.4 + 0.5 * 0.5) / 1.5, (0.8 + 0.5 * 0.5) / 1.5],
     [1.0, 0.0],
   ]);
-  close(influenceAwareRewards(V, 0.5), [[0.625 / 1.75, 1.025 / 1.75], [0.65 / 1.5, 0.7], [1, 0]]);
+  close(influenceAwareRewards(V, 0.5), [
+    [0.625 / 1.75, 1.025 / 1.75],
+    [0.65 / 1.5, 0.7],
+    [1, 0],
+  ]);
 });
 
 test('γ = 0 gives V; constant V gives V; the last turn and a single turn give V', () => {
   const rng = new Rng(1);
   const V = randomV(rng, 4, 3);
   close(influenceAwareRewards(V, 0), V);
-  const constant = [[0.7, 0.7], [0.7, 0.7], [0.7, 0.7]];
+  const constant = [
+    [0.7, 0.7],
+    [0.7, 0.7],
+    [0.7, 0.7],
+  ];
   close(influenceAwareRewards(constant, 0.3), constant, 1e-15);
   close(influenceAwareRewards(constant, 5), constant, 1e-15);
   for (const g of [0.3, 1, 2]) assert.deepEqual(influenceAwareRewards(V, g)[3], V[3]);
@@ -40,16 +60,27 @@ test('rewards are convex combinations (stay within [min V, max V]) and follow ag
     const V = randomV(rng, 3, 3);
     const g = rng.float() * 2;
     const R = influenceAwareRewards(V, g);
-    const lo = Math.min(...V.flat()), hi = Math.max(...V.flat());
+    const lo = Math.min(...V.flat()),
+      hi = Math.max(...V.flat());
     for (const r of R.flat()) assert.ok(r >= lo - 1e-12 && r <= hi + 1e-12);
     const perm = [2, 0, 1];
-    const Rp = influenceAwareRewards(V.map((row) => perm.map((j) => row[j])), g);
-    close(Rp, R.map((row) => perm.map((j) => row[j])));
+    const Rp = influenceAwareRewards(
+      V.map((row) => perm.map((j) => row[j])),
+      g,
+    );
+    close(
+      Rp,
+      R.map((row) => perm.map((j) => row[j])),
+    );
   }
 });
 
 test('a better later turn by anyone raises every earlier reward (influence), never a later one', () => {
-  const V = [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]];
+  const V = [
+    [0.5, 0.5, 0.5],
+    [0.5, 0.5, 0.5],
+    [0.5, 0.5, 0.5],
+  ];
   const before = influenceAwareRewards(V, 0.3);
   const V2 = V.map((r) => r.slice());
   V2[2][1] = 0.9;
@@ -70,7 +101,8 @@ test('bad inputs are rejected', () => {
   assert.throws(() => shapedRewards([[0.5, 0.5]], [[true]], { gamma: 0.3, alpha: [0, 0, 0, 0] }), /1x2 but correctness is 1x1/);
 });
 
-const F = false, T = true;
+const F = false,
+  T = true;
 
 test('incentive terms on a hand-worked 3-agent discussion', () => {
   // "others right" = both other agents correct (more than half of 2).
@@ -80,19 +112,44 @@ test('incentive terms on a hand-worked 3-agent discussion', () => {
     [T, F, F],
   ];
   assert.deepEqual(incentiveTerms(correct), [
-    [[0, 0, -1, 0], [0, 0, 0, 0], [0, 0, 0, 1]],
-    [[1, 0, 0, 0], [0, 0, 0, 0], [-1, 0, -1, 0]],
-    [[0, 0, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0]],
+    [
+      [0, 0, -1, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+    ],
+    [
+      [1, 0, 0, 0],
+      [0, 0, 0, 0],
+      [-1, 0, -1, 0],
+    ],
+    [
+      [0, 0, 0, 0],
+      [-1, 0, 0, 0],
+      [0, 0, 0, 0],
+    ],
   ]);
   // (0,0): its others go right → not-right at t=1 while it was wrong: -alpha[2]
   // (0,2): its others (0 and 1) go not-right → right at t=1 while it was right: +alpha[3]
   const bonus = incentiveBonuses(correct, [1, 10, 100, 1000]);
-  assert.deepEqual(bonus, [[-100, 0, 1000], [1, 0, -101], [0, -1, 0]]);
+  assert.deepEqual(bonus, [
+    [-100, 0, 1000],
+    [1, 0, -101],
+    [0, -1, 0],
+  ]);
 });
 
 test('corrected on its own, and going wrong against right others, use alpha[1]', () => {
-  assert.deepEqual(incentiveTerms([[F, F, F], [T, F, F]])[1][0], [0, 1, 0, 0]);
-  const terms = incentiveTerms([[T, T, T], [F, T, T]]);
+  assert.deepEqual(
+    incentiveTerms([
+      [F, F, F],
+      [T, F, F],
+    ])[1][0],
+    [0, 1, 0, 0],
+  );
+  const terms = incentiveTerms([
+    [T, T, T],
+    [F, T, T],
+  ]);
   assert.deepEqual(terms[1][0], [0, -1, 0, 0]);
   // agent 1 was right at t=0 and its others (0, 2) went right → not-right at t=1: -alpha[3]
   // (the official code would add +alpha[2] here; see reward.ts)
@@ -105,7 +162,13 @@ test('a single agent: every change is on its own (alpha[1]), no influence terms'
 
 test('exactly half of the others right counts as not right', () => {
   // A=3: the others of agent 0 at t=0 are one right, one wrong → not right → "on its own"
-  assert.deepEqual(incentiveTerms([[F, T, F], [T, T, F]])[1][0], [0, 1, 0, 0]);
+  assert.deepEqual(
+    incentiveTerms([
+      [F, T, F],
+      [T, T, F],
+    ])[1][0],
+    [0, 1, 0, 0],
+  );
 });
 
 test('alpha = 0 adds nothing: shaped reward equals the influence-aware reward', () => {
@@ -115,7 +178,10 @@ test('alpha = 0 adds nothing: shaped reward equals the influence-aware reward', 
   assert.deepEqual(shapedRewards(V, correct, { gamma: 0.3, alpha: [0, 0, 0, 0] }), influenceAwareRewards(V, 0.3));
   const shaped = shapedRewards(V, correct, { gamma: 0.3, alpha: [0.1, 0.2, 0.3, 0.4] });
   const bonus = incentiveBonuses(correct, [0.1, 0.2, 0.3, 0.4]);
-  close(shaped, influenceAwareRewards(V, 0.3).map((row, t) => row.map((r, a) => r + bonus[t][a])));
+  close(
+    shaped,
+    influenceAwareRewards(V, 0.3).map((row, t) => row.map((r, a) => r + bonus[t][a])),
+  );
 });
 
 test('format penalty: no parseable answer, or a phrase looping more than 3 times', () => {
@@ -130,8 +196,23 @@ test('format penalty: no parseable answer, or a phrase looping more than 3 times
 });
 
 test('format penalty replaces the shaped reward of the responses that need it, and 0 turns it off', () => {
-  const R = [[0.9, 0.2], [0.7, 0.4]];
-  const responses = [[{ text: 'Answer: 3', answer: '3' }, { text: 'hmm', answer: null }], [{ text: 'x x x x Answer: 1', answer: '1' }, { text: 'Answer: 2', answer: '2' }]];
-  assert.deepEqual(withFormatPenalty(R, responses, -1), [[0.9, -1], [-1, 0.4]]);
+  const R = [
+    [0.9, 0.2],
+    [0.7, 0.4],
+  ];
+  const responses = [
+    [
+      { text: 'Answer: 3', answer: '3' },
+      { text: 'hmm', answer: null },
+    ],
+    [
+      { text: 'x x x x Answer: 1', answer: '1' },
+      { text: 'Answer: 2', answer: '2' },
+    ],
+  ];
+  assert.deepEqual(withFormatPenalty(R, responses, -1), [
+    [0.9, -1],
+    [-1, 0.4],
+  ]);
   assert.deepEqual(withFormatPenalty(R, responses, 0), R);
 });

@@ -24,10 +24,11 @@ function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 }
 
-const exitOf = (child: ReturnType<typeof spawn>) => new Promise<number | null>((resolve) => {
-  if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-  else child.on('exit', resolve);
-});
+const exitOf = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on('exit', resolve);
+  });
 
 test('a training run writes a run directory that follows the protocol', () => {
   assert.ok(fs.existsSync(CLI), 'build first (npm run build)');
@@ -39,28 +40,46 @@ test('a training run writes a run directory that follows the protocol', () => {
   const transcripts = lines(path.join(out, 'transcripts.jsonl'));
   const train = transcripts.filter((t) => t.split === 'train');
   assert.equal(train.length, 4 * 4 * 2, 'iterations x questions x samples per question');
-  assert.equal(new Set(train.map((t) => `${t.step}/${t.id}/${t.sample ?? 0}`)).size, train.length, 'step, id and sample name one discussion');
+  assert.equal(
+    new Set(train.map((t) => `${t.step}/${t.id}/${t.sample ?? 0}`)).size,
+    train.length,
+    'step, id and sample name one discussion',
+  );
   for (const t of transcripts) assert.equal(validateTranscriptRecord(t), null);
-  for (const t of transcripts.filter((x) => x.split === 'train')) assert.ok(t.turns.flat().every((x: { reward: unknown }) => typeof x.reward === 'number'));
+  for (const t of transcripts.filter((x) => x.split === 'train'))
+    assert.ok(t.turns.flat().every((x: { reward: unknown }) => typeof x.reward === 'number'));
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.equal(validateRunSummary(summary), null);
   assert.equal(summary.status, 'finished');
   assert.equal(summary.steps, 4);
-  assert.deepEqual(fs.readdirSync(path.join(out, 'checkpoints')).sort(), ['step-000000', 'step-000001', 'step-000002', 'step-000003', 'step-000004']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'checkpoints')).sort(), [
+    'step-000000',
+    'step-000001',
+    'step-000002',
+    'step-000003',
+    'step-000004',
+  ]);
   assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run lock is released at the end');
   const metrics = lines(path.join(out, 'events.jsonl')).filter((e) => e.type === 'metrics' && e.split === 'train');
   assert.equal(metrics.length, 4);
-  for (const m of metrics) for (const k of ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction']) assert.ok(Number.isFinite(m[k]), `${k} = ${m[k]}`);
+  for (const m of metrics)
+    for (const k of ['reward', 'kl', 'entropy', 'policyLoss', 'valueLoss', 'clipFraction'])
+      assert.ok(Number.isFinite(m[k]), `${k} = ${m[k]}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a run killed with SIGKILL and resumed ends exactly like an uninterrupted run', async () => {
   const { dir, config } = setup();
-  const whole = path.join(dir, 'whole'), killed = path.join(dir, 'killed');
+  const whole = path.join(dir, 'whole'),
+    killed = path.join(dir, 'killed');
   assert.equal(cli(['train', config, '--out', whole]).status, 0);
 
   const child = spawn(process.execPath, [CLI, 'train', config, '--out', killed], { stdio: 'ignore' });
-  await untilWhileRunning(child, () => fs.existsSync(path.join(killed, 'checkpoints', 'step-000002')), 'the checkpoint of step 2');
+  await untilWhileRunning(
+    child,
+    () => fs.existsSync(path.join(killed, 'checkpoints', 'step-000002')),
+    'the checkpoint of step 2',
+  );
   child.kill('SIGKILL');
   await exitOf(child);
   assert.ok(!fs.existsSync(path.join(killed, 'summary.json')), 'killed before the end');
@@ -85,7 +104,10 @@ test('SIGTERM checkpoints, reports "stopped", and the run resumes to the end', a
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'stopped');
   assert.ok(summary.steps < 12, `stopped at ${summary.steps}`);
-  assert.ok(fs.existsSync(path.join(out, 'checkpoints', `step-${String(summary.steps).padStart(6, '0')}`)), 'a checkpoint where it stopped');
+  assert.ok(
+    fs.existsSync(path.join(out, 'checkpoints', `step-${String(summary.steps).padStart(6, '0')}`)),
+    'a checkpoint where it stopped',
+  );
   assert.ok(lines(path.join(out, 'events.jsonl')).some((e) => e.type === 'status' && e.status === 'stopped'));
   assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run lock is released on a stop');
   const resumed = cli(['train', '--resume', out]);
@@ -112,6 +134,9 @@ test('VS Code settings reach the engine through the environment where the config
   const { parseConfig } = await import('../../../src/engine/maporl/config');
   const env = { [MAPORL_ENV.executionProvider]: 'webgpu', [MAPORL_ENV.threads]: '3' };
   assert.deepEqual(runtimeOptions(parseConfig({}), env), { executionProvider: 'webgpu', threads: 3, frozenWeights: 'auto' });
-  assert.deepEqual(runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' } }), env), { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' });
+  assert.deepEqual(
+    runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' } }), env),
+    { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' },
+  );
   assert.deepEqual(runtimeOptions(parseConfig({}), {}), { executionProvider: 'auto', threads: 0, frozenWeights: 'auto' });
 });

@@ -8,7 +8,7 @@ import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
 import { extractAnswer } from '../../../src/engine/tasks/answers';
 import { generateSplit } from '../../../src/engine/tasks/synthetic';
 
-test('pairs are deterministic, follow the split\'s questions, and end in the gold answer', () => {
+test("pairs are deterministic, follow the split's questions, and end in the gold answer", () => {
   const pairs = sftRecords('arith', 'train', 200, 7);
   assert.deepEqual(sftRecords('arith', 'train', 200, 7), pairs);
   const recs = generateSplit('arith', 'train', 200, 7);
@@ -23,7 +23,8 @@ test('pairs are deterministic, follow the split\'s questions, and end in the gol
 
 test('later-turn pairs show made-up previous answers, right and wrong, for NLI too', () => {
   const pairs = sftRecords('nli', 'train', 60, 8, { discussionFraction: 1, agents: 3 });
-  let right = 0, wrong = 0;
+  let right = 0,
+    wrong = 0;
   for (const p of pairs) {
     const m = p.prompt.match(/^You: (\w+)\nOthers: (\w+), (\w+)\n/);
     assert.ok(m, p.prompt);
@@ -42,5 +43,8 @@ test('writeSftJsonl writes one {"prompt","completion"} object a line', () => {
   const pairs = sftRecords('nli', 'test', 5, 1);
   writeSftJsonl(file, pairs);
   const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  assert.deepEqual(lines.map((l) => JSON.parse(l)), pairs);
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l)),
+    pairs,
+  );
 });

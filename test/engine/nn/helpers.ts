@@ -17,11 +17,22 @@ import { rng } from '../../helpers/rng';
  * HF's N(0, 0.02) initialisation gives logits so close to zero that a wrong rotation or mask could
  * hide below the tolerance.
  */
-export async function randomModel(arch: Partial<ModelConfigInput>, seed: number): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
+export async function randomModel(
+  arch: Partial<ModelConfigInput>,
+  seed: number,
+): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
   const base = await createPresetModel('tiny', seed);
   const config = completeModelConfig({
-    hiddenSize: 32, intermediateSize: 48, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
-    vocabSize: base.tokenizer.vocabSize, bosTokenId: 1, eosTokenId: 2, padTokenId: 0, ...arch,
+    hiddenSize: 32,
+    intermediateSize: 48,
+    numHiddenLayers: 2,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+    vocabSize: base.tokenizer.vocabSize,
+    bosTokenId: 1,
+    eosTokenId: 2,
+    padTokenId: 0,
+    ...arch,
   });
   return { ...base, config, weights: randomWeights(config, seed) };
 }
@@ -45,7 +56,9 @@ export function randomWeights(config: ModelConfig, seed: number): Record<string,
  * `fused` builds the graph with ORT's fused inference kernels (as generation and scoring do).
  */
 export async function batchLogits(
-  model: Pick<CausalLM, 'config' | 'weights'>, rows: number[][], pad: number,
+  model: Pick<CausalLM, 'config' | 'weights'>,
+  rows: number[][],
+  pad: number,
   extra?: { weights: Record<string, HostTensor>; options: (w: Weights) => ForwardOptions },
   fused = false,
 ): Promise<Float32Array[]> {
@@ -55,7 +68,12 @@ export async function batchLogits(
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const pos = g.input('positions', 'int64', ['B', 'T']);
   const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(model.config, w, { inputIds: ids, positions: pos, attentionMask: mask }, { ...extra?.options(ew), fused });
+  const { hidden } = llamaForward(
+    model.config,
+    w,
+    { inputIds: ids, positions: pos, attentionMask: mask },
+    { ...extra?.options(ew), fused },
+  );
   g.output('logits', lmHead(model.config, w, hidden));
   const session = await Session.create(serialize(g), { threads: 1 });
   const batch = leftPad(rows, pad);

@@ -13,16 +13,33 @@ import { loadModel, saveModel, type CausalLM } from '../../../src/engine/nn/mode
 import { runTorch } from '../../helpers/torch';
 import { batchLogits, maxAbs, maxAbsDiff, randomModel } from './helpers';
 
-const TEXTS = ['Tom has 3 bags of 4 pens.', 'All cats are animals. Is Tom an animal? Answer:', 'Eve buys 12 more cups, then gives 5 to Bo. How many cups does Eve have now?'];
+const TEXTS = [
+  'Tom has 3 bags of 4 pens.',
+  'All cats are animals. Is Tom an animal? Answer:',
+  'Eve buys 12 more cups, then gives 5 to Bo. How many cups does Eve have now?',
+];
 
 const VARIANTS: Record<string, Partial<ModelConfigInput>> = {
   'llama, tied embeddings, GQA (4 heads, 2 KV)': { tieWordEmbeddings: true },
   'llama, untied embeddings, MHA, attention_bias on q/k/v/o, head_dim != hidden/heads': {
-    tieWordEmbeddings: false, numKeyValueHeads: 4, headDim: 6, attentionBias: true, attentionOutputBias: true, rmsNormEps: 1e-5,
+    tieWordEmbeddings: false,
+    numKeyValueHeads: 4,
+    headDim: 6,
+    attentionBias: true,
+    attentionOutputBias: true,
+    rmsNormEps: 1e-5,
   },
-  'qwen2: q/k/v bias, 1 KV head, rope_theta 1e6': { modelType: 'qwen2', numKeyValueHeads: 1, tieWordEmbeddings: true, ropeTheta: 1e6 },
+  'qwen2: q/k/v bias, 1 KV head, rope_theta 1e6': {
+    modelType: 'qwen2',
+    numKeyValueHeads: 1,
+    tieWordEmbeddings: true,
+    ropeTheta: 1e6,
+  },
   'llama 3 rope_scaling (all three frequency bands), 3 layers, untied': {
-    numHiddenLayers: 3, tieWordEmbeddings: false, ropeTheta: 500000, headDim: 16,
+    numHiddenLayers: 3,
+    tieWordEmbeddings: false,
+    ropeTheta: 500000,
+    headDim: 16,
     ropeScaling: { ropeType: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 },
   },
 };

@@ -23,7 +23,11 @@ test('plain layout without a chat template: BOS prompt | completion EOS', () => 
   const seq = sftExampleTokens(tok, { prompt: 'Q: 2 + 2', completion: ' 4' });
   assert.equal(tok.decode(seq.ids.slice(0, seq.promptLength)), '<|bos|>Q: 2 + 2');
   assert.equal(tok.decode(seq.ids.slice(seq.promptLength)), ' 4<|eos|>');
-  assert.deepEqual(sftExampleTokens(builtinTokenizer(), { prompt: 'Q: 2 + 2', completion: ' 4' }, 'plain'), seq, 'format "plain" forces it');
+  assert.deepEqual(
+    sftExampleTokens(builtinTokenizer(), { prompt: 'Q: 2 + 2', completion: ' 4' }, 'plain'),
+    seq,
+    'format "plain" forces it',
+  );
   assert.throws(() => promptTokens(tok, 'x', 'chat'), /no chat template/);
 });
 

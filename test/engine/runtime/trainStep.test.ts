@@ -10,7 +10,12 @@ import { rng, uniform } from '../../helpers/rng';
 // A 2-layer MLP classifying 2-D points by quadrant: a toy task it can learn in a few dozen steps.
 function mlpSpec(): TrainStepSpec {
   return {
-    params: { w1: { shape: [16, 2] }, b1: { shape: [16], decay: false }, w2: { shape: [4, 16] }, b2: { shape: [4], decay: false } },
+    params: {
+      w1: { shape: [16, 2] },
+      b1: { shape: [16], decay: false },
+      w2: { shape: [4, 16] },
+      b2: { shape: [4], decay: false },
+    },
     batch: { x: { dtype: 'float32', shape: ['B', 2] }, y: { dtype: 'int64', shape: ['B'] } },
     loss: (p, b) => {
       const h = F.tanh(F.linear(b.x, p.w1, p.b1));
@@ -32,7 +37,12 @@ function quadrantBatch(seed: number, n: number): Record<string, HostTensor> {
 
 function initParams(seed: number): Record<string, HostTensor> {
   const r = rng(seed);
-  return { w1: f32(uniform(r, 32, -0.7, 0.7), [16, 2]), b1: f32(new Array(16).fill(0), [16]), w2: f32(uniform(r, 64, -0.25, 0.25), [4, 16]), b2: f32([0, 0, 0, 0], [4]) };
+  return {
+    w1: f32(uniform(r, 32, -0.7, 0.7), [16, 2]),
+    b1: f32(new Array(16).fill(0), [16]),
+    w2: f32(uniform(r, 64, -0.25, 0.25), [4, 16]),
+    b2: f32([0, 0, 0, 0], [4]),
+  };
 }
 
 test('a compiled train step lowers the loss of an MLP on a toy task', async () => {
@@ -55,7 +65,9 @@ test('lrScale gives one parameter its own learning rate (lr x scale, weight deca
     const state = step.initState(initParams(3));
     const before = Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, Float32Array.from(dataOf(t, 'float32'))]));
     await step.run(state, quadrantBatch(4, 32), 1e-3);
-    return Object.fromEntries(Object.entries(state.params).map(([n, t]) => [n, dataOf(t, 'float32').map((x, i) => x - before[n][i])]));
+    return Object.fromEntries(
+      Object.entries(state.params).map(([n, t]) => [n, dataOf(t, 'float32').map((x, i) => x - before[n][i])]),
+    );
   };
   const [a, b] = [await deltas(plain), await deltas(scaled)];
   b.w1.forEach((d, i) => assert.ok(Math.abs(d - a.w1[i]) <= 1e-9, `w1[${i}] moved differently`));
@@ -72,13 +84,17 @@ test('a non-finite loss skips the step and leaves parameters and moments untouch
   const step = await TrainStep.compile(mlpSpec());
   const state = step.initState(initParams(2));
   await step.run(state, quadrantBatch(1, 8), 0.01);
-  const before = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))));
+  const before = JSON.stringify(
+    [state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))),
+  );
   const bad = quadrantBatch(2, 8);
   dataOf(bad.x, 'float32')[3] = NaN;
   const res = await step.run(state, bad, 0.01);
   assert.equal(res.skipped, true);
   assert.equal(state.step, 1);
-  const after = JSON.stringify([state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))));
+  const after = JSON.stringify(
+    [state.params, state.m, state.v].map((r) => Object.values(r).map((t) => Array.from(dataOf(t, 'float32')))),
+  );
   assert.equal(after, before);
 });
 
@@ -97,7 +113,8 @@ test('gradient accumulation over micro-batches equals one step on the whole batc
   assert.ok(Math.abs(ra.loss - rb.loss) < 1e-6, `${ra.loss} vs ${rb.loss}`);
   assert.ok(Math.abs(ra.gradNorm - rb.gradNorm) < 1e-5, `${ra.gradNorm} vs ${rb.gradNorm}`);
   for (const name of Object.keys(spec.params)) {
-    const pa = dataOf(a.params[name], 'float32'), pb = dataOf(b.params[name], 'float32');
+    const pa = dataOf(a.params[name], 'float32'),
+      pb = dataOf(b.params[name], 'float32');
     for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pb[i]) < 1e-6, `${name}[${i}] ${pa[i]} vs ${pb[i]}`);
   }
 });

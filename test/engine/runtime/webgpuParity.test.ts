@@ -32,8 +32,9 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_DRIVER_FILES && !process.env.VK_ICD_FILENAMES) process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
 
 const REL_TOL = 2e-3;
-const NO_ADAPTER_HINT = `scripts/install-test-deps.sh installs Debian's chromium (SwiftShader, ${SWIFTSHADER_ICD}) `
-  + 'and libvulkan1; or point VK_DRIVER_FILES at another Vulkan driver\'s ICD file';
+const NO_ADAPTER_HINT =
+  `scripts/install-test-deps.sh installs Debian's chromium (SwiftShader, ${SWIFTSHADER_ICD}) ` +
+  "and libvulkan1; or point VK_DRIVER_FILES at another Vulkan driver's ICD file";
 
 /** The `tiny` preset with weights wide enough that logits spread over several units (nn/helpers.ts). */
 async function tinyModel(seed: number): Promise<CausalLM> {
@@ -42,7 +43,10 @@ async function tinyModel(seed: number): Promise<CausalLM> {
 }
 
 /** Runs one model on the CPU and on WebGPU with the same feeds; a fallback to CPU fails the test. */
-async function onBoth(model: Uint8Array, feeds: Record<string, HostTensor>): Promise<{ cpu: Record<string, HostTensor>; webgpu: Record<string, HostTensor> }> {
+async function onBoth(
+  model: Uint8Array,
+  feeds: Record<string, HostTensor>,
+): Promise<{ cpu: Record<string, HostTensor>; webgpu: Record<string, HostTensor> }> {
   const run = async (ep: 'cpu' | 'webgpu') => {
     const fallbacks: string[] = [];
     const session = await Session.create(model, { executionProvider: ep, threads: 1, onFallback: (m) => fallbacks.push(m) });
@@ -58,9 +62,11 @@ async function onBoth(model: Uint8Array, feeds: Record<string, HostTensor>): Pro
 
 /** max |got - want| / max |want| over one tensor. */
 function relError(got: HostTensor, want: HostTensor): number {
-  const a = dataOf(got, 'float32'), b = dataOf(want, 'float32');
+  const a = dataOf(got, 'float32'),
+    b = dataOf(want, 'float32');
   assert.deepEqual(got.shape, want.shape);
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < b.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
@@ -78,7 +84,13 @@ test('WebGPU logits of the tiny preset (fused kernels, left-padded batch) equal 
   const attentionMask = g.input('attention_mask', 'int64', ['B', 'T']);
   const { hidden } = llamaForward(model.config, w, { inputIds, positions, attentionMask }, { fused: true });
   g.output('logits', lmHead(model.config, w, hidden)); // [B, T, V]
-  const batch = leftPad([[1, 57, 93, 140, 41, 7, 300, 12], [1, 20, 211, 5]], model.config.padTokenId ?? 0);
+  const batch = leftPad(
+    [
+      [1, 57, 93, 140, 41, 7, 300, 12],
+      [1, 20, 211, 5],
+    ],
+    model.config.padTokenId ?? 0,
+  );
   const out = await onBoth(serialize(g), { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask });
   const err = relError(out.webgpu.logits, out.cpu.logits);
   assert.ok(err <= REL_TOL, `logits: relative error ${err.toExponential(2)}`);
@@ -89,7 +101,13 @@ test('WebGPU gradients of one SFT step of the tiny preset equal the CPU ones, ev
   const { spec } = sftStepSpec(model, { weightDecay: 0, maxGradNorm: 0 });
   // The accumulation graph's first micro-batch: outputs new.acc.<name> are the plain gradients.
   const graph = serialize(buildGradsGraph(spec, false));
-  const batch = collate([{ ids: [1, 57, 93, 140, 41, 7, 300, 12, 2], promptLength: 4 }, { ids: [1, 20, 211, 5, 66, 2], promptLength: 3 }], model.config.padTokenId ?? 0);
+  const batch = collate(
+    [
+      { ids: [1, 57, 93, 140, 41, 7, 300, 12, 2], promptLength: 4 },
+      { ids: [1, 20, 211, 5, 66, 2], promptLength: 3 },
+    ],
+    model.config.padTokenId ?? 0,
+  );
   const feeds: Record<string, HostTensor> = {};
   for (const [name, t] of Object.entries(model.weights)) feeds[`param.${name}`] = t;
   for (const [name, t] of Object.entries(batch)) feeds[`batch.${name}`] = t;

@@ -30,7 +30,8 @@ const EXAMPLES = [
 ];
 
 function relError(ours: ArrayLike<number>, ref: readonly number[]): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < ref.length; i++) {
     diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
     scale = Math.max(scale, Math.abs(ref[i]));
@@ -48,7 +49,10 @@ for (const [i, [label, arch]] of Object.entries(VARIANTS).entries()) {
     const model = await randomModel(arch, 40 + i);
     const dir = join(root, `m${i}`);
     await saveModel(dir, model, { tokenizerFiles: model.tokenizerFiles });
-    const batch = collate(EXAMPLES.map((e) => sftExampleTokens(model.tokenizer, e)), 0);
+    const batch = collate(
+      EXAMPLES.map((e) => sftExampleTokens(model.tokenizer, e)),
+      0,
+    );
 
     const g = new Graph('sft_loss');
     const names = Object.keys(model.weights);
@@ -57,20 +61,32 @@ for (const [i, [label, arch]] of Object.entries(VARIANTS).entries()) {
     const { loss, tokens } = completionNll(model.config, w, b);
     g.output('loss', loss);
     g.output('tokens', tokens);
-    grad(loss, names.map((n) => w[n])).forEach((t, j) => g.output(`grad.${names[j]}`, t));
+    grad(
+      loss,
+      names.map((n) => w[n]),
+    ).forEach((t, j) => g.output(`grad.${names[j]}`, t));
     const session = await Session.create(serialize(g), { threads: 1 });
     const feeds: Record<string, HostTensor> = { ...batch };
     for (const n of names) feeds[`w.${n}`] = model.weights[n];
     const out = await session.run(feeds);
     await session.release();
 
-    const plain = Object.fromEntries(Object.entries(batch).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data as BigInt64Array, Number) }]));
-    const ref = runTorch<{ loss: number; grads: Record<string, number[]> }>('llama_parity.py', { task: 'sft_loss', modelDir: dir, batch: plain });
+    const plain = Object.fromEntries(
+      Object.entries(batch).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data as BigInt64Array, Number) }]),
+    );
+    const ref = runTorch<{ loss: number; grads: Record<string, number[]> }>('llama_parity.py', {
+      task: 'sft_loss',
+      modelDir: dir,
+      batch: plain,
+    });
     assert.equal((out.tokens.data as Float32Array)[0], batch.loss_index.shape[0]);
     const ours = (out.loss.data as Float32Array)[0];
     assert.ok(Math.abs(ours - ref.loss) <= 1e-4 * Math.abs(ref.loss), `loss ${ours} vs torch ${ref.loss}`);
     for (const n of names) {
-      assert.ok(ref.grads[n].some((x) => x !== 0), `torch's gradient of ${n} is all zeros`);
+      assert.ok(
+        ref.grads[n].some((x) => x !== 0),
+        `torch's gradient of ${n} is all zeros`,
+      );
       const err = relError(out[`grad.${n}`].data as Float32Array, ref.grads[n]);
       assert.ok(err <= 1e-4, `gradient of ${n}: relative error ${err.toExponential(2)}`);
     }

@@ -19,12 +19,26 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 // 6 steps, a checkpoint and a held-out loss every 2 (the last: checkpoint, then held-out loss, model, summary).
 const opts = (out: string, more: Partial<SftOptions> = {}): SftOptions => ({
-  ...SFT_DEFAULTS, model: base, data: trainFile, evalData: heldFile, out: join(root, out), runtime: { threads: 1 },
-  batchSize: 8, maxSteps: 6, saveEvery: 2, keepCheckpoints: 0, lr: 2e-3, ...more,
+  ...SFT_DEFAULTS,
+  model: base,
+  data: trainFile,
+  evalData: heldFile,
+  out: join(root, out),
+  runtime: { threads: 1 },
+  batchSize: 8,
+  maxSteps: 6,
+  saveEvery: 2,
+  keepCheckpoints: 0,
+  lr: 2e-3,
+  ...more,
 });
 /** events.jsonl without its wall-clock field. */
-const eventsOf = (out: string) => readFileSync(join(root, out, 'events.jsonl'), 'utf8').trim().split('\n')
-  .map((l) => JSON.parse(l)).map(({ time: _t, ...rest }) => rest);
+const eventsOf = (out: string) =>
+  readFileSync(join(root, out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map(({ time: _t, ...rest }) => rest);
 
 before(async () => {
   const model = await createPresetModel('tiny', 3);
@@ -32,7 +46,12 @@ before(async () => {
   writeSftJsonl(trainFile, sftRecords('arith', 'train', 64, 5));
   writeSftJsonl(heldFile, sftRecords('arith', 'test', 16, 5));
   await runSft(opts('whole'));
-  assert.deepEqual(eventsOf('whole').filter((e) => e.type === 'eval').map((e) => e.step), [0, 2, 4, 6]);
+  assert.deepEqual(
+    eventsOf('whole')
+      .filter((e) => e.type === 'eval')
+      .map((e) => e.step),
+    [0, 2, 4, 6],
+  );
 });
 
 test('resuming a finished run changes nothing and says so', async () => {

@@ -27,7 +27,12 @@ before(async () => {
 });
 
 const opts = (out: string, more: Partial<SftOptions> = {}): SftOptions => ({
-  ...SFT_DEFAULTS, model: base, data: trainFile, out: join(root, out), runtime: { threads: 1 }, ...more,
+  ...SFT_DEFAULTS,
+  model: base,
+  data: trainFile,
+  out: join(root, out),
+  runtime: { threads: 1 },
+  ...more,
 });
 
 /** Every tensor of a model directory, by name. */
@@ -45,7 +50,12 @@ function adapterTensors(dir: string): Buffer {
 }
 
 function lossesOf(out: string): number[] {
-  return readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'metrics').map((e) => e.loss);
+  return readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'metrics')
+    .map((e) => e.loss);
 }
 
 test('SFT lowers the held-out completion loss of the arithmetic task', async () => {
@@ -55,13 +65,30 @@ test('SFT lowers the held-out completion loss of the arithmetic task', async () 
   const { before: b, after: a } = r.heldOutLoss!;
   assert.ok(b !== null && b > 5, `before training the loss is near ln(512) = 6.2, got ${b}`);
   assert.ok(a < 0.5 * b!, `held-out loss ${b} -> ${a}`);
-  assert.ok(existsSync(join(root, 'heldout', 'model', 'config.json')) && existsSync(join(root, 'heldout', 'model', 'tokenizer.json')), 'an HF model directory');
-  const events = readFileSync(join(root, 'heldout', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(events.filter((e) => e.type === 'eval').map((e) => e.step), [0, 20]);
+  assert.ok(
+    existsSync(join(root, 'heldout', 'model', 'config.json')) && existsSync(join(root, 'heldout', 'model', 'tokenizer.json')),
+    'an HF model directory',
+  );
+  const events = readFileSync(join(root, 'heldout', 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    events.filter((e) => e.type === 'eval').map((e) => e.step),
+    [0, 20],
+  );
 });
 
 test('full fine-tuning with accumulation: interrupted + resumed == uninterrupted, bit for bit', async () => {
-  const common = { batchSize: 8, accumulate: 2, maxSteps: 6, saveEvery: 2, lr: 2e-3, schedule: 'cosine' as const, warmupSteps: 2 };
+  const common = {
+    batchSize: 8,
+    accumulate: 2,
+    maxSteps: 6,
+    saveEvery: 2,
+    lr: 2e-3,
+    schedule: 'cosine' as const,
+    warmupSteps: 2,
+  };
   const whole = await runSft(opts('full-a', common));
   assert.equal(whole.steps, 6);
   const cut = await runSft(opts('full-b', common), { stopAfterStep: 3 });
@@ -71,7 +98,9 @@ test('full fine-tuning with accumulation: interrupted + resumed == uninterrupted
   const resumed = await runSft(opts('full-b', { ...common, resume: true }));
   assert.deepEqual([resumed.stopped, resumed.steps], [false, 6]);
   assert.deepEqual(lossesOf(join(root, 'full-b')), lossesOf(join(root, 'full-a')), 'the same loss at every step, logged once');
-  const a = tensors(join(root, 'full-a', 'model')), b = tensors(join(root, 'full-b', 'model')), start = tensors(base);
+  const a = tensors(join(root, 'full-a', 'model')),
+    b = tensors(join(root, 'full-b', 'model')),
+    start = tensors(base);
   for (const name of Object.keys(a)) {
     assert.deepEqual(b[name], a[name], name);
     assert.notDeepEqual(a[name], start[name], `${name} was trained`);
@@ -88,7 +117,8 @@ test('LoRA with dropout: resume is exact, only adapters train, OUT/model is the 
   assert.equal(resumed.steps, 5);
   assert.deepEqual(adapterTensors(join(root, 'lora-b', 'adapter')), adapterTensors(join(root, 'lora-a', 'adapter')));
   assert.deepEqual(lossesOf(join(root, 'lora-b')), lossesOf(join(root, 'lora-a')));
-  const merged = tensors(join(root, 'lora-a', 'model')), start = tensors(base);
+  const merged = tensors(join(root, 'lora-a', 'model')),
+    start = tensors(base);
   for (const [name, t] of Object.entries(start)) {
     const adapted = /\.(q_proj|v_proj|up_proj)\.weight$/.test(name);
     if (adapted) assert.notDeepEqual(merged[name], t, `${name} has the adapter merged in`);
@@ -98,14 +128,31 @@ test('LoRA with dropout: resume is exact, only adapters train, OUT/model is the 
   assert.equal(cfg.base_model_name_or_path, base);
   // A large base is fed as graph inputs instead of initializers: the same steps.
   await runSft(opts('lora-c', { ...common, maxSteps: 3, frozenLimitBytes: 0 }));
-  const fed = lossesOf(join(root, 'lora-c')), frozen = lossesOf(join(root, 'lora-a')).slice(0, 3);
+  const fed = lossesOf(join(root, 'lora-c')),
+    frozen = lossesOf(join(root, 'lora-a')).slice(0, 3);
   fed.forEach((l, i) => assert.ok(Math.abs(l - frozen[i]) < 1e-5, `step ${i + 1}: ${l} (fed) vs ${frozen[i]} (initializers)`));
 });
 
 test('resume refuses changed options; an earlier run is replaced only with --force, and only its own files', async () => {
-  await assert.rejects(runSft(opts('full-b', { batchSize: 4, accumulate: 2, maxSteps: 6, saveEvery: 2, lr: 2e-3, schedule: 'cosine', warmupSteps: 2, resume: true })),
-    (e: Error) => e instanceof SftInputError && /cannot resume: batchSize was 8 in that run and is 4 now/.test(e.message));
-  await assert.rejects(runSft(opts('full-a', { maxSteps: 1 })), (e: Error) => e instanceof SftInputError && /full-a: already exists and is not empty \(use --force/.test(e.message));
+  await assert.rejects(
+    runSft(
+      opts('full-b', {
+        batchSize: 4,
+        accumulate: 2,
+        maxSteps: 6,
+        saveEvery: 2,
+        lr: 2e-3,
+        schedule: 'cosine',
+        warmupSteps: 2,
+        resume: true,
+      }),
+    ),
+    (e: Error) => e instanceof SftInputError && /cannot resume: batchSize was 8 in that run and is 4 now/.test(e.message),
+  );
+  await assert.rejects(
+    runSft(opts('full-a', { maxSteps: 1 })),
+    (e: Error) => e instanceof SftInputError && /full-a: already exists and is not empty \(use --force/.test(e.message),
+  );
   writeFileSync(join(root, 'full-a', 'notes.txt'), 'mine');
   mkdirSync(join(root, 'full-a', 'checkpoints', 'step-000099'), { recursive: true });
   await runSft(opts('full-a', { maxSteps: 1, force: true, saveEvery: 0 }));

@@ -5,21 +5,48 @@ import { test } from 'node:test';
 import { applyOverrides, cellNames, expandSweep, runName, slug, SweepError } from '../../../src/engine/sweep/expand';
 
 test('the grid expands to every combination, first key slowest, each value traced to its place in the file', () => {
-  const runs = expandSweep({ grid: { 'reward.alpha': [[0, 0, 0, 0], [1, 0, 0, 0]], seed: [0, 1, 2] } });
-  assert.deepEqual(runs.map((r) => [r.overrides['reward.alpha'], r.overrides.seed]), [
-    [[0, 0, 0, 0], 0], [[0, 0, 0, 0], 1], [[0, 0, 0, 0], 2], [[1, 0, 0, 0], 0], [[1, 0, 0, 0], 1], [[1, 0, 0, 0], 2],
-  ]);
+  const runs = expandSweep({
+    grid: {
+      'reward.alpha': [
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+      ],
+      seed: [0, 1, 2],
+    },
+  });
+  assert.deepEqual(
+    runs.map((r) => [r.overrides['reward.alpha'], r.overrides.seed]),
+    [
+      [[0, 0, 0, 0], 0],
+      [[0, 0, 0, 0], 1],
+      [[0, 0, 0, 0], 2],
+      [[1, 0, 0, 0], 0],
+      [[1, 0, 0, 0], 1],
+      [[1, 0, 0, 0], 2],
+    ],
+  );
   assert.deepEqual(runs[4].sources, { 'reward.alpha': ['grid', 'reward.alpha', 1], seed: ['grid', 'seed', 1] });
 });
 
 test('each list entry is crossed with the grid; no grid or no list means one point', () => {
-  const runs = expandSweep({ list: [{ 'training.mode': 'none' }, { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3 }], grid: { seed: [0, 1] } });
-  assert.deepEqual(runs.map((r) => r.overrides), [
-    { 'training.mode': 'none', seed: 0 }, { 'training.mode': 'none', seed: 1 },
-    { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3, seed: 0 }, { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3, seed: 1 },
-  ]);
+  const runs = expandSweep({
+    list: [{ 'training.mode': 'none' }, { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3 }],
+    grid: { seed: [0, 1] },
+  });
+  assert.deepEqual(
+    runs.map((r) => r.overrides),
+    [
+      { 'training.mode': 'none', seed: 0 },
+      { 'training.mode': 'none', seed: 1 },
+      { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3, seed: 0 },
+      { 'training.mode': 'maporl', 'training.ppo.lr': 1e-3, seed: 1 },
+    ],
+  );
   assert.deepEqual(runs[3].sources['training.ppo.lr'], ['list', 1, 'training.ppo.lr']);
-  assert.deepEqual(expandSweep({}).map((r) => r.overrides), [{}]);
+  assert.deepEqual(
+    expandSweep({}).map((r) => r.overrides),
+    [{}],
+  );
 });
 
 test('a key set twice for one run is an error at the value in the file', () => {
@@ -32,13 +59,23 @@ test('a key set twice for one run is an error at the value in the file', () => {
 test('overrides replace the value at their path, creating objects; a path through a non-object is reported', () => {
   const base = { reward: { gamma: 0.3 }, agents: { models: ['tiny'] } };
   const { value } = applyOverrides(base, { 'reward.alpha': [1, 0, 0, 0], 'training.ppo.lr': 0.01 });
-  assert.deepEqual(value, { reward: { gamma: 0.3, alpha: [1, 0, 0, 0] }, agents: { models: ['tiny'] }, training: { ppo: { lr: 0.01 } } });
+  assert.deepEqual(value, {
+    reward: { gamma: 0.3, alpha: [1, 0, 0, 0] },
+    agents: { models: ['tiny'] },
+    training: { ppo: { lr: 0.01 } },
+  });
   assert.deepEqual(base, { reward: { gamma: 0.3 }, agents: { models: ['tiny'] } }, 'the base is not changed');
   assert.equal(applyOverrides(base, { 'agents.models.x': 1 }).badKey, 'agents.models.x');
 });
 
 test('cell names: last key part and a slug of the value, the full path where last parts clash, "base" for seed-only', () => {
-  assert.deepEqual(cellNames([{ 'reward.alpha': [1, 0, 0, 0], seed: 1 }, { 'reward.alpha': [0, 0, 0, 0], seed: 1 }]), ['alpha-1_0_0_0', 'alpha-0_0_0_0']);
+  assert.deepEqual(
+    cellNames([
+      { 'reward.alpha': [1, 0, 0, 0], seed: 1 },
+      { 'reward.alpha': [0, 0, 0, 0], seed: 1 },
+    ]),
+    ['alpha-1_0_0_0', 'alpha-0_0_0_0'],
+  );
   assert.deepEqual(cellNames([{ 'training.ppo.lr': 0.001, 'verifier.lr': 0.01 }]), ['training.ppo.lr-0.001__verifier.lr-0.01']);
   assert.deepEqual(cellNames([{ seed: 0 }, { seed: 1 }]), ['base', 'base']);
   assert.equal(runName('alpha-1_0_0_0', 2), 'alpha-1_0_0_0__seed-2');

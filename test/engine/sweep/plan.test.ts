@@ -12,7 +12,10 @@ import { sweepJsonSchema } from '../../../src/protocol/sweepSchema';
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-sweep-plan-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 fs.mkdirSync(path.join(root, 'exp', 'models', 'agent'), { recursive: true });
-fs.writeFileSync(path.join(root, 'exp', 'base.maporl.json'), JSON.stringify({ task: { nTest: 8 }, eval: { questions: 4 }, agents: { models: ['models/agent'] } }));
+fs.writeFileSync(
+  path.join(root, 'exp', 'base.maporl.json'),
+  JSON.stringify({ task: { nTest: 8 }, eval: { questions: 4 }, agents: { models: ['models/agent'] } }),
+);
 
 let n = 0;
 function sweepFile(body: unknown, text?: string): string {
@@ -32,10 +35,23 @@ function errorOf(file: string): string {
 }
 
 test('runs get resolved configs, names from their values and the seed; model directories become absolute', () => {
-  const s = loadSweep(sweepFile({ name: 'lr', base: 'base.maporl.json', grid: { seed: [0, 1], 'training.ppo.lr': [0.001, 0.0003] } }));
+  const s = loadSweep(
+    sweepFile({ name: 'lr', base: 'base.maporl.json', grid: { seed: [0, 1], 'training.ppo.lr': [0.001, 0.0003] } }),
+  );
   assert.equal(s.name, 'lr');
-  assert.deepEqual(s.runs.map((r) => r.name), ['lr-0.001__seed-0', 'lr-0.0003__seed-0', 'lr-0.001__seed-1', 'lr-0.0003__seed-1']);
-  assert.deepEqual(s.runs.map((r) => [r.seed, r.config.seed, r.config.training.ppo.lr]), [[0, 0, 0.001], [0, 0, 0.0003], [1, 1, 0.001], [1, 1, 0.0003]]);
+  assert.deepEqual(
+    s.runs.map((r) => r.name),
+    ['lr-0.001__seed-0', 'lr-0.0003__seed-0', 'lr-0.001__seed-1', 'lr-0.0003__seed-1'],
+  );
+  assert.deepEqual(
+    s.runs.map((r) => [r.seed, r.config.seed, r.config.training.ppo.lr]),
+    [
+      [0, 0, 0.001],
+      [0, 0, 0.0003],
+      [1, 1, 0.001],
+      [1, 1, 0.0003],
+    ],
+  );
   assert.equal(s.runs[0].config.eval.questions, 4, 'the base config is under the overrides');
   assert.equal(s.runs[0].config.agents.models[0], path.join(root, 'exp', 'models', 'agent'));
   assert.equal(s.runs[0].config.verifier.model, 'tiny', 'a preset name stays a name');
@@ -50,7 +66,13 @@ test('a bad value: <sweep file>: <its JSON path>: <config path>: <message>', () 
   const f3 = sweepFile({ base: 'base.maporl.json', grid: { 'trainng.iterations': [1] } });
   assert.equal(errorOf(f3), `${f3}: grid["trainng.iterations"][0]: trainng: unknown key`);
   const f4 = sweepFile({ base: 'base.maporl.json', grid: { 'task.nTest': [2] } });
-  assert.match(errorOf(f4), new RegExp(`^${f4}: base: base.maporl.json: eval.questions: evaluates 4 questions but task.nTest is 2 \\(in run nTest-2__seed-0\\)$`), 'a cross-field problem names the run');
+  assert.match(
+    errorOf(f4),
+    new RegExp(
+      `^${f4}: base: base.maporl.json: eval.questions: evaluates 4 questions but task.nTest is 2 \\(in run nTest-2__seed-0\\)$`,
+    ),
+    'a cross-field problem names the run',
+  );
 });
 
 test('problems of the sweep file itself name their JSON path or line:column', () => {
@@ -60,7 +82,10 @@ test('problems of the sweep file itself name their JSON path or line:column', ()
   assert.match(bad({ base: 'base.maporl.json', extra: 1 }), /: extra: unknown key$/);
   assert.match(bad({ base: 'missing.maporl.json' }), /: base: missing.maporl.json: file not found$/);
   assert.match(bad({ base: 'base.maporl.json', grid: { 'a..b': [1] } }), /: grid\["a\.\.b"\]: .*dotted config path/);
-  assert.match(bad({ base: 'base.maporl.json', grid: { seed: [0] }, list: [{ seed: 1 }] }), /: list\[0\]\.seed: "seed" is also swept by grid\["seed"\]$/);
+  assert.match(
+    bad({ base: 'base.maporl.json', grid: { seed: [0] }, list: [{ seed: 1 }] }),
+    /: list\[0\]\.seed: "seed" is also swept by grid\["seed"\]$/,
+  );
   assert.match(bad({ base: 'base.maporl.json', list: [{ seed: 1 }, { seed: 1 }] }), /run base__seed-1 comes twice/);
   assert.match(errorOf(sweepFile(null, '{"base": "x",\n  }')), /:2:3: invalid JSON/);
 });
@@ -71,7 +96,14 @@ test('the plan keeps indices when the sweep grows, and refuses a run whose confi
   writePlan(dir, mergePlan(dir, first), first);
   const grown = loadSweep(sweepFile({ name: 'g', base: 'base.maporl.json', grid: { seed: [2, 1, 0] } }));
   const plan = mergePlan(dir, grown);
-  assert.deepEqual(plan.runs.map((r) => [r.index, r.name]), [[0, 'base__seed-0'], [1, 'base__seed-1'], [2, 'base__seed-2']]);
+  assert.deepEqual(
+    plan.runs.map((r) => [r.index, r.name]),
+    [
+      [0, 'base__seed-0'],
+      [1, 'base__seed-1'],
+      [2, 'base__seed-2'],
+    ],
+  );
   writePlan(dir, plan, grown);
   assert.equal(fs.readFileSync(path.join(dir, 'slurm', 'names.txt'), 'utf8'), 'base__seed-0\nbase__seed-1\nbase__seed-2\n');
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'configs', 'base__seed-2.json'), 'utf8')), grown.runs[0].config);

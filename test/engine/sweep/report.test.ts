@@ -20,23 +20,46 @@ test('stat: mean and the n-1 standard deviation; none for one value', () => {
 });
 
 const table = (step: number, majority: number[]): EvalTable => ({
-  step, questions: 4,
-  turns: majority.map((m) => ({ majorityAccuracy: m, meanAgentAccuracy: m / 2, agentAccuracy: [m / 2], wrongToRight: [0], rightToWrong: [0] })),
+  step,
+  questions: 4,
+  turns: majority.map((m) => ({
+    majorityAccuracy: m,
+    meanAgentAccuracy: m / 2,
+    agentAccuracy: [m / 2],
+    wrongToRight: [0],
+    rightToWrong: [0],
+  })),
 });
 
 test('cells aggregate their finished seeds turn by turn', () => {
   const dir = path.join(root, 's');
   const sd = new SweepDir(dir);
-  const runs = [['a', 0], ['a', 1], ['a', 2], ['b', 0]] as const;
+  const runs = [
+    ['a', 0],
+    ['a', 1],
+    ['a', 2],
+    ['b', 0],
+  ] as const;
   const plan: SweepPlan = {
-    name: 's', sweepFile: '/s.sweep.json', baseConfig: '/b.maporl.json',
-    runs: runs.map(([cell, seed], index) => ({ index, name: `${cell}__seed-${seed}`, cell, seed, overrides: { 'x.y': cell, seed } })),
+    name: 's',
+    sweepFile: '/s.sweep.json',
+    baseConfig: '/b.maporl.json',
+    runs: runs.map(([cell, seed], index) => ({
+      index,
+      name: `${cell}__seed-${seed}`,
+      cell,
+      seed,
+      overrides: { 'x.y': cell, seed },
+    })),
   };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(sd.plan, JSON.stringify(plan));
   const summary = (name: string, status: string, after: number[], metric: number) => {
     fs.mkdirSync(sd.run(name), { recursive: true });
-    fs.writeFileSync(path.join(sd.run(name), 'summary.json'), JSON.stringify({ status, before: table(0, [0.25, 0.25]), after: table(2, after), metrics: { auc: metric, missing: null } }));
+    fs.writeFileSync(
+      path.join(sd.run(name), 'summary.json'),
+      JSON.stringify({ status, before: table(0, [0.25, 0.25]), after: table(2, after), metrics: { auc: metric, missing: null } }),
+    );
   };
   summary('a__seed-0', 'finished', [0.5, 0.75], 0.6);
   summary('a__seed-1', 'finished', [0.25, 0.25], 0.8);
@@ -45,10 +68,20 @@ test('cells aggregate their finished seeds turn by turn', () => {
   assert.equal(r.finished, 2);
   const [a, b] = r.cells;
   assert.deepEqual([a.cell, a.finished, a.runs.length, a.overrides], ['a', 2, 3, { 'x.y': 'a' }]);
-  assert.deepEqual(a.majorityAccuracyAfter.map((s) => s?.mean), [0.375, 0.5], 'the stopped run is not averaged');
+  assert.deepEqual(
+    a.majorityAccuracyAfter.map((s) => s?.mean),
+    [0.375, 0.5],
+    'the stopped run is not averaged',
+  );
   assert.ok(Math.abs(a.majorityAccuracyAfter[1]!.std! - Math.sqrt(0.125)) < 1e-12);
-  assert.deepEqual(a.meanAgentAccuracyAfter.map((s) => s?.mean), [0.1875, 0.25]);
-  assert.deepEqual(a.majorityAccuracyBefore.map((s) => s?.mean), [0.25, 0.25]);
+  assert.deepEqual(
+    a.meanAgentAccuracyAfter.map((s) => s?.mean),
+    [0.1875, 0.25],
+  );
+  assert.deepEqual(
+    a.majorityAccuracyBefore.map((s) => s?.mean),
+    [0.25, 0.25],
+  );
   assert.deepEqual(Object.keys(a.metrics), ['auc'], 'null metrics are left out');
   assert.ok(Math.abs(a.metrics.auc.mean - 0.7) < 1e-12);
   assert.deepEqual([b.finished, b.majorityAccuracyAfter], [0, []]);

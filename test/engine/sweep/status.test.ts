@@ -17,7 +17,9 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const NAMES = ['done', 'crashed', 'stopped', 'never', 'live', 'queued', 'cancelled', 'gone'];
 const plan: SweepPlan = {
-  name: 's', sweepFile: '/x.sweep.json', baseConfig: '/x.maporl.json',
+  name: 's',
+  sweepFile: '/x.sweep.json',
+  baseConfig: '/x.maporl.json',
   runs: NAMES.map((name, index) => ({ index, name: `${name}__seed-0`, cell: name, seed: 0, overrides: {} })),
 };
 const dir = path.join(root, 's');
@@ -28,9 +30,13 @@ fs.writeFileSync(sd.plan, JSON.stringify(plan));
 function runFiles(name: string, o: { steps: number; total: number; summary?: string; checkpoint?: boolean }) {
   const run = sd.run(`${name}__seed-0`);
   fs.mkdirSync(run, { recursive: true });
-  const events = [{ type: 'status', step: 0, status: 'running', totalSteps: o.total }, ...Array.from({ length: o.steps }, (_, i) => ({ type: 'metrics', step: i + 1 }))];
+  const events = [
+    { type: 'status', step: 0, status: 'running', totalSteps: o.total },
+    ...Array.from({ length: o.steps }, (_, i) => ({ type: 'metrics', step: i + 1 })),
+  ];
   fs.writeFileSync(path.join(run, 'events.jsonl'), events.map((e) => JSON.stringify(e) + '\n').join('') + '{"type":"met');
-  if (o.summary) fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({ status: o.summary, message: `${o.summary} here` }));
+  if (o.summary)
+    fs.writeFileSync(path.join(run, 'summary.json'), JSON.stringify({ status: o.summary, message: `${o.summary} here` }));
   if (o.checkpoint) {
     fs.mkdirSync(path.join(run, 'checkpoints', 'step-000001'), { recursive: true });
     fs.writeFileSync(path.join(run, 'checkpoints', 'step-000001', 'trainer_state.json'), '{}');
@@ -62,16 +68,34 @@ test('states from files, local pids and Slurm task states; progress from events.
   const asked: string[][] = [];
   const slurm = (ids: string[]) => {
     asked.push(ids);
-    return new Map<string, SlurmTaskState>([['8_5', { state: 'PENDING', phase: 'queued' }], ['8_7', { state: 'FAILED', phase: 'ended' }]]);
+    return new Map<string, SlurmTaskState>([
+      ['8_5', { state: 'PENDING', phase: 'queued' }],
+      ['8_7', { state: 'FAILED', phase: 'ended' }],
+    ]);
   };
   const s = sweepStatus(dir, { slurm });
-  assert.deepEqual(asked.map((ids) => ids.sort()), [['7', '8']], 'one question to Slurm for all jobs');
+  assert.deepEqual(
+    asked.map((ids) => ids.sort()),
+    [['7', '8']],
+    'one question to Slurm for all jobs',
+  );
   const by = Object.fromEntries(s.runs.map((r) => [r.cell, r]));
   assert.deepEqual(Object.fromEntries(s.runs.map((r) => [r.cell, r.state])), {
-    done: 'finished', crashed: 'failed', stopped: 'stopped', never: 'pending', live: 'running', queued: 'pending', cancelled: 'stopped', gone: 'failed',
+    done: 'finished',
+    crashed: 'failed',
+    stopped: 'stopped',
+    never: 'pending',
+    live: 'running',
+    queued: 'pending',
+    cancelled: 'stopped',
+    gone: 'failed',
   });
   assert.deepEqual(s.counts, { pending: 2, running: 1, finished: 1, failed: 2, stopped: 2 });
-  assert.deepEqual([by.done.step, by.done.totalSteps, by.never.step, by.live.step], [3, 3, null, 1], 'a torn last line is skipped');
+  assert.deepEqual(
+    [by.done.step, by.done.totalSteps, by.never.step, by.live.step],
+    [3, 3, null, 1],
+    'a torn last line is skipped',
+  );
   assert.equal(by.crashed.message, 'ended without a summary (exit 134)');
   assert.equal(by.crashed.resumable, true);
   assert.equal(by.stopped.message, 'stopped here');
@@ -83,10 +107,18 @@ test('states from files, local pids and Slurm task states; progress from events.
   assert.equal(JSON.parse(JSON.stringify(s)).runs.length, NAMES.length, 'plain JSON');
 });
 
-test('without Slurm\'s commands, unfinished Slurm runs are reported as unknown, finished ones as finished', () => {
-  const s = sweepStatus(dir, { slurm: () => { throw new SlurmError('squeue not found'); } });
+test("without Slurm's commands, unfinished Slurm runs are reported as unknown, finished ones as finished", () => {
+  const s = sweepStatus(dir, {
+    slurm: () => {
+      throw new SlurmError('squeue not found');
+    },
+  });
   const by = Object.fromEntries(s.runs.map((r) => [r.cell, r]));
   assert.deepEqual([by.queued.state, by.queued.message], ['pending', 'state unknown: squeue not found']);
-  assert.deepEqual([by.gone.state, by.gone.message], ['running', 'state unknown: squeue not found'], 'it has started: its events say so');
+  assert.deepEqual(
+    [by.gone.state, by.gone.message],
+    ['running', 'state unknown: squeue not found'],
+    'it has started: its events say so',
+  );
   assert.equal(by.done.state, 'finished');
 });

@@ -20,9 +20,23 @@ test('answerSpan prefers a box, else the last Answer: line', () => {
 
 test('normalizeNumber: commas, $, +, trailing zeros, leading zeros, final period', () => {
   const cases: [string, string | null][] = [
-    ['1,450,000', '1450000'], ['$18', '18'], ['$ 18.00', '18'], ['+7', '7'], ['3.0', '3'], ['2.50', '2.5'],
-    ['-4', '-4'], ['-0.0', '0'], ['007', '7'], ['.5', '0.5'], ['6.', '6'], ['-$5', '-5'],
-    ['1,2', null], ['12a', null], ['', null], ['.', null], ['1.2.3', null],
+    ['1,450,000', '1450000'],
+    ['$18', '18'],
+    ['$ 18.00', '18'],
+    ['+7', '7'],
+    ['3.0', '3'],
+    ['2.50', '2.5'],
+    ['-4', '-4'],
+    ['-0.0', '0'],
+    ['007', '7'],
+    ['.5', '0.5'],
+    ['6.', '6'],
+    ['-$5', '-5'],
+    ['1,2', null],
+    ['12a', null],
+    ['', null],
+    ['.', null],
+    ['1.2.3', null],
   ];
   for (const [raw, want] of cases) assert.equal(normalizeNumber(raw), want, raw);
 });

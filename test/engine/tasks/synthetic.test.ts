@@ -25,7 +25,10 @@ for (const task of ['arith', 'nli'] as const) {
     const trainQ = new Set(train.map((r) => r.question));
     assert.equal(trainQ.size, 1000, 'distinct within train');
     assert.equal(new Set(test_.map((r) => r.question)).size, 200, 'distinct within test');
-    assert.ok(test_.every((r) => !trainQ.has(r.question)), 'no test question in train');
+    assert.ok(
+      test_.every((r) => !trainQ.has(r.question)),
+      'no test question in train',
+    );
     assert.ok(train.every((r) => splitOf(r.question, 5) === 'train') && test_.every((r) => splitOf(r.question, 5) === 'test'));
   });
 
@@ -107,9 +110,21 @@ test('nli: judge follows the rules (one colour each; all/no/some; unknown names)
     [[all('red'), tomCat], 'Bo', 'red', false, 'neutral'],
   ];
   for (const [facts, name, color, neg, want] of cases) {
-    assert.equal(judge(facts, { name, color, neg })?.label, want, `${JSON.stringify(facts)} ${name} ${neg ? 'not ' : ''}${color}`);
+    assert.equal(
+      judge(facts, { name, color, neg })?.label,
+      want,
+      `${JSON.stringify(facts)} ${name} ${neg ? 'not ' : ''}${color}`,
+    );
   }
-  assert.equal(judge([all('red'), tomCat, { type: 'color', name: 'Tom', color: 'blue', neg: false }], { name: 'Tom', color: 'red', neg: false }), null, 'inconsistent premise');
+  assert.equal(
+    judge([all('red'), tomCat, { type: 'color', name: 'Tom', color: 'blue', neg: false }], {
+      name: 'Tom',
+      color: 'red',
+      neg: false,
+    }),
+    null,
+    'inconsistent premise',
+  );
 });
 
 test('nli: every sentence of a rationale that cites a fact cites one from the premise', () => {
@@ -117,6 +132,7 @@ test('nli: every sentence of a rationale that cites a fact cites one from the pr
     const premise = r.question.split('\n')[0].slice('Premise: '.length).toLowerCase();
     const cited = r.solution!.split(/\. So |\. Answer:/)[0];
     if (cited.startsWith('Nothing says')) continue;
-    for (const part of cited.split(', ')) assert.ok(premise.includes(part.toLowerCase().replace(/\.$/, '')), `"${part}" not in "${premise}"`);
+    for (const part of cited.split(', '))
+      assert.ok(premise.includes(part.toLowerCase().replace(/\.$/, '')), `"${part}" not in "${premise}"`);
   }
 });

@@ -11,7 +11,8 @@ import { dimsEqual, formatShape, normAxis, ShapeError, type Dim, type Shape } fr
 export const ShapeOf = defineOp<{ start?: number; end?: number }>({
   name: 'Shape',
   infer: ([x], { start, end }) => [{ dtype: 'int64', shape: [(end ?? x.rank) - (start ?? 0)] }],
-  emit: (e, ins, outs, { start, end }) => e.node('Shape', ins, outs, { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) }),
+  emit: (e, ins, outs, { start, end }) =>
+    e.node('Shape', ins, outs, { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) }),
 });
 export const shapeOf = (x: Tensor): Tensor => apply(ShapeOf, [x], {});
 
@@ -28,7 +29,13 @@ const Unsqueeze = defineOp<{ axes: number[] }>({
     return [{ dtype: x.dtype, shape }];
   },
   emit: (e, [x], outs, { axes }) => e.node('Unsqueeze', [x, e.int64s(axes)], outs),
-  vjp: (n, [g]) => [g && squeeze(g, n.attrs.axes.map((a) => normAxis('Unsqueeze', a, g.rank)))],
+  vjp: (n, [g]) => [
+    g &&
+      squeeze(
+        g,
+        n.attrs.axes.map((a) => normAxis('Unsqueeze', a, g.rank)),
+      ),
+  ],
 });
 const Squeeze = defineOp<{ axes: number[] }>({
   name: 'Squeeze',
@@ -38,7 +45,13 @@ const Squeeze = defineOp<{ axes: number[] }>({
     return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !norm.includes(i)) }];
   },
   emit: (e, [x], outs, { axes }) => e.node('Squeeze', [x, e.int64s(axes)], outs),
-  vjp: (n, [g]) => [g && unsqueeze(g, n.attrs.axes.map((a) => normAxis('Squeeze', a, n.inputs[0].rank)))],
+  vjp: (n, [g]) => [
+    g &&
+      unsqueeze(
+        g,
+        n.attrs.axes.map((a) => normAxis('Squeeze', a, n.inputs[0].rank)),
+      ),
+  ],
 });
 export const unsqueeze = (x: Tensor, axes: number[]): Tensor => apply(Unsqueeze, [x], { axes });
 export const squeeze = (x: Tensor, axes: number[]): Tensor => apply(Squeeze, [x], { axes });
@@ -61,7 +74,10 @@ export const expandLike = (x: Tensor, like: Tensor): Tensor => apply(Expand, [x,
 
 // ---- sum and unbroadcast ------------------------------------------------------------------------
 
-export interface ReduceAttrs { axes: number[]; keepdims: boolean }
+export interface ReduceAttrs {
+  axes: number[];
+  keepdims: boolean;
+}
 
 function reducedShape(op: string, x: Tensor, { axes, keepdims }: ReduceAttrs): Dim[] {
   const norm = axes.map((a) => normAxis(op, a, x.rank));
@@ -85,7 +101,12 @@ export function reduceDef(name: string, vjp: (x: Tensor, y: Tensor, g: Tensor, a
 
 /** Re-inserts reduced axes so that a reduced tensor broadcasts against the input. */
 export function keepReducedAxes(t: Tensor, x: Tensor, a: ReduceAttrs): Tensor {
-  return a.keepdims ? t : unsqueeze(t, a.axes.map((ax) => normAxis('reduce', ax, x.rank)));
+  return a.keepdims
+    ? t
+    : unsqueeze(
+        t,
+        a.axes.map((ax) => normAxis('reduce', ax, x.rank)),
+      );
 }
 
 export const ReduceSum = reduceDef('ReduceSum', (x, _y, g, a) => expandLike(keepReducedAxes(g, x, a), x));

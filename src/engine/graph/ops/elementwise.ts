@@ -28,7 +28,9 @@ function sameDType(op: string, xs: readonly Tensor[]): DType {
 function binaryDef(name: string, onnx: string, vjp?: OpDef['vjp'], outDType?: DType): OpDef {
   return defineOp({
     name,
-    infer: ([a, b]) => [{ dtype: outDType ?? sameDType(name, [a, b]), shape: (sameDType(name, [a, b]), broadcastShapes(name, a.shape, b.shape)) }],
+    infer: ([a, b]) => [
+      { dtype: outDType ?? sameDType(name, [a, b]), shape: (sameDType(name, [a, b]), broadcastShapes(name, a.shape, b.shape)) },
+    ],
     emit: (e, ins, outs) => e.node(onnx, ins, outs),
     vjp,
   });
@@ -48,8 +50,14 @@ function unaryDef(name: string, onnx: string, vjp?: (x: Tensor, y: Tensor, g: Te
 
 // ---- binary arithmetic ----------------------------------------------------------------------
 
-export const Add = binaryDef('Add', 'Add', (n, [g]) => [g && unbroadcast(g, n.inputs[0].shape), g && unbroadcast(g, n.inputs[1].shape)]);
-export const Sub = binaryDef('Sub', 'Sub', (n, [g]) => [g && unbroadcast(g, n.inputs[0].shape), g && unbroadcast(neg(g), n.inputs[1].shape)]);
+export const Add = binaryDef('Add', 'Add', (n, [g]) => [
+  g && unbroadcast(g, n.inputs[0].shape),
+  g && unbroadcast(g, n.inputs[1].shape),
+]);
+export const Sub = binaryDef('Sub', 'Sub', (n, [g]) => [
+  g && unbroadcast(g, n.inputs[0].shape),
+  g && unbroadcast(neg(g), n.inputs[1].shape),
+]);
 export const Mul = binaryDef('Mul', 'Mul', (n, [g]) => {
   const [a, b] = n.inputs;
   return [g && unbroadcast(mul(g, b), a.shape), g && unbroadcast(mul(g, a), b.shape)];
@@ -103,8 +111,16 @@ export const and = (a: Tensor, b: Tensor): Tensor => apply(And, [a, b], {});
 export const or = (a: Tensor, b: Tensor): Tensor => apply(Or, [a, b], {});
 
 const Not = unaryDef('Not', 'Not', undefined, false);
-const IsNaN = defineOp({ name: 'IsNaN', infer: ([x]) => [{ dtype: 'bool', shape: x.shape }], emit: (e, i, o) => e.node('IsNaN', i, o) });
-const IsInf = defineOp({ name: 'IsInf', infer: ([x]) => [{ dtype: 'bool', shape: x.shape }], emit: (e, i, o) => e.node('IsInf', i, o) });
+const IsNaN = defineOp({
+  name: 'IsNaN',
+  infer: ([x]) => [{ dtype: 'bool', shape: x.shape }],
+  emit: (e, i, o) => e.node('IsNaN', i, o),
+});
+const IsInf = defineOp({
+  name: 'IsInf',
+  infer: ([x]) => [{ dtype: 'bool', shape: x.shape }],
+  emit: (e, i, o) => e.node('IsInf', i, o),
+});
 export const not = (x: Tensor): Tensor => apply(Not, [x], {});
 export const isNaN = (x: Tensor): Tensor => apply(IsNaN, [x], {});
 export const isInf = (x: Tensor): Tensor => apply(IsInf, [x], {});
@@ -148,7 +164,9 @@ export const Where = defineOp({
   name: 'Where',
   infer: ([c, a, b]) => {
     if (c.dtype !== 'bool') throw new ShapeError(`Where: condition must be bool, got ${c.dtype}`);
-    return [{ dtype: sameDType('Where', [a, b]), shape: broadcastShapes('Where', c.shape, broadcastShapes('Where', a.shape, b.shape)) }];
+    return [
+      { dtype: sameDType('Where', [a, b]), shape: broadcastShapes('Where', c.shape, broadcastShapes('Where', a.shape, b.shape)) },
+    ];
   },
   emit: (e, ins, outs) => e.node('Where', ins, outs),
   vjp: (n, [g]) => {

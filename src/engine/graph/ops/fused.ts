@@ -15,7 +15,8 @@ const MICROSOFT = 'com.microsoft';
 const FusedRmsNorm = defineOp<{ eps: number }>({
   name: 'SimplifiedLayerNormalization',
   infer: ([x, w]) => {
-    if (w.rank !== 1 || w.shape[0] !== x.shape[x.rank - 1]) throw new ShapeError(`SimplifiedLayerNormalization: weight ${formatShape(w.shape)} does not match ${formatShape(x.shape)}`);
+    if (w.rank !== 1 || w.shape[0] !== x.shape[x.rank - 1])
+      throw new ShapeError(`SimplifiedLayerNormalization: weight ${formatShape(w.shape)} does not match ${formatShape(x.shape)}`);
     return [{ dtype: x.dtype, shape: x.shape }];
   },
   emit: (e, ins, outs, { eps }) => e.node('SimplifiedLayerNormalization', ins, outs, { axis: -1, epsilon: { float: eps } }),
@@ -30,10 +31,13 @@ const FusedRope = defineOp({
   name: 'RotaryEmbedding',
   infer: ([x, pos, cos]) => {
     if (x.rank !== 4 || pos.rank !== 2 || cos.rank !== 2 || cos.shape[1] !== (x.shape[3] as number) / 2) {
-      throw new ShapeError(`RotaryEmbedding: x ${formatShape(x.shape)}, positions ${formatShape(pos.shape)}, cos ${formatShape(cos.shape)}`);
+      throw new ShapeError(
+        `RotaryEmbedding: x ${formatShape(x.shape)}, positions ${formatShape(pos.shape)}, cos ${formatShape(cos.shape)}`,
+      );
     }
     return [{ dtype: x.dtype, shape: x.shape }];
   },
   emit: (e, ins, outs) => e.node('RotaryEmbedding', ins, outs, { interleaved: 0 }, MICROSOFT),
 });
-export const fusedRope = (x: Tensor, positions: Tensor, cos: Tensor, sin: Tensor): Tensor => apply(FusedRope, [x, positions, cos, sin], {});
+export const fusedRope = (x: Tensor, positions: Tensor, cos: Tensor, sin: Tensor): Tensor =>
+  apply(FusedRope, [x, positions, cos, sin], {});

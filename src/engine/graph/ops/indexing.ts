@@ -6,7 +6,8 @@ import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
 import { unsqueeze } from './broadcast';
 
 function checkIndices(op: string, idx: Tensor): void {
-  if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);
+  if (idx.dtype !== 'int64' && idx.dtype !== 'int32')
+    throw new ShapeError(`${op}: indices must be int64 or int32, got ${idx.dtype}`);
 }
 
 /** Zeros with the run-time shape and the dtype of x. */
@@ -45,7 +46,8 @@ const ScatterNDAdd = defineOp({
   infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
   emit: (e, ins, outs) => e.node('ScatterND', ins, outs, { reduction: 'add' }),
 });
-export const scatterNDAdd = (data: Tensor, indices: Tensor, updates: Tensor): Tensor => apply(ScatterNDAdd, [data, indices, updates], {});
+export const scatterNDAdd = (data: Tensor, indices: Tensor, updates: Tensor): Tensor =>
+  apply(ScatterNDAdd, [data, indices, updates], {});
 
 // GatherElements: out[i][j][k] = x[i][idx[i][j][k]][k] for axis 1; idx has the output's shape.
 export const GatherElements = defineOp<{ axis: number }>({
@@ -54,7 +56,9 @@ export const GatherElements = defineOp<{ axis: number }>({
     checkIndices('GatherElements', idx);
     const a = normAxis('GatherElements', axis, x.rank);
     if (idx.rank !== x.rank || idx.shape.some((d, i) => i !== a && !dimsEqual(d, x.shape[i]))) {
-      throw new ShapeError(`GatherElements: indices ${formatShape(idx.shape)} do not fit data ${formatShape(x.shape)} off axis ${a}`);
+      throw new ShapeError(
+        `GatherElements: indices ${formatShape(idx.shape)} do not fit data ${formatShape(x.shape)} off axis ${a}`,
+      );
     }
     return [{ dtype: x.dtype, shape: idx.shape }];
   },

@@ -21,7 +21,10 @@ export function dimValue(g: Graph, d: Dim): Tensor {
 /** An int64 vector holding `dims`, constant where all are static. */
 export function dimsValue(g: Graph, dims: readonly Dim[]): Tensor {
   if (dims.every((d) => typeof d === 'number')) return g.constant(dims as number[], 'int64');
-  return concat(dims.map((d) => dimValue(g, d)), 0);
+  return concat(
+    dims.map((d) => dimValue(g, d)),
+    0,
+  );
 }
 
 // ---- reshape -----------------------------------------------------------------------------------
@@ -50,12 +53,17 @@ export function reshape(x: Tensor, target: readonly Dim[]): Tensor {
   if (dims.length === x.rank && dims.every((d, i) => dimsEqual(d, x.shape[i]))) return x;
   // A -1 in the ONNX shape lets ORT infer the one dim we resolved symbolically.
   const onnxDims = target.some((d) => d === -1) ? target.map((d) => (d === -1 ? -1 : d)) : dims;
-  const shapeTensor = onnxDims.every((d) => typeof d === 'number') ? x.graph.constant(onnxDims as number[], 'int64') : dimsValueAllowingFree(x.graph, onnxDims);
+  const shapeTensor = onnxDims.every((d) => typeof d === 'number')
+    ? x.graph.constant(onnxDims as number[], 'int64')
+    : dimsValueAllowingFree(x.graph, onnxDims);
   return apply(Reshape, [x, shapeTensor], { dims });
 }
 
 function dimsValueAllowingFree(g: Graph, dims: Dim[]): Tensor {
-  return concat(dims.map((d) => (d === -1 ? g.constant([-1], 'int64') : dimValue(g, d))), 0);
+  return concat(
+    dims.map((d) => (d === -1 ? g.constant([-1], 'int64') : dimValue(g, d))),
+    0,
+  );
 }
 
 /** Reshape `x` to the run-time shape of `like`. */
@@ -101,7 +109,9 @@ const Concat = defineOp<{ axis: number; outDim?: Dim }>({
       }
     }
     const sizes = xs.map((x) => x.shape[a]);
-    const total = outDim ?? (sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : freshDim(xs[0].graph, 'cat'));
+    const total =
+      outDim ??
+      (sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : freshDim(xs[0].graph, 'cat'));
     const shape = [...xs[0].shape];
     shape[a] = total;
     return [{ dtype: xs[0].dtype, shape }];
@@ -121,7 +131,8 @@ const Concat = defineOp<{ axis: number; outDim?: Dim }>({
 });
 
 /** Concatenation along `axis`; `outDim` names the result's size when it is not static. */
-export const concat = (xs: Tensor[], axis: number, outDim?: Dim): Tensor => (xs.length === 1 ? xs[0] : apply(Concat, xs, { axis, outDim }));
+export const concat = (xs: Tensor[], axis: number, outDim?: Dim): Tensor =>
+  xs.length === 1 ? xs[0] : apply(Concat, xs, { axis, outDim });
 
 let freshCounter = 0;
 function freshDim(_g: Graph, hint: string): string {
@@ -155,7 +166,8 @@ export function slice(x: Tensor, axis: number, start: Dim, end?: Dim, outDim?: D
   const size = x.shape[a];
   const resolve = (b: Dim): Dim => {
     if (typeof b === 'number' && b < 0) {
-      if (typeof size !== 'number') throw new ShapeError(`Slice: negative bound ${b} on dynamic axis ${a} of ${formatShape(x.shape)}`);
+      if (typeof size !== 'number')
+        throw new ShapeError(`Slice: negative bound ${b} on dynamic axis ${a} of ${formatShape(x.shape)}`);
       return size + b;
     }
     return b;
@@ -194,11 +206,13 @@ const Pad = defineOp<{ axis: number; outDim: Dim; rank: number }>({
     return [apply(Slice, [g, before, end], { axis: n.attrs.axis, outDim: x.shape[n.attrs.axis] }), undefined, undefined];
   },
 });
-export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor => apply(Pad, [x, before, after], { axis, outDim, rank: x.rank });
+export const pad = (x: Tensor, axis: number, before: Tensor, after: Tensor, outDim: Dim): Tensor =>
+  apply(Pad, [x, before, after], { axis, outDim, rank: x.rank });
 
 // ---- expand, last element -----------------------------------------------------------------------
 
-export const expand = (x: Tensor, dims: Dim[]): Tensor => apply(Expand, [x, dimsValue(x.graph, dims)], { dims: dims.map(canonicalDim) });
+export const expand = (x: Tensor, dims: Dim[]): Tensor =>
+  apply(Expand, [x, dimsValue(x.graph, dims)], { dims: dims.map(canonicalDim) });
 
 /** The last element along `axis`, keeping the axis (size 1); works for named dims. */
 export function takeLast(x: Tensor, axis: number): Tensor {

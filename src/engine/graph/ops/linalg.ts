@@ -8,7 +8,8 @@ export const MatMul = defineOp({
   name: 'MatMul',
   infer: ([a, b]) => {
     if (a.dtype !== b.dtype) throw new ShapeError(`MatMul: dtype mismatch ${a.dtype} vs ${b.dtype}`);
-    if (a.rank < 2 || b.rank < 2) throw new ShapeError(`MatMul: operands need rank >= 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    if (a.rank < 2 || b.rank < 2)
+      throw new ShapeError(`MatMul: operands need rank >= 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
     const [m, k] = a.shape.slice(-2);
     const [k2, n] = b.shape.slice(-2);
     if (!dimsEqual(k, k2)) throw new ShapeError(`MatMul: inner dims differ: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
@@ -48,7 +49,8 @@ const TransposeCopy = defineOp({
     return [{ dtype: x.dtype, shape: [x.shape[1], x.shape[0]] }];
   },
   emit: (e, [x], outs) => {
-    const x3 = e.temp('x3'), t3 = e.temp('t3');
+    const x3 = e.temp('x3'),
+      t3 = e.temp('t3');
     e.node('Reshape', [x, e.int64s([0, 0, 1])], [x3]);
     e.node('Transpose', [x3], [t3], { perm: [1, 0, 2] });
     e.node('Reshape', [t3, e.int64s([0, 0])], outs);

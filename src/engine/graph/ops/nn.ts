@@ -70,7 +70,8 @@ export const CumSum = defineOp<{ axis: number; reverse: boolean; exclusive: bool
   // The adjoint of a running sum is the running sum in the other direction.
   vjp: (n, [g]) => [g && cumsum(g, n.attrs.axis, !n.attrs.reverse, n.attrs.exclusive)],
 });
-export const cumsum = (x: Tensor, axis: number, reverse = false, exclusive = false): Tensor => apply(CumSum, [x], { axis, reverse, exclusive });
+export const cumsum = (x: Tensor, axis: number, reverse = false, exclusive = false): Tensor =>
+  apply(CumSum, [x], { axis, reverse, exclusive });
 
 /** allowed[t, s] = key position s <= query position t: bool [T, S] from int64 positions [T], [S]. */
 export function causalAllowed(queryPos: Tensor, keyPos: Tensor): Tensor {
@@ -104,12 +105,18 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
  * to full width and added the two (Pad, Pad, Add on [B, H, T, D], ~2% of a hidden-512 training
  * step; docs/performance.md).
  */
-interface RotateHalfAttrs { inverse: boolean; axis: number; half: number }
+interface RotateHalfAttrs {
+  inverse: boolean;
+  axis: number;
+  half: number;
+}
 const RotateHalf: OpDef<RotateHalfAttrs> = defineOp<RotateHalfAttrs>({
   name: 'RotateHalf',
   infer: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
   emit: (e, [x], outs, { inverse, axis, half }) => {
-    const x1 = e.temp('x1'), x2 = e.temp('x2'), negated = e.temp('neg');
+    const x1 = e.temp('x1'),
+      x2 = e.temp('x2'),
+      negated = e.temp('neg');
     e.node('Split', [x, e.int64s([half, half])], [x1, x2], { axis });
     e.node('Neg', [inverse ? x1 : x2], [negated]);
     e.node('Concat', inverse ? [x2, negated] : [negated, x1], outs, { axis });

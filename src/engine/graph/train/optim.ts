@@ -24,7 +24,11 @@ export function clipScale(norm: Tensor, maxNorm: number): Tensor {
   return F.minimum(F.div(norm.graph.constant(maxNorm, norm.dtype), F.add(norm, 1e-6)), 1);
 }
 
-export interface AdamWState { param: Tensor; m: Tensor; v: Tensor }
+export interface AdamWState {
+  param: Tensor;
+  m: Tensor;
+  v: Tensor;
+}
 
 /**
  * One AdamW update of one parameter. `step` is the 1-based step count t (float scalar), `lr` the
@@ -34,7 +38,15 @@ export interface AdamWState { param: Tensor; m: Tensor; v: Tensor }
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g²
  *   p <- p (1 - lr wd) - lr / (1 - b1^t) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
-export function adamwUpdate(s: AdamWState, g: Tensor, lr: Tensor, step: Tensor, cfg: AdamWConfig, decay: boolean, gradScale?: Tensor): AdamWState {
+export function adamwUpdate(
+  s: AdamWState,
+  g: Tensor,
+  lr: Tensor,
+  step: Tensor,
+  cfg: AdamWConfig,
+  decay: boolean,
+  gradScale?: Tensor,
+): AdamWState {
   const c1 = gradScale ? F.mul(gradScale, 1 - cfg.beta1) : 1 - cfg.beta1;
   const c2 = gradScale ? F.mul(F.mul(gradScale, gradScale), 1 - cfg.beta2) : 1 - cfg.beta2;
   const m = F.add(F.mul(s.m, cfg.beta1), F.mul(g, c1));

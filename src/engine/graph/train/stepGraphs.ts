@@ -20,7 +20,10 @@ export interface ParamSpec {
   lrScale?: number;
 }
 
-export interface LossOutput { loss: Tensor; metrics?: Record<string, Tensor> }
+export interface LossOutput {
+  loss: Tensor;
+  metrics?: Record<string, Tensor>;
+}
 
 export interface TrainStepSpec {
   name?: string;
@@ -35,7 +38,13 @@ export interface TrainStepSpec {
   maxGradNorm?: number;
 }
 
-type Built = { graph: Graph; p: Record<string, Tensor>; batch: Record<string, Tensor>; frozen: Record<string, Tensor>; out: LossOutput };
+type Built = {
+  graph: Graph;
+  p: Record<string, Tensor>;
+  batch: Record<string, Tensor>;
+  frozen: Record<string, Tensor>;
+  out: LossOutput;
+};
 
 function buildForward(spec: TrainStepSpec, graphName: string): Built {
   const dtype = spec.dtype ?? 'float32';
@@ -74,7 +83,15 @@ function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor
     // the old state (TrainStep.finish in runtime/trainStep.ts). Guarding here took four Where
     // passes over every parameter, about 4% of a hidden-512 step (docs/performance.md).
     const lrScale = spec.params[name].lrScale ?? 1;
-    const next = adamwUpdate({ param: b.p[name], m, v }, grads[i], lrScale === 1 ? lr : F.mul(lr, lrScale), step, cfg, spec.params[name].decay ?? true, scale);
+    const next = adamwUpdate(
+      { param: b.p[name], m, v },
+      grads[i],
+      lrScale === 1 ? lr : F.mul(lr, lrScale),
+      step,
+      cfg,
+      spec.params[name].decay ?? true,
+      scale,
+    );
     g.output(`new.param.${name}`, next.param);
     g.output(`new.m.${name}`, next.m);
     g.output(`new.v.${name}`, next.v);
@@ -86,7 +103,10 @@ function emitUpdate(spec: TrainStepSpec, b: Built, grads: Tensor[], loss: Tensor
 export function buildStepGraph(spec: TrainStepSpec): Graph {
   const b = buildForward(spec, spec.name ?? 'train_step');
   const names = Object.keys(spec.params);
-  const grads = grad(b.out.loss, names.map((n) => b.p[n]));
+  const grads = grad(
+    b.out.loss,
+    names.map((n) => b.p[n]),
+  );
   emitUpdate(spec, b, grads, b.out.loss);
   b.graph.output('loss', b.out.loss);
   outputMetrics(b);
@@ -97,7 +117,10 @@ export function buildStepGraph(spec: TrainStepSpec): Graph {
 export function buildGradsGraph(spec: TrainStepSpec, accumulate: boolean): Graph {
   const b = buildForward(spec, `${spec.name ?? 'train_step'}_grads`);
   const names = Object.keys(spec.params);
-  const grads = grad(b.out.loss, names.map((n) => b.p[n]));
+  const grads = grad(
+    b.out.loss,
+    names.map((n) => b.p[n]),
+  );
   names.forEach((name, i) => {
     const acc = accumulate ? b.graph.input(`acc.${name}`, spec.dtype ?? 'float32', spec.params[name].shape) : undefined;
     b.graph.output(`new.acc.${name}`, acc ? F.add(acc, grads[i]) : F.add(grads[i], 0));

@@ -2,7 +2,13 @@
 // through the evaluation that `maporl eval` runs (../evaluate.ts), one side in memory at a time;
 // then each side is set against the first (the baseline), question by question (pairedStats.ts).
 import type { FrozenWeightsChoice } from '../../../protocol/choices';
-import { COMPARISON_VERSION, type ComparisonResult, type ComparisonSideSpec, type DifferingQuestion, type PairedTurn } from '../../../protocol/comparison';
+import {
+  COMPARISON_VERSION,
+  type ComparisonResult,
+  type ComparisonSideSpec,
+  type DifferingQuestion,
+  type PairedTurn,
+} from '../../../protocol/comparison';
 import type { EvalTable, TranscriptRecord } from '../../../protocol/runRecords';
 import type { GenerateOptions } from '../../generate/runtime';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../tasks/types';
@@ -44,7 +50,11 @@ export interface ComparisonRun {
   transcripts: TranscriptRecord[][];
 }
 
-export async function runComparison(records: readonly TaskRecord[], sides: readonly CompareSide[], o: CompareOptions): Promise<ComparisonRun> {
+export async function runComparison(
+  records: readonly TaskRecord[],
+  sides: readonly CompareSide[],
+  o: CompareOptions,
+): Promise<ComparisonRun> {
   const tables: EvalTable[] = [];
   const transcripts: TranscriptRecord[][] = [];
   for (const [i, side] of sides.entries()) {
@@ -71,14 +81,23 @@ export async function runComparison(records: readonly TaskRecord[], sides: reado
 
 async function evaluateSide(records: readonly TaskRecord[], side: CompareSide, o: CompareOptions) {
   const team = await side.load();
-  return evaluateTeam(records, team, { ...side, sharing: side.shape.sharing }, { step: side.location.step ?? 0, seed: o.seed, kind: answerKindOf(o.task) });
+  return evaluateTeam(
+    records,
+    team,
+    { ...side, sharing: side.shape.sharing },
+    { step: side.location.step ?? 0, seed: o.seed, kind: answerKindOf(o.task) },
+  );
 }
 
 function sideSpec(s: CompareSide): ComparisonSideSpec {
   const { maxNewTokens, temperature, topP, topK } = s.generation;
   return {
-    ...s.location, agents: s.agents, turns: s.turns, sharing: s.shape.sharing,
-    generation: { maxNewTokens, temperature, topP, topK }, verifier: s.shape.verifier,
+    ...s.location,
+    agents: s.agents,
+    turns: s.turns,
+    sharing: s.shape.sharing,
+    generation: { maxNewTokens, temperature, topP, topK },
+    verifier: s.shape.verifier,
   };
 }
 
@@ -86,15 +105,27 @@ function sideSpec(s: CompareSide): ComparisonSideSpec {
  * Side against baseline at each turn both have: the difference of majority accuracy (tie-split
  * credit) with its bootstrap interval, and McNemar on whether each recorded majority is right.
  */
-export function pairedTurns(base: readonly TranscriptRecord[], side: readonly TranscriptRecord[], bootstrap: BootstrapOptions): PairedTurn[] {
-  if (base.length !== side.length || base.some((r, q) => r.id !== side[q].id)) throw new Error('pairedTurns: the sides did not answer the same questions in the same order');
+export function pairedTurns(
+  base: readonly TranscriptRecord[],
+  side: readonly TranscriptRecord[],
+  bootstrap: BootstrapOptions,
+): PairedTurn[] {
+  if (base.length !== side.length || base.some((r, q) => r.id !== side[q].id))
+    throw new Error('pairedTurns: the sides did not answer the same questions in the same order');
   const turns = Math.min(base[0]?.turns.length ?? 0, side[0]?.turns.length ?? 0);
   return Array.from({ length: turns }, (_, t) => {
     const credit = (r: TranscriptRecord) => r.majorityCredit?.[t] ?? (r.majorityCorrect[t] ? 1 : 0);
     const diffs = base.map((b, q) => credit(side[q]) - credit(b));
     const baselineOnly = base.filter((b, q) => b.majorityCorrect[t] && !side[q].majorityCorrect[t]).length;
     const sideOnly = base.filter((b, q) => !b.majorityCorrect[t] && side[q].majorityCorrect[t]).length;
-    return { turn: t, difference: mean(diffs), ci: pairedBootstrapCI(diffs, bootstrap), baselineOnly, sideOnly, pValue: mcnemarExact(baselineOnly, sideOnly) };
+    return {
+      turn: t,
+      difference: mean(diffs),
+      ci: pairedBootstrapCI(diffs, bootstrap),
+      baselineOnly,
+      sideOnly,
+      pValue: mcnemarExact(baselineOnly, sideOnly),
+    };
   });
 }
 

@@ -9,12 +9,14 @@ import { Rng } from '../../core/random';
 
 /** McNemar's exact two-sided p-value for `b` and `c` discordant pairs. */
 export function mcnemarExact(b: number, c: number): number {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new Error(`mcnemarExact: counts must be non-negative integers, got ${b} and ${c}`);
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0)
+    throw new Error(`mcnemarExact: counts must be non-negative integers, got ${b} and ${c}`);
   const n = b + c;
   if (n === 0) return 1;
   // 2 · sum_{k <= min(b, c)} C(n, k) / 2^n, with C(n, k) built up exactly as big integers.
   const tail = Math.min(b, c);
-  let term = 1n, sum = 1n;
+  let term = 1n,
+    sum = 1n;
   for (let k = 1; k <= tail; k++) {
     term = (term * BigInt(n - k + 1)) / BigInt(k);
     sum += term;
@@ -41,7 +43,8 @@ export interface BootstrapOptions {
 export function pairedBootstrapCI(diffs: readonly number[], o: BootstrapOptions): [number, number] {
   const n = diffs.length;
   if (n === 0) throw new Error('pairedBootstrapCI: no pairs');
-  if (!(o.confidence > 0 && o.confidence < 1)) throw new Error(`pairedBootstrapCI: confidence must be in (0, 1), got ${o.confidence}`);
+  if (!(o.confidence > 0 && o.confidence < 1))
+    throw new Error(`pairedBootstrapCI: confidence must be in (0, 1), got ${o.confidence}`);
   const rng = new Rng(o.seed, 'paired-bootstrap');
   const means = new Float64Array(o.resamples);
   for (let r = 0; r < o.resamples; r++) {

@@ -28,12 +28,17 @@ export function locateSide(given: string, baseDir: string): SideLocation {
     if (PRESETS[given]) return { given, kind: 'model', path: given, run: null, step: null, label: `preset ${given}` };
     throw new ModelFileError(abs, 'no such checkpoint, run or model directory');
   }
-  if (!fs.statSync(abs).isDirectory()) throw new ModelFileError(abs, 'not a directory (expected a checkpoint, a run or a model directory)');
+  if (!fs.statSync(abs).isDirectory())
+    throw new ModelFileError(abs, 'not a directory (expected a checkpoint, a run or a model directory)');
   if (has(abs, 'trainer_state.json')) return checkpointSide(given, abs);
   // A run directory: what `maporl train` writes first (checkpoints come later).
   if (has(abs, 'checkpoints') || has(abs, 'events.jsonl')) {
     const latest = latestCheckpoint(path.join(abs, 'checkpoints'));
-    if (!latest) throw new ModelFileError(abs, 'a run directory without a complete checkpoint (checkpoints/step-NNNNNN): nothing to compare yet');
+    if (!latest)
+      throw new ModelFileError(
+        abs,
+        'a run directory without a complete checkpoint (checkpoints/step-NNNNNN): nothing to compare yet',
+      );
     return checkpointSide(given, latest);
   }
   if (has(abs, 'config.json')) return { given, kind: 'model', path: abs, run: null, step: null, label: path.basename(abs) };

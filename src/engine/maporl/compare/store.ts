@@ -14,7 +14,14 @@ export const transcriptsFile = (side: number) => `side-${side}.transcripts.jsonl
 
 /** What decides a comparison's outcome. */
 export interface ComparisonKeyInput {
-  sides: { path: string; step: number | null; agents: number; turns: number; generation: ComparisonResult['sides'][number]['generation']; prompt: PromptOptions }[];
+  sides: {
+    path: string;
+    step: number | null;
+    agents: number;
+    turns: number;
+    generation: ComparisonResult['sides'][number]['generation'];
+    prompt: PromptOptions;
+  }[];
   task: string;
   /** The data file and a digest of its contents (the same path may later hold other questions). */
   data: { path: string; sha256: string } | null;
@@ -29,9 +36,11 @@ export function comparisonKey(input: ComparisonKeyInput): string {
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 export function fileSha256(file: string): string {
@@ -48,17 +57,26 @@ export function readSavedComparison(dir: string): ComparisonResult | null {
   } catch {
     return null;
   }
-  const complete = validateComparisonResult(value) === null
-    && (value as ComparisonResult).sides.every((s) => fs.existsSync(path.join(dir, s.transcripts)));
+  const complete =
+    validateComparisonResult(value) === null &&
+    (value as ComparisonResult).sides.every((s) => fs.existsSync(path.join(dir, s.transcripts)));
   return complete ? (value as ComparisonResult) : null;
 }
 
 /** Writes `dir` whole: result.json and one transcripts file per side; replaces an older copy. */
-export async function saveComparison(dir: string, result: ComparisonResult, transcripts: readonly TranscriptRecord[][]): Promise<void> {
-  await writeDirAtomic(dir, (tmp) => {
-    transcripts.forEach((records, i) => {
-      fs.writeFileSync(path.join(tmp, transcriptsFile(i)), records.map((r) => JSON.stringify(r) + '\n').join(''));
-    });
-    fs.writeFileSync(path.join(tmp, RESULT_FILE), JSON.stringify(result, null, 2) + '\n');
-  }, { overwrite: true });
+export async function saveComparison(
+  dir: string,
+  result: ComparisonResult,
+  transcripts: readonly TranscriptRecord[][],
+): Promise<void> {
+  await writeDirAtomic(
+    dir,
+    (tmp) => {
+      transcripts.forEach((records, i) => {
+        fs.writeFileSync(path.join(tmp, transcriptsFile(i)), records.map((r) => JSON.stringify(r) + '\n').join(''));
+      });
+      fs.writeFileSync(path.join(tmp, RESULT_FILE), JSON.stringify(result, null, 2) + '\n');
+    },
+    { overwrite: true },
+  );
 }

@@ -30,7 +30,11 @@ function sentence(f: Fact): string {
     case 'kind':
       return `${f.name} is a ${f.kind}.`;
     case 'rule':
-      return f.quant === 'all' ? `All ${f.kind}s are ${f.color}.` : f.quant === 'no' ? `No ${f.kind} is ${f.color}.` : `Some ${f.kind}s are ${f.color}.`;
+      return f.quant === 'all'
+        ? `All ${f.kind}s are ${f.color}.`
+        : f.quant === 'no'
+          ? `No ${f.kind} is ${f.color}.`
+          : `Some ${f.kind}s are ${f.color}.`;
     case 'color':
       return `${f.name} is ${f.neg ? 'not ' : ''}${f.color}.`;
   }
@@ -44,7 +48,9 @@ interface Reason {
 }
 
 function reasonsFor(facts: readonly Fact[], name: string): Reason[] {
-  const kinds = facts.filter((f): f is Extract<Fact, { type: 'kind' }> => f.type === 'kind' && f.name === name).map((f) => f.kind);
+  const kinds = facts
+    .filter((f): f is Extract<Fact, { type: 'kind' }> => f.type === 'kind' && f.name === name)
+    .map((f) => f.kind);
   const out: Reason[] = [];
   for (const f of facts) {
     if (f.type === 'color' && f.name === name) out.push({ color: f.color, is: !f.neg, why: sentence(f).slice(0, -1) });
@@ -91,7 +97,8 @@ export function makeNli(rng: Rng, want: NliLabel = rng.pick(NLI_LABELS)): Synthe
   const kind = rng.pick(KINDS);
   const facts: Fact[] = [];
   if (rng.bool(0.85)) facts.push({ type: 'kind', name: subject, kind });
-  if (rng.bool(0.8)) facts.push({ type: 'rule', quant: rng.pick(['all', 'all', 'no', 'some'] as const), kind, color: rng.pick(COLORS) });
+  if (rng.bool(0.8))
+    facts.push({ type: 'rule', quant: rng.pick(['all', 'all', 'no', 'some'] as const), kind, color: rng.pick(COLORS) });
   if (rng.bool(0.3)) facts.push({ type: 'color', name: subject, color: rng.pick(COLORS), neg: rng.bool(0.4) });
   if (facts.length < 3 && rng.bool(0.5)) {
     const other = otherThan(rng, NAMES, subject);

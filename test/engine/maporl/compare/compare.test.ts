@@ -9,8 +9,15 @@ import type { TranscriptRecord } from '../../../../src/protocol/runRecords';
 /** A transcript with one majority answer (and credit) per turn; `gold` decides correctness. */
 function transcript(id: string, majority: (string | null)[], gold = '1', credit?: number[]): TranscriptRecord {
   return {
-    id, step: 0, split: 'eval', question: `q ${id}`, answer: gold, source: { file: 'builtin:arith/test', line: 1 },
-    turns: majority.map(() => []), majority, majorityCorrect: majority.map((m) => m === gold),
+    id,
+    step: 0,
+    split: 'eval',
+    question: `q ${id}`,
+    answer: gold,
+    source: { file: 'builtin:arith/test', line: 1 },
+    turns: majority.map(() => []),
+    majority,
+    majorityCorrect: majority.map((m) => m === gold),
     majorityCredit: credit ?? majority.map((m) => (m === gold ? 1 : 0)),
   };
 }
@@ -20,8 +27,18 @@ const bootstrap = { resamples: 500, seed: 1, confidence: 0.95 };
 test('paired turns: difference of majority credit, McNemar on the discordant questions', () => {
   // turn 0: base right on a, b; side right on b, c, d → base only 1 (a), side only 2 (c, d)
   // turn 1: both right on everything
-  const base = [transcript('a', ['1', '1']), transcript('b', ['1', '1']), transcript('c', ['2', '1']), transcript('d', [null, '1'])];
-  const side = [transcript('a', ['3', '1']), transcript('b', ['1', '1']), transcript('c', ['1', '1']), transcript('d', ['1', '1'])];
+  const base = [
+    transcript('a', ['1', '1']),
+    transcript('b', ['1', '1']),
+    transcript('c', ['2', '1']),
+    transcript('d', [null, '1']),
+  ];
+  const side = [
+    transcript('a', ['3', '1']),
+    transcript('b', ['1', '1']),
+    transcript('c', ['1', '1']),
+    transcript('d', ['1', '1']),
+  ];
   const [t0, t1] = pairedTurns(base, side, bootstrap);
   assert.equal(t0.difference, 0.25);
   assert.deepEqual([t0.baselineOnly, t0.sideOnly], [1, 2]);
@@ -49,8 +66,17 @@ test('differing questions: final majorities that are not the same on every side'
     [transcript('a', ['2', '1']), transcript('b', ['2', '2']), transcript('c', ['1', '1'])],
     [transcript('a', ['1', '1']), transcript('b', ['2', '2']), transcript('c', ['1', '1'])],
   ];
-  assert.deepEqual(differingQuestions(sides), [{
-    id: 'c', question: 'q c', answer: '1', line: 3,
-    sides: [{ majority: null, correct: false }, { majority: '1', correct: true }, { majority: '1', correct: true }],
-  }]);
+  assert.deepEqual(differingQuestions(sides), [
+    {
+      id: 'c',
+      question: 'q c',
+      answer: '1',
+      line: 3,
+      sides: [
+        { majority: null, correct: false },
+        { majority: '1', correct: true },
+        { majority: '1', correct: true },
+      ],
+    },
+  ]);
 });
