@@ -69,6 +69,12 @@ interface GemmRates {
 }
 
 const TARGET = { hidden: 512, speedup: 1.5, fractionOfCeiling: 0.6 };
+/**
+ * PyTorch eager runs this model at 50-60% of the GEMM ceiling when it has its cores. Far below, it was
+ * starved (OpenBLAS's threads spin-wait when other processes take the cores: a 14x slowdown was seen
+ * next to a background training run) and the speedup says nothing about the engine: not judged.
+ */
+const REFERENCE_FLOOR = 0.25;
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { json: false, hidden: [256, 512], threads: 2, warmup: 2, rounds: 6, steps: 1, torch: true, ceilingN: 2048 };
@@ -230,7 +236,11 @@ async function main(): Promise<void> {
     speedupTarget: TARGET.speedup,
     fractionOfCeiling: at.engine.fractionOfCeiling,
     fractionTarget: TARGET.fractionOfCeiling,
-    met: (at.speedup ?? 0) >= TARGET.speedup && at.engine.fractionOfCeiling >= TARGET.fractionOfCeiling,
+    referenceOfCeiling: at.torch ? at.torch.gflops / at.ceilingGflops : null,
+    met:
+      at.torch && at.torch.gflops < REFERENCE_FLOOR * at.ceilingGflops
+        ? null
+        : (at.speedup ?? 0) >= TARGET.speedup && at.engine.fractionOfCeiling >= TARGET.fractionOfCeiling,
   };
   const ceilingBest = bestRates(ceilingSamples);
   const report = {
@@ -278,7 +288,8 @@ function printTable(
   opt: Options,
   ceiling: GemmRates,
   stacks: StackResult[],
-  targets: { speedup: number | null; fractionOfCeiling: number; met: boolean } | undefined,
+  targets:
+    { speedup: number | null; fractionOfCeiling: number; referenceOfCeiling: number | null; met: boolean | null } | undefined,
   log: (s: string) => void,
 ): void {
   const f1 = (x: number) => x.toFixed(1);
@@ -337,7 +348,13 @@ function printTable(
     log('');
     log(
       `target at hidden ${TARGET.hidden}: speedup >= ${TARGET.speedup} and >= ${100 * TARGET.fractionOfCeiling}% of the ceiling -> ` +
-        `${targets.speedup?.toFixed(2) ?? 'n/a'}x, ${(100 * targets.fractionOfCeiling).toFixed(0)}%: ${targets.met ? 'MET' : 'NOT MET'}`,
+        `${targets.speedup?.toFixed(2) ?? 'n/a'}x, ${(100 * targets.fractionOfCeiling).toFixed(0)}%: ` +
+        (targets.met === null
+          ? `NOT JUDGED: PyTorch ran at ${(100 * (targets.referenceOfCeiling ?? 0)).toFixed(0)}% of the ceiling ` +
+            `(below ${100 * REFERENCE_FLOOR}%: starved by other load); measure on a quiet machine`
+          : targets.met
+            ? 'MET'
+            : 'NOT MET'),
     );
   }
 }
