@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
 import { writeReport } from './experiments/report';
-import { ROWS, rowById } from './experiments/rows';
+import { ROWS, rowById, type Row } from './experiments/rows';
 
 const CELLS_DIR = path.join('docs', 'experiments');
 const RESULTS_MD = path.join('docs', 'results.md');
@@ -32,7 +32,10 @@ async function main(): Promise<void> {
     evalQuestions = Number(values['eval-questions']);
   if (!values['report-only']) {
     const say = (l: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
-    const modelDir = await ensureBaseAgents(values.agents ?? path.join(os.tmpdir(), 'maporl-ladder-agents'), say);
+    const agentsDir = values.agents ?? path.join(os.tmpdir(), 'maporl-ladder-agents');
+    // The transfer rows' agents: the same recipe on arithmetic and NLI together, made when first needed.
+    const modelDirOf = async (row: Row) =>
+      row.base === 'mixed' ? ensureBaseAgents(`${agentsDir}-mixed`, say, undefined, ['nli']) : ensureBaseAgents(agentsDir, say);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-experiments-'));
     try {
       for (const row of rows) {
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
               );
             continue;
           }
-          const cell = await runCell({ row, seed, modelDir, evalQuestions, scale, scratch, say });
+          const cell = await runCell({ row, seed, modelDir: await modelDirOf(row), evalQuestions, scale, scratch, say });
           fs.mkdirSync(path.dirname(file), { recursive: true });
           fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(cell)}\n`);
           fs.renameSync(`${file}.tmp`, file);

@@ -64,6 +64,7 @@ export function machineLabel(): string {
 
 export async function runCell(o: CellOptions): Promise<CellResult> {
   const overrides = o.row.train === 'none' ? {} : { ...baseTraining(o.scale), ...o.row.train };
+  if (o.row.trainTask && o.row.trainTask !== 'arith') overrides['task.type'] = o.row.trainTask;
   if (overrides.verifier === 'learned') {
     overrides.verifier = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
   }
@@ -137,7 +138,8 @@ async function heldOut(
   agents: number,
   turns: number,
 ): Promise<EvalRecord> {
-  const records = generateSplit('arith', 'test', o.evalQuestions, EVAL_SPLIT_SEED);
+  const task = o.row.evalTask ?? 'arith';
+  const records = generateSplit(task, 'test', o.evalQuestions, EVAL_SPLIT_SEED);
   const d = config.discussion;
   const r = await evaluate(records, 0, {
     agents,
@@ -145,7 +147,7 @@ async function heldOut(
     prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
     generation: { ...config.generation, temperature: EVAL_TEMPERATURE },
     seed: 424_242 + o.seed,
-    kind: 'number',
+    kind: task === 'arith' ? 'number' : 'label',
     modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))],
     verifier: groundTruthVerifier,
   });

@@ -1,7 +1,9 @@
 // The rows of the science suite: the paper's findings, each as a set of cells (one per
 // seed) that train a team (or not) and evaluate it on the same held-out questions. Everything
 // starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
-// arithmetic task; 3 agents x 3 turns unless the row says otherwise.
+// arithmetic task (the transfer rows: agents SFT'd on arithmetic and NLI, trained on one, tested on
+// the other); 3 agents x 3 turns unless the row says otherwise.
+import type { BuiltinTask } from '../../src/protocol/choices';
 
 export interface Row {
   id: string;
@@ -9,6 +11,11 @@ export interface Row {
   title: string;
   /** Training (none: the off-the-shelf team). Overrides by dotted config path on top of baseTraining(). */
   train: 'none' | Record<string, unknown>;
+  /** The base agents: fine-tuned on arithmetic (default), or on arithmetic and NLI together (transfer rows). */
+  base?: 'arith' | 'mixed';
+  /** The task trained on (default arith) and the one the held-out questions come from (default arith). */
+  trainTask?: BuiltinTask;
+  evalTask?: BuiltinTask;
 }
 
 /**
@@ -43,6 +50,28 @@ export const ROWS: Row[] = [
     title: `incentives: alpha[${k}] (${name}) = ${ALPHA_ON}, the others 0`,
     train: { 'reward.alpha': alphaWith(k) },
   })),
+  // Transfer (the paper: trained on ANLI, tested on GSM8K): base agents fine-tuned on both tasks, so
+  // that they can answer the task they are not co-trained on; against the same agents untrained.
+  ...(['arith', 'nli'] as const).flatMap((evalTask): Row[] => {
+    const trainTask = evalTask === 'arith' ? 'nli' : 'arith';
+    return [
+      {
+        id: `mixed-off-the-shelf-${evalTask}`,
+        title: `transfer baseline: agents SFT'd on both tasks, no RL, tested on ${evalTask}`,
+        train: 'none',
+        base: 'mixed',
+        evalTask,
+      },
+      {
+        id: `transfer-${trainTask}-to-${evalTask}`,
+        title: `transfer: co-trained on ${trainTask}, tested on ${evalTask}`,
+        train: {},
+        base: 'mixed',
+        trainTask,
+        evalTask,
+      },
+    ];
+  }),
   {
     id: 'verifier-learned',
     title: "verifier: MAPoRL on a learned verifier's scores instead of the ground truth",
@@ -56,6 +85,8 @@ export const COMPARISONS: [string, string, string][] = [
   ['maporl', 'single-agent', 'F2: co-trained team vs team trained alone'],
   ...ALPHA_NAMES.map((name): [string, string, string] => [`alpha-${name}`, 'maporl', `incentive ${name} on vs off`]),
   ['verifier-learned', 'maporl', 'learned verifier vs ground-truth reward'],
+  ['transfer-nli-to-arith', 'mixed-off-the-shelf-arith', 'transfer: co-trained on nli vs untrained, tested on arith'],
+  ['transfer-arith-to-nli', 'mixed-off-the-shelf-nli', 'transfer: co-trained on arith vs untrained, tested on nli'],
 ];
 
 export function rowById(id: string): Row {

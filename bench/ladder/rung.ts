@@ -18,6 +18,7 @@ import { train } from '../../src/engine/maporl/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { generateSplit } from '../../src/engine/tasks/synthetic';
+import type { BuiltinTask } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
@@ -114,10 +115,11 @@ export async function ensureBaseAgents(
   dir: string,
   say: (l: string) => void,
   steps: number = DEMO_RECIPE.steps,
+  alsoTasks?: BuiltinTask[],
 ): Promise<string> {
   const modelDir = path.join(dir, 'sft', 'model');
   const stamp = path.join(dir, 'recipe.json');
-  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps });
+  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(alsoTasks ? { alsoTasks } : {}) });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
     fs.existsSync(stamp) &&
@@ -133,6 +135,7 @@ export async function ensureBaseAgents(
     task: 'arith',
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
+    ...(alsoTasks ? { alsoTasks } : {}),
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;

@@ -7,7 +7,15 @@
 // GAE γ=1 λ=0.95, reward γ=0.3, incentives α=0) and suit tiny agents on two CPU cores elsewhere.
 
 import { z } from 'zod';
-import { FROZEN_WEIGHTS, isBuiltinTask, isFileTask, POLICY_SHARINGS, PROVIDER_CHOICES, TASK_TYPES } from './choices';
+import {
+  BUILTIN_TASKS,
+  FROZEN_WEIGHTS,
+  isBuiltinTask,
+  isFileTask,
+  POLICY_SHARINGS,
+  PROVIDER_CHOICES,
+  TASK_TYPES,
+} from './choices';
 
 // ---- discussion prompts ----------------------------------------------------------------------
 
@@ -121,6 +129,12 @@ export const BaseAgentsSchema = z
       .max(2 ** 32 - 1)
       .default(0)
       .describe('Seed of the fresh model and of the SFT data.'),
+    alsoTasks: z
+      .array(z.enum(BUILTIN_TASKS))
+      .optional()
+      .describe(
+        "Other built-in tasks whose worked solutions share the SFT data (the examples split evenly across the tasks): agents that can answer tasks they are not co-trained on, for transfer experiments (the paper's ANLI → GSM8K).",
+      ),
   })
   .describe(
     `Prepare base agents by SFT on the built-in task before training, and use them wherever a model spec says "${BASE_AGENTS_MODEL}". Cached by these settings, the task and the prompts, and reused across runs and experiments.`,

@@ -4,11 +4,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BaseAgentsSchema } from '../../protocol/configSchema';
+import { Rng } from '../core/random';
 import { createPresetModel, saveModel } from '../nn/model';
 import { SFT_DEFAULTS } from '../sft/options';
+import type { Split } from '../tasks/types';
 import { runSft, type SftStepInfo } from '../sft/trainer';
 import type { BaseAgentRecipe } from './baseRecipe';
-import { sftRecords, writeSftJsonl } from './sftData';
+import { sftRecords, writeSftJsonl, type SftRecord } from './sftData';
 
 /**
  * The demo's recipe. Small batches, many steps: at the `tiny` size a step costs little more than
@@ -38,9 +40,8 @@ export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?
   await saveModel(init, fresh, { tokenizerFiles: fresh.tokenizerFiles });
   const data = path.join(out, 'data');
   fs.mkdirSync(data, { recursive: true });
-  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction };
-  writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords(r.task, 'train', r.examples, r.seed, opts));
-  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords(r.task, 'test', 200, r.seed, opts));
+  writeSftJsonl(path.join(data, 'sft-train.jsonl'), recipeSftRecords(r, 'train', r.examples));
+  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), recipeSftRecords(r, 'test', 200));
   const sft = await runSft(
     {
       ...SFT_DEFAULTS,
@@ -61,4 +62,16 @@ export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?
     { onStep },
   );
   return { modelDir: sft.modelDir!, heldOutLoss: sft.heldOutLoss };
+}
+
+/**
+ * The recipe's SFT pairs: `n` from its task, or, with `alsoTasks`, `n` split evenly across the tasks
+ * (the first ones get the remainder) and shuffled together, so every batch sees every task.
+ */
+export function recipeSftRecords(r: BaseAgentRecipe, split: Split, n: number): SftRecord[] {
+  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction };
+  const tasks = [r.task, ...(r.alsoTasks ?? [])];
+  if (tasks.length === 1) return sftRecords(r.task, split, n, r.seed, opts);
+  const share = (i: number) => Math.floor(n / tasks.length) + (i < n % tasks.length ? 1 : 0);
+  return new Rng(r.seed, 'sft/mixed-tasks').shuffle(tasks.flatMap((t, i) => sftRecords(t, split, share(i), r.seed, opts)));
 }

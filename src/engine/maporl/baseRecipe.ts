@@ -23,6 +23,8 @@ export interface BaseAgentRecipe {
   discussionFraction?: number;
   prompt: PromptOptions;
   seed: number;
+  /** Other built-in tasks sharing the SFT data (absent, not empty, when there are none: the cache key of a one-task recipe stays what it was). */
+  alsoTasks?: BuiltinTask[];
 }
 
 /** Where prepared base agents are kept: $MAPORL_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /maporl-studio. */
@@ -34,12 +36,15 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The SFT recipe a config's baseAgents section stands for (null without one). */
 export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
-  const b = config.baseAgents;
-  if (!b) return null;
+  if (!config.baseAgents) return null;
+  const { alsoTasks, ...b } = config.baseAgents;
+  const task = config.task.type as BuiltinTask;
+  const also = [...new Set(alsoTasks ?? [])].filter((t) => t !== task);
   // Without verifier scores in the prompts: the base agents are trained before any verifier exists.
   return {
     ...b,
-    task: config.task.type as BuiltinTask,
+    ...(also.length ? { alsoTasks: also } : {}),
+    task,
     prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false },
   };
 }

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { recipeDir, recipeOf } from '../../../src/engine/maporl/baseRecipe';
+import { recipeSftRecords } from '../../../src/engine/maporl/baseAgents';
 import { ensurePreparedBase, withBaseModel } from '../../../src/engine/maporl/baseStage';
 import { parseConfig } from '../../../src/engine/maporl/config';
 import { MAPORL_ENV } from '../../../src/protocol/environment';
@@ -26,6 +27,22 @@ test('the cache folder changes with the recipe, the task and the prompts, and no
     recipeDir(recipeOf(staged({ discussion: { templates: { first: 'Q: {question}\nA:' } } }))!, '/c'),
   );
   assert.equal(recipeOf(parseConfig({})), null);
+});
+
+test('alsoTasks: mixed-task base agents have their own cache key, and their SFT data mixes the tasks evenly', () => {
+  const one = recipeDir(recipeOf(staged())!, '/c');
+  // No other task, or only the experiment's own: the one-task recipe and its cache key.
+  assert.equal(recipeDir(recipeOf(staged({ baseAgents: { steps: 3, examples: 24, alsoTasks: [] } }))!, '/c'), one);
+  assert.equal(recipeDir(recipeOf(staged({ baseAgents: { steps: 3, examples: 24, alsoTasks: ['arith'] } }))!, '/c'), one);
+  const mixed = recipeOf(staged({ baseAgents: { steps: 3, examples: 24, alsoTasks: ['nli', 'nli'] } }))!;
+  assert.deepEqual(mixed.alsoTasks, ['nli']);
+  assert.notEqual(recipeDir(mixed, '/c'), one);
+  const records = recipeSftRecords(mixed, 'train', 11);
+  const nli = records.filter((r) => r.prompt.includes('Premise:')).length;
+  assert.deepEqual([records.length - nli, nli], [6, 5], 'the first task gets the remainder');
+  const firstHalf = records.slice(0, 6).filter((r) => r.prompt.includes('Premise:')).length;
+  assert.ok(firstHalf > 0 && firstHalf < 6, 'shuffled together, not one task after the other');
+  assert.throws(() => parseConfig({ ...staged(), baseAgents: { alsoTasks: ['gsm8k'] } }), /baseAgents\.alsoTasks\[0\]/);
 });
 
 test('a half-set-up stage is a config error naming the JSON path', () => {
