@@ -10,7 +10,7 @@ import type { SlurmOptions } from '../../protocol/sweepSchema';
 import { recipeDir, recipeOf } from '../maporl/baseRecipe';
 import type { MaporlConfig } from '../maporl/config';
 import type { SweepDir } from './layout';
-import { slurmResourceArgs, submitBatch } from './slurm';
+import { shellQuote, slurmResourceArgs, submitBatch } from './slurm';
 
 /** One run per distinct recipe whose base agents the cache does not hold yet (its config is the one prepared). */
 export function basesToPrepare(runs: readonly { name: string; config: MaporlConfig }[]): string[] {
@@ -78,7 +78,6 @@ export function baseSbatchArgs(
   cpusPerTask: number,
   cli: readonly string[],
 ): string[] {
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     '--parsable',
     `--job-name=maporl-${sweepName}-base`,
@@ -87,7 +86,7 @@ export function baseSbatchArgs(
     ...(o.dependency ? [`--dependency=${o.dependency}`] : []),
     ...slurmResourceArgs(o, cpusPerTask),
     ...o.extraArgs,
-    `--wrap=exec ${[...cli, ...prepareArgs(sd, name)].map(quote).join(' ')}`,
+    `--wrap=exec ${[...cli, ...prepareArgs(sd, name)].map(shellQuote).join(' ')}`,
   ];
 }
 

@@ -46,7 +46,8 @@ export function arraySpec(indices: readonly number[], maxParallel?: number): str
   return parts.join(',') + (maxParallel ? `%${maxParallel}` : '');
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** One word for the shell, whatever it contains. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The batch script: task i looks its run up in names.txt (indices never move), and resumes it when
@@ -54,12 +55,12 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * `exec` makes the engine the job's process, so scancel's SIGTERM reaches it (it checkpoints and stops).
  */
 export function arrayScript(sd: SweepDir, cli: readonly string[]): string {
-  const maporl = cli.map(quote).join(' ');
+  const maporl = cli.map(shellQuote).join(' ');
   return `#!/bin/bash
 # Written by maporl sweep (src/engine/sweep/slurm.ts): array task i trains the run named on line i+1
 # of names.txt, or resumes it from its last complete checkpoint.
 set -eu
-sweep=${quote(path.resolve(sd.dir))}
+sweep=${shellQuote(path.resolve(sd.dir))}
 name=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$sweep/slurm/names.txt")
 [ -n "$name" ] || { echo "maporl sweep: no run has array index $SLURM_ARRAY_TASK_ID" >&2; exit 2; }
 run="$sweep/runs/$name"
