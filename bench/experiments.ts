@@ -37,10 +37,14 @@ async function main(): Promise<void> {
     // The transfer rows' agents: the same recipe on arithmetic and NLI together, made when first needed,
     // with twice the SFT steps so that each task gets as many updates as alone (with the one-task
     // count the mixed agents were right on 18% of the arithmetic, against 61% for arithmetic alone).
-    const modelDirOf = async (row: Row) =>
-      row.base === 'mixed'
-        ? ensureBaseAgents(`${agentsDir}-mixed`, say, 2 * DEMO_RECIPE.steps, ['nli'])
-        : ensureBaseAgents(agentsDir, say);
+    // The heterogeneous team's `small` agent: the same recipe on the `small` preset.
+    const modelDirsOf = async (row: Row): Promise<string[]> => {
+      if (row.base === 'mixed')
+        return [await ensureBaseAgents(`${agentsDir}-mixed`, say, { steps: 2 * DEMO_RECIPE.steps, alsoTasks: ['nli'] })];
+      const tiny = await ensureBaseAgents(agentsDir, say);
+      if (row.base !== 'hetero') return [tiny];
+      return [tiny, await ensureBaseAgents(`${agentsDir}-small`, say, { preset: 'small' }), tiny];
+    };
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-experiments-'));
     try {
       for (const row of rows) {
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
               );
             continue;
           }
-          const cell = await runCell({ row, seed, modelDir: await modelDirOf(row), evalQuestions, scale, scratch, say });
+          const cell = await runCell({ row, seed, modelDirs: await modelDirsOf(row), evalQuestions, scale, scratch, say });
           fs.mkdirSync(path.dirname(file), { recursive: true });
           fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(cell)}\n`);
           fs.renameSync(`${file}.tmp`, file);

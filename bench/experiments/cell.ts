@@ -49,7 +49,8 @@ export interface CellResult {
 export interface CellOptions {
   row: Row;
   seed: number;
-  modelDir: string;
+  /** The base agents' model directories: one for the whole team, or one per agent (then one policy per agent). */
+  modelDirs: string[];
   evalQuestions: number;
   scale: number;
   /** Scratch folder for the run directory (deleted afterwards). */
@@ -62,30 +63,36 @@ export function machineLabel(): string {
   return `${os.cpus().length} x ${cpu}, Node ${process.versions.node}`;
 }
 
-export async function runCell(o: CellOptions): Promise<CellResult> {
-  const overrides = o.row.train === 'none' ? {} : { ...baseTraining(o.scale), ...o.row.train };
-  if (o.row.trainTask && o.row.trainTask !== 'arith') overrides['task.type'] = o.row.trainTask;
+/** The experiment config of a cell: the row's training on top of the suite's, over the base agents `modelDirs`. */
+export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: number): MaporlConfig {
+  const overrides = row.train === 'none' ? {} : { ...baseTraining(scale), ...row.train };
+  if (row.trainTask && row.trainTask !== 'arith') overrides['task.type'] = row.trainTask;
+  if (modelDirs.length > 1) Object.assign(overrides, { 'agents.models': modelDirs, 'agents.policySharing': 'per-agent' });
   if (overrides.verifier === 'learned') {
-    overrides.verifier = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
+    overrides.verifier = { type: 'learned', model: modelDirs[0], trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
   }
-  const config = rungConfig(
+  return rungConfig(
     {
       rung: 3,
       agentsDir: '',
-      seed: o.seed,
+      seed,
       iterations: 1,
       questionsPerIteration: 1,
-      evalQuestions: o.evalQuestions,
+      evalQuestions: 0,
       evalSeeds: [],
       evalTemperature: EVAL_TEMPERATURE,
       overrides,
       out: '',
     },
-    o.modelDir,
+    modelDirs[0],
   );
+}
+
+export async function runCell(o: CellOptions): Promise<CellResult> {
+  const config = cellConfig(o.row, o.seed, o.modelDirs, o.scale);
   const sharing = config.agents.policySharing;
   const t0 = performance.now();
-  let models: (() => Promise<CausalLM>)[] = [() => loadModel(o.modelDir)];
+  let models: (() => Promise<CausalLM>)[] = o.modelDirs.map((dir) => () => loadModel(dir));
   let trainReward: number[] = [];
   let verifierAuc: number | null = null;
   if (o.row.train !== 'none') {

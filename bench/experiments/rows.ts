@@ -2,7 +2,8 @@
 // seed) that train a team (or not) and evaluate it on the same held-out questions. Everything
 // starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
 // arithmetic task (the transfer rows: agents SFT'd on arithmetic and NLI, trained on one, tested on
-// the other); 3 agents x 3 turns unless the row says otherwise.
+// the other; the heterogeneous rows: a `small` agent between two `tiny` ones, one policy per agent);
+// 3 agents x 3 turns unless the row says otherwise.
 import type { BuiltinTask } from '../../src/protocol/choices';
 
 export interface Row {
@@ -11,8 +12,11 @@ export interface Row {
   title: string;
   /** Training (none: the off-the-shelf team). Overrides by dotted config path on top of baseTraining(). */
   train: 'none' | Record<string, unknown>;
-  /** The base agents: fine-tuned on arithmetic (default), or on arithmetic and NLI together (transfer rows). */
-  base?: 'arith' | 'mixed';
+  /**
+   * The base agents: fine-tuned on arithmetic (default), on arithmetic and NLI together (transfer
+   * rows), or a heterogeneous team: agents 1 and 3 `tiny`, agent 2 `small`, all fine-tuned on arithmetic.
+   */
+  base?: 'arith' | 'mixed' | 'hetero';
   /** The task trained on (default arith) and the one the held-out questions come from (default arith). */
   trainTask?: BuiltinTask;
   evalTask?: BuiltinTask;
@@ -72,6 +76,19 @@ export const ROWS: Row[] = [
       },
     ];
   }),
+  // Heterogeneous team (the paper co-trains teams of different LLMs): two presets, one policy per agent.
+  {
+    id: 'hetero-off-the-shelf',
+    title: "heterogeneous team (tiny, small, tiny SFT'd agents), no RL",
+    train: 'none',
+    base: 'hetero',
+  },
+  {
+    id: 'hetero-maporl',
+    title: 'heterogeneous team (tiny, small, tiny), MAPoRL co-training, one policy per agent',
+    train: {},
+    base: 'hetero',
+  },
   {
     id: 'verifier-learned',
     title: "verifier: MAPoRL on a learned verifier's scores instead of the ground truth",
@@ -85,6 +102,7 @@ export const COMPARISONS: [string, string, string][] = [
   ['maporl', 'single-agent', 'F2: co-trained team vs team trained alone'],
   ...ALPHA_NAMES.map((name): [string, string, string] => [`alpha-${name}`, 'maporl', `incentive ${name} on vs off`]),
   ['verifier-learned', 'maporl', 'learned verifier vs ground-truth reward'],
+  ['hetero-maporl', 'hetero-off-the-shelf', 'heterogeneous team: co-trained vs off-the-shelf'],
   ['transfer-nli-to-arith', 'mixed-off-the-shelf-arith', 'transfer: co-trained on nli vs untrained, tested on arith'],
   ['transfer-arith-to-nli', 'mixed-off-the-shelf-nli', 'transfer: co-trained on arith vs untrained, tested on nli'],
 ];

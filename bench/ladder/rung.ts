@@ -111,27 +111,40 @@ async function teamOf(models: Promise<CausalLM>[]): Promise<LMRuntime[]> {
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) => r[t])));
 
-export async function ensureBaseAgents(
-  dir: string,
-  say: (l: string) => void,
-  steps: number = DEMO_RECIPE.steps,
-  alsoTasks?: BuiltinTask[],
-): Promise<string> {
+/** How base agents differ from the demo's recipe: SFT steps, other tasks in the SFT data, the preset. */
+export interface BaseAgentsVariant {
+  steps?: number;
+  alsoTasks?: BuiltinTask[];
+  preset?: string;
+}
+
+/** SFT'd base agents in `dir` (the demo's recipe on arithmetic, varied by `variant`), made once and reused. */
+export async function ensureBaseAgents(dir: string, say: (l: string) => void, variant: BaseAgentsVariant = {}): Promise<string> {
   const modelDir = path.join(dir, 'sft', 'model');
   const stamp = path.join(dir, 'recipe.json');
-  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(alsoTasks ? { alsoTasks } : {}) });
+  const steps = variant.steps ?? DEMO_RECIPE.steps;
+  const preset = variant.preset ?? DEMO_RECIPE.preset;
+  const alsoTasks = variant.alsoTasks;
+  // The stamp of the demo's tiny recipe keeps its old form, so caches made before presets varied stay valid.
+  const recipe = JSON.stringify({
+    ...DEMO_RECIPE,
+    steps,
+    ...(preset !== DEMO_RECIPE.preset ? { preset } : {}),
+    ...(alsoTasks ? { alsoTasks } : {}),
+  });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
     fs.existsSync(stamp) &&
     fs.readFileSync(stamp, 'utf8') === recipe
   )
     return modelDir;
-  say(`preparing base agents in ${dir} (${steps} SFT steps)…`);
+  say(`preparing ${preset} base agents in ${dir} (${steps} SFT steps)…`);
   const discussion = DiscussionSchema.parse(LADDER_DISCUSSION);
   fs.rmSync(dir, { recursive: true, force: true });
   const r = await prepareBaseAgents(dir, {
     ...DEMO_RECIPE,
     steps,
+    preset,
     task: 'arith',
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
@@ -144,7 +157,7 @@ export async function ensureBaseAgents(
 export async function runRung(o: RungOptions): Promise<RungResult> {
   const say = o.say ?? (() => undefined);
   const t0 = performance.now();
-  const modelDir = await ensureBaseAgents(o.agentsDir, say, o.sftSteps);
+  const modelDir = await ensureBaseAgents(o.agentsDir, say, { steps: o.sftSteps });
   const config = rungConfig(o, modelDir);
   const sharing = config.agents.policySharing;
   const nPolicies = sharing === 'per-agent' ? config.agents.count : 1;

@@ -1,0 +1,67 @@
+// A science-suite cell of a heterogeneous team (bench/experiments/cell.ts): agents of two presets,
+// one policy per agent, trained and evaluated as a 3 x 3 team and as agent 1 alone. Random-weight
+// models and a one-iteration, two-question training keep it to seconds; what is checked is the wiring
+// (each agent its own model and policy), not learning.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { cellConfig, runCell } from '../../bench/experiments/cell';
+import { rowById, type Row } from '../../bench/experiments/rows';
+import { createPresetModel, saveModel } from '../../src/engine/nn/model';
+import { readHfConfig } from '../../src/engine/io/hfConfig';
+
+const SMALL_RUN = {
+  'training.questionsPerIteration': 2,
+  'training.samplesPerQuestion': 2,
+  'training.ppo.minibatchSize': 8,
+  'generation.maxNewTokens': 6,
+};
+
+async function presetDir(root: string, preset: string): Promise<string> {
+  const m = await createPresetModel(preset, 7);
+  const dir = path.join(root, preset);
+  await saveModel(dir, m, { tokenizerFiles: m.tokenizerFiles });
+  return dir;
+}
+
+test('a heterogeneous cell trains one policy per agent from each agent’s own preset and evaluates the team', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-hetero-cell-'));
+  try {
+    const tiny = await presetDir(root, 'tiny'),
+      small = await presetDir(root, 'small');
+    assert.notEqual(readHfConfig(tiny).hiddenSize, readHfConfig(small).hiddenSize);
+    const config = cellConfig(rowById('hetero-maporl'), 0, [tiny, small, tiny], 1);
+    assert.deepEqual(config.agents.models, [tiny, small, tiny]);
+    assert.equal(config.agents.policySharing, 'per-agent');
+    assert.equal(cellConfig(rowById('maporl'), 0, [tiny], 1).agents.policySharing, 'shared');
+    const lines: string[] = [];
+    const run = (row: Row) =>
+      runCell({
+        row,
+        seed: 0,
+        modelDirs: [tiny, small, tiny],
+        evalQuestions: 3,
+        scale: 1 / 60,
+        scratch: root,
+        say: (l) => lines.push(l),
+      });
+    const untrained = await run(rowById('hetero-off-the-shelf'));
+    const trained = await run({ ...rowById('hetero-maporl'), train: SMALL_RUN });
+    for (const cell of [untrained, trained]) {
+      assert.equal(cell.team.turns.length, 3);
+      assert.deepEqual(
+        cell.team.credit.map((c) => c.length),
+        [3, 3, 3],
+      );
+      assert.equal(cell.alone.turns.length, 1);
+    }
+    assert.equal(trained.trainReward.length, 1, 'one training iteration');
+    assert.ok(lines.some((l) => /hetero-maporl seed 0: training 1 iterations/.test(l)));
+    // The run directory is scratch: gone once the cell is measured.
+    assert.ok(!fs.existsSync(path.join(root, 'hetero-maporl-0')));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
