@@ -12,6 +12,26 @@ export function auc(scores: number[], labels: boolean[]): number {
   return wins / (pos.length * neg.length);
 }
 
+/**
+ * AUC over the (right, wrong) pairs of the same group only (e.g. answers to one question): how well
+ * the scores rank answers *within* a question, which is all that group baselines use of a reward.
+ * The plain AUC also credits telling easy questions from hard ones. NaN when no group has both.
+ */
+export function withinGroupAuc(scores: number[], labels: boolean[], groups: readonly unknown[]): number {
+  const byGroup = new Map<unknown, number[]>();
+  groups.forEach((g, i) => byGroup.set(g, [...(byGroup.get(g) ?? []), i]));
+  let wins = 0,
+    pairs = 0;
+  for (const idx of byGroup.values()) {
+    for (const p of idx.filter((i) => labels[i]))
+      for (const n of idx.filter((i) => !labels[i])) {
+        wins += scores[p] > scores[n] ? 1 : scores[p] === scores[n] ? 0.5 : 0;
+        pairs++;
+      }
+  }
+  return pairs ? wins / pairs : NaN;
+}
+
 /** Expected calibration error with `bins` equal-width bins. */
 export function expectedCalibrationError(scores: number[], labels: boolean[], bins = 10): number {
   let ece = 0;

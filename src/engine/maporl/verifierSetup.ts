@@ -18,7 +18,7 @@ import { promptOptionsOf, renderPrompt } from './prompts';
 import type { RunDir } from './runDir';
 import { resolveModel, type Team, type TokenizerSource } from './team';
 import { LearnedVerifier, type LabelledExample } from './verifier';
-import { auc, expectedCalibrationError } from '../core/scoreMetrics';
+import { auc, expectedCalibrationError, withinGroupAuc } from '../core/scoreMetrics';
 import { balancePerQuestion } from './verifierMetrics';
 
 export interface VerifierSetup {
@@ -124,6 +124,11 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   const labels = heldOut.map((x) => x.correct);
   const report = {
     verifierAuc: auc(scores, labels),
+    verifierWithinQuestionAuc: withinGroupAuc(
+      scores,
+      labels,
+      heldOut.map((x) => x.question),
+    ),
     verifierEce: expectedCalibrationError(scores, labels),
     verifierAccuracy: scores.filter((s, i) => s >= 0.5 === labels[i]).length / Math.max(1, scores.length),
     verifierTrainExamples: trainSet.length,
@@ -132,7 +137,7 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
     verifierFinalLoss: losses.length ? losses.slice(-10).reduce((x, y) => x + y, 0) / Math.min(10, losses.length) : NaN,
     baseAgentAccuracy: baseAccuracy,
   };
-  const line = `verifier: AUC ${report.verifierAuc.toFixed(3)}, ECE ${report.verifierEce.toFixed(3)}, accuracy ${(100 * report.verifierAccuracy).toFixed(1)}% on ${heldOut.length} held-out responses`;
+  const line = `verifier: AUC ${report.verifierAuc.toFixed(3)} (${report.verifierWithinQuestionAuc.toFixed(3)} between answers to one question), ECE ${report.verifierEce.toFixed(3)}, accuracy ${(100 * report.verifierAccuracy).toFixed(1)}% on ${heldOut.length} held-out responses`;
   a.run.log(0, line);
   a.say(line);
   return report;
