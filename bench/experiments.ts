@@ -1,12 +1,17 @@
 // The science suite (the paper's findings, docs/results.md): `npm run experiments [-- --only ROW[,ROW] --seeds 0,1,2 --scale 1
-// --eval-questions 500 --force --report-only]`. Runs every (row, seed) cell that has no result yet
+// --eval-questions 500 --jobs 2 --force --report-only]`. Runs every (row, seed) cell that has no result yet
 // (resumable: a finished cell is a committed file, docs/experiments/ROW/seed-N.json), then rewrites
 // the findings section of docs/results.md and its plots. Rows: bench/experiments/rows.ts.
+// With --jobs N, N cells run at once, each in a child process with cores/N ONNX Runtime threads: the
+// tiny agents' kernels are too small to keep two threads busy (docs/performance.md), so two
+// one-thread cells finish sooner than two two-thread cells one after the other.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_RECIPE } from '../src/engine/maporl/baseAgents';
+import { MAPORL_ENV } from '../src/protocol/environment';
 import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
 import { writeReport } from './experiments/report';
@@ -25,8 +30,13 @@ async function main(): Promise<void> {
       force: { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
       agents: { type: 'string' },
+      jobs: { type: 'string', default: '1' },
+      // A child of --jobs: run the cells, leave the report to the parent.
+      'no-report': { type: 'boolean', default: false },
     },
   });
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got "${values.jobs}"`);
   const rows = values.only ? values.only.split(',').map(rowById) : ROWS;
   const seeds = values.seeds.split(',').map(Number);
   const scale = Number(values.scale),
@@ -45,19 +55,34 @@ async function main(): Promise<void> {
       if (row.base !== 'hetero') return [tiny];
       return [tiny, await ensureBaseAgents(`${agentsDir}-small`, say, { preset: 'small' }), tiny];
     };
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-experiments-'));
-    try {
-      for (const row of rows) {
-        for (const seed of seeds) {
+    const pending: [Row, number][] = [];
+    for (const row of rows) {
+      for (const seed of seeds) {
+        const file = path.join(CELLS_DIR, row.id, `seed-${seed}.json`);
+        if (fs.existsSync(file) && !values.force) {
+          const old = JSON.parse(fs.readFileSync(file, 'utf8')) as CellResult;
+          if (old.setup.evalQuestions !== evalQuestions || old.setup.scale !== scale)
+            say(
+              `${row.id} seed ${seed}: kept, made with ${old.setup.evalQuestions} questions at scale ${old.setup.scale} (--force redoes it)`,
+            );
+          continue;
+        }
+        pending.push([row, seed]);
+      }
+    }
+    if (jobs > 1 && pending.length > 1) {
+      // Base agents first, here: children that each made them would race for the same cache folder.
+      for (const row of new Set(pending.map(([r]) => r))) await modelDirsOf(row);
+      const common = [
+        ...['--scale', values.scale, '--eval-questions', values['eval-questions'], '--agents', agentsDir],
+        ...(values.force ? ['--force'] : []),
+      ];
+      await runInChildren(pending, jobs, common, say, () => writeReport(RESULTS_MD, CELLS_DIR));
+    } else {
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-experiments-'));
+      try {
+        for (const [row, seed] of pending) {
           const file = path.join(CELLS_DIR, row.id, `seed-${seed}.json`);
-          if (fs.existsSync(file) && !values.force) {
-            const old = JSON.parse(fs.readFileSync(file, 'utf8')) as CellResult;
-            if (old.setup.evalQuestions !== evalQuestions || old.setup.scale !== scale)
-              say(
-                `${row.id} seed ${seed}: kept, made with ${old.setup.evalQuestions} questions at scale ${old.setup.scale} (--force redoes it)`,
-              );
-            continue;
-          }
           const cell = await runCell({ row, seed, modelDirs: await modelDirsOf(row), evalQuestions, scale, scratch, say });
           fs.mkdirSync(path.dirname(file), { recursive: true });
           fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(cell)}\n`);
@@ -66,15 +91,53 @@ async function main(): Promise<void> {
           say(
             `${row.id} seed ${seed}: majority by turn ${t}, alone ${(100 * cell.alone.turns[0].majority).toFixed(1)} (${((cell.seconds.train + cell.seconds.eval) / 60).toFixed(1)} min)`,
           );
-          writeReport(RESULTS_MD, CELLS_DIR);
+          if (!values['no-report']) writeReport(RESULTS_MD, CELLS_DIR);
         }
+      } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
       }
-    } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
     }
+    if (values['no-report']) return;
   }
   writeReport(RESULTS_MD, CELLS_DIR);
   console.log(`wrote ${RESULTS_MD} (findings section) and plots in ${CELLS_DIR}`);
+}
+
+/**
+ * Runs `cells` in child processes of this script (with `args` besides the cell), `jobs` at a time,
+ * each with its share of the cores as ONNX Runtime threads; `after` runs when each finishes. A failed cell is reported and the
+ * others go on; the run fails at the end if any did.
+ */
+async function runInChildren(
+  cells: [Row, number][],
+  jobs: number,
+  args: string[],
+  say: (l: string) => void,
+  after: () => void,
+): Promise<void> {
+  const threads = process.env[MAPORL_ENV.threads] || String(Math.max(1, Math.floor(os.cpus().length / jobs)));
+  say(`${cells.length} cells, ${jobs} at a time, ${threads} ONNX Runtime thread(s) each`);
+  const failed: string[] = [];
+  const queue = [...cells];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [row, seed] = next;
+      const code = await new Promise<number>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [process.argv[1], ...args, '--only', row.id, '--seeds', String(seed), '--jobs', '1', '--no-report'],
+          { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, [MAPORL_ENV.threads]: threads } },
+        );
+        child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+      });
+      if (code !== 0) {
+        failed.push(`${row.id} seed ${seed}`);
+        say(`${row.id} seed ${seed}: failed (exit ${code})`);
+      } else after();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, cells.length) }, worker));
+  if (failed.length) throw new Error(`${failed.length} cell(s) failed: ${failed.join(', ')}`);
 }
 
 main().catch((e) => {
