@@ -1,8 +1,8 @@
 // The science suite (the paper's findings, docs/results.md): `npm run experiments [-- --only ROW[,ROW] --seeds 0,1,2 --scale 1
-// --eval-questions 500 --jobs 2 --force --report-only]`. Runs every (row, seed) cell that has no result yet
+// --eval-questions 500 --jobs CORES --force --report-only]`. Runs every (row, seed) cell that has no result yet
 // (resumable: a finished cell is a committed file, docs/experiments/ROW/seed-N.json), then rewrites
 // the findings section of docs/results.md and its plots. Rows: bench/experiments/rows.ts.
-// With --jobs N, N cells run at once, each in a child process with cores/N ONNX Runtime threads: the
+// With --jobs N (default: one per core), N cells run at once, each in a child process with cores/N ONNX Runtime threads: the
 // tiny agents' kernels are too small to keep two threads busy (docs/performance.md), so two
 // one-thread cells finish sooner than two two-thread cells one after the other.
 import { spawn } from 'node:child_process';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       force: { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
       agents: { type: 'string' },
-      jobs: { type: 'string', default: '1' },
+      jobs: { type: 'string', default: String(os.cpus().length) },
       // A child of --jobs: run the cells, leave the report to the parent.
       'no-report': { type: 'boolean', default: false },
     },
