@@ -1,7 +1,8 @@
 // The learning ladder's command line (the rungs: ladder/rung.ts).
 // Usage (after npm run build): node dist/ladder.js --rung=1 [--seeds=0,1] [--iterations=N]
 //   [--questions=N] [--eval-questions=500] [--set=training.ppo.lr=1e-4 ...] [--agents=DIR]
-//   [--sft-steps=N (base agents trained less or more than the demo's)] [--json]
+//   [--sft-steps=N (base agents trained less or more than the demo's)]
+//   [--discussion-fraction=F (share of their SFT pairs in the later-turn format)] [--json]
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runRung } from './ladder/rung';
@@ -26,7 +27,13 @@ async function main(): Promise<void> {
       rung: Number(args.rung ?? 1) as 1,
       seed,
       sftSteps: args['sft-steps'] ? Number(args['sft-steps']) : undefined,
-      agentsDir: args.agents ?? path.join(os.tmpdir(), `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}`),
+      discussionFraction: args['discussion-fraction'] ? Number(args['discussion-fraction']) : undefined,
+      agentsDir:
+        args.agents ??
+        path.join(
+          os.tmpdir(),
+          `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}${args['discussion-fraction'] ? `-df${args['discussion-fraction']}` : ''}`,
+        ),
       iterations: Number(args.iterations ?? 40),
       questionsPerIteration: Number(args.questions ?? 64),
       evalQuestions: Number(args['eval-questions'] ?? 500),

@@ -29,6 +29,8 @@ export interface RungOptions {
   agentsDir: string;
   /** SFT steps of the base agents (default: the demo's recipe). */
   sftSteps?: number;
+  /** Share of the base agents' SFT pairs in the later-turn format (default: the demo's recipe). */
+  discussionFraction?: number;
   seed: number;
   iterations: number;
   questionsPerIteration: number;
@@ -111,11 +113,12 @@ async function teamOf(models: Promise<CausalLM>[]): Promise<LMRuntime[]> {
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) => r[t])));
 
-/** How base agents differ from the demo's recipe: SFT steps, other tasks in the SFT data, the preset. */
+/** How base agents differ from the demo's recipe: SFT steps, other tasks in the SFT data, the preset, the share of later-turn pairs. */
 export interface BaseAgentsVariant {
   steps?: number;
   alsoTasks?: BuiltinTask[];
   preset?: string;
+  discussionFraction?: number;
 }
 
 /** SFT'd base agents in `dir` (the demo's recipe on arithmetic, varied by `variant`), made once and reused. */
@@ -124,13 +127,14 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   const stamp = path.join(dir, 'recipe.json');
   const steps = variant.steps ?? DEMO_RECIPE.steps;
   const preset = variant.preset ?? DEMO_RECIPE.preset;
-  const alsoTasks = variant.alsoTasks;
+  const { alsoTasks, discussionFraction } = variant;
   // The stamp of the demo's tiny recipe keeps its old form, so caches made before presets varied stay valid.
   const recipe = JSON.stringify({
     ...DEMO_RECIPE,
     steps,
     ...(preset !== DEMO_RECIPE.preset ? { preset } : {}),
     ...(alsoTasks ? { alsoTasks } : {}),
+    ...(discussionFraction !== undefined ? { discussionFraction } : {}),
   });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
@@ -149,6 +153,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
     ...(alsoTasks ? { alsoTasks } : {}),
+    ...(discussionFraction !== undefined ? { discussionFraction } : {}),
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;
@@ -157,7 +162,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
 export async function runRung(o: RungOptions): Promise<RungResult> {
   const say = o.say ?? (() => undefined);
   const t0 = performance.now();
-  const modelDir = await ensureBaseAgents(o.agentsDir, say, { steps: o.sftSteps });
+  const modelDir = await ensureBaseAgents(o.agentsDir, say, { steps: o.sftSteps, discussionFraction: o.discussionFraction });
   const config = rungConfig(o, modelDir);
   const sharing = config.agents.policySharing;
   const nPolicies = sharing === 'per-agent' ? config.agents.count : 1;
