@@ -1,7 +1,8 @@
 // Rung 1 of the learning ladder (bench/ladder.ts), as a test: PPO on a ground-truth reward must make one
 // SFT'd `tiny` agent better at arithmetic questions it never trained on, for two training seeds.
 // Before the fix (one sample per question, T=1 log-probs for T=0.7 rollouts) the same agents lost
-// 3-5 points here. The numbers are printed so a slow drift shows before the threshold trips.
+// 3-5 points here. The recipe is the ladder's (docs/results.md): 160 iterations of 32 fresh questions
+// x 8 samples. The numbers are printed so a slow drift shows before the threshold trips.
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test(
   'rung 1: one agent, one turn, ground-truth reward: held-out accuracy and train reward rise over seeds',
-  { timeout: 15 * 60_000 },
+  { timeout: 25 * 60_000 },
   async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-learning-'));
     try {
@@ -24,13 +25,20 @@ test(
             rung: 1,
             agentsDir: path.join(dir, 'agents'),
             seed,
-            iterations: 80,
+            iterations: 160,
             questionsPerIteration: 32,
             evalQuestions: 500,
             evalSeeds: [1, 2],
             evalTemperature: 0.7,
             out: path.join(dir, `run-${seed}`),
-            overrides: { 'training.samplesPerQuestion': 8, 'training.ppo.advantage': 'group', 'training.ppo.minibatchSize': 64 },
+            overrides: {
+              // Fresh questions throughout: on 2000 training questions (each seen 2.5 times) the agent
+              // fits answers instead of arithmetic, and training longer gained nothing.
+              'task.nTrain': 50_000,
+              'training.samplesPerQuestion': 8,
+              'training.ppo.advantage': 'group',
+              'training.ppo.minibatchSize': 64,
+            },
           }),
         );
       }
@@ -45,9 +53,11 @@ test(
         assert.ok(late > early, `seed ${r.seed}: train reward did not rise (${early.toFixed(3)} -> ${late.toFixed(3)})`);
       }
       // 500 questions x 2 sampling seeds: the standard error of one paired gain is about 1.5 points;
-      // training runs spread more (+0.9 to +5.6 points per seed over seven measured runs, and the
-      // same seed moved by 2.7 points between two builds: docs/results.md). The old code lost 3.5.
-      assert.ok(mean(gains) >= 0.01, `mean held-out gain ${(100 * mean(gains)).toFixed(1)} points, want >= 1`);
+      // training runs spread more (this recipe: +7.2, +4.0, +8.6 for seeds 0-2, docs/results.md; the
+      // same seed has moved by 2.7 points between builds). The issue's +5 is the bench's mean over
+      // seeds; this floor is what two seeds clear with margin (their mean +5.6) and the old code (-3.5)
+      // fails by far.
+      assert.ok(mean(gains) >= 0.025, `mean held-out gain ${(100 * mean(gains)).toFixed(1)} points, want >= 2.5`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
