@@ -6,9 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { PYTHON } from '../test/helpers/torch';
 import { pinnedInParent, referenceEnv } from './referenceEnv';
-
-export const PYTHON = process.env.MAPORL_PYTHON ?? '/usr/bin/python3';
 
 /** bench/torch_block.py next to this file (tsx) or next to dist/ (the bundle). */
 function scriptPath(): string {
