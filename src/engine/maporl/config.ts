@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { jsonErrorOffset } from '../../protocol/jsonText';
+import { jsonErrorOffset, offsetToPosition } from '../../protocol/jsonText';
 import { crossCheckConfig, MaporlConfigSchema, type MaporlConfig } from '../../protocol/configSchema';
 
 export { crossCheckConfig, type MaporlConfig } from '../../protocol/configSchema';
@@ -33,11 +33,10 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   return out || '$';
 }
 
-/** 1-based line and column of a character offset. */
+/** 1-based line and column of a character offset (clamped to the text), as error messages give them. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const line = before.split('\n').length;
-  return { line, column: before.length - before.lastIndexOf('\n') };
+  const p = offsetToPosition(text, Math.max(0, Math.min(offset, text.length)));
+  return { line: p.line + 1, column: p.column + 1 };
 }
 
 function parseJsonText(file: string, text: string): unknown {
