@@ -16,6 +16,7 @@ import { runtimeOptions, train } from '../../src/engine/maporl/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { generateSplit } from '../../src/engine/tasks/synthetic';
+import { answerKindOf } from '../../src/engine/tasks/types';
 import { rungConfig } from '../ladder/rung';
 import { baseTraining, type Row } from './rows';
 
@@ -154,7 +155,7 @@ async function heldOut(
     prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
     generation: { ...config.generation, temperature: EVAL_TEMPERATURE },
     seed: 424_242 + o.seed,
-    kind: task === 'arith' ? 'number' : 'label',
+    kind: answerKindOf(task),
     modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))],
     verifier: groundTruthVerifier,
   });

@@ -127,15 +127,14 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   const stamp = path.join(dir, 'recipe.json');
   const steps = variant.steps ?? DEMO_RECIPE.steps;
   const preset = variant.preset ?? DEMO_RECIPE.preset;
+  // Only the fields a variant sets: the stamp of the demo's tiny recipe keeps its old form, so caches
+  // made before recipes varied stay valid.
   const { alsoTasks, discussionFraction } = variant;
-  // The stamp of the demo's tiny recipe keeps its old form, so caches made before presets varied stay valid.
-  const recipe = JSON.stringify({
-    ...DEMO_RECIPE,
-    steps,
-    ...(preset !== DEMO_RECIPE.preset ? { preset } : {}),
+  const varied = {
     ...(alsoTasks ? { alsoTasks } : {}),
     ...(discussionFraction !== undefined ? { discussionFraction } : {}),
-  });
+  };
+  const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(preset !== DEMO_RECIPE.preset ? { preset } : {}), ...varied });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
     fs.existsSync(stamp) &&
@@ -152,8 +151,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     task: 'arith',
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
-    ...(alsoTasks ? { alsoTasks } : {}),
-    ...(discussionFraction !== undefined ? { discussionFraction } : {}),
+    ...varied,
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;

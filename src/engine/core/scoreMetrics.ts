@@ -19,15 +19,25 @@ export function auc(scores: number[], labels: boolean[]): number {
  */
 export function withinGroupAuc(scores: number[], labels: boolean[], groups: readonly unknown[]): number {
   const byGroup = new Map<unknown, number[]>();
-  groups.forEach((g, i) => byGroup.set(g, [...(byGroup.get(g) ?? []), i]));
+  groups.forEach((g, i) => {
+    const idx = byGroup.get(g);
+    if (idx) idx.push(i);
+    else byGroup.set(g, [i]);
+  });
+  // Each group's AUC, weighted by its number of (right, wrong) pairs.
   let wins = 0,
     pairs = 0;
   for (const idx of byGroup.values()) {
-    for (const p of idx.filter((i) => labels[i]))
-      for (const n of idx.filter((i) => !labels[i])) {
-        wins += scores[p] > scores[n] ? 1 : scores[p] === scores[n] ? 0.5 : 0;
-        pairs++;
-      }
+    const right = idx.filter((i) => labels[i]).length,
+      n = right * (idx.length - right);
+    if (n === 0) continue;
+    wins +=
+      n *
+      auc(
+        idx.map((i) => scores[i]),
+        idx.map((i) => labels[i]),
+      );
+    pairs += n;
   }
   return pairs ? wins / pairs : NaN;
 }

@@ -10,7 +10,7 @@ import { NLI_LABELS, type AnswerKind } from '../tasks/answers';
 import { writeJsonlAtomic } from '../tasks/jsonl';
 import { Rng } from '../core/random';
 import { generateSplit, type BuiltinTask } from '../tasks/synthetic';
-import type { Split, TaskRecord } from '../tasks/types';
+import { answerKindOf, type Split, type TaskRecord } from '../tasks/types';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';
 
 export interface SftRecord {
@@ -80,7 +80,7 @@ export function sftRecordsFrom(
 
 /** `n` SFT pairs of a built-in task's split, deterministic in (task, split, n, seed). */
 export function sftRecords(task: BuiltinTask, split: Split, n: number, seed: number, opts: SftOptions = {}): SftRecord[] {
-  return sftRecordsFrom(generateSplit(task, split, n, seed), task === 'arith' ? 'number' : 'label', seed, opts);
+  return sftRecordsFrom(generateSplit(task, split, n, seed), answerKindOf(task), seed, opts);
 }
 
 /** Write SFT pairs as the JSONL `maporl sft --data` reads (atomically). */
