@@ -28,11 +28,13 @@ async function main(): Promise<void> {
       seed,
       sftSteps: args['sft-steps'] ? Number(args['sft-steps']) : undefined,
       discussionFraction: args['discussion-fraction'] ? Number(args['discussion-fraction']) : undefined,
+      madeUpErrors: (args['made-up-errors'] || undefined) as 'slip' | undefined,
+      show: (args.show || undefined) as 'text' | undefined,
       agentsDir:
         args.agents ??
         path.join(
           os.tmpdir(),
-          `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}${args['discussion-fraction'] ? `-df${args['discussion-fraction']}` : ''}`,
+          `maporl-ladder-agents${args['sft-steps'] ? `-${args['sft-steps']}` : ''}${args['discussion-fraction'] ? `-df${args['discussion-fraction']}` : ''}${args['made-up-errors'] ? `-${args['made-up-errors']}` : ''}${args.show ? `-show-${args.show}` : ''}`,
         ),
       iterations: Number(args.iterations ?? 40),
       questionsPerIteration: Number(args.questions ?? 64),
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
       evalSeeds: [1, 2],
       evalTemperature: 0.7,
       overrides: sets,
-      out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}`),
+      out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}${args.tag ? `-${args.tag}` : ''}`),
       say: (l) => console.error(l),
     });
     if ('json' in args) console.log(JSON.stringify(r));

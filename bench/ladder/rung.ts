@@ -20,6 +20,7 @@ import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { generateSplit } from '../../src/engine/tasks/synthetic';
 import type { BuiltinTask } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
+import type { MadeUpErrors } from '../../src/engine/maporl/sftData';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
 export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };
@@ -31,6 +32,10 @@ export interface RungOptions {
   sftSteps?: number;
   /** Share of the base agents' SFT pairs in the later-turn format (default: the demo's recipe). */
   discussionFraction?: number;
+  /** How made-up wrong answers in their SFT pairs go wrong (default: the demo's recipe). */
+  madeUpErrors?: MadeUpErrors;
+  /** How later-turn prompts show previous responses, in SFT and in the run (default: by answer). */
+  show?: 'answer' | 'text';
   seed: number;
   iterations: number;
   questionsPerIteration: number;
@@ -71,7 +76,7 @@ export function rungConfig(o: RungOptions, modelDir: string): MaporlConfig {
     seed: o.seed,
     task: { type: 'arith', nTrain: 2000, nTest: 20 },
     agents: { count: single ? 1 : 3, models: [modelDir], policySharing: o.rung === 4 ? 'per-agent' : 'shared' },
-    discussion: { ...LADDER_DISCUSSION, turns: single ? 1 : 3 },
+    discussion: { ...ladderDiscussion(o.show), turns: single ? 1 : 3 },
     generation: { maxNewTokens: 48, temperature: 0.7 },
     verifier:
       o.rung === 2
@@ -119,6 +124,16 @@ export interface BaseAgentsVariant {
   alsoTasks?: BuiltinTask[];
   preset?: string;
   discussionFraction?: number;
+  madeUpErrors?: MadeUpErrors;
+  /** How previous responses are shown in later-turn prompts (default: by final answer). */
+  show?: 'answer' | 'text';
+}
+
+/** The ladder's discussion section for base agents of a variant: full responses are separated by " | ". */
+export function ladderDiscussion(show: 'answer' | 'text' = 'answer') {
+  return show === 'answer'
+    ? LADDER_DISCUSSION
+    : { ...LADDER_DISCUSSION, show, templates: { ...LADDER_DISCUSSION.templates, separator: ' | ' } };
 }
 
 /** SFT'd base agents in `dir` (the demo's recipe on arithmetic, varied by `variant`), made once and reused. */
@@ -129,10 +144,12 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   const preset = variant.preset ?? DEMO_RECIPE.preset;
   // Only the fields a variant sets: the stamp of the demo's tiny recipe keeps its old form, so caches
   // made before recipes varied stay valid.
-  const { alsoTasks, discussionFraction } = variant;
+  const { alsoTasks, discussionFraction, madeUpErrors, show } = variant;
   const varied = {
     ...(alsoTasks ? { alsoTasks } : {}),
     ...(discussionFraction !== undefined ? { discussionFraction } : {}),
+    ...(madeUpErrors ? { madeUpErrors } : {}),
+    ...(show && show !== 'answer' ? { show } : {}),
   };
   const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(preset !== DEMO_RECIPE.preset ? { preset } : {}), ...varied });
   if (
@@ -142,7 +159,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   )
     return modelDir;
   say(`preparing ${preset} base agents in ${dir} (${steps} SFT steps)…`);
-  const discussion = DiscussionSchema.parse(LADDER_DISCUSSION);
+  const discussion = DiscussionSchema.parse(ladderDiscussion(show));
   fs.rmSync(dir, { recursive: true, force: true });
   const r = await prepareBaseAgents(dir, {
     ...DEMO_RECIPE,
@@ -151,7 +168,9 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     task: 'arith',
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
-    ...varied,
+    ...(alsoTasks ? { alsoTasks } : {}),
+    ...(discussionFraction !== undefined ? { discussionFraction } : {}),
+    ...(madeUpErrors ? { madeUpErrors } : {}),
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;
@@ -160,7 +179,12 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
 export async function runRung(o: RungOptions): Promise<RungResult> {
   const say = o.say ?? (() => undefined);
   const t0 = performance.now();
-  const modelDir = await ensureBaseAgents(o.agentsDir, say, { steps: o.sftSteps, discussionFraction: o.discussionFraction });
+  const modelDir = await ensureBaseAgents(o.agentsDir, say, {
+    steps: o.sftSteps,
+    discussionFraction: o.discussionFraction,
+    madeUpErrors: o.madeUpErrors,
+    show: o.show,
+  });
   const config = rungConfig(o, modelDir);
   const sharing = config.agents.policySharing;
   const nPolicies = sharing === 'per-agent' ? config.agents.count : 1;

@@ -123,6 +123,12 @@ export const BaseAgentsSchema = z
       .max(1)
       .default(0.3)
       .describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
+    madeUpErrors: z
+      .enum(['final-answer', 'slip'])
+      .optional()
+      .describe(
+        "How a made-up wrong arithmetic answer in those pairs goes wrong: 'final-answer' (absent) keeps the worked steps and changes the stated answer; 'slip' gets one step off by 1-3 and carries the error to the answer, as the agents' own mistakes do.",
+      ),
     seed: z
       .int()
       .min(0)

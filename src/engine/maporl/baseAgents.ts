@@ -23,7 +23,7 @@ export const DEMO_RECIPE = demoRecipe();
 
 /** The config's `baseAgents` defaults (configSchema.ts), without the seed and data mix the callers set. */
 function demoRecipe() {
-  const { seed: _seed, discussionFraction: _mix, ...recipe } = BaseAgentsSchema.parse({});
+  const { seed: _seed, discussionFraction: _mix, madeUpErrors: _errors, ...recipe } = BaseAgentsSchema.parse({});
   return recipe;
 }
 
@@ -69,7 +69,7 @@ export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?
  * (the first ones get the remainder) and shuffled together, so every batch sees every task.
  */
 export function recipeSftRecords(r: BaseAgentRecipe, split: Split, n: number): SftRecord[] {
-  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction };
+  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction, madeUpErrors: r.madeUpErrors };
   const tasks = [r.task, ...(r.alsoTasks ?? [])];
   if (tasks.length === 1) return sftRecords(r.task, split, n, r.seed, opts);
   const share = (i: number) => Math.floor(n / tasks.length) + (i < n % tasks.length ? 1 : 0);

@@ -8,6 +8,7 @@ import { MAPORL_ENV } from '../../protocol/environment';
 import type { BuiltinTask } from '../tasks/synthetic';
 import type { MaporlConfig } from './config';
 import { promptOptionsOf, type PromptOptions } from './prompts';
+import type { MadeUpErrors } from './sftData';
 
 export interface BaseAgentRecipe {
   task: BuiltinTask;
@@ -21,6 +22,8 @@ export interface BaseAgentRecipe {
   examples: number;
   /** Share of pairs in the later-turn format (sftData.ts). */
   discussionFraction?: number;
+  /** How made-up wrong answers in those pairs go wrong (sftData.ts; absent: 'final-answer'). */
+  madeUpErrors?: MadeUpErrors;
   prompt: PromptOptions;
   seed: number;
   /** Other built-in tasks sharing the SFT data (absent, not empty, when there are none: the cache key of a one-task recipe stays what it was). */

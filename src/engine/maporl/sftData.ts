@@ -24,7 +24,16 @@ export interface SftOptions {
   discussionFraction?: number;
   /** Agents in the made-up discussions (default 3). */
   agents?: number;
+  /**
+   * How a made-up wrong arithmetic response goes wrong (default `final-answer`):
+   * `final-answer` keeps the worked steps and changes only the stated answer; `slip` gets one step's
+   * result off by 1-3 and carries the error through the later steps to the answer, as the agents'
+   * own mistakes do. NLI responses always keep the rationale and change the label.
+   */
+  madeUpErrors?: MadeUpErrors;
 }
+
+export type MadeUpErrors = 'final-answer' | 'slip';
 
 /** A plausible wrong answer: a nearby non-negative number, or another NLI label. */
 function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string): string {
@@ -37,9 +46,43 @@ function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string): string {
   return `${gold}?`; // free text: anything that differs
 }
 
-function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean): PreviousResponse {
+const STEP = /^(\d+)([-+*])(\d+)=(\d+)\.$/;
+
+/**
+ * The worked steps `a op b=c.` with one result off by 1-3 and every later step recomputed from the
+ * wrong value; null when the reasoning is not such steps (NLI, GSM8K) or the slip would go negative.
+ * Returns the steps and the (wrong) final value.
+ */
+export function slippedSteps(rng: Rng, reasoning: string): { reasoning: string; answer: string } | null {
+  const steps = reasoning.split(/\s+/).map((s) => STEP.exec(s));
+  if (steps.length === 0 || steps.some((m) => m === null)) return null;
+  const parsed = (steps as RegExpExecArray[]).map((m) => ({ a: +m[1], op: m[2], b: +m[3], c: +m[4] }));
+  const at = rng.int(0, parsed.length - 1);
+  const delta = rng.int(1, 3) * (rng.bool() ? 1 : -1);
+  // Wrong values by their right ones: a later step's operand that equals an earlier (right) result
+  // is that result carried forward, so it takes the wrong value instead.
+  const carried = new Map<number, number>();
+  const out: string[] = [];
+  for (const [i, s] of parsed.entries()) {
+    const a = carried.get(s.a) ?? s.a;
+    const b = carried.has(s.a) ? s.b : (carried.get(s.b) ?? s.b);
+    let c = s.op === '+' ? a + b : s.op === '-' ? a - b : a * b;
+    if (i === at) c += delta;
+    if (c < 0) return null;
+    if (c !== s.c) carried.set(s.c, c);
+    out.push(`${a}${s.op}${b}=${c}.`);
+  }
+  const answer = out[out.length - 1].replace(/^.*=(\d+)\.$/, '$1');
+  return { reasoning: out.join(' '), answer };
+}
+
+function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean, errors: MadeUpErrors): PreviousResponse {
+  const gold = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
+  const slip = !right && errors === 'slip' ? slippedSteps(rng, gold) : null;
+  if (slip && slip.answer !== r.answer)
+    return { answer: slip.answer, text: `${slip.reasoning} Answer: ${slip.answer}`, score: rng.float() / 2 };
   const answer = right ? r.answer : wrongAnswer(rng, kind, r.answer);
-  const reasoning = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
+  const reasoning = gold;
   return {
     answer,
     text: `${reasoning} Answer: ${answer}`.trim(),
@@ -57,6 +100,7 @@ export function sftRecordsFrom(
   const promptOpts = opts.prompt ?? defaultPromptOptions();
   const fraction = opts.discussionFraction ?? 0.3;
   const agents = opts.agents ?? 3;
+  const errors = opts.madeUpErrors ?? 'final-answer';
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`discussionFraction must be in [0, 1], got ${fraction}`);
   if (!Number.isInteger(agents) || agents < 1) throw new Error(`agents must be a positive integer, got ${agents}`);
   const rng = new Rng(seed, 'sft/discussion');
@@ -68,8 +112,8 @@ export function sftRecordsFrom(
           {
             question: r.question,
             turn: 1,
-            own: madeUpResponse(rng, kind, r, rng.bool()),
-            others: Array.from({ length: agents - 1 }, () => madeUpResponse(rng, kind, r, rng.bool())),
+            own: madeUpResponse(rng, kind, r, rng.bool(), errors),
+            others: Array.from({ length: agents - 1 }, () => madeUpResponse(rng, kind, r, rng.bool(), errors)),
           },
           promptOpts,
         )

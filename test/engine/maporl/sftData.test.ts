@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
+import { defaultPromptOptions } from '../../../src/engine/maporl/prompts';
+import { sftRecords, slippedSteps, writeSftJsonl } from '../../../src/engine/maporl/sftData';
+import { Rng } from '../../../src/engine/core/random';
 import { extractAnswer } from '../../../src/engine/tasks/answers';
 import { generateSplit } from '../../../src/engine/tasks/synthetic';
 
@@ -47,4 +49,43 @@ test('writeSftJsonl writes one {"prompt","completion"} object a line', () => {
     lines.map((l) => JSON.parse(l)),
     pairs,
   );
+});
+
+test('slipped steps: one result off by 1-3, carried through every later step to a different answer', () => {
+  const rng = new Rng(5, 'test/slip');
+  const gold = '3*4=12. 4+12=16. 16-5=11.';
+  for (let i = 0; i < 200; i++) {
+    const s = slippedSteps(rng, gold);
+    if (!s) continue; // a slip below zero: the caller falls back to changing the final answer
+    const steps = s.reasoning.split(' ').map((x) => /^(\d+)([-+*])(\d+)=(\d+)\.$/.exec(x)!);
+    const wrongSteps = steps.filter((m) => {
+      const [a, b, c] = [+m[1], +m[3], +m[4]];
+      return (m[2] === '+' ? a + b : m[2] === '-' ? a - b : a * b) !== c;
+    });
+    assert.equal(wrongSteps.length, 1, `exactly one slipped step: ${s.reasoning}`);
+    assert.ok(Math.abs(Number(s.answer) - 11) >= 1 && Math.abs(Number(s.answer) - 11) <= 3, s.reasoning);
+    // Each step after the first starts from what the one before it got (or takes the product as its second operand).
+    for (let k = 1; k < steps.length; k++)
+      assert.ok(steps[k][1] === steps[k - 1][4] || steps[k][3] === steps[k - 1][4], s.reasoning);
+    assert.equal(steps[steps.length - 1][4], s.answer);
+  }
+  assert.equal(slippedSteps(rng, 'Ann is red. So Ann is red.'), null, 'not arithmetic steps');
+});
+
+test("made-up errors 'slip': wrong responses show a slipped chain ending in their answer; the completion stays the worked solution", () => {
+  const prompt = { ...defaultPromptOptions(), show: 'text' as const };
+  const pairs = sftRecords('arith', 'train', 80, 4, { discussionFraction: 1, madeUpErrors: 'slip', prompt });
+  const recs = generateSplit('arith', 'train', 80, 4);
+  const steps = (i: number) => recs[i].solution!.replace(/ Answer: \d+$/, '');
+  let slipped = 0;
+  pairs.forEach((p, i) => {
+    assert.equal(p.completion, ' ' + recs[i].solution);
+    const shown = p.prompt.split('\n')[0].slice('You: '.length);
+    const answer = extractAnswer('number', shown);
+    if (answer !== recs[i].answer && shown.replace(/ Answer: \d+$/, '') !== steps(i)) slipped++;
+  });
+  assert.ok(slipped > 20, `own responses with a slipped chain: ${slipped}/80`);
+  // The default keeps the worked steps under a changed answer (the recipe the cached agents were made with).
+  const old = sftRecords('arith', 'train', 80, 4, { discussionFraction: 1, prompt });
+  old.forEach((p, i) => assert.ok(p.prompt.startsWith('You: ' + steps(i)), p.prompt));
 });
