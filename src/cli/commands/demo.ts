@@ -17,15 +17,16 @@ import { stopOnSignals } from '../stop';
 import { intOption, parse, type Command } from './command';
 
 /**
- * Sizes of the two demo variants; --quick fits in a few minutes on two CPU cores. Both make the
- * same base agents (calibrated to be right about half the time alone at the discussion
- * temperature: docs/tasks.md, "Calibration of the built-in tasks"). MAPoRL needs a few hundred
- * sampled discussions an iteration and tens of iterations before the team measurably changes
- * (docs/results.md, the learning ladder); the full demo runs the ladder's rung 3.
+ * Sizes of the two demo variants. Both make the same base agents (calibrated to be right about half
+ * the time alone at the discussion temperature: docs/tasks.md, "Calibration of the built-in tasks").
+ * MAPoRL needs a few hundred sampled discussions an iteration and tens of iterations before the team
+ * measurably changes (docs/results.md, the learning ladder); the demo runs the ladder's rung 3 as
+ * long as five minutes on two CPU cores allow (an iteration takes about 4.4 s there, SFT 25 s, each
+ * evaluation of 500 questions a few seconds); --quick tests fewer questions.
  */
 const PLANS = {
   quick: { verifierSamples: 2048, verifierEpochs: 3, iterations: 50, questions: 32, samples: 4, evalQuestions: 200 },
-  full: { verifierSamples: 8000, verifierEpochs: 6, iterations: 80, questions: 32, samples: 4, evalQuestions: 500 },
+  full: { verifierSamples: 8000, verifierEpochs: 6, iterations: 56, questions: 32, samples: 4, evalQuestions: 500 },
 };
 
 /** Sampling temperature of the discussion (and of the verifier's training samples). */
