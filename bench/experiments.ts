@@ -15,7 +15,7 @@ import { MAPORL_ENV } from '../src/protocol/environment';
 import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
 import { writeReport } from './experiments/report';
-import { ROWS, rowById, type Row } from './experiments/rows';
+import { ROWS, TEXT_AGENTS, rowById, type Row } from './experiments/rows';
 
 const CELLS_DIR = path.join('docs', 'experiments');
 const RESULTS_MD = path.join('docs', 'results.md');
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     const modelDirsOf = async (row: Row): Promise<string[]> => {
       if (row.base === 'mixed')
         return [await ensureBaseAgents(`${agentsDir}-mixed`, say, { steps: 2 * DEMO_RECIPE.steps, alsoTasks: ['nli'] })];
+      if (row.base === 'text') return [await ensureBaseAgents(`${agentsDir}-text`, say, TEXT_AGENTS)];
       const tiny = await ensureBaseAgents(agentsDir, say);
       if (row.base !== 'hetero') return [tiny];
       return [tiny, await ensureBaseAgents(`${agentsDir}-small`, say, { preset: 'small' }), tiny];

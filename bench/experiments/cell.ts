@@ -18,7 +18,7 @@ import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { generateSplit } from '../../src/engine/tasks/synthetic';
 import { answerKindOf } from '../../src/engine/tasks/types';
 import { rungConfig } from '../ladder/rung';
-import { baseTraining, type Row } from './rows';
+import { baseTraining, TEXT_AGENTS, type Row } from './rows';
 
 /** The held-out questions every row and seed is evaluated on (paired): the task's test split, fixed seed. */
 export const EVAL_SPLIT_SEED = 20_250_218;
@@ -35,7 +35,7 @@ export interface CellResult {
   row: string;
   seed: number;
   /** What produced it: training overrides, evaluation size, scale. */
-  setup: { train: 'none' | Record<string, unknown>; evalQuestions: number; scale: number; evalTemperature: number };
+  setup: { train: Row['train']; evalQuestions: number; scale: number; evalTemperature: number };
   machine: string;
   finishedAt: string;
   seconds: { train: number; eval: number };
@@ -66,7 +66,7 @@ export function machineLabel(): string {
 
 /** The experiment config of a cell: the row's training on top of the suite's, over the base agents `modelDirs`. */
 export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: number): MaporlConfig {
-  const overrides = row.train === 'none' ? {} : { ...baseTraining(scale), ...row.train };
+  const overrides = baseTraining(scale, row.train);
   if (row.trainTask && row.trainTask !== 'arith') overrides['task.type'] = row.trainTask;
   if (modelDirs.length > 1) Object.assign(overrides, { 'agents.models': modelDirs, 'agents.policySharing': 'per-agent' });
   if (overrides.verifier === 'learned') {
@@ -84,6 +84,7 @@ export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: n
       evalTemperature: EVAL_TEMPERATURE,
       overrides,
       out: '',
+      show: row.base === 'text' ? TEXT_AGENTS.show : undefined,
     },
     modelDirs[0],
   );

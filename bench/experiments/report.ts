@@ -72,23 +72,33 @@ function findings(cells: Map<string, CellResult[]>): string[] {
   const row = (id: string) => cells.get(id) ?? [];
   const add = (what: string, d: PairedDiff | null, verdict: (d: PairedDiff) => string) =>
     lines.push(`| ${what} | ${d ? `${fmtDiff(d)} (seeds ${d.seeds.join(', ')})` : 'not run yet'} | ${d ? verdict(d) : '–'} |`);
-  const shelf = row('off-the-shelf'),
-    maporl = row('maporl');
-  add('F1: off-the-shelf team, turn 3 − turn 1 (should not be > 0)', pairedDiff(shelf, shelf, -1, 0), (d) =>
-    beyond(d, 1) ? 'no: discussion helps untrained agents' : 'yes',
-  );
-  add('F2: co-trained team, turn 3 − turn 1 (should be > 0)', pairedDiff(maporl, maporl, -1, 0), (d) =>
-    beyond(d, 1) ? 'yes' : beyond(d, -1) ? '**no: turn 3 is worse**' : '**no: not beyond the spread**',
-  );
-  add('F2: co-trained − off-the-shelf, turn 3 (should be > 0)', pairedDiff(maporl, shelf, -1, -1), (d) =>
-    beyond(d, 1) ? 'yes' : '**no**',
-  );
-  add('F2: co-trained − trained alone, turn 3 (should be > 0)', pairedDiff(maporl, row('single-agent'), -1, -1), (d) =>
-    beyond(d, 1) ? 'yes' : '**no**',
-  );
-  add('F3: co-trained agent alone − base agent alone (should not be > 0)', pairedDiff(maporl, shelf, 0, 0, 'alone'), (d) =>
-    beyond(d, 1) ? '**no: the agent itself got better**' : 'yes',
-  );
+  // The suite's F-rows, then the same findings for the full-text discussion rows (no trained-alone row there).
+  const variants = [
+    { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
+    { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
+  ];
+  for (const v of variants) {
+    const shelf = row(v.shelf),
+      maporl = row(v.maporl);
+    add(`F1: ${v.label}off-the-shelf team, turn 3 − turn 1 (should not be > 0)`, pairedDiff(shelf, shelf, -1, 0), (d) =>
+      beyond(d, 1) ? 'no: discussion helps untrained agents' : 'yes',
+    );
+    add(`F2: ${v.label}co-trained team, turn 3 − turn 1 (should be > 0)`, pairedDiff(maporl, maporl, -1, 0), (d) =>
+      beyond(d, 1) ? 'yes' : beyond(d, -1) ? '**no: turn 3 is worse**' : '**no: not beyond the spread**',
+    );
+    add(`F2: ${v.label}co-trained − off-the-shelf, turn 3 (should be > 0)`, pairedDiff(maporl, shelf, -1, -1), (d) =>
+      beyond(d, 1) ? 'yes' : '**no**',
+    );
+    if (v.alone)
+      add(`F2: ${v.label}co-trained − trained alone, turn 3 (should be > 0)`, pairedDiff(maporl, row(v.alone), -1, -1), (d) =>
+        beyond(d, 1) ? 'yes' : '**no**',
+      );
+    add(
+      `F3: ${v.label}co-trained agent alone − base agent alone (should not be > 0)`,
+      pairedDiff(maporl, shelf, 0, 0, 'alone'),
+      (d) => (beyond(d, 1) ? '**no: the agent itself got better**' : 'yes'),
+    );
+  }
   for (const [a, b, what] of COMPARISONS.slice(2)) {
     add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) =>
       beyond(d, 1) ? 'better' : beyond(d, -1) ? 'worse' : 'no difference beyond the spread',

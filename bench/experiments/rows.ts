@@ -10,30 +10,47 @@ export interface Row {
   id: string;
   /** What the row measures, one line for the table. */
   title: string;
-  /** Training (none: the off-the-shelf team). Overrides by dotted config path on top of baseTraining(). */
-  train: 'none' | Record<string, unknown>;
+  /**
+   * Training (none: the off-the-shelf team). Overrides by dotted config path on top of baseTraining();
+   * `long`: 160 iterations (x scale) on a 50,000-question split, the rung-1 recipe's length.
+   */
+  train: 'none' | 'long' | Record<string, unknown>;
   /**
    * The base agents: fine-tuned on arithmetic (default), on arithmetic and NLI together (transfer
-   * rows), or a heterogeneous team: agents 1 and 3 `tiny`, agent 2 `small`, all fine-tuned on arithmetic.
+   * rows), or a heterogeneous team: agents 1 and 3 `tiny`, agent 2 `small`, all fine-tuned on arithmetic;
+   * or `text`: later-turn prompts show the previous responses in full (`discussion.show: "text"`), and the
+   * agents are SFT'd in that format (TEXT_AGENTS).
    */
-  base?: 'arith' | 'mixed' | 'hetero';
+  base?: 'arith' | 'mixed' | 'hetero' | 'text';
   /** The task trained on (default arith) and the one the held-out questions come from (default arith). */
   trainTask?: BuiltinTask;
   evalTask?: BuiltinTask;
 }
 
+/** The rung-1 recipe's length (docs/results.md): 160 iterations, every training question fresh. */
+const LONG = (scale: number) => ({ 'training.iterations': Math.max(1, Math.round(160 * scale)), 'task.nTrain': 50000 });
+
 /**
  * The training every trained row starts from: rung 3 of the learning ladder (docs/results.md), sized
  * so one cell takes 5-10 minutes on 2 cores. `iterations` and `questions` scale it (--scale).
  */
-export function baseTraining(scale: number): Record<string, unknown> {
-  return {
+export function baseTraining(scale: number, train: Row['train'] = {}): Record<string, unknown> {
+  if (train === 'none') return {};
+  const suite = {
     'training.mode': 'maporl',
     'training.iterations': Math.max(1, Math.round(60 * scale)),
     'training.questionsPerIteration': 32,
     'training.samplesPerQuestion': 4,
   };
+  return { ...suite, ...(train === 'long' ? LONG(scale) : train) };
 }
+
+/**
+ * The `text` rows' base agents: SFT'd with the later-turn prompts in full, made-up wrong responses
+ * that slip (sftData.ts), and 1.5x the demo's SFT steps (the long prompts take capacity: with the
+ * demo's 2200 steps these agents were right 40% of the time at turn 1, with 3300 about 75%).
+ */
+export const TEXT_AGENTS = { steps: 3300, madeUpErrors: 'slip', show: 'text' } as const;
 
 /** Incentive weights: each alone at this value (reward.alpha; docs/reward.md). */
 const ALPHA_ON = 0.5;
@@ -88,6 +105,14 @@ export const ROWS: Row[] = [
     title: 'heterogeneous team (tiny, small, tiny), MAPoRL co-training, one policy per agent',
     train: {},
     base: 'hetero',
+  },
+  // Full responses in the later prompts, as the paper shows them (the other rows show final answers only).
+  { id: 'text-off-the-shelf', title: "full-text discussion: SFT'd base agents, no RL", train: 'none', base: 'text' },
+  {
+    id: 'text-maporl',
+    title: 'full-text discussion: MAPoRL co-training, 160 iterations on fresh questions',
+    train: 'long',
+    base: 'text',
   },
   {
     id: 'verifier-learned',

@@ -65,3 +65,18 @@ test('a heterogeneous cell trains one policy per agent from each agent’s own p
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the full-text rows: later prompts show whole responses, and text-maporl trains the long recipe on fresh questions', () => {
+  const dir = '/nonexistent/model'; // cellConfig only names the models
+  const text = cellConfig(rowById('text-maporl'), 1, [dir], 1);
+  assert.equal(text.discussion.show, 'text');
+  assert.equal(text.discussion.templates.separator, ' | ', 'whole responses need a separator that is not in them');
+  assert.equal(text.training.iterations, 160);
+  assert.equal(text.task.nTrain, 50000);
+  assert.equal(cellConfig(rowById('text-maporl'), 1, [dir], 0.5).training.iterations, 80, 'the long recipe scales');
+  assert.equal(cellConfig(rowById('text-off-the-shelf'), 1, [dir], 1).discussion.show, 'text');
+  const suite = cellConfig(rowById('maporl'), 1, [dir], 1);
+  assert.equal(suite.discussion.show, 'answer');
+  assert.equal(suite.training.iterations, 60);
+  assert.equal(cellConfig(rowById('single-agent'), 1, [dir], 1).training.questionsPerIteration, 96, 'a row override wins');
+});
