@@ -151,6 +151,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     ...(madeUpErrors ? { madeUpErrors } : {}),
     ...(show && show !== 'answer' ? { show } : {}),
   };
+  const { show: _show, ...sftFields } = varied; // `show` is in the prompt options, not the recipe's fields
   const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(preset !== DEMO_RECIPE.preset ? { preset } : {}), ...varied });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
@@ -168,9 +169,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     task: 'arith',
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
-    ...(alsoTasks ? { alsoTasks } : {}),
-    ...(discussionFraction !== undefined ? { discussionFraction } : {}),
-    ...(madeUpErrors ? { madeUpErrors } : {}),
+    ...sftFields,
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;
