@@ -63,26 +63,25 @@ export function slippedSteps(rng: Rng, reasoning: string): { reasoning: string; 
   // is that result carried forward, so it takes the wrong value instead.
   const carried = new Map<number, number>();
   const out: string[] = [];
+  let c = 0;
   for (const [i, s] of parsed.entries()) {
     const a = carried.get(s.a) ?? s.a;
     const b = carried.has(s.a) ? s.b : (carried.get(s.b) ?? s.b);
-    let c = s.op === '+' ? a + b : s.op === '-' ? a - b : a * b;
-    if (i === at) c += delta;
+    c = (s.op === '+' ? a + b : s.op === '-' ? a - b : a * b) + (i === at ? delta : 0);
     if (c < 0) return null;
     if (c !== s.c) carried.set(s.c, c);
     out.push(`${a}${s.op}${b}=${c}.`);
   }
-  const answer = out[out.length - 1].replace(/^.*=(\d+)\.$/, '$1');
-  return { reasoning: out.join(' '), answer };
+  return { reasoning: out.join(' '), answer: String(c) };
 }
 
 function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean, errors: MadeUpErrors): PreviousResponse {
   const gold = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
   const slip = !right && errors === 'slip' ? slippedSteps(rng, gold) : null;
-  if (slip && slip.answer !== r.answer)
-    return { answer: slip.answer, text: `${slip.reasoning} Answer: ${slip.answer}`, score: rng.float() / 2 };
-  const answer = right ? r.answer : wrongAnswer(rng, kind, r.answer);
-  const reasoning = gold;
+  const [reasoning, answer] =
+    slip && slip.answer !== r.answer
+      ? [slip.reasoning, slip.answer]
+      : [gold, right ? r.answer : wrongAnswer(rng, kind, r.answer)];
   return {
     answer,
     text: `${reasoning} Answer: ${answer}`.trim(),
