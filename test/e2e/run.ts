@@ -389,6 +389,13 @@ async function screenshotDashboard(page: Page, name: string): Promise<void> {
  * is resumable (stopped, with a checkpoint). Returns the run's name.
  */
 async function trainAndStop(page: Page, ws: string): Promise<{ name: string; end: string }> {
+  // The template's 20 iterations end in about 9 s on a quick machine, which let the run finish before
+  // the palette's Stop Training landed (CI, stop 21): the run under test gets iterations enough to be
+  // stopped for sure. Written before the editors close, so the config opens below with this text.
+  const configFile = join(ws, 'e2e-exp.maporl.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { training: { iterations: number } };
+  config.training.iterations = 500;
+  writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n');
   // Only the new run's dashboard should be open: close everything, then open the config.
   await runCommand(page, 'View: Close All Editors');
   await treeRow(page, 'e2e-exp').click();
@@ -523,8 +530,8 @@ async function resumeAndStop(page: Page, runDir: string): Promise<string> {
   );
   log(`Resume Training: ${basename(runDir)} continued past step ${lastStep} in the same directory`);
   await runCommand(page, 'MAPoRL: Stop Training');
-  // On a quiet machine the few iterations left can finish before the stop lands: either end is right,
-  // as long as the run ends and the Runs view says which (the first Stop above is the stop under test).
+  // The run has iterations enough to be stopped (trainAndStop); a finished end is still accepted, as long
+  // as the Runs view says which (the first Stop above is the stop under test).
   const end = await until(
     'the resumed run to stop again (or finish)',
     async () =>
