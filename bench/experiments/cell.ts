@@ -66,7 +66,7 @@ export function machineLabel(): string {
 
 /** The experiment config of a cell: the row's training on top of the suite's, over the base agents `modelDirs`. */
 export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: number): MaporlConfig {
-  const overrides = baseTraining(scale, row.train);
+  const overrides = baseTraining(scale, row.train, row.long);
   if (row.trainTask && row.trainTask !== 'arith') overrides['task.type'] = row.trainTask;
   if (modelDirs.length > 1) Object.assign(overrides, { 'agents.models': modelDirs, 'agents.policySharing': 'per-agent' });
   if (overrides.verifier === 'learned') {

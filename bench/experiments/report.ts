@@ -76,6 +76,7 @@ function findings(cells: Map<string, CellResult[]>): string[] {
   const variants = [
     { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
     { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
+    { label: 'full text, dynamic sampling, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl-dynamic' },
   ];
   for (const v of variants) {
     const shelf = row(v.shelf),

@@ -269,6 +269,14 @@ export const LoraSchema = z.strictObject({
     ),
 });
 
+export const DynamicSamplingSchema = z.strictObject({
+  maxRounds: count(1, 64)
+    .default(3)
+    .describe(
+      'Rounds of questionsPerIteration new questions an iteration may sample at most; 1 only filters (the update then shrinks to the informative groups).',
+    ),
+});
+
 export const TrainingSchema = z.strictObject({
   mode: z
     .enum(['none', 'single-agent', 'maporl'])
@@ -287,6 +295,9 @@ export const TrainingSchema = z.strictObject({
     "Multi-agent PPO (as in the paper's code: reward on the last token, per-token KL, clipped losses).",
   ),
   lora: LoraSchema.optional().describe('Train LoRA adapters instead of all weights.'),
+  dynamicSampling: DynamicSamplingSchema.optional().describe(
+    "DAPO's dynamic sampling: only the groups (one question's samples at one turn and agent) whose rewards differ reach the PPO update; all-equal groups carry no group advantage. Further rounds of new questions are sampled until the update holds as many responses as one round makes, or maxRounds. Needs training.ppo.advantage \"group\".",
+  ),
 });
 
 export const RewardSchema = z.strictObject({
@@ -455,6 +466,11 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
         path: 'generation.temperature',
         message:
           'PPO learns from sampled rollouts: a training run needs a temperature > 0 (set eval.temperature: 0 for greedy evaluation)',
+      });
+    if (c.training.dynamicSampling && c.training.ppo.advantage !== 'group')
+      issues.push({
+        path: 'training.dynamicSampling',
+        message: 'dynamic sampling keeps the groups whose rewards differ: it needs training.ppo.advantage "group"',
       });
     if (c.training.ppo.advantage === 'group' && c.training.samplesPerQuestion < 2)
       issues.push({

@@ -114,6 +114,8 @@ export interface MetricsEvent extends EventBase, Omit<MetricsPoint, 'step' | 'ti
   gradNorm?: number | null;
   /** Seconds spent in each phase of the iteration (generation, verifier, logprobs, update, …). */
   seconds?: Record<string, number>;
+  /** With training.dynamicSampling: rounds of questions sampled, responses sampled, responses the update used. */
+  dynamicSampling?: { rounds: number; sampled: number; updated: number };
 }
 
 export interface StatusEvent extends EventBase {

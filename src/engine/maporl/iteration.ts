@@ -7,6 +7,7 @@ import type { TaskRecord } from '../tasks/types';
 import type { MaporlConfig } from './config';
 import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
 import { turnMetrics } from './discussionMetrics';
+import { fillToTarget, informativeGroups } from './dynamicSampling';
 import { mean } from './evaluate';
 import { ppoUpdate, type Rollout } from './ppoUpdate';
 import { shapedRewards, withFormatPenalty } from './reward';
@@ -33,34 +34,40 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
   const t0 = performance.now();
   const timing0 = timingOf(team, verifier);
   const k = config.training.samplesPerQuestion;
-  const questions = order.batch(iteration, config.training.questionsPerIteration).flatMap((q) => Array<TaskRecord>(k).fill(q));
+  const perRound = config.training.questionsPerIteration;
   const turns = config.training.mode === 'single-agent' ? 1 : config.discussion.turns;
-  const discussions = await runDiscussions(questions, {
-    ...c.discussion,
-    turns,
-    generation: config.generation,
-    seed: config.seed * 1000003 + iteration,
-  });
+  const dynamic = config.training.dynamicSampling;
+  const discussions: Discussion[] = [];
+  const rewardsPerDiscussion: number[][][] = [];
   const rollouts: Rollout[] = [];
-  const rewardsPerDiscussion = discussions.map((d, i) => {
-    const R = discussionRewards(d, config.reward);
-    d.turns.forEach((row, t) =>
-      row.forEach((r, a) =>
-        rollouts.push({
-          policy: team.policyOf(a, t),
-          prompt: r.prompt,
-          response: r.tokens,
-          reward: R[t][a],
-          turn: t,
-          agent: a,
-          question: Math.floor(i / k),
-        }),
-      ),
-    );
-    return R;
-  });
+  const informative: Rollout[][] = [];
+  let rounds = 0;
+  // The update's size under dynamic sampling: as many responses as one round makes.
+  let updateSize = 0;
+  // [discussions] of round r: questions r·perRound … (r+1)·perRound - 1 of this iteration, k samples each.
+  for (let round = 0; round < (dynamic?.maxRounds ?? 1); round++) {
+    rounds++;
+    const questions = order.batch(iteration, perRound, round).flatMap((q) => Array<TaskRecord>(k).fill(q));
+    const sampled = await runDiscussions(questions, {
+      ...c.discussion,
+      turns,
+      generation: config.generation,
+      // Round 0 keeps the seed runs had before dynamic sampling; later rounds mix the round in.
+      seed: (config.seed * 1000003 + iteration + Math.imul(round, 0x9e3779b9)) >>> 0,
+    });
+    const rewards = sampled.map((d) => discussionRewards(d, config.reward));
+    const fresh = rolloutsOf(sampled, rewards, team, discussions.length, k);
+    discussions.push(...sampled);
+    rewardsPerDiscussion.push(...rewards);
+    rollouts.push(...fresh);
+    updateSize ||= fresh.length;
+    if (!dynamic) break;
+    informative.push(...informativeGroups(fresh));
+    if (informative.reduce((n, g) => n + g.length, 0) >= updateSize) break;
+  }
+  const forUpdate = dynamic ? fillToTarget(informative, updateSize) : rollouts;
   const timing1 = timingOf(team, verifier);
-  const stats = await ppoUpdate(rollouts, config.training.ppo, config.seed * 7 + iteration);
+  const stats = await ppoUpdate(forUpdate, config.training.ppo, config.seed * 7 + iteration);
   const timing2 = timingOf(team, verifier);
   const seconds = (performance.now() - t0) / 1000;
   const tm = turnMetrics(
@@ -93,6 +100,7 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
     gradNorm: stats.gradNorm,
     tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
     seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
+    ...(dynamic && { dynamicSampling: { rounds, sampled: rollouts.length, updated: forUpdate.length } }),
   });
   if (stats.skippedSteps)
     run.log(
@@ -101,6 +109,27 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
       'warn',
     );
   discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i], i % k)));
+}
+
+/**
+ * The rollouts of discussions that come after `before` others of this iteration, [discussion][turn][agent]
+ * flattened, with their rewards [discussion][turn][agent]; discussion i of the iteration answers
+ * question ⌊i / k⌋ (its group of k samples).
+ */
+function rolloutsOf(discussions: Discussion[], rewards: number[][][], team: Team, before: number, k: number): Rollout[] {
+  return discussions.flatMap((d, i) =>
+    d.turns.flatMap((row, t) =>
+      row.map((r, a) => ({
+        policy: team.policyOf(a, t),
+        prompt: r.prompt,
+        response: r.tokens,
+        reward: rewards[i][t][a],
+        turn: t,
+        agent: a,
+        question: Math.floor((before + i) / k),
+      })),
+    ),
+  );
 }
 
 /**
@@ -130,26 +159,28 @@ function timingOf(team: Team, verifier: VerifierSetup) {
 
 /** Questions of iteration i: consecutive slices of seeded permutations of the training set, one per epoch. */
 export class DataOrder {
-  private readonly epochs = new Map<number, number[]>();
+  private readonly epochs = new Map<string, number[]>();
   constructor(
     private readonly records: readonly TaskRecord[],
     private readonly seed: number,
   ) {}
 
-  private permutation(epoch: number): number[] {
-    let p = this.epochs.get(epoch);
+  private permutation(epoch: number, round: number): number[] {
+    const stream = round === 0 ? `data-order/${epoch}` : `data-order/${epoch}/round-${round}`;
+    let p = this.epochs.get(stream);
     if (!p) {
-      p = new Rng(this.seed, `data-order/${epoch}`).shuffle([...this.records.keys()]);
-      this.epochs.set(epoch, p);
+      p = new Rng(this.seed, stream).shuffle([...this.records.keys()]);
+      this.epochs.set(stream, p);
     }
     return p;
   }
 
-  batch(iteration: number, size: number): TaskRecord[] {
+  /** Round 0 is the run's questions; further rounds (dynamic sampling) draw from permutations of their own. */
+  batch(iteration: number, size: number, round = 0): TaskRecord[] {
     const n = this.records.length;
     const out: TaskRecord[] = [];
     for (let k = (iteration - 1) * size; k < iteration * size; k++)
-      out.push(this.records[this.permutation(Math.floor(k / n))[k % n]]);
+      out.push(this.records[this.permutation(Math.floor(k / n), round)[k % n]]);
     return out;
   }
 }
