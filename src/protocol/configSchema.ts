@@ -296,7 +296,7 @@ export const TrainingSchema = z.strictObject({
   ),
   lora: LoraSchema.optional().describe('Train LoRA adapters instead of all weights.'),
   dynamicSampling: DynamicSamplingSchema.optional().describe(
-    "DAPO's dynamic sampling: only the groups (one question's samples at one turn and agent) whose rewards differ reach the PPO update; all-equal groups carry no group advantage. Further rounds of new questions are sampled until the update holds as many responses as one round makes, or maxRounds. Needs training.ppo.advantage \"group\".",
+    'DAPO\'s dynamic sampling: only the groups (one question\'s samples at one turn and agent) whose rewards differ reach the PPO update; all-equal groups carry no group advantage. Further rounds of new questions are sampled until the update holds as many responses as one round makes, or maxRounds. Needs training.ppo.advantage "group".',
   ),
 });
 

@@ -48,7 +48,11 @@ test('informativeGroups: every kept group is mixed, and every mixed rollout is k
 });
 
 test('fillToTarget takes whole groups until the target is reached', () => {
-  const groups = [[1, 2, 3], [4, 5], [6, 7, 8, 9]];
+  const groups = [
+    [1, 2, 3],
+    [4, 5],
+    [6, 7, 8, 9],
+  ];
   assert.deepEqual(fillToTarget(groups, 4), [1, 2, 3, 4, 5]);
   assert.deepEqual(fillToTarget(groups, 3), [1, 2, 3]);
   assert.deepEqual(fillToTarget(groups, 100), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -59,17 +63,16 @@ test('DataOrder: round 0 is the run order, later rounds draw other permutations'
   const records = Array.from({ length: 50 }, (_, i) => ({ id: `q${i}`, question: `q${i}`, answer: `${i}` }));
   const order = new DataOrder(records, 3);
   assert.deepEqual(order.batch(2, 8), order.batch(2, 8, 0));
-  assert.notDeepEqual(order.batch(2, 8, 1).map((q) => q.id), order.batch(2, 8).map((q) => q.id));
+  assert.notDeepEqual(
+    order.batch(2, 8, 1).map((q) => q.id),
+    order.batch(2, 8).map((q) => q.id),
+  );
   assert.deepEqual(new DataOrder(records, 3).batch(2, 8, 1), order.batch(2, 8, 1), 'rounds are reproducible');
 });
 
 test('dynamic sampling needs group advantages (one line naming the field)', () => {
   assert.throws(
-    () =>
-      parseConfig(
-        { training: { dynamicSampling: { maxRounds: 2 }, ppo: { advantage: 'gae' } } },
-        'd.maporl.json',
-      ),
+    () => parseConfig({ training: { dynamicSampling: { maxRounds: 2 }, ppo: { advantage: 'gae' } } }, 'd.maporl.json'),
     /d\.maporl\.json: training\.dynamicSampling: .*advantage "group"/,
   );
 });
