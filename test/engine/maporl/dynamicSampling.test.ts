@@ -60,7 +60,12 @@ test('fillToTarget takes whole groups until the target is reached', () => {
 });
 
 test('DataOrder: round 0 is the run order, later rounds draw other permutations', () => {
-  const records = Array.from({ length: 50 }, (_, i) => ({ id: `q${i}`, question: `q${i}`, answer: `${i}` }));
+  const records = Array.from({ length: 50 }, (_, i) => ({
+    id: `q${i}`,
+    question: `q${i}`,
+    answer: `${i}`,
+    source: { file: 'builtin:test/train', line: i + 1 },
+  }));
   const order = new DataOrder(records, 3);
   assert.deepEqual(order.batch(2, 8), order.batch(2, 8, 0));
   assert.notDeepEqual(
