@@ -49,3 +49,73 @@ export function actionBatch(seqs: { prompt: number[]; response: number[] }[], pa
     T,
   };
 }
+
+/**
+ * The same sequences packed several to a row of the longest one's length T (first fit, longest
+ * first): the graphs that read `attention_mask` as segment ids (llama.ts `segments`) let a token
+ * attend only within its own sequence, and positions restart at 0 for each, so every action scores
+ * as it would alone while rows of padding are not computed. Row r holds its sequences one after the
+ * other, right-aligned, the row's padding first; attention_mask is 1, 2, … per sequence of a row and
+ * 0 on padding. Actions stay in the order of `seqs` (sequence after sequence, in token order), as in
+ * actionBatch, so per-action inputs and outputs line up with the callers' samples either way.
+ * B here is the number of rows (≤ seqs.length).
+ */
+export function packedActionBatch(seqs: { prompt: number[]; response: number[] }[], pad: number): ActionBatch {
+  const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
+  if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
+  const length = (s: { prompt: number[]; response: number[] }) => s.prompt.length + s.response.length;
+  const T = Math.max(1, ...seqs.map(length));
+  // First fit decreasing: rows[r] lists sequence indices; free[r] is what is left of T.
+  const rows: number[][] = [],
+    free: number[] = [];
+  const byLength = [...seqs.keys()].sort((a, b) => length(seqs[b]) - length(seqs[a]) || a - b);
+  for (const i of byLength) {
+    const r = free.findIndex((f) => f >= length(seqs[i]));
+    if (r >= 0) {
+      rows[r].push(i);
+      free[r] -= length(seqs[i]);
+    } else {
+      rows.push([i]);
+      free.push(T - length(seqs[i]));
+    }
+  }
+  const B = rows.length;
+  const ids = new BigInt64Array(B * T).fill(BigInt(pad)),
+    pos = new BigInt64Array(B * T),
+    mask = new BigInt64Array(B * T);
+  const start = new Array<number>(seqs.length); // flat index of each sequence's first token
+  rows.forEach((row, r) => {
+    let at = r * T + free[r];
+    row.forEach((i, k) => {
+      const tokens = [...seqs[i].prompt, ...seqs[i].response];
+      start[i] = at;
+      tokens.forEach((tok, t) => {
+        ids[at + t] = BigInt(tok);
+        pos[at + t] = BigInt(t);
+        mask[at + t] = BigInt(k + 1);
+      });
+      at += tokens.length;
+    });
+  });
+  const index: number[] = [],
+    targets: number[] = [],
+    actionRow: number[] = [];
+  seqs.forEach((s, b) => {
+    s.response.forEach((token, k) => {
+      index.push(start[b] + s.prompt.length + k - 1);
+      targets.push(token);
+      actionRow.push(b);
+    });
+  });
+  return {
+    tensors: {
+      input_ids: { dtype: 'int64', shape: [B, T], data: ids },
+      positions: { dtype: 'int64', shape: [B, T], data: pos },
+      attention_mask: { dtype: 'int64', shape: [B, T], data: mask },
+      action_index: i64(index, [index.length]),
+      action_targets: i64(targets, [targets.length]),
+    },
+    actionRow,
+    T,
+  };
+}

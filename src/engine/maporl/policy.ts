@@ -11,7 +11,7 @@ import { dataOf, type HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../runtime/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../generate/graphs';
-import { actionBatch } from '../generate/actions';
+import { packedActionBatch } from '../generate/actions';
 import { LMRuntime } from '../generate/runtime';
 import { frozenLimitFor, frozenWeights, type FrozenWeights } from '../nn/frozen';
 import { initHead, VALUE_HEAD } from '../nn/heads';
@@ -223,7 +223,7 @@ export class Policy {
       const part = seqs.slice(i, i + chunk);
       const t0 = performance.now();
       const r = await this.scoreSession.run({
-        ...actionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
+        ...packedActionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
         temperature: this.temperature,
         ...weights,
       });
@@ -253,7 +253,7 @@ export class Policy {
     if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues))) {
       return { loss: NaN, gradNorm: NaN, skipped: true, metrics: {} };
     }
-    const seqs = actionBatch(samples, padTokenId(this.generation.model.tokenizer)).tensors;
+    const seqs = packedActionBatch(samples, padTokenId(this.generation.model.tokenizer)).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
       return { dtype: 'float32', shape: [data.length], data };

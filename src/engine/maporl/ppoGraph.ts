@@ -13,10 +13,11 @@
 // gradient reaches the policy.
 // A model of a step is either every weight (full fine-tuning) or LoRA adapters on a frozen base
 // (nn/lora.ts), the base entering as initializers or, when large, as fed inputs (nn/frozen.ts).
-// Batches are left-padded sequences prompt+response [B, T]; the N actions are the positions whose
-// target (the next token) belongs to a response, `action_index` [N] into the flattened B*T. Only
-// their hidden states go through the LM head and the value head: prompts and padding never make
-// logits (for a 150k vocabulary, the largest tensors of the step).
+// Batches are rows of prompt+response sequences [B, T], left-padded, several to a row when packed
+// (attention_mask as segment ids); the N actions are the positions whose target (the next token)
+// belongs to a response, `action_index` [N] into the flattened B*T. Only their hidden states go
+// through the LM head and the value head: prompts and padding never make logits (for a 150k
+// vocabulary, the largest tensors of the step).
 import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { TrainStepSpec } from '../graph/train/stepGraphs';
@@ -55,13 +56,16 @@ const SEQ = ['B', 'T'];
 const ACTIONS = ['N'];
 const mean = (x: Tensor) => F.div(F.sumAll(x), F.maximum(F.countOf(x, [0]), 1)); // over the N actions [N]
 
-/** Hidden states [N, C] of the action positions, from weights `w` (adapters hooked in by `options.linear`). */
+/**
+ * Hidden states [N, C] of the action positions, from weights `w` (adapters hooked in by `options.linear`).
+ * Rows may pack several sequences (attention_mask as segment ids, generate/actions.ts packedActionBatch).
+ */
 function acting(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options: ForwardOptions): Tensor {
   const { hidden } = llamaForward(
     cfg,
     w,
     { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask },
-    options,
+    { ...options, segments: true },
   );
   return F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
 }

@@ -133,7 +133,7 @@ function mlp(lin: Linear, p: string, x: Tensor): Tensor {
  * number elsewhere. Keys are the S = P + T positions of the cache plus the new tokens; a key is
  * visible when it is not padding (attentionMask [B, S] = 1) and not in the future of the query.
  */
-export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtype']): Tensor {
+export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtype'], segments = false): Tensor {
   const g = attentionMask.graph;
   const S = attentionMask.shape[1];
   const pastLen = F.squeeze(F.sub(F.dimValue(g, S), F.dimValue(g, T)), [0]); // P = S - T
@@ -141,7 +141,12 @@ export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtyp
   const kIdx = F.arange(g, S, 'int64'); // [S]
   const causal = F.causalAllowed(qIdx, kIdx); // [T, S]
   const notPad = F.unsqueeze(F.cast(attentionMask, 'bool'), [1, 2, 3]); // [B, 1, 1, 1, S]
-  const allowed = F.and(notPad, causal);
+  let allowed = F.and(notPad, causal);
+  if (segments) {
+    // Packed rows (no cache, S = T): a query sees only keys of its own sequence (equal mask values).
+    const same = F.equal(F.unsqueeze(attentionMask, [1, 2, 4]), F.unsqueeze(attentionMask, [1, 2, 3])); // [B, 1, 1, T, S]
+    allowed = F.and(allowed, same);
+  }
   return F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype));
 }
 
@@ -152,7 +157,10 @@ export interface ForwardInputs {
   inputIds: Tensor;
   /** int64 [B, T]: position ids (with left padding, counted from the first real token). */
   positions: Tensor;
-  /** int64 [B, S] with S = P + T: 1 for real tokens of the cache and the input, 0 for padding. */
+  /**
+   * int64 [B, S] with S = P + T: 1 for real tokens of the cache and the input, 0 for padding; with
+   * `segments`, the id of each token's sequence in a packed row (1, 2, …; 0 for padding).
+   */
   attentionMask: Tensor;
   /** Per layer, the cache of earlier tokens [B, KVH, P, D]; slots masked off in attentionMask are ignored. */
   past?: LayerKV[];
@@ -179,6 +187,11 @@ export interface ForwardOptions {
    * for generation and scoring; such a graph cannot be differentiated.
    */
   fused?: boolean;
+  /**
+   * Rows pack several sequences (generate/actions.ts packedActionBatch): attentionMask holds segment
+   * ids and a token attends within its segment only. Without a cache; 0/1 masks mean what they did.
+   */
+  segments?: boolean;
 }
 
 /** A linear layer by module name, bound to the weights. */
@@ -193,7 +206,8 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   const fused = options.fused ?? false;
   const norm = (t: Tensor, weight: string) => (fused ? F.fusedRmsNorm : F.rmsNorm)(t, w[weight], cfg.rmsNormEps);
   const applyRope = rope(cfg, inp.positions, x, fused);
-  const bias = attentionBias(inp.attentionMask, T, x.dtype);
+  if (options.segments && inp.past) throw new Error('packed sequences (segments) are scored without a KV cache');
+  const bias = attentionBias(inp.attentionMask, T, x.dtype, options.segments);
   const kvLen = inp.attentionMask.shape[1];
   const newKV: LayerKV[] = [];
   for (let l = 0; l < cfg.numHiddenLayers; l++) {

@@ -1,8 +1,10 @@
 // The PPO graphs of one policy against independent computations: rollout log-probabilities equal
-// LMRuntime.score's on the same sequences (the action positions line up), and the policy and value
+// LMRuntime.score's on the same sequences (the action positions line up, sequences packed several to
+// a row there and one to a row here), and the policy and value
 // losses of a step equal TRL's formulas evaluated on the host from those log-probabilities.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { packedActionBatch } from '../../../src/engine/generate/actions';
 import { LMRuntime } from '../../../src/engine/generate/runtime';
 import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine/maporl/policy';
 import { createPresetModel } from '../../../src/engine/nn/model';
@@ -18,7 +20,14 @@ test('rollout scores and PPO losses match independent computations', async () =>
     { prompt: [1, ...enc('Tom has 3 pens. How many?\nA:')], response: enc(' 3. Answer: 3') },
     { prompt: [1, ...enc('Is a cat an animal?\nA:')], response: enc(' yes') },
     { prompt: [1, ...enc('Ann buys 12 cups and gives 5 away. How many cups now?\nA:')], response: enc(' 12-5=7. Answer: 7') },
+    {
+      prompt: [1, ...enc('Ann buys 12 cups, gives 5 away, then buys 4 bags of 3 cups and breaks 2. How many cups now?\nA:')],
+      response: enc(' 12-5=7. 4*3=12. 7+12-2=17. Answer: 17'),
+    },
   ];
+  // The three shorter sequences share a row of the longest one's length: scoring and the step see them
+  // packed (attention within each sequence), LMRuntime.score each alone.
+  assert.equal(packedActionBatch(seqs, 0).tensors.input_ids.shape[0], 2, 'the batch packs');
   const policy = await Policy.create('p', base, HYPER, { threads: 1 }, 1);
   const lm = await LMRuntime.create(base);
   try {

@@ -3,7 +3,7 @@
 // PyTorch (test/reference/ppo_step.py) on the same weights, Adam state and batch. Compared: the
 // loss and its parts, the gradient norm before clipping, and every updated parameter.
 //
-// The batch is set up so that each branch of the math is taken: 3 sequences with different prompt
+// The batch is set up so that each branch of the math is taken: 4 sequences with different prompt
 // and response lengths (left padding moves every action position), temperature 0.7, old log-probs
 // off from the scored ones by ±0.1 (inside the clip range) and ±0.3 (outside it, on both sides; with
 // both signs of advantage, so some clipped tokens pass a gradient and some do not), old values off
@@ -32,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HostTensor } from '../../../src/engine/core/hostTensor';
+import { packedActionBatch } from '../../../src/engine/generate/actions';
 import { SafetensorsReader, writeSafetensors } from '../../../src/engine/io/safetensors';
 import { Policy, type PpoSample, type SequenceTokens } from '../../../src/engine/maporl/policy';
 import type { PpoHyper } from '../../../src/engine/maporl/ppoGraph';
@@ -75,7 +76,11 @@ before(async () => {
     { prompt: [1, ...enc('Tom has 3 pens. Ann gives him 2. How many?\nA:')], response: enc(' 3+2=5. Answer: 5') },
     { prompt: [1, ...enc('Is a cat an animal?\nA:')], response: enc(' yes, it is') },
     { prompt: [1, ...enc('Eve buys 12 cups and gives 5 away. How many cups now?\nA:')], response: enc(' 7') },
+    // Short enough to share a row with another sequence: the step here runs on packed rows (segment
+    // ids in attention_mask), PyTorch's on one padded row per sequence.
+    { prompt: [1, ...enc('2+2?')], response: enc(' 4') },
   ];
+  assert.ok(packedActionBatch(seqs, 0).tensors.input_ids.shape[0] < seqs.length, 'the batch packs');
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
