@@ -33,39 +33,8 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
   const { config, run, team, verifier } = c;
   const t0 = performance.now();
   const timing0 = timingOf(team, verifier);
-  const k = config.training.samplesPerQuestion;
-  const perRound = config.training.questionsPerIteration;
   const turns = config.training.mode === 'single-agent' ? 1 : config.discussion.turns;
-  const dynamic = config.training.dynamicSampling;
-  const discussions: Discussion[] = [];
-  const rewardsPerDiscussion: number[][][] = [];
-  const rollouts: Rollout[] = [];
-  const informative: Rollout[][] = [];
-  let rounds = 0;
-  // The update's size under dynamic sampling: as many responses as one round makes.
-  let updateSize = 0;
-  // [discussions] of round r: questions r·perRound … (r+1)·perRound - 1 of this iteration, k samples each.
-  for (let round = 0; round < (dynamic?.maxRounds ?? 1); round++) {
-    rounds++;
-    const questions = order.batch(iteration, perRound, round).flatMap((q) => Array<TaskRecord>(k).fill(q));
-    const sampled = await runDiscussions(questions, {
-      ...c.discussion,
-      turns,
-      generation: config.generation,
-      // Round 0 keeps the seed runs had before dynamic sampling; later rounds mix the round in.
-      seed: (config.seed * 1000003 + iteration + Math.imul(round, 0x9e3779b9)) >>> 0,
-    });
-    const rewards = sampled.map((d) => discussionRewards(d, config.reward));
-    const fresh = rolloutsOf(sampled, rewards, team, discussions.length, k);
-    discussions.push(...sampled);
-    rewardsPerDiscussion.push(...rewards);
-    rollouts.push(...fresh);
-    updateSize ||= fresh.length;
-    if (!dynamic) break;
-    informative.push(...informativeGroups(fresh));
-    if (informative.reduce((n, g) => n + g.length, 0) >= updateSize) break;
-  }
-  const forUpdate = dynamic ? fillToTarget(informative, updateSize) : rollouts;
+  const { discussions, rewardsPerDiscussion, rollouts, forUpdate, rounds } = await sampleIteration(c, iteration, order, turns);
   const timing1 = timingOf(team, verifier);
   const stats = await ppoUpdate(forUpdate, config.training.ppo, config.seed * 7 + iteration);
   const timing2 = timingOf(team, verifier);
@@ -100,7 +69,7 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
     gradNorm: stats.gradNorm,
     tokensPerSecond: generationMs > 0 ? generated / (generationMs / 1000) : null,
     seconds: { ...phases, outsideRun: Math.max(0, seconds - Object.values(phases).reduce((a, b) => a + b, 0)), total: seconds },
-    ...(dynamic && { dynamicSampling: { rounds, sampled: rollouts.length, updated: forUpdate.length } }),
+    ...(config.training.dynamicSampling && { dynamicSampling: { rounds, sampled: rollouts.length, updated: forUpdate.length } }),
   });
   if (stats.skippedSteps)
     run.log(
@@ -108,7 +77,49 @@ export async function trainIteration(c: IterationContext, iteration: number, ord
       `${stats.skippedSteps} of ${stats.steps} PPO steps skipped: non-finite loss or gradient (parameters kept)`,
       'warn',
     );
+  const k = config.training.samplesPerQuestion;
   discussions.forEach((d, i) => run.transcript(toTranscript(d, iteration, 'train', rewardsPerDiscussion[i], i % k)));
+}
+
+/**
+ * An iteration's discussions, their rewards [discussion][turn][agent] and rollouts, and the rollouts
+ * its update trains on: all of them, or with dynamic sampling the groups whose rewards differ, from
+ * as many rounds of new questions as it takes (up to maxRounds) to fill one round's size.
+ */
+async function sampleIteration(c: IterationContext, iteration: number, order: DataOrder, turns: number) {
+  const { config, team } = c;
+  const k = config.training.samplesPerQuestion;
+  const dynamic = config.training.dynamicSampling;
+  const discussions: Discussion[] = [];
+  const rewardsPerDiscussion: number[][][] = [];
+  const rollouts: Rollout[] = [];
+  const informative: Rollout[][] = [];
+  let rounds = 0;
+  let updateSize = 0; // under dynamic sampling: as many responses as one round makes
+  for (let round = 0; round < (dynamic?.maxRounds ?? 1); round++) {
+    rounds++;
+    const questions = order
+      .batch(iteration, config.training.questionsPerIteration, round)
+      .flatMap((q) => Array<TaskRecord>(k).fill(q));
+    const sampled = await runDiscussions(questions, {
+      ...c.discussion,
+      turns,
+      generation: config.generation,
+      // Round 0 keeps the seed runs had before dynamic sampling; later rounds mix the round in.
+      seed: (config.seed * 1000003 + iteration + Math.imul(round, 0x9e3779b9)) >>> 0,
+    });
+    const rewards = sampled.map((d) => discussionRewards(d, config.reward));
+    const fresh = rolloutsOf(sampled, rewards, team, discussions.length, k);
+    discussions.push(...sampled);
+    rewardsPerDiscussion.push(...rewards);
+    rollouts.push(...fresh);
+    updateSize ||= fresh.length;
+    if (!dynamic) break;
+    informative.push(...informativeGroups(fresh));
+    if (informative.reduce((n, g) => n + g.length, 0) >= updateSize) break;
+  }
+  const forUpdate = dynamic ? fillToTarget(informative, updateSize) : rollouts;
+  return { discussions, rewardsPerDiscussion, rollouts, forUpdate, rounds };
 }
 
 /**
