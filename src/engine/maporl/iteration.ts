@@ -1,5 +1,6 @@
 // One MAPoRL training iteration (Park et al. 2025, §4): the iteration's questions, k discussions of
-// each among the team, the influence-aware reward of every response, one multi-agent PPO update, and
+// each among the team, the influence-aware reward of every response, one multi-agent PPO update (on
+// the groups whose rewards differ, from further rounds of questions, under dynamic sampling), and
 // its records: a `metrics` event (reward, verifier score and accuracies per turn, PPO statistics,
 // seconds per phase) and one transcript per discussion. trainer.ts runs the iterations.
 import { Rng } from '../core/random';
