@@ -1,9 +1,9 @@
-// A left-padded batch of prompt+response sequences and its actions: the positions whose next token
-// is a response token. Graphs gather the hidden states of these N positions before the LM head
-// (PPO, the verifier's likelihood), so prompts and padding never make logits.
+// A batch of prompt+response sequences and its actions: the positions whose next token is a response
+// token. Graphs gather the hidden states of these N positions before the LM head (PPO, the
+// verifier's likelihood), so prompts and padding never make logits. One sequence to a row
+// (actionBatch), or several (packedActionBatch) for the graphs that read attention_mask as segment ids.
 import type { HostTensor } from '../core/hostTensor';
 import { i64 } from '../runtime/tensors';
-import { leftPad } from './runtime';
 
 export interface ActionBatch {
   /** input_ids, positions, attention_mask [B, T]; action_index [N] into the flattened B*T and action_targets [N]. */
@@ -13,79 +13,65 @@ export interface ActionBatch {
   T: number;
 }
 
+type Sequence = { prompt: number[]; response: number[] };
+const lengthOf = (s: Sequence) => s.prompt.length + s.response.length;
+
 /**
  * Response token k of sequence b sits at padded position off + prompt.length + k; the position
  * before it predicts it. Every response token must have an action (callers align per-token arrays
  * with responses), so an empty prompt, whose first token nothing predicts, is refused.
  */
-export function actionBatch(seqs: { prompt: number[]; response: number[] }[], pad: number): ActionBatch {
-  const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
-  if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
-  const batch = leftPad(
-    seqs.map((s) => [...s.prompt, ...s.response]),
+export function actionBatch(seqs: Sequence[], pad: number): ActionBatch {
+  return layout(
+    seqs,
+    seqs.map((_, i) => [i]),
     pad,
   );
-  const T = batch.T;
-  const index: number[] = [],
-    targets: number[] = [],
-    actionRow: number[] = [];
-  seqs.forEach((s, b) => {
-    const start = T - s.response.length; // padded position of response token 0
-    s.response.forEach((token, k) => {
-      index.push(b * T + start + k - 1);
-      targets.push(token);
-      actionRow.push(b);
-    });
-  });
-  return {
-    tensors: {
-      input_ids: batch.ids,
-      positions: batch.positions,
-      attention_mask: batch.mask,
-      action_index: i64(index, [index.length]),
-      action_targets: i64(targets, [targets.length]),
-    },
-    actionRow,
-    T,
-  };
 }
 
 /**
  * The same sequences packed several to a row of the longest one's length T (first fit, longest
  * first): the graphs that read `attention_mask` as segment ids (llama.ts `segments`) let a token
  * attend only within its own sequence, and positions restart at 0 for each, so every action scores
- * as it would alone while rows of padding are not computed. Row r holds its sequences one after the
- * other, right-aligned, the row's padding first; attention_mask is 1, 2, … per sequence of a row and
- * 0 on padding. Actions stay in the order of `seqs` (sequence after sequence, in token order), as in
- * actionBatch, so per-action inputs and outputs line up with the callers' samples either way.
- * B here is the number of rows (≤ seqs.length).
+ * as it would alone while rows of padding are not computed. B here is the number of rows
+ * (≤ seqs.length).
  */
-export function packedActionBatch(seqs: { prompt: number[]; response: number[] }[], pad: number): ActionBatch {
-  const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
-  if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
-  const length = (s: { prompt: number[]; response: number[] }) => s.prompt.length + s.response.length;
-  const T = Math.max(1, ...seqs.map(length));
+export function packedActionBatch(seqs: Sequence[], pad: number): ActionBatch {
+  const T = Math.max(1, ...seqs.map(lengthOf));
   // First fit decreasing: rows[r] lists sequence indices; free[r] is what is left of T.
   const rows: number[][] = [],
     free: number[] = [];
-  const byLength = [...seqs.keys()].sort((a, b) => length(seqs[b]) - length(seqs[a]) || a - b);
+  const byLength = [...seqs.keys()].sort((a, b) => lengthOf(seqs[b]) - lengthOf(seqs[a]) || a - b);
   for (const i of byLength) {
-    const r = free.findIndex((f) => f >= length(seqs[i]));
+    const r = free.findIndex((f) => f >= lengthOf(seqs[i]));
     if (r >= 0) {
       rows[r].push(i);
-      free[r] -= length(seqs[i]);
+      free[r] -= lengthOf(seqs[i]);
     } else {
       rows.push([i]);
-      free.push(T - length(seqs[i]));
+      free.push(T - lengthOf(seqs[i]));
     }
   }
+  return layout(seqs, rows, pad);
+}
+
+/**
+ * Row r holds the sequences rows[r] one after the other, right-aligned, the row's padding first;
+ * attention_mask is 1, 2, … per sequence of a row (1 alone) and 0 on padding; positions count from 0
+ * in each sequence. Actions stay in the order of `seqs` (sequence after sequence, in token order), so
+ * per-action inputs and outputs line up with the callers' samples however the rows are laid out.
+ */
+function layout(seqs: Sequence[], rows: number[][], pad: number): ActionBatch {
+  const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
+  if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
+  const T = Math.max(1, ...seqs.map(lengthOf));
   const B = rows.length;
   const ids = new BigInt64Array(B * T).fill(BigInt(pad)),
     pos = new BigInt64Array(B * T),
     mask = new BigInt64Array(B * T);
   const start = new Array<number>(seqs.length); // flat index of each sequence's first token
   rows.forEach((row, r) => {
-    let at = r * T + free[r];
+    let at = (r + 1) * T - row.reduce((n, i) => n + lengthOf(seqs[i]), 0);
     row.forEach((i, k) => {
       const tokens = [...seqs[i].prompt, ...seqs[i].response];
       start[i] = at;
