@@ -123,6 +123,19 @@ export const ROWS: Row[] = [
     long: true,
     base: 'text',
   },
+  // The control for the row above: each agent trained alone on turn-1 answers, with the same dynamic
+  // sampling and responses per round (96 questions x 4 samples x 3 agents = 32 x 4 discussions x 9).
+  {
+    id: 'text-single-agent-dynamic',
+    title: 'full-text discussion: each agent trained alone on turn-1 answers, with dynamic sampling (control)',
+    train: {
+      'training.mode': 'single-agent',
+      'training.questionsPerIteration': 96,
+      'training.dynamicSampling': { maxRounds: 3 },
+    },
+    long: true,
+    base: 'text',
+  },
   {
     id: 'verifier-learned',
     title: "verifier: MAPoRL on a learned verifier's scores instead of the ground truth",
