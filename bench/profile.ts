@@ -2,8 +2,11 @@
 // type and by op on the same input shapes (which says which part of the model a cost belongs to).
 // --graph=train (default): the block stack's training step. --graph=decode: one decode step of the
 // `small` preset at batch --batch (default 32) over a --past-token slot cache (default 72), as
-// LMRuntime.generate runs it.
-// Run: `node --import tsx bench/profile.ts [--graph=train|decode] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
+// LMRuntime.generate runs it. --graph=ppo: one MAPoRL PPO step of --preset (default tiny) on a packed
+// minibatch of --batch sequences (default 64), a third of them first-turn ones (--prompt1 prompt
+// tokens, default 80) and the rest later-turn ones (--prompt2, default 260: full-text discussion),
+// each with --response tokens (default 30); group advantages, no critic, as the suite's rows.
+// Run: `node --import tsx bench/profile.ts [--graph=train|decode|ppo] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,10 @@ import { serialize } from '../src/engine/graph/serialize';
 import { buildStepGraph } from '../src/engine/graph/train/stepGraphs';
 import { buildDecodeGraph, weightBinding } from '../src/engine/generate/graphs';
 import { createPresetModel } from '../src/engine/nn/model';
+import { packedActionBatch } from '../src/engine/generate/actions';
+import { shapesOf } from '../src/engine/maporl/critic';
+import { ppoStepSpec } from '../src/engine/maporl/ppoGraph';
+import { Rng } from '../src/engine/core/random';
 import { toOrt } from '../src/engine/runtime/tensors';
 import { blockStackConfig, blockStackSpec, initParams, randomBatch } from './blockStack';
 
@@ -27,10 +34,17 @@ interface TraceEvent {
 async function main(): Promise<void> {
   const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
   const steps = Number(arg('steps', '3'));
+  const graph = arg('graph', 'train');
   const { model, feeds, label } =
-    arg('graph', 'train') === 'decode'
+    graph === 'decode'
       ? await decodeStep(Number(arg('batch', '32')), Number(arg('past', '72')))
-      : trainStep(Number(arg('hidden', '512')));
+      : graph === 'ppo'
+        ? await ppoStep(arg('preset', 'tiny'), Number(arg('batch', '64')), {
+            first: Number(arg('prompt1', '80')),
+            later: Number(arg('prompt2', '260')),
+            response: Number(arg('response', '30')),
+          })
+        : trainStep(Number(arg('hidden', '512')));
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: Number(arg('threads', '2')),
@@ -108,6 +122,47 @@ function trainStep(hidden: number): { model: Uint8Array; feeds: Record<string, o
   feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-3), []);
   feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
   return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${hidden}` };
+}
+
+/** One PPO step of a preset's policy on a packed minibatch of `batch` sequences of the given lengths. */
+async function ppoStep(
+  preset: string,
+  batch: number,
+  len: { first: number; later: number; response: number },
+): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
+  const lm = await createPresetModel(preset, 1);
+  const hyper = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1, critic: false };
+  const spec = ppoStepSpec(lm.config, { params: shapesOf(lm.weights) }, hyper);
+  const rng = new Rng(1, 'profile/ppo');
+  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(3, lm.config.vocabSize - 1));
+  const seqs = Array.from({ length: batch }, (_, i) => ({
+    prompt: tokens(i % 3 === 0 ? len.first : len.later),
+    response: tokens(len.response),
+  }));
+  const { tensors } = packedActionBatch(seqs, 0);
+  const n = tensors.action_index.shape[0];
+  const perAction = (f: () => number) => ({ dtype: 'float32' as const, shape: [n], data: Float32Array.from({ length: n }, f) });
+  const batchFeeds = {
+    ...tensors,
+    temperature: { dtype: 'float32' as const, shape: [], data: Float32Array.of(0.7) },
+    old_logprobs: perAction(() => -1 - rng.float()),
+    advantages: perAction(() => rng.float() - 0.5),
+  };
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(lm.weights)) {
+    feeds[`param.${name}`] = toOrt(name, t);
+    feeds[`m.${name}`] = toOrt(name, { ...t, data: new Float32Array(t.data.length) });
+    feeds[`v.${name}`] = toOrt(name, { ...t, data: new Float32Array(t.data.length) });
+  }
+  for (const [name, t] of Object.entries(batchFeeds)) feeds[`batch.${name}`] = toOrt(name, t);
+  feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-4), []);
+  feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
+  const [B, T] = tensors.input_ids.shape;
+  return {
+    model: serialize(buildStepGraph(spec)),
+    feeds,
+    label: `PPO step, ${preset}, ${batch} sequences packed into [${B}, ${T}], ${n} actions`,
+  };
 }
 
 /** One decode step of the `small` preset (weights embedded) over a cache of `past` filled slots. */
