@@ -99,7 +99,13 @@ function attention(
     KVH = cfg.numKeyValueHeads,
     D = cfg.headDim,
     rep = H / KVH;
-  const heads = (t: Tensor, n: number) => F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
+  // Decoding one token a row over a cache: moving a size-1 axis is a reshape, not a transpose, and
+  // the new token's score against its own key (and its share of the context) are products of
+  // [1, D] by [D, 1] — an elementwise product and a sum, where a batched MatMul of 4·B·H tiny
+  // products cost a fifth of the decode step's kernel time (bench/profile.ts --graph=decode).
+  const single = past !== undefined && T === 1;
+  const heads = (t: Tensor, n: number) =>
+    single ? F.reshape(t, [B, n, 1, D]) : F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
   let q = heads(lin(`${p}q_proj`, x), H);
   let k = heads(lin(`${p}k_proj`, x), KVH);
   const v = heads(lin(`${p}v_proj`, x), KVH);
@@ -111,16 +117,20 @@ function attention(
   const qg = F.reshape(q, [B, KVH, rep, T, D]);
   const grouped = (t: Tensor) => F.unsqueeze(t, [2]); // [B, KVH, 1, n, D]
   const scoresAgainst = (keys: Tensor) => F.matmul(qg, F.transposeLast2(grouped(keys))); // [B, KVH, rep, T, n]
-  const raw = past ? F.concat([scoresAgainst(past.k), scoresAgainst(k)], -1, kvLen) : scoresAgainst(k);
+  const selfScore = single ? F.reduceSum(F.mul(qg, grouped(k)), [-1], true) : scoresAgainst(k); // [B, KVH, rep, T, T]
+  const raw = past ? F.concat([scoresAgainst(past.k), selfScore], -1, kvLen) : selfScore;
   const probs = F.softmax(F.add(F.mul(raw, 1 / Math.sqrt(D)), maskBias), -1); // [B, KVH, rep, T, S]
   let ctx: Tensor; // [B, KVH, rep, T, D]
   if (past) {
     const P = past.k.shape[2];
-    ctx = F.add(F.matmul(F.slice(probs, -1, 0, P), grouped(past.v)), F.matmul(F.slice(probs, -1, P, kvLen, T), grouped(v)));
+    const own = F.slice(probs, -1, P, kvLen, T); // [B, KVH, rep, T, T]
+    ctx = F.add(F.matmul(F.slice(probs, -1, 0, P), grouped(past.v)), single ? F.mul(own, grouped(v)) : F.matmul(own, grouped(v)));
   } else {
     ctx = F.matmul(probs, grouped(v));
   }
-  const merged = F.reshape(F.transpose(F.reshape(ctx, [B, H, T, D]), [0, 2, 1, 3]), [B, T, H * D]);
+  const merged = single
+    ? F.reshape(ctx, [B, 1, H * D])
+    : F.reshape(F.transpose(F.reshape(ctx, [B, H, T, D]), [0, 2, 1, 3]), [B, T, H * D]);
   return { out: lin(`${p}o_proj`, merged), newKV: { k, v } };
 }
 
