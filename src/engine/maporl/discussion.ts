@@ -12,6 +12,8 @@ export interface Response {
   turn: number;
   prompt: number[];
   tokens: number[];
+  /** The sampler's log-probability of each token (at the sampling temperature). */
+  logprobs: number[];
   text: string;
   answer: string | null;
   correct: boolean;
@@ -92,6 +94,7 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
           turn: t,
           prompt: x.prompt,
           tokens: gens[i].tokens,
+          logprobs: gens[i].logprobs,
           text: gens[i].text,
           answer,
           correct: grade(o.kind, answer, discussions[x.d].record.answer),

@@ -135,6 +135,7 @@ function rolloutsOf(discussions: Discussion[], rewards: number[][][], team: Team
         policy: team.policyOf(a, t),
         prompt: r.prompt,
         response: r.tokens,
+        sampledLogprobs: r.logprobs,
         reward: rewards[i][t][a],
         turn: t,
         agent: a,

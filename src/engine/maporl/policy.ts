@@ -34,8 +34,16 @@ export interface RolloutScores {
   logprobs: number[][];
   refLogprobs: number[][];
   values: number[][];
-  entropy: number[][];
+  /** Per response token, the policy's entropy; absent when the sampler's log-probs were reused. */
+  entropy?: number[][];
 }
+
+/**
+ * Which models a scoring run computes: all of them, or all but the policy's own forward pass — when
+ * the sampler already returned the rollouts' log-probs (at the same temperature, from the same
+ * weights) and no value head sits on the policy's trunk, that pass would only recompute them.
+ */
+type ScoringGraph = 'full' | 'without-policy';
 
 /** A PPO minibatch, per response token arrays aligned with `response` (returns and old values only with a critic). */
 export interface PpoSample extends SequenceTokens {
@@ -78,11 +86,13 @@ export class Policy {
   readonly timing = { scoreMs: 0, updateMs: 0 };
   /** LoRA: the adapters changed since their last merge into the generation weights. */
   private mergeDue = false;
+  private readonly scoring = new Map<ScoringGraph, Promise<Session>>();
 
   private constructor(
     readonly name: string,
     private readonly generation: LMRuntime,
-    private readonly scoreSession: Session,
+    /** Compiles a scoring graph on first use: a run that reuses sampled log-probs never builds the full one. */
+    private readonly compileScoring: (which: ScoringGraph) => Promise<Session>,
     /** Frozen weights the scoring graph takes as inputs (large bases): the host's arrays. */
     private readonly scoreFrozenFeeds: Record<string, HostTensor>,
     private readonly step: TrainStep,
@@ -167,17 +177,24 @@ export class Policy {
       { prefix: lora ? '' : 'ref.', out: 'ref_', logprobs: true, values: false },
       ...(critic ? [{ prefix: 'critic.', out: 'critic_', lora: lora?.config, logprobs: false, values: true }] : []),
     ];
-    const [lm, scoreSession] = await Promise.all([
+    const scoringModels = (which: ScoringGraph) => (which === 'full' ? models : models.slice(1));
+    const compileScoring = (which: ScoringGraph) =>
+      Session.create(serialize(buildRolloutScoreGraph(cfg, binding, scoringModels(which))), runtime);
+    // Compiled now, so that iterations time runs only: the graph training uses (ppoUpdate).
+    const trainingScoring: ScoringGraph = sharedTrunkCritic(hyper) ? 'full' : 'without-policy';
+    const [lm, compiled] = await Promise.all([
       // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
       LMRuntime.create(
         { ...base, weights: genWeights },
         { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined },
       ),
-      Session.create(serialize(buildRolloutScoreGraph(cfg, binding, models)), runtime),
+      compileScoring(trainingScoring),
     ]);
     const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
     const t: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(temperature) };
-    return new Policy(name, lm, scoreSession, frozenFeeds, step, state, hyper, t, lora, critic);
+    const policy = new Policy(name, lm, compileScoring, frozenFeeds, step, state, hyper, t, lora, critic);
+    policy.scoring.set(trainingScoring, Promise.resolve(compiled));
+    return policy;
   }
 
   /** The generation runtime, sampling from the current policy (LoRA: adapters merged in here, when due). */
@@ -212,9 +229,18 @@ export class Policy {
     this.generationChanged();
   }
 
-  /** Log-probs, values and entropies of each response token under the policy, log-probs under the reference. */
-  async scoreRollouts(seqs: SequenceTokens[]): Promise<RolloutScores> {
-    const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: [] };
+  /**
+   * Log-probs, values and entropies of each response token under the policy, log-probs under the
+   * reference. `sampled`: the rollouts' log-probs as the sampler returned them (LMRuntime.generate,
+   * from this policy's current weights at its temperature), per sequence and response token; the
+   * policy's forward pass is then skipped unless its trunk carries the value head.
+   */
+  async scoreRollouts(seqs: SequenceTokens[], sampled?: number[][]): Promise<RolloutScores> {
+    if (sampled && sampled.some((lp, i) => lp.length !== seqs[i].response.length))
+      throw new Error('scoreRollouts: sampled log-probs do not match the responses');
+    const which: ScoringGraph = sampled && !sharedTrunkCritic(this.hyper) ? 'without-policy' : 'full';
+    const session = await (this.scoring.get(which) ?? this.scoring.set(which, this.compileScoring(which)).get(which)!);
+    const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: which === 'full' ? [] : undefined };
     const longest = Math.max(0, ...seqs.map((q) => q.prompt.length + q.response.length));
     const chunk = rowsPerRun(longest, this.generation.model.config.vocabSize, 64);
     const weights = { ...this.scoreFrozenFeeds, ...this.state.params, ...this.critic?.scoringWeights() };
@@ -222,7 +248,7 @@ export class Policy {
     for (let i = 0; i < seqs.length; i += chunk) {
       const part = seqs.slice(i, i + chunk);
       const t0 = performance.now();
-      const r = await this.scoreSession.run({
+      const r = await session.run({
         ...packedActionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
         temperature: this.temperature,
         ...weights,
@@ -230,11 +256,11 @@ export class Policy {
       this.timing.scoreMs += performance.now() - t0;
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
-      part.forEach((q) => {
+      part.forEach((q, k) => {
         const pick = (t: HostTensor) => Array.from(dataOf(t, 'float32').subarray(at, at + q.response.length));
-        out.logprobs.push(pick(r.logprobs));
+        out.logprobs.push(which === 'full' ? pick(r.logprobs) : sampled![i + k]);
         out.values.push(valuesOut ? pick(r[valuesOut]) : new Array<number>(q.response.length).fill(0));
-        out.entropy.push(pick(r.entropy));
+        out.entropy?.push(pick(r.entropy));
         out.refLogprobs.push(pick(r.ref_logprobs));
         at += q.response.length;
       });
@@ -291,7 +317,8 @@ export class Policy {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.generation.release(), this.scoreSession.release()]);
+    const scoring = await Promise.all(this.scoring.values());
+    await Promise.all([this.generation.release(), ...scoring.map((s) => s.release())]);
   }
 }
 

@@ -11,6 +11,8 @@ import type { Policy, PpoSample, SequenceTokens } from './policy';
 
 export interface Rollout extends SequenceTokens {
   policy: Policy;
+  /** The sampler's log-prob of each response token, from `policy` as it is now (scoring then skips its forward pass). */
+  sampledLogprobs?: number[];
   reward: number;
   /** Where the response sits: 0-based turn and agent, and the question it answers (its group of samples). */
   turn: number;
@@ -85,7 +87,9 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
   const scored: Scored[] = new Array(usable.length);
   for (const policy of policies) {
     const idx = usable.flatMap((r, i) => (r.policy === policy ? [i] : []));
-    const s = await policy.scoreRollouts(idx.map((i) => usable[i]));
+    const mine = idx.map((i) => usable[i]);
+    const sampled = mine.every((r) => r.sampledLogprobs) ? mine.map((r) => r.sampledLogprobs!) : undefined;
+    const s = await policy.scoreRollouts(mine, sampled);
     idx.forEach((i, k) => {
       const kl = s.logprobs[k].reduce((acc, lp, j) => acc + lp - s.refLogprobs[k][j], 0);
       scored[i] = { logprobs: s.logprobs[k], refLogprobs: s.refLogprobs[k], values: s.values[k], kl };

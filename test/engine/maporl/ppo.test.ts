@@ -42,7 +42,7 @@ test('rollout scores and PPO losses match independent computations', async () =>
           `sequence ${i}, token ${k}: ${scores.logprobs[i][k]} vs ${want}`,
         );
         assert.ok(Math.abs(scores.refLogprobs[i][k] - want) < 1e-4, `reference, sequence ${i}, token ${k}`);
-        assert.ok(Math.abs(full.entropy[i][q.prompt.length + k] - scores.entropy[i][k]) < 1e-3, `entropy ${i}, ${k}`);
+        assert.ok(Math.abs(full.entropy[i][q.prompt.length + k] - scores.entropy![i][k]) < 1e-3, `entropy ${i}, ${k}`);
         assert.equal(scores.values[i][k], 0, 'a fresh value head is zero');
       });
     });
@@ -106,6 +106,22 @@ test('rollout log-probs are those of the sampling distribution at the sampling t
       }),
     );
     assert.ok(gens.every((g) => g.tokens.length > 0));
+    // Given the sampler's log-probs, scoring skips the policy's pass: the reference's are unchanged
+    // (the same weights, a graph without the policy), the policy's are the sampler's own.
+    const seqs = gens.map((g, i) => ({ prompt: prompts[i], response: g.tokens }));
+    const reused = await policy.scoreRollouts(
+      seqs,
+      gens.map((g) => g.logprobs),
+    );
+    assert.deepEqual(
+      reused.logprobs,
+      gens.map((g) => g.logprobs),
+    );
+    assert.equal(reused.entropy, undefined);
+    reused.refLogprobs.forEach((lps, i) =>
+      lps.forEach((lp, k) => assert.ok(Math.abs(lp - scores.refLogprobs[i][k]) < 1e-5, `reference ${i}, ${k}`)),
+    );
+    await assert.rejects(policy.scoreRollouts(seqs, [gens[0].logprobs, []]), /sampled log-probs do not match/);
   } finally {
     await Promise.all([policy.release(), lm.release()]);
   }
