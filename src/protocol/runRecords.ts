@@ -78,6 +78,8 @@ export interface MetricsPoint {
   valueLoss?: number | null;
   clipFraction?: number | null;
   tokensPerSecond?: number | null;
+  /** With training.dynamicSampling: rounds of questions sampled, responses sampled, responses the update used. */
+  dynamicSampling?: { rounds: number; sampled: number; updated: number };
 }
 
 const optionalNumber = optional(nullable(num));
@@ -94,6 +96,7 @@ export const checkMetricsPoint: Check = object({
   valueLoss: optionalNumber,
   clipFraction: optionalNumber,
   tokensPerSecond: optionalNumber,
+  dynamicSampling: optional(object({ rounds: num, sampled: num, updated: num })),
 });
 export const isMetricsPoint = (x: unknown): x is MetricsPoint => checkMetricsPoint(x, '') === null;
 
@@ -114,8 +117,6 @@ export interface MetricsEvent extends EventBase, Omit<MetricsPoint, 'step' | 'ti
   gradNorm?: number | null;
   /** Seconds spent in each phase of the iteration (generation, verifier, logprobs, update, …). */
   seconds?: Record<string, number>;
-  /** With training.dynamicSampling: rounds of questions sampled, responses sampled, responses the update used. */
-  dynamicSampling?: { rounds: number; sampled: number; updated: number };
 }
 
 export interface StatusEvent extends EventBase {

@@ -134,8 +134,10 @@ async function main(): Promise<void> {
     const frame = webviewFrame(page);
     await frame.locator('figure.chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
     await frame.locator('article.discussion').first().waitFor({ state: 'visible', timeout: 30_000 });
-    const charts = await frame.locator('figure.chart').count();
-    if (charts !== 9) throw new Error(`expected 9 charts, found ${charts}`);
+    // Nine charts shown; the tenth, dynamic sampling's, stays hidden: this run logs no such counts.
+    const charts = await frame.locator('figure.chart:visible').count();
+    const all = await frame.locator('figure.chart').count();
+    if (charts !== 9 || all !== 10) throw new Error(`expected 9 of 10 charts shown, found ${charts} of ${all}`);
     await until('the dashboard to show step 40', async () => (await dashboardStep(page)) === 40);
     log(`dashboard shows ${charts} charts, discussions and step 40`);
 

@@ -2,6 +2,7 @@
 // resumed run, and 10,000 steps appended quickly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isMetricsPoint } from '../../src/protocol/runRecords';
 import { CHARTS, appendPoints, chartData, chartSeries, emptyColumns, lastValue } from '../../webview/dashboard/metricsStore';
 
 test('columns stay aligned with the step axis; missing values are null', () => {
@@ -46,8 +47,30 @@ test('every chart gets [steps, ...one column per series], per-turn charts one se
   assert.deepEqual(chartData(m, loss), [[1], [1], [null]]);
   assert.deepEqual(
     CHARTS.map((c) => c.id),
-    ['reward', 'verifier', 'majority', 'evalMajority', 'kl', 'entropy', 'loss', 'clip', 'throughput'],
+    ['reward', 'verifier', 'majority', 'evalMajority', 'kl', 'entropy', 'loss', 'clip', 'dynamicSampling', 'throughput'],
   );
+});
+
+test('dynamic sampling counts become the sampled / trained-on series of a chart shown only once logged', () => {
+  const m = emptyColumns();
+  appendPoints(m, [{ step: 1, reward: 0.5 }]);
+  const chart = CHARTS.find((c) => c.id === 'dynamicSampling')!;
+  assert.equal(chart.whenLogged, true);
+  assert.deepEqual(chartData(m, chart), [[1], [null], [null]]);
+  const r = appendPoints(m, [
+    { step: 2, dynamicSampling: { rounds: 3, sampled: 3456, updated: 1120 } },
+    { step: 3, dynamicSampling: { rounds: 2, sampled: 2304, updated: 1152 } },
+  ]);
+  assert.equal(r.newSeries, true);
+  assert.deepEqual(chartData(m, chart), [
+    [1, 2, 3],
+    [null, 3456, 2304],
+    [null, 1120, 1152],
+  ]);
+  assert.equal(lastValue(m, 'updatedResponses'), 1152);
+  // The webview's input check accepts the counts and refuses a malformed object.
+  assert.equal(isMetricsPoint({ step: 2, dynamicSampling: { rounds: 3, sampled: 3456, updated: 1120 } }), true);
+  assert.equal(isMetricsPoint({ step: 2, dynamicSampling: { rounds: 3, sampled: 'many' } }), false);
 });
 
 test('10,000 steps append in well under a second', () => {

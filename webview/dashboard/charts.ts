@@ -88,6 +88,7 @@ export class ChartGrid {
   private showEmpty(c: Chart, data: (number | null)[][]): void {
     const hasData = data.slice(1).some((col) => col.some((v) => v !== null));
     c.figure.classList.toggle('is-empty', !hasData);
+    c.figure.hidden = !hasData && c.spec.whenLogged === true;
     if (!hasData) c.empty.textContent = this.decor.emptyMessage(c.spec);
     c.figure.dataset.distinct = String(distinctValues(data[1] ?? [], 3)); // lets tests see a curve that moves
   }

@@ -4,7 +4,16 @@
 // Pure: no DOM.
 import type { MetricsPoint } from '../../src/protocol/runRecords';
 
-export type ScalarKey = 'reward' | 'kl' | 'entropy' | 'policyLoss' | 'valueLoss' | 'clipFraction' | 'tokensPerSecond';
+export type ScalarKey =
+  | 'reward'
+  | 'kl'
+  | 'entropy'
+  | 'policyLoss'
+  | 'valueLoss'
+  | 'clipFraction'
+  | 'tokensPerSecond'
+  | 'sampledResponses'
+  | 'updatedResponses';
 export type TurnKey = 'verifier' | 'majorityAccuracy';
 
 export interface ChartSpec {
@@ -19,6 +28,8 @@ export interface ChartSpec {
   source?: 'train' | 'eval';
   /** The config key (JSON pointer) that most shapes this curve, shown as a link to it in the config. */
   configKey?: string;
+  /** Shown only once the run has logged a value for it (a setting most runs leave off), not as an empty chart. */
+  whenLogged?: boolean;
 }
 
 export const CHARTS: readonly ChartSpec[] = [
@@ -64,6 +75,16 @@ export const CHARTS: readonly ChartSpec[] = [
     configKey: '/training/ppo/clipRange',
   },
   {
+    id: 'dynamicSampling',
+    title: 'Dynamic sampling: responses per iteration',
+    scalars: [
+      { key: 'sampledResponses', label: 'sampled' },
+      { key: 'updatedResponses', label: 'trained on' },
+    ],
+    configKey: '/training/dynamicSampling',
+    whenLogged: true,
+  },
+  {
     id: 'throughput',
     title: 'Throughput',
     scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }],
@@ -94,7 +115,16 @@ const SCALAR_KEYS: readonly ScalarKey[] = [
   'valueLoss',
   'clipFraction',
   'tokensPerSecond',
+  'sampledResponses',
+  'updatedResponses',
 ];
+
+/** A point's value of a scalar series: its own field, or one of its dynamic-sampling counts. */
+function scalarOf(p: MetricsPoint, k: ScalarKey): unknown {
+  if (k === 'sampledResponses') return p.dynamicSampling?.sampled;
+  if (k === 'updatedResponses') return p.dynamicSampling?.updated;
+  return p[k];
+}
 const TURN_KEYS: readonly TurnKey[] = ['verifier', 'majorityAccuracy'];
 
 function column(m: MetricsColumns, id: string): (number | null)[] {
@@ -131,7 +161,7 @@ export function appendPoints(m: MetricsColumns, points: readonly MetricsPoint[])
     m.steps.push(p.step);
     for (const col of m.columns.values()) col.push(null);
     for (const k of SCALAR_KEYS) {
-      const v = p[k];
+      const v = scalarOf(p, k);
       if (typeof v === 'number') column(m, k)[row] = v;
     }
     for (const k of TURN_KEYS) {
