@@ -236,7 +236,7 @@ export class Policy {
    * policy's forward pass is then skipped unless its trunk carries the value head.
    */
   async scoreRollouts(seqs: SequenceTokens[], sampled?: number[][]): Promise<RolloutScores> {
-    if (sampled && sampled.some((lp, i) => lp.length !== seqs[i].response.length))
+    if (sampled && (sampled.length !== seqs.length || sampled.some((lp, i) => lp.length !== seqs[i].response.length)))
       throw new Error('scoreRollouts: sampled log-probs do not match the responses');
     const which: ScoringGraph = sampled && !sharedTrunkCritic(this.hyper) ? 'without-policy' : 'full';
     const session = await (this.scoring.get(which) ?? this.scoring.set(which, this.compileScoring(which)).get(which)!);
