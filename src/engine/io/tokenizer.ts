@@ -135,7 +135,16 @@ export class Tokenizer {
 
   /** Token ids of `text`. */
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    const ids = this.inner.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    // A vocabulary without some piece of the text and no usable unk_token leaves holes (undefined
+    // ids) rather than failing: the file is at fault, not the text.
+    const hole = ids.findIndex((id) => !Number.isInteger(id));
+    if (hole >= 0)
+      throw new ModelFileError(
+        this.source,
+        `tokenizer.json: token ${hole} of ${JSON.stringify(text.slice(0, 40))} has no id in the vocabulary and no usable unk_token stands in for it`,
+      );
+    return ids;
   }
 
   /** Text of `ids`; ids outside [0, vocabSize) are a RangeError. */

@@ -146,3 +146,24 @@ test('bad tokenizer directories are ModelFileErrors naming the file', () => {
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: 3 }));
   assert.throws(() => Tokenizer.loadSync(dir), /tokenizer_config\.json: chat_template: expected a string/);
 });
+
+nodeTest(
+  'a vocabulary that leaves pieces of the text without an id (no usable unk_token) is a ModelFileError on encode',
+  async () => {
+    const { builtinTokenizerFiles } = await import('../../../src/engine/io/builtinTokenizer');
+    const { tokenizerJson, tokenizerConfig } = builtinTokenizerFiles();
+    const json = JSON.parse(JSON.stringify(tokenizerJson));
+    // Found by the reader fuzzing (test/faults): a suffix no vocabulary entry carries makes every BPE lookup miss.
+    json.model.end_of_word_suffix = '\u0000';
+    json.model.unk_token = []; // not a token: no fallback either
+    const tok = Tokenizer.fromJson(json, tokenizerConfig, { source: 'models/broken' });
+    assert.throws(
+      () => tok.encode('12 + 30 = 42'),
+      (e: unknown) =>
+        e instanceof ModelFileError && /models\/broken/.test(e.message) && /no id in the vocabulary/.test(e.message),
+    );
+    // The unmodified file encodes the same text to ids only.
+    const good = Tokenizer.fromJson(tokenizerJson, tokenizerConfig, { source: 'models/good' });
+    assert.ok(good.encode('12 + 30 = 42').every(Number.isInteger));
+  },
+);
