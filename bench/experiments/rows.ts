@@ -122,6 +122,23 @@ export const ROWS: Row[] = [
     trainTask: 'nli',
     evalTask: 'nli',
   },
+  // The same two LoRA cells at the full fine-tuning rate (added after the 1e-3 cells forgot arithmetic).
+  {
+    id: 'transfer-nli-to-arith-lora-1e-4',
+    title: 'transfer: co-trained on nli with LoRA adapters at lr 1e-4, tested on arith',
+    train: { ...LORA, 'training.ppo.lr': 1e-4 },
+    base: 'mixed',
+    trainTask: 'nli',
+    evalTask: 'arith',
+  },
+  {
+    id: 'nli-maporl-lora-1e-4',
+    title: 'in task: co-trained on nli with LoRA adapters at lr 1e-4, tested on nli',
+    train: { ...LORA, 'training.ppo.lr': 1e-4 },
+    base: 'mixed',
+    trainTask: 'nli',
+    evalTask: 'nli',
+  },
   // Heterogeneous team (the paper co-trains teams of different LLMs): two presets, one policy per agent.
   {
     id: 'hetero-off-the-shelf',
@@ -186,6 +203,12 @@ export const COMPARISONS: [string, string, string][] = [
   ['transfer-nli-to-arith-lora', 'mixed-off-the-shelf-arith', 'transfer, LoRA: co-trained on nli vs untrained, tested on arith'],
   ['nli-maporl', 'mixed-off-the-shelf-nli', 'in task: co-trained on nli vs untrained, tested on nli'],
   ['nli-maporl-lora', 'mixed-off-the-shelf-nli', 'in task, LoRA: co-trained on nli vs untrained, tested on nli'],
+  [
+    'transfer-nli-to-arith-lora-1e-4',
+    'mixed-off-the-shelf-arith',
+    'transfer, LoRA at lr 1e-4: co-trained on nli vs untrained, tested on arith',
+  ],
+  ['nli-maporl-lora-1e-4', 'mixed-off-the-shelf-nli', 'in task, LoRA at lr 1e-4: co-trained on nli vs untrained, tested on nli'],
 ];
 
 export function rowById(id: string): Row {
