@@ -18,6 +18,7 @@ import { createPresetModel } from '../src/engine/nn/model';
 import { packedActionBatch } from '../src/engine/generate/actions';
 import { shapesOf } from '../src/engine/maporl/critic';
 import { ppoStepSpec } from '../src/engine/maporl/ppoGraph';
+import type { HostTensor } from '../src/engine/core/hostTensor';
 import { Rng } from '../src/engine/core/random';
 import { toOrt } from '../src/engine/runtime/tensors';
 import { blockStackConfig, blockStackSpec, initParams, randomBatch } from './blockStack';
@@ -111,17 +112,26 @@ async function main(): Promise<void> {
 /** The block stack's training step at hidden `hidden` and its feeds. */
 function trainStep(hidden: number): { model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string } {
   const c = blockStackConfig(hidden);
-  const params = initParams(c);
+  const feeds = stepFeeds(initParams(c), randomBatch(c), 1e-3);
+  return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${hidden}` };
+}
+
+/** Feeds of a step graph's first step: parameters, zero Adam moments, the batch, lr and step 1. */
+function stepFeeds(
+  params: Record<string, HostTensor>,
+  batch: Record<string, HostTensor>,
+  lr: number,
+): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [n, t] of Object.entries(params)) {
     feeds[`param.${n}`] = toOrt(n, t);
     feeds[`m.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
     feeds[`v.${n}`] = toOrt(n, { ...t, data: new Float32Array(t.data.length) });
   }
-  for (const [n, t] of Object.entries(randomBatch(c))) feeds[`batch.${n}`] = toOrt(n, t);
-  feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-3), []);
+  for (const [n, t] of Object.entries(batch)) feeds[`batch.${n}`] = toOrt(n, t);
+  feeds.lr = new ort.Tensor('float32', Float32Array.of(lr), []);
   feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
-  return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${hidden}` };
+  return feeds;
 }
 
 /** One PPO step of a preset's policy on a packed minibatch of `batch` sequences of the given lengths. */
@@ -148,15 +158,7 @@ async function ppoStep(
     old_logprobs: perAction(() => -1 - rng.float()),
     advantages: perAction(() => rng.float() - 0.5),
   };
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(lm.weights)) {
-    feeds[`param.${name}`] = toOrt(name, t);
-    feeds[`m.${name}`] = toOrt(name, { ...t, data: new Float32Array(t.data.length) });
-    feeds[`v.${name}`] = toOrt(name, { ...t, data: new Float32Array(t.data.length) });
-  }
-  for (const [name, t] of Object.entries(batchFeeds)) feeds[`batch.${name}`] = toOrt(name, t);
-  feeds.lr = new ort.Tensor('float32', Float32Array.of(1e-4), []);
-  feeds.step = new ort.Tensor('float32', Float32Array.of(1), []);
+  const feeds = stepFeeds(lm.weights, batchFeeds, 1e-4);
   const [B, T] = tensors.input_ids.shape;
   return {
     model: serialize(buildStepGraph(spec)),

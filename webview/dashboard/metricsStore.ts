@@ -4,16 +4,18 @@
 // Pure: no DOM.
 import type { MetricsPoint } from '../../src/protocol/runRecords';
 
-export type ScalarKey =
-  | 'reward'
-  | 'kl'
-  | 'entropy'
-  | 'policyLoss'
-  | 'valueLoss'
-  | 'clipFraction'
-  | 'tokensPerSecond'
-  | 'sampledResponses'
-  | 'updatedResponses';
+const SCALAR_KEYS = [
+  'reward',
+  'kl',
+  'entropy',
+  'policyLoss',
+  'valueLoss',
+  'clipFraction',
+  'tokensPerSecond',
+  'sampledResponses',
+  'updatedResponses',
+] as const;
+export type ScalarKey = (typeof SCALAR_KEYS)[number];
 export type TurnKey = 'verifier' | 'majorityAccuracy';
 
 export interface ChartSpec {
@@ -106,18 +108,6 @@ export interface MetricsColumns {
 export function emptyColumns(): MetricsColumns {
   return { steps: [], columns: new Map(), turns: 0 };
 }
-
-const SCALAR_KEYS: readonly ScalarKey[] = [
-  'reward',
-  'kl',
-  'entropy',
-  'policyLoss',
-  'valueLoss',
-  'clipFraction',
-  'tokensPerSecond',
-  'sampledResponses',
-  'updatedResponses',
-];
 
 /** A point's value of a scalar series: its own field, or one of its dynamic-sampling counts. */
 function scalarOf(p: MetricsPoint, k: ScalarKey): unknown {

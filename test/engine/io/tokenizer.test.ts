@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelFileError } from '../../../src/engine/io/errors';
 import { Tokenizer } from '../../../src/engine/io/tokenizer';
+import { builtinTokenizerFiles } from '../../../src/engine/io/builtinTokenizer';
 
 // Shared read-only fixtures (../shared/fixtures next to the checkout, or $MAPORL_FIXTURES), used by
 // path and never copied into the repository. Without them (a bare clone) these tests fail, naming
@@ -150,7 +151,6 @@ test('bad tokenizer directories are ModelFileErrors naming the file', () => {
 nodeTest(
   'a vocabulary that leaves pieces of the text without an id (no usable unk_token) is a ModelFileError on encode',
   async () => {
-    const { builtinTokenizerFiles } = await import('../../../src/engine/io/builtinTokenizer');
     const { tokenizerJson, tokenizerConfig } = builtinTokenizerFiles();
     const json = JSON.parse(JSON.stringify(tokenizerJson));
     // Found by the reader fuzzing (test/faults): a suffix no vocabulary entry carries makes every BPE lookup miss.
