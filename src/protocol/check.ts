@@ -106,12 +106,20 @@ export function messageValidator<T extends string>(checks: Record<T, Check>): (x
   return (x) => {
     if (!isObject(x)) return '$: expected an object';
     const check = typeof x.type === 'string' && Object.hasOwn(checks, x.type) ? checks[x.type as T] : undefined;
-    return check ? check(x, '') : `type: unknown message type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
+    return check ? check(x, '') : `type: unknown message type ${quoteType(x.type)}`;
   };
+}
+
+/**
+ * A message's `type` quoted for an error, at most 60 characters. Only strings are quoted: any other
+ * value is named by its kind, since `String()` of a page's object may throw (`{toString: null}`).
+ */
+function quoteType(type: unknown): string {
+  return typeof type === 'string' ? JSON.stringify(type).slice(0, 60) : `(${type === null ? 'null' : typeof type})`;
 }
 
 /** A short description of a rejected message for the log (never the whole payload). */
 export function describeMessage(x: unknown): string {
   if (!isObject(x)) return `non-object message (${x === null ? 'null' : typeof x})`;
-  return `message of type ${JSON.stringify(String(x.type)).slice(0, 60)}`;
+  return `message of type ${quoteType(x.type)}`;
 }

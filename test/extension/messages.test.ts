@@ -47,6 +47,10 @@ test('webview -> host: the four message types and their fields', () => {
     'line: expected an integer >= 1, got 0',
   );
   assert.equal(validateWebviewToHost({ type: 'toString', runDir: '/r' }), 'type: unknown message type "toString"');
+  // A type whose String() throws (fuzz seed 938639) is refused by its kind, not by converting it.
+  const hostile = { type: { toString: null }, runDir: 0 };
+  assert.equal(validateWebviewToHost(hostile), 'type: unknown message type (object)');
+  assert.equal(describeMessage(hostile), 'message of type (object)');
 });
 
 test('host -> webview: snapshots and appends with valid records only', () => {
