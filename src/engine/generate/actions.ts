@@ -6,7 +6,12 @@ import type { HostTensor } from '../core/hostTensor';
 import { i64 } from '../runtime/tensors';
 
 export interface ActionBatch {
-  /** input_ids, positions, attention_mask [B, T]; action_index [N] into the flattened B*T and action_targets [N]. */
+  /**
+   * input_ids, positions, attention_mask [B, T] and action_targets [N]. One sequence to a row:
+   * action_index [N] into the flattened B*T. Packed: query_index [B, A], the positions (into the
+   * flattened B*T) of each row's actions, padded with the row's last token, and action_index [N]
+   * into the flattened B*A (llama.ts ForwardInputs.queryIndex).
+   */
   tensors: Record<string, HostTensor>;
   /** The sequence of each action [N] (actions come sequence after sequence, in token order). */
   actionRow: number[];
@@ -26,6 +31,7 @@ export function actionBatch(seqs: Sequence[], pad: number): ActionBatch {
     seqs,
     seqs.map((_, i) => [i]),
     pad,
+    false,
   );
 }
 
@@ -34,7 +40,8 @@ export function actionBatch(seqs: Sequence[], pad: number): ActionBatch {
  * first): the graphs that read `attention_mask` as segment ids (llama.ts `segments`) let a token
  * attend only within its own sequence, and positions restart at 0 for each, so every action scores
  * as it would alone while rows of padding are not computed. B here is the number of rows
- * (≤ seqs.length).
+ * (≤ seqs.length). The actions also come grouped by row (query_index), so that a graph's last layer
+ * computes its queries and MLP at those positions only.
  */
 export function packedActionBatch(seqs: Sequence[], pad: number): ActionBatch {
   const T = Math.max(1, ...seqs.map(lengthOf));
@@ -52,7 +59,7 @@ export function packedActionBatch(seqs: Sequence[], pad: number): ActionBatch {
       free.push(T - lengthOf(seqs[i]));
     }
   }
-  return layout(seqs, rows, pad);
+  return layout(seqs, rows, pad, true);
 }
 
 /**
@@ -61,7 +68,7 @@ export function packedActionBatch(seqs: Sequence[], pad: number): ActionBatch {
  * in each sequence. Actions stay in the order of `seqs` (sequence after sequence, in token order), so
  * per-action inputs and outputs line up with the callers' samples however the rows are laid out.
  */
-function layout(seqs: Sequence[], rows: number[][], pad: number): ActionBatch {
+function layout(seqs: Sequence[], rows: number[][], pad: number, byRow: boolean): ActionBatch {
   const empty = seqs.findIndex((s) => s.prompt.length === 0 && s.response.length > 0);
   if (empty >= 0) throw new Error(`sequence ${empty} has an empty prompt: no position predicts its first response token`);
   const T = Math.max(1, ...seqs.map(lengthOf));
@@ -93,15 +100,36 @@ function layout(seqs: Sequence[], rows: number[][], pad: number): ActionBatch {
       actionRow.push(b);
     });
   });
+  const tensors: Record<string, HostTensor> = {
+    input_ids: { dtype: 'int64', shape: [B, T], data: ids },
+    positions: { dtype: 'int64', shape: [B, T], data: pos },
+    attention_mask: { dtype: 'int64', shape: [B, T], data: mask },
+    action_index: i64(index, [index.length]),
+    action_targets: i64(targets, [targets.length]),
+  };
+  if (byRow) Object.assign(tensors, groupByRow(index, B, T));
+  return { tensors, actionRow, T };
+}
+
+/**
+ * Actions grouped by row: query_index [B, A] lists each row's action positions (A the most any row
+ * has, the rest filled with the row's last token, always a real one), and action_index [N] points
+ * into the flattened [B, A] instead of [B, T].
+ */
+function groupByRow(flat: number[], B: number, T: number): Record<string, HostTensor> {
+  const perRow: number[][] = Array.from({ length: B }, () => []);
+  const slot = flat.map((at) => {
+    const r = Math.floor(at / T);
+    perRow[r].push(at);
+    return perRow[r].length - 1;
+  });
+  const A = Math.max(1, ...perRow.map((r) => r.length));
+  const query = perRow.flatMap((r, b) => [...r, ...new Array<number>(A - r.length).fill((b + 1) * T - 1)]);
   return {
-    tensors: {
-      input_ids: { dtype: 'int64', shape: [B, T], data: ids },
-      positions: { dtype: 'int64', shape: [B, T], data: pos },
-      attention_mask: { dtype: 'int64', shape: [B, T], data: mask },
-      action_index: i64(index, [index.length]),
-      action_targets: i64(targets, [targets.length]),
-    },
-    actionRow,
-    T,
+    query_index: i64(query, [B, A]),
+    action_index: i64(
+      flat.map((at, n) => Math.floor(at / T) * A + slot[n]),
+      [flat.length],
+    ),
   };
 }

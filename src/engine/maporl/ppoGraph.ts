@@ -54,19 +54,21 @@ export interface StepModel {
 
 const SEQ = ['B', 'T'];
 const ACTIONS = ['N'];
+const QUERIES = ['B', 'A'];
 const mean = (x: Tensor) => F.div(F.sumAll(x), F.maximum(F.countOf(x, [0]), 1)); // over the N actions [N]
 
 /**
  * Hidden states [N, C] of the action positions, from weights `w` (adapters hooked in by `options.linear`).
- * Rows may pack several sequences (attention_mask as segment ids, generate/actions.ts packedActionBatch).
+ * Rows pack several sequences (attention_mask as segment ids, generate/actions.ts packedActionBatch);
+ * the last layer runs at each row's action positions only (query_index [B, A]; action_index [N] into B*A).
  */
 function acting(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options: ForwardOptions): Tensor {
   const { hidden } = llamaForward(
     cfg,
     w,
-    { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask },
+    { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask, queryIndex: b.query_index },
     { ...options, segments: true },
-  );
+  ); // [B, A, C]
   return F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
 }
 
@@ -113,6 +115,7 @@ function commonBatch(m: StepModel): TrainStepSpec['batch'] {
     input_ids: { dtype: 'int64', shape: SEQ },
     positions: { dtype: 'int64', shape: SEQ },
     attention_mask: { dtype: 'int64', shape: SEQ },
+    query_index: { dtype: 'int64', shape: QUERIES },
     action_index: { dtype: 'int64', shape: ACTIONS },
     ...(m.lora?.base.inputs ?? {}),
     ...(m.lora && m.lora.config.dropout > 0 ? { dropout_seed: { dtype: 'int64', shape: [] } } : {}),
@@ -219,6 +222,7 @@ export function buildRolloutScoreGraph(cfg: ModelConfig, binding: WeightBinding,
   const b: Record<string, Tensor> = {};
   for (const n of ['input_ids', 'positions', 'attention_mask']) b[n] = g.input(n, 'int64', SEQ);
   for (const n of ['action_index', 'action_targets']) b[n] = g.input(n, 'int64', ACTIONS);
+  b.query_index = g.input('query_index', 'int64', QUERIES);
   b.temperature = g.input('temperature', 'float32', []);
   const inventory = new Set(Object.keys(llamaParamShapes(cfg)));
   const o = inferenceOptions(binding);

@@ -55,6 +55,17 @@ export interface LayerKV {
 type Rope = (x: Tensor) => Tensor;
 
 /**
+ * Queries at A chosen positions of each row instead of all T (the last layer under
+ * ForwardInputs.queryIndex): their normed states [B, A, C], RoPE at their positions and the
+ * attention bias [B, 1, 1, A, T] of each against the row's keys.
+ */
+interface Queries {
+  x: Tensor;
+  rope: Rope;
+  bias: Tensor;
+}
+
+/**
  * RoPE at positions [B, T]. Composite: cos/sin tables [B, 1, T, D] broadcast against x. Fused (ORT's
  * RotaryEmbedding): the angles of the B*T positions [B*T, D/2] serve as the kernel's cos/sin cache,
  * indexed by 0..B*T-1, so no table of every position up to max_position_embeddings is stored.
@@ -93,8 +104,10 @@ function attention(
   maskBias: Tensor,
   past: LayerKV | undefined,
   kvLen: Dim,
+  queries?: Queries,
 ): { out: Tensor; newKV: LayerKV } {
   const [B, T] = x.shape;
+  const Tq = queries ? queries.x.shape[1] : T;
   const H = cfg.numAttentionHeads,
     KVH = cfg.numKeyValueHeads,
     D = cfg.headDim,
@@ -104,22 +117,20 @@ function attention(
   // [1, D] by [D, 1] — an elementwise product and a sum, where a batched MatMul of 4·B·H tiny
   // products cost a fifth of the decode step's kernel time (bench/profile.ts --graph=decode).
   const single = past !== undefined && T === 1;
-  const heads = (t: Tensor, n: number) =>
-    single ? F.reshape(t, [B, n, 1, D]) : F.transpose(F.reshape(t, [B, T, n, D]), [0, 2, 1, 3]); // [B, n, T, D]
-  let q = heads(lin(`${p}q_proj`, x), H);
-  let k = heads(lin(`${p}k_proj`, x), KVH);
+  const heads = (t: Tensor, n: number, len = T) =>
+    single ? F.reshape(t, [B, n, 1, D]) : F.transpose(F.reshape(t, [B, len, n, D]), [0, 2, 1, 3]); // [B, n, len, D]
+  const q = queries ? queries.rope(heads(lin(`${p}q_proj`, queries.x), H, Tq)) : applyRope(heads(lin(`${p}q_proj`, x), H));
+  const k = applyRope(heads(lin(`${p}k_proj`, x), KVH));
   const v = heads(lin(`${p}v_proj`, x), KVH);
-  q = applyRope(q);
-  k = applyRope(k);
   // Grouped-query attention without copying K/V: query heads h = kv*rep + r share kv head `kv`,
   // so q is viewed as [B, KVH, rep, T, D] and K/V broadcast over `rep` (HF's repeat_kv order).
   // (Merging rep and T into the rows of one product instead measured 10-20% slower in decode.)
-  const qg = F.reshape(q, [B, KVH, rep, T, D]);
+  const qg = F.reshape(q, [B, KVH, rep, Tq, D]);
   const grouped = (t: Tensor) => F.unsqueeze(t, [2]); // [B, KVH, 1, n, D]
   const scoresAgainst = (keys: Tensor) => F.matmul(qg, F.transposeLast2(grouped(keys))); // [B, KVH, rep, T, n]
   const selfScore = single ? F.reduceSum(F.mul(qg, grouped(k)), [-1], true) : scoresAgainst(k); // [B, KVH, rep, T, T]
   const raw = past ? F.concat([scoresAgainst(past.k), selfScore], -1, kvLen) : selfScore;
-  const probs = F.softmax(F.add(F.mul(raw, 1 / Math.sqrt(D)), maskBias), -1); // [B, KVH, rep, T, S]
+  const probs = F.softmax(F.add(F.mul(raw, 1 / Math.sqrt(D)), queries?.bias ?? maskBias), -1); // [B, KVH, rep, Tq, S]
   let ctx: Tensor; // [B, KVH, rep, T, D]
   if (past) {
     const P = past.k.shape[2];
@@ -130,7 +141,7 @@ function attention(
   }
   const merged = single
     ? F.reshape(ctx, [B, 1, H * D])
-    : F.reshape(F.transpose(F.reshape(ctx, [B, H, T, D]), [0, 2, 1, 3]), [B, T, H * D]);
+    : F.reshape(F.transpose(F.reshape(ctx, [B, H, Tq, D]), [0, 2, 1, 3]), [B, Tq, H * D]);
   return { out: lin(`${p}o_proj`, merged), newKV: { k, v } };
 }
 
@@ -160,6 +171,22 @@ export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtyp
   return F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype));
 }
 
+/**
+ * Additive bias [B, 1, 1, A, T] of the queries at `queryIndex` [B, A] (flat positions into B*T,
+ * each in its own row) against the T keys of their row: a key is visible when it is in the
+ * query's segment (attentionMask [B, T], segment ids or 0/1) and not after it.
+ */
+function queryBias(attentionMask: Tensor, queryIndex: Tensor, dtype: Tensor['dtype']): Tensor {
+  const g = attentionMask.graph;
+  const [B, T] = attentionMask.shape;
+  const rowStart = F.unsqueeze(F.mul(F.arange(g, B, 'int64'), F.dimValue(g, T)), [1]); // [B, 1]
+  const queryPos = F.unsqueeze(F.sub(queryIndex, rowStart), [2]); // [B, A, 1]: index within the row
+  const querySegment = F.unsqueeze(F.gather(F.reshape(attentionMask, [-1]), queryIndex), [2]); // [B, A, 1]
+  const keyPos = F.arange(g, T, 'int64'); // [T]
+  const allowed = F.and(F.lessOrEqual(keyPos, queryPos), F.equal(F.unsqueeze(attentionMask, [1]), querySegment)); // [B, A, T]
+  return F.unsqueeze(F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype)), [1, 2]);
+}
+
 // ---- the model -----------------------------------------------------------------------------------
 
 export interface ForwardInputs {
@@ -174,10 +201,17 @@ export interface ForwardInputs {
   attentionMask: Tensor;
   /** Per layer, the cache of earlier tokens [B, KVH, P, D]; slots masked off in attentionMask are ignored. */
   past?: LayerKV[];
+  /**
+   * int64 [B, A]: the only positions (flat into B*T, row b's in row b) whose outputs are wanted.
+   * The last layer then computes queries, attention and MLP at these A positions alone (its keys
+   * and values still at all T), and `hidden` is [B, A, C]. Without a cache. Where A ≪ T — the
+   * response tokens of PPO's sequences — this removes most of the last layer's T² attention.
+   */
+  queryIndex?: Tensor;
 }
 
 export interface ForwardOutputs {
-  /** Final hidden states after the last norm [B, T, C]. */
+  /** Final hidden states after the last norm [B, T, C] ([B, A, C] with queryIndex). */
   hidden: Tensor;
   /** Per layer, keys and values of the T input tokens [B, KVH, T, D], for the caller's cache. */
   newKV: LayerKV[];
@@ -217,12 +251,22 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   const norm = (t: Tensor, weight: string) => (fused ? F.fusedRmsNorm : F.rmsNorm)(t, w[weight], cfg.rmsNormEps);
   const applyRope = rope(cfg, inp.positions, x, fused);
   if (options.segments && inp.past) throw new Error('packed sequences (segments) are scored without a KV cache');
+  if (inp.queryIndex && inp.past) throw new Error('queryIndex: outputs at chosen positions are computed without a KV cache');
   const bias = attentionBias(inp.attentionMask, T, x.dtype, options.segments);
   const kvLen = inp.attentionMask.shape[1];
   const newKV: LayerKV[] = [];
+  const last = cfg.numHiddenLayers - 1;
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = `model.layers.${l}.`;
-    const a = attention(cfg, lin, `${p}self_attn.`, norm(x, `${p}input_layernorm.weight`), applyRope, bias, inp.past?.[l], kvLen);
+    const normed = norm(x, `${p}input_layernorm.weight`);
+    let queries: Queries | undefined;
+    if (l === last && inp.queryIndex) {
+      const pick = (t: Tensor) => F.gather(F.reshape(t, [-1, t.shape[2]]), inp.queryIndex!); // [B, T, *] -> [B, A, *]
+      const positions = F.gather(F.reshape(inp.positions, [-1]), inp.queryIndex); // [B, A]
+      queries = { x: pick(normed), rope: rope(cfg, positions, x, fused), bias: queryBias(inp.attentionMask, inp.queryIndex, x.dtype) };
+      x = pick(x); // the residual stream from here on: [B, A, C]
+    }
+    const a = attention(cfg, lin, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries);
     x = F.add(x, a.out);
     x = F.add(x, mlp(lin, `${p}mlp.`, norm(x, `${p}post_attention_layernorm.weight`)));
     newKV.push(a.newKV);

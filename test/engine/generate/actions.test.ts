@@ -48,8 +48,12 @@ test('packed: shorter sequences share rows; segments, positions and actions foll
   assert.deepEqual(Array.from(dataOf(b.tensors.input_ids, 'int64'), Number), [1, 7, 7, 7, 4, 5, 1, 2, 3, 1, 8, 9]);
   assert.deepEqual(Array.from(dataOf(b.tensors.attention_mask, 'int64'), Number), [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2]);
   assert.deepEqual(Array.from(dataOf(b.tensors.positions, 'int64'), Number), [0, 1, 2, 3, 4, 5, 0, 1, 2, 0, 1, 2]);
-  // Actions in the order of the sequences given: 3 (from flat 7), 4, 5 (from 3, 4), 8, 9 (from 9, 10).
-  assert.deepEqual(Array.from(dataOf(b.tensors.action_index, 'int64'), Number), [7, 3, 4, 9, 10]);
+  // Actions in the order of the sequences given: 3 (from flat 7), 4, 5 (from 3, 4), 8, 9 (from 9, 10),
+  // grouped by row: row 0 predicts from 3, 4; row 1 from 7, 9, 10 (A = 3; row 0 filled with its last token, 5).
+  assert.deepEqual(Array.from(dataOf(b.tensors.query_index, 'int64'), Number), [3, 4, 5, 7, 9, 10]);
+  assert.deepEqual(b.tensors.query_index.shape, [2, 3]);
+  // action_index points into the flattened [B, A]: 7 is row 1 slot 0 (3), 3 and 4 row 0 slots 0, 1 ...
+  assert.deepEqual(Array.from(dataOf(b.tensors.action_index, 'int64'), Number), [3, 0, 1, 4, 5]);
   assert.deepEqual(Array.from(dataOf(b.tensors.action_targets, 'int64'), Number), [3, 4, 5, 8, 9]);
   assert.deepEqual(b.actionRow, [0, 1, 1, 2, 2]);
 });
@@ -66,7 +70,12 @@ test('packed: every token sits once in its own segment, every action predicts it
       assert.ok(B <= seqs.length && T === Math.max(...seqs.map((s) => s.prompt.length + s.response.length)));
       const total = seqs.reduce((n, s) => n + s.prompt.length + s.response.length, 0);
       assert.equal(mask.filter((m) => m > 0).length, total, 'every token once; padding has segment 0');
-      const index = Array.from(dataOf(b.tensors.action_index, 'int64'), Number);
+      const query = Array.from(dataOf(b.tensors.query_index, 'int64'), Number);
+      const A = b.tensors.query_index.shape[1];
+      assert.ok(query.every((at, k) => Math.floor(at / T) === Math.floor(k / A) && mask[at] > 0), 'each row queries its own real tokens');
+      const slots = Array.from(dataOf(b.tensors.action_index, 'int64'), Number);
+      assert.equal(new Set(slots).size, slots.length, 'one slot per action');
+      const index = slots.map((k) => query[k]);
       const targets = Array.from(dataOf(b.tensors.action_targets, 'int64'), Number);
       assert.deepEqual(
         targets,
