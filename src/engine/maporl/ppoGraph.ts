@@ -60,14 +60,15 @@ const mean = (x: Tensor) => F.div(F.sumAll(x), F.maximum(F.countOf(x, [0]), 1));
 /**
  * Hidden states [N, C] of the action positions, from weights `w` (adapters hooked in by `options.linear`).
  * Rows pack several sequences (attention_mask as segment ids, generate/actions.ts packedActionBatch);
- * the last layer runs at each row's action positions only (query_index [B, A]; action_index [N] into B*A).
+ * the last layer runs at each row's action positions only (query_index [B, A]; action_index [N] into B*A),
+ * the others split their causal attention in halves (rows are hundreds of tokens long).
  */
 function acting(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options: ForwardOptions): Tensor {
   const { hidden } = llamaForward(
     cfg,
     w,
     { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask, queryIndex: b.query_index },
-    { ...options, segments: true },
+    { ...options, segments: true, causalHalves: true },
   ); // [B, A, C]
   return F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
 }

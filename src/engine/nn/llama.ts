@@ -66,6 +66,28 @@ interface Queries {
 }
 
 /**
+ * Causal attention without a cache, its queries split at h = ⌊T/2⌋ (ForwardOptions.causalHalves):
+ * the first h queries can see only the first h keys, so their scores are [h, h], and the rest
+ * score against all T; a quarter of the T × T scores — all masked — is never computed.
+ * `first` [B, 1, 1, h, h] and `second` [B, 1, 1, T-h, T] are the two parts of the attention bias.
+ */
+interface Halves {
+  h: Tensor;
+  first: Tensor;
+  second: Tensor;
+}
+
+/** The bias [B, 1, 1, T, T] of a no-cache pass cut for `Halves` (once per forward, shared by the layers). */
+function halveBias(bias: Tensor, T: Dim): Halves {
+  const g = bias.graph;
+  const len = F.dimValue(g, T),
+    zero = g.constant([0], 'int64');
+  const h = F.div(len, 2);
+  const top = F.sliceBetween(bias, 3, zero, h); // [B, 1, 1, h, T]
+  return { h, first: F.sliceBetween(top, 4, zero, h, top.shape[3]), second: F.sliceBetween(bias, 3, h, len) };
+}
+
+/**
  * RoPE at positions [B, T]. Composite: cos/sin tables [B, 1, T, D] broadcast against x. Fused (ORT's
  * RotaryEmbedding): the angles of the B*T positions [B*T, D/2] serve as the kernel's cos/sin cache,
  * indexed by 0..B*T-1, so no table of every position up to max_position_embeddings is stored.
@@ -105,6 +127,7 @@ function attention(
   past: LayerKV | undefined,
   kvLen: Dim,
   queries?: Queries,
+  halves?: Halves,
 ): { out: Tensor; newKV: LayerKV } {
   const [B, T] = x.shape;
   const Tq = queries ? queries.x.shape[1] : T;
@@ -127,11 +150,26 @@ function attention(
   // (Merging rep and T into the rows of one product instead measured 10-20% slower in decode.)
   const qg = F.reshape(q, [B, KVH, rep, Tq, D]);
   const grouped = (t: Tensor) => F.unsqueeze(t, [2]); // [B, KVH, 1, n, D]
-  const scoresAgainst = (keys: Tensor) => F.matmul(qg, F.transposeLast2(grouped(keys))); // [B, KVH, rep, T, n]
+  const scoresOf = (qs: Tensor, keys: Tensor) => F.matmul(qs, F.transposeLast2(grouped(keys))); // [B, KVH, rep, Tq, n]
+  const scoresAgainst = (keys: Tensor) => scoresOf(qg, keys);
+  const attend = (scores: Tensor, bias: Tensor) => F.softmax(F.add(F.mul(scores, 1 / Math.sqrt(D)), bias), -1);
+  if (halves && !past && !queries) {
+    const zero = x.graph.constant([0], 'int64'),
+      len = F.dimValue(x.graph, T);
+    const [h, rest] = [halves.first.shape[3], halves.second.shape[3]];
+    const early = (t: Tensor, axis: number) => F.sliceBetween(t, axis, zero, halves.h, h);
+    const q1 = early(qg, 3),
+      q2 = F.sliceBetween(qg, 3, halves.h, len, rest);
+    const k1 = early(k, 2),
+      v1 = early(v, 2);
+    const ctx1 = F.matmul(attend(scoresOf(q1, k1), halves.first), grouped(v1)); // [B, KVH, rep, h, D]
+    const ctx2 = F.matmul(attend(scoresOf(q2, k), halves.second), grouped(v)); // [B, KVH, rep, T-h, D]
+    return { out: lin(`${p}o_proj`, mergeHeads(F.concat([ctx1, ctx2], 3, T))), newKV: { k, v } };
+  }
+  let ctx: Tensor; // [B, KVH, rep, Tq, D]
   const selfScore = single ? F.reduceSum(F.mul(qg, grouped(k)), [-1], true) : scoresAgainst(k); // [B, KVH, rep, T, T]
   const raw = past ? F.concat([scoresAgainst(past.k), selfScore], -1, kvLen) : selfScore;
-  const probs = F.softmax(F.add(F.mul(raw, 1 / Math.sqrt(D)), queries?.bias ?? maskBias), -1); // [B, KVH, rep, Tq, S]
-  let ctx: Tensor; // [B, KVH, rep, T, D]
+  const probs = attend(raw, queries?.bias ?? maskBias); // [B, KVH, rep, Tq, S]
   if (past) {
     const P = past.k.shape[2];
     const own = F.slice(probs, -1, P, kvLen, T); // [B, KVH, rep, T, T]
@@ -139,10 +177,12 @@ function attention(
   } else {
     ctx = F.matmul(probs, grouped(v));
   }
-  const merged = single
-    ? F.reshape(ctx, [B, 1, H * D])
-    : F.reshape(F.transpose(F.reshape(ctx, [B, H, Tq, D]), [0, 2, 1, 3]), [B, Tq, H * D]);
-  return { out: lin(`${p}o_proj`, merged), newKV: { k, v } };
+  return { out: lin(`${p}o_proj`, mergeHeads(ctx)), newKV: { k, v } };
+
+  /** [B, KVH, rep, Tq, D] -> [B, Tq, H*D]. */
+  function mergeHeads(c: Tensor): Tensor {
+    return single ? F.reshape(c, [B, 1, H * D]) : F.reshape(F.transpose(F.reshape(c, [B, H, Tq, D]), [0, 2, 1, 3]), [B, Tq, H * D]);
+  }
 }
 
 function mlp(lin: Linear, p: string, x: Tensor): Tensor {
@@ -236,6 +276,11 @@ export interface ForwardOptions {
    * ids and a token attends within its segment only. Without a cache; 0/1 masks mean what they did.
    */
   segments?: boolean;
+  /**
+   * Without a cache, split each layer's causal attention at half the sequence (`Halves`): a
+   * quarter fewer scores for more, smaller kernels. Pays where T is hundreds (PPO's packed rows).
+   */
+  causalHalves?: boolean;
 }
 
 /** A linear layer by module name, bound to the weights. */
@@ -253,6 +298,7 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   if (options.segments && inp.past) throw new Error('packed sequences (segments) are scored without a KV cache');
   if (inp.queryIndex && inp.past) throw new Error('queryIndex: outputs at chosen positions are computed without a KV cache');
   const bias = attentionBias(inp.attentionMask, T, x.dtype, options.segments);
+  const halves = options.causalHalves && !inp.past ? halveBias(bias, T) : undefined;
   const kvLen = inp.attentionMask.shape[1];
   const newKV: LayerKV[] = [];
   const last = cfg.numHiddenLayers - 1;
@@ -266,7 +312,7 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
       queries = { x: pick(normed), rope: rope(cfg, positions, x, fused), bias: queryBias(inp.attentionMask, inp.queryIndex, x.dtype) };
       x = pick(x); // the residual stream from here on: [B, A, C]
     }
-    const a = attention(cfg, lin, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries);
+    const a = attention(cfg, lin, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries, halves);
     x = F.add(x, a.out);
     x = F.add(x, mlp(lin, `${p}mlp.`, norm(x, `${p}post_attention_layernorm.weight`)));
     newKV.push(a.newKV);

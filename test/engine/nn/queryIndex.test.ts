@@ -22,15 +22,21 @@ const SEQS = [
   { prompt: [40], response: [41, 42, 43] },
 ];
 
-async function hiddenAt(arch: Partial<ModelConfigInput>, segments: boolean, fused: boolean): Promise<[Float32Array, Float32Array]> {
+async function hiddenAt(
+  arch: Partial<ModelConfigInput>,
+  segments: boolean,
+  fused: boolean,
+  causalHalves = false,
+  seqs = SEQS,
+): Promise<[Float32Array, Float32Array]> {
   const model = await randomModel(arch, 7);
-  const batch = packedActionBatch(SEQS, 0).tensors;
+  const batch = packedActionBatch(seqs, 0).tensors;
   if (!segments) {
     // A 0/1 mask over the same rows: tokens of a row's sequences then see each other (causally).
     const mask = dataOf(batch.attention_mask, 'int64');
     batch.attention_mask = { ...batch.attention_mask, data: mask.map((m) => (m > 0n ? 1n : 0n)) };
   }
-  const run = async (chosen: boolean) => {
+  const run = async (chosen: boolean, halves: boolean) => {
     const g = new Graph('hidden');
     const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
     const ids = g.input('input_ids', 'int64', ['B', 'T']);
@@ -41,7 +47,7 @@ async function hiddenAt(arch: Partial<ModelConfigInput>, segments: boolean, fuse
       model.config,
       w,
       { inputIds: ids, positions: pos, attentionMask: mask, queryIndex: chosen ? query : undefined },
-      { segments, fused },
+      { segments, fused, causalHalves: halves },
     );
     // Without queryIndex, pick the same positions afterwards: [B, A, C] either way.
     g.output('hidden', chosen ? hidden : F.gather(F.reshape(hidden, [-1, model.config.hiddenSize]), query));
@@ -51,7 +57,7 @@ async function hiddenAt(arch: Partial<ModelConfigInput>, segments: boolean, fuse
     await session.release();
     return dataOf(out.hidden, 'float32');
   };
-  return [await run(false), await run(true)];
+  return [await run(false, false), await run(true, causalHalves)];
 }
 
 
@@ -87,3 +93,15 @@ test('queryIndex with a KV cache is refused', async () => {
     /queryIndex/,
   );
 });
+
+// causalHalves: the same hidden states with each layer's causal attention split at ⌊T/2⌋, on an
+// even and an odd T (the rows' length is the longest sequence's), with and without queryIndex.
+for (const [label, extra] of [
+  ['T = 10', []],
+  ['T = 11', [{ prompt: [50, 51, 52, 53, 54, 55, 56, 57], response: [58, 59, 60] }]],
+] as const)
+  for (const segments of [true, false])
+    test(`causalHalves: hidden states equal the full pass's (${label}, ${segments ? 'segment ids' : '0/1 mask'})`, async () => {
+      const [full, split] = await hiddenAt({ numHiddenLayers: 3 }, segments, false, true, [...SEQS, ...extra]);
+      assert.ok(maxAbsDiff(full, split) <= 1e-5, `max |difference| ${maxAbsDiff(full, split)}`);
+    });

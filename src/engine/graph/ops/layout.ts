@@ -182,6 +182,14 @@ export function slice(x: Tensor, axis: number, start: Dim, end?: Dim, outDim?: D
   return apply(Slice, [x, dimValue(x.graph, s), dimValue(x.graph, en)], { axis: a, outDim: out });
 }
 
+/**
+ * x[start:end] on `axis` with bounds computed in the graph (int64 [1] each, e.g. half of a dynamic
+ * length); the result's size is `outDim`, or a new dim.
+ */
+export function sliceBetween(x: Tensor, axis: number, start: Tensor, end: Tensor, outDim?: Dim): Tensor {
+  return apply(Slice, [x, start, end], { axis: normAxis('Slice', axis, x.rank), outDim: outDim ?? freshDim(x.graph, 'slice') });
+}
+
 /** Zero padding of `before`/`after` (int64[1] tensors) on one axis. */
 const Pad = defineOp<{ axis: number; outDim: Dim; rank: number }>({
   name: 'Pad',
