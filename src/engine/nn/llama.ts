@@ -181,7 +181,9 @@ function attention(
 
   /** [B, KVH, rep, Tq, D] -> [B, Tq, H*D]. */
   function mergeHeads(c: Tensor): Tensor {
-    return single ? F.reshape(c, [B, 1, H * D]) : F.reshape(F.transpose(F.reshape(c, [B, H, Tq, D]), [0, 2, 1, 3]), [B, Tq, H * D]);
+    return single
+      ? F.reshape(c, [B, 1, H * D])
+      : F.reshape(F.transpose(F.reshape(c, [B, H, Tq, D]), [0, 2, 1, 3]), [B, Tq, H * D]);
   }
 }
 
@@ -309,7 +311,11 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
     if (l === last && inp.queryIndex) {
       const pick = (t: Tensor) => F.gather(F.reshape(t, [-1, t.shape[2]]), inp.queryIndex!); // [B, T, *] -> [B, A, *]
       const positions = F.gather(F.reshape(inp.positions, [-1]), inp.queryIndex); // [B, A]
-      queries = { x: pick(normed), rope: rope(cfg, positions, x, fused), bias: queryBias(inp.attentionMask, inp.queryIndex, x.dtype) };
+      queries = {
+        x: pick(normed),
+        rope: rope(cfg, positions, x, fused),
+        bias: queryBias(inp.attentionMask, inp.queryIndex, x.dtype),
+      };
       x = pick(x); // the residual stream from here on: [B, A, C]
     }
     const a = attention(cfg, lin, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries, halves);

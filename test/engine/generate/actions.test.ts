@@ -72,7 +72,10 @@ test('packed: every token sits once in its own segment, every action predicts it
       assert.equal(mask.filter((m) => m > 0).length, total, 'every token once; padding has segment 0');
       const query = Array.from(dataOf(b.tensors.query_index, 'int64'), Number);
       const A = b.tensors.query_index.shape[1];
-      assert.ok(query.every((at, k) => Math.floor(at / T) === Math.floor(k / A) && mask[at] > 0), 'each row queries its own real tokens');
+      assert.ok(
+        query.every((at, k) => Math.floor(at / T) === Math.floor(k / A) && mask[at] > 0),
+        'each row queries its own real tokens',
+      );
       const slots = Array.from(dataOf(b.tensors.action_index, 'int64'), Number);
       assert.equal(new Set(slots).size, slots.length, 'one slot per action');
       const index = slots.map((k) => query[k]);

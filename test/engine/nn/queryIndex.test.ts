@@ -60,7 +60,6 @@ async function hiddenAt(
   return [await run(false, false), await run(true, causalHalves)];
 }
 
-
 const ARCHS: Record<string, Partial<ModelConfigInput>> = {
   'GQA, 2 layers': {},
   'MHA with q/k/v bias, 3 layers': { numKeyValueHeads: 4, attentionBias: true, numHiddenLayers: 3 },
