@@ -45,11 +45,12 @@ export const f64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'float
   shape,
   data: Float64Array.from(data),
 });
-export const i64 = (data: ArrayLike<number>, shape: number[]): HostTensor<'int64'> => ({
-  dtype: 'int64',
-  shape,
-  data: BigInt64Array.from(Array.from(data, (x) => BigInt(x))),
-});
+/** Filled in place: no intermediate array of BigInts (the decode loop calls this twice a step). */
+export function i64(data: ArrayLike<number>, shape: number[]): HostTensor<'int64'> {
+  const out = new BigInt64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = BigInt(data[i]);
+  return { dtype: 'int64', shape, data: out };
+}
 
 /** Values of a float host tensor as numbers (float16 and bfloat16 not included: widen them first). */
 export function toNumbers(t: HostTensor): number[] {
