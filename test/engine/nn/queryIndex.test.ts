@@ -95,10 +95,11 @@ test('queryIndex with a KV cache is refused', async () => {
 
 // causalHalves: the same hidden states with each layer's causal attention split at ⌊T/2⌋, on an
 // even and an odd T (the rows' length is the longest sequence's), with and without queryIndex.
-for (const [label, extra] of [
+const LENGTHS: [string, typeof SEQS][] = [
   ['T = 10', []],
   ['T = 11', [{ prompt: [50, 51, 52, 53, 54, 55, 56, 57], response: [58, 59, 60] }]],
-] as const)
+];
+for (const [label, extra] of LENGTHS)
   for (const segments of [true, false])
     test(`causalHalves: hidden states equal the full pass's (${label}, ${segments ? 'segment ids' : '0/1 mask'})`, async () => {
       const [full, split] = await hiddenAt({ numHiddenLayers: 3 }, segments, false, true, [...SEQS, ...extra]);
