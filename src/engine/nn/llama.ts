@@ -72,7 +72,9 @@ interface Queries {
  * `first` [B, 1, 1, h, h] and `second` [B, 1, 1, T-h, T] are the two parts of the attention bias.
  */
 interface Halves {
+  /** h and T as int64 [1]. */
   h: Tensor;
+  len: Tensor;
   first: Tensor;
   second: Tensor;
 }
@@ -84,7 +86,7 @@ function halveBias(bias: Tensor, T: Dim): Halves {
     zero = g.constant([0], 'int64');
   const h = F.div(len, 2);
   const top = F.sliceBetween(bias, 3, zero, h); // [B, 1, 1, h, T]
-  return { h, first: F.sliceBetween(top, 4, zero, h, top.shape[3]), second: F.sliceBetween(bias, 3, h, len) };
+  return { h, len, first: F.sliceBetween(top, 4, zero, h, top.shape[3]), second: F.sliceBetween(bias, 3, h, len) };
 }
 
 /**
@@ -154,12 +156,11 @@ function attention(
   const scoresAgainst = (keys: Tensor) => scoresOf(qg, keys);
   const attend = (scores: Tensor, bias: Tensor) => F.softmax(F.add(F.mul(scores, 1 / Math.sqrt(D)), bias), -1);
   if (halves && !past && !queries) {
-    const zero = x.graph.constant([0], 'int64'),
-      len = F.dimValue(x.graph, T);
+    const zero = x.graph.constant([0], 'int64');
     const [h, rest] = [halves.first.shape[3], halves.second.shape[3]];
     const early = (t: Tensor, axis: number) => F.sliceBetween(t, axis, zero, halves.h, h);
     const q1 = early(qg, 3),
-      q2 = F.sliceBetween(qg, 3, halves.h, len, rest);
+      q2 = F.sliceBetween(qg, 3, halves.h, halves.len, rest);
     const k1 = early(k, 2),
       v1 = early(v, 2);
     const ctx1 = F.matmul(attend(scoresOf(q1, k1), halves.first), grouped(v1)); // [B, KVH, rep, h, D]
@@ -210,6 +211,12 @@ export function attentionBias(attentionMask: Tensor, T: Dim, dtype: Tensor['dtyp
     const same = F.equal(F.unsqueeze(attentionMask, [1, 2, 4]), F.unsqueeze(attentionMask, [1, 2, 3])); // [B, 1, 1, T, S]
     allowed = F.and(allowed, same);
   }
+  return additive(allowed, dtype);
+}
+
+/** 0 where `allowed`, a large negative number elsewhere: the bias added to attention scores. */
+function additive(allowed: Tensor, dtype: Tensor['dtype']): Tensor {
+  const g = allowed.graph;
   return F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype));
 }
 
@@ -226,7 +233,7 @@ function queryBias(attentionMask: Tensor, queryIndex: Tensor, dtype: Tensor['dty
   const querySegment = F.unsqueeze(F.gather(F.reshape(attentionMask, [-1]), queryIndex), [2]); // [B, A, 1]
   const keyPos = F.arange(g, T, 'int64'); // [T]
   const allowed = F.and(F.lessOrEqual(keyPos, queryPos), F.equal(F.unsqueeze(attentionMask, [1]), querySegment)); // [B, A, T]
-  return F.unsqueeze(F.where(allowed, g.constant(0, dtype), g.constant(-1e9, dtype)), [1, 2]);
+  return F.unsqueeze(additive(allowed, dtype), [1, 2]);
 }
 
 // ---- the model -----------------------------------------------------------------------------------
