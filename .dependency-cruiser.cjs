@@ -31,6 +31,39 @@ const layerRules = ENGINE_LAYERS.slice(1).map((layer, i) => ({
 
 const placed = `^src/engine/(${ENGINE_LAYERS.join('|')})/`;
 
+// Host layers (src/extension), top to bottom as docs/design.md lists them ("The extension host's
+// layers"). A module may import its own layer and the layers below, never one above; inside a layer,
+// folders may import each other but never in a cycle (`host-no-folder-cycle`). Entries ending in `/`
+// are folders, the others single files of src/extension.
+const HOST_LAYERS = [
+  { name: 'wiring', members: ['extension.ts'] },
+  { name: 'commands', members: ['commands/'] },
+  {
+    name: 'panels and views',
+    members: ['dashboard/', 'compare/', 'sweeps/', 'annotations/', 'config/', 'views/', 'statusBar.ts'],
+  },
+  { name: 'jobs', members: ['jobs/'] },
+  { name: 'run data', members: ['runData/', 'templates/'] },
+  {
+    name: 'host base',
+    members: ['webview/', 'security/', 'json/', 'util/', 'settings.ts', 'experiments.ts', 'commandIds.ts'],
+  },
+];
+
+const hostPath = (members) =>
+  `^src/extension/(${members.map((m) => (m.endsWith('/') ? m : `${m.replace('.', '\\.')}$`)).join('|')})`;
+const hostRules = HOST_LAYERS.slice(1).map((layer, i) => {
+  const above = HOST_LAYERS.slice(0, i + 1);
+  return {
+    name: `host-layer-${layer.name.replace(/ /g, '-')}`,
+    comment: `src/extension ${layer.name} (${layer.members.join(', ')}) may import only the layers below it, not ${above.map((l) => l.name).join(', ')} (docs/design.md, The extension host's layers)`,
+    severity: 'error',
+    from: { path: hostPath(layer.members) },
+    to: { path: hostPath(above.flatMap((l) => l.members)) },
+  };
+});
+const hostPlaced = hostPath(HOST_LAYERS.flatMap((l) => l.members));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -48,6 +81,30 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { path: '^src/engine/', pathNot: placed },
+    },
+    ...hostRules,
+    {
+      name: 'host-layer-unplaced',
+      comment: 'every module under src/extension belongs to a host layer: add it to HOST_LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/extension/', pathNot: hostPlaced },
+      to: {},
+    },
+    {
+      name: 'host-layer-unplaced-target',
+      comment: 'every module under src/extension belongs to a host layer: add it to HOST_LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/extension/', pathNot: hostPlaced },
+    },
+    {
+      name: 'host-no-folder-cycle',
+      comment:
+        'two folders of src/extension or webview/ that import each other are one room: merge them or move the shared part below both',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^(src/extension|webview)/' },
+      to: { circular: true },
     },
     {
       name: 'engine-not-to-host',

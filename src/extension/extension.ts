@@ -32,7 +32,7 @@ import { DashboardPanels } from './dashboard/dashboardPanels';
 import { JobManager } from './jobs/jobManager';
 import { reportJobs } from './jobs/jobReporting';
 import { RunStore } from './runData/runStore';
-import type { Services } from './services';
+import type { Services } from './commands/services';
 import { SETTINGS_SECTION, readSettings, runsFolders, type Settings } from './settings';
 import { TrainingStatusBar } from './statusBar';
 import { SweepReportPanels } from './sweeps/sweepReportPanels';

@@ -15,7 +15,8 @@ import {
   sideTranscriptsFile,
 } from '../../src/extension/compare/savedComparisons';
 import { loadPanelData } from '../../src/extension/compare/panelData';
-import { readGuarded, selectedDirs, sideOf, sidesOf } from '../../src/extension/compare/sides';
+import { selectedDirs } from '../../src/extension/commands/selection';
+import { readGuarded, sideOf, sidesOf } from '../../src/extension/compare/sides';
 import { fakeComparison, writeFakeComparison } from './fixtures/fakeComparison';
 import { writeFakeRun } from './fixtures/fakeRun';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { jobFilesOf, readJobFile } from '../../src/extension/jobs/jobFile';
+import { jobFilesOf, readJobFile } from '../../src/extension/runData/jobFile';
 import { JobManager, type Job, type JobSpec } from '../../src/extension/jobs/jobManager';
 import { MAPORL_ENV } from '../../src/protocol/environment';
 

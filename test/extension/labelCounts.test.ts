@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AnnotationModel } from '../../src/extension/annotations/annotationModel';
-import { labelCounts, labelCountsText } from '../../src/extension/annotations/labelCounts';
+import { labelCounts, labelCountsText } from '../../src/extension/runData/labelCounts';
 
 const d1 = { id: 'q1', step: 3, split: 'train' as const, sample: 0 };
 const d2 = { id: 'q2', step: 3, split: 'eval' as const, sample: 1 };

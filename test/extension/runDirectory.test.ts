@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { MetricsPoint } from '../../src/protocol/runRecords';
-import { writeJobFile } from '../../src/extension/jobs/jobFile';
+import { writeJobFile } from '../../src/extension/runData/jobFile';
 import { listCheckpoints, listRunDirectories, peekRunState, readRunListing } from '../../src/extension/runData/runDirectory';
 import { RunModel, appendMetricsPoint } from '../../src/extension/runData/runModel';
 import { appendStep, writeFakeRun } from './fixtures/fakeRun';

@@ -19,7 +19,7 @@ import {
 import type { ReadProblem } from '../../protocol/transcriptsEditor';
 import { ANNOTATIONS_FILE, readAnnotationsFile, saveAnnotations } from '../../engine/annotations/store';
 import { Emitter } from '../util/emitter';
-import { fileStamp } from './annotationFile';
+import { fileStamp } from '../runData/annotationFile';
 
 /** One change of the annotation set, as VS Code's CustomDocumentEditEvent wants it. */
 export interface AnnotationEdit {

@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../runData/runDirectory';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { pickRun } from './arguments';
 
 /**

@@ -4,11 +4,7 @@ import * as vscode from 'vscode';
 import type { CheckpointInfo, RunListing } from '../runData/runDirectory';
 import type { RunStore } from '../runData/runStore';
 import { progressText } from '../runData/runState';
-import type { RunsNode } from '../views/runsView';
-
-function isRunsNode(x: unknown): x is RunsNode {
-  return typeof x === 'object' && x !== null && 'kind' in x && 'run' in x;
-}
+import { isRunsNode } from './selection';
 
 /** The run directory an argument names, if any. */
 export function runDirOf(arg: unknown): string | undefined {
@@ -51,16 +47,4 @@ export async function pickRun(
     { title, placeHolder: 'Run', matchOnDescription: true },
   );
   return picked?.run;
-}
-
-/** Refuses (with a message) when the workspace is not trusted: jobs run code on the user's behalf. */
-export function requireTrust(action: string): boolean {
-  if (vscode.workspace.isTrusted) return true;
-  void vscode.window
-    .showWarningMessage(
-      `MAPoRL: ${action} is disabled in Restricted Mode. Trust this workspace to run engine jobs; runs stay viewable.`,
-      'Manage Workspace Trust',
-    )
-    .then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
-  return false;
 }

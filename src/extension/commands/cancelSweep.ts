@@ -1,9 +1,9 @@
 // MAPoRL: Cancel Sweep — `maporl sweep cancel DIR` as a job: running runs get SIGTERM and checkpoint
 // (locally, or by scancel on Slurm), queued ones are dropped; Start Sweep again resumes them.
 import * as vscode from 'vscode';
-import type { Services } from '../services';
+import type { Services } from './services';
 import type { SweepsView } from '../views/sweepsView';
-import { requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
 import { pickSweep } from './openSweepReport';
 
 export async function cancelSweep(s: Services, sweeps: SweepsView, arg?: unknown): Promise<void> {

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ComparePanels } from '../compare/comparePanels';
-import { selectedDirs, sidesOf } from '../compare/sides';
-import type { Services } from '../services';
+import { sidesOf } from '../compare/sides';
+import { selectedDirs } from './selection';
+import type { Services } from './services';
 
 const TITLE = 'MAPoRL: Compare Checkpoints…';
 

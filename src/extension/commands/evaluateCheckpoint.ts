@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { CONFIG_EXCLUDE_GLOB } from '../experiments';
 import type { CheckpointInfo } from '../runData/runDirectory';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { engineEnv } from '../settings';
-import { checkpointOf, requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
+import { checkpointOf } from './arguments';
 
 /**
  * MAPoRL: Evaluate Checkpoint… — multi-agent evaluation of a checkpoint on a JSONL dataset

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../commandIds';
 import { lastLine, runEngineOnce } from '../jobs/engineOnce';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { checkExperimentName } from '../templates/experimentTemplate';
 import {
   configText,

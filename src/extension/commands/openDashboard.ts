@@ -1,4 +1,4 @@
-import type { Services } from '../services';
+import type { Services } from './services';
 import { pickRun } from './arguments';
 
 /** MAPoRL: Open Run Dashboard — the run given, else the running one, else a quick pick. */

@@ -5,9 +5,9 @@ import { CONFIG_EXCLUDE_GLOB, CONFIG_GLOB, CONFIG_SUFFIX } from '../experiments'
 import { sftProgress, useModelInConfig } from '../templates/baseAgentsConfig';
 import { templateOverrides } from '../templates/templates';
 import { modelSpec } from '../templates/userData';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { engineEnv } from '../settings';
-import { requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
 
 const TITLE = 'MAPoRL: Prepare Base Agents (SFT)…';
 

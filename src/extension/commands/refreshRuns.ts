@@ -1,4 +1,4 @@
-import type { Services } from '../services';
+import type { Services } from './services';
 
 /** MAPoRL: Refresh Runs — re-reads the runs folders now (they are also polled). */
 export async function refreshRuns(s: Services): Promise<void> {

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
-import { launchTraining } from '../jobs/launchTraining';
-import type { Services } from '../services';
+import { launchTraining } from './launchTraining';
+import type { Services } from './services';
 import { isResumable } from '../views/runsView';
 import * as vscode from 'vscode';
-import { pickRun, requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
+import { pickRun } from './arguments';
 
 /**
  * MAPoRL: Resume Training — continues a stopped or failed run from its last checkpoint, in the same run

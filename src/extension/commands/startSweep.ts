@@ -6,12 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { engineEnv, runsFolders } from '../settings';
 import { loadSweepStatus } from '../sweeps/sweepDirs';
 import { percentDone } from '../sweeps/sweepModel';
 import type { SweepsView } from '../views/sweepsView';
-import { requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
 
 export type Executor = 'local' | 'slurm';
 

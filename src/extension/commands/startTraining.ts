@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { pickConfig } from '../experiments';
-import { launchTraining } from '../jobs/launchTraining';
+import { launchTraining } from './launchTraining';
 import { experimentName, newRunDir } from '../jobs/runNaming';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { runsFolders } from '../settings';
-import { requireTrust } from './arguments';
+import { requireTrust } from '../security/workspaceTrust';
 
 /** MAPoRL: Start Training — trains the config given, the active one, or one picked, in a new run directory. */
 export async function startTraining(s: Services, arg?: unknown): Promise<void> {

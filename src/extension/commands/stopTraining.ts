@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { readJobFile, stopRunProcess } from '../jobs/jobFile';
-import type { Services } from '../services';
+import { stopRunProcess } from '../jobs/jobManager';
+import { readJobFile } from '../runData/jobFile';
+import type { Services } from './services';
 import { pickRun } from './arguments';
 
 /**

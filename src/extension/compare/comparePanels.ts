@@ -11,7 +11,7 @@ import { validateCompareToHost, type CompareSideView, type CompareToHost, type H
 import type { ComparisonResult } from '../../protocol/comparison';
 import { describeMessage } from '../../protocol/check';
 import { COMPARE_VIEW_TYPE, TRANSCRIPTS_VIEW_TYPE } from '../commandIds';
-import { requireTrust } from '../commands/arguments';
+import { requireTrust } from '../security/workspaceTrust';
 import type { JobManager } from '../jobs/jobManager';
 import { locatePointer } from '../json/jsonLocation';
 import { RUN_FILES } from '../runData/runDirectory';

@@ -7,7 +7,6 @@ import { basename, dirname, join } from 'node:path';
 import type { CompareSideView } from '../../protocol/compareView';
 import { RUN_FILES, isRunDirectory, listCheckpoints } from '../runData/runDirectory';
 import { guardFile, isWithin } from '../security/pathGuard';
-import type { RunsNode } from '../views/runsView';
 
 export type SideResult = { ok: true; side: CompareSideView } | { ok: false; reason: string };
 
@@ -82,19 +81,4 @@ export function readRunConfigGuarded(runDir: string, runsFolders: readonly strin
   } catch {
     return null;
   }
-}
-
-const isRunsNode = (x: unknown): x is RunsNode => typeof x === 'object' && x !== null && 'kind' in x && 'run' in x;
-
-/**
- * The run and checkpoint directories of a Runs view selection: VS Code passes a context-menu command
- * the node it was invoked on and every selected node (the clicked one alone when it is not selected).
- */
-export function selectedDirs(arg: unknown, selection: unknown): string[] {
-  const nodes = Array.isArray(selection) && selection.length ? selection : [arg];
-  return nodes.flatMap((n) => {
-    if (!isRunsNode(n)) return [];
-    if (n.kind === 'checkpoint') return [n.checkpoint.dir];
-    return n.kind === 'run' ? [n.run.dir] : [];
-  });
 }

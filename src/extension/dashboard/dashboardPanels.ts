@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { describeMessage } from '../../protocol/check';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import { DASHBOARD_VIEW_TYPE } from '../commandIds';
-import { labelCounts } from '../annotations/labelCounts';
+import { labelCounts } from '../runData/labelCounts';
 import { offsetToPosition, pointerOffsets } from '../../protocol/jsonText';
 import { locatePointer } from '../json/jsonLocation';
 import { RUN_FILES } from '../runData/runDirectory';

@@ -3,7 +3,7 @@
 // data the config names (file tasks; built-in tasks have none). Node fs only.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { readJobFile } from '../jobs/jobFile';
+import { readJobFile } from '../runData/jobFile';
 import { RUN_FILES } from '../runData/runDirectory';
 
 export interface RunFiles {

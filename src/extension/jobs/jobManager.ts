@@ -1,7 +1,7 @@
 // Engine jobs as child processes of the extension host (`child_process.fork` of the bundled CLI), so a
 // crash or a native abort of onnxruntime never takes the host down. Several may run at once.
 //
-// A training job is detached and writes its stdout/stderr to a log file beside the run (jobFile.ts): it
+// A training job is detached and writes its stdout/stderr to a log file beside the run (runData/jobFile.ts): it
 // survives a window reload (the next window follows it from its files), and its log is still there
 // after a crash. Its pid goes to a job file so any window can stop it. Events and transcripts arrive over IPC as
 // `{kind: 'event', event}` / `{kind: 'transcript', record}` (the same objects the engine appends to
@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { RUN_STATUSES, type RunStatus } from '../../protocol/runRecords';
 import { LineTail } from '../runData/jsonlTail';
 import { Emitter } from '../util/emitter';
-import { jobFilesOf, writeJobFile } from './jobFile';
+import { isProcessAlive, jobFilesOf, readJobFile, writeJobFile } from '../runData/jobFile';
 import { initialJobState, jobReducer, type JobAction, type JobState } from './jobState';
 
 export interface JobSpec {
@@ -200,4 +200,27 @@ function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string)
   stream.on('end', () => {
     if (rest) onLine(rest);
   });
+}
+
+/**
+ * Stops the engine process of a run that this window did not start (found through its job file):
+ * SIGTERM, then SIGKILL after `killTimeoutMs`. Resolves to false when there is no live process.
+ */
+export async function stopRunProcess(runDir: string, killTimeoutMs: number, pollMs = 200): Promise<boolean> {
+  const job = readJobFile(runDir);
+  if (!job || !isProcessAlive(job.pid)) return false;
+  process.kill(job.pid, 'SIGTERM');
+  const deadline = Date.now() + killTimeoutMs;
+  while (isProcessAlive(job.pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(job.pid, 'SIGKILL');
+      } catch {
+        /* exited meanwhile */
+      }
+      break;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return true;
 }

@@ -3,7 +3,7 @@
 // the first and last lines of events.jsonl. Node fs only, no vscode.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isProcessAlive, readJobFile } from '../jobs/jobFile';
+import { isProcessAlive, readJobFile } from './jobFile';
 import { emptyRunState, foldEvent, type RunState } from './runState';
 
 export const RUN_FILES = {

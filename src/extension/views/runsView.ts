@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { labelCounts, labelCountsText } from '../annotations/labelCounts';
+import { labelCounts, labelCountsText } from '../runData/labelCounts';
 import { CommandId } from '../commandIds';
-import { jobFilesOf } from '../jobs/jobFile';
+import { jobFilesOf } from '../runData/jobFile';
 import { RUN_FILES, type CheckpointInfo, type RunListing } from '../runData/runDirectory';
 import type { RunStore } from '../runData/runStore';
 import { progressText } from '../runData/runState';

@@ -1,10 +1,10 @@
 // What commands, views and panels share, created once by extension.ts and passed down (no globals).
 import type * as vscode from 'vscode';
-import type { TranscriptsEditorProvider } from './annotations/transcriptsEditor';
-import type { DashboardPanels } from './dashboard/dashboardPanels';
-import type { JobManager } from './jobs/jobManager';
-import type { RunStore } from './runData/runStore';
-import type { Settings } from './settings';
+import type { TranscriptsEditorProvider } from '../annotations/transcriptsEditor';
+import type { DashboardPanels } from '../dashboard/dashboardPanels';
+import type { JobManager } from '../jobs/jobManager';
+import type { RunStore } from '../runData/runStore';
+import type { Settings } from '../settings';
 
 export interface Services {
   readonly extensionUri: vscode.Uri;

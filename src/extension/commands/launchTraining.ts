@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { progressText } from '../runData/runState';
-import type { Services } from '../services';
+import type { Services } from './services';
 import { engineEnv } from '../settings';
-import type { Job } from './jobManager';
+import type { Job } from '../jobs/jobManager';
 
 export interface TrainingLaunch {
   label: string;

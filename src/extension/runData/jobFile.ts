@@ -2,7 +2,8 @@
 // one) in the runs folder's `.maporl/` folder:
 //   RUN.log       the engine's stdout and stderr, so the log outlives the window and a crash;
 //   RUN.job.json  {pid, startedAt, args} of the engine process, so that a window opened later can tell
-//                 a live run from a dead one and stop it.
+//                 a live run from a dead one and stop it (jobs/jobManager.ts, stopRunProcess).
+// Written by the job manager, read by the run list (a run whose process has gone failed). Node fs only.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -46,27 +47,4 @@ export function isProcessAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Stops the engine process of a run that this window did not start (found through its job file):
- * SIGTERM, then SIGKILL after `killTimeoutMs`. Resolves to false when there is no live process.
- */
-export async function stopRunProcess(runDir: string, killTimeoutMs: number, pollMs = 200): Promise<boolean> {
-  const job = readJobFile(runDir);
-  if (!job || !isProcessAlive(job.pid)) return false;
-  process.kill(job.pid, 'SIGTERM');
-  const deadline = Date.now() + killTimeoutMs;
-  while (isProcessAlive(job.pid)) {
-    if (Date.now() > deadline) {
-      try {
-        process.kill(job.pid, 'SIGKILL');
-      } catch {
-        /* exited meanwhile */
-      }
-      break;
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  return true;
 }
