@@ -144,6 +144,21 @@ module.exports = {
       to: { pathNot: '^(webview/|src/protocol/|node_modules/)' },
     },
     {
+      name: 'webview-apps-apart',
+      comment:
+        'a page (webview/dashboard, compare, transcripts, sweep) imports its own folder, webview/shared and src/protocol, never another page: what two pages need goes to webview/shared',
+      severity: 'error',
+      from: { path: '^webview/([^/]+)/', pathNot: '^webview/shared/' },
+      to: { path: '^webview/', pathNot: ['^webview/$1/', '^webview/shared/'] },
+    },
+    {
+      name: 'webview-shared-is-a-kit',
+      comment: 'webview/shared (DOM builder, formatting, theme, the VS Code handle) serves every page and imports none of them',
+      severity: 'error',
+      from: { path: '^webview/shared/' },
+      to: { path: '^webview/', pathNot: '^webview/shared/' },
+    },
+    {
       name: 'webview-no-node',
       comment: 'webview code runs in the browser: no node built-ins',
       severity: 'error',

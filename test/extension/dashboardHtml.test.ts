@@ -2,7 +2,8 @@
 // no eval or inline script, styles and fonts from the extension only; no data inlined.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contentSecurityPolicy, dashboardHtml, makeNonce } from '../../src/extension/dashboard/dashboardHtml';
+import { dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
+import { contentSecurityPolicy, makeNonce } from '../../src/extension/webview/page';
 
 const page = () =>
   dashboardHtml({

@@ -3,9 +3,9 @@
 // are rebuilt on new data or a theme change (there are only a few, and no live updates).
 import uPlot from 'uplot';
 import type { CompareSideView, RunCurve } from '../../src/protocol/compareView';
-import { h } from '../dashboard/dom';
-import { formatValue } from '../dashboard/format';
-import { readChartTheme } from '../dashboard/theme';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
+import { readChartTheme } from '../shared/theme';
 import { OVERLAYS, overlay } from './overlay';
 
 const HEIGHT = 180;

@@ -2,8 +2,8 @@
 // turn with every agent's answer (ground-truth mark, the full text on demand) and the turn's majority.
 import type { CompareSideView } from '../../src/protocol/compareView';
 import type { TranscriptRecord } from '../../src/protocol/runRecords';
-import { h } from '../dashboard/dom';
-import { formatValue } from '../dashboard/format';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import { mark } from './tables';
 
 export interface DiscussionHandlers {

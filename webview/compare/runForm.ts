@@ -3,7 +3,7 @@
 // Cancel. In Restricted Mode the form stays but cannot start a job.
 import type { CompareJobView, CompareSideView, QuestionSource } from '../../src/protocol/compareView';
 import { MAX_QUESTIONS } from '../../src/protocol/compareView';
-import { h } from '../dashboard/dom';
+import { h } from '../shared/dom';
 import { parseCount, type FormValues } from './state';
 
 export interface RunFormHandlers {

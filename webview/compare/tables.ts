@@ -3,7 +3,7 @@
 // bootstrap interval and McNemar's p) and the questions whose final majorities differ.
 import type { CompareSideView, ConfigDiffRow } from '../../src/protocol/compareView';
 import type { ComparisonResult, DifferingQuestion } from '../../src/protocol/comparison';
-import { h } from '../dashboard/dom';
+import { h } from '../shared/dom';
 import { pValue, percent, points } from './state';
 
 const sideName = (i: number) => `S${i + 1}${i === 0 ? ' (baseline)' : ''}`;

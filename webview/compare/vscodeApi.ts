@@ -1,14 +1,6 @@
-// The comparison page's handle on VS Code, typed with the protocol's messages.
+// The comparison page's handle on VS Code (webview/shared/vscodeApi.ts), typed with its protocol messages.
 import type { CompareToHost } from '../../src/protocol/compareView';
+import { acquireTypedApi } from '../shared/vscodeApi';
 import type { PageState } from './state';
 
-interface VsCodeApi {
-  postMessage(message: CompareToHost): void;
-  getState(): unknown;
-  setState(state: PageState): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-/** acquireVsCodeApi may be called once per page: this is that call. */
-export const vscode: VsCodeApi = acquireVsCodeApi();
+export const vscode = acquireTypedApi<CompareToHost, PageState>();

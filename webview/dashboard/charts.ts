@@ -11,9 +11,9 @@ export interface Curves {
   eval: MetricsColumns;
 }
 import { fitRange } from './axes';
-import { h } from './dom';
-import { formatValue } from './format';
-import { readChartTheme, type ChartTheme } from './theme';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
+import { readChartTheme, type ChartTheme } from '../shared/theme';
 
 const HEIGHT = 170;
 /** Tick spacings of the step axis: whole steps only (no 1.5). */

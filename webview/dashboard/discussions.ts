@@ -5,8 +5,8 @@
 // and the filter bar link to the transcripts editor, where discussions are labelled.
 import { discussionKey } from '../../src/protocol/annotations';
 import type { TranscriptResponse, TranscriptView } from '../../src/protocol/webview';
-import { h } from './dom';
-import { formatValue } from './format';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import { finalMajorityCorrect, type TranscriptFilter, type ViewState, visibleTranscripts } from './state';
 
 export interface DiscussionHandlers {

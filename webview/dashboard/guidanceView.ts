@@ -2,8 +2,8 @@
 // stage's progress (shown in place of the curves while it runs), and the before/after table per turn
 // once the run has ended. What to show is decided in guidance.ts.
 import type { BaseStageView, RunOutcome, TurnRow } from '../../src/protocol/webview';
-import { h } from './dom';
-import { formatValue } from './format';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import type { BaseAgentsWarning } from './guidance';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

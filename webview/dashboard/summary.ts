@@ -1,8 +1,8 @@
 // The summary strip (run status, iteration, elapsed and ETA, execution provider, latest key metrics)
 // and the config list whose values open the run's config at their place.
 import type { LabelSummary, RunHeader } from '../../src/protocol/webview';
-import { h } from './dom';
-import { elapsedSeconds, formatDuration, formatValue } from './format';
+import { h } from '../shared/dom';
+import { elapsedSeconds, formatDuration, formatValue } from '../shared/format';
 import { lastValue, seriesId, type MetricsColumns } from './metricsStore';
 
 function field(label: string, value: string | Node, title?: string): HTMLElement {

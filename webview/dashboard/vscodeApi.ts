@@ -1,14 +1,6 @@
-// The webview's handle on VS Code, typed with the protocol's messages.
+// The dashboard's handle on VS Code (webview/shared/vscodeApi.ts), typed with its protocol messages.
 import type { WebviewToHost } from '../../src/protocol/webview';
+import { acquireTypedApi } from '../shared/vscodeApi';
 import type { ViewState } from './state';
 
-interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
-  getState(): unknown;
-  setState(state: ViewState): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-/** acquireVsCodeApi may be called once per page: this is that call. */
-export const vscode: VsCodeApi = acquireVsCodeApi();
+export const vscode = acquireTypedApi<WebviewToHost, ViewState>();

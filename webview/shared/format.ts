@@ -1,4 +1,4 @@
-// Number and time formatting of the dashboard (pure).
+// Number and time formatting of every page (pure).
 
 /** A metric value in at most 4 significant digits; `–` when missing. */
 export function formatValue(v: number | null | undefined): string {

@@ -2,9 +2,9 @@
 // button names (validated again by the host, protocol/sweepReportView.ts).
 import './sweep.css';
 import type { SweepReportMessage } from '../../src/protocol/sweepReportView';
+import { acquireTypedApi } from '../shared/vscodeApi';
 
-declare function acquireVsCodeApi(): { postMessage(message: SweepReportMessage): void };
-const vscode = acquireVsCodeApi();
+const vscode = acquireTypedApi<SweepReportMessage, never>();
 
 document.addEventListener('click', (e) => {
   const el = (e.target as Element | null)?.closest<HTMLElement>('[data-action]');

@@ -6,8 +6,8 @@
 import type { Annotation } from '../../src/protocol/annotations';
 import type { TranscriptRecord, TranscriptResponseRecord } from '../../src/protocol/runRecords';
 import { answerChangedAt, verifierDisagrees, type DiscussionSummary } from '../../src/protocol/transcriptsEditor';
-import { h } from '../dashboard/dom';
-import { formatValue } from '../dashboard/format';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import { CARD, cardHeight } from './layout';
 import type { Data, Selection } from './state';
 

@@ -2,8 +2,8 @@
 // the answer it changed from), its labels as toggle buttons with their number keys, your note on it,
 // other annotators' labels and notes, and the agreement between annotators (Cohen's kappa per label).
 import { answerChangedAt, type Agreement } from '../../src/protocol/transcriptsEditor';
-import { h } from '../dashboard/dom';
-import { formatValue } from '../dashboard/format';
+import { h } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import { labelSlot } from './card';
 import { annotationsOn, type Data, type Selection } from './state';
 

@@ -4,7 +4,7 @@
 // scrolling moves existing nodes. After each draw the list reports the discussions in and near view
 // whose records are missing, for the page to fetch.
 import type { DiscussionSummary } from '../../src/protocol/transcriptsEditor';
-import { h } from '../dashboard/dom';
+import { h } from '../shared/dom';
 import { renderCard } from './card';
 import { cardAt, cardTops, rowHeight, rowTop, scrollToShow, visibleRange } from './layout';
 import type { Data, Selection } from './state';

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import './transcripts.css';
 import { describeMessage } from '../../src/protocol/check';
 import { discussionKey, isHostToTranscripts, MAX_FETCH, type HostToTranscripts } from '../../src/protocol/transcriptsEditor';
-import { h } from '../dashboard/dom';
+import { h } from '../shared/dom';
 import { DetailPane, labelKey } from './detail';
 import { VirtualList } from './list';
 import {

@@ -1,7 +1,7 @@
 // The filter bar (search, step, split, final majority, changed answers, verifier disagreement, label),
 // the count of what is shown, and the banner listing skipped lines of the files.
 import type { ReadProblem } from '../../src/protocol/transcriptsEditor';
-import { h } from '../dashboard/dom';
+import { h } from '../shared/dom';
 import { LABELLED, UNLABELLED, type Filter } from './state';
 
 type Prop = Record<string, unknown>;

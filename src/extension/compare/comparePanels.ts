@@ -22,6 +22,7 @@ import { CompareRun, compareArgs, type CompareOutcome } from './compareJob';
 import { loadPanelData, type PanelData } from './panelData';
 import { comparisonDir, discussionAt, readSavedResult, sideTranscriptsFile, summaryOf } from './savedComparisons';
 import { sidesOf } from './sides';
+import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
 
 export interface CompareDeps {
   extensionUri: vscode.Uri;
@@ -41,42 +42,28 @@ const keyOf = (sides: readonly CompareSideView[]) => sides.map((s) => s.path).jo
 const titleOf = (sides: readonly CompareSideView[]) => `Compare: ${sides.map((s) => s.label).join(' vs ')}`;
 
 export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
-  private readonly panels = new Map<string, ComparePanel>();
+  private readonly panels: PanelRegistry<ComparePanel>;
   private readonly runs = new Map<string, CompareRun>();
 
-  constructor(private readonly deps: CompareDeps) {}
+  constructor(private readonly deps: CompareDeps) {
+    this.panels = new PanelRegistry(COMPARE_VIEW_TYPE, deps.extensionUri);
+  }
 
   /** Shows the comparison of these sides (2 or more), creating its panel beside the active editor. */
   open(sides: readonly CompareSideView[]): void {
-    const key = keyOf(sides);
-    const existing = this.panels.get(key);
-    if (existing) {
-      existing.panel.reveal(undefined, false);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      COMPARE_VIEW_TYPE,
-      titleOf(sides),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      this.webviewOptions(),
-    );
-    this.adopt(panel, sides);
+    this.panels.open(keyOf(sides), titleOf(sides), (panel) => new ComparePanel(panel, [...sides], this.deps, this));
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const paths = (state as SavedState | undefined)?.sides;
     const { sides } =
       Array.isArray(paths) && paths.every((p) => typeof p === 'string') ? sidesOf(paths, this.deps.runsFolders()) : { sides: [] };
-    if (sides.length < 2 || sides.length !== (paths as string[]).length || this.panels.has(keyOf(sides))) {
-      panel.dispose();
-      return;
-    }
-    panel.webview.options = this.webviewOptions();
-    this.adopt(panel, sides);
+    const whole = sides.length >= 2 && sides.length === (paths as string[]).length;
+    this.panels.restore(panel, whole ? keyOf(sides) : null, (p) => new ComparePanel(p, sides, this.deps, this));
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.panel.dispose();
+    this.panels.dispose();
   }
 
   /** The job comparing these sides, if one runs. */
@@ -125,29 +112,9 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
     });
     return run;
   }
-
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const root = this.deps.extensionUri;
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview')],
-    };
-  }
-
-  private adopt(panel: vscode.WebviewPanel, sides: readonly CompareSideView[]): void {
-    const key = keyOf(sides);
-    const view = new ComparePanel(panel, [...sides], this.deps, this);
-    this.panels.set(key, view);
-    panel.onDidDispose(() => {
-      view.dispose();
-      this.panels.delete(key);
-    });
-  }
 }
 
-class ComparePanel {
+class ComparePanel implements OpenPanel {
   private readonly subscriptions: vscode.Disposable[] = [];
   private data: PanelData | null = null;
   private progress: { dispose(): void } | undefined;
@@ -159,14 +126,11 @@ class ComparePanel {
     private readonly owner: ComparePanels,
   ) {
     const webview = panel.webview;
-    const asset = (name: string) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
     panel.title = titleOf(sides);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'maporl.svg');
     webview.html = compareHtml({
       cspSource: webview.cspSource,
-      scriptUri: asset('compare.js'),
-      styleUri: asset('compare.css'),
+      scriptUri: pageAsset(webview, deps.extensionUri, 'compare.js'),
+      styleUri: pageAsset(webview, deps.extensionUri, 'compare.css'),
       title: panel.title,
     });
     this.subscriptions.push(webview.onDidReceiveMessage((m: unknown) => this.receive(m)));

@@ -19,6 +19,7 @@ import { dashboardHtml } from './dashboardHtml';
 import { runFiles } from './runFiles';
 import { runHeader } from './runHeader';
 import { UpdateBatcher, type Batch } from './updateBatcher';
+import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
@@ -38,43 +39,29 @@ interface SavedState {
 }
 
 export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
-  private readonly panels = new Map<string, DashboardPanel>();
+  private readonly panels: PanelRegistry<DashboardPanel>;
 
-  constructor(private readonly deps: DashboardDeps) {}
+  constructor(private readonly deps: DashboardDeps) {
+    this.panels = new PanelRegistry(DASHBOARD_VIEW_TYPE, deps.extensionUri);
+  }
 
   /** Shows the dashboard of a run, creating it beside the active editor. */
   open(runDir: string): void {
     const key = resolve(runDir);
-    const existing = this.panels.get(key);
-    if (existing) {
-      existing.panel.reveal(undefined, false);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      DASHBOARD_VIEW_TYPE,
-      titleOf(key),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      this.webviewOptions(),
-    );
-    const dashboard = this.adopt(panel, key);
-    if (this.deps.opensFilesBeside?.() ?? false)
-      void dashboard
+    const { item, created } = this.panels.open(key, titleOf(key), this.make);
+    if (created && (this.deps.opensFilesBeside?.() ?? false))
+      void item
         .showFilesBeside()
         .catch((e: Error) => this.deps.log.warn(`dashboard: could not open the run's files: ${e.message}`));
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const runDir = (state as SavedState | undefined)?.runDir;
-    if (typeof runDir !== 'string' || this.panels.has(resolve(runDir))) {
-      panel.dispose();
-      return;
-    }
-    panel.webview.options = this.webviewOptions();
-    this.adopt(panel, resolve(runDir));
+    this.panels.restore(panel, typeof runDir === 'string' ? resolve(runDir) : null, this.make);
   }
 
   isOpen(runDir: string): boolean {
-    return this.panels.has(resolve(runDir));
+    return this.panels.get(resolve(runDir)) !== undefined;
   }
 
   /** The run's annotations were saved: its open dashboard shows the new label counts. */
@@ -83,33 +70,15 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.panel.dispose();
+    this.panels.dispose();
   }
 
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const root = this.deps.extensionUri;
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview')],
-    };
-  }
-
-  private adopt(panel: vscode.WebviewPanel, runDir: string): DashboardPanel {
-    const dashboard = new DashboardPanel(panel, runDir, this.deps);
-    this.panels.set(runDir, dashboard);
-    panel.onDidDispose(() => {
-      dashboard.dispose();
-      this.panels.delete(runDir);
-    });
-    return dashboard;
-  }
+  private readonly make = (panel: vscode.WebviewPanel, runDir: string) => new DashboardPanel(panel, runDir, this.deps);
 }
 
 const titleOf = (runDir: string) => `Run: ${runDir.split(/[\\/]/).pop()}`;
 
-class DashboardPanel {
+class DashboardPanel implements OpenPanel {
   private readonly run;
   private readonly batcher: UpdateBatcher;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -122,14 +91,11 @@ class DashboardPanel {
     this.run = deps.runs.acquire(runDir);
     this.batcher = new UpdateBatcher((b) => this.send(b), deps.refreshMs());
     const webview = panel.webview;
-    const asset = (...p: string[]) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', ...p)).toString();
     panel.title = titleOf(runDir);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'maporl.svg');
     webview.html = dashboardHtml({
       cspSource: webview.cspSource,
-      scriptUri: asset('dashboard.js'),
-      styleUri: asset('dashboard.css'),
+      scriptUri: pageAsset(webview, deps.extensionUri, 'dashboard.js'),
+      styleUri: pageAsset(webview, deps.extensionUri, 'dashboard.css'),
       runDir,
       title: panel.title,
     });

@@ -1,25 +1,17 @@
 // The sweep report page, drawn here on the host: per cell the majority accuracy at every turn after
 // training (mean ± std over the finished seeds, as `maporl sweep report`), and the training reward of
 // every cell as its mean over seeds with a ±1 std band, in one SVG. The page's script only posts
-// refresh/openRun (protocol/sweepReportView.ts). Same CSP as the dashboard: scripts by nonce only,
-// styles from the extension's files, no inline style. Pure.
+// refresh/openRun (protocol/sweepReportView.ts). The shared page skeleton (webview/page.ts) with the
+// host's markup in its main region: no inline style or script. Pure.
 import type { Stat } from '../../engine/sweep/report';
-import { contentSecurityPolicy, escapeHtml, makeNonce } from '../dashboard/dashboardHtml';
+import { escapeHtml, webviewHtml, type PageAssets } from '../webview/page';
 import type { BandPoint } from './curves';
 import type { SweepReportData } from './sweepDirs';
-
-export interface SweepReportPage {
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  nonce?: string;
-}
 
 const pct = (s: Stat | null | undefined) =>
   s ? `${(100 * s.mean).toFixed(1)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(1)}`}` : '–';
 
-export function sweepReportHtml(d: SweepReportData, p: SweepReportPage): string {
-  const nonce = p.nonce ?? makeNonce();
+export function sweepReportHtml(d: SweepReportData, p: Omit<PageAssets, 'title'>): string {
   const { report: r } = d;
   const T = Math.max(1, ...r.cells.map((c) => c.majorityAccuracyAfter.length));
   const turns = Array.from({ length: T }, (_, t) => t);
@@ -33,17 +25,7 @@ ${turns.map((t) => `<td>${pct(c.majorityAccuracyAfter[t])}</td>`).join('')}
 </tr>`,
     )
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(p.cspSource, nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(p.styleUri)}">
-<title>Sweep ${escapeHtml(r.name)}</title>
-</head>
-<body>
-<header><h1>Sweep ${escapeHtml(r.name)}</h1><button data-action="refresh">Refresh</button></header>
+  const body = `<header><h1>Sweep ${escapeHtml(r.name)}</h1><button data-action="refresh">Refresh</button></header>
 <p class="dir">${escapeHtml(d.dir)} — ${r.finished} of ${r.runs} runs finished.</p>
 <h2>Majority accuracy after training, per turn</h2>
 <p class="note">In %, mean ± sample standard deviation over the finished seeds of each cell.</p>
@@ -55,11 +37,8 @@ ${rows}
 </table>
 <h2>Training reward</h2>
 <p class="note">Mean over the seeds of each cell at every iteration; the band is ±1 standard deviation.</p>
-${rewardChart(d.curves)}
-<script nonce="${nonce}" src="${escapeHtml(p.scriptUri)}"></script>
-</body>
-</html>
-`;
+${rewardChart(d.curves)}`;
+  return webviewHtml({ ...p, title: `Sweep ${r.name}`, content: { body } });
 }
 
 /** Colours c0…c7 of the stylesheet (the theme's chart colours). */

@@ -7,6 +7,7 @@ import { SweepDir } from '../../engine/sweep/layout';
 import { validateSweepReportMessage, type SweepReportMessage } from '../../protocol/sweepReportView';
 import { SWEEP_REPORT_VIEW_TYPE } from '../commandIds';
 import { guardFile } from '../security/pathGuard';
+import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
 import { readSweepReportData } from './sweepDirs';
 import { sweepReportHtml } from './sweepReportHtml';
 
@@ -17,53 +18,59 @@ export interface SweepReportDeps {
   runsFolders(): string[];
 }
 
-export class SweepReportPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, vscode.WebviewPanel>();
+/** One report panel: its page is redrawn from the sweep's files on open and on Refresh. */
+class SweepReportPanel implements OpenPanel {
+  private readonly sub: vscode.Disposable;
 
-  constructor(private readonly deps: SweepReportDeps) {}
-
-  open(sweepDir: string): void {
-    const dir = resolve(sweepDir);
-    const existing = this.panels.get(dir);
-    if (existing) {
-      existing.reveal(undefined, false);
-      this.render(existing, dir);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(SWEEP_REPORT_VIEW_TYPE, `Sweep: ${basename(dir)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      enableFindWidget: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview')],
-    });
-    this.panels.set(dir, panel);
-    const sub = panel.webview.onDidReceiveMessage((m: unknown) => {
-      const problem = validateSweepReportMessage(m);
-      if (problem) return this.deps.log.warn(`sweep report: dropped a message (${problem})`);
-      void this.onMessage(panel, dir, m as SweepReportMessage).catch(
-        (e: Error) => void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`),
-      );
-    });
-    panel.onDidDispose(() => {
-      sub.dispose();
-      this.panels.delete(dir);
-    });
-    this.render(panel, dir);
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    onMessage: (m: unknown) => void,
+  ) {
+    this.sub = panel.webview.onDidReceiveMessage(onMessage);
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
+    this.sub.dispose();
+  }
+}
+
+export class SweepReportPanels implements vscode.Disposable {
+  private readonly panels: PanelRegistry<SweepReportPanel>;
+
+  constructor(private readonly deps: SweepReportDeps) {
+    this.panels = new PanelRegistry(SWEEP_REPORT_VIEW_TYPE, deps.extensionUri);
+  }
+
+  open(sweepDir: string): void {
+    const dir = resolve(sweepDir);
+    const { item } = this.panels.open(
+      dir,
+      `Sweep: ${basename(dir)}`,
+      (panel) =>
+        new SweepReportPanel(panel, (m) => {
+          const problem = validateSweepReportMessage(m);
+          if (problem) return this.deps.log.warn(`sweep report: dropped a message (${problem})`);
+          void this.onMessage(panel, dir, m as SweepReportMessage).catch(
+            (e: Error) => void vscode.window.showErrorMessage(`MAPoRL: ${e.message}`),
+          );
+        }),
+      vscode.ViewColumn.Active,
+    );
+    this.render(item.panel, dir);
+  }
+
+  dispose(): void {
+    this.panels.dispose();
   }
 
   private render(panel: vscode.WebviewPanel, dir: string): void {
     const webview = panel.webview;
-    const asset = (name: string) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString();
     try {
       const data = readSweepReportData(dir, this.deps.runsFolders());
       webview.html = sweepReportHtml(data, {
         cspSource: webview.cspSource,
-        scriptUri: asset('sweep.js'),
-        styleUri: asset('sweep.css'),
+        scriptUri: pageAsset(webview, this.deps.extensionUri, 'sweep.js'),
+        styleUri: pageAsset(webview, this.deps.extensionUri, 'sweep.css'),
       });
     } catch (e) {
       this.deps.log.warn(`sweep report ${dir}: ${(e as Error).message}`);

@@ -1,16 +1,9 @@
-// The dashboard page: a strict Content Security Policy (nothing by default; scripts only by nonce, no
-// eval, no inline script; styles and fonts only from the extension's own files) and no data inline:
-// the run arrives by message once the script asks for it. Pure.
+// The page skeleton every webview of the extension shares (dashboard, comparison, sweep report,
+// transcripts editor): a strict Content Security Policy (nothing by default; scripts only by nonce, no
+// eval, no inline script; styles and fonts only from the extension's own files), one stylesheet, one
+// nonced script. Pages that draw themselves get no data inline: it arrives by message once their script
+// asks for it. Pure.
 import { randomBytes } from 'node:crypto';
-
-export interface DashboardPage {
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  runDir: string;
-  title: string;
-  nonce?: string;
-}
 
 export function makeNonce(): string {
   return randomBytes(18)
@@ -31,15 +24,22 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** The page skeleton every webview shares: the CSP above, one stylesheet, one nonced script, a loading line. */
-export interface WebviewPage {
+/** Where a page's files are (webview URIs of dist/webview/NAME.js and NAME.css) and its title. */
+export interface PageAssets {
   cspSource: string;
   scriptUri: string;
   styleUri: string;
   title: string;
+  /** Fresh per page unless a test fixes it. */
   nonce?: string;
-  /** What the page says until its script has drawn it. */
-  loading: string;
+}
+
+export interface WebviewPage extends PageAssets {
+  /**
+   * What the page's main region holds: a loading line the script replaces (`loading`), or markup
+   * the host drew (`body`, escaped by its builder).
+   */
+  content: { loading: string } | { body: string };
   /** Extra attributes of <body>, values escaped here. */
   bodyAttributes?: Record<string, string>;
   /** Whether screen readers announce changes of the page's main region. */
@@ -51,6 +51,7 @@ export function webviewHtml(p: WebviewPage): string {
   const attrs = Object.entries(p.bodyAttributes ?? {})
     .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
     .join('');
+  const main = 'loading' in p.content ? `<p class="loading">${escapeHtml(p.content.loading)}</p>` : `\n${p.content.body}\n`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -61,13 +62,9 @@ export function webviewHtml(p: WebviewPage): string {
 <title>${escapeHtml(p.title)}</title>
 </head>
 <body${attrs}>
-<main id="app"${p.live ? ' aria-live="polite"' : ''}><p class="loading">${escapeHtml(p.loading)}</p></main>
+<main id="app"${p.live ? ' aria-live="polite"' : ''}>${main}</main>
 <script nonce="${nonce}" src="${escapeHtml(p.scriptUri)}"></script>
 </body>
 </html>
 `;
-}
-
-export function dashboardHtml(p: DashboardPage): string {
-  return webviewHtml({ ...p, loading: 'Loading run…', bodyAttributes: { 'data-run-dir': p.runDir }, live: true });
 }
