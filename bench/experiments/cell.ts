@@ -12,7 +12,8 @@ import { latestCheckpoint } from '../../src/engine/io/checkpoints';
 import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
 import type { MaporlConfig } from '../../src/engine/maporl/config';
 import { policyIndex, type Sharing } from '../../src/engine/maporl/team';
-import { runtimeOptions, train } from '../../src/engine/maporl/trainer';
+import { train } from '../../src/engine/maporl/trainer';
+import { resolveRuntime } from '../../src/engine/runtime/resolve';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { generateSplit } from '../../src/engine/tasks/synthetic';
@@ -116,7 +117,9 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
   }
   const t1 = performance.now();
   o.say(`${o.row.id} seed ${o.seed}: evaluating on ${o.evalQuestions} held-out questions…`);
-  const lms = await Promise.all(models.map(async (load) => LMRuntime.create(await load(), { runtime: runtimeOptions(config) })));
+  const lms = await Promise.all(
+    models.map(async (load) => LMRuntime.create(await load(), { runtime: resolveRuntime({ config: config.runtime }) })),
+  );
   try {
     const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns);
     const alone = await heldOut(config, lms, sharing, o, 1, 1);

@@ -3,6 +3,7 @@ import { ShapeError } from '../engine/graph/shape';
 import { ModelFileError, DataFileError, OutputDirError } from '../engine/io/errors';
 import { RunLockedError } from '../engine/io/runLock';
 import { ConfigError } from '../engine/maporl/config';
+import { RuntimeChoiceError } from '../engine/runtime/resolve';
 import { DataError } from '../engine/tasks/jsonl';
 
 /** Bad command-line usage. */
@@ -19,7 +20,8 @@ export function isBadInput(err: unknown): boolean {
     err instanceof DataError ||
     err instanceof ShapeError ||
     err instanceof RunLockedError ||
-    err instanceof OutputDirError
+    err instanceof OutputDirError ||
+    err instanceof RuntimeChoiceError
   );
 }
 

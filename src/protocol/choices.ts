@@ -5,8 +5,10 @@
 /** ONNX Runtime execution providers a run may ask for; `auto` tries CUDA, then CPU (runtime/session.ts). */
 export const PROVIDER_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+/** Providers a session can actually run on. */
+export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const satisfies readonly ProviderChoice[];
 /** A provider a session actually runs on. */
-export type ExecutionProvider = Exclude<ProviderChoice, 'auto'>;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /** How frozen weights enter ONNX Runtime: embedded in every session, fed at each run, or by size (nn/frozen.ts). */
 export const FROZEN_WEIGHTS = ['auto', 'embedded', 'fed'] as const;

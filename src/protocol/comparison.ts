@@ -4,8 +4,8 @@
 // Turns are 0-based (turn 0 = the independent first answers), as in runRecords.ts.
 
 import { POLICY_SHARINGS, TASK_TYPES, type PolicySharing, type TaskType } from './choices';
-import { all, arrayOf, bool, int, nullable, num, object, oneOf, range, str, where } from './check';
-import { checkEvalTable, type EvalTable } from './runRecords';
+import { all, arrayOf, bool, int, nullable, num, object, oneOf, optional, range, str, where } from './check';
+import { checkEvalTable, checkRuntimeInfo, type EvalTable, type RuntimeInfo } from './runRecords';
 
 export const COMPARISON_VERSION = 1;
 
@@ -35,6 +35,8 @@ export interface ComparisonSide extends ComparisonSideSpec {
   transcripts: string;
   /** Per-turn majority accuracy, mean agent accuracy and per-agent wrong→right / right→wrong moves. */
   table: EvalTable;
+  /** What the side's sessions ran on (a fallback, where one happened); absent in results written before it was recorded. */
+  runtime?: RuntimeInfo;
 }
 
 /** One turn of a side against the baseline, paired by question. */
@@ -106,6 +108,7 @@ const checkSide = object({
   verifier: oneOf(['learned', 'ground-truth']),
   transcripts: str,
   table: checkEvalTable,
+  runtime: optional(checkRuntimeInfo),
 });
 const checkPairedTurn = object({
   turn: int(0),

@@ -4,6 +4,7 @@
 // problem) and a type guard. Turns and agents are 0-based indices everywhere (turn 0 = the
 // independent first answers); `time` is an ISO 8601 string.
 
+import { EXECUTION_PROVIDERS, PROVIDER_CHOICES, type ExecutionProvider, type ProviderChoice } from './choices';
 import {
   all,
   arrayOf,
@@ -30,6 +31,11 @@ export interface TurnMetrics {
   majorityAccuracy: number;
   /** Mean over agents of each agent's accuracy. */
   meanAgentAccuracy: number;
+  /**
+   * Share of discussions in which at least one agent is right (the oracle's accuracy: what a perfect
+   * checker of the agents' answers could reach). Absent in runs recorded before it existed.
+   */
+  oracle?: number;
   /** [A] accuracy of each agent. */
   agentAccuracy: number[];
   /** [A] discussions where the agent went wrong → right from the previous turn (0 at turn 0). */
@@ -50,6 +56,7 @@ const perAgentCounts = arrayOf(int(0));
 export const checkTurnMetrics: Check = object({
   majorityAccuracy: fraction,
   meanAgentAccuracy: fraction,
+  oracle: optional(fraction),
   agentAccuracy: arrayOf(fraction),
   wrongToRight: perAgentCounts,
   rightToWrong: perAgentCounts,
@@ -139,7 +146,53 @@ export interface CheckpointEvent extends EventBase {
   path: string;
 }
 
-export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent;
+/**
+ * What ONNX Runtime sessions of a job ran on (engine/runtime/resolve.ts): written when the first
+ * session starts and again whenever a later one runs differently (e.g. a provider that started for
+ * one graph and not for another). A fallback to the CPU carries ORT's reason.
+ */
+export interface RuntimeInfo {
+  /** The provider the config, the flags or the environment asked for. */
+  asked: ProviderChoice;
+  /** The provider the session runs on. */
+  used: ExecutionProvider;
+  /** Why `used` is not what was asked (one line of ORT's error), null when it is. */
+  fallback: string | null;
+  /** The device, where it is known: the CPU's model name for `cpu`; null for GPUs, whose adapter ORT's Node binding does not report. */
+  device: string | null;
+  /** Intra-op threads asked for; 0 lets ORT use one per physical core. */
+  threads: number;
+  /** onnxruntime-node's version. */
+  ortVersion: string;
+  /** The part of the job, where it has several (`base-agents`: the SFT of a config's baseAgents section). */
+  stage?: string;
+}
+
+export const checkRuntimeInfo: Check = object({
+  asked: oneOf(PROVIDER_CHOICES),
+  used: oneOf(EXECUTION_PROVIDERS),
+  fallback: nullable(str),
+  device: nullable(str),
+  threads: int(0),
+  ortVersion: str,
+  stage: optional(str),
+});
+export const isRuntimeInfo = (x: unknown): x is RuntimeInfo => checkRuntimeInfo(x, '') === null;
+
+/** One line: `cpu (AMD EPYC 7B13), asked for webgpu, 2 threads, onnxruntime-node 1.30.0 — <the fallback's reason>`. */
+export function describeRuntime(r: RuntimeInfo): string {
+  const parts = [`${r.used}${r.device ? ` (${r.device})` : ''}`];
+  if (r.asked !== r.used && r.asked !== 'auto') parts.push(`asked for ${r.asked}`);
+  parts.push(r.threads ? `${r.threads} thread${r.threads === 1 ? '' : 's'}` : 'one thread per core');
+  parts.push(`onnxruntime-node ${r.ortVersion}`);
+  return `${r.stage ? `${r.stage}: ` : ''}${parts.join(', ')}${r.fallback ? ` — ${r.fallback}` : ''}`;
+}
+
+export interface RuntimeEvent extends EventBase, RuntimeInfo {
+  type: 'runtime';
+}
+
+export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent | RuntimeEvent;
 
 export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
 const eventBase = { step: int(0), time: isoTime };
@@ -158,6 +211,7 @@ const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   status: object({ ...eventBase, status: oneOf(RUN_STATUSES), message: optional(str), totalSteps: optional(int(0)) }),
   log: object({ ...eventBase, level: oneOf(['info', 'warn', 'error']), message: str }),
   checkpoint: object({ ...eventBase, path: str }),
+  runtime: all(object(eventBase), checkRuntimeInfo),
 };
 
 /** Null when `x` is a RunEvent; else the problem. Unknown event types are a problem here (readers may skip them). */

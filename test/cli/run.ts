@@ -33,9 +33,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function maporl(args: string[]): CliResult {
+/** Runs `maporl`; `env` is added to this process's environment (undefined values remove a variable). */
+export function maporl(args: string[], env?: Record<string, string | undefined>): CliResult {
   ensureBuilt();
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: env && { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

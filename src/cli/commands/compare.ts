@@ -7,8 +7,9 @@ import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '
 import { identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
 import type { ComparisonResult } from '../../protocol/comparison';
+import type { RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';
-import { intOption, parse, type Command } from './command';
+import { commandRuntime, intOption, parse, printRuntime, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 import { evalDefaults, evalRecords } from './evaluate';
 
 const CONFIDENCE = 0.95;
@@ -18,6 +19,7 @@ export const compare: Command = {
   usage:
     'A B [C ...] (--task arith|nli | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n' +
     '       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]\n' +
+    `       ${RUNTIME_USAGE}\n` +
     '       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset\n' +
     '       (a team of the config-default size on that model, or --agents N). Each side is evaluated as `maporl eval` would\n' +
     "       (its run's sampling, prompts and turns), all on the same questions with the same sampling seeds. The result goes to\n" +
@@ -40,6 +42,7 @@ export const compare: Command = {
         out: { type: 'string' },
         force: { type: 'boolean' },
         json: { type: 'boolean' },
+        ...RUNTIME_FLAGS,
       },
       true,
     );
@@ -114,12 +117,22 @@ interface SideFlags {
   agents?: string;
   temperature?: string;
   'max-new-tokens'?: string;
+  provider?: string;
+  threads?: string;
 }
 
-/** A side's evaluation settings, as `maporl eval` would pick them for it; weights load later. */
+/**
+ * A side's evaluation settings, as `maporl eval` would pick them for it (its sessions: the flags
+ * over its run's runtime section over the environment); weights load later.
+ */
 function sideOf(location: SideLocation, flags: SideFlags, seed: number): CompareSide {
   const isCheckpoint = location.kind === 'checkpoint';
   const runConfig = isCheckpoint ? runConfigOf(location.path) : undefined;
+  let ran: RuntimeInfo | undefined; // a fallback, where one happened, is what the result records
+  const runtime = commandRuntime(flags, runConfig?.runtime, (info) => {
+    printRuntime(info);
+    if (!ran?.fallback) ran = info;
+  });
   const { generation, prompt } = evalDefaults(runConfig, {
     temperature: flags.temperature,
     maxNewTokens: flags['max-new-tokens'],
@@ -140,8 +153,10 @@ function sideOf(location: SideLocation, flags: SideFlags, seed: number): Compare
     turns,
     generation,
     prompt,
-    frozenWeights: runConfig?.runtime.frozenWeights ?? 'auto',
-    load: () => (isCheckpoint ? loadCheckpointTeam(location.path, prompt) : loadModelTeam([location.path], seed, process.cwd())),
+    runtime,
+    ranOn: () => ran,
+    load: () =>
+      isCheckpoint ? loadCheckpointTeam(location.path, prompt, runtime) : loadModelTeam([location.path], seed, process.cwd()),
   };
 }
 

@@ -14,7 +14,7 @@ import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
 import { stopOnSignals } from '../stop';
-import { intOption, parse, type Command } from './command';
+import { commandRuntime, intOption, parse, type Command } from './command';
 
 /**
  * Sizes of the two demo variants. Both make the same base agents (calibrated to be right about half
@@ -67,8 +67,11 @@ export const demo: Command = {
     say(`[1/3] base agents: SFT of a tiny model on the built-in arithmetic task (${DEMO_RECIPE.steps} steps)`);
     const prompt = promptOptionsOf(DiscussionSchema.parse(DISCUSSION));
     const sftProgress = new Progress('  sft', DEMO_RECIPE.steps);
-    const sft = await prepareBaseAgents(path.join(out, 'agents'), { ...DEMO_RECIPE, task: 'arith', prompt, seed }, (s) =>
-      sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`),
+    const sft = await prepareBaseAgents(
+      path.join(out, 'agents'),
+      { ...DEMO_RECIPE, task: 'arith', prompt, seed },
+      (s) => sftProgress.update(s.step, `loss ${s.loss.toFixed(3)}`),
+      commandRuntime({}), // the environment's provider and threads, as the run's own config (runtime: defaults) takes them
     );
     say(`  held-out completion loss ${sft.heldOutLoss?.before?.toFixed(3)} -> ${sft.heldOutLoss?.after.toFixed(3)}`);
 

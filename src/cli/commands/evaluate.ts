@@ -19,7 +19,7 @@ import { answerKindOf, type TaskRecord, type TaskType } from '../../engine/tasks
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { UsageError } from '../errors';
-import { frozenWeightsOption, intOption, numberOption, parse, type Command } from './command';
+import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
 /**
  * What `maporl eval` samples with and how it prompts: the engine's defaults for the run (evalSettingsOf:
@@ -41,6 +41,7 @@ export const evaluate: Command = {
   usage:
     '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n' +
     '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--frozen-weights auto|embedded|fed] [--json]\n' +
+    `       ${RUNTIME_USAGE}\n` +
     "       A checkpoint is evaluated with its run's sampling, prompts and lengths (config.json); base models with the\n" +
     `       config defaults (temperature ${GenerationSchema.parse({}).temperature}, question-last later-turn prompt). --temperature 0 is greedy.`,
   async run(args) {
@@ -58,6 +59,7 @@ export const evaluate: Command = {
       'skip-invalid': { type: 'boolean' },
       json: { type: 'boolean' },
       'frozen-weights': { type: 'string' },
+      ...RUNTIME_FLAGS,
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
     const seed = intOption(values.seed, '--seed', 0);
@@ -93,19 +95,17 @@ export const evaluate: Command = {
     if (checkpointDir && sharing === 'per-turn' && turns > shape.policies)
       throw new UsageError(`the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`);
     const modelSpecs = checkpointDir ? undefined : specs.map((s) => (fs.existsSync(s) ? path.resolve(s) : s));
+    // Flags over the run's own runtime section over the environment (runtime/resolve.ts).
+    const runtime = commandRuntime(values, runConfig?.runtime);
     const team = checkpointDir
-      ? await loadCheckpointTeam(checkpointDir, prompt)
+      ? await loadCheckpointTeam(checkpointDir, prompt, runtime)
       : await loadModelTeam(specs, seed, process.cwd());
-    const frozenWeights =
-      values['frozen-weights'] !== undefined
-        ? frozenWeightsOption(values['frozen-weights'])
-        : (runConfig?.runtime.frozenWeights ?? 'auto');
     const warning = identicalAgentsWarning(generation.temperature, agents, sharing, modelSpecs);
     if (warning) process.stderr.write(warning + '\n');
     const result = await evaluateTeam(
       records,
       team,
-      { sharing, agents, turns, generation, prompt, frozenWeights },
+      { sharing, agents, turns, generation, prompt, runtime },
       { step: 0, seed, kind: answerKindOf(task) },
     );
     if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');

@@ -1,12 +1,22 @@
 import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
 import { UsageError } from '../errors';
-import { frozenWeightsOption, intOption, numberOption, parse, requireOption, type Command } from './command';
+import {
+  commandRuntime,
+  intOption,
+  numberOption,
+  parse,
+  requireOption,
+  RUNTIME_FLAGS,
+  RUNTIME_USAGE,
+  type Command,
+} from './command';
 
 export const generate: Command = {
   summary: 'sample continuations of a prompt',
   usage:
-    '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--frozen-weights auto|embedded|fed] [--json]',
+    '--model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed N] [--num N] [--stop S]... [--chat] [--frozen-weights auto|embedded|fed]\n' +
+    `       ${RUNTIME_USAGE} [--json]`,
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' },
@@ -21,7 +31,9 @@ export const generate: Command = {
       chat: { type: 'boolean' },
       json: { type: 'boolean' },
       'frozen-weights': { type: 'string' },
+      ...RUNTIME_FLAGS,
     });
+    const runtime = commandRuntime(values); // before the model loads: a bad --provider is exit 2 at once
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const promptText = requireOption(values.prompt, '--prompt TEXT');
     let text = promptText;
@@ -32,7 +44,7 @@ export const generate: Command = {
     }
     const ids = model.tokenizer.encode(text, { addSpecialTokens: !values.chat });
     const num = intOption(values.num, '--num', 1);
-    const lm = await LMRuntime.create(model, { runtime: { frozenWeights: frozenWeightsOption(values['frozen-weights']) } });
+    const lm = await LMRuntime.create(model, { runtime });
     const gens = await lm.generate(
       Array.from({ length: num }, () => ids),
       {

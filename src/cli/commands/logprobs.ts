@@ -2,22 +2,24 @@ import * as fs from 'node:fs';
 import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
 import { UsageError } from '../errors';
-import { frozenWeightsOption, parse, requireOption, type Command } from './command';
+import { commandRuntime, parse, requireOption, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
 export const logprobs: Command = {
   summary: 'print JSON {ids, tokens, logprobs} of a text under a model',
-  usage: '--model DIR --text-file FILE [--frozen-weights auto|embedded|fed]',
+  usage: `--model DIR --text-file FILE [--frozen-weights auto|embedded|fed] ${RUNTIME_USAGE}`,
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' },
       'text-file': { type: 'string' },
       'frozen-weights': { type: 'string' },
+      ...RUNTIME_FLAGS,
     });
+    const runtime = commandRuntime(values);
     const file = requireOption(values['text-file'], '--text-file FILE');
     if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const ids = model.tokenizer.encode(fs.readFileSync(file, 'utf8'));
-    const lm = await LMRuntime.create(model, { runtime: { frozenWeights: frozenWeightsOption(values['frozen-weights']) } });
+    const lm = await LMRuntime.create(model, { runtime });
     const { logprobs: lp } = await lm.score([ids]);
     const tokens = ids.map((id) => model.tokenizer.idToToken(id));
     // logprobs[i] = log p(ids[i] | ids[<i]); the first token has no prefix: null.

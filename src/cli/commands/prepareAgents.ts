@@ -9,12 +9,14 @@ import { loadConfig, parseConfig } from '../../engine/maporl/config';
 import { presetNames } from '../../engine/nn/presets';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
-import { intOption, numberOption, parse, type Command } from './command';
+import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
 export const prepareAgents: Command = {
   summary: 'fine-tune base agents on a built-in task (SFT), cached, optionally copied to a model directory',
   usage:
     '[--config FILE.maporl.json | --task arith|nli [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n' +
+    `  ${RUNTIME_USAGE}\n` +
+    `  ${RUNTIME_USAGE}\n` +
     "  With --config the recipe is that experiment's baseAgents section (its task and prompts); otherwise the defaults with these options.",
   async run(args) {
     const { values } = parse(args, {
@@ -27,6 +29,7 @@ export const prepareAgents: Command = {
       out: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
+      ...RUNTIME_FLAGS,
     });
     if (values.config && (values.task || values.preset || values.steps || values.lr || values.seed))
       throw new UsageError('--config takes the recipe from the config file: drop --task/--preset/--steps/--lr/--seed');
@@ -53,7 +56,14 @@ export const prepareAgents: Command = {
     if (!recipe) throw new UsageError(`${values.config}: the config has no baseAgents section`);
     const t0 = Date.now();
     const progress = new Progress('sft', recipe.steps);
-    const prepared = await ensurePreparedBase(recipe, (s) => progress.update(s.step, `loss ${s.loss.toFixed(3)}`));
+    // Flags over the config's runtime section over the environment (runtime/resolve.ts).
+    const runtime = commandRuntime(values, config.runtime);
+    const prepared = await ensurePreparedBase(
+      recipe,
+      (s) => progress.update(s.step, `loss ${s.loss.toFixed(3)}`),
+      undefined,
+      runtime,
+    );
     let modelDir = prepared.modelDir;
     if (values.out) {
       modelDir = path.resolve(values.out);

@@ -6,7 +6,7 @@ import type { PromptFormat } from '../../engine/prompts/tokens';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
 import { stopOnSignals } from '../stop';
-import { intOption, numberOption, parse, requireOption, type Command } from './command';
+import { commandRuntime, intOption, numberOption, parse, requireOption, RUNTIME_FLAGS, type Command } from './command';
 
 const d = SFT_DEFAULTS;
 
@@ -32,7 +32,8 @@ export const sft: Command = {
   --lora-alpha A        LoRA alpha (${DEFAULT_LORA.alpha})
   --lora-dropout P      dropout on the adapters' input (${DEFAULT_LORA.dropout})
   --lora-targets LIST   comma-separated module suffixes, or all-linear (${(DEFAULT_LORA.targetModules as string[]).join(',')})
-  --threads N           ONNX Runtime intra-op threads (0: one per core)
+  --provider P          ONNX Runtime execution provider: auto, cpu, webgpu, cuda (default: MAPORL_EXECUTION_PROVIDER, else auto)
+  --threads N           ONNX Runtime intra-op threads (0: one per core; default: MAPORL_THREADS, else 0)
   --resume              continue from the newest checkpoint in --out
   --force               replace an earlier run in --out
 Writes OUT/model (an HF model directory; with LoRA merged into the base), OUT/adapter (LoRA, PEFT
@@ -62,7 +63,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
       'lora-alpha': s,
       'lora-dropout': s,
       'lora-targets': s,
-      threads: s,
+      ...RUNTIME_FLAGS,
       resume: { type: 'boolean' },
       force: { type: 'boolean' },
     });
@@ -111,7 +112,7 @@ layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
             },
       resume: v.resume ?? false,
       force: v.force ?? false,
-      runtime: { threads: intOption(v.threads, '--threads', 0) },
+      runtime: commandRuntime(v),
     };
 
     const stop = stopOnSignals(); // finish the step, write a checkpoint, exit 0

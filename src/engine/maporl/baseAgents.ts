@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { BaseAgentsSchema } from '../../protocol/configSchema';
 import { Rng } from '../core/random';
 import { createPresetModel, saveModel } from '../nn/model';
+import type { RuntimeOptions } from '../runtime/session';
 import { SFT_DEFAULTS } from '../sft/options';
 import type { Split } from '../tasks/types';
 import { runSft, type SftStepInfo } from '../sft/trainer';
@@ -33,8 +34,16 @@ export interface BaseAgents {
   heldOutLoss?: { before: number | null; after: number };
 }
 
-/** Fine-tunes a fresh preset model into `out` (`out/init`, `out/data`, `out/sft/model`). */
-export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?: (s: SftStepInfo) => void): Promise<BaseAgents> {
+/**
+ * Fine-tunes a fresh preset model into `out` (`out/init`, `out/data`, `out/sft/model`); `runtime`
+ * from runtime/resolve.ts (the job's provider and threads).
+ */
+export async function prepareBaseAgents(
+  out: string,
+  r: BaseAgentRecipe,
+  onStep?: (s: SftStepInfo) => void,
+  runtime?: RuntimeOptions,
+): Promise<BaseAgents> {
   const init = path.join(out, 'init');
   const fresh = await createPresetModel(r.preset, r.seed);
   await saveModel(init, fresh, { tokenizerFiles: fresh.tokenizerFiles });
@@ -58,6 +67,7 @@ export async function prepareBaseAgents(out: string, r: BaseAgentRecipe, onStep?
       weightDecay: 0.01,
       saveEvery: 0,
       seed: r.seed,
+      runtime,
     },
     { onStep },
   );

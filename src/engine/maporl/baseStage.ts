@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
+import type { RuntimeOptions } from '../runtime/session';
 import type { SftStepInfo } from '../sft/trainer';
 import { prepareBaseAgents } from './baseAgents';
 import { cacheRoot, recipeDir, sortKeys, type BaseAgentRecipe } from './baseRecipe';
@@ -17,7 +18,8 @@ export interface PreparedBase {
 }
 
 /**
- * The model directory of a recipe's base agents, fine-tuning them first unless the cache has them.
+ * The model directory of a recipe's base agents, fine-tuning them first (on `runtime`, from
+ * runtime/resolve.ts) unless the cache has them.
  * SFT writes into a private temporary folder that is renamed into place when complete, so an
  * interrupted or concurrent preparation never leaves a half-written model behind.
  */
@@ -25,6 +27,7 @@ export async function ensurePreparedBase(
   recipe: BaseAgentRecipe,
   onStep?: (s: SftStepInfo) => void,
   root = cacheRoot(),
+  runtime?: RuntimeOptions,
 ): Promise<PreparedBase> {
   const dir = recipeDir(recipe, root);
   const modelDir = path.join(dir, 'sft', 'model');
@@ -32,7 +35,7 @@ export async function ensurePreparedBase(
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await prepareBaseAgents(tmp, recipe, onStep);
+    await prepareBaseAgents(tmp, recipe, onStep, runtime);
     fs.writeFileSync(path.join(tmp, 'recipe.json'), `${JSON.stringify(sortKeys(recipe), null, 2)}\n`);
     try {
       fs.renameSync(tmp, dir);

@@ -4,13 +4,13 @@
 // trainer_state.json; the weights only when the team is about to speak.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrozenWeightsChoice } from '../../protocol/choices';
 import { AgentsSchema, DiscussionSchema, GenerationSchema } from '../../protocol/configSchema';
 import { LMRuntime, type GenerateOptions } from '../generate/runtime';
 import { checkpointDamage } from '../io/checkpointManifest';
 import { latestCheckpoint } from '../io/checkpoints';
 import { ModelFileError } from '../io/errors';
 import type { CausalLM } from '../nn/model';
+import type { RuntimeOptions } from '../runtime/session';
 import type { AnswerKind } from '../tasks/answers';
 import type { TaskRecord } from '../tasks/types';
 import { loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from './checkpoint';
@@ -87,10 +87,10 @@ export function modelShape(specs: readonly string[]): TeamShape {
 }
 
 /**
- * A checkpoint's policies (LoRA adapters merged into their base) and its learned verifier, or the
- * ground truth when the run had none.
+ * A checkpoint's policies (LoRA adapters merged into their base) and its learned verifier (its
+ * sessions on `runtime`), or the ground truth when the run had none.
  */
-export async function loadCheckpointTeam(dir: string, prompt: PromptOptions): Promise<LoadedTeam> {
+export async function loadCheckpointTeam(dir: string, prompt: PromptOptions, runtime: RuntimeOptions): Promise<LoadedTeam> {
   const { policies } = readTrainerState(dir);
   // Without the run's learned verifier the ground truth would score responses, and shown in
   // prompts those scores are the answer key (the config check refuses ground-truth runs).
@@ -103,7 +103,7 @@ export async function loadCheckpointTeam(dir: string, prompt: PromptOptions): Pr
   }
   let verifier = groundTruthVerifier;
   if (v) {
-    const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, {}, prompt.templates.first);
+    const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, runtime, prompt.templates.first);
     verifier = (pairs) => lv.score(pairs);
   }
   const models: CausalLM[] = [];
@@ -135,12 +135,15 @@ export function evalSettingsOf(runConfig: MaporlConfig | undefined): EvalSetting
   };
 }
 
-/** How a loaded team discusses: its size, turns and policy sharing, sampling, prompts, how weights enter ONNX Runtime. */
+/**
+ * How a loaded team discusses: its size, turns and policy sharing, sampling, prompts, and its
+ * sessions' provider, threads and frozen weights (runtime/resolve.ts).
+ */
 export interface TeamSettings extends EvalSettings {
   sharing: Sharing;
   agents: number;
   turns: number;
-  frozenWeights: FrozenWeightsChoice;
+  runtime: RuntimeOptions;
 }
 
 /**
@@ -153,7 +156,7 @@ export async function evaluateTeam(
   s: TeamSettings,
   o: { step: number; seed: number; kind: AnswerKind },
 ): Promise<EvalResult> {
-  const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: { frozenWeights: s.frozenWeights } })));
+  const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: s.runtime })));
   try {
     return await evaluate(records, o.step, {
       agents: s.agents,

@@ -5,12 +5,11 @@
 // cleanly. Holds RUN/.lock while it writes (io/runLock.ts): one writer per run directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROVIDER_CHOICES } from '../../protocol/choices';
-import { MAPORL_ENV } from '../../protocol/environment';
-import type { EvalTable, RunSummary } from '../../protocol/runRecords';
+import { describeRuntime, type EvalTable, type RunSummary, type RuntimeInfo } from '../../protocol/runRecords';
 import { latestCheckpoint } from '../io/checkpoints';
 import { OutputDirError } from '../io/errors';
 import { acquireRunLock, assertUnlocked } from '../io/runLock';
+import { resolveRuntime } from '../runtime/resolve';
 import type { RuntimeOptions } from '../runtime/session';
 import { loadTaskData, type TaskData } from '../tasks';
 import type { TaskRecord } from '../tasks/types';
@@ -184,14 +183,20 @@ interface RunContext extends IterationContext {
 async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line: string) => void): Promise<RunContext> {
   const { config } = o;
   const step = start.state?.iteration ?? 0;
-  const runtime = runtimeOptions(config);
+  // The run's sessions and those of its base-agent stage: `runtime` events say what each ran on.
+  const report = (info: RuntimeInfo) => {
+    run.event({ type: 'runtime', step, ...info });
+    say(`runtime: ${describeRuntime(info)}`);
+  };
+  const runtimeOf = (stage?: string) => resolveRuntime({ config: config.runtime }, { stage, report });
+  const runtime = runtimeOf();
   const data = loadTaskData(config.task, config.seed);
   for (const [split, rep] of Object.entries(data.skipped)) {
     if (rep.count) run.log(step, `skipped ${rep.count} invalid ${split} lines (first: ${rep.examples[0]})`, 'warn');
   }
   if (data.test.length === 0) throw new Error('the test split is empty');
   if (config.training.mode !== 'none' && data.train.length === 0) throw new Error('the training split is empty');
-  const models = await prepareBaseStage(config, run, step, say);
+  const models = await prepareBaseStage(config, run, step, say, runtimeOf('base-agents'));
   const bases = await resolveBases(models, o.baseDir, config.discussion.turns);
   const team = await Team.create(config, bases, runtime);
   try {
@@ -199,7 +204,6 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
       for (const [i, p] of team.policies.entries())
         p.restore((await loadCheckpointPolicy(start.from, i, start.state.optimizerSteps[i])).train);
     }
-    run.log(step, `execution provider: ${team.policies[0].lm.provider}${runtime.threads ? `, ${runtime.threads} threads` : ''}`);
     const verifier = await setupVerifier({
       config: models,
       data,
@@ -293,21 +297,6 @@ async function saveRunCheckpoint(c: RunContext, iteration: number, before: EvalT
   run.event({ type: 'checkpoint', step: iteration, path: path.relative(run.dir, dir) });
 }
 
-/**
- * ONNX Runtime options from the config; the VS Code extension's settings arrive as
- * MAPORL_EXECUTION_PROVIDER / MAPORL_THREADS and apply where the config keeps its defaults.
- */
-export function runtimeOptions(config: MaporlConfig, env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
-  const envProvider = PROVIDER_CHOICES.find((p) => p === env[MAPORL_ENV.executionProvider]);
-  const envThreads = Number(env[MAPORL_ENV.threads]);
-  return {
-    executionProvider:
-      config.runtime.executionProvider === 'auto' && envProvider ? envProvider : config.runtime.executionProvider,
-    threads: config.runtime.threads === 0 && Number.isInteger(envThreads) && envThreads > 0 ? envThreads : config.runtime.threads,
-    frozenWeights: config.runtime.frozenWeights,
-  };
-}
-
 function makeSummary(
   config: MaporlConfig,
   status: RunSummary['status'],
@@ -355,17 +344,23 @@ async function prepareBaseStage(
   run: RunDir,
   step: number,
   say: (line: string) => void,
+  runtime: RuntimeOptions,
 ): Promise<MaporlConfig> {
   const recipe = recipeOf(config);
   if (!recipe) return config;
   const t0 = performance.now();
   const every = Math.max(1, Math.round(recipe.steps / 20));
-  const prepared = await ensurePreparedBase(recipe, (s) => {
-    if (s.step % every !== 0 && s.step !== s.totalSteps) return;
-    const line = `base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`;
-    say(line);
-    run.log(step, line);
-  });
+  const prepared = await ensurePreparedBase(
+    recipe,
+    (s) => {
+      if (s.step % every !== 0 && s.step !== s.totalSteps) return;
+      const line = `base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`;
+      say(line);
+      run.log(step, line);
+    },
+    undefined,
+    runtime,
+  );
   const how = prepared.fresh ? `prepared by SFT in ${((performance.now() - t0) / 1000).toFixed(0)} s` : 'reused from the cache';
   run.log(step, `base agents: ${how} (${prepared.modelDir})`);
   say(`base agents: ${how} (${prepared.modelDir})`);

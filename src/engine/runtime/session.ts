@@ -25,7 +25,19 @@ export interface RuntimeOptions {
   onFallback?: (message: string) => void;
   /** How frozen weights enter inference graphs (nn/frozen.ts, frozenLimitFor); default 'auto'. */
   frozenWeights?: FrozenWeightsChoice;
+  /**
+   * Called when a session starts, with the provider it runs on and why that is not the one asked for
+   * (null when it is). resolveRuntime (resolve.ts) turns these into the job's `runtime` events.
+   */
+  onSession?: (used: ExecutionProvider, fallback: string | null) => void;
 }
+
+/**
+ * Providers that failed to start in this process, with ORT's reason. A provider fails for the whole
+ * process (no adapter, no library), so later sessions go to the CPU without another attempt (a failed
+ * WebGPU start costs ~0.2 s) and without repeating the warning.
+ */
+const failedProviders = new Map<ExecutionProvider, string>();
 
 export class Session {
   private constructor(
@@ -44,16 +56,30 @@ export class Session {
     const order: ExecutionProvider[] =
       wanted === 'auto' ? (cudaInstalled() ? ['cuda', 'cpu'] : ['cpu']) : wanted === 'cpu' ? ['cpu'] : [wanted, 'cpu'];
     let lastError: unknown;
+    let fallback: string | null = null;
+    let failedHere: [ExecutionProvider, string] | undefined;
     for (const ep of order) {
+      const failed = failedProviders.get(ep);
+      if (failed !== undefined) {
+        if (wanted === 'auto') continue;
+        fallback = fallbackMessage(ep, failed);
+        options.onFallback?.(fallback); // the process-wide warning was given the first time
+        continue;
+      }
       try {
         const inner = await ort.InferenceSession.create(model, sessionOptions(ep, options));
+        // The provider, not the model, failed: the CPU loaded the same model.
+        if (failedHere) failedProviders.set(...failedHere);
+        options.onSession?.(ep, fallback);
         return new Session(inner, ep);
       } catch (err) {
         lastError = err;
         if (ep === 'cpu') break;
+        failedHere = [ep, firstLine(err)];
         if (wanted !== 'auto') {
-          const msg = `execution provider "${ep}" is not available (${firstLine(err)}); using CPU`;
-          (options.onFallback ?? ((m: string) => process.emitWarning(m)))(msg);
+          fallback = fallbackMessage(ep, firstLine(err));
+          // With onSession the job reports the fallback itself (its `runtime` event); else a warning says it.
+          (options.onFallback ?? (options.onSession ? () => undefined : (m: string) => process.emitWarning(m)))(fallback);
         }
       }
     }
@@ -134,6 +160,10 @@ export function cudaInstalled(): boolean {
   } catch {
     return false;
   }
+}
+
+function fallbackMessage(ep: ExecutionProvider, reason: string): string {
+  return `execution provider "${ep}" is not available (${reason}); using CPU`;
 }
 
 function firstLine(err: unknown): string {

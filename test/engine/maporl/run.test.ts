@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { MAPORL_ENV } from '../../../src/protocol/environment';
 import { validateRunEvent, validateRunSummary, validateTranscriptRecord } from '../../../src/protocol/runRecords';
 import { comparable, lines, writeTinyConfig } from '../../helpers/tinyRun';
 import { untilWhileRunning } from '../../helpers/waitFor';
@@ -127,16 +126,4 @@ test('a run keeps going when the parent that forked it disconnects (a reloaded V
   assert.equal(await exitOf(child), 0);
   assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).status, 'finished');
   fs.rmSync(dir, { recursive: true, force: true });
-});
-
-test('VS Code settings reach the engine through the environment where the config keeps its defaults', async () => {
-  const { runtimeOptions } = await import('../../../src/engine/maporl/trainer');
-  const { parseConfig } = await import('../../../src/engine/maporl/config');
-  const env = { [MAPORL_ENV.executionProvider]: 'webgpu', [MAPORL_ENV.threads]: '3' };
-  assert.deepEqual(runtimeOptions(parseConfig({}), env), { executionProvider: 'webgpu', threads: 3, frozenWeights: 'auto' });
-  assert.deepEqual(
-    runtimeOptions(parseConfig({ runtime: { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' } }), env),
-    { executionProvider: 'cpu', threads: 1, frozenWeights: 'fed' },
-  );
-  assert.deepEqual(runtimeOptions(parseConfig({}), {}), { executionProvider: 'auto', threads: 0, frozenWeights: 'auto' });
 });

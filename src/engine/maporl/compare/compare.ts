@@ -1,7 +1,6 @@
 // Checkpoint comparison: every side discusses the same questions with the same sampling seeds,
 // through the evaluation that `maporl eval` runs (../evaluate.ts), one side in memory at a time;
 // then each side is set against the first (the baseline), question by question (pairedStats.ts).
-import type { FrozenWeightsChoice } from '../../../protocol/choices';
 import {
   COMPARISON_VERSION,
   type ComparisonResult,
@@ -9,8 +8,9 @@ import {
   type DifferingQuestion,
   type PairedTurn,
 } from '../../../protocol/comparison';
-import type { EvalTable, TranscriptRecord } from '../../../protocol/runRecords';
+import type { EvalTable, RuntimeInfo, TranscriptRecord } from '../../../protocol/runRecords';
 import type { GenerateOptions } from '../../generate/runtime';
+import type { RuntimeOptions } from '../../runtime/session';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../tasks/types';
 import { mean } from '../evaluate';
 import { evaluateTeam, type LoadedTeam, type TeamShape } from '../evalTeam';
@@ -27,7 +27,10 @@ export interface CompareSide {
   turns: number;
   generation: Omit<GenerateOptions, 'seed'> & ComparisonSideSpec['generation'];
   prompt: PromptOptions;
-  frozenWeights: FrozenWeightsChoice;
+  /** The side's sessions: provider, threads, frozen weights (runtime/resolve.ts). */
+  runtime: RuntimeOptions;
+  /** What its sessions ran on, once they have run (the `runtime` of its result). */
+  ranOn?: () => RuntimeInfo | undefined;
   /** The team's weights, loaded when its turn comes. */
   load: () => Promise<LoadedTeam>;
 }
@@ -72,7 +75,10 @@ export async function runComparison(
     questions: records.length,
     seed: o.seed,
     bootstrap: { resamples: o.bootstrap.resamples, confidence: o.bootstrap.confidence, seed: o.bootstrap.seed },
-    sides: sides.map((s, i) => ({ ...sideSpec(s), transcripts: transcriptsFile(i), table: tables[i] })),
+    sides: sides.map((s, i) => {
+      const runtime = s.ranOn?.();
+      return { ...sideSpec(s), transcripts: transcriptsFile(i), table: tables[i], ...(runtime ? { runtime } : {}) };
+    }),
     versusBaseline: transcripts.slice(1).map((t, i) => ({ side: i + 1, turns: pairedTurns(transcripts[0], t, o.bootstrap) })),
     differing: differingQuestions(transcripts),
   };
