@@ -1,5 +1,6 @@
 // Finding and choosing experiment configs (`*.maporl.json`) in the workspace.
 import * as vscode from 'vscode';
+import { CommandId } from './commandIds';
 
 export const CONFIG_SUFFIX = '.maporl.json';
 export const CONFIG_GLOB = '**/*.maporl.json';
@@ -16,7 +17,7 @@ export async function pickConfig(arg: unknown): Promise<vscode.Uri | undefined> 
       'MAPoRL: no experiment config (*.maporl.json) in this workspace.',
       'New Experiment…',
     );
-    if (choice) await vscode.commands.executeCommand('maporl.newExperiment');
+    if (choice) await vscode.commands.executeCommand(CommandId.NewExperiment);
     return undefined;
   }
   if (files.length === 1) return files[0];

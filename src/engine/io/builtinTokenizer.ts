@@ -12,6 +12,7 @@
 
 import * as path from 'node:path';
 import { writeJsonAtomic } from './atomic';
+import { TASK_WORDS } from './builtinWords';
 import { Tokenizer } from './tokenizer';
 
 export const BUILTIN_VOCAB_SIZE = 512;
@@ -23,80 +24,10 @@ export const BUILTIN_SPECIAL_IDS = { pad: 0, bos: 1, eos: 2, system: 3, user: 4,
 const FIRST_BYTE_ID = BUILTIN_SPECIAL_TOKENS.length;
 
 /**
- * Words that must be single tokens: the synthetic tasks' vocabulary (see
- * src/engine/tasks/synthetic/vocab.ts; io may not import tasks, so the list is repeated here and a
- * test checks they agree) and the words of the default prompts and answer formats.
+ * Words that must be single tokens: the synthetic tasks' words (builtinWords.ts, which the tasks
+ * import too) and the words of the default prompts and answer formats.
  */
-const CORE_WORDS = [
-  'Ann',
-  'Bo',
-  'Cy',
-  'Dan',
-  'Eve',
-  'Max',
-  'Sam',
-  'Tom',
-  'Zoe',
-  'pens',
-  'eggs',
-  'cards',
-  'coins',
-  'books',
-  'cups',
-  'cat',
-  'dog',
-  'bird',
-  'frog',
-  'duck',
-  'cow',
-  'cats',
-  'dogs',
-  'birds',
-  'frogs',
-  'ducks',
-  'cows',
-  'red',
-  'blue',
-  'green',
-  'gray',
-  'has',
-  'bags',
-  'of',
-  'buys',
-  'more',
-  'gives',
-  'to',
-  'loses',
-  'How',
-  'many',
-  'now',
-  'Answer',
-  'Premise',
-  'Hypothesis',
-  'All',
-  'No',
-  'Some',
-  'all',
-  'no',
-  'is',
-  'a',
-  'are',
-  'not',
-  'So',
-  'Nothing',
-  'says',
-  'if',
-  'entailment',
-  'neutral',
-  'contradiction',
-  'A',
-  'Q',
-  'You',
-  'Others',
-  'Question',
-  'answer',
-  'boxed',
-];
+const CORE_WORDS = [...TASK_WORDS, 'A', 'Q', 'You', 'Others', 'Question', 'answer', 'boxed'];
 
 /** Common words merged while the vocabulary has room, most useful first (may end up in pieces). */
 const FILLER_WORDS = [

@@ -8,8 +8,10 @@ import { writeDirAtomic } from '../io/atomic';
 import { ModelFileError } from '../io/errors';
 import { readHfConfig, writeHfConfig, type ModelConfig } from '../io/hfConfig';
 import { ModelWeights, writeModelWeights } from '../io/modelWeights';
-import type { Tokenizer } from '../io/tokenizer';
+import { BUILTIN_SPECIAL_IDS, builtinTokenizer, builtinTokenizerFiles } from '../io/builtinTokenizer';
+import { Tokenizer } from '../io/tokenizer';
 import { llamaParamShapes } from './llama';
+import { presetConfig } from './presets';
 
 export interface CausalLM {
   config: ModelConfig;
@@ -68,7 +70,6 @@ export function loadWeights(dir: string, config: ModelConfig): Record<string, Ho
 export async function loadModel(dir: string): Promise<CausalLM> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ModelFileError(dir, 'model directory does not exist');
   const config = readHfConfig(dir);
-  const { Tokenizer } = await import('../io/tokenizer');
   const tokenizer = await Tokenizer.load(dir);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new ModelFileError(
@@ -147,8 +148,6 @@ export async function createPresetModel(
   preset: string,
   seed: number,
 ): Promise<CausalLM & { tokenizerFiles: Record<string, string> }> {
-  const { builtinTokenizer, builtinTokenizerFiles, BUILTIN_SPECIAL_IDS } = await import('../io/builtinTokenizer');
-  const { presetConfig } = await import('./presets');
   const tokenizer = builtinTokenizer();
   const config = presetConfig(preset, tokenizer.vocabSize, {
     bosTokenId: BUILTIN_SPECIAL_IDS.bos,

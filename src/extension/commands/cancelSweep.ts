@@ -2,13 +2,12 @@
 // (locally, or by scancel on Slurm), queued ones are dropped; Start Sweep again resumes them.
 import * as vscode from 'vscode';
 import type { Services } from './services';
-import type { SweepsView } from '../views/sweepsView';
 import { requireTrust } from '../security/workspaceTrust';
 import { pickSweep } from './openSweepReport';
 
-export async function cancelSweep(s: Services, sweeps: SweepsView, arg?: unknown): Promise<void> {
+export async function cancelSweep(s: Services, arg?: unknown): Promise<void> {
   if (!requireTrust('Cancel Sweep')) return;
-  const sweep = await pickSweep(sweeps, arg, (t) => t.active, 'MAPoRL: Cancel Sweep', 'no sweep has a running or queued run.');
+  const sweep = await pickSweep(s.sweeps, arg, (t) => t.active, 'MAPoRL: Cancel Sweep', 'no sweep has a running or queued run.');
   if (!sweep) return;
   const job = s.jobs.start({
     kind: 'sweep',
@@ -28,5 +27,5 @@ export async function cancelSweep(s: Services, sweeps: SweepsView, arg?: unknown
         });
       }),
   );
-  await sweeps.refresh();
+  await s.sweeps.refresh();
 }

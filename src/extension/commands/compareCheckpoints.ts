@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { ComparePanels } from '../compare/comparePanels';
 import { sidesOf } from '../compare/sides';
 import { selectedDirs } from './selection';
 import type { Services } from './services';
@@ -11,7 +10,7 @@ const TITLE = 'MAPoRL: Compare Checkpoints…';
  * else picked from the runs folders; a run stands for its latest checkpoint) in a comparison panel.
  * Opening it reads files only; the panel's "Run comparison" starts the job (refused in Restricted Mode).
  */
-export async function compareCheckpoints(s: Services, panels: ComparePanels, arg?: unknown, selection?: unknown): Promise<void> {
+export async function compareCheckpoints(s: Services, arg?: unknown, selection?: unknown): Promise<void> {
   const selected = selectedDirs(arg, selection);
   const dirs = selected.length >= 2 ? selected : await pickSides(s, selected);
   if (!dirs) return;
@@ -23,7 +22,7 @@ export async function compareCheckpoints(s: Services, panels: ComparePanels, arg
     );
     return;
   }
-  panels.open(sides);
+  s.comparisons.open(sides);
 }
 
 type SideItem = vscode.QuickPickItem & { dir?: string };

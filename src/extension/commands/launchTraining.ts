@@ -4,10 +4,11 @@
 // stops the run at a checkpoint.
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { progressText } from '../runData/runState';
-import type { Services } from './services';
-import { engineEnv } from '../settings';
+import { CommandId } from '../commandIds';
 import type { Job } from '../jobs/jobManager';
+import { progressText } from '../runData/runState';
+import { engineEnv } from '../settings';
+import type { Services } from './services';
 
 export interface TrainingLaunch {
   label: string;
@@ -86,7 +87,7 @@ function followInNotification(s: Services, job: Job, launch: TrainingLaunch): Th
           if (j.id === job.id) finish();
         });
         token.onCancellationRequested(() => {
-          void vscode.commands.executeCommand('maporl.stopTraining', launch.runDir);
+          void vscode.commands.executeCommand(CommandId.StopTraining, launch.runDir);
           finish();
         });
         update();

@@ -1,8 +1,8 @@
 // MAPoRL: Open Sweep Report — the aggregate panel of a sweep (the Sweeps view's item, else a pick).
 import * as vscode from 'vscode';
-import type { SweepReportPanels } from '../sweeps/sweepReportPanels';
 import { countsText, type SweepTree } from '../sweeps/sweepModel';
 import type { SweepsNode, SweepsView } from '../views/sweepsView';
+import type { Services } from './services';
 
 /** The sweep a Sweeps view node or a directory path names, else a quick pick among those `fits` keeps. */
 export async function pickSweep(
@@ -33,13 +33,13 @@ export async function pickSweep(
   return picked?.t;
 }
 
-export async function openSweepReport(panels: SweepReportPanels, sweeps: SweepsView, arg?: unknown): Promise<void> {
+export async function openSweepReport(s: Services, arg?: unknown): Promise<void> {
   const sweep = await pickSweep(
-    sweeps,
+    s.sweeps,
     arg,
     () => true,
     'MAPoRL: Open Sweep Report',
     'no sweep in the runs folders. Start Sweep… makes one.',
   );
-  if (sweep) panels.open(sweep.dir);
+  if (sweep) s.sweepReports.open(sweep.dir);
 }

@@ -10,7 +10,6 @@ import type { Services } from './services';
 import { engineEnv, runsFolders } from '../settings';
 import { loadSweepStatus } from '../sweeps/sweepDirs';
 import { percentDone } from '../sweeps/sweepModel';
-import type { SweepsView } from '../views/sweepsView';
 import { requireTrust } from '../security/workspaceTrust';
 
 export type Executor = 'local' | 'slurm';
@@ -51,7 +50,7 @@ async function pickSweepFile(arg: unknown): Promise<string | undefined> {
   return picked?.uri.fsPath;
 }
 
-export async function startSweep(s: Services, sweeps: SweepsView, arg?: unknown): Promise<void> {
+export async function startSweep(s: Services, arg?: unknown): Promise<void> {
   if (!requireTrust('Start Sweep')) return;
   const file = await pickSweepFile(arg);
   if (!file) return;
@@ -85,18 +84,11 @@ export async function startSweep(s: Services, sweeps: SweepsView, arg?: unknown)
   const args = ['sweep', file, '--executor', picked.label, '--out', out];
   s.log.info(`starting: maporl ${args.join(' ')}`);
   const job = s.jobs.start({ kind: 'sweep', label: `sweep ${name}`, args, cwd: dirname(file), env: engineEnv(s.settings()) });
-  void followSweep(s, sweeps, job.id, name, out, picked.label);
+  void followSweep(s, job.id, name, out, picked.label);
 }
 
 /** The notification of a sweep job: runs done in percent, until the job ends; Cancel stops the job. */
-function followSweep(
-  s: Services,
-  sweeps: SweepsView,
-  jobId: number,
-  name: string,
-  out: string,
-  executor: Executor,
-): Thenable<void> {
+function followSweep(s: Services, jobId: number, name: string, out: string, executor: Executor): Thenable<void> {
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -107,7 +99,7 @@ function followSweep(
       new Promise<void>((resolve) => {
         let shown = 0;
         const poll = async () => {
-          void sweeps.refresh();
+          void s.sweeps.refresh();
           if (!existsSync(join(out, 'sweep.json')))
             return progress.report({ message: executor === 'slurm' ? 'submitting…' : 'planning…' });
           try {
@@ -127,7 +119,7 @@ function followSweep(
         const finish = () => {
           clearInterval(timer);
           exit.dispose();
-          void sweeps.refresh();
+          void s.sweeps.refresh();
           resolve();
         };
         const exit = s.jobs.onDidExit.event((j) => {
