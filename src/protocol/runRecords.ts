@@ -177,7 +177,6 @@ export const checkRuntimeInfo: Check = object({
   ortVersion: str,
   stage: optional(str),
 });
-export const isRuntimeInfo = (x: unknown): x is RuntimeInfo => checkRuntimeInfo(x, '') === null;
 
 /** One line: `cpu (AMD EPYC 7B13), asked for webgpu, 2 threads, onnxruntime-node 1.30.0 — <the fallback's reason>`. */
 export function describeRuntime(r: RuntimeInfo): string {

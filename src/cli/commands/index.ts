@@ -12,6 +12,7 @@ import { prepareAgents } from './prepareAgents';
 import { data } from './data';
 import { annotations } from './annotations';
 import { sweep } from './sweep';
+import { doctor } from './doctor';
 
 export const COMMANDS: Record<string, Command> = {
   demo,
@@ -26,4 +27,5 @@ export const COMMANDS: Record<string, Command> = {
   data,
   annotations,
   sweep,
+  doctor,
 };

@@ -166,6 +166,11 @@ function fallbackMessage(ep: ExecutionProvider, reason: string): string {
   return `execution provider "${ep}" is not available (${reason}); using CPU`;
 }
 
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0];
+/**
+ * The first line of an error, without the source location and failed condition that ORT puts before
+ * its message ("/onnxruntime_src/…/webgpu_context.cc:136 … was false. Failed to get a WebGPU adapter: …").
+ */
+export function firstLine(err: unknown): string {
+  const line = String(err instanceof Error ? err.message : err).split('\n')[0];
+  return /^\/\S+:\d+ .* was false\. (.+)$/.exec(line)?.[1] ?? line;
 }
