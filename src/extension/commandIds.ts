@@ -15,6 +15,7 @@ export enum CommandId {
   StartSweep = 'maporl.startSweep',
   CancelSweep = 'maporl.cancelSweep',
   OpenSweepReport = 'maporl.openSweepReport',
+  CheckGpu = 'maporl.checkGpu',
 }
 
 export const COMMAND_CATEGORY = 'MAPoRL';
@@ -34,6 +35,7 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   [CommandId.StartSweep]: 'Start Sweep…',
   [CommandId.CancelSweep]: 'Cancel Sweep',
   [CommandId.OpenSweepReport]: 'Open Sweep Report',
+  [CommandId.CheckGpu]: 'Check GPU',
 };
 
 /** Commands that start an engine process: refused in an untrusted workspace. */
@@ -44,6 +46,7 @@ export const JOB_COMMANDS: readonly CommandId[] = [
   CommandId.PrepareBaseAgents,
   CommandId.StartSweep,
   CommandId.CancelSweep,
+  CommandId.CheckGpu,
 ];
 
 export const VIEW_CONTAINER_ID = 'maporl';

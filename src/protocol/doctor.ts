@@ -73,6 +73,21 @@ export const validateDoctorReport = (x: unknown): string | null => checkReport(x
 export const gpuProviders = (r: DoctorReport): ExecutionProvider[] =>
   r.providers.filter((p) => p.starts && p.provider !== 'cpu').map((p) => p.provider);
 
+/** The notification of "MAPoRL: Check GPU": which GPU providers start, or why neither does. */
+export function doctorVerdict(r: DoctorReport): { ok: boolean; text: string } {
+  const gpus = gpuProviders(r);
+  if (gpus.length)
+    return {
+      ok: true,
+      text: `${gpus.join(' and ')} start${gpus.length === 1 ? 's' : ''} on this machine (details in the engine log).`,
+    };
+  const why = r.providers
+    .filter((p) => p.provider !== 'cpu')
+    .map((p) => `${p.provider}: ${p.error ?? 'did not start'}`)
+    .join('; ');
+  return { ok: false, text: `no GPU provider starts on this machine, jobs run on the CPU (${why}).` };
+}
+
 /** The report on one screen. */
 export function formatDoctorReport(r: DoctorReport): string {
   const lines = [

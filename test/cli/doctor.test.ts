@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseHardwareDevices } from '../../src/engine/runtime/doctor';
-import { validateDoctorReport, type DoctorReport } from '../../src/protocol/doctor';
+import { doctorVerdict, formatDoctorReport, validateDoctorReport, type DoctorReport } from '../../src/protocol/doctor';
 import { MAPORL_ENV } from '../../src/protocol/environment';
 import { maporl } from './run';
 
@@ -73,4 +73,17 @@ test("ORT's hardware-discovery lines become devices (a GPU with its metadata, du
       metadata: ['Description=NVIDIA H100 80GB HBM3', 'Discrete=1'],
     },
   ]);
+});
+
+test('Check GPU tells which GPU providers start, or why none does', () => {
+  const base = report({ VK_DRIVER_FILES: '/no/such/driver.json', VK_ICD_FILENAMES: undefined });
+  const none = doctorVerdict(base);
+  assert.equal(none.ok, false);
+  assert.match(none.text, /^no GPU provider starts on this machine, jobs run on the CPU \(webgpu: .*WebGPU adapter.*; cuda: /);
+  const withWebgpu = {
+    ...base,
+    providers: base.providers.map((p) => (p.provider === 'webgpu' ? { ...p, starts: true, error: null } : p)),
+  };
+  assert.deepEqual(doctorVerdict(withWebgpu), { ok: true, text: 'webgpu starts on this machine (details in the engine log).' });
+  assert.match(formatDoctorReport(withWebgpu), /^webgpu {4}yes .*adapter not named by ONNX Runtime/m);
 });

@@ -4,6 +4,7 @@
 import { CommandId } from '../commandIds';
 import { annotateTranscripts } from './annotateTranscripts';
 import { cancelSweep } from './cancelSweep';
+import { checkGpu } from './checkGpu';
 import { compareCheckpoints } from './compareCheckpoints';
 import { evaluateCheckpoint } from './evaluateCheckpoint';
 import { newExperiment } from './newExperiment';
@@ -35,4 +36,5 @@ export const COMMANDS: Record<CommandId, Command> = {
   [CommandId.StartSweep]: startSweep,
   [CommandId.CancelSweep]: cancelSweep,
   [CommandId.OpenSweepReport]: openSweepReport,
+  [CommandId.CheckGpu]: checkGpu,
 };
