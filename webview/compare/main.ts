@@ -21,7 +21,7 @@ import { CurveCharts } from './charts';
 import { renderDiscussion } from './discussion';
 import { RunForm } from './runForm';
 import { restorePageState, type PageState } from './state';
-import { renderConfigDiff, renderDisagreements, renderSides, renderTurnTable, resultCaption } from './tables';
+import { renderConfigDiff, renderDisagreements, renderRuntimes, renderSides, renderTurnTable, resultCaption } from './tables';
 import { vscode } from './vscodeApi';
 
 let page: PageState = restorePageState(vscode.getState());
@@ -38,11 +38,21 @@ const formRoot = h('div', {});
 const savedSelect = h('vscode-single-select', { 'aria-label': 'Saved comparisons' }) as HTMLElement & { value: string };
 const savedRow = h('div', { class: 'saved' }, h('span', { class: 'label' }, 'Shown: '), savedSelect);
 const caption = h('p', { class: 'caption' });
+const runtimesRoot = h('div', { class: 'runtimes' });
 const tableRoot = h('div', {});
 const disagreementsTitle = h('h2', {}, 'Questions whose final majorities differ');
 const disagreementsRoot = h('div', {});
 const problemsRoot = h('div', { class: 'problems' });
-const resultRoot = h('div', { class: 'result' }, savedRow, caption, tableRoot, disagreementsTitle, disagreementsRoot);
+const resultRoot = h(
+  'div',
+  { class: 'result' },
+  savedRow,
+  caption,
+  runtimesRoot,
+  tableRoot,
+  disagreementsTitle,
+  disagreementsRoot,
+);
 document
   .getElementById('app')!
   .replaceChildren(
@@ -107,6 +117,7 @@ function showResult(r: ComparisonResult, saved: SavedComparison[]): void {
   savedSelect.value = r.key;
   savedRow.hidden = saved.length < 2;
   caption.textContent = resultCaption(r);
+  renderRuntimes(runtimesRoot, r);
   renderTurnTable(tableRoot, r, init.sides);
   disagreementsTitle.textContent = `Questions whose final majorities differ (${r.differing.length} of ${r.questions})`;
   slots = renderDisagreements(disagreementsRoot, r, { select: (line) => select(line) });

@@ -3,6 +3,7 @@
 // bootstrap interval and McNemar's p) and the questions whose final majorities differ.
 import type { CompareSideView, ConfigDiffRow } from '../../src/protocol/compareView';
 import type { ComparisonResult, DifferingQuestion } from '../../src/protocol/comparison';
+import { describeRuntime } from '../../src/protocol/runRecords';
 import { h } from '../shared/dom';
 import { pValue, percent, points } from './state';
 
@@ -77,6 +78,26 @@ export function renderConfigDiff(
 export function resultCaption(r: ComparisonResult): string {
   const data = r.data ? r.data.split(/[\\/]/).pop() : 'generated';
   return `${r.questions} ${r.task} questions (${data}), seed ${r.seed}, ${r.bootstrap.resamples} bootstrap resamples · ${new Date(r.createdAt).toLocaleString()}`;
+}
+
+/**
+ * What each side's sessions ran on (result.json's `runtime`; absent in results saved before it was
+ * recorded): one line a side, a fallback to the CPU as a warning with its reason.
+ */
+export function renderRuntimes(root: HTMLElement, r: ComparisonResult): void {
+  root.replaceChildren(
+    ...r.sides.flatMap((s, i) =>
+      s.runtime
+        ? [
+            h(
+              'p',
+              s.runtime.fallback ? { class: 'runtime-fallback', role: 'alert' } : { class: 'note' },
+              `S${i + 1} ran on ${describeRuntime(s.runtime)}`,
+            ),
+          ]
+        : [],
+    ),
+  );
 }
 
 /** `sides` are the panel's (their labels); the result's sides are the same checkpoints in the same order. */

@@ -337,7 +337,8 @@ export function ensureEmptyRunDir(out: string, force: boolean): void {
 
 /**
  * The config's model specs with "base-agents" resolved: the base-agent stage's SFT runs here (or its
- * cached result is reused), logged in the run so the dashboard shows what the first minutes are for.
+ * cached result is reused). Its progress goes to the run as typed `stage` events (protocol/runRecords.ts,
+ * StageEvent), so the dashboard shows what the first minutes are for; the terminal gets the same as lines.
  */
 async function prepareBaseStage(
   config: MaporlConfig,
@@ -354,14 +355,17 @@ async function prepareBaseStage(
     recipe,
     (s) => {
       if (s.step % every !== 0 && s.step !== s.totalSteps) return;
-      const line = `base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`;
-      say(line);
-      run.log(step, line);
+      say(`base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`);
+      const loss = Number.isFinite(s.loss) ? s.loss : null;
+      run.event({ type: 'stage', step, stage: 'base-agents', state: 'running', done: s.step, total: s.totalSteps, loss });
     },
     undefined,
     runtime,
   );
   const how = prepared.fresh ? `prepared by SFT in ${((performance.now() - t0) / 1000).toFixed(0)} s` : 'reused from the cache';
+  const state = prepared.fresh ? 'prepared' : 'reused';
+  const total = recipe.steps;
+  run.event({ type: 'stage', step, stage: 'base-agents', state, done: total, total, loss: null, dir: prepared.modelDir });
   run.log(step, `base agents: ${how} (${prepared.modelDir})`);
   say(`base agents: ${how} (${prepared.modelDir})`);
   return withBaseModel(config, prepared.modelDir);
