@@ -6,6 +6,7 @@ import { CommandId } from './commandIds';
 import type { JobManager } from './jobs/jobManager';
 import type { RunStore } from './runData/runStore';
 import { progressText } from './runData/runState';
+import { runtimeBadge } from './runData/runtimeState';
 
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('maporl.activeJob', vscode.StatusBarAlignment.Left, 50);
@@ -46,8 +47,11 @@ export class TrainingStatusBar implements vscode.Disposable {
     }
     const stopping = owned?.state.phase === 'stopping';
     const others = this.jobs.jobs().filter((j) => j.spec.kind === 'train').length - (owned ? 1 : 0);
-    this.item.text = `$(${stopping ? 'loading~spin' : 'sync~spin'}) MAPoRL ${run.name} · ${stopping ? 'stopping…' : progressText(run.state)}${others > 0 ? ` (+${others})` : ''}`;
-    this.item.tooltip = `${run.dir}\n${run.state.status}${run.state.executionProvider ? ` on ${run.state.executionProvider}` : ''}\nClick to open the run dashboard.`;
+    const ran = runtimeBadge(run.state.runtime);
+    this.item.text = `$(${stopping ? 'loading~spin' : 'sync~spin'}) MAPoRL ${run.name} · ${stopping ? 'stopping…' : progressText(run.state)}${ran ? ` · ${ran.text}` : ''}${others > 0 ? ` (+${others})` : ''}`;
+    this.item.tooltip = `${run.dir}\n${run.state.status}${ran ? `, ${ran.tooltip}` : ''}\nClick to open the run dashboard.`;
+    // A fallback to the CPU shows as a warning, as VS Code colours warnings in the status bar.
+    this.item.backgroundColor = ran?.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.command = { command: CommandId.OpenDashboard, title: 'Open Run Dashboard', arguments: [run.dir] };
     this.item.show();
   }

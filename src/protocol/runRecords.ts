@@ -191,7 +191,25 @@ export interface RuntimeEvent extends EventBase, RuntimeInfo {
   type: 'runtime';
 }
 
-export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent | RuntimeEvent;
+/**
+ * Progress of a stage that runs before the first iteration; `base-agents` is the SFT of a config's
+ * baseAgents section (engine/maporl/trainer.ts). About twenty `running` events while it fine-tunes, then
+ * one `prepared` (its SFT ran in this run) or `reused` (the cache held the agents, no SFT ran).
+ */
+export interface StageEvent extends EventBase {
+  type: 'stage';
+  stage: 'base-agents';
+  state: 'running' | 'prepared' | 'reused';
+  /** SFT steps done, of `total`. */
+  done: number;
+  total: number;
+  /** The SFT loss at step `done`; null at the end or when not finite. */
+  loss: number | null;
+  /** The prepared agents' model directory, at the end. */
+  dir?: string;
+}
+
+export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent | RuntimeEvent | StageEvent;
 
 export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
 const eventBase = { step: int(0), time: isoTime };
@@ -211,6 +229,15 @@ const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   log: object({ ...eventBase, level: oneOf(['info', 'warn', 'error']), message: str }),
   checkpoint: object({ ...eventBase, path: str }),
   runtime: all(object(eventBase), checkRuntimeInfo),
+  stage: object({
+    ...eventBase,
+    stage: oneOf(['base-agents']),
+    state: oneOf(['running', 'prepared', 'reused']),
+    done: int(0),
+    total: int(0),
+    loss: nullable(num),
+    dir: optional(str),
+  }),
 };
 
 /** Null when `x` is a RunEvent; else the problem. Unknown event types are a problem here (readers may skip them). */

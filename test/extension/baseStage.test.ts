@@ -1,57 +1,72 @@
-// A run's base-agent stage is read from its log events, shown in the status bar's progress text and
+// A run's base-agent stage is read from its stage events, shown in the status bar's progress text and
 // sent to the dashboard; the dashboard's before/after table comes from summary.json; the page accepts
 // the new header fields and its two commands, and nothing else.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostToWebview, isWebviewToHost, type RunHeader } from '../../src/protocol/webview';
-import { baseStageEtaSeconds, foldBaseStage } from '../../src/extension/runData/baseStage';
+import type { StageEvent } from '../../src/protocol/runRecords';
+import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from '../../src/extension/runData/baseStage';
 import { emptyRunState, foldEvent, progressText } from '../../src/extension/runData/runState';
 import { runOutcome } from '../../src/extension/dashboard/runOutcome';
 
-const log = (step: number, message: string) => ({ type: 'log', level: 'info', step, time: '2026-01-01T00:00:00Z', message });
-
-test("the stage from the engine's log lines", () => {
-  let s = foldBaseStage(null, 'base agents: SFT step 110/2200, loss 1.111');
-  assert.deepEqual(s, { step: 110, total: 2200, losses: [{ step: 110, loss: 1.111 }], done: false, reused: false });
-  assert.equal(
-    baseStageEtaSeconds(
-      foldBaseStage(
-        foldBaseStage(null, 'base agents: SFT step 100/1000, loss 1', 0),
-        'base agents: SFT step 200/1000, loss 1',
-        10_000,
-      ),
-    ),
-    80,
-  );
-  s = foldBaseStage(s, 'base agents: SFT step 220/2200, loss 0.916');
-  assert.deepEqual(
-    s?.losses.map((p) => p.step),
-    [110, 220],
-  );
-  assert.equal(foldBaseStage(s, 'evaluating before training…'), s, 'other lines leave it as it is');
-  const done = foldBaseStage(s, 'base agents: prepared by SFT in 108 s (/c/sft/model)');
-  assert.deepEqual({ ...done, losses: done?.losses.length }, { step: 2200, total: 2200, losses: 2, done: true, reused: false });
-  assert.deepEqual(foldBaseStage(null, 'base agents: reused from the cache (/c/sft/model)'), {
-    step: 0,
-    total: 0,
-    losses: [],
-    done: true,
-    reused: true,
-  });
-  // A resumed run logs the steps again from the start: later points are replaced, not duplicated.
-  assert.deepEqual(foldBaseStage(s, 'base agents: SFT step 110/2200, loss 1.2')?.losses, [{ step: 110, loss: 1.2 }]);
+const time = (s: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString();
+const progress = (done: number, total: number, loss: number | null, s = 0): StageEvent => ({
+  type: 'stage',
+  step: 0,
+  time: time(s),
+  stage: 'base-agents',
+  state: 'running',
+  done,
+  total,
+  loss,
+});
+const end = (state: 'prepared' | 'reused', total: number): StageEvent => ({
+  type: 'stage',
+  step: 0,
+  time: time(0),
+  stage: 'base-agents',
+  state,
+  done: total,
+  total,
+  loss: null,
+  dir: '/c/sft/model',
 });
 
-test('run state: log events fold into the stage; progress text shows it until it ends', () => {
+test("the stage from the engine's stage events", () => {
+  let s: BaseStage | null = foldBaseStage(null, progress(110, 2200, 1.111));
+  assert.deepEqual(
+    { ...s, timing: undefined },
+    { step: 110, total: 2200, losses: [{ step: 110, loss: 1.111 }], done: false, reused: false, timing: undefined },
+  );
+  assert.equal(
+    baseStageEtaSeconds(foldBaseStage(foldBaseStage(null, progress(100, 1000, 1, 0)), progress(200, 1000, 1, 10))),
+    80,
+  );
+  s = foldBaseStage(s, progress(220, 2200, 0.916));
+  assert.deepEqual(
+    s.losses.map((p) => p.step),
+    [110, 220],
+  );
+  assert.deepEqual(foldBaseStage(s, progress(330, 2200, null)).losses.length, 2, 'a step without a finite loss adds no point');
+  const done = foldBaseStage(s, end('prepared', 2200));
+  assert.deepEqual({ ...done, losses: done.losses.length }, { step: 2200, total: 2200, losses: 2, done: true, reused: false });
+  assert.deepEqual(foldBaseStage(null, end('reused', 2200)), { step: 2200, total: 2200, losses: [], done: true, reused: true });
+  // A resumed run reports the steps again from the start: later points are replaced, not duplicated.
+  assert.deepEqual(foldBaseStage(s, progress(110, 2200, 1.2)).losses, [{ step: 110, loss: 1.2 }]);
+});
+
+test('run state: stage events fold into the stage, log lines do not; progress text shows it until it ends', () => {
   const state = emptyRunState();
-  foldEvent(state, { type: 'status', status: 'running', step: 0, time: '2026-01-01T00:00:00Z', totalSteps: 40 });
-  foldEvent(state, log(0, 'base agents: SFT step 660/2200, loss 0.408'));
+  foldEvent(state, { type: 'status', status: 'running', step: 0, time: time(0), totalSteps: 40 });
+  foldEvent(state, { type: 'log', level: 'info', step: 0, time: time(0), message: 'base agents: SFT step 10/20, loss 1' });
+  assert.equal(state.baseStage, null, 'no fact about a run is parsed from log text');
+  foldEvent(state, progress(660, 2200, 0.408));
   assert.equal(progressText(state), 'base agents: SFT 30% (step 660/2200)');
-  foldEvent(state, { ...log(0, 'base agents: SFT step 770/2200, loss 0.369'), time: '2026-01-01T00:00:11Z' });
+  foldEvent(state, progress(770, 2200, 0.369, 11));
   assert.equal(progressText(state), 'base agents: SFT 35% (step 770/2200) · ETA 2:23', '110 steps in 11 s: 1430 steps left');
-  foldEvent(state, log(0, 'base agents: prepared by SFT in 108 s (/c)'));
+  foldEvent(state, end('prepared', 2200));
   assert.equal(progressText(state), 'step 0/40');
-  foldEvent(state, { type: 'log', level: 'error', step: 0, time: '2026-01-01T00:00:01Z', message: 'boom' });
+  foldEvent(state, { type: 'log', level: 'error', step: 0, time: time(1), message: 'boom' });
   assert.equal(state.message, 'boom');
 });
 

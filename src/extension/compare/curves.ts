@@ -6,14 +6,14 @@
 import type { CurvePoint } from '../../protocol/compareView';
 import type { MetricsPoint } from '../../protocol/runRecords';
 import { appendMetricsPoint } from '../runData/runModel';
-import { emptyRunState, foldEvent } from '../runData/runState';
+import { emptyRunState, foldEvent, readRunEvent } from '../runData/runState';
 
 export const MAX_CURVE_POINTS = 2000;
 
 export interface RunCurves {
   train: CurvePoint[];
   eval: CurvePoint[];
-  /** 1-based lines that are not JSON (a half-written last line is not counted). */
+  /** 1-based lines that are not JSON or not a valid event (a half-written last line is not counted). */
   badLines: number[];
 }
 
@@ -50,7 +50,12 @@ export function curvesFromEvents(text: string, maxPoints = MAX_CURVE_POINTS): Ru
       badLines.push(i + 1);
       continue;
     }
-    const folded = foldEvent(state, event);
+    const { event: valid } = readRunEvent(event);
+    if (!valid) {
+      badLines.push(i + 1);
+      continue;
+    }
+    const folded = foldEvent(state, valid);
     if (folded) appendMetricsPoint(folded.split === 'train' ? train : evals, folded.point);
   }
   return { train: thin(train.map(toPoint), maxPoints), eval: thin(evals.map(toPoint), maxPoints), badLines };

@@ -28,7 +28,7 @@ export function loadPanelData(sides: readonly CompareSideView[], runsFolders: re
     const c = curvesFromEvents(text);
     if (c.badLines.length)
       problems.push(
-        `${join(dir, RUN_FILES.events)}: ${c.badLines.length} lines are not JSON (first: line ${c.badLines[0]}); skipped`,
+        `${join(dir, RUN_FILES.events)}: ${c.badLines.length} lines are not JSON or not a valid event (first: line ${c.badLines[0]}); skipped`,
       );
     const run = sides.find((s) => s.runDir === dir)!.run;
     return {

@@ -10,7 +10,7 @@ import { runOutcome } from './runOutcome';
 /** `labels`: the run's label counts (annotations.jsonl), shown when there are any. */
 export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
   const s = model.state;
-  // What the engine reports using, else what the config asks for (`runtime.executionProvider`).
+  // What the config asks for (`runtime.executionProvider`); the run's `runtime` events say what ran.
   const runtime = model.config?.runtime as { executionProvider?: unknown } | undefined;
   const fromConfig = typeof runtime?.executionProvider === 'string' ? runtime.executionProvider : null;
   return {
@@ -22,7 +22,8 @@ export function runHeader(model: RunModel, labels?: LabelSummary): RunHeader {
     startedAt: s.startedAt,
     updatedAt: s.updatedAt,
     etaSeconds: etaSeconds(s) ?? baseStageEtaSeconds(s.baseStage), // the base-agent stage's while it runs
-    executionProvider: s.executionProvider ?? fromConfig,
+    executionProvider: fromConfig,
+    ...(s.runtime ? { runtime: s.runtime } : {}),
     message: s.message,
     config: model.config ? flattenScalars(model.config, 120) : [],
     ...(s.baseStage ? { baseStage: s.baseStage } : {}),

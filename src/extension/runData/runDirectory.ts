@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isProcessAlive, readJobFile } from './jobFile';
-import { emptyRunState, foldEvent, type RunState } from './runState';
+import { emptyRunState, foldEvent, readRunEvent, type RunState } from './runState';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -126,11 +126,14 @@ export function peekRunState(runDir: string): RunState {
     lines.shift();
     for (const line of [firstLine, ...lines]) {
       if (!line.trim()) continue;
+      let record: unknown;
       try {
-        foldEvent(state, JSON.parse(line));
+        record = JSON.parse(line);
       } catch {
-        /* a half-written last line: ignore here, the follower reports real errors */
+        continue; // a half-written last line: ignore here, the follower reports real errors
       }
+      const { event } = readRunEvent(record);
+      if (event) foldEvent(state, event);
     }
   } finally {
     closeSync(fd);

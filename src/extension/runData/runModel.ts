@@ -15,7 +15,7 @@ import {
 import type { TranscriptView } from '../../protocol/webview';
 import { JsonlTail } from './jsonlTail';
 import { RUN_FILES, readRunConfig, settleOrphanedRun } from './runDirectory';
-import { emptyRunState, foldEvent, type RunState } from './runState';
+import { emptyRunState, foldEvent, readRunEvent, type RunState } from './runState';
 
 /** Transcripts kept per run (the newest); older ones stay in transcripts.jsonl. */
 export const MAX_TRANSCRIPTS = 5000;
@@ -98,7 +98,7 @@ export class RunModel {
       const again = this.readFiles();
       return { ...again, restarted: true };
     }
-    for (const e of ev.records) this.applyEvent(e, delta);
+    ev.records.forEach((e, k) => this.applyEvent(e, delta, ev.lines[k]));
     tr.records.forEach((r, k) => this.applyTranscript(r, delta, tr.lines[k]));
     const wasRunning = this.state.status === 'running';
     settleOrphanedRun(this.dir, this.state);
@@ -108,7 +108,13 @@ export class RunModel {
     return delta;
   }
 
-  applyEvent(event: unknown, delta: RunDelta): void {
+  /** Folds an event; one that does not match the record format is skipped and reported. */
+  applyEvent(record: unknown, delta: RunDelta, line?: number): void {
+    const { event, problem } = readRunEvent(record);
+    if (!event) {
+      delta.problems.push(`${join(this.dir, RUN_FILES.events)}${line ? `:${line}` : ''}: ${problem} (event skipped)`);
+      return;
+    }
     delta.events++;
     const folded = foldEvent(this.state, event);
     if (folded?.split === 'train') {

@@ -1,7 +1,8 @@
-// What a run's events say about it: status, step, timing, execution provider. Folded event by event,
-// the same way whether the events come over IPC from a job of this window or from tailing events.jsonl.
-// Pure: no vscode, no fs.
-import { RUN_STATUSES, isMetricsPoint, type MetricsPoint, type RunStatus } from '../../protocol/runRecords';
+// What a run's events say about it: status, step, timing, the base-agent stage. Folded event by event,
+// the same way whether the events come over IPC from a job of this window or from tailing events.jsonl,
+// and only events that passed validateRunEvent (protocol/runRecords.ts): every field read here is one
+// a RunEvent has. Pure: no vscode, no fs.
+import { validateRunEvent, type MetricsPoint, type RunEvent, type RunStatus } from '../../protocol/runRecords';
 import { formatDuration } from '../../protocol/webview';
 import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from './baseStage';
 
@@ -11,11 +12,12 @@ export interface RunState {
   totalSteps: number | null;
   startedAt: string | null;
   updatedAt: string | null;
+  /** What the sessions ran on: for the typed `runtime` event (RuntimeEvent), which no fold here reads yet. */
   executionProvider: string | null;
   message: string | null;
   /** (step, time) of the latest metrics events, oldest first, at most RATE_WINDOW: the rate and ETA. */
   recent: { step: number; ms: number }[];
-  /** The base-agent stage (config `baseAgents`), from its log lines; null when the run has none. */
+  /** The base-agent stage (config `baseAgents`), from its stage events; null when the run has none. */
   baseStage: BaseStage | null;
 }
 
@@ -35,54 +37,54 @@ export function emptyRunState(): RunState {
   };
 }
 
-type Obj = Record<string, unknown>;
-const str = (x: unknown): string | null => (typeof x === 'string' && x ? x : null);
-const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-
 /** A metrics event's point and its curve: training iterations, or evaluations on the test split. */
 export interface FoldedPoint {
   point: MetricsPoint;
   split: 'train' | 'eval';
 }
 
+/** A record read from events.jsonl or received over IPC: the event, or why it is not one (the caller reports it). */
+export function readRunEvent(x: unknown): { event: RunEvent; problem: null } | { event: null; problem: string } {
+  const problem = validateRunEvent(x);
+  return problem === null ? { event: x as RunEvent, problem } : { event: null, problem };
+}
+
 /**
- * Folds one event into the state (mutating it, for speed over 10,000 events) and returns the
+ * Folds one validated event into the state (mutating it, for speed over 10,000 events) and returns the
  * metrics point when the event is a metrics event, so the caller can store the curve.
  */
-export function foldEvent(state: RunState, event: unknown): FoldedPoint | null {
-  if (typeof event !== 'object' || event === null) return null;
-  const ev = event as Obj;
-  const time = str(ev.time);
-  if (time) {
-    state.updatedAt = time;
-    state.startedAt ??= time;
-  }
-  const step = num(ev.step);
-  if (step !== null && step > state.step) state.step = step;
-  const total = num(ev.totalSteps);
-  if (total !== null) state.totalSteps = total;
-  const ep = str(ev.executionProvider);
-  if (ep) state.executionProvider = ep;
+export function foldEvent(state: RunState, ev: RunEvent): FoldedPoint | null {
+  state.updatedAt = ev.time;
+  state.startedAt ??= ev.time;
+  if (ev.step > state.step) state.step = ev.step;
 
-  if (ev.type === 'status' && (RUN_STATUSES as readonly unknown[]).includes(ev.status)) {
-    state.status = ev.status as RunStatus;
-    state.message = str(ev.message) ?? str(ev.error) ?? (state.status === 'running' ? null : state.message);
-  } else if (ev.type === 'metrics' && ev.split === 'eval' && isMetricsPoint(ev)) {
-    // Evaluations share the step numbers of the iterations: a curve of their own, and no rate sample.
-    return { point: ev, split: 'eval' };
-  } else if (ev.type === 'metrics' && isMetricsPoint(ev)) {
-    if (state.status === 'unknown') state.status = 'running';
-    const ms = time ? Date.parse(time) : NaN;
-    if (Number.isFinite(ms)) {
-      state.recent.push({ step: ev.step, ms });
-      if (state.recent.length > RATE_WINDOW) state.recent.shift();
+  switch (ev.type) {
+    case 'status':
+      if (ev.totalSteps !== undefined) state.totalSteps = ev.totalSteps;
+      state.status = ev.status;
+      state.message = ev.message || (state.status === 'running' ? null : state.message);
+      return null;
+    case 'metrics': {
+      // Evaluations share the step numbers of the iterations: a curve of their own, and no rate sample.
+      if (ev.split === 'eval') return { point: ev, split: 'eval' };
+      if (state.status === 'unknown') state.status = 'running';
+      const ms = Date.parse(ev.time);
+      if (Number.isFinite(ms)) {
+        state.recent.push({ step: ev.step, ms });
+        if (state.recent.length > RATE_WINDOW) state.recent.shift();
+      }
+      return { point: ev, split: 'train' };
     }
-    return { point: ev, split: 'train' };
-  } else if (ev.type === 'log' && str(ev.message)) {
-    if (ev.level === 'error') state.message = str(ev.message);
-    else state.baseStage = foldBaseStage(state.baseStage, ev.message as string, time ? Date.parse(time) : NaN);
+    case 'log':
+      if (ev.level === 'error' && ev.message) state.message = ev.message;
+      return null;
+    case 'stage':
+      state.baseStage = foldBaseStage(state.baseStage, ev);
+      return null;
+    case 'checkpoint':
+    case 'runtime':
+      return null;
   }
-  return null;
 }
 
 /** Steps per second over the recent window, null with fewer than two timed points. */
