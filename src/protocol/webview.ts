@@ -21,9 +21,11 @@ import {
 } from './check';
 import {
   checkMetricsPoint,
+  checkRuntimeInfo,
   RUN_STATUSES,
   type MetricsPoint,
   type RunStatus,
+  type RuntimeInfo,
   type TranscriptRecord,
   type TranscriptResponseRecord,
 } from './runRecords';
@@ -57,7 +59,10 @@ export interface RunHeader {
   updatedAt: string | null;
   /** Seconds to the last step at the recent rate, null when unknown. */
   etaSeconds: number | null;
+  /** The provider the run's config asks for (`runtime.executionProvider`); shown until `runtime` says what ran. */
   executionProvider: string | null;
+  /** What the run's sessions ran on (its `runtime` events; a fallback stays shown); absent before the first. */
+  runtime?: RuntimeInfo;
   /** Last error or status message of the run, if any. */
   message: string | null;
   /** Scalar config values, flattened: JSON pointer (`/ppo/lr`) and printed value. */
@@ -206,6 +211,7 @@ const checkHeader = object({
   updatedAt: nullable(str),
   etaSeconds: nullable(num),
   executionProvider: nullable(str),
+  runtime: optional(checkRuntimeInfo),
   message: nullable(str),
   config: arrayOf(object({ pointer: str, value: str })),
   baseStage: optional(

@@ -1,5 +1,6 @@
 // The summary strip (run status, iteration, elapsed and ETA, execution provider, latest key metrics)
 // and the config list whose values open the run's config at their place.
+import { describeRuntime } from '../../src/protocol/runRecords';
 import type { LabelSummary, RunHeader } from '../../src/protocol/webview';
 import { h } from '../shared/dom';
 import { elapsedSeconds, formatDuration, formatValue } from '../shared/format';
@@ -15,6 +16,13 @@ function labelsTitle(l: LabelSummary): string {
   if (l.notes) lines.push(`notes: ${l.notes}`);
   lines.push(`${l.annotators} annotator${l.annotators === 1 ? '' : 's'}`);
   return lines.join('\n');
+}
+
+/** The provider the run's sessions ran on (the config's request until the engine reports), its details as the tooltip. */
+function providerField(header: RunHeader): HTMLElement {
+  const r = header.runtime;
+  if (!r) return field('Provider', header.executionProvider ? `${header.executionProvider} (asked)` : '–');
+  return field('Provider', r.fallback ? `⚠ ${r.used} (${r.asked} unavailable)` : r.used, `ran on ${describeRuntime(r)}`);
 }
 
 export function renderSummary(root: HTMLElement, header: RunHeader | null, m: MetricsColumns): void {
@@ -37,11 +45,18 @@ export function renderSummary(root: HTMLElement, header: RunHeader | null, m: Me
     field('Iteration', step),
     field('Elapsed', elapsed === null ? '–' : formatDuration(elapsed)),
     field('ETA', header.etaSeconds === null ? '–' : formatDuration(header.etaSeconds)),
-    field('Provider', header.executionProvider ?? '–'),
+    providerField(header),
     field('Reward', formatValue(lastValue(m, 'reward'))),
     field(`Majority acc. (turn ${lastTurn})`, formatValue(lastValue(m, seriesId('majorityAccuracy', lastTurn)))),
     header.labels ? field('Labels', String(header.labels.total), labelsTitle(header.labels)) : '',
     header.message ? h('div', { class: 'message', role: 'alert' }, header.message) : '',
+    header.runtime?.fallback
+      ? h(
+          'div',
+          { class: 'banner runtime-fallback', role: 'alert' },
+          `Asked for ${header.runtime.asked}, running on ${header.runtime.used}: ${header.runtime.fallback}`,
+        )
+      : '',
   );
   if (header.totalSteps) {
     const bar = h('div', {

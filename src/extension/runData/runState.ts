@@ -1,10 +1,11 @@
-// What a run's events say about it: status, step, timing, the base-agent stage. Folded event by event,
+// What a run's events say about it: status, step, timing, the base-agent stage, what its sessions ran on. Folded event by event,
 // the same way whether the events come over IPC from a job of this window or from tailing events.jsonl,
 // and only events that passed validateRunEvent (protocol/runRecords.ts): every field read here is one
 // a RunEvent has. Pure: no vscode, no fs.
-import { validateRunEvent, type MetricsPoint, type RunEvent, type RunStatus } from '../../protocol/runRecords';
+import { validateRunEvent, type MetricsPoint, type RunEvent, type RunStatus, type RuntimeInfo } from '../../protocol/runRecords';
 import { formatDuration } from '../../protocol/webview';
 import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from './baseStage';
+import { foldRuntime } from './runtimeState';
 
 export interface RunState {
   status: RunStatus | 'unknown';
@@ -12,8 +13,8 @@ export interface RunState {
   totalSteps: number | null;
   startedAt: string | null;
   updatedAt: string | null;
-  /** What the sessions ran on: for the typed `runtime` event (RuntimeEvent), which no fold here reads yet. */
-  executionProvider: string | null;
+  /** What the run's sessions ran on (its `runtime` events, runtimeState.ts: a fallback stays); null before the first. */
+  runtime: RuntimeInfo | null;
   message: string | null;
   /** (step, time) of the latest metrics events, oldest first, at most RATE_WINDOW: the rate and ETA. */
   recent: { step: number; ms: number }[];
@@ -30,7 +31,7 @@ export function emptyRunState(): RunState {
     totalSteps: null,
     startedAt: null,
     updatedAt: null,
-    executionProvider: null,
+    runtime: null,
     message: null,
     recent: [],
     baseStage: null,
@@ -81,8 +82,10 @@ export function foldEvent(state: RunState, ev: RunEvent): FoldedPoint | null {
     case 'stage':
       state.baseStage = foldBaseStage(state.baseStage, ev);
       return null;
-    case 'checkpoint':
     case 'runtime':
+      state.runtime = foldRuntime(state.runtime, ev);
+      return null;
+    case 'checkpoint':
       return null;
   }
 }

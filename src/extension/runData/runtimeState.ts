@@ -3,8 +3,13 @@
 // the CPU), which stays shown once reported. Pure: no vscode.
 import { describeRuntime, type RuntimeInfo } from '../../protocol/runRecords';
 
-/** The latest report; a fallback stays until a later fallback replaces it (a later CPU session is no news). */
-export function foldRuntime(prev: RuntimeInfo | null, next: RuntimeInfo): RuntimeInfo {
+/**
+ * The latest report (its RuntimeInfo fields, not the event's step and time); a fallback stays until a
+ * later fallback replaces it (a later CPU session is no news).
+ */
+export function foldRuntime(prev: RuntimeInfo | null, ev: RuntimeInfo): RuntimeInfo {
+  const { asked, used, fallback, device, threads, ortVersion, stage } = ev;
+  const next: RuntimeInfo = { asked, used, fallback, device, threads, ortVersion, ...(stage ? { stage } : {}) };
   return prev?.fallback && !next.fallback ? prev : next;
 }
 
