@@ -145,7 +145,7 @@ function createServices(
       annotate: (runDir, key) => transcripts.open(runDir, key),
     }),
     comparisons: new ComparePanels({ extensionUri, log, jobs, settings, runsFolders: folders }),
-    sweeps: new SweepsView({ runsFolders: folders, cliPath, log, trusted: () => vscode.workspace.isTrusted }),
+    sweeps: new SweepsView({ runsFolders: folders, log, trusted: () => vscode.workspace.isTrusted }),
     sweepReports: new SweepReportPanels({ extensionUri, log, runsFolders: folders }),
     settings,
     runsFolders: folders,

@@ -4,10 +4,11 @@
 // folders, the mean ± std band over seeds, the report page and its message validation.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { addTaskStates, type SlurmTaskState } from '../../src/engine/sweep/slurm';
 import { sweepStatus } from '../../src/engine/sweep/status';
 import { meanBand, rewardCurve } from '../../src/extension/sweeps/curves';
 import { findSweepDirs, isSweepDir, loadSweepStatus, readSweepReportData } from '../../src/extension/sweeps/sweepDirs';
@@ -115,7 +116,7 @@ test('sweep directories: those with a plan, in the runs folder and one level bel
 });
 
 test('tree: cells in plan order, runs with state, progress and where they run', async () => {
-  const status = await loadSweepStatus(fx.dir, '/nonexistent/cli.js');
+  const status = await loadSweepStatus(fx.dir);
   const tree = sweepTree(status);
   assert.equal(tree.name, 'exp');
   assert.equal(tree.active, true);
@@ -263,7 +264,7 @@ test('Restricted Mode: a Slurm sweep is read from its files alone, without askin
     join(dir, 'jobs.jsonl'),
     JSON.stringify({ type: 'slurm-submit', jobId: '77', indices: [0, 1, 2, 3], time: T }) + '\n',
   );
-  const s = await loadSweepStatus(dir, '/nonexistent/cli.js', false);
+  const s = await loadSweepStatus(dir, false);
   assert.deepEqual(
     s.runs.map((r) => [r.state, r.where]),
     [
@@ -274,4 +275,53 @@ test('Restricted Mode: a Slurm sweep is read from its files alone, without askin
     ],
   );
   assert.match(s.runs[1].message ?? '', /Restricted Mode/);
+});
+
+/** A sweep of fabricate()'s runs submitted as Slurm job 77, and a PATH whose squeue prints `queue`. */
+function slurmSweep(queue: string | null): { dir: string; path: string } {
+  const { runs } = fabricate();
+  const dir = join(runs, 'sweeps', 'exp');
+  writeFileSync(
+    join(dir, 'jobs.jsonl'),
+    JSON.stringify({ type: 'slurm-submit', jobId: '77', indices: [0, 1, 2, 3], time: T }) + '\n',
+  );
+  const bin = mkdtempSync(join(tmpdir(), 'maporl-fake-slurm-'));
+  if (queue !== null) {
+    writeFileSync(join(bin, 'squeue'), `#!/bin/sh\nprintf '%s' '${queue}'\n`);
+    chmodSync(join(bin, 'squeue'), 0o755);
+  }
+  return { dir, path: bin }; // Slurm's own commands, if this machine has them, are not on it
+}
+
+async function withPath<T>(path: string, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.PATH;
+  process.env.PATH = path;
+  try {
+    return await f();
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
+test("a Slurm sweep takes the local sweeps' route: the engine's sweepStatus, Slurm's queue asked without blocking", async () => {
+  const queue = '77_0|FAILED\n77_1|PENDING\n77_2|COMPLETED\n77_3|RUNNING\n';
+  const { dir, path } = slurmSweep(queue);
+  const host = await withPath(path, () => loadSweepStatus(dir));
+  const states = new Map<string, SlurmTaskState>();
+  addTaskStates(states, queue);
+  assert.deepEqual(host, sweepStatus(dir, { slurm: () => states }), 'what the CLI computes from the same queue');
+  assert.deepEqual(
+    host.runs.map((r) => r.where),
+    ['slurm 77_0 FAILED', 'slurm 77_1 PENDING', 'slurm 77_2 COMPLETED', 'slurm 77_3 RUNNING'],
+  );
+});
+
+test('without squeue on PATH, a Slurm sweep is read from its files and says why', async () => {
+  const { dir, path } = slurmSweep(null);
+  const s = await withPath(path, () => loadSweepStatus(dir));
+  assert.deepEqual(
+    s.runs.map((r) => r.state),
+    ['failed', 'pending', 'finished', 'running'],
+  );
+  assert.match(s.runs[1].message ?? '', /squeue not found/);
 });

@@ -142,25 +142,41 @@ export function submitBatch(args: readonly string[]): string {
   return jobId;
 }
 
+/**
+ * The Slurm commands that tell array tasks' states and how to read them: squeue for every job (it keeps
+ * ended jobs for MinJobAge), then sacct for the jobs squeue no longer knows. Shared by slurmStates
+ * (synchronous, for the CLI) and the extension, which runs the same commands without blocking its thread.
+ */
+export const SLURM_STATE_QUERIES = {
+  squeue: (jobIds: readonly string[]) => ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', '%i|%T'],
+  sacct: (jobIds: readonly string[]) => ['-n', '-P', '-X', '-j', jobIds.join(','), '-o', 'JobID,State'],
+};
+
+/** Adds the task states in squeue's or sacct's output (`ID|STATE` lines) to `out`; a task seen first keeps its state. */
+export function addTaskStates(out: Map<string, SlurmTaskState>, text: string): void {
+  for (const line of text.split('\n')) {
+    const [id, state] = line.trim().split('|');
+    if (!id || !state) continue;
+    const word = state.split(' ')[0];
+    const phase = QUEUED.test(word) ? 'queued' : RUNNING.test(word) ? 'running' : 'ended';
+    for (const task of expandTaskIds(id)) if (!out.has(task)) out.set(task, { state: word, phase });
+  }
+}
+
+/** The jobs none of whose tasks `out` holds: sacct is asked about these. */
+export const unseenJobs = (jobIds: readonly string[], out: Map<string, SlurmTaskState>): string[] =>
+  jobIds.filter((j) => ![...out.keys()].some((k) => k === j || k.startsWith(`${j}_`)));
+
 /** States of the array tasks of these jobs by `JOB_INDEX`: squeue first, sacct for what it no longer knows. */
 export function slurmStates(jobIds: readonly string[]): Map<string, SlurmTaskState> {
   const out = new Map<string, SlurmTaskState>();
-  const add = (text: string) => {
-    for (const line of text.split('\n')) {
-      const [id, state] = line.trim().split('|');
-      if (!id || !state) continue;
-      const word = state.split(' ')[0];
-      const phase = QUEUED.test(word) ? 'queued' : RUNNING.test(word) ? 'running' : 'ended';
-      for (const task of expandTaskIds(id)) if (!out.has(task)) out.set(task, { state: word, phase });
-    }
-  };
   // squeue fails only when no id is known any more ("Invalid job id specified"): then nothing is queued.
-  add(slurm('squeue', ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', '%i|%T']).stdout);
-  const unseen = jobIds.filter((j) => ![...out.keys()].some((k) => k === j || k.startsWith(`${j}_`)));
+  addTaskStates(out, slurm('squeue', SLURM_STATE_QUERIES.squeue(jobIds)).stdout);
+  const unseen = unseenJobs(jobIds, out);
   if (unseen.length) {
     try {
-      const r = slurm('sacct', ['-n', '-P', '-X', '-j', unseen.join(','), '-o', 'JobID,State']);
-      if (r.ok) add(r.stdout);
+      const r = slurm('sacct', SLURM_STATE_QUERIES.sacct(unseen));
+      if (r.ok) addTaskStates(out, r.stdout);
     } catch {
       /* no sacct, or accounting is off: the run files still tell */
     }

@@ -103,7 +103,7 @@ function followSweep(s: Services, jobId: number, name: string, out: string, exec
           if (!existsSync(join(out, 'sweep.json')))
             return progress.report({ message: executor === 'slurm' ? 'submitting…' : 'planning…' });
           try {
-            const status = await loadSweepStatus(out, s.cliPath);
+            const status = await loadSweepStatus(out);
             const pct = percentDone(status.runs);
             const c = status.counts;
             progress.report({

@@ -1,16 +1,17 @@
 // Sweep directories of the runs folders (docs/sweeps.md: a folder whose sweep.json is a plan, with a
-// `runs` list), their status and what the report panel shows. Node only, no vscode. Status is read
-// in this process for local sweeps (files and pids); a sweep with Slurm submissions asks the engine
-// (`maporl sweep status DIR --json`) in a child process, so squeue and sacct never block the host.
+// `runs` list), their status and what the report panel shows. Node only, no vscode. Status is the
+// engine's sweepStatus, read in this process for every sweep; Slurm's queue is asked asynchronously
+// first (slurmQueue.ts), so squeue and sacct never block the host.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepReport, type SweepReport } from '../../engine/sweep/report';
-import { SlurmError } from '../../engine/sweep/slurm';
+import { SweepDir } from '../../engine/sweep/layout';
+import { SlurmError, type SlurmTaskState } from '../../engine/sweep/slurm';
 import { sweepStatus } from '../../engine/sweep/status';
 import type { SweepStatus } from '../../protocol/sweepSchema';
-import { lastLine, runEngineOnce } from '../jobs/engineOnce';
 import { guardFile } from '../security/pathGuard';
 import { meanBand, rewardCurve, type BandPoint } from './curves';
+import { slurmStatesAsync } from './slurmQueue';
 
 /** Whether `dir` holds a sweep plan (not a user's *.sweep.json, which has no `runs`). */
 export function isSweepDir(dir: string): boolean {
@@ -48,28 +49,30 @@ export function findSweepDirs(folders: readonly string[], depth = 2): string[] {
   return [...out].sort();
 }
 
-const usesSlurm = (dir: string): boolean => {
-  try {
-    return readFileSync(join(dir, 'jobs.jsonl'), 'utf8').includes('"slurm-submit"');
-  } catch {
-    return false;
-  }
-};
+/** The Slurm jobs a sweep submitted (its `slurm-submit` records in jobs.jsonl). */
+function slurmJobIds(dir: string): string[] {
+  return [...new Set(new SweepDir(dir).readJobs().flatMap((j) => (j.type === 'slurm-submit' ? [j.jobId] : [])))];
+}
 
-/** `runsProcesses` false (Restricted Mode): Slurm is not asked, its runs' states come from their files alone. */
-export async function loadSweepStatus(dir: string, cliPath: string, runsProcesses = true): Promise<SweepStatus> {
-  if (!runsProcesses)
-    return sweepStatus(dir, {
-      slurm: () => {
-        throw new SlurmError('Restricted Mode: Slurm not asked');
-      },
-    });
-  if (!usesSlurm(dir) || !existsSync(cliPath)) return sweepStatus(dir);
-  const r = await runEngineOnce(cliPath, ['sweep', 'status', dir, '--json'], { cwd: dir, timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(lastLine(r.stderr) || `maporl sweep status exited with ${r.code}`);
-  const s = JSON.parse(r.stdout) as SweepStatus;
-  if (!Array.isArray(s?.runs)) throw new Error('maporl sweep status: unexpected output');
-  return s;
+/**
+ * A sweep's status by one route, local or Slurm alike: the engine's own sweepStatus, in this process,
+ * typed end to end. Slurm's task states, the only part that may take seconds, are asked first without
+ * blocking the host's thread (slurmQueue.ts); `runsProcesses` false (Restricted Mode): Slurm is not
+ * asked, its runs' states come from their files alone.
+ */
+export async function loadSweepStatus(dir: string, runsProcesses = true): Promise<SweepStatus> {
+  const jobIds = slurmJobIds(dir);
+  const queue = !jobIds.length
+    ? new Map<string, SlurmTaskState>()
+    : runsProcesses
+      ? await slurmStatesAsync(jobIds)
+      : new SlurmError('Restricted Mode: Slurm not asked');
+  return sweepStatus(dir, {
+    slurm: () => {
+      if (queue instanceof SlurmError) throw queue;
+      return queue;
+    },
+  });
 }
 
 export interface CellCurve {

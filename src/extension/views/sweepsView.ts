@@ -27,9 +27,8 @@ const STATE_ICONS: Record<SweepRunStatus['state'], vscode.ThemeIcon> = {
 
 export interface SweepsViewDeps {
   runsFolders(): string[];
-  cliPath: string;
   log: vscode.LogOutputChannel;
-  /** Whether the workspace is trusted: if not, no process is started to ask Slurm. */
+  /** Whether the workspace is trusted: if not, Slurm is not asked (squeue and sacct are not run). */
   trusted(): boolean;
   /** How often active sweeps are read again. */
   pollMs?: number;
@@ -89,7 +88,7 @@ export class SweepsView implements vscode.TreeDataProvider<SweepsNode>, vscode.D
     this.nodes = await Promise.all(
       dirs.map(async (dir): Promise<SweepsNode> => {
         try {
-          return { kind: 'sweep', sweep: sweepTree(await loadSweepStatus(dir, this.deps.cliPath, this.deps.trusted())) };
+          return { kind: 'sweep', sweep: sweepTree(await loadSweepStatus(dir, this.deps.trusted())) };
         } catch (e) {
           this.deps.log.warn(`sweep ${dir}: ${(e as Error).message}`);
           return { kind: 'sweepError', dir, message: (e as Error).message };
