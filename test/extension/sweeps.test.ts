@@ -158,6 +158,13 @@ test('rewardCurve: training metrics only, last line per step, torn lines skipped
   const resumed = `${JSON.stringify({ type: 'metrics', step: 1, time: T, reward: 0.1 })}\n${JSON.stringify({ type: 'metrics', step: 1, time: T, reward: 0.3 })}\n`;
   assert.deepEqual(rewardCurve(resumed), [{ step: 1, value: 0.3 }]);
   assert.deepEqual(rewardCurve(JSON.stringify({ type: 'metrics', step: 1, time: T, reward: null })), []);
+  // Only valid metrics events count: no time, a step that is not an integer, an evaluation.
+  const invalid = [
+    { type: 'metrics', step: 1, reward: 0.5 },
+    { type: 'metrics', step: 1.5, time: T, reward: 0.5 },
+    { type: 'metrics', step: 1, time: T, split: 'eval', reward: 0.5 },
+  ];
+  assert.deepEqual(rewardCurve(invalid.map((e) => JSON.stringify(e)).join('\n')), []);
 });
 
 test('meanBand: mean and sample std (n - 1) over the seeds at each step; one seed has no band', () => {

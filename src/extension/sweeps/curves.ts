@@ -3,6 +3,7 @@
 // a cell share the iteration schedule, so steps align). Pure, no vscode.
 import type { Stat } from '../../engine/sweep/report';
 import { stat } from '../../engine/sweep/report';
+import { readRunEvent } from '../runData/runState';
 
 export interface Point {
   step: number;
@@ -13,19 +14,23 @@ export interface BandPoint extends Stat {
   step: number;
 }
 
-/** The reward of every training iteration (`metrics` events of split train), the last line per step winning (a resumed run repeats steps). */
+/**
+ * The reward of every training iteration (`metrics` events of split train, validated as the dashboard
+ * validates them), the last line per step winning (a resumed run repeats steps).
+ */
 export function rewardCurve(eventsJsonl: string): Point[] {
   const byStep = new Map<number, number>();
   for (const line of eventsJsonl.split('\n')) {
     if (!line.trim()) continue;
-    let e: { type?: unknown; split?: unknown; step?: unknown; reward?: unknown };
+    let record: unknown;
     try {
-      e = JSON.parse(line);
+      record = JSON.parse(line);
     } catch {
-      continue;
-    } // a line cut by a kill
-    if (e.type !== 'metrics' || (e.split !== undefined && e.split !== 'train')) continue;
-    if (typeof e.step === 'number' && typeof e.reward === 'number' && Number.isFinite(e.reward)) byStep.set(e.step, e.reward);
+      continue; // a line cut by a kill
+    }
+    const { event } = readRunEvent(record);
+    if (event?.type !== 'metrics' || event.split === 'eval') continue;
+    if (typeof event.reward === 'number') byStep.set(event.step, event.reward);
   }
   return [...byStep].map(([step, value]) => ({ step, value })).sort((a, b) => a.step - b.step);
 }
