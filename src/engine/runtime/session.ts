@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HostTensor } from '../core/hostTensor';
+import { modelFor } from './providerModels';
 import { fromOrt, toOrt } from './tensors';
 
 import type { ExecutionProvider, FrozenWeightsChoice, ProviderChoice } from '../../protocol/choices';
@@ -67,7 +68,7 @@ export class Session {
         continue;
       }
       try {
-        const inner = await ort.InferenceSession.create(model, sessionOptions(ep, options));
+        const inner = await ort.InferenceSession.create(modelFor(ep, model), sessionOptions(ep, options));
         // The provider, not the model, failed: the CPU loaded the same model.
         if (failedHere) failedProviders.set(...failedHere);
         options.onSession?.(ep, fallback);

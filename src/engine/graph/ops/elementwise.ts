@@ -101,31 +101,19 @@ const Greater = binaryDef('Greater', 'Greater', undefined, 'bool');
 const LessOrEqual = binaryDef('LessOrEqual', 'LessOrEqual', undefined, 'bool');
 const GreaterOrEqual = binaryDef('GreaterOrEqual', 'GreaterOrEqual', undefined, 'bool');
 const And = binaryDef('And', 'And', undefined, 'bool');
-const Or = binaryDef('Or', 'Or', undefined, 'bool');
 
 export const equal = (a: Operand, b: Operand): Tensor => apply(Equal, binaryPair(a, b, 'Equal'), {});
 export const greater = (a: Operand, b: Operand): Tensor => apply(Greater, binaryPair(a, b, 'Greater'), {});
 export const lessOrEqual = (a: Operand, b: Operand): Tensor => apply(LessOrEqual, binaryPair(a, b, 'LessOrEqual'), {});
 export const greaterOrEqual = (a: Operand, b: Operand): Tensor => apply(GreaterOrEqual, binaryPair(a, b, 'GreaterOrEqual'), {});
 export const and = (a: Tensor, b: Tensor): Tensor => apply(And, [a, b], {});
-export const or = (a: Tensor, b: Tensor): Tensor => apply(Or, [a, b], {});
 
-const Not = unaryDef('Not', 'Not', undefined, false);
-const IsNaN = defineOp({
-  name: 'IsNaN',
-  infer: ([x]) => [{ dtype: 'bool', shape: x.shape }],
-  emit: (e, i, o) => e.node('IsNaN', i, o),
-});
-const IsInf = defineOp({
-  name: 'IsInf',
-  infer: ([x]) => [{ dtype: 'bool', shape: x.shape }],
-  emit: (e, i, o) => e.node('IsInf', i, o),
-});
-export const not = (x: Tensor): Tensor => apply(Not, [x], {});
-export const isNaN = (x: Tensor): Tensor => apply(IsNaN, [x], {});
-export const isInf = (x: Tensor): Tensor => apply(IsInf, [x], {});
-/** True where x is neither NaN nor ±Inf. */
-export const isFinite = (x: Tensor): Tensor => not(or(isNaN(x), isInf(x)));
+/**
+ * True where x is neither NaN nor ±Inf: x − x is 0 exactly for finite x (∞ − ∞ and NaN − NaN are
+ * NaN). Written so rather than with IsNaN, IsInf and Or, which ORT 1.30's WebGPU provider has no
+ * kernels for (docs/performance.md, "Nodes ORT leaves on the CPU").
+ */
+export const isFinite = (x: Tensor): Tensor => equal(sub(x, x), 0);
 
 // ---- unary math --------------------------------------------------------------------------------
 
