@@ -10,6 +10,7 @@ import { CompareRun, compareArgs, parseProgress, parseResult, questionSources } 
 import { JobManager } from '../../src/extension/jobs/jobManager';
 import type { CompareJobView } from '../../src/protocol/compareView';
 import { fakeComparison } from './fixtures/fakeComparison';
+import { BUILTIN_TASKS } from '../../src/protocol/choices';
 
 const FAKE = join(__dirname, 'fixtures', 'fake-compare.cjs');
 const sides = [1, 2].map((step) => ({
@@ -35,8 +36,8 @@ test("questionSources: each run's task as it trained (generated, or its existing
     sources.map((s) => [s.id, s.args]),
     [
       ['data:0', ['--data', test, '--task', 'gsm8k']],
-      ['task:arith', ['--task', 'arith']],
-      ['task:nli', ['--task', 'nli']],
+      // the run's task (arith), then every other built-in task
+      ...BUILTIN_TASKS.map((t) => [`task:${t}`, ['--task', t]]),
     ],
   );
   assert.match(sources[0].label, /test\.jsonl: the test set of a/);

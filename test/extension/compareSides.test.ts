@@ -19,6 +19,7 @@ import { selectedDirs } from '../../src/extension/commands/selection';
 import { readGuarded, sideOf, sidesOf } from '../../src/extension/compare/sides';
 import { fakeComparison, writeFakeComparison } from './fixtures/fakeComparison';
 import { writeFakeRun } from './fixtures/fakeRun';
+import { BUILTIN_TASKS } from '../../src/protocol/choices';
 
 function layout() {
   const root = mkdtempSync(join(tmpdir(), 'maporl-compare-'));
@@ -136,7 +137,7 @@ test("loadPanelData: config differences, one curve per run with its sides' steps
   );
   assert.deepEqual(
     d.sources.map((s) => s.id),
-    ['task:arith', 'task:nli'],
+    BUILTIN_TASKS.map((t) => `task:${t}`),
   );
   assert.deepEqual(
     d.saved.map((s) => s.key),
