@@ -15,7 +15,7 @@ export const FROZEN_WEIGHTS = ['auto', 'embedded', 'fed'] as const;
 export type FrozenWeightsChoice = (typeof FROZEN_WEIGHTS)[number];
 
 /** Tasks generated from the seed (tasks/synthetic); base agents are prepared from these. */
-export const BUILTIN_TASKS = ['arith', 'nli'] as const;
+export const BUILTIN_TASKS = ['arith', 'nli', 'pairsum'] as const;
 export type BuiltinTask = (typeof BUILTIN_TASKS)[number];
 /** Tasks read from JSONL files (tasks/loaders.ts). */
 export const FILE_TASKS = ['gsm8k', 'nli-jsonl', 'generic'] as const;

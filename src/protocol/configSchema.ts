@@ -75,7 +75,7 @@ export const TaskSchema = z.strictObject({
   type: z
     .enum(TASK_TYPES)
     .default('arith')
-    .describe('arith / nli: built-in tasks generated from the seed; gsm8k, nli-jsonl, generic: JSONL files.'),
+    .describe('arith / nli / pairsum: built-in tasks generated from the seed; gsm8k, nli-jsonl, generic: JSONL files.'),
   trainFile: z
     .string()
     .min(1)
@@ -85,6 +85,13 @@ export const TaskSchema = z.strictObject({
   skipInvalid: z.boolean().default(false).describe('Count and skip invalid dataset lines instead of stopping at the first.'),
   nTrain: count(1, 1_000_000).default(2000).describe('Training questions: generated (built-in) or the first N of trainFile.'),
   nTest: count(1, 1_000_000).default(200).describe('Test questions: generated (built-in) or the first N of testFile.'),
+  pairsum: z
+    .strictObject({
+      numbers: count(3, 20).default(6).describe('How many distinct numbers a question lists.'),
+      max: count(3, 99).default(19).describe('The largest number (the smallest is 1).'),
+    })
+    .optional()
+    .describe('Difficulty of the pairsum task (absent: 6 numbers from 1-19, the calibrated positive control).'),
 });
 
 export const AgentsSchema = z.strictObject({
@@ -423,7 +430,14 @@ export function crossCheckConfig(c: MaporlConfig): ConfigIssue[] {
   if (c.baseAgents && !isBuiltinTask(c.task.type))
     issues.push({
       path: 'baseAgents',
-      message: `base agents are prepared from the built-in tasks (arith, nli), not "${c.task.type}": fine-tune with maporl sft and name the model directory`,
+      message: `base agents are prepared from the built-in tasks (${BUILTIN_TASKS.join(', ')}), not "${c.task.type}": fine-tune with maporl sft and name the model directory`,
+    });
+  if (c.task.pairsum && c.task.type !== 'pairsum')
+    issues.push({ path: 'task.pairsum', message: `sets the pairsum task's difficulty, but task.type is "${c.task.type}"` });
+  if (c.task.pairsum && c.task.pairsum.max < c.task.pairsum.numbers)
+    issues.push({
+      path: 'task.pairsum.max',
+      message: `${c.task.pairsum.numbers} distinct numbers need max >= ${c.task.pairsum.numbers}, got ${c.task.pairsum.max}`,
     });
   const fileTask = isFileTask(c.task.type);
   const needsTrain = c.training.mode !== 'none' || c.verifier.type === 'learned';

@@ -79,7 +79,7 @@ export async function prepareBaseAgents(
  * (the first ones get the remainder) and shuffled together, so every batch sees every task.
  */
 export function recipeSftRecords(r: BaseAgentRecipe, split: Split, n: number): SftRecord[] {
-  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction, madeUpErrors: r.madeUpErrors };
+  const opts = { prompt: r.prompt, discussionFraction: r.discussionFraction, madeUpErrors: r.madeUpErrors, pairsum: r.pairsum };
   const tasks = [r.task, ...(r.alsoTasks ?? [])];
   if (tasks.length === 1) return sftRecords(r.task, split, n, r.seed, opts);
   const share = (i: number) => Math.floor(n / tasks.length) + (i < n % tasks.length ? 1 : 0);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAPORL_ENV } from '../../protocol/environment';
-import type { BuiltinTask } from '../tasks/synthetic';
+import { DEFAULT_PAIRSUM_SHAPE, type BuiltinTask, type PairsumShape } from '../tasks/synthetic';
 import type { MaporlConfig } from './config';
 import { promptOptionsOf, type PromptOptions } from './prompts';
 import type { MadeUpErrors } from './sftData';
@@ -26,6 +26,8 @@ export interface BaseAgentRecipe {
   madeUpErrors?: MadeUpErrors;
   prompt: PromptOptions;
   seed: number;
+  /** The pairsum task's difficulty (present exactly when the recipe's task is pairsum). */
+  pairsum?: PairsumShape;
   /** Other built-in tasks sharing the SFT data (absent, not empty, when there are none: the cache key of a one-task recipe stays what it was). */
   alsoTasks?: BuiltinTask[];
 }
@@ -47,6 +49,7 @@ export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
   return {
     ...b,
     ...(also.length ? { alsoTasks: also } : {}),
+    ...(task === 'pairsum' ? { pairsum: config.task.pairsum ?? DEFAULT_PAIRSUM_SHAPE } : {}),
     task,
     prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false },
   };

@@ -1,5 +1,5 @@
 // Per-turn metrics of multi-agent discussions: majority vote (ties split evenly), majority
-// accuracy, agent accuracy, and each agent's wrong→right / right→wrong transitions between turns.
+// accuracy, the oracle (at least one agent right), agent accuracy, and each agent's wrong→right / right→wrong transitions between turns.
 // Input per discussion: answers[t][a] (normalised, null = no answer) and correct[t][a].
 
 import type { TurnMetrics } from '../../protocol/runRecords';
@@ -58,6 +58,7 @@ export function turnMetrics(discussions: readonly DiscussionOutcome[]): TurnMetr
     wrongToRight: new Array<number>(A).fill(0),
     rightToWrong: new Array<number>(A).fill(0),
   }));
+  const anyRight = new Array<number>(T).fill(0); // [T] discussions with at least one agent right
   discussions.forEach((d, i) => {
     if (
       d.correct.length !== T ||
@@ -68,6 +69,7 @@ export function turnMetrics(discussions: readonly DiscussionOutcome[]): TurnMetr
     }
     majorityByTurn(d).forEach((vote, t) => (out[t].majorityAccuracy += vote.credit)); // sums; divided by n below
     for (let t = 0; t < T; t++) {
+      if (d.correct[t].some(Boolean)) anyRight[t]++;
       for (let a = 0; a < A; a++) {
         const now = d.correct[t][a];
         if (now) out[t].agentAccuracy[a]++;
@@ -76,8 +78,9 @@ export function turnMetrics(discussions: readonly DiscussionOutcome[]): TurnMetr
       }
     }
   });
-  for (const m of out) {
+  for (const [t, m] of out.entries()) {
     m.majorityAccuracy /= n;
+    m.oracle = anyRight[t] / n;
     m.agentAccuracy = m.agentAccuracy.map((c) => c / n);
     m.meanAgentAccuracy = A ? m.agentAccuracy.reduce((s, x) => s + x, 0) / A : 0;
   }

@@ -9,7 +9,7 @@
 import { NLI_LABELS, type AnswerKind } from '../tasks/answers';
 import { writeJsonlAtomic } from '../tasks/jsonl';
 import { Rng } from '../core/random';
-import { generateSplit, type BuiltinTask } from '../tasks/synthetic';
+import { DEFAULT_PAIRSUM_SHAPE, generateSplit, type BuiltinTask, type PairsumShape } from '../tasks/synthetic';
 import { answerKindOf, type Split, type TaskRecord } from '../tasks/types';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';
 
@@ -31,13 +31,23 @@ export interface SftOptions {
    * own mistakes do. NLI responses always keep the rationale and change the label.
    */
   madeUpErrors?: MadeUpErrors;
+  /** Difficulty of pairsum questions (default: the calibrated shape). */
+  pairsum?: PairsumShape;
 }
 
 export type MadeUpErrors = 'final-answer' | 'slip';
 
-/** A plausible wrong answer: a nearby non-negative number, or another NLI label. */
-function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string): string {
+/** Numbers listed by a pairsum question (`Numbers 7 2 9. Which two ...`). */
+const listedNumbers = (question: string): number[] => (/^Numbers ([\d ]+)\./.exec(question)?.[1] ?? '').split(' ').map(Number);
+
+/** A plausible wrong answer: a nearby non-negative number, another NLI label, another pair of the list. */
+function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string, question: string): string {
   if (kind === 'label') return rng.pick(NLI_LABELS.filter((l) => l !== gold));
+  if (kind === 'pair') {
+    const [a, b] = rng.shuffle(listedNumbers(question));
+    const pair = `${Math.min(a, b)} ${Math.max(a, b)}`;
+    return pair === gold ? wrongAnswer(rng, kind, gold, question) : pair;
+  }
   const g = Number(gold);
   if (kind === 'number' && Number.isFinite(g)) {
     const delta = rng.int(1, 3) * (rng.bool() || g < 4 ? 1 : -1);
@@ -81,7 +91,13 @@ function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolea
   const [reasoning, answer] =
     slip && slip.answer !== r.answer
       ? [slip.reasoning, slip.answer]
-      : [gold, right ? r.answer : wrongAnswer(rng, kind, r.answer)];
+      : [gold, right ? r.answer : wrongAnswer(rng, kind, r.answer, r.question)];
+  if (kind === 'pair') {
+    // A wrong pair claims the target, as the agents' own wrong pairs do: `2+6=13.`; checking shows it.
+    const target = /=(\d+)\.$/.exec(gold)?.[1] ?? '';
+    const [a, b] = answer.split(' ');
+    return { answer, text: `${a}+${b}=${target}. Answer: ${answer}`, score: right ? 0.5 + rng.float() / 2 : rng.float() / 2 };
+  }
   return {
     answer,
     text: `${reasoning} Answer: ${answer}`.trim(),
@@ -123,7 +139,12 @@ export function sftRecordsFrom(
 
 /** `n` SFT pairs of a built-in task's split, deterministic in (task, split, n, seed). */
 export function sftRecords(task: BuiltinTask, split: Split, n: number, seed: number, opts: SftOptions = {}): SftRecord[] {
-  return sftRecordsFrom(generateSplit(task, split, n, seed), answerKindOf(task), seed, opts);
+  return sftRecordsFrom(
+    generateSplit(task, split, n, seed, opts.pairsum ?? DEFAULT_PAIRSUM_SHAPE),
+    answerKindOf(task),
+    seed,
+    opts,
+  );
 }
 
 /** Write SFT pairs as the JSONL `maporl sft --data` reads (atomically). */

@@ -2,9 +2,10 @@
 //
 // A response's answer is the content of its last `\boxed{…}` (braces may nest), or else the rest of
 // its last line that contains `Answer:`. Numbers are compared as normalised decimal strings (no
-// float parsing, so `1,450,000` and `0.1` stay exact); NLI answers as one of three label words.
+// float parsing, so `1,450,000` and `0.1` stay exact); NLI answers as one of three label words;
+// pairs (the pairsum task) as their last two numbers, smaller first.
 
-export type AnswerKind = 'number' | 'label' | 'text';
+export type AnswerKind = 'number' | 'label' | 'text' | 'pair';
 
 export const NLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
 export type NliLabel = (typeof NLI_LABELS)[number];
@@ -77,6 +78,16 @@ export function normalizeLabel(span: string): NliLabel | null {
   return found ? (found[found.length - 1] as NliLabel) : null;
 }
 
+/** The last two numbers of a span, smaller first and space-separated (`9 and 4` → `4 9`); null with fewer than two. */
+export function normalizePair(span: string): string | null {
+  const numbers = (span.match(NUMBER_RE) ?? []).map(normalizeNumber).filter((n): n is string => n !== null);
+  if (numbers.length < 2) return null;
+  return numbers
+    .slice(-2)
+    .sort((a, b) => Number(a) - Number(b))
+    .join(' ');
+}
+
 /** Free text compared loosely: lower case, inner whitespace collapsed, a final period dropped. */
 export function normalizeText(span: string): string {
   return span.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
@@ -89,6 +100,8 @@ export function normalizeAnswer(kind: AnswerKind, span: string): string | null {
       return lastNumber(span);
     case 'label':
       return normalizeLabel(span);
+    case 'pair':
+      return normalizePair(span);
     case 'text':
       return normalizeNumber(span) ?? (normalizeText(span) || null);
   }

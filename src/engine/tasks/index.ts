@@ -5,7 +5,7 @@ import { answerKindOf, isBuiltinTask, type TaskRecord } from './types';
 import type { AnswerKind } from './answers';
 import { emptySkipReport, type SkipReport } from './jsonl';
 import { loadJsonlTask } from './loaders';
-import { generateSplit } from './synthetic';
+import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from './synthetic';
 
 export * from './answers';
 export * from './types';
@@ -27,10 +27,11 @@ export interface TaskData {
 export function loadTaskData(task: MaporlConfig['task'], seed: number): TaskData {
   const kind = answerKindOf(task.type);
   if (isBuiltinTask(task.type)) {
+    const shape = task.pairsum ?? DEFAULT_PAIRSUM_SHAPE;
     return {
       kind,
-      train: generateSplit(task.type, 'train', task.nTrain, seed),
-      test: generateSplit(task.type, 'test', task.nTest, seed),
+      train: generateSplit(task.type, 'train', task.nTrain, seed, shape),
+      test: generateSplit(task.type, 'test', task.nTest, seed, shape),
       skipped: { train: emptySkipReport(), test: emptySkipReport() },
     };
   }

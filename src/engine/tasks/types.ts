@@ -37,5 +37,7 @@ export function answerKindOf(type: TaskType): AnswerKind {
       return 'label';
     case 'generic':
       return 'text';
+    case 'pairsum':
+      return 'pair';
   }
 }

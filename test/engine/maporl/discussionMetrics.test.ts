@@ -74,3 +74,26 @@ test('discussions of different shapes are rejected; no discussions give no turns
   const b = { answers: [['1']], correct: [[true]] };
   assert.throws(() => turnMetrics([a, b]), /discussion 1 is not 1 turns x 2 agents/);
 });
+
+test('oracle: the share of discussions with at least one agent right, per turn', () => {
+  const d = (correct: boolean[][]) => ({ answers: correct.map((row) => row.map((c) => (c ? '1' : '2'))), correct });
+  const m = turnMetrics([
+    d([
+      [false, false, true],
+      [true, true, true],
+    ]),
+    d([
+      [false, false, false],
+      [false, true, false],
+    ]),
+    d([
+      [false, false, false],
+      [false, false, false],
+    ]),
+  ]);
+  assert.deepEqual(
+    m.map((t) => t.oracle),
+    [1 / 3, 2 / 3],
+  );
+  assert.ok(m[0].oracle! > m[0].majorityAccuracy, 'one right agent of three is an oracle hit, not a majority');
+});

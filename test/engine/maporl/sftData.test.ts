@@ -89,3 +89,20 @@ test("made-up errors 'slip': wrong responses show a slipped chain ending in thei
   const old = sftRecords('arith', 'train', 80, 4, { discussionFraction: 1, prompt });
   old.forEach((p, i) => assert.ok(p.prompt.startsWith('You: ' + steps(i)), p.prompt));
 });
+
+test('pairsum SFT pairs: made-up wrong answers are other pairs of the list that claim the target', () => {
+  const records = sftRecords('pairsum', 'train', 400, 5, { discussionFraction: 1 });
+  let wrong = 0;
+  for (const r of records) {
+    const list = /Numbers ([\d ]+)\./.exec(r.prompt)![1].split(' ').map(Number);
+    const target = Number(/sum to (\d+)\?/.exec(r.prompt)![1]);
+    const shown = /You: (.*)\nOthers: (.*)\n/.exec(r.prompt)!;
+    for (const answer of [shown[1], ...shown[2].split(', ')]) {
+      const [a, b] = answer.split(' ').map(Number);
+      assert.ok(list.includes(a) && list.includes(b) && a < b, `${answer} from ${list}`);
+      if (a + b !== target) wrong++;
+    }
+    assert.equal(extractAnswer('pair', r.completion), /Answer: (.*)$/.exec(r.completion)![1]);
+  }
+  assert.ok(wrong > 500 && wrong < 700, `about half of 1200 shown answers wrong, got ${wrong}`);
+});

@@ -70,3 +70,13 @@ test('grade compares normalised answers; null is wrong', () => {
   assert.equal(grade('text', '3.0', '3'), true, 'numeric text answers compare as numbers');
   assert.equal(grade('text', 'Rome', 'paris'), false);
 });
+
+test('extractAnswer for pairs: the last two numbers of the span, smaller first', () => {
+  assert.equal(extractAnswer('pair', '4+9=13. Answer: 4 9'), '4 9');
+  assert.equal(extractAnswer('pair', 'Answer: 9 and 4'), '4 9');
+  assert.equal(extractAnswer('pair', 'Answer: 12, 3'), '3 12', 'compared as numbers, not as text');
+  assert.equal(extractAnswer('pair', 'Answer: 13'), null, 'one number is no pair');
+  assert.equal(extractAnswer('pair', '4+9=13.'), null, 'no answer line');
+  assert.ok(grade('pair', '9 4', '4 9'));
+  assert.ok(!grade('pair', '4 8', '4 9'));
+});

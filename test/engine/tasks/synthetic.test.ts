@@ -3,14 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { extractAnswer } from '../../../src/engine/tasks/answers';
-import { generateSplit, splitOf } from '../../../src/engine/tasks/synthetic';
+import { answerKindOf } from '../../../src/engine/tasks/types';
+import { checksOut, generateSplit, splitOf } from '../../../src/engine/tasks/synthetic';
 import { judge, type Fact } from '../../../src/engine/tasks/synthetic/nli';
 import { syntheticWords } from '../../../src/engine/tasks/synthetic/vocab';
 
 /** Tokens of a word/digit-level tokenizer: a word, one digit, or one punctuation mark. */
 const tokens = (s: string) => (s.match(/[A-Za-z]+|\d|[^\sA-Za-z\d]/g) ?? []).length;
 
-for (const task of ['arith', 'nli'] as const) {
+for (const task of ['arith', 'nli', 'pairsum'] as const) {
   test(`${task}: same seed, same questions; another seed, other questions`, () => {
     const a = generateSplit(task, 'train', 50, 11);
     assert.deepEqual(generateSplit(task, 'train', 50, 11), a);
@@ -37,7 +38,7 @@ for (const task of ['arith', 'nli'] as const) {
     recs.forEach((r, i) => {
       assert.deepEqual(r.source, { file: `builtin:${task}/test`, line: i + 1 });
       assert.equal(r.id, `${task}-test-${i}`);
-      assert.equal(extractAnswer(task === 'arith' ? 'number' : 'label', r.solution!), r.answer);
+      assert.equal(extractAnswer(answerKindOf(task), r.solution!), r.answer);
     });
   });
 
@@ -47,6 +48,9 @@ for (const task of ['arith', 'nli'] as const) {
       for (const text of [r.question, r.solution!]) {
         assert.ok(tokens(text) <= 40, `${tokens(text)} tokens: ${text}`);
         assert.ok(text.length <= 100, `${text.length} chars: ${text}`);
+        // pairsum's four template words came after the built-in tokenizer was frozen (its ids are in
+        // every cached agent): they are spelled in BPE pieces, the same pieces in every question.
+        if (task === 'pairsum') continue;
         for (const w of text.match(/[A-Za-z]+/g) ?? []) assert.ok(words.has(w), `"${w}" missing from syntheticWords()`);
       }
     }
@@ -81,6 +85,51 @@ test('arith: the gold answer is what the question says, each step is right, 2–
     for (const [, a, op, b, c] of steps) assert.equal(op === '+' ? +a + +b : op === '-' ? +a - +b : +a * +b, +c, r.solution);
     assert.equal(steps[steps.length - 1][4], r.answer);
   }
+});
+
+/** An independent reading of a pairsum question: every pair of distinct listed numbers with the target's sum. */
+function solvePairsum(question: string): { list: number[]; target: number; pairs: string[] } {
+  const m = question.match(/^Numbers ((?:\d+ )+\d+)\. Which two sum to (\d+)\?$/);
+  assert.ok(m, question);
+  const list = m[1].split(' ').map(Number);
+  const target = Number(m[2]);
+  const pairs: string[] = [];
+  list.forEach((a, i) =>
+    list.slice(i + 1).forEach((b) => a + b === target && pairs.push([a, b].sort((x, y) => x - y).join(' '))),
+  );
+  return { list, target, pairs };
+}
+
+test('pairsum: exactly one pair sums to the two-digit target; the gold is that pair, smaller first', () => {
+  for (const r of generateSplit('pairsum', 'train', 500, 3)) {
+    const { list, target, pairs } = solvePairsum(r.question);
+    assert.equal(new Set(list).size, 6, `distinct numbers: ${r.question}`);
+    assert.ok(list.every((x) => x >= 1 && x <= 19) && target >= 10, r.question);
+    assert.deepEqual(pairs, [r.answer], r.question);
+    assert.match(r.solution!, new RegExp(`^${r.answer.replace(' ', '\\+')}=${target}\\. Answer: ${r.answer}$`));
+    assert.ok(checksOut(r.question, r.answer));
+  }
+});
+
+test('pairsum: the shape sets list length and range', () => {
+  for (const r of generateSplit('pairsum', 'test', 200, 9, { numbers: 5, max: 9 })) {
+    const { list } = solvePairsum(r.question);
+    assert.equal(list.length, 5);
+    assert.ok(
+      list.every((x) => x >= 1 && x <= 9),
+      r.question,
+    );
+  }
+});
+
+test('pairsum: checksOut accepts exactly the listed pairs with the target sum', () => {
+  const q = 'Numbers 7 2 9 4 6 15. Which two sum to 13?';
+  assert.ok(checksOut(q, '4 9'));
+  assert.ok(checksOut(q, '6 7'), 'a second valid pair checks out too (generated questions have one)');
+  assert.ok(!checksOut(q, '5 8'), 'sum right, numbers not listed');
+  assert.ok(!checksOut(q, '2 9'), 'listed, wrong sum');
+  assert.ok(!checksOut(q, null));
+  assert.ok(!checksOut('Numbers 7 7. Which two sum to 14?', '7 7'), 'one number cannot be used twice');
 });
 
 test('nli: labels are balanced and the question has premise and hypothesis lines', () => {

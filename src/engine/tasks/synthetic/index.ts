@@ -11,6 +11,9 @@ import { Rng, hashString } from '../../core/random';
 import type { Split, TaskRecord } from '../types';
 import { makeArith, type SyntheticProblem } from './arith';
 import { makeNli } from './nli';
+import { DEFAULT_PAIRSUM_SHAPE, makePairsum, type PairsumShape } from './pairsum';
+
+export { DEFAULT_PAIRSUM_SHAPE, checksOut, type PairsumShape } from './pairsum';
 
 export type { BuiltinTask };
 
@@ -22,21 +25,31 @@ export function splitOf(question: string, seed: number): Split {
 /** Draws of one question before giving up (the template space is far larger than any split). */
 const MAX_DRAWS = 2000;
 
-function draw(task: BuiltinTask, rng: Rng): () => SyntheticProblem | null {
+function draw(task: BuiltinTask, rng: Rng, shape: PairsumShape): () => SyntheticProblem | null {
   if (task === 'arith') return () => makeArith(rng);
+  if (task === 'pairsum') return () => makePairsum(rng, shape);
   const want = rng.pick(NLI_LABELS); // fix the label first, so labels are balanced
   return () => makeNli(rng, want);
 }
 
-/** `n` distinct questions of a built-in task's split; deterministic in (task, split, n, seed). */
-export function generateSplit(task: BuiltinTask, split: Split, n: number, seed: number): TaskRecord[] {
+/**
+ * `n` distinct questions of a built-in task's split; deterministic in (task, split, n, seed, shape).
+ * `shape` sets the pairsum task's difficulty (the other tasks have none).
+ */
+export function generateSplit(
+  task: BuiltinTask,
+  split: Split,
+  n: number,
+  seed: number,
+  shape: PairsumShape = DEFAULT_PAIRSUM_SHAPE,
+): TaskRecord[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`generateSplit: n must be a non-negative integer, got ${n}`);
   const rng = new Rng(seed, `${task}/${split}`);
   const seen = new Set<string>();
   const records: TaskRecord[] = [];
   const file = `builtin:${task}/${split}`;
   while (records.length < n) {
-    const next = draw(task, rng);
+    const next = draw(task, rng, shape);
     let problem: SyntheticProblem | null = null;
     for (let tries = 0; tries < MAX_DRAWS && !problem; tries++) {
       const p = next();

@@ -1,0 +1,53 @@
+// `pairsum`: find the two numbers of a list that add up to a target (the positive control).
+//
+//   Numbers 7 2 9 4 6 15. Which two sum to 13?
+//   4+9=13. Answer: 4 9
+//
+// Built so that checking an answer is much easier than finding it: finding searches the n(n-1)/2
+// pairs of the list, checking is one addition and two look-ups. That is the generation-verification
+// gap a discussion can exploit (a peer's right answer is easy to recognise), which the arithmetic
+// and NLI tasks lack at this model size (docs/results.md). The numbers are distinct and exactly one
+// pair sums to the target, so the answer (the pair, smaller first) is unique.
+
+import type { Rng } from '../../core/random';
+import type { SyntheticProblem } from './arith';
+
+/** Difficulty knobs: how many numbers the list holds and the largest of them (the smallest is 1). */
+export interface PairsumShape {
+  numbers: number;
+  max: number;
+}
+
+/** The control's calibrated shape (docs/tasks.md): 6 numbers from 1-19, two-digit targets. */
+export const DEFAULT_PAIRSUM_SHAPE: PairsumShape = { numbers: 6, max: 19 };
+
+/** Targets below this are skipped: one-digit sums are too easy to find by sight. */
+const MIN_TARGET = 10;
+
+/** One problem, or null when no two-digit sum of the drawn list is made by exactly one pair. */
+export function makePairsum(rng: Rng, shape: PairsumShape = DEFAULT_PAIRSUM_SHAPE): SyntheticProblem | null {
+  const list = rng.shuffle(Array.from({ length: shape.max }, (_, i) => i + 1)).slice(0, shape.numbers);
+  const pairsBySum = new Map<number, [number, number][]>();
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++) {
+      const sum = list[i] + list[j];
+      pairsBySum.set(sum, [...(pairsBySum.get(sum) ?? []), [Math.min(list[i], list[j]), Math.max(list[i], list[j])]]);
+    }
+  const unique = [...pairsBySum.entries()].filter(([sum, pairs]) => sum >= MIN_TARGET && pairs.length === 1);
+  if (unique.length === 0) return null;
+  const [target, [[a, b]]] = rng.pick(unique.sort(([x], [y]) => x - y));
+  return {
+    question: `Numbers ${list.join(' ')}. Which two sum to ${target}?`,
+    solution: `${a}+${b}=${target}. Answer: ${a} ${b}`,
+    answer: `${a} ${b}`,
+  };
+}
+
+/** Does a normalised pair answer (`"a b"`, a < b) solve a pairsum question? Reads the question's text. */
+export function checksOut(question: string, pair: string | null): boolean {
+  const m = /^Numbers ([\d ]+)\. Which two sum to (\d+)\?$/.exec(question);
+  if (!m || pair === null) return false;
+  const list = m[1].split(' ').map(Number);
+  const [a, b] = pair.split(' ').map(Number);
+  return a !== b && list.includes(a) && list.includes(b) && a + b === Number(m[2]);
+}
