@@ -71,9 +71,22 @@ export function runtimeFlags(values: { provider?: string; threads?: string; 'fro
   return flags;
 }
 
-/** A `runtime: ...` line on stderr for what sessions ran on (stdout stays the command's output). */
+const deferred: string[] = [];
+
+/**
+ * A `runtime: ...` line on stderr for what sessions ran on (stdout stays the command's output). A
+ * fallback is printed at once; the provider that was asked for, when the command ends, unless it ends
+ * with exit 2, whose contract is one line naming the input (design.md; e.g. `sft --resume` with changed
+ * options finds that out after its sessions started).
+ */
 export function printRuntime(info: RuntimeInfo): void {
-  process.stderr.write(`runtime: ${describeRuntime(info)}\n`);
+  const line = `runtime: ${describeRuntime(info)}`;
+  if (info.fallback) {
+    process.stderr.write(`${line}\n`);
+    return;
+  }
+  if (deferred.length === 0) process.once('exit', (code) => code !== 2 && process.stderr.write(`${deferred.join('\n')}\n`));
+  deferred.push(line);
 }
 
 /**
