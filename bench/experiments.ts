@@ -14,8 +14,9 @@ import { DEMO_RECIPE } from '../src/engine/maporl/baseAgents';
 import { MAPORL_ENV } from '../src/protocol/environment';
 import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
+import { measureControl } from './experiments/control';
 import { writeReport } from './experiments/report';
-import { ROWS, TEXT_AGENTS, rowById, type Row } from './experiments/rows';
+import { PAIRSUM_AGENTS, ROWS, TEXT_AGENTS, rowById, type Row } from './experiments/rows';
 
 const CELLS_DIR = path.join('docs', 'experiments');
 const RESULTS_MD = path.join('docs', 'results.md');
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
       'report-only': { type: 'boolean', default: false },
       agents: { type: 'string' },
       jobs: { type: 'string', default: String(os.cpus().length) },
+      // Measure the positive control's base agents (bench/experiments/control.ts) for these base seeds first.
+      control: { type: 'string' },
       // A child of --jobs: run the cells, leave the report to the parent.
       'no-report': { type: 'boolean', default: false },
     },
@@ -52,10 +55,32 @@ async function main(): Promise<void> {
       if (row.base === 'mixed')
         return [await ensureBaseAgents(`${agentsDir}-mixed`, say, { steps: 2 * DEMO_RECIPE.steps, alsoTasks: ['nli'] })];
       if (row.base === 'text') return [await ensureBaseAgents(`${agentsDir}-text`, say, TEXT_AGENTS)];
+      if (row.base === 'pairsum') {
+        const seed = row.baseSeed ?? 0;
+        return [await ensureBaseAgents(`${agentsDir}-pairsum-b${seed}`, say, { ...PAIRSUM_AGENTS, seed })];
+      }
       const tiny = await ensureBaseAgents(agentsDir, say);
       if (row.base !== 'hetero') return [tiny];
       return [tiny, await ensureBaseAgents(`${agentsDir}-small`, say, { preset: 'small' }), tiny];
     };
+    for (const baseSeed of values.control ? values.control.split(',').map(Number) : []) {
+      const file = path.join(CELLS_DIR, 'control', `base-${baseSeed}.json`);
+      if (fs.existsSync(file) && !values.force) continue;
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-control-'));
+      try {
+        const recipe = { ...PAIRSUM_AGENTS, seed: baseSeed };
+        const modelDir = await ensureBaseAgents(`${agentsDir}-pairsum-b${baseSeed}`, say, recipe);
+        const result = await measureControl({ modelDir, baseSeed, recipe, questions: evalQuestions, scratch, say });
+        writeJson(file, result);
+        const m = (k: 'meanAgent' | 'majority' | 'oracle' | 'ceiling') =>
+          ((100 * result.samples.reduce((a, x) => a + x[k], 0)) / result.samples.length).toFixed(1);
+        say(
+          `control base ${baseSeed}: agent ${m('meanAgent')}, majority ${m('majority')}, oracle ${m('oracle')}, scripted ceiling ${m('ceiling')}; verifier AUC ${result.verifier.auc.toFixed(3)} (${result.verifier.withinQuestionAuc.toFixed(3)} within a question)`,
+        );
+      } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+      }
+    }
     const pending: [Row, number][] = [];
     for (const row of rows) {
       for (const seed of seeds) {
@@ -85,9 +110,7 @@ async function main(): Promise<void> {
         for (const [row, seed] of pending) {
           const file = path.join(CELLS_DIR, row.id, `seed-${seed}.json`);
           const cell = await runCell({ row, seed, modelDirs: await modelDirsOf(row), evalQuestions, scale, scratch, say });
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(cell)}\n`);
-          fs.renameSync(`${file}.tmp`, file);
+          writeJson(file, cell);
           const t = cell.team.turns.map((m) => (100 * m.majority).toFixed(1)).join(' / ');
           say(
             `${row.id} seed ${seed}: majority by turn ${t}, alone ${(100 * cell.alone.turns[0].majority).toFixed(1)} (${((cell.seconds.train + cell.seconds.eval) / 60).toFixed(1)} min)`,
@@ -102,6 +125,13 @@ async function main(): Promise<void> {
   }
   writeReport(RESULTS_MD, CELLS_DIR);
   console.log(`wrote ${RESULTS_MD} (findings section) and plots in ${CELLS_DIR}`);
+}
+
+/** Writes a result file whole or not at all (a temporary name, then a rename). */
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /**

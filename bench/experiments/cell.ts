@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { groundTruthVerifier } from '../../src/engine/maporl/discussion';
-import { majorityByTurn } from '../../src/engine/maporl/discussionMetrics';
+import { adoptionCounts, majorityByTurn, type AdoptionCounts } from '../../src/engine/maporl/discussionMetrics';
 import { evaluate } from '../../src/engine/maporl/evaluate';
 import { latestCheckpoint } from '../../src/engine/io/checkpoints';
 import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
@@ -26,11 +26,23 @@ export const EVAL_SPLIT_SEED = 20_250_218;
 export const EVAL_TEMPERATURE = 0.7;
 
 export interface EvalRecord {
-  /** Per turn: majority accuracy (ties split), mean agent accuracy, transitions summed over agents. */
-  turns: { majority: number; meanAgent: number; wrongToRight: number; rightToWrong: number }[];
+  /**
+   * Per turn: majority accuracy (ties split), mean agent accuracy, the oracle (at least one agent
+   * right), transitions summed over agents. `oracle` is absent in cells recorded before it existed.
+   */
+  turns: { majority: number; meanAgent: number; oracle?: number; wrongToRight: number; rightToWrong: number }[];
   /** [turn][question] majority credit of that question (1, 0, or k/n for a tie). */
   credit: number[][];
+  /** [turn][question] one bit per agent, agent a at bit a: who was right (absent in older cells). */
+  correct?: number[][];
+  /** Agents of the evaluation (absent in older cells). */
+  agents?: number;
+  /** Peer answers offered and taken over turns 2..T, right and wrong apart (absent in older cells). */
+  adoption?: AdoptionCounts;
 }
+
+/** Responses of one agent at one turn, bit a of a `correct` entry: is agent a right? */
+export const isRight = (bits: number, agent: number) => ((bits >> agent) & 1) === 1;
 
 export interface CellResult {
   row: string;
@@ -42,6 +54,12 @@ export interface CellResult {
   seconds: { train: number; eval: number };
   team: EvalRecord;
   alone: EvalRecord;
+  /**
+   * Equal-compute voting: as many independent turn-1 samples per question as the team gives
+   * responses (agents x turns), majority-voted (absent in older cells). Discussion has to beat this
+   * to count as collaboration.
+   */
+  voting?: EvalRecord;
   /** Mean reward per training iteration (empty for off-the-shelf). */
   trainReward: number[];
   /** The learned verifier's held-out AUC, when the row trains one. */
@@ -123,6 +141,8 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
   try {
     const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns);
     const alone = await heldOut(config, lms, sharing, o, 1, 1);
+    // Another sampling seed: the votes are fresh samples, not the team's own first answers.
+    const voting = await heldOut(config, lms, sharing, o, config.agents.count * config.discussion.turns, 1, 525_252);
     return {
       row: o.row.id,
       seed: o.seed,
@@ -132,6 +152,7 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
       seconds: { train: (t1 - t0) / 1000, eval: (performance.now() - t1) / 1000 },
       team,
       alone,
+      voting,
       trainReward,
       verifierAuc,
     };
@@ -149,6 +170,7 @@ async function heldOut(
   o: CellOptions,
   agents: number,
   turns: number,
+  seedBase = 424_242,
 ): Promise<EvalRecord> {
   const task = o.row.evalTask ?? 'arith';
   const records = generateSplit(task, 'test', o.evalQuestions, EVAL_SPLIT_SEED);
@@ -158,25 +180,30 @@ async function heldOut(
     turns,
     prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
     generation: { ...config.generation, temperature: EVAL_TEMPERATURE },
-    seed: 424_242 + o.seed,
+    seed: seedBase + o.seed,
     kind: answerKindOf(task),
     modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))],
     verifier: groundTruthVerifier,
   });
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const votes = r.discussions.map((x) =>
-    majorityByTurn({
-      answers: x.turns.map((row) => row.map((v) => v.answer)),
-      correct: x.turns.map((row) => row.map((v) => v.correct)),
-    }),
-  );
+  const outcomes = r.discussions.map((x) => ({
+    answers: x.turns.map((row) => row.map((v) => v.answer)),
+    correct: x.turns.map((row) => row.map((v) => v.correct)),
+  }));
+  const votes = outcomes.map(majorityByTurn);
   return {
     turns: r.table.turns.map((m) => ({
       majority: m.majorityAccuracy,
       meanAgent: m.meanAgentAccuracy,
+      oracle: m.oracle,
       wrongToRight: sum(m.wrongToRight),
       rightToWrong: sum(m.rightToWrong),
     })),
     credit: Array.from({ length: turns }, (_, t) => votes.map((v) => Math.round(1000 * v[t].credit) / 1000)),
+    agents,
+    adoption: adoptionCounts(outcomes),
+    correct: Array.from({ length: turns }, (_, t) =>
+      r.discussions.map((x) => x.turns[t].reduce((bits, v, a) => bits | (v.correct ? 1 << a : 0), 0)),
+    ),
   };
 }

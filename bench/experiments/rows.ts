@@ -20,7 +20,9 @@ export interface Row {
    * or `text`: later-turn prompts show the previous responses in full (`discussion.show: "text"`), and the
    * agents are SFT'd in that format (TEXT_AGENTS).
    */
-  base?: 'arith' | 'mixed' | 'hetero' | 'text';
+  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum';
+  /** Seed of the base agents' SFT (default 0): rows on a second, independently fine-tuned base. */
+  baseSeed?: number;
   /** The task trained on (default arith) and the one the held-out questions come from (default arith). */
   trainTask?: BuiltinTask;
   evalTask?: BuiltinTask;
@@ -51,6 +53,31 @@ export function baseTraining(scale: number, train: Row['train'] = {}, long = fal
  */
 export const TEXT_AGENTS = { steps: 3300, madeUpErrors: 'slip', show: 'text' } as const;
 
+/**
+ * The positive control's base agents (docs/tasks.md, pairsum): the demo's recipe on pairsum with
+ * 50,000 SFT pairs and 4000 steps, chosen from a sweep of checkpoints before any RL ran: right
+ * about 45% of the time at T 0.7 with the oracle about 20 points above the majority
+ * (docs/experiments/control/).
+ */
+export const PAIRSUM_AGENTS = { task: 'pairsum', steps: 4000, examples: 50_000 } as const;
+
+/** The positive-control rows on one base: off-the-shelf, co-trained, trained alone (ids end in `-b<seed>` past base 0). */
+function pairsumRows(baseSeed: number): Row[] {
+  const tail = baseSeed ? `-b${baseSeed}` : '';
+  const on = { base: 'pairsum', baseSeed, trainTask: 'pairsum', evalTask: 'pairsum' } as const;
+  const of = baseSeed ? ` (base agents seed ${baseSeed})` : '';
+  return [
+    { id: `pairsum-off-the-shelf${tail}`, title: `control F1: SFT'd pairsum agents, no RL${of}`, train: 'none', ...on },
+    { id: `pairsum-maporl${tail}`, title: `control F2: MAPoRL co-training on pairsum${of}`, train: {}, ...on },
+    {
+      id: `pairsum-single-agent${tail}`,
+      title: `control F2: each agent trained alone on turn-1 pairsum answers${of}`,
+      train: { 'training.mode': 'single-agent', 'training.questionsPerIteration': 96 },
+      ...on,
+    },
+  ];
+}
+
 /** LoRA adapters instead of full fine-tuning (training.lora; docs/engine.md). */
 const LORA = { 'training.lora': { rank: 8, targetModules: ['all-linear'] }, 'training.ppo.lr': 1e-3 };
 
@@ -60,6 +87,8 @@ const alphaWith = (k: number) => [0, 1, 2, 3].map((i) => (i === k ? ALPHA_ON : 0
 const ALPHA_NAMES = ['persuaded', 'corrected', 'influence-while-wrong', 'influence-while-right'];
 
 export const ROWS: Row[] = [
+  ...pairsumRows(0),
+  ...pairsumRows(1),
   { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {

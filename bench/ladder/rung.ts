@@ -17,7 +17,7 @@ import { policyIndex, type Sharing } from '../../src/engine/maporl/team';
 import { train } from '../../src/engine/maporl/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
-import { generateSplit } from '../../src/engine/tasks/synthetic';
+import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from '../../src/engine/tasks/synthetic';
 import type { BuiltinTask } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
 import type { MadeUpErrors } from '../../src/engine/maporl/sftData';
@@ -120,6 +120,12 @@ const byTurn = (rows: number[][]) => rows[0].map((_, t) => meanOf(rows.map((r) =
 
 /** How base agents differ from the demo's recipe: SFT steps, other tasks in the SFT data, the preset, the share of later-turn pairs. */
 export interface BaseAgentsVariant {
+  /** The task of the SFT data (default arith). */
+  task?: BuiltinTask;
+  /** SFT pairs (default: the demo's recipe). */
+  examples?: number;
+  /** Seed of the fresh model and of the SFT data (default 0): a second base agent of the same recipe. */
+  seed?: number;
   steps?: number;
   alsoTasks?: BuiltinTask[];
   preset?: string;
@@ -144,8 +150,11 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   const preset = variant.preset ?? DEMO_RECIPE.preset;
   // Only the fields a variant sets: the stamp of the demo's tiny recipe keeps its old form, so caches
   // made before recipes varied stay valid.
-  const { alsoTasks, discussionFraction, madeUpErrors, show } = variant;
+  const { alsoTasks, discussionFraction, madeUpErrors, show, task, examples, seed } = variant;
   const varied = {
+    ...(task && task !== 'arith' ? { task } : {}),
+    ...(examples !== undefined ? { examples } : {}),
+    ...(seed ? { seed } : {}),
     ...(alsoTasks ? { alsoTasks } : {}),
     ...(discussionFraction !== undefined ? { discussionFraction } : {}),
     ...(madeUpErrors ? { madeUpErrors } : {}),
@@ -170,6 +179,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     seed: 0,
     prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
     ...sftFields,
+    ...(task === 'pairsum' ? { pairsum: DEFAULT_PAIRSUM_SHAPE } : {}),
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;

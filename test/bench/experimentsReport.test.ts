@@ -66,13 +66,90 @@ test('verdicts follow the numbers: a clear turn-3 gain holds F2, a flat team hol
     assert.equal(loadCells(dir).size, 2);
     const md = renderSection(dir);
     const line = (start: string) => md.split('\n').find((l) => l.startsWith(`| ${start}`))!;
-    assert.match(line('F1:'), /\| yes \|$/);
+    assert.match(line('F1: off-the-shelf'), /\| yes \|$/);
     assert.match(line('F2: co-trained team, turn 3'), /\| yes \|$/);
     assert.match(line('F2: co-trained − off-the-shelf'), /\| yes \|$/);
     assert.match(line('F2: co-trained − trained alone'), /not run yet/);
-    assert.match(line('F3:'), /\| yes \|$/); // alone 50 vs 50
+    assert.match(line('F3: co-trained agent alone'), /\| yes \|$/); // alone 50 vs 50
+    assert.match(line('F2: control (pairsum), co-trained team'), /not run yet/);
     assert.ok(fs.existsSync(path.join(dir, 'accuracy-by-turn.svg')));
     assert.match(fs.readFileSync(path.join(dir, 'training-reward.svg'), 'utf8'), /^<svg/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the seed-level test: a gain as large as its seed spread over three seeds is not established (t = 1.73, p = 0.23)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
+  try {
+    // turn 3 − turn 1 = 0, 1, 2 points: mean 1 = sd, the old "beyond the spread" rule's edge.
+    writeCells(
+      dir,
+      [0, 1, 2].map((s) => cell('maporl', s, [60, 60, 60 + s])),
+    );
+    const line = renderSection(dir)
+      .split('\n')
+      .find((l) => l.startsWith('| F2: co-trained team, turn 3'))!;
+    assert.match(line, /\| 3 \| \+1\.0 ± 1\.0 \| \[-1\.5, 3\.5\] \| 0\.225 \|/);
+    assert.match(line, /\*\*no: not established\*\* \|$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('equal-compute voting enters the control rows, paired by seed and question', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
+  try {
+    const withVoting = (c: CellResult, k: number) => ({ ...c, voting: record(100, [k]) });
+    writeCells(
+      dir,
+      [0, 1, 2, 3, 4].flatMap((s) => [
+        withVoting(cell('pairsum-off-the-shelf', s, [40, 41, 40]), 45),
+        withVoting(cell('pairsum-maporl', s, [45, 60 + s, 70 + s]), 50),
+      ]),
+    );
+    const lines = renderSection(dir).split('\n');
+    const find = (start: string) => lines.find((l) => l.startsWith(`| ${start}`))!;
+    assert.match(
+      find('F2: control (pairsum), co-trained team, turn 3 − voting of as many co-trained'),
+      /\| 5 \| \+22\.0 ± 1\.6 .*\| yes \|$/,
+    );
+    assert.match(
+      find('F2: control (pairsum), co-trained team, turn 3 − voting of as many base'),
+      /\| 5 \| \+27\.0 ± 1\.6 .*\| better \|$/,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the mechanism table: one-right questions, how the last turn resolves them, moves per opportunity, adoption', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
+  try {
+    // Two questions, 3 agents, 2 turns. q0: only agent 0 right at turn 1 (bits 0b001), all right at
+    // turn 2; q1: all wrong, then agent 1 right. Moves: 2 + 1 wrong→right of 5 wrong answers, 0 of 1 right.
+    const team: EvalRecord = {
+      turns: [
+        { majority: 0, meanAgent: 1 / 6, oracle: 0.5, wrongToRight: 0, rightToWrong: 0 },
+        { majority: 0.5, meanAgent: 2 / 3, oracle: 1, wrongToRight: 3, rightToWrong: 0 },
+      ],
+      credit: [
+        [0, 0],
+        [1, 0],
+      ],
+      correct: [
+        [0b001, 0b000],
+        [0b111, 0b010],
+      ],
+      agents: 3,
+      adoption: { rightOffered: 4, rightAdopted: 3, wrongOffered: 10, wrongAdopted: 1 },
+    };
+    const voting: EvalRecord = { turns: [], credit: [[0, 0]], correct: [[0b11, 0]], agents: 6 };
+    writeCells(dir, [{ ...cell('pairsum-maporl', 0, [0, 50]), team, voting }]);
+    const line = renderSection(dir)
+      .split('\n')
+      .find((l) => l.startsWith('| pairsum-maporl | 0 |'))!;
+    assert.equal(line, '| pairsum-maporl | 0 | 50.0 | 1 | 100.0 | 33.3 | 60.0 | 0.0 | 75.0 / 10.0 |');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -78,3 +78,39 @@ test('eval warns when greedy decoding meets agents that share one model, and sam
   assert.equal(sampled.code, 0, sampled.stderr);
   assert.doesNotMatch(sampled.stderr, /warning:/, 'the default samples (temperature 1)');
 });
+
+test('eval --json: the per-turn table with the oracle, peer answers taken, and who was right on each question', () => {
+  const r = maporl([
+    'eval',
+    '--model',
+    'tiny',
+    '--task',
+    'pairsum',
+    '--questions',
+    '3',
+    '--turns',
+    '2',
+    '--max-new-tokens',
+    '4',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    questions: number;
+    turns: { oracle: number; majorityAccuracy: number }[];
+    adoption: Record<string, number>;
+    perQuestion: { id: string; source: { file: string; line: number }; answers: unknown[][]; correct: boolean[][] }[];
+  };
+  assert.equal(out.questions, 3);
+  assert.equal(out.perQuestion.length, 3);
+  assert.deepEqual(out.perQuestion[0].source, { file: 'builtin:pairsum/test', line: 1 });
+  for (const q of out.perQuestion) {
+    assert.equal(q.correct.length, 2, 'one row per turn');
+    assert.ok(q.correct.every((row) => row.length === 3) && q.answers.every((row) => row.length === 3), 'one entry per agent');
+  }
+  out.turns.forEach((t, i) => {
+    const anyRight = out.perQuestion.filter((q) => q.correct[i].some(Boolean)).length / 3;
+    assert.equal(t.oracle, anyRight, `turn ${i + 1}: the oracle is the share of questions with an agent right`);
+  });
+  assert.deepEqual(Object.keys(out.adoption).sort(), ['rightAdopted', 'rightOffered', 'wrongAdopted', 'wrongOffered']);
+});

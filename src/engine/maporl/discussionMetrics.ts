@@ -86,3 +86,44 @@ export function turnMetrics(discussions: readonly DiscussionOutcome[]): TurnMetr
   }
   return out;
 }
+
+/**
+ * Does an agent check its peers' answers before taking one? Over every agent at every turn t > 0 and
+ * every distinct answer a peer gave at t - 1 that differs from the agent's own: how often the agent
+ * now gives that answer, split by whether it was right. An agent that checks adopts right answers
+ * far more often than wrong ones; one that herds adopts both alike.
+ */
+export interface AdoptionCounts {
+  /** Right peer answers that differed from the agent's own, and how many the agent then gave. */
+  rightOffered: number;
+  rightAdopted: number;
+  /** The same for wrong peer answers. */
+  wrongOffered: number;
+  wrongAdopted: number;
+}
+
+export function adoptionCounts(discussions: readonly DiscussionOutcome[]): AdoptionCounts {
+  const c: AdoptionCounts = { rightOffered: 0, rightAdopted: 0, wrongOffered: 0, wrongAdopted: 0 };
+  for (const d of discussions) {
+    for (let t = 1; t < d.answers.length; t++) {
+      const before = d.answers[t - 1];
+      before.forEach((own, a) => {
+        const offered = new Map<string, boolean>(); // distinct peer answer -> right
+        before.forEach((peer, j) => {
+          if (j !== a && peer !== null && peer !== own) offered.set(peer, (offered.get(peer) ?? false) || d.correct[t - 1][j]);
+        });
+        for (const [answer, right] of offered) {
+          const adopted = d.answers[t][a] === answer ? 1 : 0;
+          if (right) {
+            c.rightOffered++;
+            c.rightAdopted += adopted;
+          } else {
+            c.wrongOffered++;
+            c.wrongAdopted += adopted;
+          }
+        }
+      });
+    }
+  }
+  return c;
+}

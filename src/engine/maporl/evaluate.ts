@@ -4,7 +4,7 @@
 import type { EvalTable } from '../../protocol/runRecords';
 import type { TaskRecord } from '../tasks/types';
 import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
-import { turnMetrics } from './discussionMetrics';
+import { adoptionCounts, turnMetrics, type AdoptionCounts } from './discussionMetrics';
 import type { Sharing } from './team';
 
 /** An evaluation runs the training discussion protocol unchanged. */
@@ -28,6 +28,23 @@ export async function evaluate(records: readonly TaskRecord[], step: number, o: 
     mean(discussions.flatMap((d) => d.turns[t].map((r) => r.verifier))),
   );
   return { table: { step, questions: records.length, turns }, discussions, verifierByTurn };
+}
+
+/** What `maporl eval --json` prints: the per-turn table, peer answers taken, and who was right on each question. */
+export interface EvalReport extends EvalTable {
+  adoption: AdoptionCounts;
+  /** One entry per question: its id and source, and [turn][agent] answers and grades. */
+  perQuestion: { id: string; source: TaskRecord['source']; answers: (string | null)[][]; correct: boolean[][] }[];
+}
+
+export function evalReport(r: EvalResult): EvalReport {
+  const perQuestion = r.discussions.map((d) => ({
+    id: d.record.id,
+    source: d.record.source,
+    answers: d.turns.map((row) => row.map((v) => v.answer)),
+    correct: d.turns.map((row) => row.map((v) => v.correct)),
+  }));
+  return { ...r.table, adoption: adoptionCounts(perQuestion), perQuestion };
 }
 
 export function mean(xs: readonly number[]): number {

@@ -1,7 +1,7 @@
 // Majority vote with ties split evenly, per-turn accuracies and per-agent transitions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { majorityVote, turnMetrics } from '../../../src/engine/maporl/discussionMetrics';
+import { adoptionCounts, majorityVote, turnMetrics } from '../../../src/engine/maporl/discussionMetrics';
 
 test('majority vote: plurality wins; ties split the credit; null answers do not vote', () => {
   assert.deepEqual(majorityVote(['8', '8', '9'], [true, true, false]), { winners: ['8'], answer: '8', credit: 1 });
@@ -96,4 +96,36 @@ test('oracle: the share of discussions with at least one agent right, per turn',
     [1 / 3, 2 / 3],
   );
   assert.ok(m[0].oracle! > m[0].majorityAccuracy, 'one right agent of three is an oracle hit, not a majority');
+});
+
+test('adoption: distinct differing peer answers, split by right and wrong, and whether the agent took them', () => {
+  // Turn 1: agents say 5, 7, 7 (7 is right). Turn 2: agent 0 takes 7 (a right answer adopted);
+  // agents 1 and 2 were offered 5 (wrong, once each, agent 2's peer 7 equals its own) and kept 7.
+  const c = adoptionCounts([
+    {
+      answers: [
+        ['5', '7', '7'],
+        ['7', '7', '7'],
+      ],
+      correct: [
+        [false, true, true],
+        [true, true, true],
+      ],
+    },
+  ]);
+  assert.deepEqual(c, { rightOffered: 1, rightAdopted: 1, wrongOffered: 2, wrongAdopted: 0 });
+  // A herding team: agent 0 (right) takes the wrong answer both peers give.
+  const h = adoptionCounts([
+    {
+      answers: [
+        ['7', '5', '5'],
+        ['5', '5', '5'],
+      ],
+      correct: [
+        [true, false, false],
+        [false, false, false],
+      ],
+    },
+  ]);
+  assert.deepEqual(h, { rightOffered: 2, rightAdopted: 0, wrongOffered: 1, wrongAdopted: 1 });
 });
