@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { annotatedDiscussion } from '../../protocol/annotations';
-import { writeFileAtomic } from '../../engine/io/atomic';
+import { outputFile, writeOutputFile } from '../../engine/io/outputs';
 import { toCsv, toJsonl } from '../../engine/annotations/exportFormats';
 import { exportRow } from '../../engine/annotations/join';
 import { annotationStats, formatAnnotationStats } from '../../engine/annotations/stats';
@@ -48,6 +48,7 @@ async function exportAnnotations(args: string[], io: Output): Promise<number> {
   const run = runDirOf(positionals);
   const format = values.format;
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+  if (values.out) outputFile(values.out); // a directory or a socket named by --out is refused before any reading
   const r = await readRun(run, io);
   const rows = r.annotations.map((a) => exportRow(a, r.transcripts.get(annotatedDiscussion(a))));
   const unjoined = r.annotations.filter((a) => !r.transcripts.has(annotatedDiscussion(a))).length;
@@ -56,7 +57,7 @@ async function exportAnnotations(args: string[], io: Output): Promise<number> {
       `warning: ${unjoined} annotation(s) on discussions not in ${TRANSCRIPTS_FILE}: exported with empty transcript fields\n`,
     );
   const text = format === 'csv' ? toCsv(rows) : toJsonl(rows);
-  if (values.out) writeFileAtomic(values.out, text);
+  if (values.out) writeOutputFile(values.out, text);
   else io.out(text);
   return 0;
 }

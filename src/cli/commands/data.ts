@@ -1,14 +1,16 @@
-import * as fs from 'node:fs';
-import { sftRecords, writeSftJsonl } from '../../engine/maporl/sftData';
+import { outputFile, writeOutputFile } from '../../engine/io/outputs';
+import { sftRecords } from '../../engine/maporl/sftData';
 import { generateSplit } from '../../engine/tasks/synthetic';
-import { writeJsonlAtomic } from '../../engine/tasks/jsonl';
 import { isBuiltinTask } from '../../protocol/choices';
 import { UsageError } from '../errors';
 import { intOption, parse, requireOption, type Command } from './command';
 
+/** A million questions is 100 MB of JSONL; a typo (1e9) would fill memory and the disk, silently. */
+const MAX_N = 1_000_000;
+
 export const data: Command = {
   summary: 'write a built-in task split as JSONL: questions ({"question","answer"}) or SFT pairs',
-  usage: '--task arith|nli --split train|test --n N --out FILE [--format task|sft] [--seed N] [--force]',
+  usage: '--task arith|nli|pairsum --split train|test --n N --out FILE [--format task|sft] [--seed N] [--force]',
   async run(args) {
     const { values } = parse(args, {
       task: { type: 'string' },
@@ -19,22 +21,23 @@ export const data: Command = {
       seed: { type: 'string' },
       force: { type: 'boolean' },
     });
-    const task = requireOption(values.task, '--task arith|nli');
-    if (!isBuiltinTask(task)) throw new UsageError(`--task must be arith or nli, got "${task}"`);
+    const task = requireOption(values.task, '--task arith|nli|pairsum');
+    if (!isBuiltinTask(task)) throw new UsageError(`--task must be arith, nli or pairsum, got "${task}"`);
     const split = values.split ?? 'train';
     if (split !== 'train' && split !== 'test') throw new UsageError(`--split must be train or test, got "${split}"`);
     const format = values.format ?? 'task';
     if (format !== 'task' && format !== 'sft') throw new UsageError(`--format must be task or sft, got "${format}"`);
     const out = requireOption(values.out, '--out FILE');
-    if (fs.existsSync(out) && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
+    // A device or a FIFO is written through, a link followed; an existing file needs --force (io/outputs.ts).
+    if (outputFile(out).exists && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
     const n = intOption(values.n, '--n', 1000);
+    if (n < 1 || n > MAX_N) throw new UsageError(`--n must be from 1 to ${MAX_N}, got "${values.n}"`);
     const seed = intOption(values.seed, '--seed', 0);
-    if (format === 'sft') writeSftJsonl(out, sftRecords(task, split, n, seed));
-    else
-      writeJsonlAtomic(
-        out,
-        generateSplit(task, split, n, seed).map((r) => ({ question: r.question, answer: r.answer, solution: r.solution })),
-      );
+    const rows =
+      format === 'sft'
+        ? sftRecords(task, split, n, seed)
+        : generateSplit(task, split, n, seed).map((r) => ({ question: r.question, answer: r.answer, solution: r.solution }));
+    writeOutputFile(out, rows.map((r) => JSON.stringify(r) + '\n').join(''));
     process.stdout.write(`wrote ${n} ${task}/${split} ${format === 'sft' ? 'SFT pairs' : 'questions'} to ${out}\n`);
     return 0;
   },

@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHfConfig } from '../../engine/io/hfConfig';
+import { MODEL_DIR_ENTRIES, prepareOutputDir } from '../../engine/io/outputs';
 import { createPresetModel, initWeights, saveModel } from '../../engine/nn/model';
 import { presetNames } from '../../engine/nn/presets';
 import { UsageError } from '../errors';
@@ -22,7 +22,13 @@ export const initModel: Command = {
     if (!values.preset === !values.config) throw new UsageError('give exactly one of --preset NAME or --config FILE');
     if (values.preset && !presetNames().includes(values.preset))
       throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
-    if (fs.existsSync(out) && !values.force) throw new UsageError(`${out}: already exists (use --force to replace it)`);
+    // A device, a file or a foreign folder is refused; --force replaces only a model directory (io/outputs.ts).
+    const dir = prepareOutputDir(out, {
+      owned: MODEL_DIR_ENTRIES,
+      notEmpty: 'already exists (use --force to replace it)',
+      force: Boolean(values.force),
+      inputs: values.config ? [values.config] : [],
+    });
     const base = await createPresetModel(values.preset ?? 'tiny', seed);
     let model = base;
     if (values.config) {
@@ -33,7 +39,7 @@ export const initModel: Command = {
         );
       model = { ...base, config, weights: initWeights(config, seed) };
     }
-    await saveModel(out, model, { tokenizerFiles: base.tokenizerFiles, overwrite: values.force });
+    await saveModel(dir, model, { tokenizerFiles: base.tokenizerFiles, overwrite: true });
     const params = Object.values(model.weights).reduce((n, t) => n + t.data.length, 0);
     process.stdout.write(
       `wrote ${path.resolve(out)} (${model.config.architectures[0]}, ${(params / 1e6).toFixed(2)}M parameters)\n`,

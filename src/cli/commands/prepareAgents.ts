@@ -2,11 +2,12 @@
 // SFT of a fresh preset on a built-in task, cached like a config's `baseAgents` section, and copied
 // out as an HF model directory when --out is given.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { recipeOf } from '../../engine/maporl/baseRecipe';
 import { ensurePreparedBase } from '../../engine/maporl/baseStage';
 import { loadConfig, parseConfig } from '../../engine/maporl/config';
 import { presetNames } from '../../engine/nn/presets';
+import { writeDirAtomic } from '../../engine/io/atomic';
+import { MODEL_DIR_ENTRIES, prepareOutputDir } from '../../engine/io/outputs';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
 import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
@@ -35,8 +36,17 @@ export const prepareAgents: Command = {
       throw new UsageError('--config takes the recipe from the config file: drop --task/--preset/--steps/--lr/--seed');
     if (values.preset && !presetNames().includes(values.preset))
       throw new UsageError(`unknown preset "${values.preset}" (known: ${presetNames().join(', ')})`);
-    if (values.out && fs.existsSync(values.out) && fs.readdirSync(values.out).length && !values.force)
-      throw new UsageError(`${values.out}: already exists (use --force to replace it)`);
+    // Checked before minutes of SFT: a device, a file or a foreign folder is refused, and --force
+    // replaces only a model directory (io/outputs.ts), whole and atomically once the agents are ready.
+    const outDir = values.out
+      ? prepareOutputDir(values.out, {
+          owned: MODEL_DIR_ENTRIES,
+          notEmpty: 'already exists (use --force to replace it)',
+          force: Boolean(values.force),
+          inputs: values.config ? [values.config] : [],
+          checkOnly: true,
+        })
+      : undefined;
     const config = values.config
       ? loadConfig(values.config)
       : parseConfig(
@@ -65,13 +75,9 @@ export const prepareAgents: Command = {
       runtime,
     );
     let modelDir = prepared.modelDir;
-    if (values.out) {
-      modelDir = path.resolve(values.out);
-      const tmp = `${modelDir}.tmp-${process.pid}`;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      fs.cpSync(prepared.modelDir, tmp, { recursive: true });
-      fs.rmSync(modelDir, { recursive: true, force: true });
-      fs.renameSync(tmp, modelDir);
+    if (outDir) {
+      modelDir = outDir;
+      await writeDirAtomic(outDir, (tmp) => fs.cpSync(prepared.modelDir, tmp, { recursive: true }), { overwrite: true });
     }
     const seconds = (Date.now() - t0) / 1000;
     if (values.json)

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crossCheckConfig, ConfigError, loadConfig, parseConfig, resolveConfigPaths } from '../../engine/maporl/config';
+import { crossCheckConfig, ConfigError, loadConfig, resolveConfigPaths } from '../../engine/maporl/config';
 import { finishedSummary } from '../../engine/maporl/runDir';
 import { ensureEmptyRunDir, train as runTraining } from '../../engine/maporl/trainer';
+import { configContextIssue } from '../../engine/generate/context';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
 import { stopOnSignals } from '../stop';
@@ -29,7 +30,7 @@ export const train: Command = {
         process.stdout.write(`already finished: ${path.resolve(out)} (nothing to resume)\n`);
         return 0;
       }
-      config = parseConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+      config = loadConfig(file); // a broken RUN/config.json is a ConfigError naming it, not a bare SyntaxError
       baseDir = path.dirname(file);
     } else {
       if (positionals.length !== 1) throw new UsageError('give one CONFIG file');
@@ -39,7 +40,9 @@ export const train: Command = {
       out = values.out ?? path.join('runs', `${config.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       const issues = crossCheckConfig(config);
       if (issues.length) throw new ConfigError(file, issues[0].path, issues[0].message);
-      ensureEmptyRunDir(out, Boolean(values.force));
+      const tooLong = configContextIssue(config, baseDir);
+      if (tooLong) throw new ConfigError(file, tooLong.path, tooLong.message);
+      ensureEmptyRunDir(out, Boolean(values.force), { inputs: [file], say: (line) => process.stderr.write(line + '\n') });
     }
     const stop = stopOnSignals();
     const progress = new Progress('training', config.training.mode === 'none' ? 0 : config.training.iterations);

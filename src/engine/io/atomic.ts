@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DataFileError } from './errors';
+import { DataFileError, OutputDirError } from './errors';
 
 const TEMP_MARK = '.tmp-';
 
@@ -29,6 +29,7 @@ export function writeFileAtomic(filePath: string, data: string | Uint8Array): vo
 
 /** Writes `filePath` atomically through `fill(fd)`, for files too large to hold in one buffer. */
 export function writeFileAtomicWith(filePath: string, fill: (fd: number) => void): void {
+  refuseToReplace(filePath, 'file');
   fs.mkdirSync(path.dirname(filePath), { recursive: true });
   const tmp = tempPathFor(filePath);
   try {
@@ -58,9 +59,32 @@ export function writeJsonAtomic(filePath: string, obj: unknown): void {
   writeFileAtomic(filePath, JSON.stringify(obj, null, 2) + '\n');
 }
 
+/**
+ * The rename would swap out whatever `p` names: a device, a FIFO, a symbolic link or a directory where
+ * a file is written (or the reverse) is refused, never replaced (outputs.ts writes through devices
+ * and links before it comes here).
+ */
+function refuseToReplace(p: string, want: 'file' | 'directory'): void {
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  if (st && !(want === 'file' ? st.isFile() : st.isDirectory()))
+    throw new OutputDirError(p, `is ${kindOf(st)}, not a ${want} this project writes: refusing to replace it`);
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFile()) return 'a regular file';
+  return st.isCharacterDevice() ? 'a character device' : st.isFIFO() ? 'a FIFO' : 'a special file';
+}
+
 export interface WriteDirOptions {
   /** Replace an existing `finalDir` (moved aside, then removed after the rename). Default false. */
   overwrite?: boolean;
+  /**
+   * Another writer put `finalDir` in place while this one was filling its copy: return true to keep
+   * theirs and drop this copy (writeDirAtomic then resolves to false). Without it, `overwrite` decides.
+   */
+  keepExisting?: (finalDir: string) => boolean;
 }
 
 /**
@@ -73,28 +97,49 @@ export async function writeDirAtomic(
   finalDir: string,
   fill: (tmpDir: string) => Promise<void> | void,
   options: WriteDirOptions = {},
-): Promise<void> {
+): Promise<boolean> {
+  refuseToReplace(finalDir, 'directory');
   if (fs.existsSync(finalDir) && !options.overwrite) throw new Error(`${finalDir}: already exists`);
   fs.mkdirSync(path.dirname(finalDir), { recursive: true });
   const tmp = tempPathFor(finalDir);
   fs.mkdirSync(tmp);
+  const olds: string[] = [];
   try {
     await fill(tmp);
     fsyncDirEntries(tmp);
-    if (fs.existsSync(finalDir)) {
-      // Two renames: there is no atomic "replace a non-empty directory". In between, finalDir is
-      // absent (never half-written); the old copy is kept under a temp name until the new one is in place.
-      const old = tempPathFor(finalDir);
-      fs.renameSync(finalDir, old);
-      fs.renameSync(tmp, finalDir);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, finalDir);
+    // There is no atomic "replace a non-empty directory": an existing copy (there before, or put
+    // there by a concurrent writer after the check above) is renamed aside, and removed once the
+    // new one is in place. In between finalDir is absent, never half-written.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.renameSync(tmp, finalDir);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 8) throw err;
+        if (options.keepExisting?.(finalDir)) {
+          fs.rmSync(tmp, { recursive: true, force: true });
+          return false;
+        }
+        if (!options.overwrite) throw new Error(`${finalDir}: already exists`, { cause: err });
+        const old = tempPathFor(finalDir);
+        try {
+          fs.renameSync(finalDir, old);
+          olds.push(old);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // the other writer moved it first
+        }
+      }
     }
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    const last = olds.pop(); // put the previous copy back rather than leave nothing
+    if (last && !fs.existsSync(finalDir)) fs.renameSync(last, finalDir);
+    for (const old of olds) fs.rmSync(old, { recursive: true, force: true });
     throw err;
   }
+  for (const old of olds) fs.rmSync(old, { recursive: true, force: true });
+  return true;
 }
 
 // Flushes every regular file directly inside `dir` to disk before the directory is published.
@@ -139,6 +184,59 @@ export function removeStaleTemps(dir: string): string[] {
   const stale = fs.readdirSync(dir).filter(isTempPath);
   for (const name of stale) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   return stale;
+}
+
+/**
+ * Removes the temporaries directly inside `dir` whose writer (the pid in the name) is gone; a live
+ * writer's are left alone (another process preparing the same thing). Returns the names removed.
+ */
+export function removeDeadTemps(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const dead = fs.readdirSync(dir).filter((name) => {
+    const pid = /\.tmp-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
+    return pid !== undefined && !pidAlive(Number(pid));
+  });
+  for (const name of dead) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  return dead;
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const CLEANUP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Removes `tmp` if the process ends before `dispose` is called: at exit (process.exit), and on a
+ * signal that nothing else handles (Ctrl-C of a command that does not stop gracefully), which is
+ * then raised again so that the process still ends as that signal would end it. A SIGKILL leaves
+ * `tmp`, which `removeDeadTemps` cleans up on the next start.
+ */
+export function removeOnExit(tmp: string): () => void {
+  const remove = () => fs.rmSync(tmp, { recursive: true, force: true });
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const dispose = () => {
+    process.off('exit', remove);
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+  process.on('exit', remove);
+  for (const sig of CLEANUP_SIGNALS) {
+    if (process.listenerCount(sig) > 0) continue; // someone stops gracefully on it; 'exit' still cleans
+    const h = () => {
+      dispose();
+      remove();
+      process.kill(process.pid, sig);
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+  return dispose;
 }
 
 /** Appends `obj` as one JSON line with a single write call (so lines from one writer never interleave). */

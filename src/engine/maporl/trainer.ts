@@ -3,11 +3,10 @@
 // multi-agent PPO (iteration.ts), periodic evaluation and checkpoints, evaluation after, summary. Resumable from
 // the last complete checkpoint; a stop request (the CLI's SIGINT/SIGTERM) checkpoints and stops
 // cleanly. Holds RUN/.lock while it writes (io/runLock.ts): one writer per run directory.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeRuntime, type EvalTable, type RunSummary, type RuntimeInfo } from '../../protocol/runRecords';
 import { latestCheckpoint } from '../io/checkpoints';
-import { OutputDirError } from '../io/errors';
+import { outputDir, prepareOutputDir, RUN_DIR_ENTRIES } from '../io/outputs';
 import { acquireRunLock, assertUnlocked } from '../io/runLock';
 import { resolveRuntime } from '../runtime/resolve';
 import type { RuntimeOptions } from '../runtime/session';
@@ -324,15 +323,24 @@ function makeSummary(
   };
 }
 
-export function ensureEmptyRunDir(out: string, force: boolean): void {
+/**
+ * Makes `out` ready for a new run (io/outputs.ts): refused when it names something that is not a
+ * directory; without `force`, when it is not empty; with `force`, unless it is a run directory this
+ * project wrote (its annotations are moved beside it first, said through `say`).
+ */
+export function ensureEmptyRunDir(
+  out: string,
+  force: boolean,
+  o: { inputs?: readonly string[]; say?: (line: string) => void } = {},
+): void {
+  outputDir(out);
   assertUnlocked(out); // --force must not pull a live run's directory away
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !force) {
-    throw new OutputDirError(
-      out,
-      'run directory exists and is not empty (use --resume to continue it, or --force to replace it)',
-    );
-  }
-  if (force) fs.rmSync(out, { recursive: true, force: true });
+  prepareOutputDir(out, {
+    owned: RUN_DIR_ENTRIES,
+    notEmpty: 'run directory exists and is not empty (use --resume to continue it, or --force to replace it)',
+    force,
+    ...o,
+  });
 }
 
 /**
