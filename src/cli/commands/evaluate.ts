@@ -117,6 +117,9 @@ export const evaluate: Command = {
   },
 };
 
+/** More questions than a test split holds: a typo (1e9) would otherwise run for days, silently. */
+const MAX_QUESTIONS = 100_000;
+
 export interface EvalRecordsOptions {
   task?: string;
   data?: string;
@@ -129,9 +132,11 @@ export interface EvalRecordsOptions {
 
 /** The test questions of an evaluation: a generated split, or the first N records of a JSONL file. */
 export function evalRecords(o: EvalRecordsOptions): { task: TaskType; records: TaskRecord[] } {
+  if (!(o.questions >= 1 && o.questions <= MAX_QUESTIONS))
+    throw new UsageError(`--questions must be between 1 and ${MAX_QUESTIONS}, got ${o.questions}`);
   const runTaskFits = (t: string | undefined) => t !== undefined && (o.data ? isFileTask(t) : isBuiltinTask(t));
   const task = (o.task ?? (runTaskFits(o.runTask) ? o.runTask : o.data ? 'generic' : undefined)) as TaskType | undefined;
-  if (!task) throw new UsageError('give --data FILE or --task arith|nli');
+  if (!task) throw new UsageError('give --data FILE or --task arith|nli|pairsum');
   let records: TaskRecord[];
   if (isBuiltinTask(task)) {
     if (o.data) throw new UsageError(`--task ${task} is generated; give no --data`);

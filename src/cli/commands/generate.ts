@@ -1,5 +1,6 @@
 import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
+import { contextProblem } from '../../engine/generate/context';
 import { UsageError } from '../errors';
 import {
   commandRuntime,
@@ -34,6 +35,7 @@ export const generate: Command = {
       ...RUNTIME_FLAGS,
     });
     const runtime = commandRuntime(values); // before the model loads: a bad --provider is exit 2 at once
+    const sampling = samplingOptions(values); // bad numbers are exit 2 before the model loads
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const promptText = requireOption(values.prompt, '--prompt TEXT');
     let text = promptText;
@@ -43,18 +45,13 @@ export const generate: Command = {
       text = rendered;
     }
     const ids = model.tokenizer.encode(text, { addSpecialTokens: !values.chat });
-    const num = intOption(values.num, '--num', 1);
+    const tooLong = contextProblem(model.config, ids.length, sampling.maxNewTokens);
+    if (tooLong) throw new UsageError(`--prompt: ${tooLong}, in ${values.model}/config.json`);
     const lm = await LMRuntime.create(model, { runtime });
+    const { num, ...options } = sampling;
     const gens = await lm.generate(
       Array.from({ length: num }, () => ids),
-      {
-        maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 64),
-        temperature: numberOption(values.temperature, '--temperature', 0.7),
-        topP: numberOption(values['top-p'], '--top-p', 1),
-        topK: intOption(values['top-k'], '--top-k', 0),
-        seed: intOption(values.seed, '--seed', 0),
-        stop: values.stop,
-      },
+      { ...options, stop: values.stop },
     );
     if (values.json)
       process.stdout.write(
@@ -66,3 +63,28 @@ export const generate: Command = {
     return 0;
   },
 };
+
+/** More continuations than this in one batch would hold a KV cache each: a typo (1e9) exhausts memory. */
+const MAX_NUM = 1024;
+
+type SamplingFlags = Partial<Record<'max-new-tokens' | 'temperature' | 'top-p' | 'top-k' | 'seed' | 'num', string>>;
+
+/** The sampling flags, each checked against its range. */
+function samplingOptions(values: SamplingFlags) {
+  const o = {
+    maxNewTokens: intOption(values['max-new-tokens'], '--max-new-tokens', 64),
+    temperature: numberOption(values.temperature, '--temperature', 0.7),
+    topP: numberOption(values['top-p'], '--top-p', 1),
+    topK: intOption(values['top-k'], '--top-k', 0),
+    seed: intOption(values.seed, '--seed', 0),
+    num: intOption(values.num, '--num', 1),
+  };
+  const bad = (flag: string, range: string) =>
+    new UsageError(`${flag} must be ${range}, got "${values[flag.slice(2) as keyof SamplingFlags]}"`);
+  if (o.maxNewTokens < 1) throw bad('--max-new-tokens', 'at least 1');
+  if (o.temperature < 0) throw bad('--temperature', 'at least 0');
+  if (!(o.topP > 0 && o.topP <= 1)) throw bad('--top-p', 'in (0, 1]');
+  if (o.topK < 0) throw bad('--top-k', 'at least 0 (0: all tokens)');
+  if (o.num < 1 || o.num > MAX_NUM) throw bad('--num', `from 1 to ${MAX_NUM}`);
+  return o;
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
+import { contextProblem } from '../../engine/generate/context';
 import { UsageError } from '../errors';
 import { commandRuntime, parse, requireOption, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
@@ -17,8 +18,11 @@ export const logprobs: Command = {
     const runtime = commandRuntime(values);
     const file = requireOption(values['text-file'], '--text-file FILE');
     if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
+    if (!fs.statSync(file).isFile()) throw new UsageError(`${file}: not a file (--text-file names a text file)`);
     const model = await loadModel(requireOption(values.model, '--model DIR'));
     const ids = model.tokenizer.encode(fs.readFileSync(file, 'utf8'));
+    const tooLong = contextProblem(model.config, ids.length, 0);
+    if (tooLong) throw new UsageError(`${file}: ${tooLong}, in ${values.model}/config.json`);
     const lm = await LMRuntime.create(model, { runtime });
     const { logprobs: lp } = await lm.score([ids]);
     const tokens = ids.map((id) => model.tokenizer.idToToken(id));

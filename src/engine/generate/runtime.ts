@@ -20,7 +20,7 @@ import {
   type WeightBinding,
 } from './graphs';
 import { KVCache } from './kvCache';
-import { sample, type SamplingOptions } from './sampler';
+import { maskPadded, sample, type SamplingOptions } from './sampler';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -141,7 +141,8 @@ export class LMRuntime {
       let next = rows.map(() => pad);
       rows.forEach((r, j) => {
         if (!live[j]) return;
-        const { token, logprob } = sample(probs.subarray(j * V, (j + 1) * V), o, random);
+        // Only ids the tokenizer has: padded embedding rows (vocab_size > tokenizer) are masked out.
+        const { token, logprob } = sample(maskPadded(probs.subarray(j * V, (j + 1) * V), tok.vocabSize), o, random);
         const res = results[r];
         res.tokens.push(token);
         res.logprobs.push(logprob);

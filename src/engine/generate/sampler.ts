@@ -29,6 +29,21 @@ export function sample(probs: Float32Array, o: SamplingOptions, random: () => nu
   return { token, logprob: Math.log(probs[token]) };
 }
 
+/**
+ * The distribution over the first `valid` ids only, renormalised: the same as masking the logits of
+ * the rest with -inf before the softmax. Real checkpoints pad their embedding rows past the tokenizer
+ * (Qwen2.5: 151936 rows, 151665 tokens) and those rows must never be sampled: no text decodes them.
+ */
+export function maskPadded(probs: Float32Array, valid: number): Float32Array {
+  if (valid >= probs.length) return probs;
+  const kept = probs.slice(0, valid);
+  let total = 0;
+  for (let i = 0; i < valid; i++) total += kept[i];
+  if (total > 0) for (let i = 0; i < valid; i++) kept[i] /= total;
+  else kept.fill(1 / valid); // all the mass on padding (untrained rows): fall back to uniform over real tokens
+  return kept;
+}
+
 /** Inverse-CDF draw from the whole distribution with a uniform u in [0, 1). */
 function sampleFull(probs: Float32Array, u: number): number {
   for (let i = 0; i < probs.length; i++) {
