@@ -2,10 +2,11 @@
 // sampling seeds (so a side against itself differs by exactly nothing), the result follows the
 // protocol type, lands in the first run's comparisons/ directory, and is read back, not recomputed.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { saveComparison } from '../../src/engine/maporl/compare/store';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { validateComparisonResult, type ComparisonResult } from '../../src/protocol/comparison';
 import { validateTranscriptRecord, type TranscriptRecord } from '../../src/protocol/runRecords';
@@ -181,4 +182,71 @@ test('bad sides are exit 2 with one line naming the path', () => {
     /none\.jsonl: no such file/,
     'missing data',
   );
+});
+
+test('a side retrained in place is compared again, not served from the saved result', async () => {
+  const base = join(root, 'retrained');
+  const m = await createPresetModel('tiny', 1);
+  await saveModel(base, m, { tokenizerFiles: m.tokenizerFiles });
+  const args = [run, base, '--task', 'arith', '--questions', '2', '--max-new-tokens', '3', '--agents', '2'];
+  const first = compareJson(args);
+  const other = await createPresetModel('tiny', 9); // other weights, written where the old ones were
+  await saveModel(base, other, { tokenizerFiles: other.tokenizerFiles, overwrite: true });
+  const again = compareJson(args);
+  assert.doesNotMatch(again.r.stderr, /using the saved comparison/);
+  assert.notEqual(again.result.key, first.result.key, 'the key follows the weights, not the path');
+  // A checkpoint's key follows its manifest: the same path with other contents is another comparison.
+  const copy = join(root, 'run-copy');
+  cpSync(run, copy, { recursive: true });
+  const ckpt = join(copy, 'checkpoints', 'step-000001');
+  const k1 = compareJson([ckpt, base, '--task', 'arith', '--questions', '2', '--max-new-tokens', '3']).result.key;
+  const manifest = JSON.parse(readFileSync(join(ckpt, 'manifest.json'), 'utf8'));
+  writeFileSync(join(ckpt, 'manifest.json'), JSON.stringify({ ...manifest, written: 'again' }));
+  const k2 = compareJson([ckpt, base, '--task', 'arith', '--questions', '2', '--max-new-tokens', '3']).result.key;
+  assert.notEqual(k2, k1);
+});
+
+test('a damaged checkpoint named explicitly is refused, as eval refuses it', () => {
+  const copy = join(root, 'run-damaged');
+  cpSync(run, copy, { recursive: true });
+  const ckpt = join(copy, 'checkpoints', 'step-000001');
+  const manifest = JSON.parse(readFileSync(join(ckpt, 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+  const victim = join(
+    ckpt,
+    Object.keys(manifest.files).find((f) => f.endsWith('.safetensors'))!,
+  );
+  const bytes = readFileSync(victim);
+  bytes[bytes.length - 1] ^= 0xff;
+  writeFileSync(victim, bytes);
+  assertBadInput(
+    maporl(['compare', ckpt, run, '--task', 'arith', '--questions', '2']),
+    /step-000001: damaged checkpoint/,
+    'compare',
+  );
+  assertBadInput(maporl(['eval', '--checkpoint', ckpt, '--task', 'arith', '--questions', '2']), /damaged checkpoint/, 'eval');
+});
+
+test('runs trained on different tasks are not compared on the first one silently', () => {
+  const nli = join(root, 'run-nli');
+  cpSync(run, nli, { recursive: true });
+  const config = JSON.parse(readFileSync(join(nli, 'config.json'), 'utf8'));
+  writeFileSync(join(nli, 'config.json'), JSON.stringify({ ...config, task: { ...config.task, type: 'nli' } }));
+  assertBadInput(
+    maporl(['compare', run, nli, '--questions', '2']),
+    /trained on arith, side 1 .* on nli: give --task/,
+    'mixed tasks',
+  );
+});
+
+test("two compares saving the same key at once: both succeed, the second uses the first one's result", async () => {
+  const { result } = compareJson([run, run, '--task', 'arith', '--questions', '2']);
+  const saved = join(run, 'comparisons', result.key);
+  const records = [0, 1].map((i) => transcripts(saved, `side-${i}.transcripts.jsonl`));
+  const dir = join(root, 'race', result.key);
+  const mine = { ...result, createdAt: 'first' };
+  const theirs = { ...result, createdAt: 'second' };
+  const [a, b] = await Promise.all([saveComparison(dir, mine, records), saveComparison(dir, theirs, records)]);
+  assert.equal(a.createdAt, 'first');
+  assert.equal(b.createdAt, 'first', "the loser returns the winner's result");
+  assert.equal(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).createdAt, 'first');
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { runComparison, type CompareSide } from '../../engine/maporl/compare/compare';
 import { locateSide, type SideLocation } from '../../engine/maporl/compare/sides';
 import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '../../engine/maporl/compare/store';
+import { outputDir } from '../../engine/io/outputs';
 import { identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
 import type { ComparisonResult } from '../../protocol/comparison';
@@ -54,9 +55,21 @@ export const compare: Command = {
     if (questions < 1) throw new UsageError(`--questions must be at least 1, got "${values.questions}"`);
     if (resamples < 1) throw new UsageError(`--resamples must be at least 1, got "${values.resamples}"`);
 
+    // Where the result goes is checked before minutes of evaluation, not after.
+    const outRoot = values.out ? outputDir(values.out) : undefined;
+
     const located = positionals.map((given) => locateSide(given, process.cwd()));
     const sides = located.map((loc) => sideOf(loc, values, seed));
     const firstRunConfig = located[0].kind === 'checkpoint' ? runConfigOf(located[0].path) : undefined;
+    if (!values.task) {
+      // Each run was trained on its own task; comparing an arith run with an NLI run on one of them is a mistake to say.
+      const tasks = located.map((l) => (l.kind === 'checkpoint' ? runConfigOf(l.path)?.task.type : undefined));
+      const other = tasks.findIndex((t) => t !== undefined && firstRunConfig && t !== firstRunConfig.task.type);
+      if (other > 0)
+        throw new UsageError(
+          `side 0 (${located[0].given}) was trained on ${firstRunConfig?.task.type}, side ${other} (${located[other].given}) on ${tasks[other]}: give --task (or --data) to compare them on one task`,
+        );
+    }
     const { task, records } = evalRecords({
       task: values.task,
       data: values.data,
@@ -71,6 +84,7 @@ export const compare: Command = {
       sides: sides.map((s) => ({
         path: s.location.path,
         step: s.location.step,
+        content: s.location.content,
         agents: s.agents,
         turns: s.turns,
         generation: s.generation,
@@ -82,7 +96,7 @@ export const compare: Command = {
       seed,
       bootstrap,
     });
-    const root = values.out ? path.resolve(values.out) : path.join(located[0].run ?? process.cwd(), 'comparisons');
+    const root = outRoot ?? path.join(located[0].run ?? process.cwd(), 'comparisons');
     const dir = path.join(root, key);
 
     const saved = values.force ? null : readSavedComparison(dir);
@@ -106,8 +120,9 @@ export const compare: Command = {
           `evaluating side ${i} (${i + 1} of ${sides.length}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})\n`,
         ),
     });
-    await saveComparison(dir, result, transcripts);
-    print(result, dir, values.json);
+    const kept = await saveComparison(dir, result, transcripts, values.force);
+    if (kept !== result) process.stderr.write(`another compare saved ${dir} first: using its result\n`);
+    print(kept, dir, values.json);
     return 0;
   },
 };

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -200,6 +201,34 @@ test('two writers saving one directory at once: both finish; with keepExisting t
   // Without keepExisting, overwrite replaces it; neither fails with ENOTEMPTY.
   await Promise.all([writeDirAtomic(dir, fill('c'), { overwrite: true }), writeDirAtomic(dir, fill('d'), { overwrite: true })]);
   assert.equal(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'), 'd');
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)), ['key'], 'no temporary left');
+});
+
+test('a writer that loses the race at the rename (the other put the directory in place just before) keeps the winner', async () => {
+  const dir = path.join(scratch(), 'key');
+  const cjsFs = createRequire(__filename)('node:fs') as typeof fs; // the object atomic.ts calls through
+  const realRename = cjsFs.renameSync;
+  // The other process's complete copy lands between this writer's last check and its rename.
+  let raced = false;
+  cjsFs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
+    if (!raced && to === dir) {
+      raced = true;
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'result.json'), 'winner');
+    }
+    return realRename(from, to);
+  }) as typeof fs.renameSync;
+  try {
+    const installed = await writeDirAtomic(dir, (tmp) => fs.writeFileSync(path.join(tmp, 'result.json'), 'loser'), {
+      overwrite: true,
+      keepExisting: (d) => fs.readFileSync(path.join(d, 'result.json'), 'utf8') === 'winner',
+    });
+    assert.equal(installed, false);
+  } finally {
+    cjsFs.renameSync = realRename;
+  }
+  assert.ok(raced);
+  assert.equal(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'), 'winner');
   assert.deepEqual(fs.readdirSync(path.dirname(dir)), ['key'], 'no temporary left');
 });
 

@@ -17,6 +17,8 @@ export interface ComparisonKeyInput {
   sides: {
     path: string;
     step: number | null;
+    /** The side's weights and config as they are now (SideLocation.content). */
+    content: string;
     agents: number;
     turns: number;
     generation: ComparisonResult['sides'][number]['generation'];
@@ -63,13 +65,19 @@ export function readSavedComparison(dir: string): ComparisonResult | null {
   return complete ? (value as ComparisonResult) : null;
 }
 
-/** Writes `dir` whole: result.json and one transcripts file per side; replaces an older copy. */
+/**
+ * Writes `dir` whole: result.json and one transcripts file per side. An older copy is replaced when
+ * `force` is set or when it does not read back; a complete copy that a concurrent `compare` of the
+ * same key saved first is kept, and returned in place of this one (the loser uses the winner's).
+ */
 export async function saveComparison(
   dir: string,
   result: ComparisonResult,
   transcripts: readonly TranscriptRecord[][],
-): Promise<void> {
-  await writeDirAtomic(
+  force = false,
+): Promise<ComparisonResult> {
+  let winner: ComparisonResult | null = null;
+  const kept = !(await writeDirAtomic(
     dir,
     (tmp) => {
       transcripts.forEach((records, i) => {
@@ -77,6 +85,7 @@ export async function saveComparison(
       });
       fs.writeFileSync(path.join(tmp, RESULT_FILE), JSON.stringify(result, null, 2) + '\n');
     },
-    { overwrite: true },
-  );
+    { overwrite: true, keepExisting: (d) => !force && (winner = readSavedComparison(d)) !== null },
+  ));
+  return kept && winner ? winner : result;
 }
