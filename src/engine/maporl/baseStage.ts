@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
 import type { RuntimeOptions } from '../runtime/session';
 import type { SftStepInfo } from '../sft/trainer';
+import { removeDeadTemps, removeOnExit, tempPathFor } from '../io/atomic';
 import { prepareBaseAgents } from './baseAgents';
 import { cacheRoot, recipeDir, sortKeys, type BaseAgentRecipe } from './baseRecipe';
 import type { MaporlConfig } from './config';
@@ -33,7 +34,10 @@ export async function ensurePreparedBase(
   const modelDir = path.join(dir, 'sft', 'model');
   if (fs.existsSync(path.join(dir, 'recipe.json'))) return { modelDir, fresh: false };
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  // A preparation killed before it finished (Ctrl-C, SIGKILL) left a model-sized temporary: remove it.
+  removeDeadTemps(path.dirname(dir));
+  const tmp = tempPathFor(dir);
+  const disposeCleanup = removeOnExit(tmp);
   try {
     await prepareBaseAgents(tmp, recipe, onStep, runtime);
     fs.writeFileSync(path.join(tmp, 'recipe.json'), `${JSON.stringify(sortKeys(recipe), null, 2)}\n`);
@@ -44,6 +48,7 @@ export async function ensurePreparedBase(
       if (!fs.existsSync(path.join(dir, 'recipe.json'))) throw e;
     }
   } finally {
+    disposeCleanup();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return { modelDir, fresh: true };

@@ -29,25 +29,35 @@ export function prepareArgs(sd: SweepDir, name: string): string[] {
   return ['prepare-agents', '--config', path.resolve(sd.config(name))];
 }
 
-/** Local: prepares each base in turn (a child per recipe, logged to logs/base-NAME.log); throws if one fails. */
+/**
+ * Local: prepares each base in turn (a child per recipe, logged to logs/base-NAME.log); throws if one
+ * fails. `stop` (a signal to the sweep, `sweep cancel`) sends SIGTERM to the child and prepares no more.
+ */
 export async function prepareLocal(
   sd: SweepDir,
   names: readonly string[],
   cli: readonly string[],
   say: (line: string) => void,
+  stop?: AbortSignal,
 ): Promise<void> {
   fs.mkdirSync(sd.logs, { recursive: true });
   for (const name of names) {
+    if (stop?.aborted) return;
     const logFile = path.join(sd.logs, `base-${name}.log`);
     say(`sweep: preparing the base agents of ${name} (log ${logFile})`);
     const log = fs.openSync(logFile, 'a');
     const child = spawn(cli[0], [...cli.slice(1), ...prepareArgs(sd, name)], { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     sd.record({ type: 'base-stage', name, pid: child.pid ?? -1 });
+    const kill = () => child.kill('SIGTERM');
+    stop?.addEventListener('abort', kill);
+    if (stop?.aborted) kill();
     const code = await new Promise<number | string>((resolve) => {
       child.on('error', (e) => resolve(e.message));
       child.on('close', (c, signal) => resolve(c ?? signal ?? 'unknown'));
     });
+    stop?.removeEventListener('abort', kill);
+    if (stop?.aborted) return;
     if (code !== 0) throw new BaseStageError(`the base-agent stage of ${name} ended with ${code}: see ${logFile}`);
   }
 }

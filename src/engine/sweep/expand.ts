@@ -20,6 +20,15 @@ export interface ExpandedRun {
 export function expandSweep(sweep: Pick<SweepFile, 'grid' | 'list'>): ExpandedRun[] {
   const entries = sweep.list ?? [{}];
   const gridKeys = Object.keys(sweep.grid ?? {});
+  for (const key of [...gridKeys, ...entries.flatMap((e) => Object.keys(e))]) {
+    const bad = key.split('.').find((part) => UNSAFE_KEYS.has(part));
+    if (bad !== undefined) throw new SweepError(sourceOf(sweep, key), `"${key}": "${bad}" is not a config key`);
+  }
+  // Counted before anything is built: a typo in a grid (a list of 10^5 values) would otherwise
+  // expand, name and validate every run for minutes before saying anything.
+  const count = entries.length * gridKeys.reduce((n, k) => n * sweep.grid![k].length, 1);
+  if (count > MAX_RUNS)
+    throw new SweepError(gridKeys.length ? ['grid'] : ['list'], `${count} runs: a sweep holds at most ${MAX_RUNS}`);
   let points: ExpandedRun[] = [{ overrides: {}, sources: {} }];
   for (const key of gridKeys) {
     const values = sweep.grid![key];
@@ -53,6 +62,12 @@ export function expandSweep(sweep: Pick<SweepFile, 'grid' | 'list'>): ExpandedRu
   return runs;
 }
 
+/** At most this many runs in one sweep directory (each is a process, a run directory and a status row). */
+export const MAX_RUNS = 10_000;
+
+/** Path parts that would reach an object's prototype instead of a config key (`__proto__.x`). */
+const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
 /** A problem at a sweep-file JSON path; the caller names the file. */
 export class SweepError extends Error {
   constructor(
@@ -76,8 +91,9 @@ export function applyOverrides(base: unknown, overrides: Record<string, unknown>
   for (const [key, value] of Object.entries(overrides)) {
     const parts = key.split('.');
     let node: Record<string, unknown> = out;
+    if (parts.some((part) => UNSAFE_KEYS.has(part))) return { value: out, badKey: key };
     for (const part of parts.slice(0, -1)) {
-      if (node[part] === undefined) node[part] = {};
+      if (!Object.hasOwn(node, part)) node[part] = {};
       const next = node[part];
       if (typeof next !== 'object' || next === null || Array.isArray(next)) return { value: out, badKey: key };
       node = next as Record<string, unknown>;
@@ -99,7 +115,9 @@ const MAX_CELL = 100;
 export function cellNames(runs: readonly Record<string, unknown>[]): string[] {
   const keys = [...new Set(runs.flatMap((o) => Object.keys(o)))].filter((k) => k !== 'seed');
   const lastPart = (k: string) => k.slice(k.lastIndexOf('.') + 1);
-  const label = (k: string) => (keys.filter((o) => lastPart(o) === lastPart(k)).length > 1 ? k : lastPart(k));
+  const sharing = new Map<string, number>();
+  for (const k of keys) sharing.set(lastPart(k), (sharing.get(lastPart(k)) ?? 0) + 1);
+  const label = (k: string) => ((sharing.get(lastPart(k)) ?? 0) > 1 ? k : lastPart(k));
   const plain = runs.map((o) => {
     const parts = Object.entries(o)
       .filter(([k]) => k !== 'seed')
@@ -107,8 +125,11 @@ export function cellNames(runs: readonly Record<string, unknown>[]): string[] {
     return parts.length ? parts.join('__') : 'base';
   });
   const canon = runs.map((o) => canonical(Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'seed'))));
+  // Which distinct override sets share each plain name (one pass: comparing every pair is quadratic).
+  const canonsOf = new Map<string, Set<string>>();
+  plain.forEach((name, i) => canonsOf.set(name, (canonsOf.get(name) ?? new Set()).add(canon[i])));
   return plain.map((name, i) => {
-    const clash = plain.some((other, j) => other === name && canon[j] !== canon[i]);
+    const clash = canonsOf.get(name)!.size > 1;
     if (!clash && name.length <= MAX_CELL) return name;
     return `${name.slice(0, MAX_CELL - 8)}-${hash(canon[i])}`;
   });

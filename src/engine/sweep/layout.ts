@@ -2,7 +2,9 @@
 // nothing of ONNX Runtime, so the extension can use it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { jsonErrorOffset } from '../../protocol/jsonText';
 import type { JobRecord, SweepPlan } from '../../protocol/sweepSchema';
+import { DataFileError } from '../io/errors';
 
 /** A record before it is stamped with the time. */
 export type NewJobRecord = JobRecord extends infer J ? (J extends unknown ? Omit<J, 'time'> : never) : never;
@@ -36,6 +38,32 @@ export class SweepDir {
     return path.join(this.logs, `${name}.log`);
   }
 
+  /**
+   * sweep.json: null when there is none, a DataFileError naming the file and line when it is damaged
+   * (cut short by a crash, edited by hand). readPlan's null for both would call a damaged sweep
+   * "not a sweep directory", and a sweep re-run would renumber its runs.
+   */
+  loadPlan(): SweepPlan | null {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.plan, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    let plan: unknown;
+    try {
+      plan = JSON.parse(text);
+    } catch (e) {
+      const line = text.slice(0, jsonErrorOffset(text) ?? text.length).split('\n').length;
+      throw new DataFileError(this.plan, line, `damaged sweep plan, not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (typeof plan !== 'object' || plan === null || !Array.isArray((plan as SweepPlan).runs))
+      throw new DataFileError(this.plan, 1, 'damaged sweep plan: no "runs" list');
+    return plan as SweepPlan;
+  }
+
+  /** sweep.json, or null when it is absent or does not parse (for display). */
   readPlan(): SweepPlan | null {
     try {
       return JSON.parse(fs.readFileSync(this.plan, 'utf8')) as SweepPlan;

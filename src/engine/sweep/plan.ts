@@ -76,7 +76,7 @@ export function loadSweep(file: string): LoadedSweep {
 /** The plan of `dir` with the loaded runs added: existing runs keep their index, new ones follow. */
 export function mergePlan(dir: string, loaded: LoadedSweep): SweepPlan {
   const sd = new SweepDir(dir);
-  const old = sd.readPlan();
+  const old = sd.loadPlan();
   const runs = [...(old?.runs ?? [])];
   let next = runs.reduce((m, r) => Math.max(m, r.index + 1), 0);
   for (const r of loaded.runs) {

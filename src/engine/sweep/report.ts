@@ -51,7 +51,7 @@ function perTurn(tables: (EvalTable | null)[], field: 'majorityAccuracy' | 'mean
 
 export function sweepReport(dir: string): SweepReport {
   const sd = new SweepDir(dir);
-  const plan: SweepPlan | null = sd.readPlan();
+  const plan: SweepPlan | null = sd.loadPlan();
   if (!plan) throw new Error(`${dir}: not a sweep directory (no sweep.json)`);
   const summaries = new Map<string, RunSummary>();
   for (const r of plan.runs) {

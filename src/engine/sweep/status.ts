@@ -24,7 +24,7 @@ export interface StatusOptions {
 
 export function sweepStatus(dir: string, o: StatusOptions = {}): SweepStatus {
   const sd = new SweepDir(dir);
-  const plan = o.plan ?? sd.readPlan();
+  const plan = o.plan ?? sd.loadPlan();
   if (!plan) throw new Error(`${dir}: not a sweep directory (no sweep.json)`);
   const jobs = sd.readJobs();
   const attempts = plan.runs.map((r) => latestAttempt(jobs, r));

@@ -4,6 +4,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepRunState, SweepStatus } from '../../protocol/sweepSchema';
+import { acquireRunLock } from '../io/runLock';
+import { outputDir } from '../io/outputs';
 import { SweepDir } from './layout';
 import { basesToPrepare, baseSbatchArgs, prepareArgs, prepareLocal, submitBases } from './baseStage';
 import { runLocal } from './local';
@@ -51,6 +53,18 @@ export interface SweepOutcome {
 export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const loaded = loadSweep(o.file);
   const dir = o.out ?? path.join('sweeps', loaded.name);
+  outputDir(dir); // a file or a device named by --out is refused before anything is written
+  // One sweep at a time per directory, from before it reads what runs until it exits: two sweeps
+  // started together would each find nothing running and start (or prepare) everything twice.
+  const lock = o.dryRun ? null : acquireRunLock(dir, o.say);
+  try {
+    return await sweepLocked(o, loaded, dir);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function sweepLocked(o: SweepOptions, loaded: ReturnType<typeof loadSweep>, dir: string): Promise<SweepOutcome> {
   const sd = new SweepDir(dir);
   const executor = o.executor ?? loaded.sweep.executor;
   const plan = mergePlan(dir, loaded);
@@ -110,7 +124,25 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     return out;
   }
   const cores = loaded.sweep.local.cores ?? os.availableParallelism();
-  await prepareLocal(sd, bases, o.cli, o.say ?? (() => undefined));
+  // The scheduler is this process from now on: `sweep cancel` and signals reach the base-agent
+  // stage too (its child is stopped, and no run starts after it).
+  sd.record({ type: 'local-scheduler', pid: process.pid });
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stop.signal.aborted) o.say?.(`sweep: ${sig}: stopping the base-agent stage; no run starts`);
+    stop.abort(sig);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    await prepareLocal(sd, bases, o.cli, o.say ?? (() => undefined), stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  if (stop.signal.aborted) {
+    o.say?.(`sweep: stopped before its runs started; maporl sweep ${o.file} continues it`);
+    out.status = sweepStatus(dir);
+    return out;
+  }
   await runLocal(
     sd,
     todo.map((a) => ({ name: a.name, threads: threads.get(a.name) ?? 0 })),

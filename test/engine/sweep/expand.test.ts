@@ -92,3 +92,36 @@ test('values that slug alike, objects and very long names get a hash, determinis
   assert.equal(slug(1e-4), '0.0001');
   assert.ok(cellNames([{ 'task.trainFile': 'x'.repeat(300) }])[0].length <= 100);
 });
+
+test('a key that would reach a prototype (__proto__, constructor, prototype) is refused by name; nothing is polluted', () => {
+  for (const key of ['__proto__.x', 'task.__proto__.polluted', 'constructor.prototype.x']) {
+    assert.throws(
+      () => expandSweep({ grid: { [key]: [1] } }),
+      (e) => e instanceof SweepError && e.problem.includes('is not a config key') && e.path[1] === key,
+      key,
+    );
+    assert.throws(() => expandSweep({ list: [{ [key]: 1 }] }), SweepError, key);
+    assert.equal(applyOverrides({ task: {} }, { [key]: 1 }).badKey, key);
+  }
+  assert.equal(({} as Record<string, unknown>).x, undefined);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('a sweep of more than MAX_RUNS runs is refused before anything is expanded', () => {
+  const t0 = performance.now();
+  const seeds = Array.from({ length: 1000 }, (_, i) => i);
+  assert.throws(
+    () => expandSweep({ grid: { seed: seeds, 'training.ppo.lr': seeds.slice(0, 100) } }),
+    (e) => e instanceof SweepError && /100000 runs: a sweep holds at most 10000/.test(e.problem),
+  );
+  assert.ok(performance.now() - t0 < 500);
+});
+
+test('naming 30,000 cells takes well under a second (one pass, not every pair)', () => {
+  const runs = Array.from({ length: 30_000 }, (_, i) => ({ 'training.ppo.lr': i / 1e5, 'reward.alpha': i % 7 }));
+  const t0 = performance.now();
+  const names = cellNames(runs);
+  const ms = performance.now() - t0;
+  assert.equal(new Set(names).size, 30_000);
+  assert.ok(ms < 1500, `${ms.toFixed(0)} ms`);
+});
