@@ -2,7 +2,7 @@
 // model): CSV quoting (RFC 4180) and the transcript join, JSONL, stats, and the verifier report on
 // fabricated scores with a hand-computed AUC. The commands run in process.
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runAnnotations } from '../../src/cli/commands/annotations';
@@ -162,7 +162,11 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
   try {
     const r = await run(['verifier-report', dir, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, `warning: skipped ${join(dir, 'transcripts.jsonl')}:3: not JSON\n`);
+    assert.equal(
+      r.stderr,
+      'warning: 1 annotation(s) name a turn or agent their discussion does not have (first: q1, turn 0, agent 7): left out\n' +
+        `warning: skipped ${join(dir, 'transcripts.jsonl')}:3: not JSON\n`,
+    );
     const rep = JSON.parse(r.stdout);
     // Human: correct {r0 0.9, r2 0.3, r4 0.6}, wrong {r1 0.8, r3 0.2}: 4 of 6 pairs ordered → 2/3.
     // Ground truth: correct {0.9, 0.8, 0.3, 0.6}, wrong {0.2}: all ordered → 1.
@@ -171,7 +175,7 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
       {
         verifierType: null,
         responses: 5,
-        missing: 2,
+        missing: 1, // "nope"; agent 7 of q1 is left out with a warning
         flagged: 2,
         humanCorrect: 3,
         humanWrong: 2,
@@ -183,7 +187,7 @@ test('verifier report: AUC against the human judgement (the decision flipped whe
       },
     );
     const text = await run(['verifier-report', dir]);
-    assert.match(text.stdout, /^5 labelled responses \(2 verifier-wrong\), 2 not found/);
+    assert.match(text.stdout, /^5 labelled responses \(2 verifier-wrong\), 1 not found/);
     assert.match(text.stdout, /vs human judgement 0\.667, vs ground truth 1\.000/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -224,6 +228,50 @@ test('bad usage is a UsageError (exit 2)', async () => {
     await assert.rejects(run(['stats', join(dir, 'missing')]), /not a directory/);
     const empty = await run(['export', dir, '--format', 'csv']);
     assert.equal(empty.stdout, `${EXPORT_COLUMNS.join(',')}\r\n`, 'no annotations: the header alone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CSV cells of model text: control characters neutralised, a spreadsheet formula is not run; numbers stay numbers', () => {
+  assert.equal(csvField('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+  assert.equal(csvField('+1+2'), "'+1+2");
+  assert.equal(csvField('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvField('\t=1'), "'\t=1");
+  assert.equal(csvField('bell\u0007 and \u001b[31mred'), 'bell\ufffd and \ufffd[31mred');
+  assert.equal(csvField('-3'), '-3', 'a negative answer is a number');
+  assert.equal(csvField(-0.5), '-0.5');
+});
+
+test('an exact duplicate counts once; a label on a turn or agent the discussion lacks is left out with a warning', async () => {
+  const record = transcript('q1', 3, [
+    [0.75, true],
+    [0.25, false],
+  ]);
+  const dup = label('q1', 3, 1, 'stubborn');
+  const dir = fakeRun([record], [dup, dup, { ...label('q1', 3, 0, 'persuasive'), turn: 99 }, label('q1', 3, 99, 'sycophantic')]);
+  try {
+    const s = await run(['stats', dir, '--json']);
+    assert.equal(s.code, 0);
+    const stats = JSON.parse(s.stdout) as { records: number; labels: { label: string; count: number }[] };
+    assert.equal(stats.records, 1);
+    assert.equal(stats.labels.find((l) => l.label === 'stubborn')?.count, 1);
+    assert.equal(stats.labels.find((l) => l.label === 'sycophantic')?.count, 0);
+    assert.match(s.stderr, /warning: 2 annotation\(s\) name a turn or agent their discussion does not have/);
+    const e = await run(['export', dir, '--format', 'jsonl']);
+    assert.equal(e.stdout.trim().split('\n').length, 2, 'the duplicate is exported as it is; the astray two are not');
+    assert.match(e.stderr, /warning: 2 annotation\(s\) name a turn or agent/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an annotations.jsonl that is a directory is bad usage naming it', async () => {
+  const dir = fakeRun([], []);
+  try {
+    rmSync(join(dir, 'annotations.jsonl'));
+    mkdirSync(join(dir, 'annotations.jsonl'));
+    await assert.rejects(run(['stats', dir]), (e) => e instanceof UsageError && /annotations\.jsonl: not a file/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,12 +2,13 @@
 // (RUN/annotations.jsonl) say, joined with the run's transcripts. Reads only; never a model.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { annotatedDiscussion } from '../../protocol/annotations';
+import { annotatedDiscussion, type Annotation } from '../../protocol/annotations';
+import type { TranscriptRecord } from '../../protocol/runRecords';
 import { outputFile, writeOutputFile } from '../../engine/io/outputs';
 import { toCsv, toJsonl } from '../../engine/annotations/exportFormats';
 import { exportRow } from '../../engine/annotations/join';
 import { annotationStats, formatAnnotationStats } from '../../engine/annotations/stats';
-import { readAnnotatedRun, readAnnotationsFile, TRANSCRIPTS_FILE, type AnnotatedRun } from '../../engine/annotations/store';
+import { ANNOTATIONS_FILE, readAnnotatedRun, TRANSCRIPTS_FILE, type AnnotatedRun } from '../../engine/annotations/store';
 import { formatVerifierReport, verifierReport } from '../../engine/annotations/verifierReport';
 import { UsageError } from '../errors';
 import { parse, type Command } from './command';
@@ -65,8 +66,7 @@ async function exportAnnotations(args: string[], io: Output): Promise<number> {
 async function stats(args: string[], io: Output): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } }, true);
   const run = runDirOf(positionals);
-  const file = readAnnotationsFile(run);
-  warnBroken(file.broken.length, io);
+  const file = await readRun(run, io); // joined with the transcripts, so that labels out of range are left out
   const s = annotationStats(file.annotations);
   io.out((values.json ? JSON.stringify(s) : formatAnnotationStats(s)) + '\n');
   return 0;
@@ -86,6 +86,10 @@ function runDirOf(positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError('give one RUN directory');
   const run = positionals[0];
   if (!fs.existsSync(run) || !fs.statSync(run).isDirectory()) throw new UsageError(`${run}: not a directory`);
+  for (const name of [ANNOTATIONS_FILE, TRANSCRIPTS_FILE]) {
+    const st = fs.statSync(path.join(run, name), { throwIfNoEntry: false });
+    if (st && !st.isFile()) throw new UsageError(`${path.join(run, name)}: not a file`);
+  }
   return run;
 }
 
@@ -93,11 +97,27 @@ function runDirOf(positionals: string[]): string {
 async function readRun(run: string, io: Output): Promise<AnnotatedRun> {
   const r = await readAnnotatedRun(run);
   warnBroken(r.broken.length, io);
+  // A label on turn 99 or agent 99 of a discussion that has 2 of each is a mistake, not a data point.
+  const astray = r.annotations.filter((a) => {
+    const t = r.transcripts.get(annotatedDiscussion(a));
+    return t !== undefined && outOfRange(a, t);
+  });
+  if (astray.length)
+    io.err(
+      `warning: ${astray.length} annotation(s) name a turn or agent their discussion does not have (first: ${astray[0].transcript}, turn ${astray[0].turn}, agent ${astray[0].agent}): left out\n`,
+    );
   const shown = r.transcriptProblems.slice(0, 3).map((p) => `${path.join(run, TRANSCRIPTS_FILE)}:${p.line}: ${p.problem}`);
   for (const line of shown) io.err(`warning: skipped ${line}\n`);
   if (r.transcriptProblems.length > shown.length)
     io.err(`warning: … and ${r.transcriptProblems.length - shown.length} more broken transcript lines\n`);
-  return r;
+  return { ...r, annotations: r.annotations.filter((a) => !astray.includes(a)) };
+}
+
+function outOfRange(a: Annotation, t: TranscriptRecord): boolean {
+  if (a.turn === undefined) return false;
+  if (!Number.isInteger(a.turn) || a.turn < 0 || a.turn >= t.turns.length) return true;
+  const turn = t.turns[a.turn];
+  return a.agent !== undefined && (!Number.isInteger(a.agent) || a.agent < 0 || a.agent >= turn.length);
 }
 
 function warnBroken(n: number, io: Output): void {

@@ -4,9 +4,18 @@ import { EXPORT_COLUMNS, type ExportRow } from './join';
 /**
  * One CSV field (RFC 4180 §2): a field holding a comma, a double quote or a line break is enclosed
  * in double quotes and its quotes doubled. Null is the empty field; booleans are true/false.
+ * Model text is not trusted: control characters other than line breaks become U+FFFD, and a text
+ * that a spreadsheet would run as a formula (=, +, -, @, tab first: OWASP's "CSV injection") gets a
+ * leading apostrophe. Numbers are written as they are (-0.5 stays a number).
  */
 export function csvField(value: string | number | boolean | null): string {
-  const s = value === null ? '' : String(value);
+  let s = value === null ? '' : String(value);
+  if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    s = s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
+    const number = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value); // "-3" is an answer, not a formula
+    if (/^[=+\-@\t\r]/.test(value) && !number) s = `'${s}`;
+  }
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -22,7 +22,13 @@ export interface AnnotationStats {
 }
 
 /** `labels`: the label set to list even where unused (default: DEFAULT_LABELS). */
-export function annotationStats(annotations: Annotation[], labels: readonly string[] = DEFAULT_LABELS): AnnotationStats {
+export function annotationStats(all: Annotation[], labels: readonly string[] = DEFAULT_LABELS): AnnotationStats {
+  // A record saved twice (a copied file, a merge by hand) is one judgement, not two.
+  const seen = new Set<string>();
+  const annotations = all.filter((a) => {
+    const key = JSON.stringify(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+    return !seen.has(key) && seen.add(key) !== undefined;
+  });
   const labelled = annotations.filter((a) => a.label !== undefined);
   const used = [...new Set(labelled.map((a) => a.label!))].filter((l) => !labels.includes(l)).sort();
   return {

@@ -129,7 +129,15 @@ export interface OwnedEntries {
 
 export const RUN_DIR_ENTRIES: OwnedEntries = {
   what: 'run directory',
-  files: ['config.json', 'events.jsonl', 'transcripts.jsonl', 'summary.json', 'annotations.jsonl', '.lock'],
+  files: [
+    'config.json',
+    'events.jsonl',
+    'transcripts.jsonl',
+    'summary.json',
+    'annotations.jsonl',
+    'annotations.jsonl.lock',
+    '.lock',
+  ],
   dirs: ['checkpoints', 'comparisons'],
 };
 
