@@ -8,7 +8,9 @@ import { parseConfig } from '../../engine/maporl/config';
 import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/baseAgents';
 import { discussionVerdict } from '../../engine/maporl/evaluate';
 import { promptOptionsOf } from '../../engine/maporl/prompts';
-import { ensureEmptyRunDir, train } from '../../engine/maporl/trainer';
+import { train } from '../../engine/maporl/trainer';
+import { DEMO_DIR_ENTRIES, outputDir, prepareOutputDir } from '../../engine/io/outputs';
+import { assertUnlocked } from '../../engine/io/runLock';
 import { isTranscriptRecord } from '../../protocol/runRecords';
 import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
@@ -59,8 +61,16 @@ export const demo: Command = {
       throw new UsageError(`--verifier must be ground-truth or learned, got "${verifierType}"`);
     const seed = intOption(values.seed, '--seed', 0);
     const out = path.resolve(values.out ?? path.join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-    ensureEmptyRunDir(out, Boolean(values.force));
     const say = (line: string) => process.stderr.write(line + '\n');
+    // --force replaces only an earlier demo (io/outputs.ts); its run's labels are moved beside it.
+    outputDir(out); // a file or a device named by --out: exit 2 before anything else
+    assertUnlocked(path.join(out, 'run'));
+    prepareOutputDir(out, {
+      owned: DEMO_DIR_ENTRIES,
+      notEmpty: 'exists and is not empty (use --force to replace an earlier demo)',
+      force: Boolean(values.force),
+      say,
+    });
     const t0 = Date.now();
 
     // 1. Base agents: a fresh `tiny` model fine-tuned on worked solutions.

@@ -125,6 +125,8 @@ export interface OwnedEntries {
   what: string;
   files: readonly (string | RegExp)[];
   dirs: readonly string[];
+  /** Where human labels may lie (relative paths): moved beside the directory, never deleted. */
+  annotations: readonly string[];
 }
 
 export const RUN_DIR_ENTRIES: OwnedEntries = {
@@ -139,6 +141,15 @@ export const RUN_DIR_ENTRIES: OwnedEntries = {
     '.lock',
   ],
   dirs: ['checkpoints', 'comparisons'],
+  annotations: ['annotations.jsonl'],
+};
+
+/** What `maporl demo` writes: the base agents, the config it trains and the run. */
+export const DEMO_DIR_ENTRIES: OwnedEntries = {
+  what: 'demo directory',
+  files: ['demo.maporl.json'],
+  dirs: ['agents', 'run'],
+  annotations: ['run/annotations.jsonl'],
 };
 
 export const MODEL_DIR_ENTRIES: OwnedEntries = {
@@ -155,10 +166,8 @@ export const MODEL_DIR_ENTRIES: OwnedEntries = {
     'chat_template.jinja',
   ],
   dirs: [],
+  annotations: [],
 };
-
-/** The annotations a replaced run leaves: moved beside it, never deleted. */
-export const ANNOTATIONS_FILE = 'annotations.jsonl';
 
 function isOwned(name: string, st: fs.Stats, owned: OwnedEntries): boolean {
   if (isTempPath(name)) return true; // a crashed writer's leftover
@@ -211,16 +220,18 @@ export function prepareOutputDir(given: string, o: ReplaceOptions): string {
       throw new OutputDirError(given, `holds ${abs}, which this command reads: choose another --out`);
   }
   if (o.checkOnly) return dir;
-  const annotations = path.join(dir, ANNOTATIONS_FILE);
-  if (fs.existsSync(annotations)) {
-    const kept = `${dir}.${ANNOTATIONS_FILE.replace('.jsonl', '')}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  o.owned.annotations.forEach((rel, i) => {
+    const annotations = path.join(dir, rel);
+    if (!fs.statSync(annotations, { throwIfNoEntry: false })?.isFile()) return;
+    const kept = `${dir}.annotations-${stamp}${i ? `-${i}` : ''}.jsonl`;
     fs.renameSync(annotations, kept);
     o.say?.(`the annotations of the replaced ${o.owned.what} are kept in ${kept}`);
-  }
+  });
   // Each entry goes under a temporary name first (atomic), so a reader never sees half of one.
   for (const name of names) {
     const p = path.join(dir, name);
-    if (name === ANNOTATIONS_FILE || !fs.existsSync(p)) continue;
+    if (!fs.existsSync(p)) continue; // the annotations, moved above
     if (fs.lstatSync(p).isDirectory()) removeDirAtomic(p);
     else {
       const doomed = tempPathFor(p);

@@ -12,7 +12,14 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { removeDeadTemps, tempPathFor, writeDirAtomic, writeFileAtomic } from '../../../src/engine/io/atomic';
 import { OutputDirError } from '../../../src/engine/io/errors';
-import { MODEL_DIR_ENTRIES, outputDir, prepareOutputDir, RUN_DIR_ENTRIES, writeOutputFile } from '../../../src/engine/io/outputs';
+import {
+  DEMO_DIR_ENTRIES,
+  MODEL_DIR_ENTRIES,
+  outputDir,
+  prepareOutputDir,
+  RUN_DIR_ENTRIES,
+  writeOutputFile,
+} from '../../../src/engine/io/outputs';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-outputs-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -242,4 +249,22 @@ test("removeDeadTemps removes a killed writer's temporaries and leaves a live on
   fs.mkdirSync(path.join(dir, 'recipe'));
   assert.deepEqual(removeDeadTemps(dir), [path.basename(deadTmp)]);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['recipe', path.basename(live)].sort());
+});
+
+test("--force on an earlier demo replaces it (agents, config, run) and keeps its run's annotations", () => {
+  const parent = scratch();
+  const demo = path.join(parent, 'demo');
+  fs.mkdirSync(path.join(demo, 'agents', 'sft'), { recursive: true });
+  fs.mkdirSync(path.join(demo, 'run', 'checkpoints'), { recursive: true });
+  fs.writeFileSync(path.join(demo, 'demo.maporl.json'), '{}');
+  fs.writeFileSync(path.join(demo, 'run', 'annotations.jsonl'), '{"label":"stubborn"}\n');
+  const said: string[] = [];
+  prepareOutputDir(demo, { owned: DEMO_DIR_ENTRIES, notEmpty: '', force: true, say: (l) => said.push(l) });
+  assert.deepEqual(fs.readdirSync(demo), []);
+  const kept = fs.readdirSync(parent).filter((f) => f !== 'demo');
+  assert.equal(fs.readFileSync(path.join(parent, kept[0]), 'utf8'), '{"label":"stubborn"}\n');
+  assert.match(said[0], /annotations of the replaced demo directory are kept in/);
+  // A run directory is not a demo directory, and the reverse.
+  fs.writeFileSync(path.join(demo, 'events.jsonl'), '');
+  assert.throws(() => prepareOutputDir(demo, { owned: DEMO_DIR_ENTRIES, notEmpty: '', force: true }), /not a demo directory/);
 });
