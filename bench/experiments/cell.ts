@@ -87,6 +87,7 @@ export function machineLabel(): string {
 export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: number): MaporlConfig {
   const overrides = baseTraining(scale, row.train, row.long);
   if (row.trainTask && row.trainTask !== 'arith') overrides['task.type'] = row.trainTask;
+  if (row.agents) overrides['agents.count'] = row.agents;
   if (modelDirs.length > 1) Object.assign(overrides, { 'agents.models': modelDirs, 'agents.policySharing': 'per-agent' });
   if (overrides.verifier === 'learned') {
     overrides.verifier = { type: 'learned', model: modelDirs[0], trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };

@@ -119,6 +119,7 @@ const VARIANTS: Variant[] = [
     alone: 'pairsum-single-agent-b1',
     voting: true,
   },
+  { label: 'control (pairsum), 2 agents, ', shelf: 'pairsum-2x3-off-the-shelf', maporl: 'pairsum-2x3-maporl', voting: true },
   { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
   { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
   {
@@ -200,7 +201,7 @@ function mechanismTable(cells: Map<string, CellResult[]>): string[] {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of ROWS) {
-    const cs = (cells.get(r.id) ?? []).filter((c) => c.team.correct && c.team.agents);
+    const cs = (cells.get(r.id) ?? []).filter((c) => c.team.correct);
     if (!cs.length) continue;
     let oneRight = 0,
       resolved = 0,
@@ -212,7 +213,7 @@ function mechanismTable(cells: Map<string, CellResult[]>): string[] {
       rightToWrong = 0;
     for (const c of cs) {
       const bits = c.team.correct!;
-      const A = c.team.agents!;
+      const A = c.team.agents ?? 3; // cells recorded before the field: every row then had three agents
       const T = bits.length;
       bits[0].forEach((b, q) => {
         if (bitCount(b) !== 1) return;

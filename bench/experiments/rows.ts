@@ -3,7 +3,9 @@
 // starts from the same SFT'd `tiny` base agents (bench/ladder.ts ensureBaseAgents) and the built-in
 // arithmetic task (the transfer rows: agents SFT'd on arithmetic and NLI, trained on one, tested on
 // the other; the heterogeneous rows: a `small` agent between two `tiny` ones, one policy per agent);
-// 3 agents x 3 turns unless the row says otherwise.
+// 3 agents x 3 turns unless the row says otherwise. The `pairsum-` rows are the positive control
+// (issue 23): the same protocol on a task where checking an answer is far easier than finding it,
+// from base agents SFT'd on that task (two SFT seeds).
 import type { BuiltinTask } from '../../src/protocol/choices';
 
 export interface Row {
@@ -23,6 +25,8 @@ export interface Row {
   base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum';
   /** Seed of the base agents' SFT (default 0): rows on a second, independently fine-tuned base. */
   baseSeed?: number;
+  /** Team size (default 3), for the official code's 2 agents x 3 turns. */
+  agents?: number;
   /** The task trained on (default arith) and the one the held-out questions come from (default arith). */
   trainTask?: BuiltinTask;
   evalTask?: BuiltinTask;
@@ -89,6 +93,16 @@ const ALPHA_NAMES = ['persuaded', 'corrected', 'influence-while-wrong', 'influen
 export const ROWS: Row[] = [
   ...pairsumRows(0),
   ...pairsumRows(1),
+  // The official code's team: 2 agents x 3 turns (its GSM8K configs), on the control's first base.
+  ...(['none', {}] as const).map((train): Row => ({
+    id: `pairsum-2x3-${train === 'none' ? 'off-the-shelf' : 'maporl'}`,
+    title: `control, 2 agents x 3 turns (the official code's team): ${train === 'none' ? 'no RL' : 'MAPoRL co-training'}`,
+    train,
+    agents: 2,
+    base: 'pairsum',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  })),
   { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {

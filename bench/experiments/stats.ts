@@ -59,5 +59,6 @@ export function twoLevelBootstrapCI(
     }
     stats[r] = total / S;
   }
+  stats.sort();
   return [quantile(stats, 0.025), quantile(stats, 0.975)];
 }

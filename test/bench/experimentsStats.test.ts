@@ -28,6 +28,8 @@ test('twoLevelBootstrapCI: covers the mean; wider when seeds disagree than when 
   const [a0, a1] = twoLevelBootstrapCI(same);
   const [b0, b1] = twoLevelBootstrapCI(apart);
   assert.ok(a0 < 0.25 && 0.25 < a1, `${a0} ${a1}`);
+  // Identical seeds: the interval of 1000 resampled questions' mean, ±1.96 · √(0.25 · 0.75 / 1000) ≈ ±0.027.
+  assert.ok(Math.abs(a0 - (0.25 - 0.027)) < 0.008 && Math.abs(a1 - (0.25 + 0.027)) < 0.008, `${a0} ${a1}`);
   assert.ok(b0 < 0.25 && 0.25 < b1, `${b0} ${b1}`);
   assert.ok(b1 - b0 > 1.5 * (a1 - a0), `seed spread widens the interval: ${b1 - b0} vs ${a1 - a0}`);
 });

@@ -12,6 +12,7 @@ import {
   shapedRewards,
   withFormatPenalty,
 } from '../../../src/engine/maporl/reward';
+import { discussionRewards } from '../../../src/engine/maporl/iteration';
 
 const close = (a: number[][], b: number[][], tol = 1e-12) =>
   a.forEach((row, t) => row.forEach((x, i) => assert.ok(Math.abs(x - b[t][i]) <= tol, `[${t}][${i}] ${x} vs ${b[t][i]}`)));
@@ -215,4 +216,45 @@ test('format penalty replaces the shaped reward of the responses that need it, a
     [-1, 0.4],
   ]);
   assert.deepEqual(withFormatPenalty(R, responses, 0), R);
+});
+
+test('a later-turn agent that adopts a right peer answer gets the credit of a right answer (the control, issue 23)', () => {
+  // pairsum, 3 agents x 3 turns, ground-truth scores: only agent 1 is right at turn 1; agent 0 adopts
+  // its pair at turn 2; everyone is right at turn 3. γ = 0.3 (the default), no incentives.
+  const right = [
+    [false, true, false],
+    [true, true, false],
+    [true, true, true],
+  ];
+  const turns = right.map((row, t) =>
+    row.map((correct, agent) => {
+      const answer = correct ? '4 9' : '2 6';
+      return {
+        agent,
+        turn: t,
+        prompt: [],
+        tokens: [],
+        logprobs: [],
+        text: `x. Answer: ${answer}`,
+        answer,
+        correct,
+        verifier: +correct,
+      };
+    }),
+  );
+  const record = {
+    id: 'q',
+    question: 'Numbers 7 2 9 4 6 15. Which two sum to 13?',
+    answer: '4 9',
+    source: { file: 'f', line: 1 },
+  };
+  const R = discussionRewards({ record, turns }, { gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
+  // Hand-computed: R(t, a) = [V(t, a) + Σ_{u > t} 0.3^{u-t} · mean_j V(u, j)] / Σ_{u >= t} 0.3^{u-t}.
+  const near = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) < 1e-12, `${what}: ${x} vs ${y}`);
+  near(R[1][0], (1 + 0.3 * 1) / 1.3, 'the adopter at turn 2'); // = 1, as much as the agent it followed
+  near(R[1][1], R[1][0], 'the agent that was right all along, at turn 2');
+  near(R[1][2], (0 + 0.3 * 1) / 1.3, 'the agent that stayed wrong at turn 2');
+  near(R[0][0], (0 + 0.3 * (2 / 3) + 0.09 * 1) / 1.39, 'the adopter at turn 1, wrong then');
+  near(R[0][1], (1 + 0.3 * (2 / 3) + 0.09 * 1) / 1.39, 'the agent whose answer was adopted, at turn 1');
+  assert.ok(R[1][0] > R[1][2], 'adopting beats keeping a wrong pair');
 });
