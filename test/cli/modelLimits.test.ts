@@ -149,3 +149,18 @@ test('sampling flags out of range are refused before the model loads', () => {
     '--questions 1e9',
   );
 });
+
+test("eval and compare: --max-new-tokens past a side's context is refused before any evaluation", () => {
+  assertBadInput(
+    maporl(['eval', '--model', tiny, '--task', 'arith', '--questions', '2', '--max-new-tokens', '600']),
+    /--max-new-tokens 600 does not fit the context of model .*max_position_embeddings 512/,
+    'eval',
+  );
+  const out = path.join(root, 'never');
+  assertBadInput(
+    maporl(['compare', tiny, padded, '--task', 'arith', '--questions', '2', '--max-new-tokens', '512', '--out', out]),
+    /--max-new-tokens 512 does not fit .*max_position_embeddings 512.*\(side tiny\)/,
+    'compare',
+  );
+  assert.ok(!fs.existsSync(out));
+});

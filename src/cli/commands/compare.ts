@@ -5,6 +5,7 @@ import { runComparison, type CompareSide } from '../../engine/maporl/compare/com
 import { locateSide, type SideLocation } from '../../engine/maporl/compare/sides';
 import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '../../engine/maporl/compare/store';
 import { outputDir } from '../../engine/io/outputs';
+import { newTokensIssue } from '../../engine/generate/context';
 import { identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
 import type { ComparisonResult } from '../../protocol/comparison';
@@ -157,6 +158,11 @@ function sideOf(location: SideLocation, flags: SideFlags, seed: number): Compare
   const agents = isCheckpoint ? shape.agents : intOption(flags.agents, '--agents', shape.agents);
   const turns = intOption(flags.turns, '--turns', shape.turns);
   if (agents < 1 || turns < 1) throw new UsageError('--agents and --turns must be at least 1');
+  // Every side is checked before the first is evaluated: past the context, ORT fails mid-comparison.
+  const tooLong = isCheckpoint
+    ? runConfig && newTokensIssue(runConfig.agents.models, generation.maxNewTokens, runConfig, location.run ?? process.cwd())
+    : newTokensIssue([location.path], generation.maxNewTokens, undefined, process.cwd());
+  if (tooLong) throw new UsageError(`--max-new-tokens ${tooLong.message} (side ${location.label})`);
   if (shape.sharing === 'per-turn' && turns > shape.policies)
     throw new UsageError(
       `${location.path}: the checkpoint has policies for ${shape.policies} turns; --turns must be at most that`,

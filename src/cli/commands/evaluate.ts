@@ -18,6 +18,7 @@ import { GenerationSchema } from '../../protocol/configSchema';
 import { answerKindOf, type TaskRecord, type TaskType } from '../../engine/tasks/types';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { loadJsonlTask } from '../../engine/tasks/loaders';
+import { newTokensIssue } from '../../engine/generate/context';
 import { UsageError } from '../errors';
 import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
@@ -73,6 +74,12 @@ export const evaluate: Command = {
       temperature: values.temperature,
       maxNewTokens: values['max-new-tokens'],
     });
+    // New tokens past the agents' context fail inside ORT, after the models load: refuse them now.
+    const tooLong = checkpointDir
+      ? runConfig &&
+        newTokensIssue(runConfig.agents.models, generation.maxNewTokens, runConfig, path.resolve(checkpointDir, '..', '..'))
+      : newTokensIssue(values.model ?? [], generation.maxNewTokens, undefined, process.cwd());
+    if (tooLong) throw new UsageError(`--max-new-tokens ${tooLong.message}`);
     const { task, records } = evalRecords({
       task: values.task,
       data: values.data,

@@ -21,9 +21,9 @@ export function contextProblem(
     : `${promptTokens} tokens exceed the model's context (max_position_embeddings ${limit})`;
 }
 
-/** The context length of a config's model spec (a preset, "base-agents", or a model directory), or null when unknown here. */
-function contextOf(spec: string, config: MaporlConfig, baseDir: string): number | null {
-  const preset = PRESETS[spec] ?? (spec === 'base-agents' && config.baseAgents ? PRESETS[config.baseAgents.preset] : undefined);
+/** The context length of a model spec (a preset, a config's "base-agents", or a model directory), or null when unknown here. */
+function contextOf(spec: string, config: MaporlConfig | undefined, baseDir: string): number | null {
+  const preset = PRESETS[spec] ?? (spec === 'base-agents' && config?.baseAgents ? PRESETS[config.baseAgents.preset] : undefined);
   if (preset) return preset(1).maxPositionEmbeddings ?? null;
   const dir = path.resolve(baseDir, spec);
   if (!fs.existsSync(path.join(dir, 'config.json'))) return null; // the loader names a missing model later
@@ -39,8 +39,17 @@ function contextOf(spec: string, config: MaporlConfig, baseDir: string): number 
  * for at least one prompt token. Null when it fits (or the models cannot be read here).
  */
 export function configContextIssue(config: MaporlConfig, baseDir: string): { path: string; message: string } | null {
-  const maxNew = config.generation.maxNewTokens;
-  for (const spec of config.agents.models) {
+  return newTokensIssue(config.agents.models, config.generation.maxNewTokens, config, baseDir);
+}
+
+/** The same check for models named directly (eval --model, a compare side) and any --max-new-tokens. */
+export function newTokensIssue(
+  specs: readonly string[],
+  maxNew: number,
+  config: MaporlConfig | undefined,
+  baseDir: string,
+): { path: string; message: string } | null {
+  for (const spec of specs) {
     const limit = contextOf(spec, config, baseDir);
     if (limit !== null && maxNew >= limit)
       return {
