@@ -80,3 +80,36 @@ test('the full-text rows: later prompts show whole responses, and text-maporl tr
   assert.equal(suite.training.iterations, 60);
   assert.equal(cellConfig(rowById('single-agent'), 1, [dir], 1).training.questionsPerIteration, 96, 'a row override wins');
 });
+
+test('a control cell: pairsum questions, 2 agents where the row says so, equal-compute voting, who was right per question', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-control-cell-'));
+  try {
+    const tiny = await presetDir(root, 'tiny');
+    const two = cellConfig(rowById('pairsum-2x3-maporl'), 0, [tiny], 1);
+    assert.equal(two.agents.count, 2);
+    assert.equal(two.task.type, 'pairsum');
+    assert.equal(cellConfig(rowById('pairsum-single-agent'), 0, [tiny], 1).training.mode, 'single-agent');
+    const cell = await runCell({
+      row: rowById('pairsum-2x3-off-the-shelf'),
+      seed: 0,
+      modelDirs: [tiny],
+      evalQuestions: 4,
+      scale: 1,
+      scratch: root,
+      say: () => undefined,
+    });
+    assert.equal(cell.team.agents, 2);
+    assert.equal(cell.voting?.agents, 6, 'as many samples as the team speaks: 2 agents x 3 turns');
+    assert.deepEqual(
+      cell.team.correct?.map((row) => row.length),
+      [4, 4, 4],
+    );
+    assert.ok(
+      cell.team.correct!.flat().every((bits) => bits >= 0 && bits < 4),
+      'two agents: two bits',
+    );
+    assert.ok(cell.team.adoption && cell.team.turns.every((t) => t.oracle !== undefined));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -51,4 +51,14 @@ test('a grid key through __proto__ is refused by name (exit 2), the sweep direct
   const file = sweepFile('proto', { grid: { '__proto__.x': [1] } });
   assertBadInput(maporl(['sweep', file, '--out', dir]), /grid.*"__proto__\.x": "__proto__" is not a config key/, '__proto__');
   assert.ok(!fs.existsSync(dir));
+  // A bare "__proto__" key, which the schema alone would drop without a word.
+  const bare = sweepFile('bare', { list: [JSON.parse('{"__proto__": {"x": 1}}')] });
+  fs.writeFileSync(bare, '{"base": "base.maporl.json", "list": [{"__proto__": {"x": 1}}]}');
+  assertBadInput(
+    maporl(['sweep', bare, '--out', dir, '--dry-run']),
+    /list\[0\]\.__proto__: "__proto__": "__proto__" is not a config key/,
+    'list',
+  );
+  fs.writeFileSync(bare, '{"base": "base.maporl.json", "grid": {"__proto__": [{"x": 1}]}}');
+  assertBadInput(maporl(['sweep', bare, '--out', dir, '--dry-run']), /grid\.__proto__: /, 'grid');
 });

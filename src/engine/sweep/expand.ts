@@ -68,6 +68,24 @@ export const MAX_RUNS = 10_000;
 /** Path parts that would reach an object's prototype instead of a config key (`__proto__.x`). */
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 
+/** The first grid or list key of a raw sweep file that would reach a prototype, with where it is. */
+export function unsafeSweepKey(raw: unknown): { path: (string | number)[]; problem: string } | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { grid, list } = raw as { grid?: unknown; list?: unknown };
+  const places: [(string | number)[], unknown][] = [
+    [['grid'], grid],
+    ...(Array.isArray(list) ? list.map((e, i): [(string | number)[], unknown] => [['list', i], e]) : []),
+  ];
+  for (const [at, obj] of places) {
+    if (typeof obj !== 'object' || obj === null) continue;
+    for (const key of Object.keys(obj)) {
+      const bad = key.split('.').find((part) => UNSAFE_KEYS.has(part));
+      if (bad !== undefined) return { path: [...at, key], problem: `"${key}": "${bad}" is not a config key` };
+    }
+  }
+  return null;
+}
+
 /** A problem at a sweep-file JSON path; the caller names the file. */
 export class SweepError extends Error {
   constructor(

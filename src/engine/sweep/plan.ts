@@ -9,7 +9,7 @@ import { SweepFileSchema, type SweepFile, type SweepPlan, type SweepRun } from '
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { ConfigError, formatJsonPath, lineColumn, parseConfig, resolveConfigPaths, type MaporlConfig } from '../maporl/config';
 import { jsonErrorOffset } from '../../protocol/jsonText';
-import { applyOverrides, canonical, cellNames, expandSweep, runName, SweepError } from './expand';
+import { applyOverrides, canonical, cellNames, expandSweep, runName, SweepError, unsafeSweepKey } from './expand';
 import { SweepDir } from './layout';
 
 export interface PlannedRun extends Omit<SweepRun, 'index'> {
@@ -129,6 +129,9 @@ function readJson(file: string): unknown {
 }
 
 function parseSweep(file: string, value: unknown): SweepFile {
+  // Checked on the parsed JSON itself: the schema would drop a "__proto__" key without a word.
+  const unsafe = unsafeSweepKey(value);
+  if (unsafe) throw new ConfigError(file, formatJsonPath(unsafe.path), unsafe.problem);
   const result = SweepFileSchema.safeParse(value);
   if (result.success) return result.data;
   const issue: z.core.$ZodIssue = result.error.issues[0];
