@@ -19,7 +19,7 @@ const CONFIDENCE = 0.95;
 export const compare: Command = {
   summary: 'evaluate checkpoints, runs or base models on the same questions; paired differences against the first',
   usage:
-    'A B [C ...] (--task arith|nli | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n' +
+    'A B [C ...] (--task arith|nli|pairsum | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n' +
     '       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]\n' +
     `       ${RUNTIME_USAGE}\n` +
     '       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset\n' +

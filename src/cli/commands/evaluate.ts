@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
+import { evalReport, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/evaluate';
 import {
   checkpointShape,
   evalSettingsOf,
@@ -40,7 +40,7 @@ export function evalDefaults(
 export const evaluate: Command = {
   summary: 'multi-agent evaluation of a checkpoint or base model(s), turn by turn',
   usage:
-    '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli)\n' +
+    '(--checkpoint DIR | --model DIR|PRESET [--model ...]) (--data FILE [--task gsm8k|nli-jsonl|generic] | --task arith|nli|pairsum)\n' +
     '       [--agents N] [--turns T] [--questions N] [--temperature T] [--max-new-tokens N] [--seed N] [--skip-invalid] [--frozen-weights auto|embedded|fed] [--json]\n' +
     `       ${RUNTIME_USAGE}\n` +
     "       A checkpoint is evaluated with its run's sampling, prompts and lengths (config.json); base models with the\n" +
@@ -115,7 +115,7 @@ export const evaluate: Command = {
       { sharing, agents, turns, generation, prompt, runtime },
       { step: 0, seed, kind: answerKindOf(task) },
     );
-    if (values.json) process.stdout.write(JSON.stringify(result.table) + '\n');
+    if (values.json) process.stdout.write(JSON.stringify(evalReport(result)) + '\n');
     else
       process.stdout.write(
         formatEvalTable(`${agents} agents, ${turns} turns, temperature ${generation.temperature}`, result.table) + '\n',
@@ -155,7 +155,7 @@ export function evalRecords(o: EvalRecordsOptions): { task: TaskType; records: T
     if (r.skipped.count) process.stderr.write(`skipped ${r.skipped.count} invalid lines (first: ${r.skipped.examples[0]})\n`);
     records = r.records;
   } else {
-    throw new UsageError(`unknown --task "${task}" (arith, nli, gsm8k, nli-jsonl, generic)`);
+    throw new UsageError(`unknown --task "${task}" (arith, nli, pairsum, gsm8k, nli-jsonl, generic)`);
   }
   if (records.length === 0) throw new UsageError(`${o.data ?? task}: no questions to evaluate`);
   return { task, records };

@@ -15,8 +15,7 @@ import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_
 export const prepareAgents: Command = {
   summary: 'fine-tune base agents on a built-in task (SFT), cached, optionally copied to a model directory',
   usage:
-    '[--config FILE.maporl.json | --task arith|nli [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n' +
-    `  ${RUNTIME_USAGE}\n` +
+    '[--config FILE.maporl.json | --task arith|nli|pairsum [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n' +
     `  ${RUNTIME_USAGE}\n` +
     "  With --config the recipe is that experiment's baseAgents section (its task and prompts); otherwise the defaults with these options.",
   async run(args) {
