@@ -6,6 +6,7 @@
 // back tolerating a truncated last line.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DataFileError, OutputDirError } from './errors';
@@ -186,15 +187,32 @@ export function removeStaleTemps(dir: string): string[] {
   return stale;
 }
 
+/** Marks a temporary directory with its writer's host and pid, so that removeDeadTemps on another host of a shared folder leaves it alone. */
+export function markOwner(tmpDir: string): void {
+  fs.mkdirSync(tmpDir, { recursive: true });
+  fs.writeFileSync(path.join(tmpDir, OWNER_FILE), JSON.stringify({ host: os.hostname(), pid: process.pid }) + '\n');
+}
+
+const OWNER_FILE = '.owner';
+
 /**
- * Removes the temporaries directly inside `dir` whose writer (the pid in the name) is gone; a live
- * writer's are left alone (another process preparing the same thing). Returns the names removed.
+ * Removes the temporaries directly inside `dir` whose writer is gone: its pid (the one in the name,
+ * or in the `.owner` that markOwner wrote) is not running on this host. A live writer's temporary is
+ * left alone, and so is one marked by another host (a cache on a shared file system). Returns the names removed.
  */
 export function removeDeadTemps(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const dead = fs.readdirSync(dir).filter((name) => {
     const pid = /\.tmp-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
-    return pid !== undefined && !pidAlive(Number(pid));
+    if (pid === undefined) return false;
+    let owner: { host?: unknown; pid?: unknown } | null = null;
+    try {
+      owner = JSON.parse(fs.readFileSync(path.join(dir, name, OWNER_FILE), 'utf8'));
+    } catch {
+      /* not marked (a file, or a writer that died before marking): the pid in the name decides */
+    }
+    if (owner && owner.host !== os.hostname()) return false;
+    return !pidAlive(Number(pid));
   });
   for (const name of dead) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   return dead;

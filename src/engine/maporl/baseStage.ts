@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
 import type { RuntimeOptions } from '../runtime/session';
 import type { SftStepInfo } from '../sft/trainer';
-import { removeDeadTemps, removeOnExit, tempPathFor } from '../io/atomic';
+import { markOwner, removeDeadTemps, removeOnExit, tempPathFor } from '../io/atomic';
 import { prepareBaseAgents } from './baseAgents';
 import { cacheRoot, recipeDir, sortKeys, type BaseAgentRecipe } from './baseRecipe';
 import type { MaporlConfig } from './config';
@@ -38,6 +38,7 @@ export async function ensurePreparedBase(
   removeDeadTemps(path.dirname(dir));
   const tmp = tempPathFor(dir);
   const disposeCleanup = removeOnExit(tmp);
+  markOwner(tmp); // its host and pid: a preparation on another host sharing the cache leaves it alone
   try {
     await prepareBaseAgents(tmp, recipe, onStep, runtime);
     fs.writeFileSync(path.join(tmp, 'recipe.json'), `${JSON.stringify(sortKeys(recipe), null, 2)}\n`);

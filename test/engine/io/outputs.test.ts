@@ -247,8 +247,15 @@ test("removeDeadTemps removes a killed writer's temporaries and leaves a live on
   const live = tempPathFor(path.join(dir, 'recipe'));
   fs.mkdirSync(live);
   fs.mkdirSync(path.join(dir, 'recipe'));
+  // Marked by another host sharing the folder: its pid means nothing here, it is left alone.
+  const remote = `${path.join(dir, 'other')}.tmp-${dead.stdout}-0123abcd`;
+  fs.mkdirSync(remote);
+  fs.writeFileSync(path.join(remote, '.owner'), JSON.stringify({ host: 'another-host', pid: Number(dead.stdout) }));
   assert.deepEqual(removeDeadTemps(dir), [path.basename(deadTmp)]);
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['recipe', path.basename(live)].sort());
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['recipe', path.basename(live), path.basename(remote)].sort());
+  // Marked by this host with a pid that is gone: removed.
+  fs.writeFileSync(path.join(remote, '.owner'), JSON.stringify({ host: os.hostname(), pid: Number(dead.stdout) }));
+  assert.deepEqual(removeDeadTemps(dir), [path.basename(remote)]);
 });
 
 test("--force on an earlier demo replaces it (agents, config, run) and keeps its run's annotations", () => {
