@@ -17,6 +17,7 @@ export const prepareAgents: Command = {
   usage:
     '[--config FILE.maporl.json | --task arith|nli|pairsum [--preset tiny] [--steps N] [--lr X] [--seed N]] [--out DIR] [--force] [--json]\n' +
     `  ${RUNTIME_USAGE}\n` +
+    `  ${RUNTIME_USAGE}\n` +
     "  With --config the recipe is that experiment's baseAgents section (its task and prompts); otherwise the defaults with these options.",
   async run(args) {
     const { values } = parse(args, {
