@@ -43,10 +43,12 @@ const STORAGE: Record<string, string> = {
  * null for other errors. Such a run fails (exit 1) without a stack trace: what it had written stays
  * complete (atomic writes, checkpoints), so it continues with --resume once the disk is fixed.
  */
-export function storageProblem(err: unknown): string | null {
+export function storageProblem(err: unknown, resumable = true): string | null {
   const e = err as NodeJS.ErrnoException & { dest?: string };
   const what = e && typeof e.code === 'string' ? STORAGE[e.code] : undefined;
   if (!what) return null;
   const where = e.path ? ` at ${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : '';
-  return `${what} (${e.code}, ${e.syscall ?? 'write'}${where}); what was written before is kept: fix the disk, then continue with --resume`;
+  // Only train and sft continue with --resume; an export or a model written whole is simply run again.
+  const next = resumable ? 'fix the disk, then continue with --resume' : 'fix it, then run the command again';
+  return `${what} (${e.code}, ${e.syscall ?? 'write'}${where}); what was written before is kept: ${next}`;
 }

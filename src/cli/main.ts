@@ -36,7 +36,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`maporl: ${oneLine(err)}\n`);
       process.exitCode = 2;
     } else if (storageProblem(err)) {
-      process.stderr.write(`maporl: failed: ${storageProblem(err)}\n`);
+      const resumable = ['train', 'sft'].includes(process.argv[2]); // the commands that have --resume
+      process.stderr.write(`maporl: failed: ${storageProblem(err, resumable)}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`maporl: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { fakeRun, label, transcript } from '../engine/annotations/fakeRun';
+import { storageProblem } from '../../src/cli/errors';
 import { assertBadInput, maporl, type CliResult } from './run';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -182,4 +183,11 @@ test('train --resume with a broken RUN/config.json: exit 2, one line naming the 
     new RegExp(`${path.join(run, 'config.json')}:\\d+:\\d+: invalid JSON`),
     'resume',
   );
+});
+
+test('a refused write says --resume only for the commands that have it', () => {
+  const err = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'open', path: '/x/out.csv' });
+  assert.match(storageProblem(err)!, /continue with --resume$/);
+  assert.match(storageProblem(err, false)!, /^permission denied \(EACCES, open at \/x\/out\.csv\).*run the command again$/);
+  assert.doesNotMatch(storageProblem(err, false)!, /--resume/);
 });
