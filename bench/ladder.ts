@@ -2,9 +2,12 @@
 // Usage (after npm run build): node dist/ladder.js --rung=1 [--seeds=0,1] [--iterations=N]
 //   [--questions=N] [--eval-questions=500] [--set=training.ppo.lr=1e-4 ...] [--agents=DIR]
 //   [--sft-steps=N (base agents trained less or more than the demo's)]
-//   [--discussion-fraction=F (share of their SFT pairs in the later-turn format)] [--json]
+//   [--discussion-fraction=F (share of their SFT pairs in the later-turn format)] [--tag=NAME] [--json]
+// Each result is also written to docs/experiments/ladder/rung-R-seed-S[-TAG].json (ladder/record.ts),
+// to be committed with the numbers docs/results.md quotes from it.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LADDER_DIR, writeRungRecord } from './ladder/record';
 import { runRung } from './ladder/rung';
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       out: path.join(os.tmpdir(), `maporl-ladder-run-${args.rung ?? 1}-${seed}${args.tag ? `-${args.tag}` : ''}`),
       say: (l) => console.error(l),
     });
+    console.error(`wrote ${writeRungRecord(LADDER_DIR, r, process.argv.slice(2), args.tag || undefined)}`);
     if ('json' in args) console.log(JSON.stringify(r));
     else {
       console.log(
