@@ -9,7 +9,7 @@
 import { NLI_LABELS, type AnswerKind } from '../tasks/answers';
 import { writeJsonlAtomic } from '../tasks/jsonl';
 import { Rng } from '../core/random';
-import { DEFAULT_PAIRSUM_SHAPE, generateSplit, type BuiltinTask, type PairsumShape } from '../tasks/synthetic';
+import { DEFAULT_PAIRSUM_SHAPE, generateSplit, parsePairsum, type BuiltinTask, type PairsumShape } from '../tasks/synthetic';
 import { answerKindOf, type Split, type TaskRecord } from '../tasks/types';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from './prompts';
 
@@ -37,14 +37,11 @@ export interface SftOptions {
 
 export type MadeUpErrors = 'final-answer' | 'slip';
 
-/** Numbers listed by a pairsum question (`Numbers 7 2 9. Which two ...`). */
-const listedNumbers = (question: string): number[] => (/^Numbers ([\d ]+)\./.exec(question)?.[1] ?? '').split(' ').map(Number);
-
 /** A plausible wrong answer: a nearby non-negative number, another NLI label, another pair of the list. */
 function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string, question: string): string {
   if (kind === 'label') return rng.pick(NLI_LABELS.filter((l) => l !== gold));
   if (kind === 'pair') {
-    const [a, b] = rng.shuffle(listedNumbers(question));
+    const [a, b] = rng.shuffle(parsePairsum(question)?.list ?? []);
     const pair = `${Math.min(a, b)} ${Math.max(a, b)}`;
     return pair === gold ? wrongAnswer(rng, kind, gold, question) : pair;
   }
@@ -87,20 +84,19 @@ export function slippedSteps(rng: Rng, reasoning: string): { reasoning: string; 
 
 function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean, errors: MadeUpErrors): PreviousResponse {
   const gold = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
-  const slip = !right && errors === 'slip' ? slippedSteps(rng, gold) : null;
+  const slip = !right && errors === 'slip' && kind !== 'pair' ? slippedSteps(rng, gold) : null; // a pair has no steps to slip
   const [reasoning, answer] =
     slip && slip.answer !== r.answer
       ? [slip.reasoning, slip.answer]
       : [gold, right ? r.answer : wrongAnswer(rng, kind, r.answer, r.question)];
-  if (kind === 'pair') {
-    // A wrong pair claims the target, as the agents' own wrong pairs do: `2+6=13.`; checking shows it.
-    const target = /=(\d+)\.$/.exec(gold)?.[1] ?? '';
-    const [a, b] = answer.split(' ');
-    return { answer, text: `${a}+${b}=${target}. Answer: ${answer}`, score: right ? 0.5 + rng.float() / 2 : rng.float() / 2 };
-  }
+  // A pair, right or wrong, claims the target, as the agents' own wrong pairs do (`2+6=13.`): checking shows which.
+  const text =
+    kind === 'pair'
+      ? `${answer.replace(' ', '+')}=${parsePairsum(r.question)?.target}. Answer: ${answer}`
+      : `${reasoning} Answer: ${answer}`.trim();
   return {
     answer,
-    text: `${reasoning} Answer: ${answer}`.trim(),
+    text,
     score: right ? 0.5 + rng.float() / 2 : rng.float() / 2,
   };
 }

@@ -43,11 +43,16 @@ export function makePairsum(rng: Rng, shape: PairsumShape = DEFAULT_PAIRSUM_SHAP
   };
 }
 
-/** Does a normalised pair answer (`"a b"`, a < b) solve a pairsum question? Reads the question's text. */
-export function checksOut(question: string, pair: string | null): boolean {
+/** The list and the target a pairsum question states; null for any other text. */
+export function parsePairsum(question: string): { list: number[]; target: number } | null {
   const m = /^Numbers ([\d ]+)\. Which two sum to (\d+)\?$/.exec(question);
-  if (!m || pair === null) return false;
-  const list = m[1].split(' ').map(Number);
+  return m ? { list: m[1].split(' ').map(Number), target: Number(m[2]) } : null;
+}
+
+/** Does a normalised pair answer (`"a b"`) solve a pairsum question? Reads the question's text. */
+export function checksOut(question: string, pair: string | null): boolean {
+  const q = parsePairsum(question);
+  if (!q || pair === null) return false;
   const [a, b] = pair.split(' ').map(Number);
-  return a !== b && list.includes(a) && list.includes(b) && a + b === Number(m[2]);
+  return a !== b && q.list.includes(a) && q.list.includes(b) && a + b === q.target;
 }
