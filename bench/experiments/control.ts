@@ -56,21 +56,7 @@ export async function measureControl(o: {
   say: (l: string) => void;
 }): Promise<ControlResult> {
   const records = generateSplit('pairsum', 'test', o.questions, EVAL_SPLIT_SEED);
-  const config = rungConfig(
-    {
-      rung: 3,
-      agentsDir: '',
-      seed: o.baseSeed,
-      iterations: 1,
-      questionsPerIteration: 1,
-      evalQuestions: 0,
-      evalSeeds: [],
-      evalTemperature: EVAL_TEMPERATURE,
-      overrides: { 'task.type': 'pairsum' },
-      out: '',
-    },
-    o.modelDir,
-  );
+  const config = controlConfig(o.modelDir, o.baseSeed, {});
   const lm = await LMRuntime.create(await loadModel(o.modelDir));
   const samples: ControlSample[] = [];
   try {
@@ -112,21 +98,7 @@ export async function measureControl(o: {
   }
   // The learned verifier as the suite's learned-verifier row trains it; no PPO (training.mode none).
   const settings = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
-  const vConfig = rungConfig(
-    {
-      rung: 3,
-      agentsDir: '',
-      seed: o.baseSeed,
-      iterations: 1,
-      questionsPerIteration: 1,
-      evalQuestions: 0,
-      evalSeeds: [],
-      evalTemperature: EVAL_TEMPERATURE,
-      overrides: { 'task.type': 'pairsum', 'training.mode': 'none', verifier: settings },
-      out: '',
-    },
-    o.modelDir,
-  );
+  const vConfig = controlConfig(o.modelDir, o.baseSeed, { 'training.mode': 'none', verifier: settings });
   o.say(`control base ${o.baseSeed}: training the learned verifier…`);
   const out = path.join(o.scratch, `control-verifier-${o.baseSeed}`);
   fs.rmSync(out, { recursive: true, force: true });
@@ -153,6 +125,25 @@ export async function measureControl(o: {
       settings: { ...settings, model: 'the base agents' },
     },
   };
+}
+
+/** The suite's pairsum config over the base agents `modelDir` (the rung-3 settings the cells use), with `overrides`. */
+function controlConfig(modelDir: string, seed: number, overrides: Record<string, unknown>) {
+  return rungConfig(
+    {
+      rung: 3,
+      agentsDir: '',
+      seed,
+      iterations: 1,
+      questionsPerIteration: 1,
+      evalQuestions: 0,
+      evalSeeds: [],
+      evalTemperature: EVAL_TEMPERATURE,
+      overrides: { 'task.type': 'pairsum', ...overrides },
+      out: '',
+    },
+    modelDir,
+  );
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
