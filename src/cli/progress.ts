@@ -1,5 +1,6 @@
 // Progress for long work: a redrawn bar on a terminal, plain lines (at most every few seconds)
 // elsewhere, so logs of CI and of the extension's output channel stay readable.
+import { EVAL_CHUNK } from '../engine/maporl/evaluate';
 
 export class Progress {
   private readonly tty = Boolean(process.stderr.isTTY);
@@ -34,4 +35,12 @@ export class Progress {
 
 function fmt(s: number): string {
   return s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * Progress of an evaluation of `questions` questions, reported per chunk of EVAL_CHUNK questions
+ * (engine/maporl/evaluate.ts); none for an evaluation of one chunk, which ends as soon as it shows.
+ */
+export function evalProgress(label: string, questions: number): Progress | undefined {
+  return questions > EVAL_CHUNK ? new Progress(`${label}: questions`, questions) : undefined;
 }

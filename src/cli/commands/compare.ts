@@ -11,6 +11,7 @@ import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConf
 import type { ComparisonResult } from '../../protocol/comparison';
 import type { RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';
+import { evalProgress, type Progress } from '../progress';
 import { commandRuntime, intOption, parse, printRuntime, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 import { evalDefaults, evalRecords } from './evaluate';
 
@@ -110,16 +111,20 @@ export const compare: Command = {
       const warning = identicalAgentsWarning(s.generation.temperature, s.agents, s.shape.sharing);
       if (warning) process.stderr.write(`${warning} [side ${i}: ${s.location.label}]\n`);
     }
+    let progress: Progress | undefined;
     const { result, transcripts } = await runComparison(records, sides, {
       key,
       task,
       data,
       seed,
       bootstrap,
-      onSide: (i, s) =>
+      onSide: (i, s) => {
         process.stderr.write(
           `evaluating side ${i} (${i + 1} of ${sides.length}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})\n`,
-        ),
+        );
+        progress = evalProgress(`side ${i}`, records.length);
+      },
+      onProgress: (done) => progress?.update(done),
     });
     const kept = await saveComparison(dir, result, transcripts, values.force);
     if (kept !== result) process.stderr.write(`another compare saved ${dir} first: using its result\n`);

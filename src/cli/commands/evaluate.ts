@@ -20,6 +20,7 @@ import { generateSplit } from '../../engine/tasks/synthetic';
 import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { newTokensIssue } from '../../engine/generate/context';
 import { UsageError } from '../errors';
+import { evalProgress } from '../progress';
 import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
 
 /**
@@ -109,11 +110,12 @@ export const evaluate: Command = {
       : await loadModelTeam(specs, seed, process.cwd());
     const warning = identicalAgentsWarning(generation.temperature, agents, sharing, modelSpecs);
     if (warning) process.stderr.write(warning + '\n');
+    const progress = evalProgress('eval', records.length);
     const result = await evaluateTeam(
       records,
       team,
       { sharing, agents, turns, generation, prompt, runtime },
-      { step: 0, seed, kind: answerKindOf(task) },
+      { step: 0, seed, kind: answerKindOf(task), onProgress: (done) => progress?.update(done) },
     );
     if (values.json) process.stdout.write(JSON.stringify(evalReport(result)) + '\n');
     else

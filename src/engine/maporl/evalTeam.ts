@@ -154,20 +154,25 @@ export async function evaluateTeam(
   records: readonly TaskRecord[],
   team: LoadedTeam,
   s: TeamSettings,
-  o: { step: number; seed: number; kind: AnswerKind },
+  o: { step: number; seed: number; kind: AnswerKind; onProgress?: (questionsDone: number, questions: number) => void },
 ): Promise<EvalResult> {
   const lms = await Promise.all(team.models.map((m) => LMRuntime.create(m, { runtime: s.runtime })));
   try {
-    return await evaluate(records, o.step, {
-      agents: s.agents,
-      turns: s.turns,
-      seed: o.seed,
-      kind: o.kind,
-      verifier: team.verifier,
-      prompt: s.prompt,
-      generation: s.generation,
-      modelFor: (a, t) => lms[policyIndex(s.sharing, a, t)],
-    });
+    return await evaluate(
+      records,
+      o.step,
+      {
+        agents: s.agents,
+        turns: s.turns,
+        seed: o.seed,
+        kind: o.kind,
+        verifier: team.verifier,
+        prompt: s.prompt,
+        generation: s.generation,
+        modelFor: (a, t) => lms[policyIndex(s.sharing, a, t)],
+      },
+      o.onProgress,
+    );
   } finally {
     await Promise.all(lms.map((lm) => lm.release()));
   }

@@ -16,8 +16,28 @@ export interface EvalResult {
   verifierByTurn: number[];
 }
 
-export async function evaluate(records: readonly TaskRecord[], step: number, o: EvalOptions): Promise<EvalResult> {
-  const discussions = await runDiscussions(records, o);
+/**
+ * Questions discussed at once: each turn generates agents x this many responses in one batch, so
+ * memory stays bounded however many questions are asked, and long evaluations report progress.
+ * Chunk 0 is sampled with the evaluation's own seed, so evaluations of up to this many questions
+ * sample exactly what they did before chunking.
+ */
+export const EVAL_CHUNK = 512;
+
+export async function evaluate(
+  records: readonly TaskRecord[],
+  step: number,
+  o: EvalOptions,
+  onProgress?: (questionsDone: number, questions: number) => void,
+): Promise<EvalResult> {
+  const discussions: Discussion[] = [];
+  for (let k = 0; k * EVAL_CHUNK < records.length; k++) {
+    const chunk = records.slice(k * EVAL_CHUNK, (k + 1) * EVAL_CHUNK);
+    discussions.push(
+      ...(await runDiscussions(chunk, { ...o, seed: k === 0 ? o.seed : (o.seed + Math.imul(k, 0x9e3779b9)) >>> 0 })),
+    );
+    onProgress?.(discussions.length, records.length);
+  }
   const turns = turnMetrics(
     discussions.map((d) => ({
       answers: d.turns.map((row) => row.map((r) => r.answer)),

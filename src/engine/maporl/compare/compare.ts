@@ -45,6 +45,8 @@ export interface CompareOptions {
   bootstrap: BootstrapOptions;
   /** Called before a side is evaluated, for progress lines. */
   onSide?: (index: number, side: CompareSide) => void;
+  /** Questions discussed so far by the side being evaluated (evaluate.ts reports after each chunk). */
+  onProgress?: (questionsDone: number, questions: number) => void;
 }
 
 export interface ComparisonRun {
@@ -91,7 +93,7 @@ async function evaluateSide(records: readonly TaskRecord[], side: CompareSide, o
     records,
     team,
     { ...side, sharing: side.shape.sharing },
-    { step: side.location.step ?? 0, seed: o.seed, kind: answerKindOf(o.task) },
+    { step: side.location.step ?? 0, seed: o.seed, kind: answerKindOf(o.task), onProgress: o.onProgress },
   );
 }
 
