@@ -1,5 +1,5 @@
 // One MAPoRL iteration: 3 agents × 3 turns × 32 questions with `tiny`
-// agents and a learned verifier, timed by phase — generation, verifier, rollout log-probs (policy
+// agents (or another preset, questions and provider: bench/gpu.ts) and a learned verifier, timed by phase — generation, verifier, rollout log-probs (policy
 // and reference) and the PPO update — and the share of wall time spent outside ONNX Runtime's
 // run() calls (sampling loop, tokenization, batching, copies). Target: under 15% outside run().
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import { parseConfig } from '../src/engine/maporl/config';
 import { train } from '../src/engine/maporl/trainer';
 import { LearnedVerifier } from '../src/engine/maporl/verifier';
 import { createPresetModel } from '../src/engine/nn/model';
+import type { ExecutionProvider } from '../src/engine/runtime/session';
 
 export interface IterationBench {
   iterations: number;
@@ -16,9 +17,21 @@ export interface IterationBench {
   seconds: { total: number; generation: number; verifier: number; logprobs: number; update: number; outsideRun: number };
   outsideRunShare: number;
   tokensPerSecond: number;
+  /** The run's `runtime` events: the provider each model asked for and ran on. */
+  runtime: unknown[];
 }
 
-export async function benchMaporlIteration(opts: { iterations: number; threads: number }): Promise<IterationBench> {
+/** preset: the agents' and the verifier's model (default tiny); questions: per iteration (default 32). */
+export async function benchMaporlIteration(opts: {
+  iterations: number;
+  threads: number;
+  preset?: string;
+  questions?: number;
+  executionProvider?: ExecutionProvider;
+}): Promise<IterationBench> {
+  const preset = opts.preset ?? 'tiny',
+    questions = opts.questions ?? 32,
+    executionProvider = opts.executionProvider ?? 'cpu';
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'maporl-bench-'));
   try {
     const config = parseConfig(
@@ -26,19 +39,19 @@ export async function benchMaporlIteration(opts: { iterations: number; threads: 
         name: 'bench-iteration',
         seed: 1,
         task: { type: 'arith', nTrain: 512, nTest: 8 },
-        agents: { count: 3, models: ['tiny'] },
+        agents: { count: 3, models: [preset] },
         discussion: { turns: 3 },
         generation: { maxNewTokens: 48, temperature: 1 },
-        verifier: { type: 'learned', model: 'tiny', trainSamples: 64, epochs: 1, batchSize: 16 },
+        verifier: { type: 'learned', model: preset, trainSamples: 64, epochs: 1, batchSize: 16 },
         training: {
           mode: 'maporl',
           iterations: opts.iterations + 1,
-          questionsPerIteration: 32,
+          questionsPerIteration: questions,
           ppo: { epochs: 1, minibatchSize: 16 },
         },
         eval: { every: 0, questions: 8 },
         checkpoint: { every: 0 },
-        runtime: { executionProvider: 'cpu', threads: opts.threads },
+        runtime: { executionProvider, threads: opts.threads },
       },
       'bench config',
     );
@@ -54,7 +67,7 @@ export async function benchMaporlIteration(opts: { iterations: number; threads: 
     }
     // With the ground-truth fallback the verifier costs nothing in the run: time a learned
     // verifier on the same number of responses (questions × agents × turns) separately.
-    const verifierSeconds = await timeVerifier(32 * 3 * 3, opts.threads);
+    const verifierSeconds = await timeVerifier(questions * 3 * 3, opts.threads, preset, executionProvider);
     const events = fs
       .readFileSync(path.join(out, 'events.jsonl'), 'utf8')
       .trim()
@@ -79,15 +92,21 @@ export async function benchMaporlIteration(opts: { iterations: number; threads: 
       seconds,
       outsideRunShare: seconds.outsideRun / seconds.total,
       tokensPerSecond: med(iters.map((e) => e.tokensPerSecond)),
+      runtime: events.filter((e) => e.type === 'runtime'),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function timeVerifier(responses: number, threads: number): Promise<number> {
-  const base = await createPresetModel('tiny', 2);
-  const v = LearnedVerifier.fromBase(base, { executionProvider: 'cpu', threads });
+async function timeVerifier(
+  responses: number,
+  threads: number,
+  preset: string,
+  executionProvider: ExecutionProvider,
+): Promise<number> {
+  const base = await createPresetModel(preset, 2);
+  const v = LearnedVerifier.fromBase(base, { executionProvider, threads });
   const pairs = Array.from({ length: responses }, (_, i) => ({
     question: `Tom has ${i} pens. Ann gives Tom 3. How many pens now?`,
     response: `${i}+3=${i + 3}. Answer: ${i + 3}`,

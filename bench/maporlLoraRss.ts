@@ -14,6 +14,7 @@ import { Policy } from '../src/engine/maporl/policy';
 import { ppoUpdate } from '../src/engine/maporl/ppoUpdate';
 import { llamaParamShapes } from '../src/engine/nn/llama';
 import { presetConfig } from '../src/engine/nn/presets';
+import type { ExecutionProvider } from '../src/engine/runtime/session';
 import { LoraSchema, PpoSchema } from '../src/protocol/configSchema';
 import { processMemory, runBenchChild } from './child';
 import { fastModelWeights } from './random';
@@ -91,9 +92,25 @@ async function child(): Promise<void> {
     /* not Linux, or not allowed: measure anyway */
   }
   const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
-  const mode = arg('mode', 'lora') as 'lora' | 'full';
-  const preset = arg('preset', 'qwen2.5-0.5b-shape');
-  const threads = Number(arg('threads', '2'));
+  const report = await maporlPolicyIteration({
+    mode: arg('mode', 'lora') as 'lora' | 'full',
+    preset: arg('preset', 'qwen2.5-0.5b-shape'),
+    threads: Number(arg('threads', '2')),
+  });
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+/**
+ * The iteration above in this process: policy creation (compileMs), then generation, one PPO update
+ * and the next generation (iterationMs). Peak RSS is this process's, so call it in a fresh one.
+ */
+export async function maporlPolicyIteration(o: {
+  mode: 'lora' | 'full';
+  preset: string;
+  threads: number;
+  executionProvider?: ExecutionProvider;
+}): Promise<MaporlRssReport> {
+  const { mode, preset, threads } = o;
   const newTokens = 8;
   const baselineRssBytes = processMemory('VmRSS');
   const builtin = builtinTokenizer();
@@ -120,7 +137,7 @@ async function child(): Promise<void> {
     'policy-0',
     { config, weights, tokenizer },
     { clipRange: ppo.clipRange, vfClip: ppo.vfClip, vfCoef: ppo.vfCoef, maxGradNorm: ppo.maxGradNorm, critic: true },
-    { threads },
+    { threads, executionProvider: o.executionProvider ?? 'cpu' },
     0.7,
     { lora, seed: 1 },
   );
@@ -137,7 +154,7 @@ async function child(): Promise<void> {
   await policy.lm.generate([prompt], { ...gen, seed: 2 }); // the next iteration's sampling (LoRA: after the merge)
   const iterationMs = performance.now() - t1;
   const peakRssBytes = processMemory('VmHWM');
-  const report: MaporlRssReport = {
+  return {
     mode,
     preset,
     newTokens,
@@ -148,7 +165,6 @@ async function child(): Promise<void> {
     compileMs,
     iterationMs,
   };
-  process.stdout.write(JSON.stringify(report) + '\n');
 }
 
 // Only as the child script itself: bundled into dist/bench.js, `require.main === module` holds for the bench too.

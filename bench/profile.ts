@@ -6,7 +6,8 @@
 // minibatch of --batch sequences (default 64), a third of them first-turn ones (--prompt1 prompt
 // tokens, default 80) and the rest later-turn ones (--prompt2, default 260: full-text discussion),
 // each with --response tokens (default 30); group advantages, no critic, as the suite's rows.
-// Run: `node --import tsx bench/profile.ts [--graph=train|decode|ppo] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25]`.
+// --ep=webgpu profiles on another provider (bench/gpu.ts calls profileGraph for both).
+// Run: `node --import tsx bench/profile.ts [--graph=train|decode|ppo] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25] [--ep=cpu]`.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,9 @@ import { ppoStepSpec } from '../src/engine/maporl/ppoGraph';
 import type { HostTensor } from '../src/engine/core/hostTensor';
 import { Rng } from '../src/engine/core/random';
 import { toOrt } from '../src/engine/runtime/tensors';
-import { blockStackConfig, blockStackSpec, initParams, randomBatch } from './blockStack';
+import { modelFor } from '../src/engine/runtime/providerModels';
+import type { ExecutionProvider } from '../src/engine/runtime/session';
+import { blockStackConfig, blockStackSpec, initParams, randomBatch, type BlockStackConfig } from './blockStack';
 
 const PREFIX = `maporl-profile-${process.pid}`;
 
@@ -29,39 +32,71 @@ interface TraceEvent {
   cat: string;
   name: string;
   dur: number;
-  args?: { op_name?: string; input_type_shape?: unknown };
+  args?: { op_name?: string; provider?: string; input_type_shape?: unknown };
 }
 
-async function main(): Promise<void> {
-  const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
-  const steps = Number(arg('steps', '3'));
-  const graph = arg('graph', 'train');
+export interface ProfileOptions {
+  graph: 'train' | 'decode' | 'ppo';
+  executionProvider: ExecutionProvider;
+  threads: number;
+  steps: number;
+  level: 'disabled' | 'basic' | 'extended' | 'all';
+  hidden: number;
+  /** The block stack to train (default blockStackConfig(hidden)). */
+  stack?: BlockStackConfig;
+  batch?: number;
+  past: number;
+  preset: string;
+  prompt1: number;
+  prompt2: number;
+  response: number;
+}
+
+interface Cost {
+  key: string;
+  msPerStep: number;
+  share: number;
+  perStep: number;
+}
+
+export interface ProfileReport {
+  label: string;
+  executionProvider: ExecutionProvider;
+  kernelsPerStep: number;
+  wallMs: number[];
+  kernelMsPerStep: number;
+  /** Kernel time by ONNX op type, by op on the same input shapes, and by the provider that ran it. */
+  byOp: Cost[];
+  bySignature: Cost[];
+  byProvider: Cost[];
+}
+
+/** Runs one graph with ORT's profiler on (after one warm-up run) and sums kernel time. */
+export async function profileGraph(o: ProfileOptions): Promise<ProfileReport> {
+  const { steps } = o;
   const { model, feeds, label } =
-    graph === 'decode'
-      ? await decodeStep(Number(arg('batch', '32')), Number(arg('past', '72')))
-      : graph === 'ppo'
-        ? await ppoStep(arg('preset', 'tiny'), Number(arg('batch', '64')), {
-            first: Number(arg('prompt1', '80')),
-            later: Number(arg('prompt2', '260')),
-            response: Number(arg('response', '30')),
-          })
-        : trainStep(Number(arg('hidden', '512')));
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: Number(arg('threads', '2')),
+    o.graph === 'decode'
+      ? await decodeStep(o.batch ?? 32, o.past)
+      : o.graph === 'ppo'
+        ? await ppoStep(o.preset, o.batch ?? 64, { first: o.prompt1, later: o.prompt2, response: o.response })
+        : trainStep(o.stack ?? blockStackConfig(o.hidden));
+  const session = await ort.InferenceSession.create(modelFor(o.executionProvider, model), {
+    executionProviders: [o.executionProvider],
+    intraOpNumThreads: o.threads,
     interOpNumThreads: 1,
-    graphOptimizationLevel: arg('level', 'all') as 'all',
+    graphOptimizationLevel: o.level,
     enableProfiling: true,
     profileFilePrefix: join(tmpdir(), PREFIX),
   });
   await session.run(feeds); // warm-up, excluded below
-  const wall: number[] = [];
+  const wallMs: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     await session.run(feeds);
-    wall.push(performance.now() - t0);
+    wallMs.push(performance.now() - t0);
   }
   session.endProfiling(); // writes PREFIX_<date>.json; the JS API does not return the name
+  await session.release();
   const name = readdirSync(tmpdir()).find((f) => f.startsWith(PREFIX) && f.endsWith('.json'));
   if (!name) throw new Error(`profile: ORT wrote no ${PREFIX}*.json in ${tmpdir()}`);
   const file = join(tmpdir(), name);
@@ -72,48 +107,73 @@ async function main(): Promise<void> {
   // The first run's events are the warm-up: keep the last `steps` runs' worth.
   const perRun = events.length / (steps + 1);
   const measured = events.slice(events.length - perRun * steps);
-
-  const byOp = new Map<string, { us: number; count: number }>();
-  for (const e of measured) {
-    const k = e.args?.op_name ?? '?';
-    const a = byOp.get(k) ?? { us: 0, count: 0 };
-    a.us += e.dur;
-    a.count += 1;
-    byOp.set(k, a);
-  }
-  const total = [...byOp.values()].reduce((s, a) => s + a.us, 0);
-  console.log(
-    `${label}: ${perRun} kernels a step, wall ${wall.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${(total / steps / 1e3).toFixed(0)} ms a step`,
-  );
-  console.log('op type              ms/step   share  kernels/step');
-  for (const [k, a] of [...byOp.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, 25)) {
-    console.log(
-      `${k.padEnd(20)} ${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${((100 * a.us) / total).toFixed(1).padStart(5)}%  ${String(a.count / steps).padStart(6)}`,
-    );
-  }
-  // The same op on the same shapes, summed: says which part of the model a cost belongs to.
-  const bySig = new Map<string, { us: number; count: number }>();
-  for (const e of measured) {
-    const shapes = ((e.args?.input_type_shape ?? []) as Record<string, number[]>[])
-      .map((o) => `[${Object.values(o)[0]}]`)
-      .join(' ');
-    const k = `${e.args?.op_name} ${shapes}`;
-    const a = bySig.get(k) ?? { us: 0, count: 0 };
-    a.us += e.dur;
-    a.count += 1;
-    bySig.set(k, a);
-  }
-  console.log(`\ncostliest op/shape pairs (ms a step, kernels a step):`);
-  for (const [k, a] of [...bySig.entries()].sort((x, y) => y[1].us - x[1].us).slice(0, Number(arg('top', '25')))) {
-    console.log(`${(a.us / steps / 1e3).toFixed(1).padStart(8)}  ${String(a.count / steps).padStart(4)}  ${k}`);
-  }
+  const total = measured.reduce((s, e) => s + e.dur, 0);
+  const costs = (keyOf: (e: TraceEvent) => string): Cost[] => {
+    const acc = new Map<string, { us: number; count: number }>();
+    for (const e of measured) {
+      const k = keyOf(e);
+      const a = acc.get(k) ?? { us: 0, count: 0 };
+      a.us += e.dur;
+      a.count += 1;
+      acc.set(k, a);
+    }
+    return [...acc.entries()]
+      .sort((x, y) => y[1].us - x[1].us)
+      .map(([key, a]) => ({ key, msPerStep: a.us / steps / 1e3, share: a.us / total, perStep: a.count / steps }));
+  };
+  return {
+    label,
+    executionProvider: o.executionProvider,
+    kernelsPerStep: perRun,
+    wallMs,
+    kernelMsPerStep: total / steps / 1e3,
+    byOp: costs((e) => e.args?.op_name ?? '?'),
+    // The same op on the same shapes, summed: says which part of the model a cost belongs to.
+    bySignature: costs((e) => {
+      const shapes = ((e.args?.input_type_shape ?? []) as Record<string, number[]>[])
+        .map((s) => `[${Object.values(s)[0]}]`)
+        .join(' ');
+      return `${e.args?.op_name} ${shapes}`;
+    }),
+    byProvider: costs((e) => e.args?.provider ?? '?'),
+  };
 }
 
-/** The block stack's training step at hidden `hidden` and its feeds. */
-function trainStep(hidden: number): { model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string } {
-  const c = blockStackConfig(hidden);
+async function main(): Promise<void> {
+  const arg = (k: string, d: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
+  const steps = Number(arg('steps', '3'));
+  const graph = arg('graph', 'train') as ProfileOptions['graph'];
+  const r = await profileGraph({
+    graph,
+    executionProvider: arg('ep', 'cpu') as ExecutionProvider,
+    threads: Number(arg('threads', '2')),
+    steps,
+    level: arg('level', 'all') as ProfileOptions['level'],
+    hidden: Number(arg('hidden', '512')),
+    batch: process.argv.some((a) => a.startsWith('--batch=')) ? Number(arg('batch', '0')) : undefined,
+    past: Number(arg('past', '72')),
+    preset: arg('preset', 'tiny'),
+    prompt1: Number(arg('prompt1', '80')),
+    prompt2: Number(arg('prompt2', '260')),
+    response: Number(arg('response', '30')),
+  });
+  console.log(
+    `${r.label}: ${r.kernelsPerStep} kernels a step, wall ${r.wallMs.map((w) => w.toFixed(0)).join(' / ')} ms, kernel time ${r.kernelMsPerStep.toFixed(0)} ms a step`,
+  );
+  console.log('op type              ms/step   share  kernels/step');
+  for (const c of r.byOp.slice(0, 25))
+    console.log(
+      `${c.key.padEnd(20)} ${c.msPerStep.toFixed(1).padStart(8)}  ${(100 * c.share).toFixed(1).padStart(5)}%  ${String(c.perStep).padStart(6)}`,
+    );
+  console.log(`\ncostliest op/shape pairs (ms a step, kernels a step):`);
+  for (const c of r.bySignature.slice(0, Number(arg('top', '25'))))
+    console.log(`${c.msPerStep.toFixed(1).padStart(8)}  ${String(c.perStep).padStart(4)}  ${c.key}`);
+}
+
+/** The block stack's training step and its feeds. */
+function trainStep(c: BlockStackConfig): { model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string } {
   const feeds = stepFeeds(initParams(c), randomBatch(c), 1e-3);
-  return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${hidden}` };
+  return { model: serialize(buildStepGraph(blockStackSpec(c))), feeds, label: `train step, hidden ${c.hidden}` };
 }
 
 /** Feeds of a step graph's first step: parameters, zero Adam moments, the batch, lr and step 1. */
@@ -195,7 +255,10 @@ async function decodeStep(
   return { model, feeds, label: `decode step, small, batch ${batch}, ${past} cached tokens` };
 }
 
-main().catch((e: Error) => {
-  console.error(e.message);
-  process.exit(1);
-});
+// Only as the script itself: bundled into dist/gpu.js, `require.main === module` holds there too.
+if (require.main === module && /profile\.ts$/.test(process.argv[1] ?? '')) {
+  main().catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}

@@ -10,6 +10,8 @@ const nodeTargets = [
   { entry: 'bench/main.ts', out: 'dist/bench.js' },
   { entry: 'bench/ladder.ts', out: 'dist/ladder.js' },
   { entry: 'bench/experiments.ts', out: 'dist/experiments.js' },
+  // The GPU suite, carried to the device machine with Node and onnxruntime-node (scripts/gpu-device.sh).
+  { entry: 'bench/gpu.ts', out: 'dist/gpu.js' },
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
 ];
 const webTargets = [
