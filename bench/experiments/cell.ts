@@ -92,6 +92,16 @@ export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: n
   if (overrides.verifier === 'learned') {
     overrides.verifier = { type: 'learned', model: modelDirs[0], trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
   }
+  return suiteConfig(seed, modelDirs[0], overrides, row.base === 'text' ? TEXT_AGENTS.show : undefined);
+}
+
+/** The suite's config (rung 3 of the learning ladder) over the base agents `modelDir`, with `overrides` by dotted path. */
+export function suiteConfig(
+  seed: number,
+  modelDir: string,
+  overrides: Record<string, unknown>,
+  show?: 'answer' | 'text',
+): MaporlConfig {
   return rungConfig(
     {
       rung: 3,
@@ -104,9 +114,9 @@ export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: n
       evalTemperature: EVAL_TEMPERATURE,
       overrides,
       out: '',
-      show: row.base === 'text' ? TEXT_AGENTS.show : undefined,
+      show,
     },
-    modelDirs[0],
+    modelDir,
   );
 }
 

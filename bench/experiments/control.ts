@@ -17,8 +17,7 @@ import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel } from '../../src/engine/nn/model';
 import { checksOut, generateSplit } from '../../src/engine/tasks/synthetic';
 import { grade } from '../../src/engine/tasks/answers';
-import { rungConfig } from '../ladder/rung';
-import { EVAL_SPLIT_SEED, EVAL_TEMPERATURE, machineLabel } from './cell';
+import { EVAL_SPLIT_SEED, EVAL_TEMPERATURE, machineLabel, suiteConfig } from './cell';
 
 export interface ControlSample {
   samplingSeed: number;
@@ -56,7 +55,7 @@ export async function measureControl(o: {
   say: (l: string) => void;
 }): Promise<ControlResult> {
   const records = generateSplit('pairsum', 'test', o.questions, EVAL_SPLIT_SEED);
-  const config = controlConfig(o.modelDir, o.baseSeed, {});
+  const config = suiteConfig(o.baseSeed, o.modelDir, { 'task.type': 'pairsum' });
   const lm = await LMRuntime.create(await loadModel(o.modelDir));
   const samples: ControlSample[] = [];
   try {
@@ -98,7 +97,7 @@ export async function measureControl(o: {
   }
   // The learned verifier as the suite's learned-verifier row trains it; no PPO (training.mode none).
   const settings = { type: 'learned', model: o.modelDir, trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
-  const vConfig = controlConfig(o.modelDir, o.baseSeed, { 'training.mode': 'none', verifier: settings });
+  const vConfig = suiteConfig(o.baseSeed, o.modelDir, { 'task.type': 'pairsum', 'training.mode': 'none', verifier: settings });
   o.say(`control base ${o.baseSeed}: training the learned verifier…`);
   const out = path.join(o.scratch, `control-verifier-${o.baseSeed}`);
   fs.rmSync(out, { recursive: true, force: true });
@@ -125,25 +124,6 @@ export async function measureControl(o: {
       settings: { ...settings, model: 'the base agents' },
     },
   };
-}
-
-/** The suite's pairsum config over the base agents `modelDir` (the rung-3 settings the cells use), with `overrides`. */
-function controlConfig(modelDir: string, seed: number, overrides: Record<string, unknown>) {
-  return rungConfig(
-    {
-      rung: 3,
-      agentsDir: '',
-      seed,
-      iterations: 1,
-      questionsPerIteration: 1,
-      evalQuestions: 0,
-      evalSeeds: [],
-      evalTemperature: EVAL_TEMPERATURE,
-      overrides: { 'task.type': 'pairsum', ...overrides },
-      out: '',
-    },
-    modelDir,
-  );
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
