@@ -61,6 +61,21 @@ function checkParents(p: string, given: string): void {
   }
 }
 
+/**
+ * What an output path names: `given` resolved with a final link followed, and what is there (null
+ * when nothing is; its parents are then checked to be directories, an OutputDirError otherwise).
+ */
+function outputTarget(given: string): { p: string; st: fs.Stats | null } {
+  let p = path.resolve(given);
+  let st = lstatOrNull(p);
+  if (st?.isSymbolicLink()) {
+    p = followLink(p);
+    st = lstatOrNull(p);
+  }
+  if (!st) checkParents(p, given);
+  return { p, st };
+}
+
 export interface OutputFile {
   /** Where to write: `given` resolved, a final link followed. */
   path: string;
@@ -72,16 +87,8 @@ export interface OutputFile {
 
 /** What a file output `given` names; an OutputDirError when it cannot be written without replacing something. */
 export function outputFile(given: string): OutputFile {
-  let p = path.resolve(given);
-  let st = lstatOrNull(p);
-  if (st?.isSymbolicLink()) {
-    p = followLink(p);
-    st = lstatOrNull(p);
-  }
-  if (!st) {
-    checkParents(p, given);
-    return { path: p, inPlace: false, exists: false };
-  }
+  const { p, st } = outputTarget(given);
+  if (!st) return { path: p, inPlace: false, exists: false };
   if (st.isFile()) return { path: p, inPlace: false, exists: true };
   if (st.isCharacterDevice() || st.isFIFO()) return { path: p, inPlace: true, exists: false };
   throw new OutputDirError(given, `is ${nodeKind(st)}: give a file name`);
@@ -105,16 +112,8 @@ export function writeOutputFile(given: string, data: string | Uint8Array, force 
  * names something that is not a directory (a file, a device, a FIFO) or lies under one.
  */
 export function outputDir(given: string): string {
-  let p = path.resolve(given);
-  let st = lstatOrNull(p);
-  if (st?.isSymbolicLink()) {
-    p = followLink(p);
-    st = lstatOrNull(p);
-  }
-  if (!st) {
-    checkParents(p, given);
-    return p;
-  }
+  const { p, st } = outputTarget(given);
+  if (!st) return p;
   if (!st.isDirectory()) throw new OutputDirError(given, `is ${nodeKind(st)}, not a directory: give a directory for --out`);
   return p;
 }
