@@ -6,6 +6,7 @@
 // (the `engine-layer-unplaced` rules say so); leaf utilities go at the bottom.
 const ENGINE_LAYERS = [
   'sweep',
+  'compare',
   'maporl',
   'sft',
   'annotations',

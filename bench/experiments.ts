@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_RECIPE } from '../src/engine/maporl/baseAgents';
+import { DEMO_RECIPE } from '../src/engine/maporl/train/baseAgents';
 import { MAPORL_ENV } from '../src/protocol/environment';
 import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';

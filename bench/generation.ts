@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataOf } from '../src/engine/core/hostTensor';
 import { LMRuntime } from '../src/engine/generate/runtime';
-import { sftRecords } from '../src/engine/maporl/sftData';
+import { sftRecords } from '../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { padTokenId, promptTokens } from '../src/engine/prompts/tokens';
 import { runBenchChild } from './child';

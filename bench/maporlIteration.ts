@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../src/engine/maporl/config';
-import { train } from '../src/engine/maporl/trainer';
-import { LearnedVerifier } from '../src/engine/maporl/verifier';
+import { train } from '../src/engine/maporl/train/trainer';
+import { LearnedVerifier } from '../src/engine/maporl/verifier/verifier';
 import { createPresetModel } from '../src/engine/nn/model';
 import type { ExecutionProvider } from '../src/engine/runtime/session';
 

@@ -10,8 +10,8 @@
 // Usage (child): node --import tsx bench/maporlLoraRss.ts --mode=lora|full [--preset=P] [--threads=N]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILTIN_SPECIAL_IDS, builtinTokenizer } from '../src/engine/io/builtinTokenizer';
-import { Policy } from '../src/engine/maporl/policy';
-import { ppoUpdate } from '../src/engine/maporl/ppoUpdate';
+import { Policy } from '../src/engine/maporl/ppo/policy';
+import { ppoUpdate } from '../src/engine/maporl/ppo/ppoUpdate';
 import { llamaParamShapes } from '../src/engine/nn/llama';
 import { presetConfig } from '../src/engine/nn/presets';
 import type { ExecutionProvider } from '../src/engine/runtime/session';

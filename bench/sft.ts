@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostTensor } from '../src/engine/core/hostTensor';
 import { TrainStep } from '../src/engine/runtime/trainStep';
-import { sftRecords } from '../src/engine/maporl/sftData';
+import { sftRecords } from '../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../src/engine/nn/model';
 import { collate } from '../src/engine/sft/batches';
 import { sftStepSpec } from '../src/engine/sft/step';

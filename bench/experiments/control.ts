@@ -9,10 +9,10 @@
 // Same held-out questions and sampling temperature as the suite's cells.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { groundTruthVerifier } from '../../src/engine/maporl/discussion';
-import { majorityVote } from '../../src/engine/maporl/discussionMetrics';
-import { evaluate } from '../../src/engine/maporl/evaluate';
-import { train } from '../../src/engine/maporl/trainer';
+import { groundTruthVerifier } from '../../src/engine/maporl/discussion/discussion';
+import { majorityVote } from '../../src/engine/maporl/discussion/discussionMetrics';
+import { evaluate } from '../../src/engine/maporl/discussion/evaluate';
+import { train } from '../../src/engine/maporl/train/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel } from '../../src/engine/nn/model';
 import { checksOut, generateSplit } from '../../src/engine/tasks/synthetic';

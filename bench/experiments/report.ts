@@ -4,7 +4,7 @@
 // questions, and rows are matched seed by seed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pairedBootstrapCI } from '../../src/engine/maporl/compare/pairedStats';
+import { pairedBootstrapCI } from '../../src/engine/compare/pairedStats';
 import { EVAL_TEMPERATURE, isRight, type CellResult } from './cell';
 import type { ControlResult } from './control';
 import { COMPARISONS, ROWS } from './rows';

@@ -4,7 +4,7 @@
 // variance, where the question bootstrap alone leaves the seed variance out).
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { quantile } from '../../src/engine/maporl/compare/pairedStats';
+import { quantile } from '../../src/engine/compare/pairedStats';
 import { Rng } from '../../src/engine/core/random';
 
 export interface SeedTest {

@@ -7,20 +7,20 @@
 // The command line: bench/ladder.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_RECIPE, prepareBaseAgents } from '../../src/engine/maporl/baseAgents';
+import { DEMO_RECIPE, prepareBaseAgents } from '../../src/engine/maporl/train/baseAgents';
 import { parseConfig, type MaporlConfig } from '../../src/engine/maporl/config';
-import { groundTruthVerifier } from '../../src/engine/maporl/discussion';
-import { evaluate } from '../../src/engine/maporl/evaluate';
+import { groundTruthVerifier } from '../../src/engine/maporl/discussion/discussion';
+import { evaluate } from '../../src/engine/maporl/discussion/evaluate';
 import { latestCheckpoint } from '../../src/engine/io/checkpoints';
-import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/checkpoint';
-import { policyIndex, type Sharing } from '../../src/engine/maporl/team';
-import { train } from '../../src/engine/maporl/trainer';
+import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/run/checkpoint';
+import { policyIndex, type Sharing } from '../../src/engine/maporl/ppo/team';
+import { train } from '../../src/engine/maporl/train/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from '../../src/engine/tasks/synthetic';
 import type { BuiltinTask } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
-import type { MadeUpErrors } from '../../src/engine/maporl/sftData';
+import type { MadeUpErrors } from '../../src/engine/maporl/base/sftData';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
 export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };

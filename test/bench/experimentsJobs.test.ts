@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { CellResult } from '../../bench/experiments/cell';
-import { DEMO_RECIPE } from '../../src/engine/maporl/baseAgents';
+import { DEMO_RECIPE } from '../../src/engine/maporl/train/baseAgents';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 
 const SCRIPT = path.resolve(__dirname, '../../dist/experiments.js');

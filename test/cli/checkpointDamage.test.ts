@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { comparable, lines, writeTinyConfig } from '../helpers/tinyRun';
 import { maporl } from './run';

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { saveComparison } from '../../src/engine/maporl/compare/store';
+import { saveComparison } from '../../src/engine/compare/store';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { validateComparisonResult, type ComparisonResult } from '../../src/protocol/comparison';
 import { validateTranscriptRecord, type TranscriptRecord } from '../../src/protocol/runRecords';

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evalDefaults } from '../../src/cli/commands/evaluate';
-import { identicalAgentsWarning } from '../../src/engine/maporl/evaluate';
+import { identicalAgentsWarning } from '../../src/engine/maporl/discussion/evaluate';
 import { UsageError } from '../../src/cli/errors';
 import { parseConfig } from '../../src/engine/maporl/config';
-import { defaultPromptOptions } from '../../src/engine/maporl/prompts';
+import { defaultPromptOptions } from '../../src/engine/maporl/discussion/prompts';
 
 test('a run is evaluated with its own sampling, lengths and prompts; flags override', () => {
   const run = parseConfig({

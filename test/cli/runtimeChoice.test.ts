@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
 import { MAPORL_ENV } from '../../src/protocol/environment';
 import { validateRunEvent } from '../../src/protocol/runRecords';
 import { lines, TINY_CONFIG } from '../helpers/tinyRun';

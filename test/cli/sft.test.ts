@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { assertBadInput, maporl, maporlAsync } from './run';
 

@@ -9,7 +9,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RunDir, type NewEvent } from '../../src/engine/maporl/runDir';
+import { RunDir, type NewEvent } from '../../src/engine/maporl/run/runDir';
 import type { RunEvent, RunSummary, TranscriptRecord } from '../../src/protocol/runRecords';
 import { peekRunState } from '../../src/extension/runData/runDirectory';
 import { RunModel, emptyDelta } from '../../src/extension/runData/runModel';

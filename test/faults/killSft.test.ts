@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import {
   baseSeed,

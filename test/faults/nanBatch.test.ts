@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { HostTensor } from '../../src/engine/core/hostTensor';
-import { loadCheckpointPolicy, saveCheckpoint } from '../../src/engine/maporl/checkpoint';
+import { loadCheckpointPolicy, saveCheckpoint } from '../../src/engine/maporl/run/checkpoint';
 import { parseConfig } from '../../src/engine/maporl/config';
-import { Policy, type PpoSample, type PolicyState } from '../../src/engine/maporl/policy';
-import { ppoUpdate, type Rollout } from '../../src/engine/maporl/ppoUpdate';
+import { Policy, type PpoSample, type PolicyState } from '../../src/engine/maporl/ppo/policy';
+import { ppoUpdate, type Rollout } from '../../src/engine/maporl/ppo/ppoUpdate';
 import { createPresetModel } from '../../src/engine/nn/model';
-import { ppoHyper } from '../../src/engine/maporl/team';
+import { ppoHyper } from '../../src/engine/maporl/ppo/team';
 
 const root = fs.mkdtempSync(path.join(tmpdir(), 'maporl-nan-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

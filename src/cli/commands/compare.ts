@@ -1,13 +1,13 @@
 // `maporl compare`: each side's evaluation settings are worked out as `maporl eval` would, before
 // any weights load, so that a comparison asked before is found by its key without touching a model.
 import * as path from 'node:path';
-import { runComparison, type CompareSide } from '../../engine/maporl/compare/compare';
-import { locateSide, type SideLocation } from '../../engine/maporl/compare/sides';
-import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '../../engine/maporl/compare/store';
+import { runComparison, type CompareSide } from '../../engine/compare/compare';
+import { locateSide, type SideLocation } from '../../engine/compare/sides';
+import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '../../engine/compare/store';
 import { outputDir } from '../../engine/io/outputs';
 import { newTokensIssue } from '../../engine/generate/context';
-import { identicalAgentsWarning } from '../../engine/maporl/evaluate';
-import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/evalTeam';
+import { identicalAgentsWarning } from '../../engine/maporl/discussion/evaluate';
+import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/run/evalTeam';
 import type { ComparisonResult } from '../../protocol/comparison';
 import type { RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import type { CompareSideView, SavedComparison } from '../../protocol/compareView';
 import { validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
 import { isTranscriptRecord, type TranscriptRecord } from '../../protocol/runRecords';
-import { RESULT_FILE } from '../../engine/maporl/compare/store';
+import { RESULT_FILE } from '../../engine/compare/store';
 import { RUN_FILES } from '../runData/runDirectory';
 import { readGuarded } from './sides';
 

@@ -19,7 +19,7 @@ import { onnx } from 'onnx-proto';
 import { serialize } from '../../../src/engine/graph/serialize';
 import { buildStepGraph } from '../../../src/engine/graph/train/stepGraphs';
 import type { TrainStepSpec } from '../../../src/engine/graph/train/stepGraphs';
-import { ppoStepSpec } from '../../../src/engine/maporl/ppoGraph';
+import { ppoStepSpec } from '../../../src/engine/maporl/ppo/ppoGraph';
 import { createPresetModel } from '../../../src/engine/nn/model';
 import { modelFor } from '../../../src/engine/runtime/providerModels';
 import { sftStepSpec } from '../../../src/engine/sft/step';

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/base/sftData';
 import { createPresetModel, saveModel } from '../../../src/engine/nn/model';
 import { SFT_DEFAULTS, type SftOptions } from '../../../src/engine/sft/options';
 import { runSft } from '../../../src/engine/sft/trainer';

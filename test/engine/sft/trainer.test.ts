@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/sftData';
+import { sftRecords, writeSftJsonl } from '../../../src/engine/maporl/base/sftData';
 import { ModelWeights } from '../../../src/engine/io/modelWeights';
 import { createPresetModel, saveModel } from '../../../src/engine/nn/model';
 import { SFT_DEFAULTS, SftInputError, type SftOptions } from '../../../src/engine/sft/options';

@@ -1,0 +1,327 @@
+// One trainable policy of a MAPoRL team: its trainable weights with AdamW state, a generation
+// runtime that samples from the current policy, rollout scoring (log-probs, values, reference
+// log-probs) and, with a separate critic, the critic (critic.ts). Shared by several agents or
+// turns when the config says so.
+//
+// Full fine-tuning trains every weight (a copy of the base; the base itself is the frozen reference).
+// LoRA trains adapters on the frozen base (initializers, or fed per runtime.frozenWeights), and the
+// reference is that same base with the adapters left out: one copy of the weights in the host.
+// The value head (shared-trunk critic) is trained with the policy in either case.
+import { dataOf, type HostTensor } from '../../core/hostTensor';
+import { serialize } from '../../graph/serialize';
+import { TrainStep, type StepResult, type TrainState } from '../../runtime/trainStep';
+import { rowsPerRun, weightBinding, weightFeeds } from '../../generate/graphs';
+import { packedActionBatch } from '../../generate/actions';
+import { LMRuntime } from '../../generate/runtime';
+import { frozenLimitFor, frozenWeights, type FrozenWeights } from '../../nn/frozen';
+import { initHead, VALUE_HEAD } from '../../nn/heads';
+import { llamaParamShapes } from '../../nn/llama';
+import { initLoraWeights, loraModules, mergeLora, type LoraConfig } from '../../nn/lora';
+import type { CausalLM } from '../../nn/model';
+import { padTokenId } from '../../prompts/tokens';
+import { Session, type RuntimeOptions } from '../../runtime/session';
+import { Critic, restoreState, shapesOf } from './critic';
+import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
+
+/** One sequence of a rollout: a prompt and the response sampled for it. */
+export interface SequenceTokens {
+  prompt: number[];
+  response: number[];
+}
+
+export interface RolloutScores {
+  /** Per response token: log p under the current policy, the reference, and the value (0 without a critic). */
+  logprobs: number[][];
+  refLogprobs: number[][];
+  values: number[][];
+  /** Per response token, the policy's entropy; absent when the sampler's log-probs were reused. */
+  entropy?: number[][];
+}
+
+/**
+ * Which models a scoring run computes: all of them, or all but the policy's own forward pass — when
+ * the sampler already returned the rollouts' log-probs (at the same temperature, from the same
+ * weights) and no value head sits on the policy's trunk, that pass would only recompute them.
+ */
+type ScoringGraph = 'full' | 'without-policy';
+
+/** A PPO minibatch, per response token arrays aligned with `response` (returns and old values only with a critic). */
+export interface PpoSample extends SequenceTokens {
+  oldLogprobs: number[];
+  advantages: number[];
+  returns?: number[];
+  oldValues?: number[];
+}
+
+/** Where a base model came from: what a LoRA checkpoint's adapters apply to. */
+export type BaseSource = { dir: string } | { preset: string; seed: number };
+
+export interface PolicyOptions {
+  /** Train LoRA adapters on the frozen base instead of every weight. */
+  lora?: LoraConfig;
+  /** Seeds the adapters' initialisation. */
+  seed?: number;
+  /** The base's origin, recorded with LoRA checkpoints. */
+  source?: BaseSource;
+}
+
+/**
+ * What a checkpoint keeps of a policy: its TrainStep state (every weight, or the adapters, plus a
+ * shared value head), the LoRA settings and base those apply to, and a separate critic's state.
+ */
+export interface PolicyState extends TrainState {
+  lora?: { config: LoraConfig; base?: BaseSource };
+  critic?: TrainState;
+}
+
+interface LoraSetup {
+  config: LoraConfig;
+  base: Record<string, HostTensor>;
+  frozen: FrozenWeights;
+  adapted: string[];
+}
+
+export class Policy {
+  /** Time inside ORT runs of scoring and updates (generation is in lm.timing). */
+  readonly timing = { scoreMs: 0, updateMs: 0 };
+  /** LoRA: the adapters changed since their last merge into the generation weights. */
+  private mergeDue = false;
+  private readonly scoring = new Map<ScoringGraph, Promise<Session>>();
+
+  private constructor(
+    readonly name: string,
+    private readonly generation: LMRuntime,
+    /** Compiles a scoring graph on first use: a run that reuses sampled log-probs never builds the full one. */
+    private readonly compileScoring: (which: ScoringGraph) => Promise<Session>,
+    /** Frozen weights the scoring graph takes as inputs (large bases): the host's arrays. */
+    private readonly scoreFrozenFeeds: Record<string, HostTensor>,
+    private readonly step: TrainStep,
+    readonly state: PolicyState,
+    private readonly hyper: PpoHyper,
+    /** The sampling temperature of its rollouts: log-probs are those of softmax(logits / temperature). */
+    private readonly temperature: HostTensor,
+    private readonly lora?: LoraSetup,
+    private readonly critic?: Critic,
+  ) {}
+
+  static async create(
+    name: string,
+    base: CausalLM,
+    hyper: PpoHyper,
+    runtime: RuntimeOptions,
+    temperature: number,
+    options: PolicyOptions = {},
+  ): Promise<Policy> {
+    const cfg = base.config;
+    if (!(temperature > 0)) throw new Error(`PPO needs sampled rollouts: temperature must be > 0, got ${temperature}`);
+    const limit = frozenLimitFor(runtime.frozenWeights);
+    const head = sharedTrunkCritic(hyper) ? initHead(cfg, VALUE_HEAD) : {};
+    const inventory = Object.keys(llamaParamShapes(cfg));
+    let lora: LoraSetup | undefined;
+    let init: Record<string, HostTensor>;
+    if (options.lora) {
+      lora = {
+        config: options.lora,
+        base: base.weights,
+        frozen: frozenWeights(base.weights, limit),
+        adapted: loraModules(cfg, options.lora).map((m) => `${m.module}.weight`),
+      };
+      init = { ...initLoraWeights(cfg, options.lora, options.seed ?? 0), ...head };
+    } else {
+      init = { ...base.weights, ...head }; // initState copies them: the base stays the reference
+    }
+    // A large base fed as inputs trains without ORT's memory arena, as SFT does (sft/trainer.ts).
+    const stepRuntime = { ...runtime, memoryArena: runtime.memoryArena ?? !(lora && !lora.frozen.initializers) };
+    const [step, critic] = await Promise.all([
+      TrainStep.compile(
+        ppoStepSpec(
+          cfg,
+          { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } },
+          hyper,
+        ),
+        stepRuntime,
+      ),
+      hyper.critic && !sharedTrunkCritic(hyper)
+        ? Critic.create(
+            base,
+            hyper,
+            stepRuntime,
+            lora && { config: lora.config, base: lora.frozen, seed: (options.seed ?? 0) + 1_000_003 },
+          )
+        : undefined,
+    ]);
+    const state: PolicyState = step.initState(init);
+    if (lora) state.lora = { config: lora.config, base: options.source };
+    if (critic) state.critic = critic.state;
+
+    // Generation samples from base + adapters. LoRA adapters are merged into the weights of the
+    // adapted layers (W + scale·B·A, on the host, before the first generation after an update;
+    // see `lm`) rather than hooked into the prefill and decode graphs: those stay the base model's
+    // graphs, whose per-token cost matters most, and the merge costs r·out·in multiply-adds per
+    // adapted matrix once per iteration. The host then holds one merged copy of the adapted
+    // matrices only (for the default attention targets, a tenth of a 0.5B model).
+    const genWeights = lora ? { ...base.weights } : Object.fromEntries(inventory.map((n) => [n, state.params[n]]));
+    const genTrainable = lora ? lora.adapted : inventory;
+
+    // Scoring: the policy's tensors under their own names; the reference under `ref.` (full
+    // fine-tuning: the base) or the policy's own base without adapters (LoRA); the critic under `critic.`.
+    const scoreWeights: Record<string, HostTensor> = {
+      ...(lora ? base.weights : prefixed('ref.', base.weights)),
+      ...state.params,
+      ...critic?.scoringWeights(),
+    };
+    const trainable = new Set([...Object.keys(state.params), ...Object.keys(critic?.scoringWeights() ?? {})]);
+    const binding = weightBinding(scoreWeights, trainable, limit);
+    const models: ScoredModel[] = [
+      { prefix: '', out: '', lora: lora?.config, logprobs: true, entropy: true, values: sharedTrunkCritic(hyper) },
+      { prefix: lora ? '' : 'ref.', out: 'ref_', logprobs: true, values: false },
+      ...(critic ? [{ prefix: 'critic.', out: 'critic_', lora: lora?.config, logprobs: false, values: true }] : []),
+    ];
+    const scoringModels = (which: ScoringGraph) => (which === 'full' ? models : models.slice(1));
+    const compileScoring = (which: ScoringGraph) =>
+      Session.create(serialize(buildRolloutScoreGraph(cfg, binding, scoringModels(which))), runtime);
+    // Compiled now, so that iterations time runs only: the graph training uses (ppoUpdate).
+    const trainingScoring: ScoringGraph = sharedTrunkCritic(hyper) ? 'full' : 'without-policy';
+    const [lm, compiled] = await Promise.all([
+      // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
+      LMRuntime.create(
+        { ...base, weights: genWeights },
+        { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined },
+      ),
+      compileScoring(trainingScoring),
+    ]);
+    const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
+    const t: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(temperature) };
+    const policy = new Policy(name, lm, compileScoring, frozenFeeds, step, state, hyper, t, lora, critic);
+    policy.scoring.set(trainingScoring, Promise.resolve(compiled));
+    return policy;
+  }
+
+  /** The generation runtime, sampling from the current policy (LoRA: adapters merged in here, when due). */
+  get lm(): LMRuntime {
+    if (this.lora && this.mergeDue) {
+      const t0 = performance.now();
+      const merged = mergeLora(this.lora.base, this.lora.config, this.state.params);
+      this.generation.setWeights(Object.fromEntries(this.lora.adapted.map((n) => [n, merged[n]])));
+      this.mergeDue = false;
+      this.timing.updateMs += performance.now() - t0;
+    }
+    return this.generation;
+  }
+
+  /** The trainable weights: every weight, or the LoRA adapters; plus a shared value head. */
+  get weights(): Record<string, HostTensor> {
+    return this.state.params;
+  }
+
+  /** Loads weights and optimizer state (resume); throws when they do not fit this policy's settings. */
+  restore(state: PolicyState): void {
+    if (!state.lora !== !this.lora)
+      throw new Error(
+        `checkpoint: the run ${this.lora ? 'trains LoRA adapters' : 'fine-tunes every weight'}, the checkpoint does not`,
+      );
+    if (!state.critic !== !this.critic)
+      throw new Error(
+        `checkpoint: the run ${this.critic ? 'has' : 'has no'} separate critic, the checkpoint does${this.critic ? ' not' : ''}`,
+      );
+    restoreState(this.state, state);
+    if (this.critic && state.critic) this.critic.restore(state.critic);
+    this.generationChanged();
+  }
+
+  /**
+   * Log-probs, values and entropies of each response token under the policy, log-probs under the
+   * reference. `sampled`: the rollouts' log-probs as the sampler returned them (LMRuntime.generate,
+   * from this policy's current weights at its temperature), per sequence and response token; the
+   * policy's forward pass is then skipped unless its trunk carries the value head.
+   */
+  async scoreRollouts(seqs: SequenceTokens[], sampled?: number[][]): Promise<RolloutScores> {
+    if (sampled && (sampled.length !== seqs.length || sampled.some((lp, i) => lp.length !== seqs[i].response.length)))
+      throw new Error('scoreRollouts: sampled log-probs do not match the responses');
+    const which: ScoringGraph = sampled && !sharedTrunkCritic(this.hyper) ? 'without-policy' : 'full';
+    const session = await (this.scoring.get(which) ?? this.scoring.set(which, this.compileScoring(which)).get(which)!);
+    const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: which === 'full' ? [] : undefined };
+    const longest = Math.max(0, ...seqs.map((q) => q.prompt.length + q.response.length));
+    const chunk = rowsPerRun(longest, this.generation.model.config.vocabSize, 64);
+    const weights = { ...this.scoreFrozenFeeds, ...this.state.params, ...this.critic?.scoringWeights() };
+    const valuesOut = this.critic ? 'critic_values' : sharedTrunkCritic(this.hyper) ? 'values' : undefined;
+    for (let i = 0; i < seqs.length; i += chunk) {
+      const part = seqs.slice(i, i + chunk);
+      const t0 = performance.now();
+      const r = await session.run({
+        ...packedActionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
+        temperature: this.temperature,
+        ...weights,
+      });
+      this.timing.scoreMs += performance.now() - t0;
+      // Outputs are per action [N], the sequences' actions one after another.
+      let at = 0;
+      part.forEach((q, k) => {
+        const pick = (t: HostTensor) => Array.from(dataOf(t, 'float32').subarray(at, at + q.response.length));
+        out.logprobs.push(which === 'full' ? pick(r.logprobs) : sampled![i + k]);
+        out.values.push(valuesOut ? pick(r[valuesOut]) : new Array<number>(q.response.length).fill(0));
+        out.entropy?.push(pick(r.entropy));
+        out.refLogprobs.push(pick(r.ref_logprobs));
+        at += q.response.length;
+      });
+    }
+    return out;
+  }
+
+  /**
+   * One PPO optimizer step on a minibatch, and one step of a separate critic on its value loss.
+   * The result is the policy's, with the critic's value loss; skipped if either step was.
+   */
+  async update(samples: PpoSample[], lr: number): Promise<StepResult> {
+    // A non-finite input (a NaN reward, an infinite old log-prob) can give a finite loss that is still
+    // wrong (an infinite old log-prob makes its ratio 0): such a minibatch is skipped before it runs.
+    const finite = (xs?: number[]) => !xs || xs.every(Number.isFinite);
+    if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues))) {
+      return { loss: NaN, gradNorm: NaN, skipped: true, metrics: {} };
+    }
+    const seqs = packedActionBatch(samples, padTokenId(this.generation.model.tokenizer)).tensors;
+    const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
+      const data = Float32Array.from(samples.flatMap(get));
+      return { dtype: 'float32', shape: [data.length], data };
+    };
+    const batch: Record<string, HostTensor> = {
+      ...seqs,
+      ...this.lora?.frozen.feeds,
+      temperature: this.temperature,
+      old_logprobs: perAction((s) => s.oldLogprobs),
+      advantages: perAction((s) => s.advantages),
+    };
+    if (this.lora && this.lora.config.dropout > 0)
+      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n) };
+    const returns = this.hyper.critic ? perAction((s) => s.returns!) : undefined;
+    const oldValues = this.hyper.critic ? perAction((s) => s.oldValues!) : undefined;
+    if (sharedTrunkCritic(this.hyper)) Object.assign(batch, { returns, old_values: oldValues });
+    const t0 = performance.now();
+    let res = await this.step.run(this.state, batch, lr);
+    if (!res.skipped) this.generationChanged();
+    if (this.critic) {
+      const c = await this.critic.update(seqs, returns!, oldValues!, lr);
+      res = { ...res, skipped: res.skipped || c.skipped, metrics: { ...res.metrics, valueLoss: c.metrics.valueLoss } };
+    }
+    this.timing.updateMs += performance.now() - t0;
+    return res;
+  }
+
+  /** After the weights changed: full fine-tuning feeds the new arrays; LoRA merges before the next generation. */
+  private generationChanged(): void {
+    if (this.lora) this.mergeDue = true;
+    else
+      this.generation.setWeights(
+        Object.fromEntries(Object.keys(this.generation.model.weights).map((n) => [n, this.state.params[n]])),
+      );
+  }
+
+  async release(): Promise<void> {
+    const scoring = await Promise.all(this.scoring.values());
+    await Promise.all([this.generation.release(), ...scoring.map((s) => s.release())]);
+  }
+}
+
+function prefixed(prefix: string, w: Record<string, HostTensor>): Record<string, HostTensor> {
+  return Object.fromEntries(Object.entries(w).map(([n, t]) => [prefix + n, t]));
+}

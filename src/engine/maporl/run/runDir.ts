@@ -1,0 +1,106 @@
+// The run directory (design.md, "Run directory"): append-only events.jsonl and transcripts.jsonl,
+// the resolved config.json, summary.json at the end. Every event and transcript is also sent to
+// the parent process when there is one (the VS Code extension forks the engine with IPC).
+// Each checkpoint records where the two logs ended (`LogMarks`), so that a resume cuts them back to
+// exactly that moment, whatever instant the interrupted process died at (io/runLogs.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendJsonl, removeStaleTemps, writeJsonAtomic, writeFileAtomic } from '../../io/atomic';
+import { cutEventsAfter, cutLog } from '../../io/runLogs';
+import type { RunEvent, RunSummary, TranscriptRecord } from '../../../protocol/runRecords';
+
+type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type NewEvent = Without<RunEvent, 'time'>;
+
+/** Byte lengths of events.jsonl and transcripts.jsonl at one moment (a checkpoint's). */
+export interface LogMarks {
+  events: number;
+  transcripts: number;
+}
+
+export class RunDir {
+  readonly events: string;
+  readonly transcripts: string;
+
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.events = path.join(dir, 'events.jsonl');
+    this.transcripts = path.join(dir, 'transcripts.jsonl');
+  }
+
+  get checkpoints(): string {
+    return path.join(this.dir, 'checkpoints');
+  }
+
+  writeConfig(config: unknown): void {
+    writeJsonAtomic(path.join(this.dir, 'config.json'), config);
+  }
+
+  event(e: NewEvent): void {
+    const full = { ...e, time: new Date().toISOString() } as RunEvent;
+    appendJsonl(this.events, full);
+    sendToParent({ kind: 'event', event: full });
+  }
+
+  log(step: number, message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+    this.event({ type: 'log', step, level, message });
+  }
+
+  transcript(r: TranscriptRecord): void {
+    appendJsonl(this.transcripts, r);
+    sendToParent({ kind: 'transcript', record: r });
+  }
+
+  writeSummary(s: RunSummary): void {
+    writeJsonAtomic(path.join(this.dir, 'summary.json'), s);
+  }
+
+  /** Where the logs end now; saved in each checkpoint for `truncateAfter`. */
+  marks(): LogMarks {
+    return { events: sizeOf(this.events), transcripts: sizeOf(this.transcripts) };
+  }
+
+  /**
+   * On resume from the checkpoint of iteration `step`, written when the logs ended at `marks`: cuts
+   * transcripts.jsonl back to its mark (checkpoints older than marks: to the lines up to `step`) and
+   * events.jsonl as `cutEventsAfter` does. Also removes leftover temporary checkpoint directories and
+   * the interrupted run's summary. Returns whether events.jsonl holds the checkpoint's own event (a
+   * process killed between the checkpoint and its event left none).
+   */
+  truncateAfter(step: number, marks?: LogMarks): boolean {
+    if (marks) cutLog(this.transcripts, marks.transcripts, () => false);
+    else cutLog(this.transcripts, 0, (e) => (e.step ?? 0) <= step);
+    const logged = cutEventsAfter(this.events, step, marks?.events);
+    if (fs.existsSync(this.checkpoints)) removeStaleTemps(this.checkpoints);
+    fs.rmSync(path.join(this.dir, 'summary.json'), { force: true });
+    return logged;
+  }
+
+  /** On a resume with no checkpoint to resume from: empties both logs and removes the summary, as before the first record. */
+  discardRecords(): void {
+    for (const file of [this.events, this.transcripts]) if (fs.existsSync(file)) writeFileAtomic(file, '');
+    if (fs.existsSync(this.checkpoints)) removeStaleTemps(this.checkpoints);
+    fs.rmSync(path.join(this.dir, 'summary.json'), { force: true });
+  }
+}
+
+/** The summary of a run that has finished, or null. */
+export function finishedSummary(dir: string): RunSummary | null {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return s.status === 'finished' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+
+/**
+ * Sends a message to the parent process when there is a live IPC channel. A parent that went away
+ * (a VS Code window reloaded) must not kill the run: the files remain the record, and a send
+ * error is swallowed by the callback instead of becoming an unhandled 'error' event.
+ */
+function sendToParent(message: unknown): void {
+  if (process.send && process.connected) process.send(message, undefined, undefined, () => undefined);
+}
