@@ -11,6 +11,7 @@ import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
 import { EMBEDDABLE_BYTES, FROZEN_INITIALIZER_LIMIT, frozenBytes } from '../nn/frozen';
 import { llamaForward, lmHead, type ForwardOptions, type LayerKV, type Weights } from '../nn/llama';
+import { fuseHostProjections, partsOf } from '../nn/fusedProjections';
 import { gemmLinear } from '../nn/linear';
 
 export interface WeightBinding {
@@ -20,6 +21,19 @@ export interface WeightBinding {
   trainable: ReadonlySet<string>;
   /** Feed the frozen weights too (see weightBinding). */
   feedFrozen?: boolean;
+  /**
+   * Stack each layer's q/k/v and gate/up weights on the host (nn/fusedProjections.ts): bindWeights
+   * and weightFeeds then give `qkv_proj`/`gate_up_proj` tensors in place of the separate ones, fed
+   * when any of their parts is trainable. A decode step then runs one product for each stack and no
+   * Concat of weights; the host copy is remade once per setWeights.
+   */
+  fuseProjections?: boolean;
+  /**
+   * The plain-op graphs: no ORT contrib kernels (RMSNorm, RoPE, residual-and-norm) and no stacked
+   * projections. The reference the fused graphs are tested against, and a way round a provider
+   * that lacks one of the contrib kernels.
+   */
+  plain?: boolean;
 }
 
 /** A binding that feeds the frozen weights when they pass `limit` bytes (frozenLimitFor). */
@@ -37,31 +51,40 @@ export function weightBinding(
   return { weights, trainable, feedFrozen: bytes > limit };
 }
 
-const isFed = (b: WeightBinding, name: string) => b.feedFrozen || b.trainable.has(name);
+/** A weight (or a stacked one, fed when any of its parts is) that the graphs take as an input. */
+const isFed = (b: WeightBinding, name: string) => b.feedFrozen || partsOf(name).some((part) => b.trainable.has(part));
+
+/** The binding's weights as the graphs see them: stacked where the binding says so. */
+const graphWeights = (b: WeightBinding) => (b.fuseProjections && !b.plain ? fuseHostProjections(b.weights) : b.weights);
 
 export function bindWeights(g: Graph, b: WeightBinding): Weights {
   const w: Weights = {};
-  for (const [name, t] of Object.entries(b.weights))
+  for (const [name, t] of Object.entries(graphWeights(b)))
     w[name] = isFed(b, name) ? g.input(name, 'float32', t.shape) : g.initializer(name, t);
   return w;
 }
 
-/** The weights a binding's graphs take as inputs, by name: the host's arrays, not copies. */
+/** The weights a binding's graphs take as inputs, by name: the host's arrays (stacked ones are copies). */
 export function weightFeeds(b: WeightBinding): Record<string, HostTensor> {
   const feeds: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(b.weights)) if (isFed(b, name)) feeds[name] = t;
+  for (const [name, t] of Object.entries(graphWeights(b))) if (isFed(b, name)) feeds[name] = t;
   return feeds;
 }
 
 /**
  * Forward options of inference graphs: ORT's fused RMSNorm and RoPE kernels (nothing here is
- * differentiated) and, where frozen weights are fed, linear layers that read W [out, in] in place
- * (Gemm transB) instead of transposing every weight at every run.
+ * differentiated), stacked q/k/v and gate/up projections (on the host per `fuseProjections`, else
+ * a Concat in the graph, constant-folded for initializers) and, where frozen weights are fed,
+ * linear layers that read W [out, in] in place (Gemm transB) instead of transposing every weight at
+ * every run — and no stacking, which would copy a large model's weights at every run.
  */
 export function inferenceOptions(b: WeightBinding): ForwardOptions & { head: (x: Tensor, w: Tensor) => Tensor } {
+  // fuseProjections is left to its default (on without a `linear` hook) so that a caller adding a
+  // hook that adapts modules by name (LoRA, maporl's scoring graphs) gets the separate projections.
+  const fused = !b.plain;
   return b.feedFrozen
-    ? { fused: true, linear: (_m, x, weight, bias) => gemmLinear(x, weight, bias), head: gemmLinear }
-    : { fused: true, head: F.linear };
+    ? { fused, linear: (_m, x, weight, bias) => gemmLinear(x, weight, bias), head: gemmLinear }
+    : { fused, ...(fused ? {} : { fuseProjections: false }), head: F.linear };
 }
 
 /**

@@ -65,13 +65,22 @@ export class LMRuntime {
    */
   static async create(
     model: CausalLM,
-    options: { trainable?: Iterable<string>; runtime?: RuntimeOptions; frozenLimitBytes?: number } = {},
+    options: {
+      trainable?: Iterable<string>;
+      runtime?: RuntimeOptions;
+      frozenLimitBytes?: number;
+      /** The plain-op graphs instead of ORT's fused kernels and stacked projections (WeightBinding.plain). */
+      plainGraphs?: boolean;
+    } = {},
   ): Promise<LMRuntime> {
-    const binding = weightBinding(
+    const fedOrEmbedded = weightBinding(
       model.weights,
       new Set(options.trainable ?? []),
       options.frozenLimitBytes ?? frozenLimitFor(options.runtime?.frozenWeights),
     );
+    // Stacked q/k/v and gate/up weights, made on the host (once per setWeights), except for a model
+    // whose frozen weights are fed: a stacked copy would double the memory that feeding saves.
+    const binding = { ...fedOrEmbedded, fuseProjections: !fedOrEmbedded.feedFrozen, plain: options.plainGraphs };
     const [prefill, decode] = await Promise.all([
       Session.create(serialize(buildPrefillGraph(model.config, binding)), options.runtime),
       Session.create(serialize(buildDecodeGraph(model.config, binding)), options.runtime),

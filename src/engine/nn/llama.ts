@@ -5,6 +5,7 @@ import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { Dim } from '../graph/shape';
 import type { ModelConfig } from '../io/hfConfig';
+import { fuseGraphProjections, fusedSizes } from './fusedProjections';
 import { ropeInvFreq } from './rope';
 
 /** Tensors by HF name; each is a graph input (trainable) or an initializer (frozen). */
@@ -122,6 +123,7 @@ function rope(cfg: ModelConfig, positions: Tensor, like: Tensor, fused: boolean)
 function attention(
   cfg: ModelConfig,
   lin: Linear,
+  project: Projections,
   p: string,
   x: Tensor,
   applyRope: Rope,
@@ -144,9 +146,10 @@ function attention(
   const single = past !== undefined && T === 1;
   const heads = (t: Tensor, n: number, len = T) =>
     single ? F.reshape(t, [B, n, 1, D]) : F.transpose(F.reshape(t, [B, len, n, D]), [0, 2, 1, 3]); // [B, n, len, D]
-  const q = queries ? queries.rope(heads(lin(`${p}q_proj`, queries.x), H, Tq)) : applyRope(heads(lin(`${p}q_proj`, x), H));
-  const k = applyRope(heads(lin(`${p}k_proj`, x), KVH));
-  const v = heads(lin(`${p}v_proj`, x), KVH);
+  const proj = project(p, x, queries?.x);
+  const q = queries ? queries.rope(heads(proj.q, H, Tq)) : applyRope(heads(proj.q, H));
+  const k = applyRope(heads(proj.k, KVH));
+  const v = heads(proj.v, KVH);
   // Grouped-query attention without copying K/V: query heads h = kv*rep + r share kv head `kv`,
   // so q is viewed as [B, KVH, rep, T, D] and K/V broadcast over `rep` (HF's repeat_kv order).
   // (Merging rep and T into the rows of one product instead measured 10-20% slower in decode.)
@@ -188,8 +191,30 @@ function attention(
   }
 }
 
-function mlp(lin: Linear, p: string, x: Tensor): Tensor {
-  return lin(`${p}down_proj`, F.mul(F.silu(lin(`${p}gate_proj`, x)), lin(`${p}up_proj`, x)));
+/** SwiGLU: down(silu(gate(x)) * up(x)), gate and up as one product where their weights are stacked. */
+function mlp(cfg: ModelConfig, w: Weights, lin: Linear, p: string, x: Tensor): Tensor {
+  const [gate, up] = w[`${p}gate_up_proj.weight`]
+    ? F.split(lin(`${p}gate_up_proj`, x), -1, fusedSizes(cfg, 'mlp.gate_up_proj')) // [B, T, 2 I] -> 2 x [B, T, I]
+    : [lin(`${p}gate_proj`, x), lin(`${p}up_proj`, x)];
+  return lin(`${p}down_proj`, F.mul(F.silu(gate), up));
+}
+
+/**
+ * The projections of attention from normed states x [B, T, C]: q [B, Tq, H D] (of `queriesX`
+ * [B, Tq, C] when given, else of x), k and v [B, T, KVH D]. One product and a Split where the
+ * weights are stacked (nn/fusedProjections.ts); the last layer under queryIndex keeps q apart
+ * when it can, so that q is computed at its A positions only.
+ */
+type Projections = (p: string, x: Tensor, queriesX?: Tensor) => { q: Tensor; k: Tensor; v: Tensor };
+
+function projections(cfg: ModelConfig, w: Weights, lin: Linear): Projections {
+  const sizes = fusedSizes(cfg, 'self_attn.qkv_proj');
+  return (p, x, queriesX) => {
+    if (!w[`${p}qkv_proj.weight`] || (queriesX && w[`${p}q_proj.weight`]))
+      return { q: lin(`${p}q_proj`, queriesX ?? x), k: lin(`${p}k_proj`, x), v: lin(`${p}v_proj`, x) };
+    const [q, k, v] = F.split(lin(`${p}qkv_proj`, x), -1, sizes);
+    return { q: queriesX ? F.split(lin(`${p}qkv_proj`, queriesX), -1, sizes)[0] : q, k, v };
+  };
 }
 
 /**
@@ -281,6 +306,13 @@ export interface ForwardOptions {
    */
   fused?: boolean;
   /**
+   * Stack each layer's q/k/v and gate/up weights in the graph (a Concat; its gradient is a split)
+   * and run one product for each stack instead of three and two (nn/fusedProjections.ts). Weights
+   * already stacked on the host (`self_attn.qkv_proj`, `mlp.gate_up_proj`) are used either way.
+   * Default: on unless `linear` is given (a hook such as LoRA's adapts modules by name).
+   */
+  fuseProjections?: boolean;
+  /**
    * Rows pack several sequences (generate/actions.ts packedActionBatch): attentionMask holds segment
    * ids and a token attends within its segment only. Without a cache; 0/1 masks mean what they did.
    */
@@ -295,7 +327,13 @@ export interface ForwardOptions {
 /** A linear layer by module name, bound to the weights. */
 type Linear = (module: string, x: Tensor) => Tensor;
 
-export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, options: ForwardOptions = {}): ForwardOutputs {
+export function llamaForward(
+  cfg: ModelConfig,
+  weights: Weights,
+  inp: ForwardInputs,
+  options: ForwardOptions = {},
+): ForwardOutputs {
+  const w = (options.fuseProjections ?? options.linear === undefined) ? fuseGraphProjections(weights) : weights;
   const hook: LinearHook = options.linear ?? ((_m, x, weight, bias) => F.linear(x, weight, bias));
   const lin: Linear = (m, x) => hook(m, x, w[`${m}.weight`], w[`${m}.bias`]);
   const embed = w['model.embed_tokens.weight'];
@@ -303,6 +341,13 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   const T = inp.inputIds.shape[1];
   const fused = options.fused ?? false;
   const norm = (t: Tensor, weight: string) => (fused ? F.fusedRmsNorm : F.rmsNorm)(t, w[weight], cfg.rmsNormEps);
+  // The residual sum x + y and its norm [B, T, C]: one kernel in the fused graphs.
+  const addNorm = (x: Tensor, y: Tensor, weight: string) => {
+    if (fused) return F.fusedSkipRmsNorm(x, y, w[weight], cfg.rmsNormEps);
+    const sum = F.add(x, y);
+    return { sum, normed: norm(sum, weight) };
+  };
+  const project = projections(cfg, w, lin);
   const applyRope = rope(cfg, inp.positions, x, fused);
   if (options.segments && inp.past) throw new Error('packed sequences (segments) are scored without a KV cache');
   if (inp.queryIndex && inp.past) throw new Error('queryIndex: outputs at chosen positions are computed without a KV cache');
@@ -311,9 +356,9 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
   const kvLen = inp.attentionMask.shape[1];
   const newKV: LayerKV[] = [];
   const last = cfg.numHiddenLayers - 1;
+  let normed = norm(x, 'model.layers.0.input_layernorm.weight');
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = `model.layers.${l}.`;
-    const normed = norm(x, `${p}input_layernorm.weight`);
     let queries: Queries | undefined;
     if (l === last && inp.queryIndex) {
       const pick = (t: Tensor) => F.gather(F.reshape(t, [-1, t.shape[2]]), inp.queryIndex!); // [B, T, *] -> [B, A, *]
@@ -325,12 +370,13 @@ export function llamaForward(cfg: ModelConfig, w: Weights, inp: ForwardInputs, o
       };
       x = pick(x); // the residual stream from here on: [B, A, C]
     }
-    const a = attention(cfg, lin, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries, halves);
-    x = F.add(x, a.out);
-    x = F.add(x, mlp(lin, `${p}mlp.`, norm(x, `${p}post_attention_layernorm.weight`)));
+    const a = attention(cfg, lin, project, `${p}self_attn.`, normed, applyRope, bias, inp.past?.[l], kvLen, queries, halves);
+    const attended = addNorm(x, a.out, `${p}post_attention_layernorm.weight`);
+    const next = l === last ? 'model.norm.weight' : `model.layers.${l + 1}.input_layernorm.weight`;
+    ({ sum: x, normed } = addNorm(attended.sum, mlp(cfg, w, lin, `${p}mlp.`, attended.normed), next));
     newKV.push(a.newKV);
   }
-  return { hidden: norm(x, 'model.norm.weight'), newKV };
+  return { hidden: normed, newKV };
 }
 
 /**

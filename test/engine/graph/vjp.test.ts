@@ -54,6 +54,15 @@ const cases: Case[] = [
   { name: 'transpose', specs: [{ shape: [2, 3, 4] }], fn: ([a]) => F.transpose(a, [2, 0, 1]) },
   { name: 'concat', specs: [{ shape: [2, 3] }, { shape: [2, 2] }], fn: ([a, b]) => F.concat([a, b, a], 1) },
   { name: 'slice', specs: [{ shape: [3, 5] }], fn: ([a]) => F.slice(a, 1, 1, 4) },
+  {
+    name: 'split (parts weighted differently)',
+    specs: [{ shape: [2, 7] }],
+    fn: ([a]) => {
+      const [x, y, z] = F.split(a, -1, [3, 2, 2]);
+      return F.concat([F.mul(x, 2), F.sin(y), z], 1);
+    },
+  },
+  { name: 'split, one part unused', specs: [{ shape: [5, 3] }], fn: ([a]) => F.mul(F.split(a, 0, [2, 3])[1], 3) },
   { name: 'slice negative bounds', specs: [{ shape: [5, 2] }], fn: ([a]) => F.slice(a, 0, -3, -1) },
   { name: 'unsqueeze/squeeze', specs: [{ shape: [3, 2] }], fn: ([a]) => F.squeeze(F.mul(F.unsqueeze(a, [0, 2]), 2), [0]) },
   { name: 'expand', specs: [{ shape: [3, 1] }], fn: ([a]) => F.expand(a, [2, 3, 4]) },

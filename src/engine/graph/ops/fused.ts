@@ -24,6 +24,31 @@ const FusedRmsNorm = defineOp<{ eps: number }>({
 export const fusedRmsNorm = (x: Tensor, weight: Tensor, eps: number): Tensor => apply(FusedRmsNorm, [x, weight], { eps });
 
 /**
+ * The residual sum s = x + skip and its RMSNorm s / sqrt(mean(s^2) + eps) * weight, in one kernel
+ * (ORT's contrib SkipSimplifiedLayerNormalization; outputs 1 and 2, the mean and inverse standard
+ * deviation, are not asked for). Outputs: [normed, sum], both shaped like x.
+ */
+const FusedSkipRmsNorm = defineOp<{ eps: number }>({
+  name: 'SkipSimplifiedLayerNormalization',
+  infer: ([x, skip, w]) => {
+    if (w.rank !== 1 || w.shape[0] !== x.shape[x.rank - 1] || skip.rank !== x.rank)
+      throw new ShapeError(
+        `SkipSimplifiedLayerNormalization: x ${formatShape(x.shape)}, skip ${formatShape(skip.shape)}, weight ${formatShape(w.shape)}`,
+      );
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: x.dtype, shape: x.shape },
+    ];
+  },
+  emit: (e, ins, [normed, sum], { eps }) =>
+    e.node('SkipSimplifiedLayerNormalization', ins, [normed, '', '', sum], { epsilon: { float: eps } }, MICROSOFT),
+});
+export function fusedSkipRmsNorm(x: Tensor, skip: Tensor, weight: Tensor, eps: number): { normed: Tensor; sum: Tensor } {
+  const [normed, sum] = x.graph.addNode(FusedSkipRmsNorm, [x, skip, weight], { eps }).outputs;
+  return { normed, sum };
+}
+
+/**
  * RoPE in HF's rotate_half layout on x [B, n, T, D] at int64 positions [B, T], from tables
  * cos/sin [maxPositions, D / 2] (ORT's contrib RotaryEmbedding, non-interleaved).
  */

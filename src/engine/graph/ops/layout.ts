@@ -5,6 +5,7 @@ import { apply, defineOp, type Graph, type Tensor } from '../graph';
 import { canonicalDim, dimsEqual, divDims, formatShape, mulDims, normAxis, ShapeError, type Dim } from '../shape';
 import { Expand, ShapeOf, shapeOf } from './broadcast';
 import { add, mul, sub } from './elementwise';
+import { zerosLike } from './indexing';
 
 // ---- run-time sizes ----------------------------------------------------------------------------
 
@@ -133,6 +134,38 @@ const Concat = defineOp<{ axis: number; outDim?: Dim }>({
 /** Concatenation along `axis`; `outDim` names the result's size when it is not static. */
 export const concat = (xs: Tensor[], axis: number, outDim?: Dim): Tensor =>
   xs.length === 1 ? xs[0] : apply(Concat, xs, { axis, outDim });
+
+/**
+ * x cut along `axis` into parts of the given static sizes: one ONNX Split (one kernel where slices
+ * take one each). The VJP concatenates the parts' cotangents, zeros for parts without one.
+ */
+const Split = defineOp<{ axis: number; sizes: number[] }>({
+  name: 'Split',
+  infer: ([x], { axis, sizes }) => {
+    const a = normAxis('Split', axis, x.rank);
+    const total = sizes.reduce((p, q) => p + q, 0);
+    if (typeof x.shape[a] === 'number' && x.shape[a] !== total)
+      throw new ShapeError(`Split: sizes ${sizes.join('+')} do not add up to axis ${a} of ${formatShape(x.shape)}`);
+    return sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[a] = size;
+      return { dtype: x.dtype, shape };
+    });
+  },
+  emit: (e, [x], outs, { axis, sizes }) => e.node('Split', [x, e.int64s(sizes)], outs, { axis }),
+  vjp: (n, gs) => {
+    if (gs.every((g) => !g)) return [undefined];
+    const parts = n.outputs.map((y, i) => gs[i] ?? zerosLike(y));
+    return [
+      apply(Concat, parts, { axis: n.attrs.axis, outDim: n.inputs[0].shape[normAxis('Split', n.attrs.axis, n.inputs[0].rank)] }),
+    ];
+  },
+});
+
+/** x cut along `axis` into consecutive parts of static `sizes`. */
+export function split(x: Tensor, axis: number, sizes: number[]): Tensor[] {
+  return x.graph.addNode(Split, [x], { axis, sizes }).outputs;
+}
 
 let freshCounter = 0;
 function freshDim(_g: Graph, hint: string): string {
