@@ -32,6 +32,21 @@ const layerRules = ENGINE_LAYERS.slice(1).map((layer, i) => ({
 
 const placed = `^src/engine/(${ENGINE_LAYERS.join('|')})/`;
 
+// MAPoRL's rooms (src/engine/maporl), top to bottom as docs/design.md lists them ("The engine's
+// rooms"); config.ts lies below them all and imports none. A room imports the rooms below it, never
+// one above. From outside maporl (the CLI, compare, sweep, the host) only the public entries are
+// imported: config.ts and a room's index.ts; the same for the compare layer's index.ts.
+const MAPORL_ROOMS = ['train', 'run', 'verifier', 'ppo', 'reward', 'base', 'discussion'];
+const MAPORL = '^src/engine/maporl/';
+const roomRules = MAPORL_ROOMS.slice(1).map((room, i) => ({
+  name: `maporl-room-${room}`,
+  comment: `src/engine/maporl/${room} may import only the rooms below it (${MAPORL_ROOMS.slice(i + 2).join(', ') || 'none'}) and config.ts, not ${MAPORL_ROOMS.slice(0, i + 1).join(', ')} (docs/design.md, The engine's rooms)`,
+  severity: 'error',
+  from: { path: `${MAPORL}${room}/` },
+  to: { path: `${MAPORL}(${MAPORL_ROOMS.slice(0, i + 1).join('|')})/` },
+}));
+const maporlPlaced = `${MAPORL}((${MAPORL_ROOMS.join('|')})/|config\\.ts$)`;
+
 // Host layers (src/extension), top to bottom as docs/design.md lists them ("The extension host's
 // layers"). A module may import its own layer and the layers below, never one above; inside a layer,
 // folders may import each other but never in a cycle (`host-no-folder-cycle`). Entries ending in `/`
@@ -82,6 +97,37 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { path: '^src/engine/', pathNot: placed },
+    },
+    ...roomRules,
+    {
+      name: 'maporl-room-unplaced',
+      comment:
+        'every module under src/engine/maporl belongs to a room: add its folder to MAPORL_ROOMS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: MAPORL, pathNot: maporlPlaced },
+      to: {},
+    },
+    {
+      name: 'maporl-config-below-rooms',
+      comment: "src/engine/maporl/config.ts is every room's vocabulary: it imports no room",
+      severity: 'error',
+      from: { path: `${MAPORL}config\\.ts$` },
+      to: { path: `${MAPORL}[^/]+/` },
+    },
+    {
+      name: 'maporl-public-entries',
+      comment:
+        "outside src/engine/maporl, import only its public entries: config.ts or a room's index.ts (what is not exported there is the room's own)",
+      severity: 'error',
+      from: { path: '^src/', pathNot: MAPORL },
+      to: { path: MAPORL, pathNot: `${MAPORL}(config|[^/]+/index)\\.ts$` },
+    },
+    {
+      name: 'compare-public-entry',
+      comment: 'outside src/engine/compare, import only its public entry, src/engine/compare/index.ts',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/engine/compare/' },
+      to: { path: '^src/engine/compare/', pathNot: '^src/engine/compare/index\\.ts$' },
     },
     ...hostRules,
     {

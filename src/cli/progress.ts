@@ -1,6 +1,6 @@
 // Progress for long work: a redrawn bar on a terminal, plain lines (at most every few seconds)
 // elsewhere, so logs of CI and of the extension's output channel stay readable.
-import { EVAL_CHUNK } from '../engine/maporl/discussion/evaluate';
+import { EVAL_CHUNK } from '../engine/maporl/discussion';
 
 export class Progress {
   private readonly tty = Boolean(process.stderr.isTTY);

@@ -9,6 +9,9 @@ import { checkEvalTable, checkRuntimeInfo, type EvalTable, type RuntimeInfo } fr
 
 export const COMPARISON_VERSION = 1;
 
+/** The result's file name in comparisons/<key>/ (the engine writes it, the extension reads it). */
+export const RESULT_FILE = 'result.json';
+
 /** What one side is: a checkpoint (given directly or as its run's latest) or base models. */
 export interface ComparisonSideSpec {
   /** The argument as given on the command line. */

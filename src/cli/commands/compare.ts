@@ -1,13 +1,20 @@
 // `maporl compare`: each side's evaluation settings are worked out as `maporl eval` would, before
 // any weights load, so that a comparison asked before is found by its key without touching a model.
 import * as path from 'node:path';
-import { runComparison, type CompareSide } from '../../engine/compare/compare';
-import { locateSide, type SideLocation } from '../../engine/compare/sides';
-import { comparisonKey, fileSha256, readSavedComparison, saveComparison } from '../../engine/compare/store';
+import {
+  comparisonKey,
+  fileSha256,
+  locateSide,
+  readSavedComparison,
+  runComparison,
+  saveComparison,
+  type CompareSide,
+  type SideLocation,
+} from '../../engine/compare';
 import { outputDir } from '../../engine/io/outputs';
 import { newTokensIssue } from '../../engine/generate/context';
-import { identicalAgentsWarning } from '../../engine/maporl/discussion/evaluate';
-import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/run/evalTeam';
+import { identicalAgentsWarning } from '../../engine/maporl/discussion';
+import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/run';
 import type { ComparisonResult } from '../../protocol/comparison';
 import type { RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';

@@ -1,5 +1,5 @@
 import { outputFile, writeOutputFile } from '../../engine/io/outputs';
-import { sftRecords } from '../../engine/maporl/base/sftData';
+import { sftRecords } from '../../engine/maporl/base';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { isBuiltinTask } from '../../protocol/choices';
 import { UsageError } from '../errors';

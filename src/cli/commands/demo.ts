@@ -5,10 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../engine/maporl/config';
-import { DEMO_RECIPE, prepareBaseAgents } from '../../engine/maporl/train/baseAgents';
-import { discussionVerdict } from '../../engine/maporl/discussion/evaluate';
-import { promptOptionsOf } from '../../engine/maporl/discussion/prompts';
-import { train } from '../../engine/maporl/train/trainer';
+import { discussionVerdict, promptOptionsOf } from '../../engine/maporl/discussion';
+import { DEMO_RECIPE, prepareBaseAgents, train } from '../../engine/maporl/train';
 import { DEMO_DIR_ENTRIES, outputDir, prepareOutputDir } from '../../engine/io/outputs';
 import { assertUnlocked } from '../../engine/io/runLock';
 import { isTranscriptRecord } from '../../protocol/runRecords';

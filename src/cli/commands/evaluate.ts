@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evalReport, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/discussion/evaluate';
+import { evalReport, formatEvalTable, identicalAgentsWarning } from '../../engine/maporl/discussion';
 import {
   checkpointShape,
   evalSettingsOf,
@@ -11,7 +11,7 @@ import {
   modelShape,
   runConfigOf,
   type EvalSettings,
-} from '../../engine/maporl/run/evalTeam';
+} from '../../engine/maporl/run';
 import type { MaporlConfig } from '../../engine/maporl/config';
 import { isBuiltinTask, isFileTask } from '../../protocol/choices';
 import { GenerationSchema } from '../../protocol/configSchema';

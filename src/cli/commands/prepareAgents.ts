@@ -2,8 +2,8 @@
 // SFT of a fresh preset on a built-in task, cached like a config's `baseAgents` section, and copied
 // out as an HF model directory when --out is given.
 import * as fs from 'node:fs';
-import { recipeOf } from '../../engine/maporl/base/baseRecipe';
-import { ensurePreparedBase } from '../../engine/maporl/train/baseStage';
+import { recipeOf } from '../../engine/maporl/base';
+import { ensurePreparedBase } from '../../engine/maporl/train';
 import { loadConfig, parseConfig } from '../../engine/maporl/config';
 import { presetNames } from '../../engine/nn/presets';
 import { writeDirAtomic } from '../../engine/io/atomic';

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crossCheckConfig, ConfigError, loadConfig, resolveConfigPaths } from '../../engine/maporl/config';
-import { finishedSummary } from '../../engine/maporl/run/runDir';
-import { ensureEmptyRunDir, train as runTraining } from '../../engine/maporl/train/trainer';
+import { ensureEmptyRunDir, finishedSummary } from '../../engine/maporl/run';
+import { train as runTraining } from '../../engine/maporl/train';
 import { configContextIssue } from '../../engine/generate/context';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';

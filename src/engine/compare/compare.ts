@@ -12,10 +12,8 @@ import type { EvalTable, RuntimeInfo, TranscriptRecord } from '../../protocol/ru
 import type { GenerateOptions } from '../generate/runtime';
 import type { RuntimeOptions } from '../runtime/session';
 import { answerKindOf, type TaskRecord, type TaskType } from '../tasks/types';
-import { mean } from '../maporl/discussion/evaluate';
-import { evaluateTeam, type LoadedTeam, type TeamShape } from '../maporl/run/evalTeam';
-import type { PromptOptions } from '../maporl/discussion/prompts';
-import { toTranscript } from '../maporl/discussion/transcripts';
+import { mean, toTranscript, type PromptOptions } from '../maporl/discussion';
+import { evaluateTeam, type LoadedTeam, type TeamShape } from '../maporl/run';
 import { mcnemarExact, pairedBootstrapCI, type BootstrapOptions } from './pairedStats';
 import type { SideLocation } from './sides';
 import { transcriptsFile } from './store';

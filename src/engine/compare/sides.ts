@@ -7,8 +7,7 @@ import { checkpointDamage, MANIFEST_FILE } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import { PRESETS } from '../nn/presets';
 import { latestCheckpoint } from '../io/checkpoints';
-import { readTrainerState } from '../maporl/run/checkpoint';
-import { runDirOf } from '../maporl/run/evalTeam';
+import { readTrainerState, runDirOf } from '../maporl/run';
 
 export interface SideLocation {
   given: string;

@@ -4,12 +4,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
+import { RESULT_FILE, validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
 import type { TranscriptRecord } from '../../protocol/runRecords';
 import { writeDirAtomic } from '../io/atomic';
-import type { PromptOptions } from '../maporl/discussion/prompts';
+import type { PromptOptions } from '../maporl/discussion';
 
-export const RESULT_FILE = 'result.json';
 export const transcriptsFile = (side: number) => `side-${side}.transcripts.jsonl`;
 
 /** What decides a comparison's outcome. */

@@ -62,6 +62,20 @@ export function acquireRunLock(dir: string, warn: (line: string) => void = () =>
   throw new RunLockedError(`${dir}: other processes keep taking ${file}; try again`);
 }
 
+/** Runs `body` holding RUN/.lock (acquireRunLock), released however `body` ends: a run's one writer. */
+export async function withRunLock<T>(
+  dir: string,
+  warn: ((line: string) => void) | undefined,
+  body: () => Promise<T>,
+): Promise<T> {
+  const lock = acquireRunLock(dir, warn);
+  try {
+    return await body();
+  } finally {
+    lock.release();
+  }
+}
+
 /** Throws RunLockedError if a live process holds RUN/.lock (before removing a run directory, say). */
 export function assertUnlocked(dir: string): void {
   const holder = readLock(path.join(dir, LOCK_FILE));

@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostTensor } from '../core/hostTensor';
 import { appendJsonl, writeJsonAtomic } from '../io/atomic';
-import { acquireRunLock, LOCK_FILE } from '../io/runLock';
+import { LOCK_FILE, withRunLock } from '../io/runLock';
 import { cutEventsAfter } from '../io/runLogs';
 import { initLoraWeights, mergeLora, saveLoraAdapter, type LoraConfig } from '../nn/lora';
 import { loadModel, saveModel, type CausalLM } from '../nn/model';
@@ -73,12 +73,7 @@ export async function runSft(opts: SftOptions, hooks: SftHooks = {}): Promise<Sf
   validateOptions(opts);
   if (fs.existsSync(opts.out) && !fs.statSync(opts.out).isDirectory())
     throw new SftInputError(`${opts.out}: exists and is not a directory`);
-  const lock = acquireRunLock(opts.out, hooks.onLog); // one writer per output directory
-  try {
-    return await sftLocked(opts, hooks);
-  } finally {
-    lock.release();
-  }
+  return withRunLock(opts.out, hooks.onLog, () => sftLocked(opts, hooks)); // one writer per output directory
 }
 
 async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SlurmOptions } from '../../protocol/sweepSchema';
-import { recipeDir, recipeOf } from '../maporl/base/baseRecipe';
+import { recipeDir, recipeOf } from '../maporl/base';
 import type { MaporlConfig } from '../maporl/config';
 import type { SweepDir } from './layout';
 import { shellQuote, slurmResourceArgs, submitBatch } from './slurm';

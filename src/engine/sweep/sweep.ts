@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepRunState, SweepStatus } from '../../protocol/sweepSchema';
-import { acquireRunLock } from '../io/runLock';
+import { withRunLock } from '../io/runLock';
 import { outputDir } from '../io/outputs';
 import { SweepDir } from './layout';
 import { basesToPrepare, baseSbatchArgs, prepareArgs, prepareLocal, submitBases } from './baseStage';
@@ -56,12 +56,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   outputDir(dir); // a file or a device named by --out is refused before anything is written
   // One sweep at a time per directory, from before it reads what runs until it exits: two sweeps
   // started together would each find nothing running and start (or prepare) everything twice.
-  const lock = o.dryRun ? null : acquireRunLock(dir, o.say);
-  try {
-    return await sweepLocked(o, loaded, dir);
-  } finally {
-    lock?.release();
-  }
+  return o.dryRun ? sweepLocked(o, loaded, dir) : withRunLock(dir, o.say, () => sweepLocked(o, loaded, dir));
 }
 
 async function sweepLocked(o: SweepOptions, loaded: ReturnType<typeof loadSweep>, dir: string): Promise<SweepOutcome> {

@@ -5,9 +5,8 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CompareSideView, SavedComparison } from '../../protocol/compareView';
-import { validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
+import { RESULT_FILE, validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
 import { isTranscriptRecord, type TranscriptRecord } from '../../protocol/runRecords';
-import { RESULT_FILE } from '../../engine/compare/store';
 import { RUN_FILES } from '../runData/runDirectory';
 import { readGuarded } from './sides';
 

@@ -5,7 +5,7 @@ import type { EvalTable } from '../../../protocol/runRecords';
 import type { TaskRecord } from '../../tasks/types';
 import { runDiscussions, type Discussion, type DiscussionOptions } from './discussion';
 import { adoptionCounts, turnMetrics, type AdoptionCounts } from './discussionMetrics';
-import type { Sharing } from '../ppo/team';
+import type { PolicySharing } from '../../../protocol/choices';
 
 /** An evaluation runs the training discussion protocol unchanged. */
 export type EvalOptions = DiscussionOptions;
@@ -95,7 +95,7 @@ function pct(x: number): string {
 export function identicalAgentsWarning(
   temperature: number,
   agents: number,
-  sharing: Sharing,
+  sharing: PolicySharing,
   models?: readonly string[],
 ): string | undefined {
   if (temperature > 0 || agents < 2) return undefined;

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl, removeStaleTemps, writeJsonAtomic, writeFileAtomic } from '../../io/atomic';
 import { cutEventsAfter, cutLog } from '../../io/runLogs';
+import { outputDir, prepareOutputDir, RUN_DIR_ENTRIES } from '../../io/outputs';
+import { assertUnlocked } from '../../io/runLock';
 import type { RunEvent, RunSummary, TranscriptRecord } from '../../../protocol/runRecords';
 
 type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -103,4 +105,24 @@ const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size :
  */
 function sendToParent(message: unknown): void {
   if (process.send && process.connected) process.send(message, undefined, undefined, () => undefined);
+}
+
+/**
+ * Makes `out` ready for a new run (io/outputs.ts): refused when it names something that is not a
+ * directory; without `force`, when it is not empty; with `force`, unless it is a run directory this
+ * project wrote (its annotations are moved beside it first, said through `say`).
+ */
+export function ensureEmptyRunDir(
+  out: string,
+  force: boolean,
+  o: { inputs?: readonly string[]; say?: (line: string) => void } = {},
+): void {
+  outputDir(out);
+  assertUnlocked(out); // --force must not pull a live run's directory away
+  prepareOutputDir(out, {
+    owned: RUN_DIR_ENTRIES,
+    notEmpty: 'run directory exists and is not empty (use --resume to continue it, or --force to replace it)',
+    force,
+    ...o,
+  });
 }

@@ -6,8 +6,7 @@
 import * as path from 'node:path';
 import { describeRuntime, type EvalTable, type RunSummary, type RuntimeInfo } from '../../../protocol/runRecords';
 import { latestCheckpoint } from '../../io/checkpoints';
-import { outputDir, prepareOutputDir, RUN_DIR_ENTRIES } from '../../io/outputs';
-import { acquireRunLock, assertUnlocked } from '../../io/runLock';
+import { withRunLock } from '../../io/runLock';
 import { resolveRuntime } from '../../runtime/resolve';
 import type { RuntimeOptions } from '../../runtime/session';
 import { loadTaskData, type TaskData } from '../../tasks';
@@ -42,12 +41,7 @@ export interface TrainOptions {
 export async function train(o: TrainOptions): Promise<RunSummary> {
   const finished = o.resume ? finishedSummary(o.out) : null;
   if (finished) return finished; // resuming a finished run changes nothing
-  const lock = acquireRunLock(o.out, o.say); // one writer per run directory
-  try {
-    return await trainLocked(o);
-  } finally {
-    lock.release();
-  }
+  return withRunLock(o.out, o.say, () => trainLocked(o)); // one writer per run directory
 }
 
 async function trainLocked(o: TrainOptions): Promise<RunSummary> {
@@ -321,26 +315,6 @@ function makeSummary(
     metrics: { ...(report ?? {}), finalMajorityAccuracyBefore: last(before), finalMajorityAccuracyAfter: last(after) },
     ...(message ? { message } : {}),
   };
-}
-
-/**
- * Makes `out` ready for a new run (io/outputs.ts): refused when it names something that is not a
- * directory; without `force`, when it is not empty; with `force`, unless it is a run directory this
- * project wrote (its annotations are moved beside it first, said through `say`).
- */
-export function ensureEmptyRunDir(
-  out: string,
-  force: boolean,
-  o: { inputs?: readonly string[]; say?: (line: string) => void } = {},
-): void {
-  outputDir(out);
-  assertUnlocked(out); // --force must not pull a live run's directory away
-  prepareOutputDir(out, {
-    owned: RUN_DIR_ENTRIES,
-    notEmpty: 'run directory exists and is not empty (use --resume to continue it, or --force to replace it)',
-    force,
-    ...o,
-  });
 }
 
 /**
