@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { groundTruthVerifier } from '../../src/engine/maporl/discussion/discussion';
+import { groundTruthVerifier, type Discussion, type VerifierFn } from '../../src/engine/maporl/discussion/discussion';
 import { adoptionCounts, majorityByTurn, type AdoptionCounts } from '../../src/engine/maporl/discussion/discussionMetrics';
 import { evaluate } from '../../src/engine/maporl/discussion/evaluate';
 import { latestCheckpoint } from '../../src/engine/io/checkpoints';
-import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/run/checkpoint';
+import { loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from '../../src/engine/maporl/run/checkpoint';
 import type { MaporlConfig } from '../../src/engine/maporl/config';
 import { policyIndex, type Sharing } from '../../src/engine/maporl/ppo/team';
+import { LearnedVerifier } from '../../src/engine/maporl/verifier/verifier';
 import { train } from '../../src/engine/maporl/train/trainer';
 import { resolveRuntime } from '../../src/engine/runtime/resolve';
 import { LMRuntime } from '../../src/engine/generate/runtime';
@@ -39,6 +40,12 @@ export interface EvalRecord {
   agents?: number;
   /** Peer answers offered and taken over turns 2..T, right and wrong apart (absent in older cells). */
   adoption?: AdoptionCounts;
+  /**
+   * [turn][question] credit of the response the run's learned verifier scores highest at that turn
+   * (ties split): reranking by the verifier instead of voting. Only in cells that show verifier
+   * scores in their prompts, whose evaluations are scored by that verifier.
+   */
+  verifierPick?: number[][];
 }
 
 /** Responses of one agent at one turn, bit a of a `correct` entry: is agent a right? */
@@ -60,6 +67,11 @@ export interface CellResult {
    * to count as collaboration.
    */
   voting?: EvalRecord;
+  /**
+   * Rows that show verifier scores in the prompts: the base agents discussing with the same learned
+   * verifier's scores shown (what the feedback does without co-training).
+   */
+  baseTeam?: EvalRecord;
   /** Mean reward per training iteration (empty for off-the-shelf). */
   trainReward: number[];
   /** The learned verifier's held-out AUC, when the row trains one. */
@@ -123,12 +135,15 @@ export function suiteConfig(
 export async function runCell(o: CellOptions): Promise<CellResult> {
   const config = cellConfig(o.row, o.seed, o.modelDirs, o.scale);
   const sharing = config.agents.policySharing;
+  const runtime = resolveRuntime({ config: config.runtime });
   const t0 = performance.now();
-  let models: (() => Promise<CausalLM>)[] = o.modelDirs.map((dir) => () => loadModel(dir));
+  const baseModels = o.modelDirs.map((dir) => () => loadModel(dir));
+  let models: (() => Promise<CausalLM>)[] = baseModels;
   let trainReward: number[] = [];
   let verifierAuc: number | null = null;
+  let checkpoint: string | null = null;
+  const out = path.join(o.scratch, `${o.row.id}-${o.seed}`);
   if (o.row.train !== 'none') {
-    const out = path.join(o.scratch, `${o.row.id}-${o.seed}`);
     fs.rmSync(out, { recursive: true, force: true });
     o.say(`${o.row.id} seed ${o.seed}: training ${config.training.iterations} iterations…`);
     const summary = await train({ config, baseDir: process.cwd(), out });
@@ -141,19 +156,35 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; split?: string; reward?: number });
     trainReward = events.filter((e) => e.type === 'metrics' && e.split === 'train').map((e) => e.reward!);
-    const ckpt = latestCheckpoint(path.join(out, 'checkpoints'))!;
+    checkpoint = latestCheckpoint(path.join(out, 'checkpoints'))!;
+    const ckpt = checkpoint;
     models = Array.from({ length: readTrainerState(ckpt).policies }, (_, i) => () => loadCheckpointModel(ckpt, i));
   }
   const t1 = performance.now();
   o.say(`${o.row.id} seed ${o.seed}: evaluating on ${o.evalQuestions} held-out questions…`);
-  const lms = await Promise.all(
-    models.map(async (load) => LMRuntime.create(await load(), { runtime: resolveRuntime({ config: config.runtime }) })),
-  );
+  const load = (ms: (() => Promise<CausalLM>)[]) => Promise.all(ms.map(async (m) => LMRuntime.create(await m(), { runtime })));
+  const lms = await load(models);
+  // Rows that show verifier scores in their prompts are evaluated as they trained: with the run's
+  // own learned verifier scoring every response (never the ground truth, whose scores are the answers).
+  const learned = config.discussion.feedVerifierScores ? await checkpointVerifier(checkpoint, config, runtime) : null;
+  const scoring: Scoring = learned
+    ? { verifier: (pairs) => learned.score(pairs), feed: true }
+    : { verifier: groundTruthVerifier, feed: false };
   try {
-    const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns);
-    const alone = await heldOut(config, lms, sharing, o, 1, 1);
+    const team = await heldOut(config, lms, sharing, o, config.agents.count, config.discussion.turns, scoring);
+    const alone = await heldOut(config, lms, sharing, o, 1, 1, scoring);
     // Another sampling seed: the votes are fresh samples, not the team's own first answers.
-    const voting = await heldOut(config, lms, sharing, o, config.agents.count * config.discussion.turns, 1, 525_252);
+    const responses = config.agents.count * config.discussion.turns;
+    const voting = await heldOut(config, lms, sharing, o, responses, 1, scoring, 525_252);
+    let baseTeam: EvalRecord | undefined;
+    if (learned) {
+      const base = await load(baseModels);
+      try {
+        baseTeam = await heldOut(config, base, sharing, o, config.agents.count, config.discussion.turns, scoring);
+      } finally {
+        await Promise.all(base.map((lm) => lm.release()));
+      }
+    }
     return {
       row: o.row.id,
       seed: o.seed,
@@ -164,13 +195,44 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
       team,
       alone,
       voting,
+      ...(baseTeam ? { baseTeam } : {}),
       trainReward,
       verifierAuc,
     };
   } finally {
     await Promise.all(lms.map((lm) => lm.release()));
-    if (o.row.train !== 'none') fs.rmSync(path.join(o.scratch, `${o.row.id}-${o.seed}`), { recursive: true, force: true });
+    await learned?.release();
+    if (o.row.train !== 'none') fs.rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** What scores the held-out responses, and whether the prompts show those scores. */
+interface Scoring {
+  verifier: VerifierFn;
+  feed: boolean;
+}
+
+/** The learned verifier a trained cell's checkpoint holds (the one its prompts showed during training). */
+async function checkpointVerifier(
+  checkpoint: string | null,
+  config: MaporlConfig,
+  runtime: ReturnType<typeof resolveRuntime>,
+): Promise<LearnedVerifier> {
+  const v = checkpoint ? await loadCheckpointVerifier(checkpoint) : null;
+  if (!v) throw new Error('a row that shows verifier scores in its prompts must train, with a learned verifier');
+  return new LearnedVerifier(v.config, v.tokenizer, v.weights, runtime, config.discussion.templates.first);
+}
+
+/** [turn][question] credit of the highest-scored response at each turn, ties split. */
+export function verifierPicks(discussions: Discussion[], turns: number): number[][] {
+  return Array.from({ length: turns }, (_, t) =>
+    discussions.map((d) => {
+      const row = d.turns[t];
+      const best = Math.max(...row.map((r) => r.verifier));
+      const top = row.filter((r) => r.verifier === best);
+      return Math.round((1000 * top.filter((r) => r.correct).length) / top.length) / 1000;
+    }),
+  );
 }
 
 /** The team's (or one agent's) discussions on the suite's held-out questions, sampled with the cell's seed. */
@@ -181,6 +243,7 @@ async function heldOut(
   o: CellOptions,
   agents: number,
   turns: number,
+  scoring: Scoring,
   seedBase = 424_242,
 ): Promise<EvalRecord> {
   const task = o.row.evalTask ?? 'arith';
@@ -189,12 +252,12 @@ async function heldOut(
   const r = await evaluate(records, 0, {
     agents,
     turns,
-    prompt: { templates: d.templates, show: d.show, feedVerifierScores: false },
+    prompt: { templates: d.templates, show: d.show, feedVerifierScores: scoring.feed },
     generation: { ...config.generation, temperature: EVAL_TEMPERATURE },
     seed: seedBase + o.seed,
     kind: answerKindOf(task),
     modelFor: (a, t) => lms[Math.min(lms.length - 1, policyIndex(sharing, a, t))],
-    verifier: groundTruthVerifier,
+    verifier: scoring.verifier,
   });
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const outcomes = r.discussions.map((x) => ({
@@ -216,5 +279,6 @@ async function heldOut(
     correct: Array.from({ length: turns }, (_, t) =>
       r.discussions.map((x) => x.turns[t].reduce((bits, v, a) => bits | (v.correct ? 1 << a : 0), 0)),
     ),
+    ...(scoring.feed ? { verifierPick: verifierPicks(r.discussions, turns) } : {}),
   };
 }

@@ -44,8 +44,19 @@ export interface PairedDiff {
   ci: [number, number];
 }
 
-/** Which evaluation of a cell: the team, one agent alone, or equal-compute voting. */
-type Pick = 'team' | 'alone' | 'voting';
+/**
+ * Which evaluation of a cell: the team, one agent alone, equal-compute voting, the base agents as a
+ * team (rows that show verifier scores), or the response the learned verifier ranks first among the
+ * team's answers of a turn (`team-pick`) or among the voting samples (`voting-pick`).
+ */
+type Pick = 'team' | 'alone' | 'voting' | 'baseTeam' | 'team-pick' | 'voting-pick';
+
+/** [turn][question] credit of one evaluation of a cell, if the cell recorded it. */
+function creditOf(c: CellResult, pick: Pick): number[][] | undefined {
+  if (pick === 'team-pick') return c.team.verifierPick;
+  if (pick === 'voting-pick') return c.voting?.verifierPick;
+  return c[pick]?.credit;
+}
 
 /** A at turn ta (of `pick`) minus B at turn tb (of `pickB`), matched by seed and question. */
 export function pairedDiff(
@@ -58,9 +69,18 @@ export function pairedDiff(
 ): PairedDiff | null {
   const seeds = a
     .map((c) => c.seed)
-    .filter((s) => b.some((c) => c.seed === s && c[pickB]) && a.some((c) => c.seed === s && c[pick]));
+    .filter((s) => b.some((c) => c.seed === s && creditOf(c, pickB)) && a.some((c) => c.seed === s && creditOf(c, pick)));
   if (!seeds.length) return null;
-  const pairs = seeds.map((s) => [a.find((c) => c.seed === s)![pick]!.credit, b.find((c) => c.seed === s)![pickB]!.credit]);
+  const pairs = seeds.map((s) => [
+    creditOf(
+      a.find((c) => c.seed === s)!,
+      pick,
+    )!,
+    creditOf(
+      b.find((c) => c.seed === s)!,
+      pickB,
+    )!,
+  ]);
   const at = (rows: number[][], t: number) => rows[t < 0 ? rows.length + t : t];
   const n = at(pairs[0][0], ta).length;
   if (pairs.some(([x, y]) => at(x, ta).length !== n || at(y, tb).length !== n)) return null; // different question sets
@@ -174,12 +194,49 @@ function findings(cells: Map<string, CellResult[]>): string[] {
       (d) => (shows(d, 1) ? '**no: the agent itself got better**' : 'yes'),
     );
   }
+  feedbackFindings(row('pairsum-maporl-feedback'), add);
   for (const [a, b, what] of COMPARISONS.slice(2)) {
     add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) =>
       shows(d, 1) ? 'better' : shows(d, -1) ? 'worse' : 'no difference established',
     );
   }
   return lines;
+}
+
+/**
+ * The row that shows the learned verifier's scores in the prompts (the official code's reward
+ * feedback): does discussion with scores beat what the same verifier gives without discussion?
+ */
+function feedbackFindings(
+  cells: CellResult[],
+  add: (what: string, d: PairedDiff | null, verdict: (d: PairedDiff) => string) => void,
+): void {
+  const label = 'control (pairsum) with verifier scores shown, ';
+  const compare = (d: PairedDiff) => (shows(d, 1) ? 'better' : shows(d, -1) ? 'worse' : 'no difference established');
+  add(`F1: ${label}base agents, turn 3 − turn 1`, pairedDiff(cells, cells, -1, 0, 'baseTeam'), compare);
+  add(`F2: ${label}co-trained team, turn 3 − turn 1 (should be > 0)`, pairedDiff(cells, cells, -1, 0), (d) =>
+    shows(d, 1) ? 'yes' : shows(d, -1) ? '**no: turn 3 is worse**' : '**no: not established**',
+  );
+  add(
+    `F2: ${label}co-trained − base agents with the same scores, turn 3 (should be > 0)`,
+    pairedDiff(cells, cells, -1, -1, 'team', 'baseTeam'),
+    (d) => (shows(d, 1) ? 'yes' : '**no**'),
+  );
+  add(
+    `${label}co-trained team, turn 3 − the verifier's pick of its turn-1 answers`,
+    pairedDiff(cells, cells, -1, 0, 'team', 'team-pick'),
+    compare,
+  );
+  add(
+    `${label}co-trained team, turn 3 − the verifier's pick of as many co-trained samples as the team gives`,
+    pairedDiff(cells, cells, -1, 0, 'team', 'voting-pick'),
+    compare,
+  );
+  add(
+    `${label}co-trained team, turn 3 − voting of as many co-trained samples`,
+    pairedDiff(cells, cells, -1, 0, 'team', 'voting'),
+    compare,
+  );
 }
 
 const bitCount = (bits: number) => {

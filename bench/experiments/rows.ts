@@ -22,7 +22,7 @@ export interface Row {
    * or `text`: later-turn prompts show the previous responses in full (`discussion.show: "text"`), and the
    * agents are SFT'd in that format (TEXT_AGENTS).
    */
-  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum';
+  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum' | 'pairsum-scored';
   /** Seed of the base agents' SFT (default 0): rows on a second, independently fine-tuned base. */
   baseSeed?: number;
   /** Team size (default 3), for the official code's 2 agents x 3 turns. */
@@ -65,6 +65,14 @@ export const TEXT_AGENTS = { steps: 3300, madeUpErrors: 'slip', show: 'text' } a
  */
 export const PAIRSUM_AGENTS = { task: 'pairsum', steps: 4000, examples: 50_000 } as const;
 
+/**
+ * The same, with a score shown beside every previous response in the later-turn SFT prompts: agents
+ * SFT'd without them break when a prompt shows one (in a short smoke run their turn-2
+ * answers were almost all wrong). The made-up scores separate right from wrong perfectly, as the official prompt tells
+ * its agents the verifier is "highly reliable"; the learned verifier the run shows is not (docs/results.md).
+ */
+export const PAIRSUM_SCORED_AGENTS = { ...PAIRSUM_AGENTS, scores: true } as const;
+
 /** The positive-control rows on one base: off-the-shelf, co-trained, trained alone (ids end in `-b<seed>` past base 0). */
 function pairsumRows(baseSeed: number): Row[] {
   const tail = baseSeed ? `-b${baseSeed}` : '';
@@ -103,6 +111,18 @@ export const ROWS: Row[] = [
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   })),
+  // The official 3-turn configs' reward feedback: after each response the next prompt shows its
+  // score by the run's learned verifier (trained on the base agents' answers as the control measured
+  // it), and the peers'. The reward comes from that verifier too, as in the official code. The cell
+  // also evaluates the base agents with the same scores shown, and reranking by the verifier.
+  {
+    id: 'pairsum-maporl-feedback',
+    title: "control F2: MAPoRL with the learned verifier's scores shown in the prompts (and as the reward)",
+    train: { verifier: 'learned', 'discussion.feedVerifierScores': true },
+    base: 'pairsum-scored',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  },
   { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {

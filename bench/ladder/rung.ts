@@ -133,6 +133,11 @@ export interface BaseAgentsVariant {
   madeUpErrors?: MadeUpErrors;
   /** How previous responses are shown in later-turn prompts (default: by final answer). */
   show?: 'answer' | 'text';
+  /**
+   * Later-turn SFT prompts show a score beside each previous response (sftData.ts: right ones in
+   * [0.5, 1), wrong ones in [0, 0.5)), so agents meet the format of discussion.feedVerifierScores.
+   */
+  scores?: boolean;
 }
 
 /** The ladder's discussion section for base agents of a variant: full responses are separated by " | ". */
@@ -150,7 +155,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   const preset = variant.preset ?? DEMO_RECIPE.preset;
   // Only the fields a variant sets: the stamp of the demo's tiny recipe keeps its old form, so caches
   // made before recipes varied stay valid.
-  const { alsoTasks, discussionFraction, madeUpErrors, show, task, examples, seed } = variant;
+  const { alsoTasks, discussionFraction, madeUpErrors, show, task, examples, seed, scores } = variant;
   const varied = {
     ...(task && task !== 'arith' ? { task } : {}),
     ...(examples !== undefined ? { examples } : {}),
@@ -159,8 +164,10 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     ...(discussionFraction !== undefined ? { discussionFraction } : {}),
     ...(madeUpErrors ? { madeUpErrors } : {}),
     ...(show && show !== 'answer' ? { show } : {}),
+    ...(scores ? { scores } : {}),
   };
-  const { show: _show, ...sftFields } = varied; // `show` is in the prompt options, not the recipe's fields
+  // `show` and `scores` are prompt options, not the recipe's fields
+  const { show: _show, scores: _scores, ...sftFields } = varied;
   const recipe = JSON.stringify({ ...DEMO_RECIPE, steps, ...(preset !== DEMO_RECIPE.preset ? { preset } : {}), ...varied });
   if (
     fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
@@ -177,7 +184,7 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
     preset,
     task: 'arith',
     seed: 0,
-    prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: false },
+    prompt: { templates: discussion.templates, show: discussion.show, feedVerifierScores: scores ?? false },
     ...sftFields,
     ...(task === 'pairsum' ? { pairsum: DEFAULT_PAIRSUM_SHAPE } : {}),
   });

@@ -7,10 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { cellConfig, runCell } from '../../bench/experiments/cell';
+import { cellConfig, runCell, verifierPicks } from '../../bench/experiments/cell';
 import { rowById, type Row } from '../../bench/experiments/rows';
 import { createPresetModel, saveModel } from '../../src/engine/nn/model';
 import { readHfConfig } from '../../src/engine/io/hfConfig';
+import type { Discussion } from '../../src/engine/maporl/discussion/discussion';
 
 const SMALL_RUN = {
   'training.questionsPerIteration': 2,
@@ -112,4 +113,17 @@ test('a control cell: pairsum questions, 2 agents where the row says so, equal-c
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a feedback row trains with a learned verifier whose scores its prompts show; the verifier’s pick splits ties', () => {
+  const config = cellConfig(rowById('pairsum-maporl-feedback'), 0, ['/base'], 1);
+  assert.equal(config.discussion.feedVerifierScores, true);
+  assert.equal(config.verifier.type, 'learned');
+  assert.equal(config.verifier.model, '/base', 'the verifier starts from the base agents, as the control measured it');
+  const response = (verifier: number, correct: boolean) => ({ verifier, correct }) as Discussion['turns'][number][number];
+  const discussions = [
+    [[response(0.9, true), response(0.2, false), response(0.5, false)]],
+    [[response(0.7, false), response(0.7, true), response(0.1, true)]],
+  ].map((turns) => ({ turns }) as Discussion);
+  assert.deepEqual(verifierPicks(discussions, 1), [[1, 0.5]]);
 });

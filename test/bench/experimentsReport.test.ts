@@ -184,3 +184,28 @@ test('the generated section replaces itself and keeps the hand-written text arou
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the feedback row is judged against the verifier’s own picks and the base agents shown the same scores', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maporl-exp-'));
+  try {
+    // Turn 3 at 60 + s; the verifier's pick of the team's turn-1 answers at 62 + s: the gain is the verifier's.
+    const feedback = (s: number): CellResult => ({
+      ...cell('pairsum-maporl-feedback', s, [50, 55, 60 + s]),
+      team: { ...record(100, [50, 55, 60 + s]), verifierPick: record(100, [62 + s, 62, 62]).credit },
+      voting: { ...record(100, [52]), verifierPick: record(100, [60 + s]).credit },
+      baseTeam: record(100, [50, 52, 50 + (s % 2)]),
+    });
+    writeCells(dir, [0, 1, 2, 3, 4].map(feedback));
+    const lines = renderSection(dir).split('\n');
+    const find = (part: string) => lines.find((l) => l.includes(part))!;
+    assert.match(find('with verifier scores shown, co-trained team, turn 3 − turn 1'), /\| 5 \| \+12\.0 ± 1\.6 .*\| yes \|$/);
+    assert.match(find("turn 3 − the verifier's pick of its turn-1 answers"), /\| 5 \| −2\.0 ± 0\.0 .*\| worse \|$/);
+    assert.match(
+      find("the verifier's pick of as many co-trained samples"),
+      /\| 5 \| \+0\.0 ± 0\.0 .*\| no difference established \|$/,
+    );
+    assert.match(find('co-trained − base agents with the same scores'), /| 5 \| +11\.6 ± 1\.7 .*\| yes \|$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
