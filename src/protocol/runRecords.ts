@@ -192,11 +192,13 @@ export interface RuntimeEvent extends EventBase, RuntimeInfo {
 }
 
 /**
- * Progress of a stage that runs before the first iteration; `base-agents` is the SFT of a config's
- * baseAgents section (engine/maporl/trainer.ts). About twenty `running` events while it fine-tunes, then
- * one `prepared` (its SFT ran in this run) or `reused` (the cache held the agents, no SFT ran).
+ * Progress of a stage: `base-agents` is the SFT of base agents, the stage before a run's first
+ * iteration (a config's baseAgents section, engine/maporl/train/trainer.ts) or `maporl prepare-agents`
+ * on its own (sent to the parent only, there is no run directory). About twenty `running` events
+ * while it fine-tunes, then one `prepared` (its SFT ran now) or `reused` (the cache held the agents,
+ * no SFT ran).
  */
-export interface StageEvent extends EventBase {
+export interface BaseAgentsStageEvent extends EventBase {
   type: 'stage';
   stage: 'base-agents';
   state: 'running' | 'prepared' | 'reused';
@@ -209,10 +211,53 @@ export interface StageEvent extends EventBase {
   dir?: string;
 }
 
+/**
+ * Progress of `maporl compare` (sent to the parent only: a comparison has no run directory): one
+ * `running` event as each side's evaluation starts, or one `reused` when a saved comparison answers.
+ */
+export interface CompareStageEvent extends EventBase {
+  type: 'stage';
+  stage: 'compare';
+  state: 'running' | 'reused';
+  /** Sides evaluated before this one (its 0-based index), of `total`; `total` when reused. */
+  done: number;
+  total: number;
+  /** The line the CLI prints for it: `evaluating side 1 (2 of 3): …`, `using the saved comparison …`. */
+  message: string;
+  /** The saved comparison's directory, when reused. */
+  dir?: string;
+}
+
+export type StageEvent = BaseAgentsStageEvent | CompareStageEvent;
+
 export type RunEvent = MetricsEvent | StatusEvent | LogEvent | CheckpointEvent | RuntimeEvent | StageEvent;
+
+/**
+ * What the engine sends its parent over IPC when it runs as a child with a channel (the extension's
+ * job manager): the records a run directory receives, as they are written (engine/io/parentChannel.ts).
+ */
+export type EngineMessage = { kind: 'event'; event: RunEvent } | { kind: 'transcript'; record: TranscriptRecord };
 
 export const isoTime = where((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time string');
 const eventBase = { step: int(0), time: isoTime };
+const checkBaseAgentsStage = object({
+  ...eventBase,
+  stage: oneOf(['base-agents']),
+  state: oneOf(['running', 'prepared', 'reused']),
+  done: int(0),
+  total: int(0),
+  loss: nullable(num),
+  dir: optional(str),
+});
+const checkCompareStage = object({
+  ...eventBase,
+  stage: oneOf(['compare']),
+  state: oneOf(['running', 'reused']),
+  done: int(0),
+  total: int(0),
+  message: str,
+  dir: optional(str),
+});
 const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   metrics: all(
     object({
@@ -229,15 +274,7 @@ const EVENT_CHECKS: Record<RunEvent['type'], Check> = {
   log: object({ ...eventBase, level: oneOf(['info', 'warn', 'error']), message: str }),
   checkpoint: object({ ...eventBase, path: str }),
   runtime: all(object(eventBase), checkRuntimeInfo),
-  stage: object({
-    ...eventBase,
-    stage: oneOf(['base-agents']),
-    state: oneOf(['running', 'prepared', 'reused']),
-    done: int(0),
-    total: int(0),
-    loss: nullable(num),
-    dir: optional(str),
-  }),
+  stage: (x, p) => (isObject(x) && x.stage === 'compare' ? checkCompareStage : checkBaseAgentsStage)(x, p),
 };
 
 /** Null when `x` is a RunEvent; else the problem. Unknown event types are a problem here (readers may skip them). */

@@ -27,6 +27,12 @@ function ensureBuilt(): void {
   built = true;
 }
 
+/** dist/cli.js, rebuilt first when a source file is newer: for tests that fork the engine themselves. */
+export function builtCli(): string {
+  ensureBuilt();
+  return CLI;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostToWebview, isWebviewToHost, type RunHeader } from '../../src/protocol/webview';
-import type { StageEvent } from '../../src/protocol/runRecords';
+import type { BaseAgentsStageEvent } from '../../src/protocol/runRecords';
 import { baseStageEtaSeconds, foldBaseStage, type BaseStage } from '../../src/extension/runData/baseStage';
 import { emptyRunState, foldEvent, progressText } from '../../src/extension/runData/runState';
 import { runOutcome } from '../../src/extension/dashboard/runOutcome';
 
 const time = (s: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString();
-const progress = (done: number, total: number, loss: number | null, s = 0): StageEvent => ({
+const progress = (done: number, total: number, loss: number | null, s = 0): BaseAgentsStageEvent => ({
   type: 'stage',
   step: 0,
   time: time(s),
@@ -20,7 +20,7 @@ const progress = (done: number, total: number, loss: number | null, s = 0): Stag
   total,
   loss,
 });
-const end = (state: 'prepared' | 'reused', total: number): StageEvent => ({
+const end = (state: 'prepared' | 'reused', total: number): BaseAgentsStageEvent => ({
   type: 'stage',
   step: 0,
   time: time(0),

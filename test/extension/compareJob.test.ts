@@ -1,12 +1,13 @@
 // The comparison job: the engine's arguments for the sides and the question source the page picked,
-// the per-side progress read from its stderr, the result from its --json stdout, and cancel (the job
-// manager's stop) ending it without a result. The engine is a fake with the engine's output format.
+// the per-side progress from its typed stage events over IPC, the result from its --json stdout, and
+// cancel (the job manager's stop) ending it without a result. The engine is a fake sending the
+// engine's messages (the real engine's: test/extension/jobChannel.test.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CompareRun, compareArgs, parseProgress, parseResult, questionSources } from '../../src/extension/compare/compareJob';
+import { CompareRun, compareArgs, compareStage, parseResult, questionSources } from '../../src/extension/compare/compareJob';
 import { JobManager } from '../../src/extension/jobs/jobManager';
 import type { CompareJobView } from '../../src/protocol/compareView';
 import { fakeComparison } from './fixtures/fakeComparison';
@@ -55,13 +56,18 @@ test("questionSources: each run's task as it trained (generated, or its existing
   ]);
 });
 
-test("parseProgress and parseResult read the engine's lines", () => {
-  assert.deepEqual(parseProgress('evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)'), {
-    side: 1,
-    sides: 3,
-    message: 'evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)',
-  });
-  assert.equal(parseProgress('skipped 2 invalid lines'), null);
+test("compareStage and parseResult read the engine's messages", () => {
+  const time = new Date().toISOString();
+  const message = 'evaluating side 1 (2 of 3): tiny/step-000010 (2 agents, 2 turns, temperature 1)';
+  const running = { type: 'stage', step: 0, time, stage: 'compare', state: 'running', done: 1, total: 3, message };
+  assert.deepEqual(compareStage(running), running);
+  assert.equal(compareStage({ ...running, done: -1 }), null, 'validated on arrival');
+  assert.equal(compareStage({ ...running, message: undefined }), null);
+  assert.equal(
+    compareStage({ type: 'stage', step: 0, time, stage: 'base-agents', state: 'running', done: 1, total: 3, loss: 1 }),
+    null,
+  );
+  assert.equal(compareStage('evaluating side 1 (2 of 3): tiny'), null);
   assert.deepEqual(parseResult(JSON.stringify(result)), result);
   assert.equal(parseResult('{"version":1}'), null);
   assert.equal(parseResult('tiny/step-1 ...'), null);

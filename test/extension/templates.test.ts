@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { crossCheckConfig, parseConfig, resolveConfigPaths } from '../../src/engine/maporl/config';
 import { loadJsonlTask } from '../../src/engine/tasks/loaders';
-import { sftProgress, useModelInConfig } from '../../src/extension/templates/baseAgentsConfig';
+import { useModelInConfig } from '../../src/extension/templates/baseAgentsConfig';
 import { MAPORL_ENV } from '../../src/protocol/environment';
 import {
   configText,
@@ -156,15 +156,4 @@ test('Prepare Base Agents: the model directory replaces "base-agents" and the un
   assert.equal(config.baseAgents, undefined);
   assert.deepEqual(crossCheckConfig(config), []);
   assert.equal(useModelInConfig('{ nope', 'm').ok, false);
-});
-
-test('the progress lines of maporl prepare-agents are read', () => {
-  assert.deepEqual(sftProgress('sft 440/2200 (20%) 20s eta 1m20s loss 0.785'), {
-    step: 440,
-    total: 2200,
-    eta: '1m20s',
-    loss: '0.785',
-  });
-  assert.deepEqual(sftProgress('sft 2200/2200 (100%) 1m40s loss 0.019'), { step: 2200, total: 2200, eta: null, loss: '0.019' });
-  assert.equal(sftProgress('prepared base agents (tiny, 2200 SFT steps on arith): /x'), null);
 });

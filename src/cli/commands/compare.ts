@@ -12,6 +12,7 @@ import {
   type SideLocation,
 } from '../../engine/compare';
 import { outputDir } from '../../engine/io/outputs';
+import { reportEvent } from '../../engine/io/parentChannel';
 import { newTokensIssue } from '../../engine/generate/context';
 import { identicalAgentsWarning } from '../../engine/maporl/discussion';
 import { checkpointShape, loadCheckpointTeam, loadModelTeam, modelShape, runConfigOf } from '../../engine/maporl/run';
@@ -109,8 +110,12 @@ export const compare: Command = {
     const dir = path.join(root, key);
 
     const saved = values.force ? null : readSavedComparison(dir);
+    // The extension's compare panel reads the typed `stage` events (protocol CompareStageEvent), not these lines.
+    const n = sides.length;
     if (saved) {
-      process.stderr.write(`using the saved comparison ${dir} (--force recomputes)\n`);
+      const message = `using the saved comparison ${dir} (--force recomputes)`;
+      process.stderr.write(`${message}\n`);
+      reportEvent({ type: 'stage', step: 0, stage: 'compare', state: 'reused', done: n, total: n, message, dir });
       print(saved, dir, values.json);
       return 0;
     }
@@ -126,9 +131,9 @@ export const compare: Command = {
       seed,
       bootstrap,
       onSide: (i, s) => {
-        process.stderr.write(
-          `evaluating side ${i} (${i + 1} of ${sides.length}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})\n`,
-        );
+        const message = `evaluating side ${i} (${i + 1} of ${n}): ${s.location.label} (${s.agents} agents, ${s.turns} turns, temperature ${s.generation.temperature})`;
+        process.stderr.write(`${message}\n`);
+        reportEvent({ type: 'stage', step: 0, stage: 'compare', state: 'running', done: i, total: n, message });
         progress = evalProgress(`side ${i}`, records.length);
       },
       onProgress: (done) => progress?.update(done),

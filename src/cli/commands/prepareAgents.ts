@@ -3,7 +3,8 @@
 // out as an HF model directory when --out is given.
 import * as fs from 'node:fs';
 import { recipeOf } from '../../engine/maporl/base';
-import { ensurePreparedBase } from '../../engine/maporl/train';
+import { ensurePreparedBase, stageEnd, stageProgress } from '../../engine/maporl/train';
+import { reportEvent } from '../../engine/io/parentChannel';
 import { loadConfig, parseConfig } from '../../engine/maporl/config';
 import { presetNames } from '../../engine/nn/presets';
 import { writeDirAtomic } from '../../engine/io/atomic';
@@ -68,12 +69,18 @@ export const prepareAgents: Command = {
     const progress = new Progress('sft', recipe.steps);
     // Flags over the config's runtime section over the environment (runtime/resolve.ts).
     const runtime = commandRuntime(values, config.runtime);
+    // The extension's job manager reads the stage's typed events (protocol StageEvent), not these lines.
+    const report = stageProgress(recipe, 0, reportEvent);
     const prepared = await ensurePreparedBase(
       recipe,
-      (s) => progress.update(s.step, `loss ${s.loss.toFixed(3)}`),
+      (s) => {
+        progress.update(s.step, `loss ${s.loss.toFixed(3)}`);
+        report(s);
+      },
       undefined,
       runtime,
     );
+    reportEvent(stageEnd(recipe, 0, prepared));
     let modelDir = prepared.modelDir;
     if (outDir) {
       modelDir = outDir;

@@ -2,7 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_EXCLUDE_GLOB, CONFIG_GLOB, CONFIG_SUFFIX } from '../experiments';
-import { sftProgress, useModelInConfig } from '../templates/baseAgentsConfig';
+import { validateRunEvent, type RunEvent } from '../../protocol/runRecords';
+import { baseStageLine, foldBaseStage, type BaseStage } from '../runData/baseStage';
+import { useModelInConfig } from '../templates/baseAgentsConfig';
 import { templateOverrides } from '../templates/templates';
 import { modelSpec } from '../templates/userData';
 import type { Services } from './services';
@@ -71,21 +73,24 @@ export async function prepareBaseAgents(s: Services, arg?: unknown): Promise<voi
     (progress, token) =>
       new Promise<'done' | 'cancelled' | 'failed'>((done) => {
         let shown = 0;
+        let stage: BaseStage | null = null;
         const lines = s.jobs.onLog.event(({ job: j, line, stream }) => {
-          if (j.id !== job.id) return;
-          if (stream === 'stdout' && line.trim().startsWith('{')) answer = line.trim();
-          const p = sftProgress(line);
-          if (!p) return;
-          const pct = (100 * p.step) / p.total;
-          progress.report({
-            increment: pct - shown,
-            message: `SFT step ${p.step}/${p.total}${p.eta ? ` · ETA ${p.eta}` : ''}${p.loss !== null ? ` · loss ${p.loss}` : ''}`,
-          });
+          if (j.id === job.id && stream === 'stdout' && line.trim().startsWith('{')) answer = line.trim();
+        });
+        // The stage's typed events (protocol StageEvent), each validated on arrival.
+        const events = s.jobs.onEvent.event(({ job: j, payload }) => {
+          if (j.id !== job.id || validateRunEvent(payload) !== null) return;
+          const e = payload as RunEvent;
+          if (e.type !== 'stage' || e.stage !== 'base-agents' || e.state !== 'running' || e.total <= 0) return;
+          stage = foldBaseStage(stage, e);
+          const pct = (100 * stage.step) / stage.total;
+          progress.report({ increment: pct - shown, message: baseStageLine(stage) });
           shown = pct;
         });
         const exit = s.jobs.onDidExit.event((j) => {
           if (j.id !== job.id) return;
           lines.dispose();
+          events.dispose();
           exit.dispose();
           done(j.state.stopRequested ? 'cancelled' : j.state.exitCode === 0 ? 'done' : 'failed');
         });

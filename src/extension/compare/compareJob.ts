@@ -1,7 +1,8 @@
 // A comparison job: `maporl compare SIDE… (--task T | --data FILE --task T) --questions N --seed S
 // --json` run by the job manager (a child process, like every engine job). The engine evaluates the
-// sides one after the other and says so on stderr (`evaluating side 1 (2 of 3): …`), which is the
-// progress shown; its stdout is the result as one JSON line. Cancel is the job manager's stop
+// sides one after the other and says so in typed `stage` events over IPC (protocol/runRecords.ts,
+// CompareStageEvent: `evaluating side 1 (2 of 3): …`), validated on arrival, which are the progress
+// shown; its stdout is the result as one JSON line. Cancel is the job manager's stop
 // (SIGTERM, SIGKILL after the stop timeout); the engine saves nothing until every side is done, so a
 // cancelled comparison leaves no files. Node only, no vscode.
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { basename } from 'node:path';
 import { BUILTIN_TASKS, isBuiltinTask, isFileTask } from '../../protocol/choices';
 import type { CompareJobView, CompareSideView, QuestionSource } from '../../protocol/compareView';
 import { validateComparisonResult, type ComparisonResult } from '../../protocol/comparison';
+import { validateRunEvent, type CompareStageEvent, type RunEvent } from '../../protocol/runRecords';
 import type { Job, JobManager } from '../jobs/jobManager';
 import { describeOutcome } from '../jobs/jobState';
 import { Emitter } from '../util/emitter';
@@ -66,12 +68,11 @@ export function compareArgs(sides: readonly CompareSideView[], source: SourceCho
   ];
 }
 
-const PROGRESS = /^evaluating side (\d+) \((\d+) of (\d+)\): (.*)$/;
-
-/** The side an engine progress line announces (0-based), how many there are, and the line. */
-export function parseProgress(line: string): { side: number; sides: number; message: string } | null {
-  const m = PROGRESS.exec(line.trim());
-  return m ? { side: Number(m[1]), sides: Number(m[3]), message: line.trim() } : null;
+/** The comparison's progress a message from the engine holds (a valid `compare` stage event), or null. */
+export function compareStage(payload: unknown): CompareStageEvent | null {
+  if (validateRunEvent(payload) !== null) return null;
+  const e = payload as RunEvent;
+  return e.type === 'stage' && e.stage === 'compare' ? e : null;
 }
 
 /** The result a `--json` stdout line holds, or null. */
@@ -109,7 +110,9 @@ export class CompareRun {
   readonly finished: Promise<CompareOutcome>;
   private readonly job: Job;
   private result: ComparisonResult | null = null;
-  private readonly errors: string[] = [];
+  private errors: string[] = [];
+  /** The lines the engine's stage events carried: progress, not errors. */
+  private readonly said = new Set<string>();
 
   constructor(
     private readonly jobs: JobManager,
@@ -129,20 +132,27 @@ export class CompareRun {
         this.result = parseResult(line) ?? this.result;
         return;
       }
-      const progress = parseProgress(line);
-      if (progress) {
-        this.update({ side: progress.side, sides: progress.sides, message: progress.message });
-      } else if (line.trim()) {
+      // The last lines for a failure's message, without those a stage event already said.
+      if (line.trim() && !this.said.has(line.trim())) {
         this.errors.push(line.trim());
         if (this.errors.length > ERROR_LINES) this.errors.shift();
-        if (/^using the saved comparison/.test(line)) this.update({ message: line.trim() });
       }
+    });
+    const events = jobs.onEvent.event(({ job, payload }) => {
+      if (job.id !== this.job.id) return;
+      const e = compareStage(payload);
+      if (!e) return;
+      this.said.add(e.message);
+      this.errors = this.errors.filter((l) => l !== e.message);
+      if (e.state === 'running') this.update({ side: e.done, sides: e.total, message: e.message });
+      else this.update({ message: e.message });
     });
     this.finished = new Promise((resolve) => {
       const exits = jobs.onDidExit.event((job) => {
         if (job.id !== this.job.id) return;
         exits.dispose();
         logs.dispose();
+        events.dispose();
         resolve(this.outcome(job));
       });
     });

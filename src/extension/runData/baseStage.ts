@@ -1,8 +1,10 @@
-// The base-agent stage of a run (config `baseAgents`) as its `stage` events tell it (protocol/
-// runRecords.ts, StageEvent; written by engine/maporl/trainer.ts, prepareBaseStage): about twenty
-// `running` events while the agents are fine-tuned, then `prepared` or `reused`. Folded here so the
-// status bar and the dashboard show the stage instead of nothing. Pure.
-import type { StageEvent } from '../../protocol/runRecords';
+// The base-agent stage (config `baseAgents`, or `maporl prepare-agents` alone) as its `stage` events
+// tell it (protocol/runRecords.ts, BaseAgentsStageEvent; written by engine/maporl/train/baseStage.ts,
+// stageProgress and stageEnd): about twenty `running` events while the agents are fine-tuned, then
+// `prepared` or `reused`. Folded here so the status bar, the dashboard and Prepare Base Agents'
+// notification show the stage instead of nothing. Pure.
+import type { BaseAgentsStageEvent } from '../../protocol/runRecords';
+import { formatDuration } from '../../protocol/webview';
 
 export interface BaseStage {
   step: number;
@@ -18,7 +20,7 @@ export interface BaseStage {
 }
 
 /** The stage after one of its events. */
-export function foldBaseStage(stage: BaseStage | null, e: StageEvent): BaseStage {
+export function foldBaseStage(stage: BaseStage | null, e: BaseAgentsStageEvent): BaseStage {
   if (e.state !== 'running') {
     const reused = e.state === 'reused';
     return { step: e.done, total: e.total, losses: reused ? [] : (stage?.losses ?? []), done: true, reused };
@@ -41,4 +43,14 @@ export function baseStageEtaSeconds(stage: BaseStage | null): number | null {
   if (!stage || stage.done || !t || t.last.step <= t.first.step || t.last.ms <= t.first.ms) return null;
   const perStep = (t.last.ms - t.first.ms) / 1000 / (t.last.step - t.first.step);
   return Math.max(0, (stage.total - stage.step) * perStep);
+}
+
+/** The stage in one line, for Prepare Base Agents' notification: `SFT step 440/2200 · ETA 1:20 · loss 0.785`. */
+export function baseStageLine(stage: BaseStage): string {
+  const eta = baseStageEtaSeconds(stage);
+  const loss =
+    stage.losses.length && stage.losses[stage.losses.length - 1].step === stage.step
+      ? stage.losses[stage.losses.length - 1].loss
+      : null;
+  return `SFT step ${stage.step}/${stage.total}${eta !== null ? ` · ETA ${formatDuration(eta)}` : ''}${loss !== null ? ` · loss ${loss.toFixed(3)}` : ''}`;
 }

@@ -80,7 +80,7 @@ export function foldEvent(state: RunState, ev: RunEvent): FoldedPoint | null {
       if (ev.level === 'error' && ev.message) state.message = ev.message;
       return null;
     case 'stage':
-      state.baseStage = foldBaseStage(state.baseStage, ev);
+      if (ev.stage === 'base-agents') state.baseStage = foldBaseStage(state.baseStage, ev); // a run has no other stage
       return null;
     case 'runtime':
       state.runtime = foldRuntime(state.runtime, ev);

@@ -1,24 +1,7 @@
-// Prepare Base Agents' two pure pieces: reading the progress lines of `maporl prepare-agents`, and
-// putting a prepared model directory into an experiment config in place of its "base-agents" stage.
+// Prepare Base Agents' pure piece: putting a prepared model directory into an experiment config in
+// place of its "base-agents" stage. (Its progress comes as typed stage events: runData/baseStage.ts.)
 import { BASE_AGENTS_MODEL } from '../../protocol/configSchema';
 import type { Checked } from './userData';
-
-export interface SftProgress {
-  step: number;
-  total: number;
-  eta: string | null;
-  loss: string | null;
-}
-
-/**
- * A progress line of `maporl prepare-agents` on a pipe (src/cli/progress.ts, plain-line mode):
- * `sft 440/2200 (20%) 20s eta 1m20s loss 0.785`; null for any other line.
- */
-export function sftProgress(line: string): SftProgress | null {
-  const m = /^\s*sft (\d+)\/(\d+) \(\d+%\)(?: \S+)?(?: eta (\S+))?(?: loss (\S+))?/.exec(line);
-  if (!m || Number(m[2]) <= 0) return null;
-  return { step: Number(m[1]), total: Number(m[2]), eta: m[3] ?? null, loss: m[4] ?? null };
-}
 
 /**
  * The config text with every "base-agents" model spec (agents.models, verifier.model) replaced by

@@ -9,10 +9,8 @@ import { appendJsonl, removeStaleTemps, writeJsonAtomic, writeFileAtomic } from 
 import { cutEventsAfter, cutLog } from '../../io/runLogs';
 import { outputDir, prepareOutputDir, RUN_DIR_ENTRIES } from '../../io/outputs';
 import { assertUnlocked } from '../../io/runLock';
-import type { RunEvent, RunSummary, TranscriptRecord } from '../../../protocol/runRecords';
-
-type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-export type NewEvent = Without<RunEvent, 'time'>;
+import { sendToParent, stamped, type NewEvent } from '../../io/parentChannel';
+import type { RunSummary, TranscriptRecord } from '../../../protocol/runRecords';
 
 /** Byte lengths of events.jsonl and transcripts.jsonl at one moment (a checkpoint's). */
 export interface LogMarks {
@@ -39,7 +37,7 @@ export class RunDir {
   }
 
   event(e: NewEvent): void {
-    const full = { ...e, time: new Date().toISOString() } as RunEvent;
+    const full = stamped(e);
     appendJsonl(this.events, full);
     sendToParent({ kind: 'event', event: full });
   }
@@ -97,15 +95,6 @@ export function finishedSummary(dir: string): RunSummary | null {
 }
 
 const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
-
-/**
- * Sends a message to the parent process when there is a live IPC channel. A parent that went away
- * (a VS Code window reloaded) must not kill the run: the files remain the record, and a send
- * error is swallowed by the callback instead of becoming an unhandled 'error' event.
- */
-function sendToParent(message: unknown): void {
-  if (process.send && process.connected) process.send(message, undefined, undefined, () => undefined);
-}
 
 /**
  * Makes `out` ready for a new run (io/outputs.ts): refused when it names something that is not a

@@ -8,6 +8,7 @@ import { BASE_AGENTS_MODEL } from '../../../protocol/configSchema';
 import type { RuntimeOptions } from '../../runtime/session';
 import type { SftStepInfo } from '../../sft/trainer';
 import { markOwner, removeDeadTemps, removeOnExit, tempPathFor } from '../../io/atomic';
+import type { NewEvent } from '../../io/parentChannel';
 import { prepareBaseAgents } from './baseAgents';
 import { cacheRoot, recipeDir, sortKeys, type BaseAgentRecipe } from '../base/baseRecipe';
 import type { MaporlConfig } from '../config';
@@ -63,4 +64,32 @@ export function withBaseModel(config: MaporlConfig, modelDir: string): MaporlCon
     agents: { ...config.agents, models: config.agents.models.map(swap) },
     verifier: { ...config.verifier, model: swap(config.verifier.model) },
   };
+}
+
+type BaseStageEvent = Extract<NewEvent, { type: 'stage'; stage: 'base-agents' }>;
+
+/**
+ * The stage's progress as typed `stage` events (protocol/runRecords.ts, BaseAgentsStageEvent), for
+ * a run's events (train/trainer.ts) or the parent of `maporl prepare-agents`: an `onStep` for
+ * ensurePreparedBase that hands `emit` a `running` event at about twenty of the recipe's SFT steps
+ * (every step would be thousands of records) and at the last. `step` is the run's iteration.
+ */
+export function stageProgress(
+  recipe: BaseAgentRecipe,
+  step: number,
+  emit: (e: BaseStageEvent, s: SftStepInfo) => void,
+): (s: SftStepInfo) => void {
+  const every = Math.max(1, Math.round(recipe.steps / 20));
+  return (s) => {
+    if (s.step % every !== 0 && s.step !== s.totalSteps) return;
+    const loss = Number.isFinite(s.loss) ? s.loss : null;
+    emit({ type: 'stage', step, stage: 'base-agents', state: 'running', done: s.step, total: s.totalSteps, loss }, s);
+  };
+}
+
+/** The stage's last event: `prepared` (its SFT ran now) or `reused` (the cache held the agents), with their directory. */
+export function stageEnd(recipe: BaseAgentRecipe, step: number, prepared: PreparedBase): BaseStageEvent {
+  const state = prepared.fresh ? 'prepared' : 'reused';
+  const total = recipe.steps;
+  return { type: 'stage', step, stage: 'base-agents', state, done: total, total, loss: null, dir: prepared.modelDir };
 }

@@ -2,4 +2,4 @@
 // its own (`maporl prepare-agents`, the demo's agents).
 export { train } from './trainer';
 export { DEMO_RECIPE, prepareBaseAgents } from './baseAgents';
-export { ensurePreparedBase } from './baseStage';
+export { ensurePreparedBase, stageEnd, stageProgress } from './baseStage';

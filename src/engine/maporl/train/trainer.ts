@@ -12,7 +12,7 @@ import type { RuntimeOptions } from '../../runtime/session';
 import { loadTaskData, type TaskData } from '../../tasks';
 import type { TaskRecord } from '../../tasks/types';
 import { recipeOf } from '../base/baseRecipe';
-import { ensurePreparedBase, withBaseModel } from './baseStage';
+import { ensurePreparedBase, stageEnd, stageProgress, withBaseModel } from './baseStage';
 import { loadCheckpointPolicy, readTrainerState, saveCheckpoint, type TrainerState } from '../run/checkpoint';
 import type { MaporlConfig } from '../config';
 import { groundTruthVerifier, type DiscussionOptions } from '../discussion/discussion';
@@ -332,22 +332,13 @@ async function prepareBaseStage(
   const recipe = recipeOf(config);
   if (!recipe) return config;
   const t0 = performance.now();
-  const every = Math.max(1, Math.round(recipe.steps / 20));
-  const prepared = await ensurePreparedBase(
-    recipe,
-    (s) => {
-      if (s.step % every !== 0 && s.step !== s.totalSteps) return;
-      say(`base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`);
-      const loss = Number.isFinite(s.loss) ? s.loss : null;
-      run.event({ type: 'stage', step, stage: 'base-agents', state: 'running', done: s.step, total: s.totalSteps, loss });
-    },
-    undefined,
-    runtime,
-  );
+  const onStep = stageProgress(recipe, step, (e, s) => {
+    say(`base agents: SFT step ${s.step}/${s.totalSteps}, loss ${s.loss.toFixed(3)}`);
+    run.event(e);
+  });
+  const prepared = await ensurePreparedBase(recipe, onStep, undefined, runtime);
   const how = prepared.fresh ? `prepared by SFT in ${((performance.now() - t0) / 1000).toFixed(0)} s` : 'reused from the cache';
-  const state = prepared.fresh ? 'prepared' : 'reused';
-  const total = recipe.steps;
-  run.event({ type: 'stage', step, stage: 'base-agents', state, done: total, total, loss: null, dir: prepared.modelDir });
+  run.event(stageEnd(recipe, step, prepared));
   run.log(step, `base agents: ${how} (${prepared.modelDir})`);
   say(`base agents: ${how} (${prepared.modelDir})`);
   return withBaseModel(config, prepared.modelDir);
