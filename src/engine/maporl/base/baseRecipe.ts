@@ -45,13 +45,14 @@ export function recipeOf(config: MaporlConfig): BaseAgentRecipe | null {
   const { alsoTasks, ...b } = config.baseAgents;
   const task = config.task.type as BuiltinTask;
   const also = [...new Set(alsoTasks ?? [])].filter((t) => t !== task);
-  // Without verifier scores in the prompts: the base agents are trained before any verifier exists.
+  // A run that shows verifier scores in its prompts gets base agents that met that format in SFT, with
+  // made-up scores (sftData.ts): agents that never saw one lose their answers when a prompt shows it.
   return {
     ...b,
     ...(also.length ? { alsoTasks: also } : {}),
     ...(task === 'pairsum' ? { pairsum: config.task.pairsum ?? DEFAULT_PAIRSUM_SHAPE } : {}),
     task,
-    prompt: { ...promptOptionsOf(config.discussion), feedVerifierScores: false },
+    prompt: promptOptionsOf(config.discussion),
   };
 }
 

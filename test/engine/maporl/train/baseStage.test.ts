@@ -29,6 +29,19 @@ test('the cache folder changes with the recipe, the task and the prompts, and no
   assert.equal(recipeOf(parseConfig({})), null);
 });
 
+test("a run that shows verifier scores gets base agents SFT'd with scores in the later-turn prompts", () => {
+  const plain = recipeOf(staged())!;
+  const scored = recipeOf(staged({ discussion: { feedVerifierScores: true } }))!;
+  assert.equal(scored.prompt.feedVerifierScores, true);
+  assert.notEqual(recipeDir(scored, '/c'), recipeDir(plain, '/c'));
+  const later = (r: typeof plain) => recipeSftRecords(r, 'train', 40).filter((x) => x.prompt.startsWith('You:'));
+  assert.ok(
+    later(scored).length > 0 && later(scored).every((x) => /\(\d\.\d\d\)/.test(x.prompt)),
+    'every shown response has a score',
+  );
+  assert.ok(later(plain).every((x) => !/\(\d\.\d\d\)/.test(x.prompt)));
+});
+
 test('alsoTasks: mixed-task base agents have their own cache key, and their SFT data mixes the tasks evenly', () => {
   const one = recipeDir(recipeOf(staged())!, '/c');
   // No other task, or only the experiment's own: the one-task recipe and its cache key.
