@@ -2,10 +2,11 @@
 // type and by op on the same input shapes (which says which part of the model a cost belongs to).
 // --graph=train (default): the block stack's training step. --graph=decode: one decode step of the
 // `small` preset at batch --batch (default 32) over a --past-token slot cache (default 72), as
-// LMRuntime.generate runs it. --graph=ppo: one MAPoRL PPO step of --preset (default tiny) on a packed
-// minibatch of --batch sequences (default 64), a third of them first-turn ones (--prompt1 prompt
-// tokens, default 80) and the rest later-turn ones (--prompt2, default 260: full-text discussion),
-// each with --response tokens (default 30); group advantages, no critic, as the suite's rows.
+// LMRuntime.generate runs it (--plain: the plain-op graph, the fused one's reference). --graph=ppo:
+// one MAPoRL PPO step of --preset (default tiny) on a packed minibatch of --batch sequences
+// (default 64), a third of them first-turn ones (--prompt1 prompt tokens, default 80) and the rest
+// later-turn ones (--prompt2, default 260: full-text discussion), each with --response tokens
+// (default 30); group advantages, no critic, as the suite's rows.
 // --ep=webgpu profiles on another provider (bench/gpu.ts calls profileGraph for both).
 // Run: `node --import tsx bench/profile.ts [--graph=train|decode|ppo] [--hidden=512] [--threads=2] [--steps=3] [--level=all] [--top=25] [--ep=cpu]`.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +47,8 @@ export interface ProfileOptions {
   stack?: BlockStackConfig;
   batch?: number;
   past: number;
+  /** Decode: the plain-op graph (no contrib kernels, separate projections) instead of the fused one. */
+  plain?: boolean;
   preset: string;
   prompt1: number;
   prompt2: number;
@@ -76,7 +79,7 @@ export async function profileGraph(o: ProfileOptions): Promise<ProfileReport> {
   const { steps } = o;
   const { model, feeds, label } =
     o.graph === 'decode'
-      ? await decodeStep(o.batch ?? 32, o.past)
+      ? await decodeStep(o.batch ?? 32, o.past, o.plain ?? false)
       : o.graph === 'ppo'
         ? await ppoStep(o.preset, o.batch ?? 64, { first: o.prompt1, later: o.prompt2, response: o.response })
         : trainStep(o.stack ?? blockStackConfig(o.hidden));
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
     hidden: Number(arg('hidden', '512')),
     batch: process.argv.some((a) => a.startsWith('--batch=')) ? Number(arg('batch', '0')) : undefined,
     past: Number(arg('past', '72')),
+    plain: process.argv.includes('--plain'),
     preset: arg('preset', 'tiny'),
     prompt1: Number(arg('prompt1', '80')),
     prompt2: Number(arg('prompt2', '260')),
@@ -231,10 +235,12 @@ async function ppoStep(
 async function decodeStep(
   batch: number,
   past: number,
+  plain: boolean,
 ): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
   const lm = await createPresetModel('small', 1);
   const cfg = lm.config;
-  const model = serialize(buildDecodeGraph(cfg, weightBinding(lm.weights)));
+  // As LMRuntime binds a model this size: embedded weights, stacked on the host unless plain.
+  const model = serialize(buildDecodeGraph(cfg, { ...weightBinding(lm.weights), fuseProjections: !plain, plain }));
   const int64 = (n: number, v: bigint, shape: number[]) => new ort.Tensor('int64', new BigInt64Array(n).fill(v), shape);
   const feeds: Record<string, ort.Tensor> = {
     input_ids: int64(batch, 5n, [batch, 1]),
@@ -252,7 +258,7 @@ async function decodeStep(
         cfg.headDim,
       ]);
   }
-  return { model, feeds, label: `decode step, small, batch ${batch}, ${past} cached tokens` };
+  return { model, feeds, label: `decode step (${plain ? 'plain' : 'fused'}), small, batch ${batch}, ${past} cached tokens` };
 }
 
 // Only as the script itself: bundled into dist/gpu.js, `require.main === module` holds there too.

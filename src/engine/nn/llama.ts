@@ -52,8 +52,16 @@ export interface LayerKV {
   v: Tensor;
 }
 
-/** Applies RoPE to [B, n, T, D] queries or keys at the model's positions. */
-type Rope = (x: Tensor) => Tensor;
+/**
+ * RoPE on [B, n, T, D] keys or queries at the model's positions. With the fused kernel the queries'
+ * rotation also multiplies them by attention's 1/√D (its cos/sin tables scaled once per forward), so
+ * no kernel scales the [.., T, S] scores: `scaled` says which.
+ */
+interface Rope {
+  keys: (x: Tensor) => Tensor;
+  queries: (x: Tensor) => Tensor;
+  scaled: boolean;
+}
 
 /**
  * Queries at A chosen positions of each row instead of all T (the last layer under
@@ -104,13 +112,16 @@ function rope(cfg: ModelConfig, positions: Tensor, like: Tensor, fused: boolean)
     const cos = F.cast(F.cos(angles), like.dtype),
       sin = F.cast(F.sin(angles), like.dtype);
     const index = F.reshapeLike(F.arange(g, angles.shape[0]), positions); // [B, T]
-    return (x) => F.fusedRope(x, index, cos, sin);
+    const scale = 1 / Math.sqrt(cfg.headDim);
+    const [qCos, qSin] = [F.mul(cos, scale), F.mul(sin, scale)]; // s·R(θ) x: the rotation is linear
+    return { keys: (x) => F.fusedRope(x, index, cos, sin), queries: (x) => F.fusedRope(x, index, qCos, qSin), scaled: true };
   }
   const freqs = F.mul(F.unsqueeze(F.cast(positions, 'float32'), [2]), invFreq); // [B, T, D/2]
   const emb = F.concat([freqs, freqs], -1); // [B, T, D]: the two halves rotate together (rotate_half)
   const cos = F.unsqueeze(F.cast(F.cos(emb), like.dtype), [1]);
   const sin = F.unsqueeze(F.cast(F.sin(emb), like.dtype), [1]);
-  return (x) => F.applyRope(x, cos, sin);
+  const plain = (x: Tensor) => F.applyRope(x, cos, sin);
+  return { keys: plain, queries: plain, scaled: false };
 }
 
 /**
@@ -147,8 +158,8 @@ function attention(
   const heads = (t: Tensor, n: number, len = T) =>
     single ? F.reshape(t, [B, n, 1, D]) : F.transpose(F.reshape(t, [B, len, n, D]), [0, 2, 1, 3]); // [B, n, len, D]
   const proj = project(p, x, queries?.x);
-  const q = queries ? queries.rope(heads(proj.q, H, Tq)) : applyRope(heads(proj.q, H));
-  const k = applyRope(heads(proj.k, KVH));
+  const q = (queries?.rope ?? applyRope).queries(heads(proj.q, H, Tq)); // [B, H, Tq, D]
+  const k = applyRope.keys(heads(proj.k, KVH));
   const v = heads(proj.v, KVH);
   // Grouped-query attention without copying K/V: query heads h = kv*rep + r share kv head `kv`,
   // so q is viewed as [B, KVH, rep, T, D] and K/V broadcast over `rep` (HF's repeat_kv order).
@@ -157,7 +168,8 @@ function attention(
   const grouped = (t: Tensor) => F.unsqueeze(t, [2]); // [B, KVH, 1, n, D]
   const scoresOf = (qs: Tensor, keys: Tensor) => F.matmul(qs, F.transposeLast2(grouped(keys))); // [B, KVH, rep, Tq, n]
   const scoresAgainst = (keys: Tensor) => scoresOf(qg, keys);
-  const attend = (scores: Tensor, bias: Tensor) => F.softmax(F.add(F.mul(scores, 1 / Math.sqrt(D)), bias), -1);
+  const scaled = (scores: Tensor) => (applyRope.scaled ? scores : F.mul(scores, 1 / Math.sqrt(D)));
+  const attend = (scores: Tensor, bias: Tensor) => F.softmax(F.add(scaled(scores), bias), -1);
   if (halves && !past && !queries) {
     const zero = x.graph.constant([0], 'int64');
     const [h, rest] = [halves.first.shape[3], halves.second.shape[3]];
@@ -301,8 +313,9 @@ export interface ForwardOptions {
   /** Replaces the plain linear layers of the blocks (LoRA adapters hook in here, see lora.ts). */
   linear?: LinearHook;
   /**
-   * ORT's fused inference kernels for RMSNorm and RoPE (graph/ops/fused.ts): fewer, larger kernels
-   * for generation and scoring; such a graph cannot be differentiated.
+   * ORT's fused kernels for RMSNorm, residual + RMSNorm and RoPE (graph/ops/fused.ts), with VJPs
+   * written out in plain ops: fewer, larger kernels for generation, scoring and training alike.
+   * Default on; off gives the plain-op graph (the reference the fused one is tested against).
    */
   fused?: boolean;
   /**
@@ -339,7 +352,7 @@ export function llamaForward(
   const embed = w['model.embed_tokens.weight'];
   let x = F.gather(embed, inp.inputIds); // [B, T, C]
   const T = inp.inputIds.shape[1];
-  const fused = options.fused ?? false;
+  const fused = options.fused ?? true;
   const norm = (t: Tensor, weight: string) => (fused ? F.fusedRmsNorm : F.rmsNorm)(t, w[weight], cfg.rmsNormEps);
   // The residual sum x + y and its norm [B, T, C]: one kernel in the fused graphs.
   const addNorm = (x: Tensor, y: Tensor, weight: string) => {
