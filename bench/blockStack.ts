@@ -5,6 +5,11 @@
 // Included: `layers` blocks, the final RMSNorm and a mean-squared-error loss against a target of
 // the same shape. Not included: token embedding and LM head (their cost depends on the vocabulary,
 // which is not the point here), dropout, biases.
+//
+// Built as nn/llama.ts builds training graphs (the same math as the PyTorch twin, fewer kernels):
+// q/k/v and gate/up as stacked products (a Concat of the weights, split after the product), ORT's
+// fused RMSNorm, residual + RMSNorm and RoPE kernels with their VJPs (graph/ops/fused.ts), and
+// attention's 1/sqrt(d) folded into the queries' RoPE tables.
 import type { HostTensor } from '../src/engine/core/hostTensor';
 import type { Tensor } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
@@ -62,46 +67,77 @@ export function trainingFlops(c: BlockStackConfig): { total: number; params: num
   return { total: 6 * matmulParams * tokens + attention, params: matmulParams + (2 * c.layers + 1) * D };
 }
 
-/** cos, sin [T, hd] (HF rotate_half convention) and the additive causal mask [T, T]. */
+/**
+ * RoPE tables for ORT's RotaryEmbedding — cos, sin [T, hd/2] (one per frequency; HF's rotate_half
+ * repeats them over the two halves) and qCos, qSin, the same times 1/sqrt(hd) for the queries —,
+ * the position of each token [B, T] and the additive causal mask [T, T].
+ */
 export function frozenTables(c: BlockStackConfig): Record<string, HostTensor> {
   const T = c.seq,
-    hd = c.hidden / c.heads;
-  const cos = new Float32Array(T * hd),
-    sin = new Float32Array(T * hd),
-    mask = new Float32Array(T * T);
+    half = c.hidden / c.heads / 2;
+  const scale = 1 / Math.sqrt(2 * half);
+  const [cos, sin, qCos, qSin] = [0, 1, 2, 3].map(() => new Float32Array(T * half));
+  const mask = new Float32Array(T * T);
   for (let t = 0; t < T; t++) {
-    for (let i = 0; i < hd; i++) {
-      const angle = t / Math.pow(c.theta, (2 * (i % (hd / 2))) / hd);
-      cos[t * hd + i] = Math.cos(angle);
-      sin[t * hd + i] = Math.sin(angle);
+    for (let i = 0; i < half; i++) {
+      const angle = t / Math.pow(c.theta, i / half);
+      [cos[t * half + i], sin[t * half + i]] = [Math.cos(angle), Math.sin(angle)];
+      [qCos[t * half + i], qSin[t * half + i]] = [Math.cos(angle) * scale, Math.sin(angle) * scale];
     }
     for (let s = t + 1; s < T; s++) mask[t * T + s] = -1e9;
   }
+  const positions = BigInt64Array.from({ length: c.batch * T }, (_, i) => BigInt(i % T));
+  const table = (data: Float32Array): HostTensor => ({ dtype: 'float32', shape: [T, half], data });
   return {
-    cos: { dtype: 'float32', shape: [T, hd], data: cos },
-    sin: { dtype: 'float32', shape: [T, hd], data: sin },
+    cos: table(cos),
+    sin: table(sin),
+    qCos: table(qCos),
+    qSin: table(qSin),
+    positions: { dtype: 'int64', shape: [c.batch, T], data: positions },
     mask: { dtype: 'float32', shape: [T, T], data: mask },
   };
 }
 
-function block(x: Tensor, p: Record<string, Tensor>, l: number, c: BlockStackConfig, fz: Record<string, Tensor>): Tensor {
-  const { batch: B, seq: T, heads: H, hidden: D } = c;
+/**
+ * One block: from the residual stream x [B, T, D] and its normed input h, the next residual stream
+ * and its norm under `nextNorm` (the next block's input norm, or the final norm after the last
+ * block), each residual add sharing a kernel with the norm after it.
+ */
+function block(
+  x: Tensor,
+  h: Tensor,
+  p: Record<string, Tensor>,
+  l: number,
+  c: BlockStackConfig,
+  fz: Record<string, Tensor>,
+  nextNorm: Tensor,
+): { x: Tensor; h: Tensor } {
+  const { batch: B, seq: T, heads: H, hidden: D, intermediate: I } = c;
   const hd = D / H;
   const w = (n: string) => p[`layers.${l}.${n}`];
   const heads = (t: Tensor) => F.transpose(F.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-
-  const h = F.rmsNorm(x, w('input_layernorm.weight'), c.eps);
-  const q = F.applyRope(heads(F.linear(h, w('self_attn.q_proj.weight'))), fz.cos, fz.sin);
-  const k = F.applyRope(heads(F.linear(h, w('self_attn.k_proj.weight'))), fz.cos, fz.sin);
-  const v = heads(F.linear(h, w('self_attn.v_proj.weight')));
-  const scores = F.add(F.mul(F.matmul(q, F.transposeLast2(k)), 1 / Math.sqrt(hd)), fz.mask); // [B, H, T, T]
-  const o = F.matmul(F.softmax(scores, -1), v); // [B, H, T, hd]
+  const qkvWeight = F.concat(
+    ['q_proj', 'k_proj', 'v_proj'].map((n) => w(`self_attn.${n}.weight`)),
+    0,
+  ); // [3D, D]
+  const [qx, kx, vx] = F.split(F.linear(h, qkvWeight), -1, [D, D, D]); // 3 x [B, T, D]
+  const q = F.fusedRope(heads(qx), fz.positions, fz.qCos, fz.qSin); // scaled by 1/sqrt(hd)
+  const k = F.fusedRope(heads(kx), fz.positions, fz.cos, fz.sin);
+  const scores = F.add(F.matmul(q, F.transposeLast2(k)), fz.mask); // [B, H, T, T]
+  const o = F.matmul(F.softmax(scores, -1), heads(vx)); // [B, H, T, hd]
   const merged = F.reshape(F.transpose(o, [0, 2, 1, 3]), [B, T, D]);
-  const x1 = F.add(x, F.linear(merged, w('self_attn.o_proj.weight')));
+  const attended = F.fusedSkipRmsNorm(
+    x,
+    F.linear(merged, w('self_attn.o_proj.weight')),
+    w('post_attention_layernorm.weight'),
+    c.eps,
+  );
 
-  const h2 = F.rmsNorm(x1, w('post_attention_layernorm.weight'), c.eps);
-  const act = F.mul(F.silu(F.linear(h2, w('mlp.gate_proj.weight'))), F.linear(h2, w('mlp.up_proj.weight')));
-  return F.add(x1, F.linear(act, w('mlp.down_proj.weight')));
+  const gateUpWeight = F.concat([w('mlp.gate_proj.weight'), w('mlp.up_proj.weight')], 0); // [2I, D]
+  const [gate, up] = F.split(F.linear(attended.normed, gateUpWeight), -1, [I, I]); // 2 x [B, T, I]
+  const mlp = F.linear(F.mul(F.silu(gate), up), w('mlp.down_proj.weight'));
+  const next = F.fusedSkipRmsNorm(attended.sum, mlp, nextNorm, c.eps);
+  return { x: next.sum, h: next.normed };
 }
 
 export function blockStackSpec(c: BlockStackConfig): TrainStepSpec {
@@ -116,9 +152,12 @@ export function blockStackSpec(c: BlockStackConfig): TrainStepSpec {
     },
     loss: (p, b, fz) => {
       let x = b.x;
-      for (let l = 0; l < c.layers; l++) x = block(x, p, l, c, fz);
-      const y = F.rmsNorm(x, p['norm.weight'], c.eps);
-      const d = F.sub(y, b.target);
+      let h = F.fusedRmsNorm(x, p['layers.0.input_layernorm.weight'], c.eps);
+      for (let l = 0; l < c.layers; l++) {
+        const nextNorm = l + 1 < c.layers ? p[`layers.${l + 1}.input_layernorm.weight`] : p['norm.weight'];
+        ({ x, h } = block(x, h, p, l, c, fz, nextNorm));
+      }
+      const d = F.sub(h, b.target); // h: the final norm of the last residual stream
       return { loss: F.meanAll(F.mul(d, d)) };
     },
     optimizer: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
