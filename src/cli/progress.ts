@@ -39,7 +39,7 @@ function fmt(s: number): string {
 
 /**
  * Progress of an evaluation of `questions` questions, reported per chunk of EVAL_CHUNK questions
- * (engine/maporl/evaluate.ts); none for an evaluation of one chunk, which ends as soon as it shows.
+ * (engine/maporl/discussion/evaluate.ts); none for an evaluation of one chunk, which ends as soon as it shows.
  */
 export function evalProgress(label: string, questions: number): Progress | undefined {
   return questions > EVAL_CHUNK ? new Progress(`${label}: questions`, questions) : undefined;

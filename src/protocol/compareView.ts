@@ -4,21 +4,8 @@
 // question by its line and a question source by the id the host gave it, and the host resolves them.
 // Pure types and functions only (the webview bundles this file).
 
-import {
-  all,
-  arrayOf,
-  bool,
-  type Check,
-  int,
-  jsonPointer,
-  messageValidator,
-  nullable,
-  num,
-  object,
-  oneOf,
-  str,
-  where,
-} from './check';
+import { all, arrayOf, bool, int, nullable, num, object, oneOf, str } from './check';
+import { type Check, jsonPointer, messageValidator, where } from './check';
 import { isComparisonResult, type ComparisonResult } from './comparison';
 import { checkTranscriptRecord, type TranscriptRecord } from './runRecords';
 

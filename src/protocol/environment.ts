@@ -6,17 +6,17 @@ export const MAPORL_ENV = {
   /**
    * The execution provider for an engine job. Set by the extension host when the user's
    * maporl.executionProvider setting is not `auto` (extension/settings.ts, engineEnv); read by the
-   * engine where the config keeps runtime.executionProvider "auto" (maporl/trainer.ts, runtimeOptions).
+   * engine where the config keeps runtime.executionProvider "auto" (engine/runtime/resolve.ts).
    */
   executionProvider: 'MAPORL_EXECUTION_PROVIDER',
   /**
    * Intra-op threads for an engine job. Set by the extension host when maporl.threads is not 0
-   * (engineEnv); read by the engine where the config keeps runtime.threads 0 (runtimeOptions).
+   * (engineEnv); read by the engine where the config keeps runtime.threads 0 (engine/runtime/resolve.ts).
    */
   threads: 'MAPORL_THREADS',
   /**
    * Where prepared base agents are cached (default $XDG_CACHE_HOME/maporl-studio). Set by the user or
-   * by tests that need a cache of their own; read by the engine (maporl/baseRecipe.ts, cacheRoot).
+   * by tests that need a cache of their own; read by the engine (maporl/base/baseRecipe.ts, cacheRoot).
    */
   cacheDir: 'MAPORL_CACHE_DIR',
   /**

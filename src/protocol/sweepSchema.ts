@@ -10,25 +10,24 @@ const DOTTED_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 const dottedPath = z.string().regex(DOTTED_PATH, 'expected a dotted config path such as "training.ppo.lr"');
 const overrides = z.record(dottedPath, z.unknown());
 
+/** An sbatch option passed through as written (`what`: its flag and what it means here). */
+const sbatch = (what: string) => z.string().min(1).optional().describe(`sbatch ${what}.`);
+
 export const SlurmOptionsSchema = z.strictObject({
-  partition: z.string().min(1).optional().describe('sbatch --partition.'),
-  account: z.string().min(1).optional().describe('sbatch --account.'),
-  qos: z.string().min(1).optional().describe('sbatch --qos.'),
-  time: z.string().min(1).optional().describe('sbatch --time per run, e.g. "04:00:00".'),
-  gres: z.string().min(1).optional().describe('sbatch --gres per run, e.g. "gpu:1".'),
+  partition: sbatch('--partition'),
+  account: sbatch('--account'),
+  qos: sbatch('--qos'),
+  time: sbatch('--time per run, e.g. "04:00:00"'),
+  gres: sbatch('--gres per run, e.g. "gpu:1"'),
   cpusPerTask: z
     .int()
     .min(1)
     .optional()
     .describe('sbatch --cpus-per-task; default: the largest runtime.threads of the runs (at least 1).'),
-  mem: z.string().min(1).optional().describe('sbatch --mem per run, e.g. "8G".'),
-  constraint: z.string().min(1).optional().describe('sbatch --constraint.'),
+  mem: sbatch('--mem per run, e.g. "8G"'),
+  constraint: sbatch('--constraint'),
   maxParallel: z.int().min(1).optional().describe("At most this many runs at once (the array's %N)."),
-  dependency: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('sbatch --dependency, e.g. "afterok:1234" (the job that makes the base agents).'),
+  dependency: sbatch('--dependency, e.g. "afterok:1234" (the job that makes the base agents)'),
   extraArgs: z.array(z.string()).default([]).describe('More sbatch arguments, passed as written.'),
 });
 

@@ -9,21 +9,8 @@
 // model (undo, redo, dirty, save). Pure types and functions only (the webview bundles this file).
 
 import { type Annotation, checkAnnotation, checkDiscussionKey, discussionKey } from './annotations';
-import {
-  all,
-  arrayOf,
-  bool,
-  type Check,
-  int,
-  messageValidator,
-  nullable,
-  num,
-  object,
-  oneOf,
-  optional,
-  str,
-  where,
-} from './check';
+import { all, arrayOf, bool, int, nullable, num, object, oneOf, optional, str } from './check';
+import { type Check, messageValidator, where } from './check';
 import { checkTranscriptRecord, type TranscriptRecord, type TranscriptResponseRecord } from './runRecords';
 
 /** Characters of the question kept in the index (search and placeholders); the record has all of it. */

@@ -3,22 +3,8 @@
 // dropped and logged, never acted on. Pure types and functions only (the webview bundles this file).
 
 import { checkDiscussionKey } from './annotations';
-import {
-  arrayOf,
-  bool,
-  type Check,
-  int,
-  jsonPointer,
-  messageValidator,
-  nullable,
-  num,
-  object,
-  oneOf,
-  optional,
-  passes,
-  str,
-  where,
-} from './check';
+import { arrayOf, bool, int, nullable, num, object, oneOf, optional, str } from './check';
+import { type Check, jsonPointer, messageValidator, passes, where } from './check';
 import {
   checkMetricsPoint,
   checkRuntimeInfo,

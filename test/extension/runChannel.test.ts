@@ -1,5 +1,5 @@
 // The run channel, engine to host: every kind of record a run directory holds is written through the
-// engine's writer (engine/maporl/runDir.ts, RunDir) and read back through the host's reader
+// engine's writer (engine/maporl/run/runDir.ts, RunDir) and read back through the host's reader
 // (extension/runData: RunModel from the files, peekRunState for the run list), which folds only what
 // validateRunEvent accepts. One sample per RunEvent type, checked by the type: a new event type fails to
 // compile here until it has a sample and the host reads it. A line that is not a valid record is

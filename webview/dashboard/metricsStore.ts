@@ -34,64 +34,50 @@ export interface ChartSpec {
   whenLogged?: boolean;
 }
 
+/** A fraction with one curve per discussion turn (verifier scores, accuracies), on [0, 1]. */
+function perTurnFraction(id: string, title: string, key: TurnKey, configKey: string, source?: 'eval'): ChartSpec {
+  return { id, title, perTurn: { key, label: 'turn' }, range: [0, 1], ...(source ? { source } : {}), configKey };
+}
+
+/** A chart of scalar series, `[key, label]` each. */
+function scalarChart(
+  id: string,
+  title: string,
+  series: [ScalarKey, string][],
+  configKey: string,
+  more: Partial<ChartSpec> = {},
+): ChartSpec {
+  return { id, title, scalars: series.map(([key, label]) => ({ key, label })), ...more, configKey };
+}
+
 export const CHARTS: readonly ChartSpec[] = [
-  { id: 'reward', title: 'Reward', scalars: [{ key: 'reward', label: 'reward' }], configKey: '/verifier/type' },
-  {
-    id: 'verifier',
-    title: 'Verifier score per turn',
-    perTurn: { key: 'verifier', label: 'turn' },
-    range: [0, 1],
-    configKey: '/verifier/type',
-  },
-  {
-    id: 'majority',
-    title: 'Majority accuracy per turn',
-    perTurn: { key: 'majorityAccuracy', label: 'turn' },
-    range: [0, 1],
-    configKey: '/discussion/turns',
-  },
-  {
-    id: 'evalMajority',
-    title: 'Evaluation: majority accuracy per turn',
-    perTurn: { key: 'majorityAccuracy', label: 'turn' },
-    range: [0, 1],
-    source: 'eval',
-    configKey: '/eval/every',
-  },
-  { id: 'kl', title: 'KL to the reference policy', scalars: [{ key: 'kl', label: 'KL' }], configKey: '/training/ppo/klCoef' },
-  { id: 'entropy', title: 'Entropy', scalars: [{ key: 'entropy', label: 'entropy' }], configKey: '/generation/temperature' },
-  {
-    id: 'loss',
-    title: 'Policy and value loss',
-    scalars: [
-      { key: 'policyLoss', label: 'policy loss' },
-      { key: 'valueLoss', label: 'value loss' },
+  scalarChart('reward', 'Reward', [['reward', 'reward']], '/verifier/type'),
+  perTurnFraction('verifier', 'Verifier score per turn', 'verifier', '/verifier/type'),
+  perTurnFraction('majority', 'Majority accuracy per turn', 'majorityAccuracy', '/discussion/turns'),
+  perTurnFraction('evalMajority', 'Evaluation: majority accuracy per turn', 'majorityAccuracy', '/eval/every', 'eval'),
+  scalarChart('kl', 'KL to the reference policy', [['kl', 'KL']], '/training/ppo/klCoef'),
+  scalarChart('entropy', 'Entropy', [['entropy', 'entropy']], '/generation/temperature'),
+  scalarChart(
+    'loss',
+    'Policy and value loss',
+    [
+      ['policyLoss', 'policy loss'],
+      ['valueLoss', 'value loss'],
     ],
-    configKey: '/training/ppo/lr',
-  },
-  {
-    id: 'clip',
-    title: 'Clip fraction',
-    scalars: [{ key: 'clipFraction', label: 'clip fraction' }],
-    range: [0, 1],
-    configKey: '/training/ppo/clipRange',
-  },
-  {
-    id: 'dynamicSampling',
-    title: 'Dynamic sampling: responses per iteration',
-    scalars: [
-      { key: 'sampledResponses', label: 'sampled' },
-      { key: 'updatedResponses', label: 'trained on' },
+    '/training/ppo/lr',
+  ),
+  scalarChart('clip', 'Clip fraction', [['clipFraction', 'clip fraction']], '/training/ppo/clipRange', { range: [0, 1] }),
+  scalarChart(
+    'dynamicSampling',
+    'Dynamic sampling: responses per iteration',
+    [
+      ['sampledResponses', 'sampled'],
+      ['updatedResponses', 'trained on'],
     ],
-    configKey: '/training/dynamicSampling',
-    whenLogged: true,
-  },
-  {
-    id: 'throughput',
-    title: 'Throughput',
-    scalars: [{ key: 'tokensPerSecond', label: 'tokens/s' }],
-    configKey: '/runtime/threads',
-  },
+    '/training/dynamicSampling',
+    { whenLogged: true },
+  ),
+  scalarChart('throughput', 'Throughput', [['tokensPerSecond', 'tokens/s']], '/runtime/threads'),
 ];
 
 /** Series id of a scalar (`kl`) or of one turn of a per-turn metric (`verifier.2`, turns from 1). */

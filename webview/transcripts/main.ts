@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '../shared/verdicts.css';
 import './transcripts.css';
 import { describeMessage } from '../../src/protocol/check';
 import { discussionKey, isHostToTranscripts, MAX_FETCH, type HostToTranscripts } from '../../src/protocol/transcriptsEditor';

@@ -11,7 +11,8 @@ import { annotationStats, formatAnnotationStats } from '../../engine/annotations
 import { ANNOTATIONS_FILE, readAnnotatedRun, TRANSCRIPTS_FILE, type AnnotatedRun } from '../../engine/annotations/store';
 import { formatVerifierReport, verifierReport } from '../../engine/annotations/verifierReport';
 import { UsageError } from '../errors';
-import { parse, type Command } from './command';
+import { type Command } from './command';
+import { parse } from './options';
 
 /** Where a subcommand writes (process.stdout/stderr; tests capture them). */
 export interface Output {

@@ -1,9 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveRuntime, type RuntimeChoice } from '../../engine/runtime/resolve';
 import type { RuntimeOptions } from '../../engine/runtime/session';
-import { FROZEN_WEIGHTS, PROVIDER_CHOICES, type FrozenWeightsChoice } from '../../protocol/choices';
+import { PROVIDER_CHOICES } from '../../protocol/choices';
 import { describeRuntime, type RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';
+import { frozenWeightsOption, intOption, strings } from './options';
 
 export interface Command {
   summary: string;
@@ -12,47 +12,8 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** node:util parseArgs with usage errors as UsageError. */
-export function parse<O extends Options>(args: string[], options: O, allowPositionals = false) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-export function requireOption(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new UsageError(`missing ${flag}`);
-  return value;
-}
-
-export function intOption(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  // Decimal digits only: Number() would also take "0x4", "1e9" and " 7 ".
-  const n = /^[+-]?\d{1,15}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a decimal integer, got "${value}"`);
-  return n;
-}
-
-export function numberOption(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${value}"`);
-  return n;
-}
-
-/** --frozen-weights auto|embedded|fed: how a model's weights enter ONNX Runtime (config runtime.frozenWeights). */
-export function frozenWeightsOption(value: string | undefined): FrozenWeightsChoice {
-  if (value === undefined) return 'auto';
-  const choice = FROZEN_WEIGHTS.find((c) => c === value);
-  if (!choice) throw new UsageError(`--frozen-weights must be auto, embedded or fed, got "${value}"`);
-  return choice;
-}
-
 /** `--provider` and `--threads`: the options of every command that runs ONNX Runtime sessions. */
-export const RUNTIME_FLAGS = { provider: { type: 'string' }, threads: { type: 'string' } } as const;
+export const RUNTIME_FLAGS = strings('provider', 'threads');
 export const RUNTIME_USAGE = `[--provider ${PROVIDER_CHOICES.join('|')}] [--threads N]`;
 
 /** The runtime flags given (--frozen-weights too, where a command takes it); absent ones stay undefined. */

@@ -20,39 +20,29 @@ import type { ComparisonResult } from '../../protocol/comparison';
 import type { RuntimeInfo } from '../../protocol/runRecords';
 import { UsageError } from '../errors';
 import { evalProgress, type Progress } from '../progress';
-import { commandRuntime, intOption, parse, printRuntime, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
-import { evalDefaults, evalRecords } from './evaluate';
+import { type Command, commandRuntime, printRuntime, RUNTIME_FLAGS, RUNTIME_USAGE } from './command';
+import { booleans, intOption, parse, strings } from './options';
+import { EVAL_FLAGS, evalDefaults, evalRecords } from './evaluate';
 
 const CONFIDENCE = 0.95;
 
 export const compare: Command = {
   summary: 'evaluate checkpoints, runs or base models on the same questions; paired differences against the first',
-  usage:
-    'A B [C ...] (--task arith|nli|pairsum | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]\n' +
-    '       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]\n' +
-    `       ${RUNTIME_USAGE}\n` +
-    '       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset\n' +
-    '       (a team of the config-default size on that model, or --agents N). Each side is evaluated as `maporl eval` would\n' +
-    "       (its run's sampling, prompts and turns), all on the same questions with the same sampling seeds. The result goes to\n" +
-    "       DIR/<key>/ with --out DIR, else to RUN/comparisons/<key>/ of the first side's run, else to ./comparisons/<key>/, and\n" +
-    '       is read back when asked again (--force recomputes). --json prints the result as JSON only.',
+  usage: `A B [C ...] (--task arith|nli|pairsum | --data FILE [--task gsm8k|nli-jsonl|generic]) [--questions N] [--seed S]
+       [--turns T] [--agents N] [--temperature T] [--max-new-tokens N] [--resamples N] [--skip-invalid] [--out DIR] [--force] [--json]
+       ${RUNTIME_USAGE}
+       A side is a checkpoint (RUN/checkpoints/step-NNNNNN), a run (its latest checkpoint), or a model directory or preset
+       (a team of the config-default size on that model, or --agents N). Each side is evaluated as \`maporl eval\` would
+       (its run's sampling, prompts and turns), all on the same questions with the same sampling seeds. The result goes to
+       DIR/<key>/ with --out DIR, else to RUN/comparisons/<key>/ of the first side's run, else to ./comparisons/<key>/, and
+       is read back when asked again (--force recomputes). --json prints the result as JSON only.`,
   async run(args) {
     const { values, positionals } = parse(
       args,
       {
-        data: { type: 'string' },
-        task: { type: 'string' },
-        questions: { type: 'string' },
-        seed: { type: 'string' },
-        turns: { type: 'string' },
-        agents: { type: 'string' },
-        temperature: { type: 'string' },
-        'max-new-tokens': { type: 'string' },
-        resamples: { type: 'string' },
-        'skip-invalid': { type: 'boolean' },
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
+        ...EVAL_FLAGS,
+        ...strings('resamples', 'out'),
+        ...booleans('force'),
         ...RUNTIME_FLAGS,
       },
       true,
@@ -80,14 +70,7 @@ export const compare: Command = {
           `side 0 (${located[0].given}) was trained on ${firstRunConfig?.task.type}, side ${other} (${located[other].given}) on ${tasks[other]}: give --task (or --data) to compare them on one task`,
         );
     }
-    const { task, records } = evalRecords({
-      task: values.task,
-      data: values.data,
-      questions,
-      seed,
-      skipInvalid: values['skip-invalid'],
-      runTask: firstRunConfig?.task.type,
-    });
+    const { task, records } = evalRecords(values, { questions, seed, runTask: firstRunConfig?.task.type });
     const data = values.data ? path.resolve(values.data) : null;
     const bootstrap = { resamples, seed, confidence: CONFIDENCE };
     const key = comparisonKey({

@@ -3,7 +3,8 @@ import { sftRecords } from '../../engine/maporl/base';
 import { generateSplit } from '../../engine/tasks/synthetic';
 import { isBuiltinTask } from '../../protocol/choices';
 import { UsageError } from '../errors';
-import { intOption, parse, requireOption, type Command } from './command';
+import { type Command } from './command';
+import { booleans, intOption, parse, requireOption, strings } from './options';
 
 /** A million questions is 100 MB of JSONL; a typo (1e9) would fill memory and the disk, silently. */
 const MAX_N = 1_000_000;
@@ -12,15 +13,7 @@ export const data: Command = {
   summary: 'write a built-in task split as JSONL: questions ({"question","answer"}) or SFT pairs',
   usage: '--task arith|nli|pairsum --split train|test --n N --out FILE [--format task|sft] [--seed N] [--force]',
   async run(args) {
-    const { values } = parse(args, {
-      task: { type: 'string' },
-      split: { type: 'string' },
-      n: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean' },
-    });
+    const { values } = parse(args, { ...strings('task', 'split', 'n', 'out', 'format', 'seed'), ...booleans('force') });
     const task = requireOption(values.task, '--task arith|nli|pairsum');
     if (!isBuiltinTask(task)) throw new UsageError(`--task must be arith, nli or pairsum, got "${task}"`);
     const split = values.split ?? 'train';

@@ -14,7 +14,8 @@ import { DiscussionSchema } from '../../protocol/configSchema';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
 import { stopOnSignals } from '../stop';
-import { commandRuntime, intOption, parse, type Command } from './command';
+import { type Command, commandRuntime } from './command';
+import { booleans, intOption, parse, strings } from './options';
 
 /**
  * Sizes of the two demo variants. Both make the same base agents (calibrated to be right about half
@@ -44,13 +45,7 @@ export const demo: Command = {
   summary: 'the embedded default: tiny agents, MAPoRL co-training, before/after table',
   usage: '[--quick] [--verifier ground-truth|learned] [--out DIR] [--seed N] [--force]',
   async run(args) {
-    const { values } = parse(args, {
-      quick: { type: 'boolean' },
-      verifier: { type: 'string' },
-      out: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean' },
-    });
+    const { values } = parse(args, { ...strings('verifier', 'out', 'seed'), ...booleans('quick', 'force') });
     const plan = values.quick ? PLANS.quick : PLANS.full;
     // Ground truth by default: the tiny agents learn to game the tiny learned verifier (held-out
     // AUC ~0.79) without getting more answers right (docs/results.md, rung 2).

@@ -7,7 +7,8 @@ import { machineFacts, parseHardwareDevices, probeProvider } from '../../engine/
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../protocol/choices';
 import { formatDoctorReport, type DoctorReport, type HardwareDevice, type ProviderProbe } from '../../protocol/doctor';
 import { UsageError } from '../errors';
-import { intOption, parse, type Command } from './command';
+import { type Command } from './command';
+import { intOption, parse } from './options';
 
 export const doctor: Command = {
   summary: 'which ONNX Runtime execution providers (cpu, webgpu, cuda) start here, the devices found, threads, versions',

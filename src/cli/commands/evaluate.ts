@@ -21,7 +21,8 @@ import { loadJsonlTask } from '../../engine/tasks/loaders';
 import { newTokensIssue } from '../../engine/generate/context';
 import { UsageError } from '../errors';
 import { evalProgress } from '../progress';
-import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
+import { type Command, commandRuntime, RUNTIME_FLAGS, RUNTIME_USAGE } from './command';
+import { booleans, intOption, numberOption, parse, strings } from './options';
 
 /**
  * What `maporl eval` samples with and how it prompts: the engine's defaults for the run (evalSettingsOf:
@@ -38,6 +39,12 @@ export function evalDefaults(
   return { generation: { ...d.generation, maxNewTokens, temperature }, prompt: d.prompt };
 }
 
+/** The options `maporl eval` and `maporl compare` share: the questions, the team's size and the sampling. */
+export const EVAL_FLAGS = {
+  ...strings('data', 'task', 'agents', 'turns', 'questions', 'temperature', 'max-new-tokens', 'seed'),
+  ...booleans('skip-invalid', 'json'),
+};
+
 export const evaluate: Command = {
   summary: 'multi-agent evaluation of a checkpoint or base model(s), turn by turn',
   usage:
@@ -48,19 +55,9 @@ export const evaluate: Command = {
     `       config defaults (temperature ${GenerationSchema.parse({}).temperature}, question-last later-turn prompt). --temperature 0 is greedy.`,
   async run(args) {
     const { values } = parse(args, {
-      checkpoint: { type: 'string' },
       model: { type: 'string', multiple: true },
-      data: { type: 'string' },
-      task: { type: 'string' },
-      agents: { type: 'string' },
-      turns: { type: 'string' },
-      questions: { type: 'string' },
-      temperature: { type: 'string' },
-      'max-new-tokens': { type: 'string' },
-      seed: { type: 'string' },
-      'skip-invalid': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'frozen-weights': { type: 'string' },
+      ...strings('checkpoint', 'frozen-weights'),
+      ...EVAL_FLAGS,
       ...RUNTIME_FLAGS,
     });
     if (!values.checkpoint === !values.model) throw new UsageError('give --checkpoint DIR or --model DIR|PRESET (not both)');
@@ -81,14 +78,7 @@ export const evaluate: Command = {
         newTokensIssue(runConfig.agents.models, generation.maxNewTokens, runConfig, path.resolve(checkpointDir, '..', '..'))
       : newTokensIssue(values.model ?? [], generation.maxNewTokens, undefined, process.cwd());
     if (tooLong) throw new UsageError(`--max-new-tokens ${tooLong.message}`);
-    const { task, records } = evalRecords({
-      task: values.task,
-      data: values.data,
-      questions,
-      seed,
-      skipInvalid: values['skip-invalid'],
-      runTask: runConfig?.task.type,
-    });
+    const { task, records } = evalRecords(values, { questions, seed, runTask: runConfig?.task.type });
 
     // The agents' models and how agents map onto them: the checkpoint's shape unless flags say otherwise.
     const specs = values.model ?? [];
@@ -129,18 +119,23 @@ export const evaluate: Command = {
 /** More questions than a test split holds: a typo (1e9) would otherwise run for days, silently. */
 const MAX_QUESTIONS = 100_000;
 
-export interface EvalRecordsOptions {
+/** The flags of EVAL_FLAGS that name the questions. */
+interface QuestionFlags {
   task?: string;
   data?: string;
+  'skip-invalid'?: boolean;
+}
+
+export interface EvalRecordsOptions {
   questions: number;
   seed: number;
-  skipInvalid?: boolean;
   /** The task of the run being evaluated: the default when it fits the given data (or its absence). */
   runTask?: string;
 }
 
 /** The test questions of an evaluation: a generated split, or the first N records of a JSONL file. */
-export function evalRecords(o: EvalRecordsOptions): { task: TaskType; records: TaskRecord[] } {
+export function evalRecords(flags: QuestionFlags, options: EvalRecordsOptions): { task: TaskType; records: TaskRecord[] } {
+  const o = { ...options, task: flags.task, data: flags.data, skipInvalid: flags['skip-invalid'] };
   if (!(o.questions >= 1 && o.questions <= MAX_QUESTIONS))
     throw new UsageError(`--questions must be between 1 and ${MAX_QUESTIONS}, got ${o.questions}`);
   const runTaskFits = (t: string | undefined) => t !== undefined && (o.data ? isFileTask(t) : isBuiltinTask(t));

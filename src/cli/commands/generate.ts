@@ -2,16 +2,8 @@ import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
 import { contextProblem } from '../../engine/generate/context';
 import { UsageError } from '../errors';
-import {
-  commandRuntime,
-  intOption,
-  numberOption,
-  parse,
-  requireOption,
-  RUNTIME_FLAGS,
-  RUNTIME_USAGE,
-  type Command,
-} from './command';
+import { type Command, commandRuntime, RUNTIME_FLAGS, RUNTIME_USAGE } from './command';
+import { booleans, intOption, numberOption, parse, requireOption, strings } from './options';
 
 export const generate: Command = {
   summary: 'sample continuations of a prompt',
@@ -20,18 +12,9 @@ export const generate: Command = {
     `       ${RUNTIME_USAGE} [--json]`,
   async run(args) {
     const { values } = parse(args, {
-      model: { type: 'string' },
-      prompt: { type: 'string' },
-      'max-new-tokens': { type: 'string' },
-      temperature: { type: 'string' },
-      'top-p': { type: 'string' },
-      'top-k': { type: 'string' },
-      seed: { type: 'string' },
-      num: { type: 'string' },
       stop: { type: 'string', multiple: true },
-      chat: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'frozen-weights': { type: 'string' },
+      ...strings('model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'num', 'frozen-weights'),
+      ...booleans('chat', 'json'),
       ...RUNTIME_FLAGS,
     });
     const runtime = commandRuntime(values); // before the model loads: a bad --provider is exit 2 at once

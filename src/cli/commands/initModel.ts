@@ -4,19 +4,14 @@ import { MODEL_DIR_ENTRIES, prepareOutputDir } from '../../engine/io/outputs';
 import { createPresetModel, initWeights, saveModel } from '../../engine/nn/model';
 import { presetNames } from '../../engine/nn/presets';
 import { UsageError } from '../errors';
-import { intOption, parse, requireOption, type Command } from './command';
+import { type Command } from './command';
+import { booleans, intOption, parse, requireOption, strings } from './options';
 
 export const initModel: Command = {
   summary: 'write a fresh model directory (a preset, or a config.json) with random weights',
   usage: `(--preset NAME | --config FILE) --out DIR [--seed N] [--force]\n  presets: ${presetNames().join(', ')}`,
   async run(args) {
-    const { values } = parse(args, {
-      preset: { type: 'string' },
-      config: { type: 'string' },
-      out: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean' },
-    });
+    const { values } = parse(args, { ...strings('preset', 'config', 'out', 'seed'), ...booleans('force') });
     const out = requireOption(values.out, '--out DIR');
     const seed = intOption(values.seed, '--seed', 0);
     if (!values.preset === !values.config) throw new UsageError('give exactly one of --preset NAME or --config FILE');

@@ -3,18 +3,14 @@ import { LMRuntime } from '../../engine/generate/runtime';
 import { loadModel } from '../../engine/nn/model';
 import { contextProblem } from '../../engine/generate/context';
 import { UsageError } from '../errors';
-import { commandRuntime, parse, requireOption, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
+import { type Command, commandRuntime, RUNTIME_FLAGS, RUNTIME_USAGE } from './command';
+import { parse, requireOption, strings } from './options';
 
 export const logprobs: Command = {
   summary: 'print JSON {ids, tokens, logprobs} of a text under a model',
   usage: `--model DIR --text-file FILE [--frozen-weights auto|embedded|fed] ${RUNTIME_USAGE}`,
   async run(args) {
-    const { values } = parse(args, {
-      model: { type: 'string' },
-      'text-file': { type: 'string' },
-      'frozen-weights': { type: 'string' },
-      ...RUNTIME_FLAGS,
-    });
+    const { values } = parse(args, { ...strings('model', 'text-file', 'frozen-weights'), ...RUNTIME_FLAGS });
     const runtime = commandRuntime(values);
     const file = requireOption(values['text-file'], '--text-file FILE');
     if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);

@@ -11,7 +11,8 @@ import { writeDirAtomic } from '../../engine/io/atomic';
 import { MODEL_DIR_ENTRIES, prepareOutputDir } from '../../engine/io/outputs';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
-import { commandRuntime, intOption, numberOption, parse, RUNTIME_FLAGS, RUNTIME_USAGE, type Command } from './command';
+import { type Command, commandRuntime, RUNTIME_FLAGS, RUNTIME_USAGE } from './command';
+import { booleans, intOption, numberOption, parse, strings } from './options';
 
 export const prepareAgents: Command = {
   summary: 'fine-tune base agents on a built-in task (SFT), cached, optionally copied to a model directory',
@@ -22,15 +23,8 @@ export const prepareAgents: Command = {
     "  With --config the recipe is that experiment's baseAgents section (its task and prompts); otherwise the defaults with these options.",
   async run(args) {
     const { values } = parse(args, {
-      config: { type: 'string' },
-      task: { type: 'string' },
-      preset: { type: 'string' },
-      steps: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
+      ...strings('config', 'task', 'preset', 'steps', 'lr', 'seed', 'out'),
+      ...booleans('force', 'json'),
       ...RUNTIME_FLAGS,
     });
     if (values.config && (values.task || values.preset || values.steps || values.lr || values.seed))

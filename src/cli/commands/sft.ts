@@ -6,7 +6,8 @@ import type { PromptFormat } from '../../engine/prompts/tokens';
 import { UsageError } from '../errors';
 import { Progress } from '../progress';
 import { stopOnSignals } from '../stop';
-import { commandRuntime, intOption, numberOption, parse, requireOption, RUNTIME_FLAGS, type Command } from './command';
+import { type Command, commandRuntime, RUNTIME_FLAGS } from './command';
+import { booleans, intOption, numberOption, parse, requireOption, strings } from './options';
 
 const d = SFT_DEFAULTS;
 
@@ -39,33 +40,33 @@ export const sft: Command = {
 Writes OUT/model (an HF model directory; with LoRA merged into the base), OUT/adapter (LoRA, PEFT
 layout), OUT/checkpoints/step-NNNNNN, OUT/events.jsonl and OUT/summary.json.`,
   async run(args) {
-    const s = { type: 'string' } as const;
     const { values: v } = parse(args, {
-      model: s,
-      data: s,
-      out: s,
-      'eval-data': s,
-      epochs: s,
-      lr: s,
-      'batch-size': s,
-      accumulate: s,
-      'max-steps': s,
-      'warmup-steps': s,
-      schedule: s,
-      'weight-decay': s,
-      'max-grad-norm': s,
-      'max-length': s,
-      format: s,
-      seed: s,
-      'save-every': s,
-      'keep-checkpoints': s,
-      'lora-rank': s,
-      'lora-alpha': s,
-      'lora-dropout': s,
-      'lora-targets': s,
+      ...strings(
+        'model',
+        'data',
+        'out',
+        'eval-data',
+        'epochs',
+        'lr',
+        'batch-size',
+        'accumulate',
+        'max-steps',
+        'warmup-steps',
+        'schedule',
+        'weight-decay',
+        'max-grad-norm',
+        'max-length',
+        'format',
+        'seed',
+        'save-every',
+        'keep-checkpoints',
+        'lora-rank',
+        'lora-alpha',
+        'lora-dropout',
+        'lora-targets',
+      ),
+      ...booleans('resume', 'force'),
       ...RUNTIME_FLAGS,
-      resume: { type: 'boolean' },
-      force: { type: 'boolean' },
     });
     const schedule = v.schedule ?? d.schedule;
     if (schedule !== 'constant' && schedule !== 'cosine')

@@ -8,7 +8,8 @@ import { SlurmError } from '../../engine/sweep/slurm';
 import { sweepStatus } from '../../engine/sweep/status';
 import { cancelSweep, runSweep, SweepBusyError, type Action, type Executor } from '../../engine/sweep/sweep';
 import { UsageError } from '../errors';
-import { parse, type Command } from './command';
+import { type Command } from './command';
+import { parse } from './options';
 
 const SUBCOMMANDS = ['status', 'cancel', 'report'];
 

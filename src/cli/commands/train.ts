@@ -7,7 +7,8 @@ import { configContextIssue } from '../../engine/generate/context';
 import { Progress } from '../progress';
 import { UsageError } from '../errors';
 import { stopOnSignals } from '../stop';
-import { parse, type Command } from './command';
+import { type Command } from './command';
+import { parse } from './options';
 
 export const train: Command = {
   summary: 'run a MAPoRL experiment from a *.maporl.json config',

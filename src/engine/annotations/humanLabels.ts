@@ -11,7 +11,7 @@ import { VERIFIER_WRONG } from './verifierReport';
 
 export const HALLUCINATED = 'hallucinated';
 
-/** A labelled response as the verifier's training set takes it (maporl/verifier.ts LabelledExample). */
+/** A labelled response as the verifier's training set takes it (maporl/verifier/verifier.ts LabelledExample). */
 export interface HumanLabelledExample {
   question: string;
   response: string;

@@ -7,17 +7,11 @@ import { checkpointDamage, MANIFEST_FILE } from '../io/checkpointManifest';
 import { ModelFileError } from '../io/errors';
 import { PRESETS } from '../nn/presets';
 import { latestCheckpoint } from '../io/checkpoints';
+import type { ComparisonSideSpec } from '../../protocol/comparison';
 import { readTrainerState, runDirOf } from '../maporl/run';
 
-export interface SideLocation {
-  given: string;
-  kind: 'checkpoint' | 'model';
-  /** Absolute path of the checkpoint or model directory; the preset's name for a preset. */
-  path: string;
-  /** Absolute run directory of a checkpoint, when it lies in one. */
-  run: string | null;
-  step: number | null;
-  label: string;
+/** Where a side is, as the saved result names it (protocol/comparison.ts, ComparisonSideSpec), and what it is now. */
+export interface SideLocation extends Pick<ComparisonSideSpec, 'given' | 'kind' | 'path' | 'run' | 'step' | 'label'> {
   /**
    * A digest of what the side's weights and settings are now: its manifest (the SHA-256 of every
    * file) and its run's config.json; for a directory without a manifest, each file's name, size and

@@ -1,5 +1,5 @@
 // How well scores in [0, 1] separate and calibrate yes/no labels: the verifier's quality against
-// ground truth (maporl/verifierSetup.ts) and against annotators (annotations/verifierReport.ts).
+// ground truth (maporl/train/verifierSetup.ts) and against annotators (annotations/verifierReport.ts).
 // Plain numbers, so both layers can use them.
 
 /** Area under the ROC curve (ties count half); NaN when one class is missing. */

@@ -1,5 +1,5 @@
 // Cutting a run's append-only logs (events.jsonl, transcripts.jsonl) back to a checkpoint on resume,
-// for MAPoRL runs (maporl/runDir.ts) and SFT runs (sft/trainer.ts) alike. A checkpoint records each
+// for MAPoRL runs (maporl/run/runDir.ts) and SFT runs (sft/trainer.ts) alike. A checkpoint records each
 // log's byte length when it was written (its mark); what a resumed run is about to produce again
 // is cut, so no record appears twice, whatever instant the interrupted process died at.
 import * as fs from 'node:fs';

@@ -1,5 +1,5 @@
 // The sweep's base-agent stage. Runs whose configs have a `baseAgents` section share their SFT'd
-// agents through the cache (maporl/baseStage.ts); left to themselves, runs started side by side
+// agents through the cache (maporl/train/baseStage.ts); left to themselves, runs started side by side
 // would each fine-tune the same agents (minutes each) before one of them filled the cache. So the
 // sweep prepares each distinct recipe once, before its runs: locally as a `maporl prepare-agents`
 // child it waits for, on Slurm as one job per recipe that the run array depends on (afterok).

@@ -4,10 +4,11 @@
 // run appends to it): read() picks up the lines completed since the last call, and a line without its
 // newline waits. The file is only ever read. A shrunk or replaced file is read again from the start.
 // Node fs only, no vscode.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { discussionKey } from '../../protocol/annotations';
 import { validateTranscriptRecord, type TranscriptRecord } from '../../protocol/runRecords';
 import { summarizeDiscussion, type DiscussionSummary, type ReadProblem } from '../../protocol/transcriptsEditor';
+import { openGrowing } from '../runData/jsonlTail';
 
 const BLOCK = 4 << 20;
 const MIN_READ = 64 << 10;
@@ -55,33 +56,29 @@ export class TranscriptIndex {
   /** Reads complete lines from where the last call stopped, at most about `maxBytes` of them. */
   read(maxBytes = Number.POSITIVE_INFINITY): IndexChunk {
     const out: IndexChunk = { entries: [], problems: [], restarted: false, done: true };
-    let fd: number;
+    const file = openGrowing(this.path, this.offset, this.inode);
+    if (!file) return out; // not written yet
+    const { fd, size } = file;
     try {
-      fd = openSync(this.path, 'r');
-    } catch {
-      return out; // not written yet
-    }
-    try {
-      const stat = fstatSync(fd);
-      if (stat.size < this.offset || (this.inode >= 0 && stat.ino !== this.inode)) {
+      if (file.restarted) {
         this.reset();
         out.restarted = true;
       }
-      this.inode = stat.ino;
+      this.inode = file.ino;
       let block = Buffer.allocUnsafe(BLOCK);
       let budget = maxBytes;
-      while (this.offset < stat.size) {
+      while (this.offset < size) {
         if (budget < MIN_READ) {
           out.done = false;
           break;
         }
-        const want = Math.min(block.length, stat.size - this.offset, Math.max(budget, MIN_READ));
+        const want = Math.min(block.length, size - this.offset, Math.max(budget, MIN_READ));
         const n = readSync(fd, block, 0, want, this.offset);
         if (n <= 0) break;
         // A newline byte never occurs inside a UTF-8 sequence, so lines are cut on bytes.
         const last = block.lastIndexOf(NEWLINE, n - 1);
         if (last < 0) {
-          if (this.offset + n >= stat.size) break; // an unfinished last line: wait for its newline
+          if (this.offset + n >= size) break; // an unfinished last line: wait for its newline
           if (n === block.length) block = Buffer.allocUnsafe(block.length * 2); // a line longer than the block
           budget = block.length; // a line longer than the budget: read it whole
           continue;

@@ -20,6 +20,7 @@ import type { AnnotationSettings } from '../settings';
 import { agreementOf } from './agreement';
 import { TranscriptsDocument, type Appended } from './transcriptsDocument';
 import { transcriptsHtml } from './transcriptsHtml';
+import { pageFiles } from '../webview/panelRegistry';
 
 const POLL_MS = 500;
 
@@ -154,14 +155,7 @@ class TranscriptsPanel {
     private readonly takeReveal: () => string | undefined,
   ) {
     const webview = panel.webview;
-    const asset = (name: string) =>
-      webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview', name)).toString();
-    webview.html = transcriptsHtml({
-      cspSource: webview.cspSource,
-      scriptUri: asset('transcripts.js'),
-      styleUri: asset('transcripts.css'),
-      title: 'Transcripts',
-    });
+    webview.html = transcriptsHtml({ ...pageFiles(webview, deps.extensionUri, 'transcripts'), title: 'Transcripts' });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       doc.onDidAppend.event((a) => this.appended(a)),

@@ -22,7 +22,7 @@ import { CompareRun, compareArgs, type CompareOutcome } from './compareJob';
 import { loadPanelData, type PanelData } from './panelData';
 import { comparisonDir, discussionAt, readSavedResult, sideTranscriptsFile, summaryOf } from './savedComparisons';
 import { sidesOf } from './sides';
-import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
+import { PanelRegistry, pageFiles, type OpenPanel } from '../webview/panelRegistry';
 
 export interface CompareDeps {
   extensionUri: vscode.Uri;
@@ -127,12 +127,7 @@ class ComparePanel implements OpenPanel {
   ) {
     const webview = panel.webview;
     panel.title = titleOf(sides);
-    webview.html = compareHtml({
-      cspSource: webview.cspSource,
-      scriptUri: pageAsset(webview, deps.extensionUri, 'compare.js'),
-      styleUri: pageAsset(webview, deps.extensionUri, 'compare.css'),
-      title: panel.title,
-    });
+    webview.html = compareHtml({ ...pageFiles(webview, deps.extensionUri, 'compare'), title: panel.title });
     this.subscriptions.push(webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
     const run = owner.running(sides);
     if (run) this.follow(run);

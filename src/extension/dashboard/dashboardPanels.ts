@@ -19,7 +19,7 @@ import { dashboardHtml } from './dashboardHtml';
 import { runFiles } from './runFiles';
 import { runHeader } from './runHeader';
 import { UpdateBatcher, type Batch } from './updateBatcher';
-import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
+import { PanelRegistry, pageFiles, type OpenPanel } from '../webview/panelRegistry';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
@@ -92,13 +92,7 @@ class DashboardPanel implements OpenPanel {
     this.batcher = new UpdateBatcher((b) => this.send(b), deps.refreshMs());
     const webview = panel.webview;
     panel.title = titleOf(runDir);
-    webview.html = dashboardHtml({
-      cspSource: webview.cspSource,
-      scriptUri: pageAsset(webview, deps.extensionUri, 'dashboard.js'),
-      styleUri: pageAsset(webview, deps.extensionUri, 'dashboard.css'),
-      runDir,
-      title: panel.title,
-    });
+    webview.html = dashboardHtml({ ...pageFiles(webview, deps.extensionUri, 'dashboard'), runDir, title: panel.title });
 
     const updates = deps.runs.onDidUpdateRun.event((u) => {
       if (u.dir === this.runDir) this.batcher.push(u.delta);

@@ -26,6 +26,32 @@ export function splitCompleteLines(pending: string, text: string): { lines: stri
 
 const READ_BLOCK = 1 << 20;
 
+/** A growing file opened for one read from `offset` (the caller reads and closes `fd`). */
+export interface GrowingFile {
+  fd: number;
+  size: number;
+  ino: number;
+  /** Rewritten since the last read: shorter than `offset`, or another file under the name (when its inode is known). */
+  restarted: boolean;
+}
+
+/** Opens a file another process appends to, for one read; null while it is not written yet. */
+export function openGrowing(path: string, offset: number, inode = -1): GrowingFile | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { size, ino } = fstatSync(fd);
+    return { fd, size, ino, restarted: size < offset || (inode >= 0 && ino !== inode) };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 /** Complete lines of a growing text file, each read() giving those finished since the last one. */
 export class LineTail {
   private offset = 0;
@@ -38,15 +64,11 @@ export class LineTail {
 
   read(): { lines: { number: number; text: string }[]; restarted: boolean } {
     const out = { lines: [] as { number: number; text: string }[], restarted: false };
-    let fd: number;
+    const file = openGrowing(this.path, this.offset);
+    if (!file) return out; // not written yet
+    const { fd, size } = file;
     try {
-      fd = openSync(this.path, 'r');
-    } catch {
-      return out; // not written yet
-    }
-    try {
-      const size = fstatSync(fd).size;
-      if (size < this.offset) {
+      if (file.restarted) {
         this.offset = 0;
         this.pending = '';
         this.lineNumber = 0;

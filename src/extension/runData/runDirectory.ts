@@ -1,10 +1,11 @@
 // Reading a run directory (layout in docs/design.md, "Run directory") without loading all of it:
 // listing the runs of a folder, a run's checkpoints, its config, and a cheap look at its status from
 // the first and last lines of events.jsonl. Node fs only, no vscode.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isProcessAlive, readJobFile } from './jobFile';
 import { emptyRunState, foldEvent, readRunEvent, type RunState } from './runState';
+import { openGrowing } from './jsonlTail';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -107,14 +108,10 @@ const PEEK_BYTES = 64 * 1024;
 export function peekRunState(runDir: string): RunState {
   const state = emptyRunState();
   const path = join(runDir, RUN_FILES.events);
-  let fd: number;
+  const file = openGrowing(path, 0);
+  if (!file) return state;
+  const { fd, size } = file;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return state;
-  }
-  try {
-    const size = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(size, 4096));
     readSync(fd, head, 0, head.length, 0);
     const firstLine = head.toString('utf8').split('\n')[0];

@@ -7,7 +7,7 @@ import { SweepDir } from '../../engine/sweep/layout';
 import { validateSweepReportMessage, type SweepReportMessage } from '../../protocol/sweepReportView';
 import { SWEEP_REPORT_VIEW_TYPE } from '../commandIds';
 import { guardFile } from '../security/pathGuard';
-import { PanelRegistry, pageAsset, type OpenPanel } from '../webview/panelRegistry';
+import { PanelRegistry, pageFiles, type OpenPanel } from '../webview/panelRegistry';
 import { readSweepReportData } from './sweepDirs';
 import { sweepReportHtml } from './sweepReportHtml';
 
@@ -67,11 +67,7 @@ export class SweepReportPanels implements vscode.Disposable {
     const webview = panel.webview;
     try {
       const data = readSweepReportData(dir, this.deps.runsFolders());
-      webview.html = sweepReportHtml(data, {
-        cspSource: webview.cspSource,
-        scriptUri: pageAsset(webview, this.deps.extensionUri, 'sweep.js'),
-        styleUri: pageAsset(webview, this.deps.extensionUri, 'sweep.css'),
-      });
+      webview.html = sweepReportHtml(data, pageFiles(webview, this.deps.extensionUri, 'sweep'));
     } catch (e) {
       this.deps.log.warn(`sweep report ${dir}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`MAPoRL: cannot show the sweep report: ${(e as Error).message}`);

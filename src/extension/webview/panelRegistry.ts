@@ -20,9 +20,14 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
   };
 }
 
-/** The webview URI of a built page file (dist/webview/NAME). */
-export function pageAsset(webview: vscode.Webview, extensionUri: vscode.Uri, name: string): string {
-  return webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name)).toString();
+/** A built page's files as its webview loads them (dist/webview/PAGE.js and PAGE.css) and the CSP source they come from. */
+export function pageFiles(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: string,
+): { cspSource: string; scriptUri: string; styleUri: string } {
+  const uri = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name)).toString();
+  return { cspSource: webview.cspSource, scriptUri: uri(`${page}.js`), styleUri: uri(`${page}.css`) };
 }
 
 export class PanelRegistry<P extends OpenPanel> implements vscode.Disposable {
