@@ -3,6 +3,8 @@
 //     eager with a KV cache (test/reference/llama_bench.py) on the same model directory, batch 1 and
 //     32; runs of the two interleaved in rounds so that load from other processes hits both alike.
 //     Target: >= 3x PyTorch's tokens/s at batch 32 (1.5x before the reference ran unpinned OpenBLAS).
+//     The engine's plain-op graphs (LMRuntime.create({ plainGraphs }): no contrib kernels, separate
+//     q/k/v and gate/up products) run in the same rounds, to show what the fused graphs gain.
 //  2. `qwen2.5-0.5b-shape` (random weights): decode steps at batch 1 and 16 against the
 //     memory-bandwidth bound, and peak RSS, with the weights fed at each run (as LMRuntime binds a
 //     model this size) and embedded as initializers, each in a fresh process (bench/qwenDecode.ts).
@@ -56,6 +58,11 @@ export interface GenerationRow {
   speedup: number | null;
   /** Share of generated tokens where the engine's and PyTorch's greedy choices agree (a sanity check). */
   agreement: number | null;
+  /** The plain-op graphs in the same rounds: ms, and plain ms / fused ms. */
+  plainMs: number;
+  fusedOverPlain: number;
+  /** Whether the plain-op graphs chose the same greedy tokens as the fused ones (they must). */
+  plainSameTokens: boolean;
 }
 
 export type WeightPlacement = 'fed' | 'embedded';
@@ -124,6 +131,7 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
       ctx.progress(`generation: PyTorch unavailable (${(e as Error).message}); engine numbers only`);
     }
     const lm = await LMRuntime.create(model, { runtime: { threads: COMPARE_THREADS } });
+    const plain = await LMRuntime.create(model, { runtime: { threads: COMPARE_THREADS }, plainGraphs: true });
     const newTokens = ctx.quick ? 16 : 32;
     const rounds = ctx.quick ? 2 : 3;
     const prompts = sftRecords('arith', 'test', 32, 1).map((r) => promptTokens(model.tokenizer, r.prompt));
@@ -134,7 +142,9 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
       const rowsIn = prompts.slice(0, batch);
       const options = { temperature: 0, topK: 0, topP: 1, maxNewTokens: newTokens, seed: 0 };
       const ours: number[] = [],
-        theirs: number[] = [];
+        theirs: number[] = [],
+        plainMs: number[] = [];
+      let plainSameTokens = true;
       let ourTokens: number[][] = [],
         theirTokens: number[][] = [];
       for (let r = 0; r <= rounds; r++) {
@@ -145,6 +155,10 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
         if (gens.some((g) => g.tokens.length !== newTokens))
           throw new Error('bench: a sequence stopped early; the comparison needs full lengths');
         ourTokens = gens.map((g) => g.tokens);
+        const p0 = performance.now();
+        const plainGens = await plain.generate(rowsIn, options);
+        const pMs = performance.now() - p0;
+        plainSameTokens &&= plainGens.every((g, i) => g.tokens.join() === gens[i].tokens.join());
         const t =
           torch &&
           (await torch.request<{ ms: number; tokens: number[][] }>({
@@ -155,6 +169,7 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
           }));
         if (r === 0) continue;
         ours.push(ms);
+        plainMs.push(pMs);
         if (t) {
           theirs.push(t.ms);
           theirTokens = t.tokens;
@@ -172,9 +187,12 @@ export async function benchSmall(ctx: BenchContext): Promise<GenerationReport['s
         torchTokensPerS: torchMs ? tokens / (torchMs / 1e3) : null,
         speedup: torchMs ? torchMs / engineMs : null,
         agreement: theirTokens.length ? agreement(ourTokens, theirTokens) : null,
+        plainMs: median(plainMs),
+        fusedOverPlain: median(plainMs) / engineMs,
+        plainSameTokens,
       });
     }
-    await lm.release();
+    await Promise.all([lm.release(), plain.release()]);
     await torch?.close();
     const at = rows.find((r) => r.batch === TARGET.batch);
     const report = { rows, target: { ...TARGET, met: at?.speedup == null ? null : at.speedup >= TARGET.speedup }, reference };
@@ -206,11 +224,13 @@ function printSmall(ctx: BenchContext, r: GenerationReport['small']): void {
     ctx.log(
       `  reference: ${r.reference.description}; fp32 against float64: loss ${r.reference.check.relErr.loss.toExponential(1)}, gradients ${r.reference.check.relErr.grad.toExponential(1)}`,
     );
-  ctx.log('  batch  new tokens  engine tok/s  PyTorch tok/s  speedup  greedy agreement');
+  ctx.log('  batch  new tokens  engine tok/s  PyTorch tok/s  speedup  greedy agreement  plain graphs tok/s  fused/plain');
   for (const row of r.rows) {
+    const plainTokS = (row.batch * row.newTokens) / (row.plainMs / 1e3);
     ctx.log(
       `  ${String(row.batch).padStart(5)}  ${String(row.newTokens).padStart(10)}  ${row.engineTokensPerS.toFixed(0).padStart(12)}  ${(row.torchTokensPerS?.toFixed(0) ?? 'n/a').padStart(13)}  ` +
-        `${(row.speedup ? `${row.speedup.toFixed(2)}x` : 'n/a').padStart(7)}  ${row.agreement === null ? 'n/a' : `${(100 * row.agreement).toFixed(0)}%`}`,
+        `${(row.speedup ? `${row.speedup.toFixed(2)}x` : 'n/a').padStart(7)}  ${(row.agreement === null ? 'n/a' : `${(100 * row.agreement).toFixed(0)}%`).padStart(16)}  ` +
+        `${plainTokS.toFixed(0).padStart(18)}  ${`${row.fusedOverPlain.toFixed(2)}x`.padStart(11)}${row.plainSameTokens ? '' : '  (plain graphs chose other tokens!)'}`,
     );
   }
   ctx.log(
