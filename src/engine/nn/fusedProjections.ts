@@ -9,9 +9,12 @@
 // once per weight update) or in the graph for training (fuseGraphProjections: the Concat's gradient
 // is a split, so each separate tensor gets its own gradient).
 import { type HostTensor } from '../core/hostTensor';
+import type { Tensor } from '../graph/graph';
 import * as F from '../graph/ops';
 import type { ModelConfig } from '../io/hfConfig';
-import type { Weights } from './llama';
+
+/** Graph tensors by HF name (llama.ts's Weights, not imported: llama.ts imports this file). */
+type Weights = Record<string, Tensor>;
 
 /** The stacked modules and the separate ones each replaces, in stacking order. */
 export const FUSED_MODULES = {
