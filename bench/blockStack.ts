@@ -7,9 +7,9 @@
 // which is not the point here), dropout, biases.
 //
 // Built as nn/llama.ts builds training graphs (the same math as the PyTorch twin, fewer kernels):
-// q/k/v and gate/up as stacked products (a Concat of the weights, split after the product), ORT's
-// fused RMSNorm, residual + RMSNorm and RoPE kernels with their VJPs (graph/ops/fused.ts), and
-// attention's 1/sqrt(d) folded into the queries' RoPE tables.
+// ORT's fused RMSNorm, residual + RMSNorm and RoPE kernels with their VJPs (graph/ops/fused.ts),
+// and attention's 1/sqrt(d) folded into the queries' RoPE tables. The q/k/v and gate/up products
+// stay separate, as llama.ts's training graphs keep them by default (ForwardOptions.fuseProjections).
 import type { HostTensor } from '../src/engine/core/hostTensor';
 import type { Tensor } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
@@ -112,19 +112,15 @@ function block(
   fz: Record<string, Tensor>,
   nextNorm: Tensor,
 ): { x: Tensor; h: Tensor } {
-  const { batch: B, seq: T, heads: H, hidden: D, intermediate: I } = c;
+  const { batch: B, seq: T, heads: H, hidden: D } = c;
   const hd = D / H;
   const w = (n: string) => p[`layers.${l}.${n}`];
   const heads = (t: Tensor) => F.transpose(F.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-  const qkvWeight = F.concat(
-    ['q_proj', 'k_proj', 'v_proj'].map((n) => w(`self_attn.${n}.weight`)),
-    0,
-  ); // [3D, D]
-  const [qx, kx, vx] = F.split(F.linear(h, qkvWeight), -1, [D, D, D]); // 3 x [B, T, D]
-  const q = F.fusedRope(heads(qx), fz.positions, fz.qCos, fz.qSin); // scaled by 1/sqrt(hd)
-  const k = F.fusedRope(heads(kx), fz.positions, fz.cos, fz.sin);
+  const project = (n: string) => heads(F.linear(h, w(`self_attn.${n}.weight`))); // [B, H, T, hd]
+  const q = F.fusedRope(project('q_proj'), fz.positions, fz.qCos, fz.qSin); // scaled by 1/sqrt(hd)
+  const k = F.fusedRope(project('k_proj'), fz.positions, fz.cos, fz.sin);
   const scores = F.add(F.matmul(q, F.transposeLast2(k)), fz.mask); // [B, H, T, T]
-  const o = F.matmul(F.softmax(scores, -1), heads(vx)); // [B, H, T, hd]
+  const o = F.matmul(F.softmax(scores, -1), project('v_proj')); // [B, H, T, hd]
   const merged = F.reshape(F.transpose(o, [0, 2, 1, 3]), [B, T, D]);
   const attended = F.fusedSkipRmsNorm(
     x,
@@ -133,8 +129,7 @@ function block(
     c.eps,
   );
 
-  const gateUpWeight = F.concat([w('mlp.gate_proj.weight'), w('mlp.up_proj.weight')], 0); // [2I, D]
-  const [gate, up] = F.split(F.linear(attended.normed, gateUpWeight), -1, [I, I]); // 2 x [B, T, I]
+  const [gate, up] = ['gate_proj', 'up_proj'].map((n) => F.linear(attended.normed, w(`mlp.${n}.weight`))); // [B, T, I]
   const mlp = F.linear(F.mul(F.silu(gate), up), w('mlp.down_proj.weight'));
   const next = F.fusedSkipRmsNorm(attended.sum, mlp, nextNorm, c.eps);
   return { x: next.sum, h: next.normed };

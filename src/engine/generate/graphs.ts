@@ -72,19 +72,16 @@ export function weightFeeds(b: WeightBinding): Record<string, HostTensor> {
 }
 
 /**
- * Forward options of inference graphs: ORT's fused RMSNorm and RoPE kernels (nothing here is
- * differentiated), stacked q/k/v and gate/up projections (on the host per `fuseProjections`, else
- * a Concat in the graph, constant-folded for initializers) and, where frozen weights are fed,
- * linear layers that read W [out, in] in place (Gemm transB) instead of transposing every weight at
- * every run — and no stacking, which would copy a large model's weights at every run.
+ * Forward options of inference graphs: ORT's fused RMSNorm, residual + RMSNorm and RoPE kernels
+ * (unless `plain`; stacked projections come with the weights, per `fuseProjections`) and, where
+ * frozen weights are fed, linear layers that read W [out, in] in place (Gemm transB) instead of
+ * transposing every weight at every run.
  */
 export function inferenceOptions(b: WeightBinding): ForwardOptions & { head: (x: Tensor, w: Tensor) => Tensor } {
-  // fuseProjections is left to its default (on without a `linear` hook) so that a caller adding a
-  // hook that adapts modules by name (LoRA, maporl's scoring graphs) gets the separate projections.
   const fused = !b.plain;
   return b.feedFrozen
     ? { fused, linear: (_m, x, weight, bias) => gemmLinear(x, weight, bias), head: gemmLinear }
-    : { fused, ...(fused ? {} : { fuseProjections: false }), head: F.linear };
+    : { fused, head: F.linear };
 }
 
 /**

@@ -321,8 +321,10 @@ export interface ForwardOptions {
   /**
    * Stack each layer's q/k/v and gate/up weights in the graph (a Concat; its gradient is a split)
    * and run one product for each stack instead of three and two (nn/fusedProjections.ts). Weights
-   * already stacked on the host (`self_attn.qkv_proj`, `mlp.gate_up_proj`) are used either way.
-   * Default: on unless `linear` is given (a hook such as LoRA's adapts modules by name).
+   * already stacked on the host (`self_attn.qkv_proj`, `mlp.gate_up_proj`: LMRuntime's graphs) are
+   * used either way. Default off: in a training step the Split of the stacked output and the Concat
+   * of its gradient copy about what the fewer launches save (the `tiny` PPO step measured 3-6%
+   * slower stacked; docs/performance.md). Not with a `linear` hook that adapts modules by name (LoRA).
    */
   fuseProjections?: boolean;
   /**
@@ -346,7 +348,7 @@ export function llamaForward(
   inp: ForwardInputs,
   options: ForwardOptions = {},
 ): ForwardOutputs {
-  const w = (options.fuseProjections ?? options.linear === undefined) ? fuseGraphProjections(weights) : weights;
+  const w = options.fuseProjections ? fuseGraphProjections(weights) : weights;
   const hook: LinearHook = options.linear ?? ((_m, x, weight, bias) => F.linear(x, weight, bias));
   const lin: Linear = (m, x) => hook(m, x, w[`${m}.weight`], w[`${m}.bias`]);
   const embed = w['model.embed_tokens.weight'];
