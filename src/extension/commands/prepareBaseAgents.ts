@@ -104,7 +104,8 @@ export async function prepareBaseAgents(s: Services, arg?: unknown): Promise<voi
   if (outcome !== 'done') return; // the job reporter shows the error with the last log lines
   const seconds = (() => {
     try {
-      return Math.round((JSON.parse(answer) as { seconds: number }).seconds);
+      const s = (JSON.parse(answer) as { seconds?: unknown }).seconds; // --json's {modelDir, cached, fresh, seconds}
+      return typeof s === 'number' && Number.isFinite(s) ? Math.round(s) : null;
     } catch {
       return null;
     }
