@@ -2,9 +2,11 @@
 // on the same float32 inputs: RMSNorm, residual-and-RMSNorm and RoPE, outputs and every input's
 // gradient within 2e-6 relative to the largest gradient (ORT has no float64 kernels for these, so
 // the float64 finite differences of vjp.test.ts check the composites, and this file ties the fused
-// rules to them), plus a coarse float32 finite-difference check of the fused rules themselves.
+// rules to them), plus a coarse float32 finite-difference check of the fused rules themselves, and
+// that no VJP reads a norm kernel's optional outputs (the WebGPU provider does not write them).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { onnx } from 'onnx-proto';
 import { dataOf } from '../../../src/engine/core/hostTensor';
 import { grad } from '../../../src/engine/graph/autodiff';
 import { Graph, type Tensor } from '../../../src/engine/graph/graph';
@@ -122,4 +124,27 @@ test('fused RMSNorm and residual + RMSNorm: float32 finite differences agree wit
     1e-3,
   );
   assert.ok(skip.maxRelError < 5e-3, `residual + RMSNorm: max relative error ${skip.maxRelError.toExponential(2)}`);
+});
+
+// The optional mean and inverse-std outputs of (Skip)SimplifiedLayerNormalization are not written by
+// every provider: ORT's WebGPU SkipSimplifiedLayerNormalization leaves them unset, and a gradient
+// graph whose backward Mul read one failed there with 'Missing Input' (webgpuParity.test.ts). The
+// VJPs recompute the inverse std from the input, so a differentiated graph asks only for output 0
+// and the residual sum (Skip's output 3).
+test('the fused norms VJPs read no optional kernel output: a gradient graph asks only for normed and sum', () => {
+  const g = new Graph('fusedNormOutputs');
+  const [x, s, w] = [g.input('x', 'float32', [2, 3, 8]), g.input('s', 'float32', [2, 3, 8]), g.input('w', 'float32', [8])];
+  const { normed, sum } = F.fusedSkipRmsNorm(x, s, w, EPS);
+  const y = F.fusedRmsNorm(F.add(normed, sum), w, EPS);
+  grad(F.sumAll(F.mul(y, y)), [x, s, w]).forEach((d, i) => g.output(`d${i}`, d));
+  const nodes = onnx.ModelProto.decode(serialize(g)).graph!.node!;
+  const outputs = (op: string) => nodes.filter((n) => n.opType === op).map((n) => n.output!);
+  assert.deepEqual(
+    outputs('SkipSimplifiedLayerNormalization').map((o) => o.map((name) => name !== '')),
+    [[true, false, false, true]],
+  );
+  assert.deepEqual(
+    outputs('SimplifiedLayerNormalization').map((o) => o.length),
+    [1],
+  );
 });
