@@ -14,20 +14,12 @@ import { fuseHostProjections, partsOf } from '../../../src/engine/nn/fusedProjec
 import { llamaForward } from '../../../src/engine/nn/llama';
 import type { CausalLM } from '../../../src/engine/nn/model';
 import { Session } from '../../../src/engine/runtime/session';
-import { randomModel } from './helpers';
+import { randomModel, tokenInputs } from './helpers';
 
 async function hiddenAndGrads(model: CausalLM, stacked: boolean): Promise<Record<string, Float32Array>> {
   const g = new Graph('stacked');
   const w = Object.fromEntries(Object.entries(model.weights).map(([n, t]) => [n, g.input(n, 'float32', t.shape)]));
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const pos = g.input('positions', 'int64', ['B', 'T']);
-  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(
-    model.config,
-    w,
-    { inputIds: ids, positions: pos, attentionMask: mask },
-    { fuseProjections: stacked },
-  );
+  const { hidden } = llamaForward(model.config, w, tokenInputs(g), { fuseProjections: stacked });
   const names = Object.keys(w).filter((n) => n !== 'model.embed_tokens.weight');
   const grads = grad(
     F.sumAll(F.mul(hidden, hidden)),

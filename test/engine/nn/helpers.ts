@@ -55,6 +55,15 @@ export function randomWeights(config: ModelConfig, seed: number): Record<string,
  * `extra` weights (e.g. LoRA adapters) are bound like the model's and passed to `options`;
  * `fused` builds the graph with ORT's fused inference kernels (as generation and scoring do).
  */
+/** The token inputs of a forward graph: ids, positions and the attention mask, each [B, T] int64. */
+export function tokenInputs(g: Graph) {
+  return {
+    inputIds: g.input('input_ids', 'int64', ['B', 'T']),
+    positions: g.input('positions', 'int64', ['B', 'T']),
+    attentionMask: g.input('attention_mask', 'int64', ['B', 'T']),
+  };
+}
+
 export async function batchLogits(
   model: Pick<CausalLM, 'config' | 'weights'>,
   rows: number[][],
@@ -65,15 +74,7 @@ export async function batchLogits(
   const g = new Graph('logits');
   const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
   const ew = extra ? bindWeights(g, { weights: extra.weights, trainable: new Set() }) : {};
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const pos = g.input('positions', 'int64', ['B', 'T']);
-  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(
-    model.config,
-    w,
-    { inputIds: ids, positions: pos, attentionMask: mask },
-    { ...extra?.options(ew), fused },
-  );
+  const { hidden } = llamaForward(model.config, w, tokenInputs(g), { ...extra?.options(ew), fused });
   g.output('logits', lmHead(model.config, w, hidden));
   const session = await Session.create(serialize(g), { threads: 1 });
   const batch = leftPad(rows, pad);
