@@ -52,8 +52,8 @@ export function baseTraining(scale: number, train: Row['train'] = {}, long = fal
 
 /**
  * The `text` rows' base agents: SFT'd with the later-turn prompts in full, made-up wrong responses
- * that slip (sftData.ts), and 1.5x the demo's SFT steps (the long prompts take capacity: with the
- * demo's 2200 steps these agents were right 40% of the time at turn 1, with 3300 about 75%).
+ * that slip (sftData.ts), and 1.5x the demo's SFT steps, as the long prompts take capacity (the
+ * text-off-the-shelf cells measure the result).
  */
 export const TEXT_AGENTS = { steps: 3300, madeUpErrors: 'slip', show: 'text' } as const;
 
@@ -224,8 +224,8 @@ export const ROWS: Row[] = [
     long: true,
     base: 'text',
   },
-  // DAPO's dynamic sampling: in text-maporl 84% of the groups of four samples were graded alike (no
-  // group advantage); here only groups that differ are trained on, from up to 3 rounds of questions.
+  // DAPO's dynamic sampling: a group of four samples graded alike has no group advantage; here only
+  // groups that differ are trained on, from up to 3 rounds of questions.
   {
     id: 'text-maporl-dynamic',
     title: 'full-text discussion: MAPoRL co-training with dynamic sampling (up to 3 rounds of questions)',

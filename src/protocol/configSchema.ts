@@ -244,7 +244,7 @@ export const PpoSchema = z.strictObject({
     .enum(['gae', 'group'])
     .default('group')
     .describe(
-      "gae: a value head on the policy trunk and GAE (the paper's code); group: no critic, each response's reward minus the mean of the other samples of its question at the same turn and agent (RLOO; needs training.samplesPerQuestion >= 2). Default group: on rung 1 of docs/results.md it gained +4.8 points over three seeds, GAE with a shared-trunk critic +2.5 on the same samples.",
+      "gae: a value head on the policy trunk and GAE (the paper's code); group: no critic, each response's reward minus the mean of the other samples of its question at the same turn and agent (RLOO; needs training.samplesPerQuestion >= 2). Default group (chosen on rung 1 of the learning ladder, docs/results.md).",
     ),
   critic: z
     .enum(['shared-trunk', 'separate'])
