@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { dataOf, type HostTensor } from '../src/engine/core/hostTensor';
 import { Rng } from '../src/engine/core/random';
 import { LMRuntime, leftPad } from '../src/engine/generate/runtime';
-import { bindWeights } from '../src/engine/generate/graphs';
+import { bindWeights, tokenInputs } from '../src/engine/generate/graphs';
 import { Graph } from '../src/engine/graph/graph';
 import * as F from '../src/engine/graph/ops';
 import { serialize } from '../src/engine/graph/serialize';
@@ -199,10 +199,7 @@ async function parity(ep: ExecutionProvider, s: Sizes) {
   // Logits.
   const g = new Graph('logits');
   const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
-  const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
-  const positions = g.input('positions', 'int64', ['B', 'T']);
-  const attentionMask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(model.config, w, { inputIds, positions, attentionMask }, { fused: true });
+  const { hidden } = llamaForward(model.config, w, tokenInputs(g), { fused: true });
   g.output('logits', lmHead(model.config, w, hidden));
   const batch = leftPad(rows, pad);
   const lo = await both(serialize(g), { input_ids: batch.ids, positions: batch.positions, attention_mask: batch.mask });

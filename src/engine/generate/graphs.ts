@@ -84,6 +84,15 @@ export function inferenceOptions(b: WeightBinding): ForwardOptions & { head: (x:
     : { fused, head: F.linear };
 }
 
+/** The token inputs of a graph over whole rows: input_ids, positions, attention_mask, each [B, T] int64. */
+export function tokenInputs(g: Graph): { inputIds: Tensor; positions: Tensor; attentionMask: Tensor } {
+  return {
+    inputIds: g.input('input_ids', 'int64', ['B', 'T']),
+    positions: g.input('positions', 'int64', ['B', 'T']),
+    attentionMask: g.input('attention_mask', 'int64', ['B', 'T']),
+  };
+}
+
 /**
  * Inputs: input_ids, positions, attention_mask [B, T], temperature []; outputs: probs [B, V], the
  * next-token distribution at the last position, and new.{k,v}.L [B, KVH, T, D], the prompt's cache.
@@ -91,11 +100,8 @@ export function inferenceOptions(b: WeightBinding): ForwardOptions & { head: (x:
 export function buildPrefillGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const g = new Graph('prefill');
   const w = bindWeights(g, b);
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const pos = g.input('positions', 'int64', ['B', 'T']);
-  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
   const o = inferenceOptions(b);
-  const out = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, o);
+  const out = llamaForward(cfg, w, tokenInputs(g), o);
   // Only the last position's logits are needed to sample: slice before the LM head.
   const last = F.squeeze(F.takeLast(out.hidden, 1), [1]); // [B, C]
   outputNextToken(g, lmHead(cfg, w, last, o.head));
@@ -136,12 +142,10 @@ export function buildDecodeGraph(cfg: ModelConfig, b: WeightBinding): Graph {
 export function buildScoreGraph(cfg: ModelConfig, b: WeightBinding): Graph {
   const g = new Graph('score');
   const w = bindWeights(g, b);
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const pos = g.input('positions', 'int64', ['B', 'T']);
-  const mask = g.input('attention_mask', 'int64', ['B', 'T']);
+  const inputs = tokenInputs(g);
   const targets = g.input('targets', 'int64', ['B', 'T']);
   const o = inferenceOptions(b);
-  const { hidden } = llamaForward(cfg, w, { inputIds: ids, positions: pos, attentionMask: mask }, o);
+  const { hidden } = llamaForward(cfg, w, inputs, o);
   const { logprobs, entropy } = tokenLogprobs(lmHead(cfg, w, hidden, o.head), targets);
   g.output('logprobs', logprobs);
   g.output('entropy', entropy);

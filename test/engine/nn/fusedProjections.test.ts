@@ -14,7 +14,8 @@ import { fuseHostProjections, partsOf } from '../../../src/engine/nn/fusedProjec
 import { llamaForward } from '../../../src/engine/nn/llama';
 import type { CausalLM } from '../../../src/engine/nn/model';
 import { Session } from '../../../src/engine/runtime/session';
-import { randomModel, tokenInputs } from './helpers';
+import { randomModel } from './helpers';
+import { tokenInputs } from '../../../src/engine/generate/graphs';
 
 async function hiddenAndGrads(model: CausalLM, stacked: boolean): Promise<Record<string, Float32Array>> {
   const g = new Graph('stacked');

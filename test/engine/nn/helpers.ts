@@ -3,7 +3,7 @@
 import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
 import { serialize } from '../../../src/engine/graph/serialize';
-import { bindWeights } from '../../../src/engine/generate/graphs';
+import { bindWeights, tokenInputs } from '../../../src/engine/generate/graphs';
 import { leftPad } from '../../../src/engine/generate/runtime';
 import { completeModelConfig, type ModelConfig, type ModelConfigInput } from '../../../src/engine/io/hfConfig';
 import { llamaForward, llamaParamShapes, lmHead, type ForwardOptions, type Weights } from '../../../src/engine/nn/llama';
@@ -55,15 +55,6 @@ export function randomWeights(config: ModelConfig, seed: number): Record<string,
  * `extra` weights (e.g. LoRA adapters) are bound like the model's and passed to `options`;
  * `fused` builds the graph with ORT's fused inference kernels (as generation and scoring do).
  */
-/** The token inputs of a forward graph: ids, positions and the attention mask, each [B, T] int64. */
-export function tokenInputs(g: Graph) {
-  return {
-    inputIds: g.input('input_ids', 'int64', ['B', 'T']),
-    positions: g.input('positions', 'int64', ['B', 'T']),
-    attentionMask: g.input('attention_mask', 'int64', ['B', 'T']),
-  };
-}
-
 export async function batchLogits(
   model: Pick<CausalLM, 'config' | 'weights'>,
   rows: number[][],

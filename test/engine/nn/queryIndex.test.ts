@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dataOf } from '../../../src/engine/core/hostTensor';
 import { packedActionBatch } from '../../../src/engine/generate/actions';
-import { bindWeights } from '../../../src/engine/generate/graphs';
+import { bindWeights, tokenInputs } from '../../../src/engine/generate/graphs';
 import { Graph } from '../../../src/engine/graph/graph';
 import * as F from '../../../src/engine/graph/ops';
 import { serialize } from '../../../src/engine/graph/serialize';
@@ -39,14 +39,12 @@ async function hiddenAt(
   const run = async (chosen: boolean, halves: boolean) => {
     const g = new Graph('hidden');
     const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
-    const ids = g.input('input_ids', 'int64', ['B', 'T']);
-    const pos = g.input('positions', 'int64', ['B', 'T']);
-    const mask = g.input('attention_mask', 'int64', ['B', 'T']);
+    const inputs = tokenInputs(g);
     const query = g.input('query_index', 'int64', ['B', 'A']);
     const { hidden } = llamaForward(
       model.config,
       w,
-      { inputIds: ids, positions: pos, attentionMask: mask, queryIndex: chosen ? query : undefined },
+      { ...inputs, queryIndex: chosen ? query : undefined },
       { segments, fused, causalHalves: halves },
     );
     // Without queryIndex, pick the same positions afterwards: [B, A, C] either way.

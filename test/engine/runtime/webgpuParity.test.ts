@@ -15,7 +15,7 @@
 // No adapter is a test FAILURE, not a skip: scripts/install-test-deps.sh installs what CI needs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bindWeights } from '../../../src/engine/generate/graphs';
+import { bindWeights, tokenInputs } from '../../../src/engine/generate/graphs';
 import { leftPad } from '../../../src/engine/generate/runtime';
 import { dataOf, type HostTensor } from '../../../src/engine/core/hostTensor';
 import { Graph } from '../../../src/engine/graph/graph';
@@ -79,10 +79,7 @@ test('WebGPU logits of the tiny preset (fused kernels, left-padded batch) equal 
   const model = await tinyModel(11);
   const g = new Graph('logits');
   const w = bindWeights(g, { weights: model.weights, trainable: new Set() });
-  const inputIds = g.input('input_ids', 'int64', ['B', 'T']);
-  const positions = g.input('positions', 'int64', ['B', 'T']);
-  const attentionMask = g.input('attention_mask', 'int64', ['B', 'T']);
-  const { hidden } = llamaForward(model.config, w, { inputIds, positions, attentionMask }, { fused: true });
+  const { hidden } = llamaForward(model.config, w, tokenInputs(g), { fused: true });
   g.output('logits', lmHead(model.config, w, hidden)); // [B, T, V]
   const batch = leftPad(
     [
