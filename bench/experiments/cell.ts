@@ -9,10 +9,13 @@ import { groundTruthVerifier, type Discussion, type VerifierFn } from '../../src
 import { adoptionCounts, majorityByTurn, type AdoptionCounts } from '../../src/engine/maporl/discussion/discussionMetrics';
 import { evaluate } from '../../src/engine/maporl/discussion/evaluate';
 import { latestCheckpoint } from '../../src/engine/io/checkpoints';
-import { loadCheckpointModel, loadCheckpointVerifier, readTrainerState } from '../../src/engine/maporl/run/checkpoint';
+import { loadCheckpointModel, readTrainerState } from '../../src/engine/maporl/run/checkpoint';
+import { checkpointVerifier } from '../../src/engine/maporl/run/evalTeam';
+import { promptOptionsOf, type PromptOptions } from '../../src/engine/maporl/discussion/prompts';
+import type { RuntimeOptions } from '../../src/engine/runtime/session';
 import type { MaporlConfig } from '../../src/engine/maporl/config';
 import { policyIndex, type Sharing } from '../../src/engine/maporl/ppo/team';
-import { LearnedVerifier } from '../../src/engine/maporl/verifier/verifier';
+import type { LearnedVerifier } from '../../src/engine/maporl/verifier/verifier';
 import { train } from '../../src/engine/maporl/train/trainer';
 import { resolveRuntime } from '../../src/engine/runtime/resolve';
 import { LMRuntime } from '../../src/engine/generate/runtime';
@@ -166,7 +169,9 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
   const lms = await load(models);
   // Rows that show verifier scores in their prompts are evaluated as they trained: with the run's
   // own learned verifier scoring every response (never the ground truth, whose scores are the answers).
-  const learned = config.discussion.feedVerifierScores ? await checkpointVerifier(checkpoint, config, runtime) : null;
+  const learned = config.discussion.feedVerifierScores
+    ? await cellVerifier(checkpoint, promptOptionsOf(config.discussion), runtime)
+    : null;
   const scoring: Scoring = learned
     ? { verifier: (pairs) => learned.score(pairs), feed: true }
     : { verifier: groundTruthVerifier, feed: false };
@@ -213,14 +218,10 @@ interface Scoring {
 }
 
 /** The learned verifier a trained cell's checkpoint holds (the one its prompts showed during training). */
-async function checkpointVerifier(
-  checkpoint: string | null,
-  config: MaporlConfig,
-  runtime: ReturnType<typeof resolveRuntime>,
-): Promise<LearnedVerifier> {
-  const v = checkpoint ? await loadCheckpointVerifier(checkpoint) : null;
+async function cellVerifier(checkpoint: string | null, prompt: PromptOptions, runtime: RuntimeOptions): Promise<LearnedVerifier> {
+  const v = checkpoint ? await checkpointVerifier(checkpoint, prompt, runtime) : null;
   if (!v) throw new Error('a row that shows verifier scores in its prompts must train, with a learned verifier');
-  return new LearnedVerifier(v.config, v.tokenizer, v.weights, runtime, config.discussion.templates.first);
+  return v;
 }
 
 /** [turn][question] credit of the highest-scored response at each turn, ties split. */

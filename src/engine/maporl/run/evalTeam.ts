@@ -86,6 +86,16 @@ export function modelShape(specs: readonly string[]): TeamShape {
   };
 }
 
+/** A checkpoint's learned verifier, its session on `runtime` (null when the run had none). */
+export async function checkpointVerifier(
+  dir: string,
+  prompt: PromptOptions,
+  runtime: RuntimeOptions,
+): Promise<LearnedVerifier | null> {
+  const v = await loadCheckpointVerifier(dir);
+  return v ? new LearnedVerifier(v.config, v.tokenizer, v.weights, runtime, prompt.templates.first) : null;
+}
+
 /**
  * A checkpoint's policies (LoRA adapters merged into their base) and its learned verifier (its
  * sessions on `runtime`), or the ground truth when the run had none.
@@ -94,18 +104,14 @@ export async function loadCheckpointTeam(dir: string, prompt: PromptOptions, run
   const { policies } = readTrainerState(dir);
   // Without the run's learned verifier the ground truth would score responses, and shown in
   // prompts those scores are the answer key (the config check refuses ground-truth runs).
-  const v = await loadCheckpointVerifier(dir);
-  if (prompt.feedVerifierScores && !v) {
+  const lv = await checkpointVerifier(dir, prompt, runtime);
+  if (prompt.feedVerifierScores && !lv) {
     throw new ModelFileError(
       dir,
       'the run shows verifier scores in prompts (discussion.feedVerifierScores) but the checkpoint has no learned verifier; ground-truth scores would give away the answers',
     );
   }
-  let verifier = groundTruthVerifier;
-  if (v) {
-    const lv = new LearnedVerifier(v.config, v.tokenizer, v.weights, runtime, prompt.templates.first);
-    verifier = (pairs) => lv.score(pairs);
-  }
+  const verifier: VerifierFn = lv ? (pairs) => lv.score(pairs) : groundTruthVerifier;
   const models: CausalLM[] = [];
   for (let i = 0; i < policies; i++) models.push(await loadCheckpointModel(dir, i));
   return { models, verifier };
