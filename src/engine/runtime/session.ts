@@ -94,7 +94,11 @@ export class Session {
     return this.inner.outputNames;
   }
 
-  /** Runs the model. Blocks the JS thread for the duration of the native run. */
+  /**
+   * Runs the model. Blocks the JS thread for the duration of the native run (onnxruntime-node calls
+   * its session synchronously): runs started from one JS thread never overlap, whatever the session
+   * (test/engine/runtime/runBlocks.test.ts; docs/performance.md, "Concurrent per-agent updates").
+   */
   async run(feeds: Record<string, HostTensor>, outputNames?: readonly string[]): Promise<Record<string, HostTensor>> {
     const missing = this.inner.inputNames.filter((n) => !(n in feeds));
     if (missing.length) throw new Error(`missing model inputs: ${missing.join(', ')}`);
