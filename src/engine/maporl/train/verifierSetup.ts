@@ -3,11 +3,13 @@
 // train the verifier on 80% of the questions and report AUC and calibration on the other 20%.
 // Responses annotators labelled in earlier runs (verifier.humanLabels) join the training set as they
 // are (not balanced, never held out): the held-out report stays a measure against ground truth.
+// Proposals made from training questions' worked solutions (verifier.taskProposals: each solution and
+// a near miss, tasks/proposals.ts) join too, from questions outside the held-out ones.
 import * as path from 'node:path';
 import { humanLabelExamples } from '../../annotations/humanLabels';
 import type { RuntimeOptions } from '../../runtime/session';
 import { promptTokens } from '../../prompts/tokens';
-import type { TaskData } from '../../tasks';
+import { labelledProposals, proposalsUnsupported, type TaskData } from '../../tasks';
 import { extractAnswer, grade } from '../../tasks/answers';
 import { Rng } from '../../core/random';
 import type { CausalLM } from '../../nn/model';
@@ -111,10 +113,11 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
     );
   }
   const human = await humanExamples(a);
+  const proposals = taskProposals(a, new Set(heldOut.map((x) => x.question)));
   a.say(
-    `training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)${human.length ? ` and ${human.length} human-labelled ones` : ''}…`,
+    `training the verifier on ${trainSet.length} balanced responses (base agents ${(100 * baseAccuracy).toFixed(0)}% correct)${proposals.length ? `, ${proposals.length} labelled proposals` : ''}${human.length ? ` and ${human.length} human-labelled ones` : ''}…`,
   );
-  const losses = await v.train([...trainSet, ...human], {
+  const losses = await v.train([...trainSet, ...proposals, ...human], {
     epochs: config.verifier.epochs,
     lr: config.verifier.lr,
     batchSize: config.verifier.batchSize,
@@ -133,6 +136,7 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
     verifierAccuracy: scores.filter((s, i) => s >= 0.5 === labels[i]).length / Math.max(1, scores.length),
     verifierTrainExamples: trainSet.length,
     verifierHumanExamples: human.length,
+    verifierTaskProposals: proposals.length,
     verifierHeldOutExamples: heldOut.length,
     verifierFinalLoss: losses.length ? losses.slice(-10).reduce((x, y) => x + y, 0) / Math.min(10, losses.length) : NaN,
     baseAgentAccuracy: baseAccuracy,
@@ -141,6 +145,29 @@ async function trainVerifier(v: LearnedVerifier, a: SetupArgs): Promise<Record<s
   a.run.log(0, line);
   a.say(line);
   return report;
+}
+
+/**
+ * verifier.taskProposals labelled proposals (a solution and a near miss per question) from training
+ * questions outside the held-out ones, cycling through them when more are asked than there are.
+ */
+function taskProposals(a: SetupArgs, heldOut: Set<string>): LabelledExample[] {
+  const want = a.config.verifier.taskProposals;
+  if (want === 0) return [];
+  const records = a.data.train.filter((r) => !heldOut.has(r.question));
+  const why = proposalsUnsupported(a.data.kind, records);
+  if (why) throw new Error(`verifier.taskProposals: task "${a.config.task.type}" has none (${why}); set it to 0`);
+  const rng = new Rng(a.config.seed, 'verifier/proposals');
+  const out: LabelledExample[] = [];
+  for (let pass = 0; out.length < want; pass++) {
+    const before = out.length;
+    for (const r of rng.shuffle(records)) {
+      out.push(...labelledProposals(a.data.kind, r, rng));
+      if (out.length >= want) break;
+    }
+    if (out.length === before) throw new Error(`verifier.taskProposals: no proposal could be made from the training questions`);
+  }
+  return out.slice(0, want);
 }
 
 /** The training examples of verifier.humanLabels (none without it); what could not be read is logged. */

@@ -56,3 +56,38 @@ export function checksOut(question: string, pair: string | null): boolean {
   const [a, b] = pair.split(' ').map(Number);
   return a !== b && q.list.includes(a) && q.list.includes(b) && a + b === q.target;
 }
+
+/**
+ * A wrong proposal for a pairsum question, in the solution's format, of the kinds the SFT'd agents
+ * make (docs/results.md "A verifier that checks"): a number of the list with its complement outside
+ * the list ("12+19=31" where 19 is not listed; most of their errors), two unlisted numbers that sum
+ * to the target, or two listed numbers with another sum, claimed as the target or written honestly.
+ * Null when the question is no pairsum question or the drawn kind has no instance.
+ */
+export function pairsumNearMiss(question: string, rng: Rng): string | null {
+  const q = parsePairsum(question);
+  if (!q) return null;
+  const listed = new Set(q.list);
+  const fits = (y: number, x: number) => y >= 1 && y !== x && !listed.has(y);
+  const kind = rng.int(0, 4);
+  let pair: [number, number] | null = null;
+  if (kind <= 1) {
+    const xs = q.list.filter((x) => fits(q.target - x, x));
+    if (xs.length) {
+      const x = rng.pick(xs);
+      pair = [x, q.target - x];
+    }
+  } else if (kind === 2) {
+    const xs = Array.from({ length: q.target - 1 }, (_, i) => i + 1).filter((x) => !listed.has(x) && fits(q.target - x, x));
+    if (xs.length) {
+      const x = rng.pick(xs);
+      pair = [x, q.target - x];
+    }
+  } else {
+    const pairs = q.list.flatMap((x, i) => q.list.slice(i + 1).flatMap((y) => (x + y === q.target ? [] : [[x, y] as [number, number]])));
+    if (pairs.length) pair = rng.pick(pairs);
+  }
+  if (!pair) return null;
+  const [a, b] = pair[0] < pair[1] ? pair : [pair[1], pair[0]];
+  return `${a}+${b}=${kind === 4 ? a + b : q.target}. Answer: ${a} ${b}`;
+}
