@@ -196,6 +196,11 @@ export const VerifierSchema = z.strictObject({
   trainSamples: count(2, 10_000_000)
     .default(2000)
     .describe('Responses sampled from the base agents for verifier training, balanced per question.'),
+  taskProposals: count(0, 10_000_000)
+    .default(0)
+    .describe(
+      "Labelled proposals made from training questions' worked solutions (each solution and a near miss: pairsum a pair that does not check out, numbers a slip in the last step, labels another label) added to the sampled responses: they teach the verifier to check an answer, not to recognise the base agents' style. Needs solutions (the built-in tasks have them); docs/reward.md.",
+    ),
   epochs: count(1, 1000).default(2),
   lr: positive.default(1e-3),
   batchSize: count(1, 4096).default(16),
