@@ -13,6 +13,8 @@ const nodeTargets = [
   // The GPU suite, carried to the device machine with Node and onnxruntime-node (scripts/gpu-device.sh).
   { entry: 'bench/gpu.ts', out: 'dist/gpu.js' },
   { entry: 'src/extension/extension.ts', out: 'dist/extension.js' },
+  // The PPO update worker, started by the bundles above from their own folder (maporl/ppo/updateWorker.ts).
+  { entry: 'src/engine/maporl/ppo/updateWorkerMain.ts', out: 'dist/ppoUpdateWorker.js' },
 ];
 const webTargets = [
   { entry: 'webview/dashboard/main.ts', out: 'dist/webview/dashboard.js' },
@@ -41,7 +43,8 @@ for (const t of nodeTargets) {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      external: ['vscode', 'onnxruntime-node'],
+      // tsx: resolved only where the engine runs from source (ppo/updateWorker.ts starts its worker through it).
+      external: ['vscode', 'onnxruntime-node', 'tsx'],
       banner: t.banner ? { js: t.banner } : undefined,
     }),
   );

@@ -348,6 +348,14 @@ export const RuntimeSchema = z.strictObject({
         '(pre-packed once: fastest batched decoding, but a copy per session, and at most 2 GB), "fed" at each run from one ' +
         'host copy (about 1.1x the weights in memory; any size), "auto" feeds them above 512 MiB.',
     ),
+  parallelUpdates: z
+    .enum(['auto', 'off'])
+    .default('auto')
+    .describe(
+      'PPO updates of several policies (per-agent or per-turn sharing): "auto" runs each policy\'s update in a worker thread ' +
+        'of its own, side by side, when the CPU runs them and the thread budget (runtime.threads, 0: the cores) is 2 or more; ' +
+        '"off" runs them one after another in the main thread. Same results either way, up to float rounding.',
+    ),
 });
 
 export const MaporlConfigSchema = z

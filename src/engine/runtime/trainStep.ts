@@ -22,10 +22,18 @@ export interface StepResult {
   metrics: Record<string, number>;
 }
 
+/**
+ * What running a compiled step needs of its spec: the parameters' names and shapes and the float
+ * type. Plain data, so that a worker thread can run a step compiled from the serialized graph.
+ */
+export type StepLayout = Pick<TrainStepSpec, 'params' | 'dtype'>;
+
 export class TrainStep {
   private constructor(
-    private readonly spec: TrainStepSpec,
+    private readonly spec: StepLayout,
     private readonly sessions: { step: Session; grads?: Session; gradsFirst?: Session; apply?: Session },
+    /** The full spec, to serialize the step again (stepModel); absent for a step built from its model. */
+    private readonly source?: TrainStepSpec,
   ) {}
 
   static async compile(
@@ -34,13 +42,30 @@ export class TrainStep {
     opts: { accumulation?: boolean } = {},
   ): Promise<TrainStep> {
     const step = await Session.create(serialize(buildStepGraph(spec)), runtime);
-    if (!opts.accumulation) return new TrainStep(spec, { step });
+    if (!opts.accumulation) return new TrainStep(spec, { step }, spec);
     const [grads, gradsFirst, apply] = await Promise.all([
       Session.create(serialize(buildGradsGraph(spec, true)), runtime),
       Session.create(serialize(buildGradsGraph(spec, false)), runtime),
       Session.create(serialize(buildApplyGraph(spec)), runtime),
     ]);
-    return new TrainStep(spec, { step, grads, gradsFirst, apply });
+    return new TrainStep(spec, { step, grads, gradsFirst, apply }, spec);
+  }
+
+  /** A step (no accumulation) from the serialized graph and layout that stepModel() gives: how a worker thread compiles one. */
+  static async fromModel(model: Uint8Array, layout: StepLayout, runtime: RuntimeOptions = {}): Promise<TrainStep> {
+    return new TrainStep(layout, { step: await Session.create(model, runtime) });
+  }
+
+  /** This step's graph serialized again (built from its spec: once per worker, not kept) and its layout. */
+  stepModel(): { model: Uint8Array; layout: StepLayout } {
+    if (!this.source) throw new Error('stepModel: this step was built from a serialized model');
+    const { params, dtype } = this.source;
+    return { model: serialize(buildStepGraph(this.source)), layout: { params, dtype } };
+  }
+
+  /** The provider its step session runs on. */
+  get provider(): Session['provider'] {
+    return this.sessions.step.provider;
   }
 
   /** Fresh optimizer state for the given initial parameters (copied). */

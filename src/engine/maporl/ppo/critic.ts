@@ -13,22 +13,20 @@
 // said (the influence-aware reward), so the full prompt is the better-informed input, and it keeps
 // one batch layout for scoring both models.
 import type { HostTensor } from '../../core/hostTensor';
-import { TrainStep, type StepResult, type TrainState } from '../../runtime/trainStep';
+import { TrainStep, type TrainState } from '../../runtime/trainStep';
 import { initHead, VALUE_HEAD } from '../../nn/heads';
 import { llamaParamShapes } from '../../nn/llama';
 import { initLoraWeights, type LoraConfig } from '../../nn/lora';
 import type { CausalLM } from '../../nn/model';
 import type { FrozenWeights } from '../../nn/frozen';
 import type { RuntimeOptions } from '../../runtime/session';
+import type { ModelStep } from './minibatch';
 import { criticStepSpec, type PpoHyper, type StepModel } from './ppoGraph';
 
 /** The names of the critic's tensors in a scoring graph. */
 export const CRITIC_PREFIX = 'critic.';
 
 export class Critic {
-  /** Time inside ORT runs of its updates. */
-  readonly timing = { updateMs: 0 };
-
   private constructor(
     private readonly step: TrainStep,
     readonly state: TrainState,
@@ -68,15 +66,18 @@ export class Critic {
     return Object.fromEntries(Object.entries(this.state.params).map(([n, t]) => [CRITIC_PREFIX + n, t]));
   }
 
-  /** One step on the value loss of a minibatch: `seqs` from actionBatch, returns and old values per action [N]. */
-  async update(seqs: Record<string, HostTensor>, returns: HostTensor, oldValues: HostTensor, lr: number): Promise<StepResult> {
-    const batch: Record<string, HostTensor> = { ...seqs, ...this.frozenFeeds, returns, old_values: oldValues };
-    if (this.dropout)
-      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n + 1n) };
-    const t0 = performance.now();
-    const res = await this.step.run(this.state, batch, lr);
-    this.timing.updateMs += performance.now() - t0;
-    return res;
+  /** Its step, state and fixed inputs (a fed frozen base; LoRA dropout's seed stream 1), as runMinibatch takes them. */
+  get modelStep(): ModelStep {
+    return {
+      step: this.step,
+      state: this.state,
+      constants: { feeds: this.frozenFeeds, dropoutStream: this.dropout ? 1 : undefined },
+    };
+  }
+
+  /** A minibatch's feeds for its step: `seqs` from actionBatch, returns and old values per action [N]. */
+  static feeds(seqs: Record<string, HostTensor>, returns: HostTensor, oldValues: HostTensor): Record<string, HostTensor> {
+    return { ...seqs, returns, old_values: oldValues };
   }
 
   restore(state: TrainState): void {

@@ -21,6 +21,8 @@ import type { CausalLM } from '../../nn/model';
 import { padTokenId } from '../../prompts/tokens';
 import { Session, type RuntimeOptions } from '../../runtime/session';
 import { Critic, restoreState, shapesOf } from './critic';
+import { runMinibatch, type MinibatchFeeds, type ModelStep } from './minibatch';
+import { UpdateWorker } from './updateWorker';
 import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
 
 /** One sequence of a rollout: a prompt and the response sampled for it. */
@@ -87,6 +89,8 @@ export class Policy {
   /** LoRA: the adapters changed since their last merge into the generation weights. */
   private mergeDue = false;
   private readonly scoring = new Map<ScoringGraph, Promise<Session>>();
+  /** Runs the updates in a thread of its own, when started (startUpdateWorker). */
+  private worker?: UpdateWorker;
 
   private constructor(
     readonly name: string,
@@ -273,38 +277,103 @@ export class Policy {
    * The result is the policy's, with the critic's value loss; skipped if either step was.
    */
   async update(samples: PpoSample[], lr: number): Promise<StepResult> {
-    // A non-finite input (a NaN reward, an infinite old log-prob) can give a finite loss that is still
-    // wrong (an infinite old log-prob makes its ratio 0): such a minibatch is skipped before it runs.
+    const feeds = this.minibatchFeeds(samples);
+    if (!feeds) return skipped();
+    const t0 = performance.now();
+    const { result, policyStepped } = await runMinibatch(this.modelStep, this.critic?.modelStep, feeds, lr);
+    if (policyStepped) this.generationChanged();
+    this.timing.updateMs += performance.now() - t0;
+    return result;
+  }
+
+  /** Whether updates run in a worker thread (startUpdateWorker). */
+  get updatesInWorker(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /**
+   * Whether this policy's updates can move to a worker thread: its step runs on the CPU (one
+   * device runs one thing at a time anyway) and no frozen base is fed to it (a large base: each
+   * worker would hold a copy of it).
+   */
+  get canUpdateInWorker(): boolean {
+    return this.step.provider === 'cpu' && !(this.lora && !this.lora.frozen.initializers);
+  }
+
+  /**
+   * Moves this policy's updates into a worker thread with `threads` intra-op threads; the worker
+   * compiles its steps once and keeps them for the run. Resolves with the compile time (ms).
+   */
+  startUpdateWorker(threads: number, runtime: RuntimeOptions): Promise<number> {
+    if (this.worker) throw new Error(`${this.name}: its update worker has started already`);
+    if (!this.canUpdateInWorker) throw new Error(`${this.name}: its updates cannot run in a worker`);
+    const rt = {
+      executionProvider: 'cpu' as const,
+      threads,
+      graphOptimization: runtime.graphOptimization,
+      memoryArena: runtime.memoryArena,
+    };
+    const model = (m: ModelStep) => ({ ...m.step.stepModel(), constants: m.constants });
+    this.worker = UpdateWorker.start({
+      runtime: rt,
+      policy: model(this.modelStep),
+      critic: this.critic && model(this.critic.modelStep),
+    });
+    return this.worker.ready;
+  }
+
+  /**
+   * The minibatches one after another, as many update() calls, run by the update worker; the
+   * state and generation weights end as update() leaves them. Its time is not added to
+   * `timing` here: ppoUpdate shares the wall time of updates that run side by side.
+   */
+  async updateInWorker(minibatches: PpoSample[][], lr: number): Promise<StepResult[]> {
+    if (!this.worker) throw new Error(`${this.name}: no update worker`);
+    const feeds = minibatches.map((mb) => this.minibatchFeeds(mb));
+    const run = feeds.filter((f) => f !== undefined);
+    const states = { policy: trainState(this.state), critic: this.critic && trainState(this.critic.state) };
+    const back = await this.worker.run(states, run, lr);
+    Object.assign(this.state, back.policy);
+    if (this.critic && back.critic) Object.assign(this.critic.state, back.critic);
+    // Always: the buffers the generation weights held went to the worker, even if every step was skipped.
+    this.generationChanged();
+    let k = 0;
+    return feeds.map((f) => (f ? back.results[k++].result : skipped()));
+  }
+
+  /**
+   * The feeds of one minibatch (fresh arrays), or undefined when it must be skipped: a non-finite
+   * input (a NaN reward, an infinite old log-prob) can give a finite loss that is still wrong (an
+   * infinite old log-prob makes its ratio 0), so such a minibatch never runs.
+   */
+  private minibatchFeeds(samples: PpoSample[]): MinibatchFeeds | undefined {
     const finite = (xs?: number[]) => !xs || xs.every(Number.isFinite);
-    if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues))) {
-      return { loss: NaN, gradNorm: NaN, skipped: true, metrics: {} };
-    }
+    if (!samples.every((s) => finite(s.oldLogprobs) && finite(s.advantages) && finite(s.returns) && finite(s.oldValues)))
+      return undefined;
     const seqs = packedActionBatch(samples, padTokenId(this.generation.model.tokenizer)).tensors;
     const perAction = (get: (s: PpoSample) => number[]): HostTensor => {
       const data = Float32Array.from(samples.flatMap(get));
       return { dtype: 'float32', shape: [data.length], data };
     };
-    const batch: Record<string, HostTensor> = {
+    const policy: Record<string, HostTensor> = {
       ...seqs,
-      ...this.lora?.frozen.feeds,
-      temperature: this.temperature,
       old_logprobs: perAction((s) => s.oldLogprobs),
       advantages: perAction((s) => s.advantages),
     };
-    if (this.lora && this.lora.config.dropout > 0)
-      batch.dropout_seed = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(this.state.step) * 2n) };
     const returns = this.hyper.critic ? perAction((s) => s.returns!) : undefined;
     const oldValues = this.hyper.critic ? perAction((s) => s.oldValues!) : undefined;
-    if (sharedTrunkCritic(this.hyper)) Object.assign(batch, { returns, old_values: oldValues });
-    const t0 = performance.now();
-    let res = await this.step.run(this.state, batch, lr);
-    if (!res.skipped) this.generationChanged();
-    if (this.critic) {
-      const c = await this.critic.update(seqs, returns!, oldValues!, lr);
-      res = { ...res, skipped: res.skipped || c.skipped, metrics: { ...res.metrics, valueLoss: c.metrics.valueLoss } };
-    }
-    this.timing.updateMs += performance.now() - t0;
-    return res;
+    if (sharedTrunkCritic(this.hyper)) Object.assign(policy, { returns, old_values: oldValues });
+    return { policy, critic: this.critic && Critic.feeds(seqs, returns!, oldValues!) };
+  }
+
+  /** The policy's step as runMinibatch takes it: fixed inputs are the temperature and a fed frozen base; LoRA dropout draws from seed stream 0. */
+  private get modelStep(): ModelStep {
+    const dropout = this.lora !== undefined && this.lora.config.dropout > 0;
+    return {
+      step: this.step,
+      state: this.state,
+      constants: { feeds: { ...this.lora?.frozen.feeds, temperature: this.temperature }, dropoutStream: dropout ? 0 : undefined },
+    };
   }
 
   /** After the weights changed: full fine-tuning feeds the new arrays; LoRA merges before the next generation. */
@@ -318,8 +387,15 @@ export class Policy {
 
   async release(): Promise<void> {
     const scoring = await Promise.all(this.scoring.values());
-    await Promise.all([this.generation.release(), ...scoring.map((s) => s.release())]);
+    await Promise.all([this.generation.release(), ...scoring.map((s) => s.release()), this.worker?.terminate()]);
   }
+}
+
+const skipped = (): StepResult => ({ loss: NaN, gradNorm: NaN, skipped: true, metrics: {} });
+
+/** The TrainState part of a state (a PolicyState also carries its LoRA settings and critic). */
+function trainState({ params, m, v, step }: TrainState): TrainState {
+  return { params, m, v, step };
 }
 
 function prefixed(prefix: string, w: Record<string, HostTensor>): Record<string, HostTensor> {

@@ -7,6 +7,7 @@
 import { Rng } from '../../core/random';
 import { gae, leaveOneOutAdvantages, tokenRewards, whitenBy } from '../reward/advantages';
 import type { MaporlConfig } from '../config';
+import type { StepResult } from '../../runtime/trainStep';
 import type { Policy, PpoSample, SequenceTokens } from './policy';
 
 export interface Rollout extends SequenceTokens {
@@ -113,30 +114,55 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
     samplesOf.get(r.policy)!.push(sample);
   });
 
+  // Every policy's minibatches, drawn in policy order, epoch by epoch, from one seeded stream.
   const rng = new Rng(seed, 'ppo/minibatches');
-  for (const [policy, samples] of samplesOf) {
+  const jobs = [...samplesOf].map(([policy, samples]) => {
+    const minibatches: PpoSample[][] = [];
     for (let e = 0; e < ppo.epochs; e++) {
       const order = rng.shuffle([...samples.keys()]);
-      for (let i = 0; i < order.length; i += ppo.minibatchSize) {
-        const res = await policy.update(
-          order.slice(i, i + ppo.minibatchSize).map((k) => samples[k]),
-          ppo.lr,
-        );
-        stats.steps++;
-        if (res.skipped) {
-          stats.skippedSteps++;
-          continue;
-        }
-        stats.policyLoss += res.metrics.policyLoss;
-        stats.valueLoss += res.metrics.valueLoss ?? 0;
-        stats.clipFraction += res.metrics.clipFraction;
-        stats.entropy += res.metrics.entropy;
-        stats.gradNorm += res.gradNorm;
+      for (let i = 0; i < order.length; i += ppo.minibatchSize)
+        minibatches.push(order.slice(i, i + ppo.minibatchSize).map((k) => samples[k]));
+    }
+    return { policy, minibatches };
+  });
+  for (const results of await runUpdates(jobs, ppo.lr)) {
+    for (const res of results) {
+      stats.steps++;
+      if (res.skipped) {
+        stats.skippedSteps++;
+        continue;
       }
+      stats.policyLoss += res.metrics.policyLoss;
+      stats.valueLoss += res.metrics.valueLoss ?? 0;
+      stats.clipFraction += res.metrics.clipFraction;
+      stats.entropy += res.metrics.entropy;
+      stats.gradNorm += res.gradNorm;
     }
   }
   const ok = Math.max(1, stats.steps - stats.skippedSteps);
   for (const k of ['policyLoss', 'valueLoss', 'clipFraction', 'entropy', 'gradNorm'] as const) stats[k] /= ok;
   stats.kl = usable.length ? klSum / usable.length : 0;
   return stats;
+}
+
+/**
+ * Each policy's minibatches in order: in the main thread one policy after another, or, when the
+ * policies update in worker threads (Team.create), all policies at once, the wall time shared
+ * equally among them (their `timing` sums to the iteration's update phase either way).
+ */
+async function runUpdates(jobs: { policy: Policy; minibatches: PpoSample[][] }[], lr: number): Promise<StepResult[][]> {
+  if (!jobs.every((j) => j.policy.updatesInWorker)) {
+    const out: StepResult[][] = [];
+    for (const { policy, minibatches } of jobs) {
+      const results: StepResult[] = [];
+      for (const mb of minibatches) results.push(await policy.update(mb, lr));
+      out.push(results);
+    }
+    return out;
+  }
+  const t0 = performance.now();
+  const out = await Promise.all(jobs.map((j) => j.policy.updateInWorker(j.minibatches, lr)));
+  const share = (performance.now() - t0) / jobs.length;
+  for (const j of jobs) j.policy.timing.updateMs += share;
+  return out;
 }

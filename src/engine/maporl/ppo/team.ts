@@ -2,6 +2,7 @@
 // `shared` — one policy for all agents and turns; `per-agent` — one per agent (each may be a
 // different model: a heterogeneous team); `per-turn` — one per turn, shared by the agents.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelFileError } from '../../io/errors';
 import { createPresetModel, loadModel, type CausalLM } from '../../nn/model';
@@ -41,6 +42,7 @@ export async function resolveModel(spec: string, seed: number, baseDir: string):
 }
 
 export type Sharing = MaporlConfig['agents']['policySharing'];
+type ParallelUpdates = MaporlConfig['runtime']['parallelUpdates'];
 
 export function policyCount(sharing: Sharing, agents: number, turns: number): number {
   return sharing === 'shared' ? 1 : sharing === 'per-agent' ? agents : turns;
@@ -76,12 +78,26 @@ export class Team {
         }),
       );
     }
+    const threads = updateWorkerThreads(policies, runtime, config.runtime.parallelUpdates);
+    // Compiled here, before the first iteration, so that iterations time runs only.
+    if (threads !== undefined) await Promise.all(policies.map((p) => p.startUpdateWorker(threads, runtime)));
     return new Team(config.agents.policySharing, policies, bases);
   }
 
   async release(): Promise<void> {
     await Promise.all(this.policies.map((p) => p.release()));
   }
+}
+
+/**
+ * Intra-op threads of each policy's update worker, or undefined when the updates stay in the main
+ * thread: workers need `parallelUpdates` "auto", two policies or more, their steps on the CPU and
+ * a thread budget (runtime.threads, 0: the machine's cores) of two or more, shared out evenly.
+ */
+export function updateWorkerThreads(policies: Policy[], runtime: RuntimeOptions, mode: ParallelUpdates): number | undefined {
+  const budget = runtime.threads || os.availableParallelism();
+  if (mode === 'off' || policies.length < 2 || budget < 2 || !policies.every((p) => p.canUpdateInWorker)) return undefined;
+  return Math.max(1, Math.floor(budget / policies.length));
 }
 
 /** The PPO graph settings of a config. */
