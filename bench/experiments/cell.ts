@@ -79,6 +79,8 @@ export interface CellResult {
   trainReward: number[];
   /** The learned verifier's held-out AUC, when the row trains one. */
   verifierAuc: number | null;
+  /** Its AUC between answers to one question (absent in older cells). */
+  verifierWithinQuestionAuc?: number | null;
 }
 
 export interface CellOptions {
@@ -98,6 +100,16 @@ export function machineLabel(): string {
   return `${os.cpus().length} x ${cpu}, Node ${process.versions.node}`;
 }
 
+/**
+ * The verifier that checks (docs/results.md "A verifier that checks"): the learned verifier on the
+ * base agents' trunk, trained on their sampled answers as above plus 60,000 labelled proposals
+ * (verifier.taskProposals: solutions and near misses of 30,000 training questions), with the
+ * settings that reached the highest within-question AUC in control/checker-settings.json.
+ */
+export const CHECKER_VERIFIER = { trainSamples: 2048, taskProposals: 60_000, epochs: 4, lr: 1e-3, batchSize: 32 } as const;
+/** Training questions of the checker rows: enough for every proposal to come from a question of its own pair. */
+const CHECKER_QUESTIONS = 50_000;
+
 /** The experiment config of a cell: the row's training on top of the suite's, over the base agents `modelDirs`. */
 export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: number): MaporlConfig {
   const overrides = baseTraining(scale, row.train, row.long);
@@ -106,6 +118,9 @@ export function cellConfig(row: Row, seed: number, modelDirs: string[], scale: n
   if (modelDirs.length > 1) Object.assign(overrides, { 'agents.models': modelDirs, 'agents.policySharing': 'per-agent' });
   if (overrides.verifier === 'learned') {
     overrides.verifier = { type: 'learned', model: modelDirs[0], trainSamples: 2048, epochs: 3, lr: 1e-4, batchSize: 8 };
+  } else if (overrides.verifier === 'checker') {
+    overrides.verifier = { type: 'learned', model: modelDirs[0], ...CHECKER_VERIFIER };
+    overrides['task.nTrain'] = CHECKER_QUESTIONS;
   }
   return suiteConfig(seed, modelDirs[0], overrides, row.base === 'text' ? TEXT_AGENTS.show : undefined);
 }
@@ -144,6 +159,7 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
   let models: (() => Promise<CausalLM>)[] = baseModels;
   let trainReward: number[] = [];
   let verifierAuc: number | null = null;
+  let verifierWithinQuestionAuc: number | null = null;
   let checkpoint: string | null = null;
   const out = path.join(o.scratch, `${o.row.id}-${o.seed}`);
   if (o.row.train !== 'none') {
@@ -153,6 +169,7 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
     if (summary.status !== 'finished')
       throw new Error(`${o.row.id} seed ${o.seed}: training ${summary.status}: ${summary.message ?? ''}`);
     verifierAuc = summary.metrics.verifierAuc ?? null;
+    verifierWithinQuestionAuc = summary.metrics.verifierWithinQuestionAuc ?? null;
     const events = fs
       .readFileSync(path.join(out, 'events.jsonl'), 'utf8')
       .trim()
@@ -203,6 +220,7 @@ export async function runCell(o: CellOptions): Promise<CellResult> {
       ...(baseTeam ? { baseTeam } : {}),
       trainReward,
       verifierAuc,
+      ...(verifierWithinQuestionAuc === null ? {} : { verifierWithinQuestionAuc }),
     };
   } finally {
     await Promise.all(lms.map((lm) => lm.release()));

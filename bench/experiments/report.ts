@@ -194,7 +194,8 @@ function findings(cells: Map<string, CellResult[]>): string[] {
       (d) => (shows(d, 1) ? '**no: the agent itself got better**' : 'yes'),
     );
   }
-  feedbackFindings(row('pairsum-maporl-feedback'), add);
+  feedbackFindings(row('pairsum-maporl-feedback'), 'control (pairsum) with verifier scores shown, ', add);
+  feedbackFindings(row('pairsum-maporl-checker'), "control (pairsum) with a checking verifier's scores shown, ", add);
   for (const [a, b, what] of COMPARISONS.slice(2)) {
     add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) =>
       shows(d, 1) ? 'better' : shows(d, -1) ? 'worse' : 'no difference established',
@@ -209,9 +210,9 @@ function findings(cells: Map<string, CellResult[]>): string[] {
  */
 function feedbackFindings(
   cells: CellResult[],
+  label: string,
   add: (what: string, d: PairedDiff | null, verdict: (d: PairedDiff) => string) => void,
 ): void {
-  const label = 'control (pairsum) with verifier scores shown, ';
   const compare = (d: PairedDiff) => (shows(d, 1) ? 'better' : shows(d, -1) ? 'worse' : 'no difference established');
   add(`F1: ${label}base agents, turn 3 − turn 1`, pairedDiff(cells, cells, -1, 0, 'baseTeam'), compare);
   add(`F2: ${label}co-trained team, turn 3 − turn 1 (should be > 0)`, pairedDiff(cells, cells, -1, 0), (d) =>
@@ -353,9 +354,10 @@ function rowTable(cells: Map<string, CellResult[]>): string[] {
         `${mean(cs.map((c) => c.team.turns[t + 1].wrongToRight)).toFixed(0)} / ${mean(cs.map((c) => c.team.turns[t + 1].rightToWrong)).toFixed(0)}`,
     ).join(', ');
     const aucs = cs.map((c) => c.verifierAuc).filter((x): x is number => x !== null);
+    const within = cs.map((c) => c.verifierWithinQuestionAuc).filter((x): x is number => typeof x === 'number');
     const minutes = mean(cs.map((c) => (c.seconds.train + c.seconds.eval) / 60)).toFixed(1);
     lines.push(
-      `| ${r.id}: ${r.title} | ${cs.map((c) => c.seed).join(', ')} | ${byTurn((m) => m.majority)} | ${byTurn((m) => m.meanAgent)} | ${moves} | ${pm(cs.map((c) => c.alone.turns[0].majority))} | ${aucs.length ? mean(aucs).toFixed(3) : '–'} | ${minutes} |`,
+      `| ${r.id}: ${r.title} | ${cs.map((c) => c.seed).join(', ')} | ${byTurn((m) => m.majority)} | ${byTurn((m) => m.meanAgent)} | ${moves} | ${pm(cs.map((c) => c.alone.turns[0].majority))} | ${aucs.length ? mean(aucs).toFixed(3) : '–'}${within.length ? ` (${mean(within).toFixed(3)} within a question)` : ''} | ${minutes} |`,
     );
   }
   return lines;

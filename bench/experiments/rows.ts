@@ -123,6 +123,16 @@ export const ROWS: Row[] = [
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   },
+  // The same with a verifier that checks: trained also on labelled proposals (verifier.taskProposals),
+  // so the scores shown and the reward say whether a pair checks out (cell.ts CHECKER_VERIFIER).
+  {
+    id: 'pairsum-maporl-checker',
+    title: "control F2: MAPoRL with a checking verifier's scores shown in the prompts (and as the reward)",
+    train: { verifier: 'checker', 'discussion.feedVerifierScores': true },
+    base: 'pairsum-scored',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  },
   { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {
