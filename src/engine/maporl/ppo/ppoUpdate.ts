@@ -3,7 +3,9 @@
 // reference log-probs). Advantages come from GAE on per-token rewards with the KL penalty (the
 // paper's code) or, without a critic, from leave-one-out group baselines over the samples of one
 // question; they are whitened per turn and agent (or per policy), then each policy runs several
-// epochs of clipped PPO over shuffled minibatches.
+// epochs of clipped PPO over shuffled minibatches. The minibatches are drawn first, policy after
+// policy from one seeded stream; policies with update workers (updateWorker.ts) then train side
+// by side, each in its own thread, others one after another in the main thread.
 import { Rng } from '../../core/random';
 import { gae, leaveOneOutAdvantages, tokenRewards, whitenBy } from '../reward/advantages';
 import type { MaporlConfig } from '../config';
