@@ -69,9 +69,16 @@ async function main(): Promise<void> {
       trainSeconds: Math.round(trainSeconds),
       heldOutResponses: answers.length,
       auc: +auc(scores, labels).toFixed(3),
-      withinQuestionAuc: +withinGroupAuc(scores, labels, answers.map((x) => x.question)).toFixed(3),
+      withinQuestionAuc: +withinGroupAuc(
+        scores,
+        labels,
+        answers.map((x) => x.question),
+      ).toFixed(3),
       meanScoreByKind: Object.fromEntries(
-        Object.entries(byKind).map(([k, xs]) => [k, { n: xs.length, mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) }]),
+        Object.entries(byKind).map(([k, xs]) => [
+          k,
+          { n: xs.length, mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) },
+        ]),
       ),
     }),
   );
