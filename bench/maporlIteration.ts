@@ -9,7 +9,7 @@
 //   node --import tsx bench/maporlIteration.ts --against=a4624b5 [--sharing=per-agent] [--pairs=3]
 //     [--iterations=3] [--threads=0]: this tree against a commit's (git archive into a temporary
 //     folder, run from its source through tsx); with --parallel=off,auto the settings of this tree instead.
-//   node --import tsx bench/maporlIteration.ts --updates [--rounds=8] [--threads=0]: ppoUpdate alone,
+//   node --import tsx bench/maporlIteration.ts --updates [--rounds=8] [--threads=0] [--preset=tiny]: ppoUpdate alone,
 //     per-agent policies updating in worker threads against the main thread, in one process.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -264,14 +264,14 @@ function writeResults(kind: string, value: unknown): void {
 }
 
 /**
- * ppoUpdate alone, in one process: two per-agent teams of `tiny` policies from the same bases, one
+ * ppoUpdate alone, in one process: two per-agent teams of `preset` policies from the same bases, one
  * updating in worker threads and one in the main thread, on the same answer-only-sized rollouts (32
  * questions × 3 agents × 3 turns; prompts of 50 tokens in turn 1 and 80 later, responses of 18),
  * the bench config's PPO settings; the two alternate, round by round, and each update's wall time
  * is taken. The workers' compile time is measured as their team starts.
  */
-async function benchUpdates(rounds: number, threads: number): Promise<void> {
-  const base = await createPresetModel('tiny', 2);
+async function benchUpdates(rounds: number, threads: number, preset: string): Promise<void> {
+  const base = await createPresetModel(preset, 2);
   const bases: ResolvedModel[] = [0, 1, 2].map(() => ({
     model: base,
     tokenizer: {},
@@ -295,9 +295,11 @@ async function benchUpdates(rounds: number, threads: number): Promise<void> {
   const workerThreads = updateWorkerThreads(workers.policies, runtime, 'auto');
   if (workerThreads === undefined)
     throw new Error('no update workers at this thread budget: pass --threads=2 or more, or run on 2+ cores');
+  const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   const compileMs = await Promise.all(workers.policies.map((p) => p.startUpdateWorker(workerThreads, runtime)));
   const startMs = performance.now() - t0;
+  const workersRssMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
   const rolloutsOf = (team: Team, seed: number): Rollout[] => {
     let x = seed;
     const tok = () => 3 + ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % (base.config.vocabSize - 3));
@@ -346,8 +348,11 @@ async function benchUpdates(rounds: number, threads: number): Promise<void> {
     return xs[Math.floor(xs.length / 2)];
   };
   const summary = {
+    preset,
     threads,
     workerThreads,
+    /** What starting the three workers added to the process's resident memory. */
+    workersRssMiB,
     /** Each worker's compile of its policy's step, and the wall time until all three were ready. */
     workerCompileMs: compileMs,
     workersStartMs: startMs,
@@ -371,7 +376,7 @@ async function main(): Promise<void> {
     return;
   }
   const threads = Number(flag('threads') ?? 0);
-  if (process.argv.includes('--updates')) return benchUpdates(Number(flag('rounds') ?? 8), threads);
+  if (process.argv.includes('--updates')) return benchUpdates(Number(flag('rounds') ?? 8), threads, flag('preset') ?? 'tiny');
   const here = path.join(__dirname, '..');
   const against = flag('against');
   const parallel = flag('parallel')?.split(',') as ('auto' | 'off')[] | undefined;
