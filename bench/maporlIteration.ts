@@ -259,7 +259,9 @@ function machine() {
 function writeResults(kind: string, value: unknown): void {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `issue27-${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify(value, null, 1) + '\n');
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  // In the layout `npm run lint` checks (prettier), so that the file can be committed as written.
+  execFileSync(path.join(__dirname, '..', 'node_modules', '.bin', 'prettier'), ['--write', '--log-level=warn', file]);
   console.error(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
