@@ -18,6 +18,7 @@ import { Policy } from '../../../../src/engine/maporl/ppo/policy';
 import type { PpoHyper } from '../../../../src/engine/maporl/ppo/ppoGraph';
 import { ppoUpdate, type Rollout, type UpdateStats } from '../../../../src/engine/maporl/ppo/ppoUpdate';
 import { updateWorkerThreads } from '../../../../src/engine/maporl/ppo/team';
+import { UpdateWorker } from '../../../../src/engine/maporl/ppo/updateWorker';
 import { train } from '../../../../src/engine/maporl/train/trainer';
 import type { LoraConfig } from '../../../../src/engine/nn/lora';
 import { createPresetModel, type CausalLM } from '../../../../src/engine/nn/model';
@@ -200,4 +201,15 @@ test('a per-agent run with update workers resumes from a checkpoint byte for byt
       fs.readFileSync(path.join(step2(resumed), f)).equals(fs.readFileSync(path.join(step2(out), f))),
       `${f} differs after resume`,
     );
+});
+
+test('a worker that cannot compile its step fails with the reason, and run() rejects instead of waiting', async () => {
+  const w = UpdateWorker.start({
+    runtime: { threads: 1 },
+    policy: { model: Uint8Array.of(1, 2, 3), layout: { params: {} }, constants: { feeds: {} } },
+  });
+  await assert.rejects(w.ready, /PPO update worker: ONNX Runtime could not load the model/);
+  const state = { params: {}, m: {}, v: {}, step: 0 };
+  await assert.rejects(w.run({ policy: state }, [], 1e-3), /could not load the model/);
+  await w.terminate();
 });
