@@ -8,8 +8,9 @@ import { f32 } from '../../../src/engine/runtime/tensors';
 
 // onnxruntime-node 1.30's run() calls the native session synchronously inside a setImmediate
 // (dist/backend.js), so two sessions' runs in one process cannot overlap: Promise.all over two
-// policies' updates gains nothing (docs/performance.md, "Concurrent per-agent updates"). If this
-// fails, run() has moved off the JS thread and that lever (issue 27) is open.
+// policies' updates gains nothing (docs/performance.md, "Concurrent per-agent updates"): they run
+// side by side in worker threads instead (maporl/ppo/updateWorker.ts). If this fails, run() has
+// moved off the JS thread, and Promise.all in one thread could do what the workers do.
 test('Session.run blocks the JS thread: a 1 ms timer barely ticks while two runs started together execute', async () => {
   const N = 256;
   const g = new Graph();
