@@ -270,7 +270,7 @@ function writeResults(kind: string, value: unknown): void {
  * updating in worker threads and one in the main thread, on the same answer-only-sized rollouts (32
  * questions × 3 agents × 3 turns; prompts of 50 tokens in turn 1 and 80 later, responses of 18),
  * the bench config's PPO settings; the two alternate, round by round, and each update's wall time
- * is taken. The workers' compile time is measured as their team starts.
+ * is taken, and so are each team's creation time and memory.
  */
 async function benchUpdates(rounds: number, threads: number, preset: string): Promise<void> {
   const base = await createPresetModel(preset, 2);
@@ -290,18 +290,20 @@ async function benchUpdates(rounds: number, threads: number, preset: string): Pr
       'bench',
     );
   const runtime = { executionProvider: 'cpu' as const, threads };
-  // Both teams start in the main thread; the second's policies then start their workers as
-  // Team.create does with "auto" (the same thread count), each timing its own compile.
-  const main = await Team.create(config('off'), bases, runtime);
-  const workers = await Team.create(config('off'), bases, runtime);
-  const workerThreads = updateWorkerThreads(workers.policies, runtime, 'auto');
-  if (workerThreads === undefined)
+  // Each team as Team.create makes it ("off": the steps compiled in this thread; "auto": in the
+  // workers), timed, with what it added to the process's resident memory; "off" first, so that it
+  // also pays for the warm-up (modules, first graphs).
+  const made = async (mode: 'auto' | 'off') => {
+    const rss = process.memoryUsage().rss;
+    const t = performance.now();
+    const team = await Team.create(config(mode), bases, runtime);
+    return { team, ms: performance.now() - t, rssMiB: (process.memoryUsage().rss - rss) / 2 ** 20 };
+  };
+  const off = await made('off');
+  const auto = await made('auto');
+  const [main, workers] = [off.team, auto.team];
+  if (!workers.policies.every((p) => p.updatesInWorker))
     throw new Error('no update workers at this thread budget: pass --threads=2 or more, or run on 2+ cores');
-  const rss0 = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const compileMs = await Promise.all(workers.policies.map((p) => p.startUpdateWorker(workerThreads, runtime)));
-  const startMs = performance.now() - t0;
-  const workersRssMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
   const rolloutsOf = (team: Team, seed: number): Rollout[] => {
     let x = seed;
     const tok = () => 3 + ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % (base.config.vocabSize - 3));
@@ -352,12 +354,10 @@ async function benchUpdates(rounds: number, threads: number, preset: string): Pr
   const summary = {
     preset,
     threads,
-    workerThreads,
-    /** What starting the three workers added to the process's resident memory. */
-    workersRssMiB,
-    /** Each worker's compile of its policy's step, and the wall time until all three were ready. */
-    workerCompileMs: compileMs,
-    workersStartMs: startMs,
+    workerThreads: updateWorkerThreads(workers.policies, runtime, 'auto'),
+    /** Team.create's wall time and what the team added to the process's resident memory. */
+    teamCreateMs: { main: off.ms, workers: auto.ms },
+    teamRssMiB: { main: off.rssMiB, workers: auto.rssMiB },
     medianUpdateMs: { main: med('main'), workers: med('workers') },
     speedup: med('main') / med('workers'),
   };

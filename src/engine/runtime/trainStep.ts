@@ -1,6 +1,8 @@
 // Runs one optimizer step compiled from a TrainStepSpec (graph/train/stepGraphs.ts): holds the
 // sessions of the step's graphs, feeds parameters, Adam moments and a batch, and keeps the new state
-// only when the graph's `finite` flag says the loss and gradients were finite.
+// only when the graph's `finite` flag says the loss and gradients were finite. The sessions are
+// compiled at once (compile), on first use (define), or in a worker from the serialized graph
+// (stepModel, then fromModel there).
 import { allocHost, dataOf, type HostTensor } from '../core/hostTensor';
 import { serialize } from '../graph/serialize';
 import { buildApplyGraph, buildGradsGraph, buildStepGraph, type TrainStepSpec } from '../graph/train/stepGraphs';
@@ -28,10 +30,15 @@ export interface StepResult {
  */
 export type StepLayout = Pick<TrainStepSpec, 'params' | 'dtype'>;
 
+type Sessions = { step: Session; grads?: Session; gradsFirst?: Session; apply?: Session };
+
 export class TrainStep {
+  private sessions?: Promise<Sessions>;
+
   private constructor(
     private readonly spec: StepLayout,
-    private readonly sessions: { step: Session; grads?: Session; gradsFirst?: Session; apply?: Session },
+    /** Creates the step's sessions, once (ready). */
+    private readonly createSessions: () => Promise<Sessions>,
     /** The full spec, to serialize the step again (stepModel); absent for a step built from its model. */
     private readonly source?: TrainStepSpec,
   ) {}
@@ -41,19 +48,46 @@ export class TrainStep {
     runtime: RuntimeOptions = {},
     opts: { accumulation?: boolean } = {},
   ): Promise<TrainStep> {
-    const step = await Session.create(serialize(buildStepGraph(spec)), runtime);
-    if (!opts.accumulation) return new TrainStep(spec, { step }, spec);
-    const [grads, gradsFirst, apply] = await Promise.all([
-      Session.create(serialize(buildGradsGraph(spec, true)), runtime),
-      Session.create(serialize(buildGradsGraph(spec, false)), runtime),
-      Session.create(serialize(buildApplyGraph(spec)), runtime),
-    ]);
-    return new TrainStep(spec, { step, grads, gradsFirst, apply }, spec);
+    const s = TrainStep.define(spec, runtime, opts);
+    await s.ready();
+    return s;
+  }
+
+  /**
+   * A step whose sessions are compiled when it first runs, or by ready(): one that may never run
+   * in this thread (its updates go to a worker) costs no compile and no session.
+   */
+  static define(spec: TrainStepSpec, runtime: RuntimeOptions = {}, opts: { accumulation?: boolean } = {}): TrainStep {
+    return new TrainStep(
+      spec,
+      async () => {
+        const step = await Session.create(serialize(buildStepGraph(spec)), runtime);
+        if (!opts.accumulation) return { step };
+        const [grads, gradsFirst, apply] = await Promise.all([
+          Session.create(serialize(buildGradsGraph(spec, true)), runtime),
+          Session.create(serialize(buildGradsGraph(spec, false)), runtime),
+          Session.create(serialize(buildApplyGraph(spec)), runtime),
+        ]);
+        return { step, grads, gradsFirst, apply };
+      },
+      spec,
+    );
   }
 
   /** A step (no accumulation) from the serialized graph and layout that stepModel() gives: how a worker thread compiles one. */
   static async fromModel(model: Uint8Array, layout: StepLayout, runtime: RuntimeOptions = {}): Promise<TrainStep> {
-    return new TrainStep(layout, { step: await Session.create(model, runtime) });
+    const s = new TrainStep(layout, async () => ({ step: await Session.create(model, runtime) }));
+    await s.ready();
+    return s;
+  }
+
+  /** Compiles the sessions now (once); resolves when they are ready. */
+  async ready(): Promise<void> {
+    await this.compiled();
+  }
+
+  private compiled(): Promise<Sessions> {
+    return (this.sessions ??= this.createSessions());
   }
 
   /** This step's graph serialized again (built from its spec: once per worker, not kept) and its layout. */
@@ -61,11 +95,6 @@ export class TrainStep {
     if (!this.source) throw new Error('stepModel: this step was built from a serialized model');
     const { params, dtype } = this.source;
     return { model: serialize(buildStepGraph(this.source)), layout: { params, dtype } };
-  }
-
-  /** The provider its step session runs on. */
-  get provider(): Session['provider'] {
-    return this.sessions.step.provider;
   }
 
   /** Fresh optimizer state for the given initial parameters (copied). */
@@ -89,7 +118,7 @@ export class TrainStep {
   /** One optimizer step on one batch; updates `state` in place unless the step is skipped. */
   async run(state: TrainState, batch: Record<string, HostTensor>, lr: number): Promise<StepResult> {
     const feeds = { ...this.stateFeeds(state), ...prefixed('batch.', batch), ...this.scalars(lr, state.step + 1) };
-    const out = await this.sessions.step.run(feeds);
+    const out = await (await this.compiled()).step.run(feeds);
     return this.finish(state, out);
   }
 
@@ -98,7 +127,7 @@ export class TrainStep {
    * they were one batch of the mean loss. Needs `compile(..., {accumulation: true})`.
    */
   async runAccumulated(state: TrainState, microBatches: Record<string, HostTensor>[], lr: number): Promise<StepResult> {
-    const { grads, gradsFirst, apply } = this.sessions;
+    const { grads, gradsFirst, apply } = await this.compiled();
     if (!grads || !gradsFirst || !apply) throw new Error('runAccumulated: compile the step with {accumulation: true}');
     const params = prefixed('param.', state.params);
     let acc: Record<string, HostTensor> = {};

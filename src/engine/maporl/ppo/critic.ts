@@ -38,12 +38,12 @@ export class Critic {
    * `base` is the policy's frozen base under LoRA (the same FrozenWeights, so the same arrays are
    * fed or embedded) or the weights its trunk copy starts from.
    */
-  static async create(
+  static create(
     model: CausalLM,
     hyper: PpoHyper,
     runtime: RuntimeOptions,
     lora?: { config: LoraConfig; base: FrozenWeights; seed: number },
-  ): Promise<Critic> {
+  ): Critic {
     const cfg = model.config;
     const head = initHead(cfg, VALUE_HEAD);
     let init: Record<string, HostTensor>;
@@ -57,7 +57,8 @@ export class Critic {
       init = { ...Object.fromEntries(trunk.map((n) => [n, model.weights[n]])), ...head };
       m = { params: shapesOf(init) };
     }
-    const step = await TrainStep.compile(criticStepSpec(cfg, m, hyper), runtime);
+    // Compiled on first use (Policy.prepareUpdates): a critic that trains in a worker never compiles here.
+    const step = TrainStep.define(criticStepSpec(cfg, m, hyper), runtime);
     return new Critic(step, step.initState(init), lora?.base.feeds ?? {}, (lora?.config.dropout ?? 0) > 0);
   }
 
@@ -78,6 +79,11 @@ export class Critic {
   /** A minibatch's feeds for its step: `seqs` from actionBatch, returns and old values per action [N]. */
   static feeds(seqs: Record<string, HostTensor>, returns: HostTensor, oldValues: HostTensor): Record<string, HostTensor> {
     return { ...seqs, returns, old_values: oldValues };
+  }
+
+  /** Compiles its step in this thread now (it is compiled on first use otherwise). */
+  ready(): Promise<void> {
+    return this.step.ready();
   }
 
   restore(state: TrainState): void {

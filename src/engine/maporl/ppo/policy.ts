@@ -19,7 +19,7 @@ import { llamaParamShapes } from '../../nn/llama';
 import { initLoraWeights, loraModules, mergeLora, type LoraConfig } from '../../nn/lora';
 import type { CausalLM } from '../../nn/model';
 import { padTokenId } from '../../prompts/tokens';
-import { Session, type RuntimeOptions } from '../../runtime/session';
+import { Session, type ExecutionProvider, type RuntimeOptions } from '../../runtime/session';
 import { Critic, restoreState, shapesOf } from './critic';
 import { runMinibatch, type MinibatchFeeds, type ModelStep } from './minibatch';
 import { UpdateWorker } from './updateWorker';
@@ -99,6 +99,8 @@ export class Policy {
     private readonly compileScoring: (which: ScoringGraph) => Promise<Session>,
     /** Frozen weights the scoring graph takes as inputs (large bases): the host's arrays. */
     private readonly scoreFrozenFeeds: Record<string, HostTensor>,
+    /** Where its sessions run (those of scoring, and so of its steps: the same runtime options). */
+    private readonly provider: ExecutionProvider,
     private readonly step: TrainStep,
     readonly state: PolicyState,
     private readonly hyper: PpoHyper,
@@ -136,15 +138,17 @@ export class Policy {
     }
     // A large base fed as inputs trains without ORT's memory arena, as SFT does (sft/trainer.ts).
     const stepRuntime = { ...runtime, memoryArena: runtime.memoryArena ?? !(lora && !lora.frozen.initializers) };
-    const [step, critic] = await Promise.all([
-      TrainStep.compile(
-        ppoStepSpec(
-          cfg,
-          { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } },
-          hyper,
-        ),
-        stepRuntime,
+    // The training steps are compiled where they will run: in this thread on first use or by
+    // prepareUpdates(), or in an update worker (startUpdateWorker) and then never here.
+    const step = TrainStep.define(
+      ppoStepSpec(
+        cfg,
+        { params: shapesOf(init), lora: lora && { config: lora.config, base: lora.frozen, names: inventory } },
+        hyper,
       ),
+      stepRuntime,
+    );
+    const critic =
       hyper.critic && !sharedTrunkCritic(hyper)
         ? Critic.create(
             base,
@@ -152,8 +156,7 @@ export class Policy {
             stepRuntime,
             lora && { config: lora.config, base: lora.frozen, seed: (options.seed ?? 0) + 1_000_003 },
           )
-        : undefined,
-    ]);
+        : undefined;
     const state: PolicyState = step.initState(init);
     if (lora) state.lora = { config: lora.config, base: options.source };
     if (critic) state.critic = critic.state;
@@ -196,7 +199,7 @@ export class Policy {
     ]);
     const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
     const t: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(temperature) };
-    const policy = new Policy(name, lm, compileScoring, frozenFeeds, step, state, hyper, t, lora, critic);
+    const policy = new Policy(name, lm, compileScoring, frozenFeeds, compiled.provider, step, state, hyper, t, lora, critic);
     policy.scoring.set(trainingScoring, Promise.resolve(compiled));
     return policy;
   }
@@ -297,7 +300,12 @@ export class Policy {
    * worker would hold a copy of it).
    */
   get canUpdateInWorker(): boolean {
-    return this.step.provider === 'cpu' && !(this.lora && !this.lora.frozen.initializers);
+    return this.provider === 'cpu' && !(this.lora && !this.lora.frozen.initializers);
+  }
+
+  /** Compiles the training steps in this thread (its policy's and a separate critic's), before the first update. */
+  async prepareUpdates(): Promise<void> {
+    await Promise.all([this.step.ready(), this.critic?.ready()]);
   }
 
   /**

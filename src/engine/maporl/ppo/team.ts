@@ -78,9 +78,10 @@ export class Team {
         }),
       );
     }
+    // The training steps are compiled here, before the first iteration, so that iterations time runs
+    // only: in update workers, or in this thread.
     const threads = updateWorkerThreads(policies, runtime, config.runtime.parallelUpdates);
-    // Compiled here, before the first iteration, so that iterations time runs only.
-    if (threads !== undefined) await Promise.all(policies.map((p) => p.startUpdateWorker(threads, runtime)));
+    await Promise.all(policies.map((p) => (threads !== undefined ? p.startUpdateWorker(threads, runtime) : p.prepareUpdates())));
     return new Team(config.agents.policySharing, policies, bases);
   }
 
