@@ -9,7 +9,7 @@ import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from './synthetic';
 
 export * from './answers';
 export * from './types';
-export { labelledProposals, proposalsUnsupported, type LabelledProposal } from './proposals';
+export { labelledProposals, proposalsUnsupported } from './proposals';
 export type { SkipReport } from './jsonl';
 
 export interface TaskData {

@@ -56,7 +56,9 @@ function nearMiss(kind: AnswerKind, record: TaskRecord, solution: string, rng: R
       // The last "=gold" is the step that produced it: the slip happens there and carries to the answer.
       const last = [...solution.matchAll(new RegExp(`=\\s*${record.answer.replace('.', '\\.')}(?!\\d|\\.\\d)`, 'g'))].pop();
       const steps =
-        last?.index === undefined ? solution : `${solution.slice(0, last.index)}=${slip}${solution.slice(last.index + last[0].length)}`;
+        last?.index === undefined
+          ? solution
+          : `${solution.slice(0, last.index)}=${slip}${solution.slice(last.index + last[0].length)}`;
       return replaceAnswer(steps, String(slip));
     }
     case 'text':

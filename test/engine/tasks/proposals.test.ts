@@ -41,7 +41,9 @@ test('pairsum near misses cover the kinds the agents make: complement outside th
     const [, a, b, s] = /^(\d+)\+(\d+)=(\d+)\./.exec(wrong.response)!.map(Number);
     const list = r.question.match(/\d+/g)!.map(Number).slice(0, -1);
     const listed = [a, b].filter((x) => list.includes(x)).length;
-    kinds.add(`${listed} listed, ${a + b === s ? 'true' : 'false'} sum, ${s === Number(r.question.match(/(\d+)\?$/)![1]) ? 'target' : 'other'}`);
+    kinds.add(
+      `${listed} listed, ${a + b === s ? 'true' : 'false'} sum, ${s === Number(r.question.match(/(\d+)\?$/)![1]) ? 'target' : 'other'}`,
+    );
   }
   assert.deepEqual([...kinds].sort(), [
     '0 listed, true sum, target',

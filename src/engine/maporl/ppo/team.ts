@@ -58,6 +58,8 @@ export class Team {
     readonly policies: Policy[],
     /** The base model of each policy (its reference), with its tokenizer source. */
     readonly bases: ResolvedModel[],
+    /** ONNX Runtime threads of each policy's update worker; undefined when updates run in this thread. */
+    readonly updateWorkerThreads?: number,
   ) {}
 
   policyOf(agent: number, turn: number): Policy {
@@ -82,7 +84,7 @@ export class Team {
     // only: in update workers, or in this thread.
     const threads = updateWorkerThreads(policies, runtime, config.runtime.parallelUpdates);
     await Promise.all(policies.map((p) => (threads !== undefined ? p.startUpdateWorker(threads, runtime) : p.prepareUpdates())));
-    return new Team(config.agents.policySharing, policies, bases);
+    return new Team(config.agents.policySharing, policies, bases, threads);
   }
 
   async release(): Promise<void> {

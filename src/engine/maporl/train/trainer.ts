@@ -192,6 +192,11 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
   const models = await prepareBaseStage(config, run, step, say, runtimeOf('base-agents'));
   const bases = await resolveBases(models, o.baseDir, config.discussion.turns);
   const team = await Team.create(config, bases, runtime);
+  if (team.updateWorkerThreads !== undefined)
+    run.log(
+      step,
+      `PPO updates: ${team.policies.length} policies side by side in worker threads, ${team.updateWorkerThreads} ONNX Runtime thread(s) each (runtime.parallelUpdates "off" runs them one after another)`,
+    );
   try {
     if (start.from && start.state) {
       for (const [i, p] of team.policies.entries())

@@ -84,7 +84,9 @@ export function pairsumNearMiss(question: string, rng: Rng): string | null {
       pair = [x, q.target - x];
     }
   } else {
-    const pairs = q.list.flatMap((x, i) => q.list.slice(i + 1).flatMap((y) => (x + y === q.target ? [] : [[x, y] as [number, number]])));
+    const pairs = q.list.flatMap((x, i) =>
+      q.list.slice(i + 1).flatMap((y) => (x + y === q.target ? [] : [[x, y] as [number, number]])),
+    );
     if (pairs.length) pair = rng.pick(pairs);
   }
   if (!pair) return null;

@@ -185,6 +185,11 @@ test('a per-agent run with update workers resumes from a checkpoint byte for byt
 
   const out = path.join(root, 'run');
   assert.equal((await train({ config, baseDir: root, out })).status, 'finished');
+  assert.match(
+    fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8'),
+    /PPO updates: 2 policies side by side in worker threads, 1 ONNX Runtime thread\(s\) each/,
+    'the run log says the updates ran in workers',
+  );
   const resumed = `${out}-resumed`;
   const step2 = (run: string) => path.join(run, 'checkpoints', 'step-000002');
   fs.cpSync(out, resumed, { recursive: true });

@@ -92,7 +92,10 @@ test('verifier.taskProposals on free-text answers fails before training, naming 
     verifier: { trainSamples: 16, taskProposals: 10, epochs: 1 },
   });
   const data = { ...loadTaskData(config.task, config.seed), kind: 'text' as const };
-  await assert.rejects(trainedOn(config, data, process.cwd()), /verifier\.taskProposals: task "arith" has none \(free-text answers/);
+  await assert.rejects(
+    trainedOn(config, data, process.cwd()),
+    /verifier\.taskProposals: task "arith" has none \(free-text answers/,
+  );
 });
 
 /**
