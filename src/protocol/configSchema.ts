@@ -131,10 +131,10 @@ export const BaseAgentsSchema = z
       .default(0.3)
       .describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
     madeUpErrors: z
-      .enum(['final-answer', 'slip'])
+      .enum(['final-answer', 'slip', 'near-miss'])
       .optional()
       .describe(
-        "How a made-up wrong arithmetic answer in those pairs goes wrong: 'final-answer' (absent) keeps the worked steps and changes the stated answer; 'slip' gets one step off by 1-3 and carries the error to the answer, as the agents' own mistakes do.",
+        "How a made-up wrong answer in those pairs goes wrong: 'final-answer' (absent) keeps the worked steps and changes the stated answer (pairsum: another listed pair); 'slip' gets one arithmetic step off by 1-3 and carries the error to the answer, as the agents' own mistakes do; 'near-miss' is 'slip' for arithmetic and, for pairsum, a pair of the kinds the agents get wrong (mostly a listed number with its unlisted complement; docs/tasks.md).",
       ),
     seed: z
       .int()

@@ -6,10 +6,17 @@
 // completion: base agents learn to read the format but not to use it (they solve from scratch), the
 // "off-the-shelf agents do not improve over turns" starting point that MAPoRL training changes.
 
-import { NLI_LABELS, type AnswerKind } from '../../tasks/answers';
+import { NLI_LABELS, extractAnswer, type AnswerKind } from '../../tasks/answers';
 import { writeJsonlAtomic } from '../../tasks/jsonl';
 import { Rng } from '../../core/random';
-import { DEFAULT_PAIRSUM_SHAPE, generateSplit, parsePairsum, type BuiltinTask, type PairsumShape } from '../../tasks/synthetic';
+import {
+  DEFAULT_PAIRSUM_SHAPE,
+  generateSplit,
+  pairsumNearMiss,
+  parsePairsum,
+  type BuiltinTask,
+  type PairsumShape,
+} from '../../tasks/synthetic';
 import { answerKindOf, type Split, type TaskRecord } from '../../tasks/types';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from '../discussion/prompts';
 
@@ -28,14 +35,17 @@ export interface SftOptions {
    * How a made-up wrong arithmetic response goes wrong (default `final-answer`):
    * `final-answer` keeps the worked steps and changes only the stated answer; `slip` gets one step's
    * result off by 1-3 and carries the error through the later steps to the answer, as the agents'
-   * own mistakes do. NLI responses always keep the rationale and change the label.
+   * own mistakes do; `near-miss` is `slip` for arithmetic, and for pairsum a near miss of the kinds
+   * the agents make (tasks/synthetic/pairsum.ts pairsumNearMiss: mostly a listed number with its
+   * unlisted complement) instead of another listed pair. NLI responses always keep the rationale
+   * and change the label.
    */
   madeUpErrors?: MadeUpErrors;
   /** Difficulty of pairsum questions (default: the calibrated shape). */
   pairsum?: PairsumShape;
 }
 
-export type MadeUpErrors = 'final-answer' | 'slip';
+export type MadeUpErrors = 'final-answer' | 'slip' | 'near-miss';
 
 /** A plausible wrong answer: a nearby non-negative number, another NLI label, another pair of the list. */
 function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string, question: string): string {
@@ -84,7 +94,13 @@ export function slippedSteps(rng: Rng, reasoning: string): { reasoning: string; 
 
 function madeUpResponse(rng: Rng, kind: AnswerKind, r: TaskRecord, right: boolean, errors: MadeUpErrors): PreviousResponse {
   const gold = r.solution ? r.solution.replace(/\s*Answer:[^\n]*$/i, '') : '';
-  const slip = !right && errors === 'slip' && kind !== 'pair' ? slippedSteps(rng, gold) : null; // a pair has no steps to slip
+  if (!right && errors === 'near-miss' && kind === 'pair') {
+    const text = pairsumNearMiss(r.question, rng);
+    const answer = text && extractAnswer('pair', text);
+    if (text && answer) return { answer, text, score: rng.float() / 2 };
+  }
+  const slips = errors === 'slip' || errors === 'near-miss';
+  const slip = !right && slips && kind !== 'pair' ? slippedSteps(rng, gold) : null; // a pair has no steps to slip
   const [reasoning, answer] =
     slip && slip.answer !== r.answer
       ? [slip.reasoning, slip.answer]

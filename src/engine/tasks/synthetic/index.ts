@@ -13,7 +13,7 @@ import { makeArith, type SyntheticProblem } from './arith';
 import { makeNli } from './nli';
 import { DEFAULT_PAIRSUM_SHAPE, makePairsum, type PairsumShape } from './pairsum';
 
-export { DEFAULT_PAIRSUM_SHAPE, checksOut, parsePairsum, type PairsumShape } from './pairsum';
+export { DEFAULT_PAIRSUM_SHAPE, checksOut, pairsumNearMiss, parsePairsum, type PairsumShape } from './pairsum';
 
 export type { BuiltinTask };
 

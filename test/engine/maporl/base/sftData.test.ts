@@ -8,7 +8,7 @@ import { defaultPromptOptions } from '../../../../src/engine/maporl/discussion/p
 import { sftRecords, slippedSteps, writeSftJsonl } from '../../../../src/engine/maporl/base/sftData';
 import { Rng } from '../../../../src/engine/core/random';
 import { extractAnswer } from '../../../../src/engine/tasks/answers';
-import { generateSplit } from '../../../../src/engine/tasks/synthetic';
+import { checksOut, generateSplit, parsePairsum } from '../../../../src/engine/tasks/synthetic';
 
 test("pairs are deterministic, follow the split's questions, and end in the gold answer", () => {
   const pairs = sftRecords('arith', 'train', 200, 7);
@@ -105,4 +105,29 @@ test('pairsum SFT pairs: made-up wrong answers are other pairs of the list that 
     assert.equal(extractAnswer('pair', r.completion), /Answer: (.*)$/.exec(r.completion)![1]);
   }
   assert.ok(wrong > 500 && wrong < 700, `about half of 1200 shown answers wrong, got ${wrong}`);
+});
+
+test("made-up errors 'near-miss': pairsum's wrong answers are the agents' kinds of error (mostly an unlisted number); arithmetic's are slips", () => {
+  const records = sftRecords('pairsum', 'train', 400, 5, { discussionFraction: 1, madeUpErrors: 'near-miss' });
+  const questions = generateSplit('pairsum', 'train', 400, 5);
+  let wrong = 0,
+    unlisted = 0;
+  records.forEach((r, i) => {
+    const shown = /You: (.*)\nOthers: (.*)\n/.exec(r.prompt)!;
+    for (const answer of [shown[1], ...shown[2].split(', ')]) {
+      if (answer === questions[i].answer) continue;
+      wrong++;
+      assert.equal(checksOut(questions[i].question, answer), false, answer);
+      const list = parsePairsum(questions[i].question)!.list;
+      if (answer.split(' ').some((x) => !list.includes(Number(x)))) unlisted++;
+    }
+    assert.equal(r.completion, ' ' + questions[i].solution);
+  });
+  assert.ok(wrong > 500 && wrong < 700, `about half of 1200 shown answers wrong, got ${wrong}`);
+  assert.ok(unlisted > 0.5 * wrong, `most wrong answers name an unlisted number: ${unlisted}/${wrong}`);
+  const prompt = { ...defaultPromptOptions(), show: 'text' as const };
+  assert.deepEqual(
+    sftRecords('arith', 'train', 40, 4, { discussionFraction: 1, madeUpErrors: 'near-miss', prompt }),
+    sftRecords('arith', 'train', 40, 4, { discussionFraction: 1, madeUpErrors: 'slip', prompt }),
+  );
 });
