@@ -16,7 +16,15 @@ import { ensureBaseAgents } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
 import { measureControl } from './experiments/control';
 import { writeReport } from './experiments/report';
-import { PAIRSUM_AGENTS, PAIRSUM_SCORED_AGENTS, ROWS, TEXT_AGENTS, rowById, type Row } from './experiments/rows';
+import {
+  PAIRSUM_AGENTS,
+  PAIRSUM_NEARMISS_AGENTS,
+  PAIRSUM_SCORED_AGENTS,
+  ROWS,
+  TEXT_AGENTS,
+  rowById,
+  type Row,
+} from './experiments/rows';
 
 const CELLS_DIR = path.join('docs', 'experiments');
 const RESULTS_MD = path.join('docs', 'results.md');
@@ -59,6 +67,8 @@ async function main(): Promise<void> {
         const seed = row.baseSeed ?? 0;
         return [await ensureBaseAgents(`${agentsDir}-pairsum-b${seed}`, say, { ...PAIRSUM_AGENTS, seed })];
       }
+      if (row.base === 'pairsum-nearmiss')
+        return [await ensureBaseAgents(`${agentsDir}-pairsum-nearmiss`, say, PAIRSUM_NEARMISS_AGENTS)];
       if (row.base === 'pairsum-scored')
         return [await ensureBaseAgents(`${agentsDir}-pairsum-scored`, say, PAIRSUM_SCORED_AGENTS)];
       const tiny = await ensureBaseAgents(agentsDir, say);

@@ -140,6 +140,12 @@ const VARIANTS: Variant[] = [
     voting: true,
   },
   { label: 'control (pairsum), 2 agents, ', shelf: 'pairsum-2x3-off-the-shelf', maporl: 'pairsum-2x3-maporl', voting: true },
+  {
+    label: 'control (pairsum), near-miss SFT, ',
+    shelf: 'pairsum-nearmiss-off-the-shelf',
+    maporl: 'pairsum-nearmiss-maporl',
+    voting: true,
+  },
   { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
   { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
   {

@@ -22,7 +22,7 @@ export interface Row {
    * or `text`: later-turn prompts show the previous responses in full (`discussion.show: "text"`), and the
    * agents are SFT'd in that format (TEXT_AGENTS).
    */
-  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum' | 'pairsum-scored';
+  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum' | 'pairsum-scored' | 'pairsum-nearmiss';
   /** Seed of the base agents' SFT (default 0): rows on a second, independently fine-tuned base. */
   baseSeed?: number;
   /** Team size (default 3), for the official code's 2 agents x 3 turns. */
@@ -73,6 +73,13 @@ export const PAIRSUM_AGENTS = { task: 'pairsum', steps: 4000, examples: 50_000 }
  */
 export const PAIRSUM_SCORED_AGENTS = { ...PAIRSUM_AGENTS, scores: true } as const;
 
+/**
+ * The control's recipe with later-turn SFT data whose made-up wrong pairs are the agents' own kinds
+ * of error (baseAgents.madeUpErrors "near-miss": mostly a listed number with its unlisted
+ * complement), so that SFT shows the error a discussion has to catch (docs/tasks.md).
+ */
+export const PAIRSUM_NEARMISS_AGENTS = { ...PAIRSUM_AGENTS, madeUpErrors: 'near-miss' } as const;
+
 /** The positive-control rows on one base: off-the-shelf, co-trained, trained alone (ids end in `-b<seed>` past base 0). */
 function pairsumRows(baseSeed: number): Row[] {
   const tail = baseSeed ? `-b${baseSeed}` : '';
@@ -108,6 +115,15 @@ export const ROWS: Row[] = [
     train,
     agents: 2,
     base: 'pairsum',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  })),
+  // The control on base agents whose SFT showed the agents' own kinds of wrong answer.
+  ...(['none', {}] as const).map((train): Row => ({
+    id: `pairsum-nearmiss-${train === 'none' ? 'off-the-shelf' : 'maporl'}`,
+    title: `control on near-miss SFT'd agents: ${train === 'none' ? 'no RL' : 'MAPoRL co-training'}`,
+    train,
+    base: 'pairsum-nearmiss',
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   })),
