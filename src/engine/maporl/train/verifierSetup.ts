@@ -159,7 +159,7 @@ function taskProposals(a: SetupArgs, heldOut: Set<string>): LabelledExample[] {
   if (why) throw new Error(`verifier.taskProposals: task "${a.config.task.type}" has none (${why}); set it to 0`);
   const rng = new Rng(a.config.seed, 'verifier/proposals');
   const out: LabelledExample[] = [];
-  for (let pass = 0; out.length < want; pass++) {
+  while (out.length < want) {
     const before = out.length;
     for (const r of rng.shuffle(records)) {
       out.push(...labelledProposals(a.data.kind, r, rng));

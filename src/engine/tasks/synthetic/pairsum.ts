@@ -68,17 +68,12 @@ export function pairsumNearMiss(question: string, rng: Rng): string | null {
   const q = parsePairsum(question);
   if (!q) return null;
   const listed = new Set(q.list);
-  const fits = (y: number, x: number) => y >= 1 && y !== x && !listed.has(y);
   const kind = rng.int(0, 4);
   let pair: [number, number] | null = null;
-  if (kind <= 1) {
-    const xs = q.list.filter((x) => fits(q.target - x, x));
-    if (xs.length) {
-      const x = rng.pick(xs);
-      pair = [x, q.target - x];
-    }
-  } else if (kind === 2) {
-    const xs = Array.from({ length: q.target - 1 }, (_, i) => i + 1).filter((x) => !listed.has(x) && fits(q.target - x, x));
+  if (kind <= 2) {
+    // x listed (kinds 0-1) or not (kind 2), and its complement to the target unlisted.
+    const from = kind <= 1 ? q.list : Array.from({ length: q.target - 1 }, (_, i) => i + 1).filter((x) => !listed.has(x));
+    const xs = from.filter((x) => q.target - x >= 1 && q.target - x !== x && !listed.has(q.target - x));
     if (xs.length) {
       const x = rng.pick(xs);
       pair = [x, q.target - x];
