@@ -202,6 +202,11 @@ function findings(cells: Map<string, CellResult[]>): string[] {
   }
   feedbackFindings(row('pairsum-maporl-feedback'), 'control (pairsum) with verifier scores shown, ', add);
   feedbackFindings(row('pairsum-maporl-checker'), "control (pairsum) with a checking verifier's scores shown, ", add);
+  feedbackFindings(
+    row('pairsum-maporl-checker-truth'),
+    "control (pairsum) with a checking verifier's scores shown and a ground-truth reward, ",
+    add,
+  );
   for (const [a, b, what] of COMPARISONS.slice(2)) {
     add(`${what}, turn 3`, pairedDiff(row(a), row(b), -1, -1), (d) =>
       shows(d, 1) ? 'better' : shows(d, -1) ? 'worse' : 'no difference established',

@@ -149,6 +149,16 @@ export const ROWS: Row[] = [
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   },
+  // The same scores shown, but the reward is the ground truth (reward.source): co-training cannot
+  // game the verifier and is paid only for right answers — does it then learn to read the scores?
+  {
+    id: 'pairsum-maporl-checker-truth',
+    title: "control F2: MAPoRL with a checking verifier's scores shown in the prompts, ground-truth reward",
+    train: { verifier: 'checker', 'discussion.feedVerifierScores': true, 'reward.source': 'ground-truth' },
+    base: 'pairsum-scored',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  },
   { id: 'off-the-shelf', title: "F1: SFT'd base agents, no RL", train: 'none' },
   { id: 'maporl', title: 'F2: MAPoRL co-training (ground-truth reward)', train: {} },
   {

@@ -313,6 +313,12 @@ export const TrainingSchema = z.strictObject({
 });
 
 export const RewardSchema = z.strictObject({
+  source: z
+    .enum(['verifier', 'ground-truth'])
+    .default('verifier')
+    .describe(
+      "What the reward is computed from: the verifier's scores (the paper), or the ground-truth grades (1 right, 0 wrong) while a learned verifier still scores every response for the prompts of discussion.feedVerifierScores and the records: it separates what the prompts show from what RL pays for, so that co-training cannot game the verifier it is shown.",
+    ),
   gamma: z.number().min(0).default(0.3).describe('Discount of the influence-aware reward over later turns.'),
   alpha: z
     .tuple([z.number(), z.number(), z.number(), z.number()])

@@ -41,7 +41,7 @@ test("an empty config gets every default, as in the paper's code where it has on
     'You: {own}\nOthers: {others}\n{question}\nA:',
     'question last, right before "A:" as on turn 1',
   );
-  assert.deepEqual(c.reward, { gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
+  assert.deepEqual(c.reward, { source: 'verifier', gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
   assert.deepEqual(c.training.ppo, {
     epochs: 2,
     minibatchSize: 64,

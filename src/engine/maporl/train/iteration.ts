@@ -146,12 +146,13 @@ function rolloutsOf(discussions: Discussion[], rewards: number[][][], team: Team
 }
 
 /**
- * The PPO reward of every response of a discussion, [T][A]: the influence-aware verifier reward with
- * incentives, or the format penalty for a response without a parseable answer or stuck in a loop.
+ * The PPO reward of every response of a discussion, [T][A]: the influence-aware reward (over the
+ * verifier's scores, or the 0/1 grades with reward.source "ground-truth") with incentives, or the
+ * format penalty for a response without a parseable answer or stuck in a loop.
  */
 export function discussionRewards(d: Discussion, reward: MaporlConfig['reward']): number[][] {
-  const V = d.turns.map((row) => row.map((r) => r.verifier));
   const correct = d.turns.map((row) => row.map((r) => r.correct));
+  const V = reward.source === 'ground-truth' ? correct.map((row) => row.map(Number)) : d.turns.map((row) => row.map((r) => r.verifier));
   return withFormatPenalty(
     shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }),
     d.turns,

@@ -248,7 +248,7 @@ test('a later-turn agent that adopts a right peer answer gets the credit of a ri
     answer: '4 9',
     source: { file: 'f', line: 1 },
   };
-  const R = discussionRewards({ record, turns }, { gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
+  const R = discussionRewards({ record, turns }, { source: 'verifier', gamma: 0.3, alpha: [0, 0, 0, 0], formatPenalty: -1 });
   // Hand-computed: R(t, a) = [V(t, a) + Σ_{u > t} 0.3^{u-t} · mean_j V(u, j)] / Σ_{u >= t} 0.3^{u-t}.
   const near = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) < 1e-12, `${what}: ${x} vs ${y}`);
   near(R[1][0], (1 + 0.3 * 1) / 1.3, 'the adopter at turn 2'); // = 1, as much as the agent it followed
@@ -257,4 +257,41 @@ test('a later-turn agent that adopts a right peer answer gets the credit of a ri
   near(R[0][0], (0 + 0.3 * (2 / 3) + 0.09 * 1) / 1.39, 'the adopter at turn 1, wrong then');
   near(R[0][1], (1 + 0.3 * (2 / 3) + 0.09 * 1) / 1.39, 'the agent whose answer was adopted, at turn 1');
   assert.ok(R[1][0] > R[1][2], 'adopting beats keeping a wrong pair');
+});
+
+test('reward.source "ground-truth" pays the grades while the verifier scores stay what the prompts show', () => {
+  // 1 turn-pair, 2 agents: the verifier likes agent 0's wrong answer (0.9) and dislikes agent 1's right one (0.2).
+  const grades = [
+    [false, true],
+    [false, true],
+  ];
+  const scores = [
+    [0.9, 0.2],
+    [0.8, 0.3],
+  ];
+  const turns = grades.map((row, t) =>
+    row.map((correct, agent) => ({
+      agent,
+      turn: t,
+      prompt: [],
+      tokens: [],
+      logprobs: [],
+      text: `x. Answer: ${correct ? 9 : 8}`,
+      answer: correct ? '9' : '8',
+      correct,
+      verifier: scores[t][agent],
+    })),
+  );
+  const record = { id: 'q', question: '4+5?', answer: '9', source: { file: 'f', line: 1 } };
+  const reward = { gamma: 0.3, alpha: [0, 0, 0, 0] as [number, number, number, number], formatPenalty: -1 };
+  const fromVerifier = discussionRewards({ record, turns }, { ...reward, source: 'verifier' });
+  const fromGrades = discussionRewards({ record, turns }, { ...reward, source: 'ground-truth' });
+  const near = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) < 1e-12, `${what}: ${x} vs ${y}`);
+  // R(0, a) = [V(0, a) + 0.3 · mean_j V(1, j)] / 1.3; R(1, a) = V(1, a).
+  near(fromGrades[0][0], (0 + 0.3 * 0.5) / 1.3, 'wrong agent, turn 1, grades');
+  near(fromGrades[0][1], (1 + 0.3 * 0.5) / 1.3, 'right agent, turn 1, grades');
+  assert.deepEqual(fromGrades[1], [0, 1]);
+  near(fromVerifier[0][0], (0.9 + 0.3 * 0.55) / 1.3, 'wrong agent, turn 1, verifier');
+  assert.deepEqual(fromVerifier[1], [0.8, 0.3]);
+  assert.equal(turns[0][0].verifier, 0.9, 'the scores the prompts show are left alone');
 });
