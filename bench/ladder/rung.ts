@@ -18,9 +18,8 @@ import { train } from '../../src/engine/maporl/train/trainer';
 import { LMRuntime } from '../../src/engine/generate/runtime';
 import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from '../../src/engine/tasks/synthetic';
-import type { BuiltinTask } from '../../src/protocol/choices';
+import type { BuiltinTask, MadeUpErrors } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
-import type { MadeUpErrors } from '../../src/engine/maporl/base/sftData';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
 export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };

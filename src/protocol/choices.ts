@@ -30,3 +30,7 @@ export const isFileTask = (type: string): type is FileTask => (FILE_TASKS as rea
 /** How agents share policies: one for all, one per agent, or one per turn (config `agents.policySharing`). */
 export const POLICY_SHARINGS = ['shared', 'per-agent', 'per-turn'] as const;
 export type PolicySharing = (typeof POLICY_SHARINGS)[number];
+
+/** How a made-up wrong answer in base agents' later-turn SFT pairs goes wrong (base/sftData.ts). */
+export const MADE_UP_ERRORS = ['final-answer', 'slip', 'near-miss'] as const;
+export type MadeUpErrors = (typeof MADE_UP_ERRORS)[number];

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   BUILTIN_TASKS,
   FROZEN_WEIGHTS,
+  MADE_UP_ERRORS,
   isBuiltinTask,
   isFileTask,
   POLICY_SHARINGS,
@@ -131,7 +132,7 @@ export const BaseAgentsSchema = z
       .default(0.3)
       .describe('Share of SFT pairs in the later-turn prompt format, with made-up previous answers, half of them wrong.'),
     madeUpErrors: z
-      .enum(['final-answer', 'slip', 'near-miss'])
+      .enum(MADE_UP_ERRORS)
       .optional()
       .describe(
         "How a made-up wrong answer in those pairs goes wrong: 'final-answer' (absent) keeps the worked steps and changes the stated answer (pairsum: another listed pair); 'slip' gets one arithmetic step off by 1-3 and carries the error to the answer, as the agents' own mistakes do; 'near-miss' is 'slip' for arithmetic and, for pairsum, a pair of the kinds the agents get wrong (mostly a listed number with its unlisted complement; docs/tasks.md).",

@@ -8,7 +8,7 @@ import { MAPORL_ENV } from '../../../protocol/environment';
 import { DEFAULT_PAIRSUM_SHAPE, type BuiltinTask, type PairsumShape } from '../../tasks/synthetic';
 import type { MaporlConfig } from '../config';
 import { promptOptionsOf, type PromptOptions } from '../discussion/prompts';
-import type { MadeUpErrors } from './sftData';
+import type { MadeUpErrors } from '../../../protocol/choices';
 
 export interface BaseAgentRecipe {
   task: BuiltinTask;

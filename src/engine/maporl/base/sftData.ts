@@ -18,6 +18,7 @@ import {
   type PairsumShape,
 } from '../../tasks/synthetic';
 import { answerKindOf, type Split, type TaskRecord } from '../../tasks/types';
+import type { MadeUpErrors } from '../../../protocol/choices';
 import { defaultPromptOptions, renderPrompt, type PreviousResponse, type PromptOptions } from '../discussion/prompts';
 
 export interface SftRecord {
@@ -44,8 +45,6 @@ export interface SftOptions {
   /** Difficulty of pairsum questions (default: the calibrated shape). */
   pairsum?: PairsumShape;
 }
-
-export type MadeUpErrors = 'final-answer' | 'slip' | 'near-miss';
 
 /** A plausible wrong answer: a nearby non-negative number, another NLI label, another pair of the list. */
 function wrongAnswer(rng: Rng, kind: AnswerKind, gold: string, question: string): string {
