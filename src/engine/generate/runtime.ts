@@ -37,12 +37,24 @@ export interface Generation {
   finishReason: 'eos' | 'stop' | 'length';
 }
 
+/**
+ * What samples continuations for a discussion: an LMRuntime, or a copy of one in another thread
+ * (maporl/ppo: a policy's update worker). `model` gives the config and tokenizer of its prompts.
+ * `concurrent`: its generate() leaves this thread free while it runs, so that the calls of several
+ * samplers overlap when started together (an LMRuntime's does not: ORT's run() blocks the thread).
+ */
+export interface Sampler {
+  readonly model: CausalLM;
+  generate(prompts: number[][], o: GenerateOptions): Promise<Generation[]>;
+  readonly concurrent?: boolean;
+}
+
 export interface Timing {
   runMs: number;
   calls: number;
 }
 
-export class LMRuntime {
+export class LMRuntime implements Sampler {
   /** Time spent inside ORT run() calls, for the benchmarks' "outside run" share. */
   readonly timing: Timing = { runMs: 0, calls: 0 };
 
@@ -96,6 +108,11 @@ export class LMRuntime {
   /** The execution provider the sessions run on (after any fallback to CPU). */
   get provider(): string {
     return this.sessions.prefill.provider;
+  }
+
+  /** The trainable weights as they are now (the arrays fed at each run, not copies). */
+  trainableWeights(): Record<string, HostTensor> {
+    return Object.fromEntries([...this.binding.trainable].map((n) => [n, this.model.weights[n]]));
   }
 
   /** Replaces the values of trainable weights (e.g. after a PPO update). */

@@ -1,7 +1,8 @@
 // Runs multi-agent discussions (Park et al. 2025, §3): at turn 1 every agent answers the question
 // alone; at turn t > 1 it sees the question, its own previous response and the others', optionally
-// with their verifier scores. All responses of one turn are sampled in one batch per model.
-import type { GenerateOptions, LMRuntime } from '../../generate/runtime';
+// with their verifier scores. All responses of one turn are sampled in one batch per model; the
+// models' batches of a turn run side by side when every model samples in a thread of its own.
+import type { GenerateOptions, Generation, Sampler } from '../../generate/runtime';
 import { promptTokens } from '../../prompts/tokens';
 import { extractAnswer, grade, type AnswerKind } from '../../tasks/answers';
 import type { TaskRecord } from '../../tasks/types';
@@ -38,7 +39,7 @@ export interface DiscussionOptions {
   seed: number;
   kind: AnswerKind;
   /** The model that speaks for `agent` at `turn`. */
-  modelFor: (agent: number, turn: number) => LMRuntime;
+  modelFor: (agent: number, turn: number) => Sampler;
   verifier: VerifierFn;
 }
 
@@ -47,8 +48,8 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
   // Token ids of each distinct prompt text, per model: every sample of a question has the same
   // first-turn prompt for every agent, and agreeing teams repeat later ones (the chat template and
   // the BPE tokenizer took about 4% of a single-agent row's wall time, profiled).
-  const encoded = new Map<LMRuntime, Map<string, number[]>>();
-  const tokensOf = (lm: LMRuntime, text: string): number[] => {
+  const encoded = new Map<Sampler, Map<string, number[]>>();
+  const tokensOf = (lm: Sampler, text: string): number[] => {
     const known = encoded.get(lm) ?? encoded.set(lm, new Map()).get(lm)!;
     let ids = known.get(text);
     if (!ids) {
@@ -60,7 +61,7 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
   };
   for (let t = 0; t < o.turns; t++) {
     // Prompts of every (question, agent), grouped by the model that answers them.
-    const groups = new Map<LMRuntime, { d: number; a: number; prompt: number[] }[]>();
+    const groups = new Map<Sampler, { d: number; a: number; prompt: number[] }[]>();
     discussions.forEach((disc, d) => {
       for (let a = 0; a < o.agents; a++) {
         const lm = o.modelFor(a, t);
@@ -81,12 +82,18 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
       }
     });
     const turnResponses: Response[][] = discussions.map(() => new Array<Response>(o.agents));
-    let g = 0;
-    for (const [lm, items] of groups) {
-      const gens = await lm.generate(
-        items.map((x) => x.prompt),
-        { ...o.generation, seed: mixSeed(o.seed, t, g++) },
+    // Each model's batch has its own seed (turn, group): the same samples whether they run one after another or side by side.
+    const calls = [...groups].map(([lm, items], g) => ({ lm, items, seed: mixSeed(o.seed, t, g) }));
+    const sample = (c: (typeof calls)[number]) =>
+      c.lm.generate(
+        c.items.map((x) => x.prompt),
+        { ...o.generation, seed: c.seed },
       );
+    const generated: Generation[][] = [];
+    if (calls.every((c) => c.lm.concurrent)) generated.push(...(await Promise.all(calls.map(sample))));
+    else for (const c of calls) generated.push(await sample(c));
+    calls.forEach(({ items }, g) => {
+      const gens = generated[g];
       items.forEach((x, i) => {
         const answer = extractAnswer(o.kind, gens[i].text);
         turnResponses[x.d][x.a] = {
@@ -101,7 +108,7 @@ export async function runDiscussions(records: readonly TaskRecord[], o: Discussi
           verifier: NaN,
         };
       });
-    }
+    });
     const flat = turnResponses.flat();
     const scores = await o.verifier(
       flat.map((r, i) => ({

@@ -12,7 +12,7 @@ import { serialize } from '../../graph/serialize';
 import { TrainStep, type StepResult, type TrainState } from '../../runtime/trainStep';
 import { rowsPerRun, weightBinding, weightFeeds } from '../../generate/graphs';
 import { packedActionBatch } from '../../generate/actions';
-import { LMRuntime } from '../../generate/runtime';
+import { LMRuntime, type GenerateOptions, type Sampler } from '../../generate/runtime';
 import { frozenLimitFor, frozenWeights, type FrozenWeights } from '../../nn/frozen';
 import { initHead, VALUE_HEAD } from '../../nn/heads';
 import { llamaParamShapes } from '../../nn/llama';
@@ -22,7 +22,8 @@ import { padTokenId } from '../../prompts/tokens';
 import { Session, type ExecutionProvider, type RuntimeOptions } from '../../runtime/session';
 import { Critic, restoreState, shapesOf } from './critic';
 import { runMinibatch, type MinibatchFeeds, type ModelStep } from './minibatch';
-import { UpdateWorker } from './updateWorker';
+import { UpdateWorker, type GenerationInit } from './updateWorker';
+import { WallShares } from './wallShares';
 import { buildRolloutScoreGraph, ppoStepSpec, sharedTrunkCritic, type PpoHyper, type ScoredModel } from './ppoGraph';
 
 /** One sequence of a rollout: a prompt and the response sampled for it. */
@@ -91,12 +92,22 @@ export class Policy {
   private readonly scoring = new Map<ScoringGraph, Promise<Session>>();
   /** Runs the updates in a thread of its own, when started (startUpdateWorker). */
   private worker?: UpdateWorker;
+  /** Where its tokenizer comes from (a copy of the generation runtime in the worker needs it). */
+  private tokenizerOrigin?: GenerationInit['tokenizer'];
+  /** Counts changes of the generation weights; `sentWeights` is the count the worker's copy has. */
+  private weightsVersion = 0;
+  private sentWeights = 0;
+  /** Samples in the worker (sampler), its wall time shared with the team's other policies (WallShares). */
+  private workerSampler?: Sampler;
 
   private constructor(
     readonly name: string,
     private readonly generation: LMRuntime,
-    /** Compiles a scoring graph on first use: a run that reuses sampled log-probs never builds the full one. */
-    private readonly compileScoring: (which: ScoringGraph) => Promise<Session>,
+    /** A scoring graph, serialized: compiled on first use, so a run that reuses sampled log-probs never builds the full one. */
+    private readonly scoringGraph: (which: ScoringGraph) => Uint8Array,
+    /** The one ppoUpdate uses (scoreRollouts with the sampler's log-probs): compiled before the first iteration. */
+    private readonly trainingScoring: ScoringGraph,
+    private readonly runtime: RuntimeOptions,
     /** Frozen weights the scoring graph takes as inputs (large bases): the host's arrays. */
     private readonly scoreFrozenFeeds: Record<string, HostTensor>,
     /** Where its sessions run (those of scoring, and so of its steps: the same runtime options). */
@@ -185,22 +196,35 @@ export class Policy {
       ...(critic ? [{ prefix: 'critic.', out: 'critic_', lora: lora?.config, logprobs: false, values: true }] : []),
     ];
     const scoringModels = (which: ScoringGraph) => (which === 'full' ? models : models.slice(1));
-    const compileScoring = (which: ScoringGraph) =>
-      Session.create(serialize(buildRolloutScoreGraph(cfg, binding, scoringModels(which))), runtime);
-    // Compiled now, so that iterations time runs only: the graph training uses (ppoUpdate).
+    const scoringGraph = (which: ScoringGraph) => serialize(buildRolloutScoreGraph(cfg, binding, scoringModels(which)));
+    // The graph training uses (ppoUpdate) is compiled before the first iteration, where it will run:
+    // here (prepareUpdates) or in the update worker (startUpdateWorker).
     const trainingScoring: ScoringGraph = sharedTrunkCritic(hyper) ? 'full' : 'without-policy';
-    const [lm, compiled] = await Promise.all([
-      // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
-      LMRuntime.create(
-        { ...base, weights: genWeights },
-        { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined },
-      ),
-      compileScoring(trainingScoring),
-    ]);
+    // The base enters generation as it enters training: embedded, or fed when large (though the part left frozen in generation may not be).
+    const lm = await LMRuntime.create(
+      { ...base, weights: genWeights },
+      { trainable: genTrainable, runtime, frozenLimitBytes: lora && !lora.frozen.initializers ? 0 : undefined },
+    );
     const frozenFeeds = Object.fromEntries(Object.entries(weightFeeds(binding)).filter(([n]) => !trainable.has(n)));
     const t: HostTensor = { dtype: 'float32', shape: [], data: Float32Array.of(temperature) };
-    const policy = new Policy(name, lm, compileScoring, frozenFeeds, compiled.provider, step, state, hyper, t, lora, critic);
-    policy.scoring.set(trainingScoring, Promise.resolve(compiled));
+    const provider = lm.provider as ExecutionProvider; // the same runtime options as scoring and the steps
+    const policy = new Policy(
+      name,
+      lm,
+      scoringGraph,
+      trainingScoring,
+      runtime,
+      frozenFeeds,
+      provider,
+      step,
+      state,
+      hyper,
+      t,
+      lora,
+      critic,
+    );
+    const origin = options.source;
+    if (origin) policy.tokenizerOrigin = 'dir' in origin ? { dir: origin.dir } : { builtin: true };
     return policy;
   }
 
@@ -214,6 +238,20 @@ export class Policy {
       this.timing.updateMs += performance.now() - t0;
     }
     return this.generation;
+  }
+
+  /**
+   * What a discussion samples from: `lm`, or, when the update worker holds a copy of the generation
+   * runtime, that copy (the same sessions, weights and seeded sampling; concurrent with the team's
+   * other workers). Always the same object for one policy.
+   */
+  get sampler(): Sampler {
+    return this.workerSampler ?? this.lm;
+  }
+
+  /** Whether `sampler` samples in the update worker. */
+  get samplesInWorker(): boolean {
+    return this.workerSampler !== undefined;
   }
 
   /** The trainable weights: every weight, or the LoRA adapters; plus a shared value head. */
@@ -245,34 +283,75 @@ export class Policy {
   async scoreRollouts(seqs: SequenceTokens[], sampled?: number[][]): Promise<RolloutScores> {
     if (sampled && (sampled.length !== seqs.length || sampled.some((lp, i) => lp.length !== seqs[i].response.length)))
       throw new Error('scoreRollouts: sampled log-probs do not match the responses');
-    const which: ScoringGraph = sampled && !sharedTrunkCritic(this.hyper) ? 'without-policy' : 'full';
-    const session = await (this.scoring.get(which) ?? this.scoring.set(which, this.compileScoring(which)).get(which)!);
+    const which = this.scoringFor(sampled !== undefined);
     const out: RolloutScores = { logprobs: [], refLogprobs: [], values: [], entropy: which === 'full' ? [] : undefined };
     const longest = Math.max(0, ...seqs.map((q) => q.prompt.length + q.response.length));
     const chunk = rowsPerRun(longest, this.generation.model.config.vocabSize, 64);
-    const weights = { ...this.scoreFrozenFeeds, ...this.state.params, ...this.critic?.scoringWeights() };
+    const parts: SequenceTokens[][] = [];
+    for (let i = 0; i < seqs.length; i += chunk) parts.push(seqs.slice(i, i + chunk));
+    const pad = padTokenId(this.generation.model.tokenizer);
+    const runs = parts.map((part) => packedActionBatch(part, pad).tensors);
+    const shared = {
+      temperature: this.temperature,
+      ...this.scoreFrozenFeeds,
+      ...this.state.params,
+      ...this.critic?.scoringWeights(),
+    };
+    const outputs = this.scoresInWorker(sampled !== undefined)
+      ? await this.worker!.score(shared, runs)
+      : await this.scoreHere(which, shared, runs);
     const valuesOut = this.critic ? 'critic_values' : sharedTrunkCritic(this.hyper) ? 'values' : undefined;
-    for (let i = 0; i < seqs.length; i += chunk) {
-      const part = seqs.slice(i, i + chunk);
-      const t0 = performance.now();
-      const r = await session.run({
-        ...packedActionBatch(part, padTokenId(this.generation.model.tokenizer)).tensors,
-        temperature: this.temperature,
-        ...weights,
-      });
-      this.timing.scoreMs += performance.now() - t0;
+    let i = 0;
+    parts.forEach((part, c) => {
+      const r = outputs[c];
       // Outputs are per action [N], the sequences' actions one after another.
       let at = 0;
-      part.forEach((q, k) => {
+      for (const q of part) {
         const pick = (t: HostTensor) => Array.from(dataOf(t, 'float32').subarray(at, at + q.response.length));
-        out.logprobs.push(which === 'full' ? pick(r.logprobs) : sampled![i + k]);
+        out.logprobs.push(which === 'full' ? pick(r.logprobs) : sampled![i]);
         out.values.push(valuesOut ? pick(r[valuesOut]) : new Array<number>(q.response.length).fill(0));
         out.entropy?.push(pick(r.entropy));
         out.refLogprobs.push(pick(r.ref_logprobs));
         at += q.response.length;
-      });
-    }
+        i++;
+      }
+    });
     return out;
+  }
+
+  /** Scoring runs in this thread, timed. */
+  private async scoreHere(
+    which: ScoringGraph,
+    shared: Record<string, HostTensor>,
+    runs: Record<string, HostTensor>[],
+  ): Promise<Record<string, HostTensor>[]> {
+    const session = await this.scoringSession(which);
+    const outputs = [];
+    for (const run of runs) {
+      const t0 = performance.now();
+      outputs.push(await session.run({ ...run, ...shared }));
+      this.timing.scoreMs += performance.now() - t0;
+    }
+    return outputs;
+  }
+
+  private scoringSession(which: ScoringGraph): Promise<Session> {
+    let s = this.scoring.get(which);
+    if (!s) this.scoring.set(which, (s = Session.create(this.scoringGraph(which), this.runtime)));
+    return s;
+  }
+
+  private scoringFor(sampled: boolean): ScoringGraph {
+    return sampled && !sharedTrunkCritic(this.hyper) ? 'without-policy' : 'full';
+  }
+
+  /**
+   * Whether scoreRollouts (with or without the sampler's log-probs) runs in the update worker: only
+   * the graph ppoUpdate uses is there. Its time is then not added to `timing`: ppoUpdate shares
+   * the wall time of policies scoring side by side.
+   */
+  scoresInWorker(sampled: boolean): boolean {
+    return (this.worker?.scores ?? false) && this.scoringFor(sampled) === this.trainingScoring;
   }
 
   /**
@@ -305,14 +384,15 @@ export class Policy {
 
   /** Compiles the training steps in this thread (its policy's and a separate critic's), before the first update. */
   async prepareUpdates(): Promise<void> {
-    await Promise.all([this.step.ready(), this.critic?.ready()]);
+    await Promise.all([this.step.ready(), this.critic?.ready(), this.scoringSession(this.trainingScoring)]);
   }
 
   /**
-   * Moves this policy's updates into a worker thread with `threads` intra-op threads; the worker
-   * compiles its steps once and keeps them for the run. Resolves with the compile time (ms).
+   * Moves this policy's updates, and the scoring of its rollouts, into a worker thread with `threads`
+   * intra-op threads; the worker compiles its steps and scoring graph once and keeps them for the
+   * run. Resolves with the compile time (ms).
    */
-  startUpdateWorker(threads: number, runtime: RuntimeOptions): Promise<number> {
+  startUpdateWorker(threads: number, runtime: RuntimeOptions, clock = new WallShares()): Promise<number> {
     if (this.worker) throw new Error(`${this.name}: its update worker has started already`);
     if (!this.canUpdateInWorker) throw new Error(`${this.name}: its updates cannot run in a worker`);
     const rt = {
@@ -322,12 +402,51 @@ export class Policy {
       memoryArena: runtime.memoryArena,
     };
     const model = (m: ModelStep) => ({ ...m.step.stepModel(), constants: m.constants });
+    // Scoring moves too, unless it is fed a frozen base (a copy of it at every call).
+    const scoresThere = Object.keys(this.scoreFrozenFeeds).length === 0;
     this.worker = UpdateWorker.start({
       runtime: rt,
       policy: model(this.modelStep),
       critic: this.critic && model(this.critic.modelStep),
+      scoring: scoresThere ? this.scoringGraph(this.trainingScoring) : undefined,
+      generation: this.generationInit(),
     });
-    return this.worker.ready;
+    if (this.worker.generates) this.workerSampler = this.samplerIn(this.worker, clock);
+    const here = scoresThere ? undefined : this.scoringSession(this.trainingScoring);
+    return Promise.all([this.worker.ready, here]).then(([ms]) => ms);
+  }
+
+  /**
+   * What the worker needs to make a copy of the generation runtime, or undefined when generation
+   * stays here: its tokenizer's origin is unknown (a model made in memory) or its frozen weights
+   * are fed (large: a copy in each worker).
+   */
+  private generationInit(): GenerationInit | undefined {
+    if (!this.tokenizerOrigin || this.generation.feedsFrozenWeights) return undefined;
+    const lm = this.lm; // LoRA: adapters merged in, when due
+    return {
+      config: lm.model.config,
+      weights: lm.model.weights,
+      trainable: Object.keys(lm.trainableWeights()),
+      frozenLimitBytes: frozenLimitFor(this.runtime.frozenWeights),
+      tokenizer: this.tokenizerOrigin,
+    };
+  }
+
+  /**
+   * The worker's copy of the generation runtime as a Sampler: before a call it takes the trainable
+   * weights when they changed (copies; LoRA: merged here first). Its wall time goes to `lm.timing`,
+   * shared with the calls that run beside it.
+   */
+  private samplerIn(worker: UpdateWorker, clock: WallShares): Sampler {
+    this.sentWeights = this.weightsVersion;
+    const generate = (prompts: number[][], o: GenerateOptions) => {
+      const lm = this.lm;
+      const weights = this.sentWeights === this.weightsVersion ? undefined : lm.trainableWeights();
+      this.sentWeights = this.weightsVersion;
+      return clock.time(lm.timing, () => worker.generate(prompts, o, weights));
+    };
+    return { model: this.generation.model, generate, concurrent: true };
   }
 
   /**
@@ -386,6 +505,7 @@ export class Policy {
 
   /** After the weights changed: full fine-tuning feeds the new arrays; LoRA merges before the next generation. */
   private generationChanged(): void {
+    this.weightsVersion++;
     if (this.lora) this.mergeDue = true;
     else
       this.generation.setWeights(

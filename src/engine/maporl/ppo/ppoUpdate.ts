@@ -5,7 +5,7 @@
 // question; they are whitened per turn and agent (or per policy), then each policy runs several
 // epochs of clipped PPO over shuffled minibatches. The minibatches are drawn first, policy after
 // policy from one seeded stream; policies with update workers (updateWorker.ts) then train side
-// by side, each in its own thread, others one after another in the main thread.
+// by side, each in its own thread, others one after another in the main thread; so does scoring.
 import { Rng } from '../../core/random';
 import { gae, leaveOneOutAdvantages, tokenRewards, whitenBy } from '../reward/advantages';
 import type { MaporlConfig } from '../config';
@@ -88,11 +88,7 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
   // Score with each policy, in rollout order.
   const policies = [...new Set(usable.map((r) => r.policy))];
   const scored: Scored[] = new Array(usable.length);
-  for (const policy of policies) {
-    const idx = usable.flatMap((r, i) => (r.policy === policy ? [i] : []));
-    const mine = idx.map((i) => usable[i]);
-    const sampled = mine.every((r) => r.sampledLogprobs) ? mine.map((r) => r.sampledLogprobs!) : undefined;
-    const s = await policy.scoreRollouts(mine, sampled);
+  for (const { idx, s } of await scoreAll(policies, usable)) {
     idx.forEach((i, k) => {
       const kl = s.logprobs[k].reduce((acc, lp, j) => acc + lp - s.refLogprobs[k][j], 0);
       scored[i] = { logprobs: s.logprobs[k], refLogprobs: s.refLogprobs[k], values: s.values[k], kl };
@@ -145,6 +141,35 @@ export async function ppoUpdate(rollouts: Rollout[], ppo: Ppo, seed: number): Pr
   for (const k of ['policyLoss', 'valueLoss', 'clipFraction', 'entropy', 'gradNorm'] as const) stats[k] /= ok;
   stats.kl = usable.length ? klSum / usable.length : 0;
   return stats;
+}
+
+/**
+ * Each policy's rollouts (their indices in `usable`) and scores: one policy after another in the
+ * main thread, or, when every policy scores in its update worker, all at once, the wall time
+ * shared equally among them as runUpdates does.
+ */
+async function scoreAll(policies: Policy[], usable: Rollout[]) {
+  const jobs = policies.map((policy) => {
+    const idx = usable.flatMap((r, i) => (r.policy === policy ? [i] : []));
+    const mine = idx.map((i) => usable[i]);
+    const sampled = mine.every((r) => r.sampledLogprobs) ? mine.map((r) => r.sampledLogprobs!) : undefined;
+    return { policy, idx, mine, sampled };
+  });
+  const score = async (j: (typeof jobs)[number]) => ({ idx: j.idx, s: await j.policy.scoreRollouts(j.mine, j.sampled) });
+  if (!jobs.every((j) => j.policy.scoresInWorker(j.sampled !== undefined))) {
+    const out = [];
+    for (const j of jobs) {
+      const t0 = performance.now();
+      out.push(await score(j));
+      if (j.policy.scoresInWorker(j.sampled !== undefined)) j.policy.timing.scoreMs += performance.now() - t0;
+    }
+    return out;
+  }
+  const t0 = performance.now();
+  const out = await Promise.all(jobs.map(score));
+  const share = (performance.now() - t0) / jobs.length;
+  for (const p of policies) p.timing.scoreMs += share;
+  return out;
 }
 
 /**

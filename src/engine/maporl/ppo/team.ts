@@ -12,6 +12,7 @@ import type { RuntimeOptions } from '../../runtime/session';
 import type { MaporlConfig } from '../config';
 import { Policy, type BaseSource } from './policy';
 import type { PpoHyper } from './ppoGraph';
+import { WallShares } from './wallShares';
 
 /** Where a model's tokenizer files come from when it is saved again. */
 export interface TokenizerSource {
@@ -83,7 +84,11 @@ export class Team {
     // The training steps are compiled here, before the first iteration, so that iterations time runs
     // only: in update workers, or in this thread.
     const threads = updateWorkerThreads(policies, runtime, config.runtime.parallelUpdates);
-    await Promise.all(policies.map((p) => (threads !== undefined ? p.startUpdateWorker(threads, runtime) : p.prepareUpdates())));
+    // The workers' generation calls of one turn run side by side: their wall time is shared out among them.
+    const clock = new WallShares();
+    await Promise.all(
+      policies.map((p) => (threads !== undefined ? p.startUpdateWorker(threads, runtime, clock) : p.prepareUpdates())),
+    );
     return new Team(config.agents.policySharing, policies, bases, threads);
   }
 

@@ -195,7 +195,7 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
   if (team.updateWorkerThreads !== undefined)
     run.log(
       step,
-      `PPO updates: ${team.policies.length} policies side by side in worker threads, ${team.updateWorkerThreads} ONNX Runtime thread(s) each (runtime.parallelUpdates "off" runs them one after another)`,
+      `PPO updates: ${team.policies.length} policies side by side in worker threads, ${team.updateWorkerThreads} ONNX Runtime thread(s) each, with their rollouts' scoring${team.policies.every((p) => p.samplesInWorker) ? ' and sampling' : ''} (runtime.parallelUpdates "off" runs them one after another)`,
     );
   try {
     if (start.from && start.state) {
@@ -226,7 +226,7 @@ async function setUp(o: TrainOptions, run: RunDir, start: StartPoint, say: (line
       prompt: promptOptionsOf(config.discussion),
       kind: data.kind,
       verifier: verifier.score ?? groundTruthVerifier,
-      modelFor: (a, t) => team.policyOf(a, t).lm,
+      modelFor: (a, t) => team.policyOf(a, t).sampler,
     };
     return {
       config,

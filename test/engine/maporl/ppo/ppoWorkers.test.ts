@@ -1,7 +1,7 @@
-// Per-policy PPO updates in worker threads (issue 27) give what the main thread gives: a per-agent
-// update of two `tiny` policies run both ways from the same start, with the same minibatches,
+// Per-policy PPO updates in worker threads (issue 27), with the scoring of their rollouts and the
+// sampling of new ones, give what the main thread gives: a per-agent update of two `tiny` policies run both ways from the same start, with the same minibatches,
 // ends with the same statistics and the same weights, AdamW moments, step counts and generation
-// weights; and a per-agent run whose policies update in workers resumes from a checkpoint byte for
+// weights, and the policies sample the same tokens before and after it (same seeds); and a per-agent run whose policies update in workers resumes from a checkpoint byte for
 // byte like the uninterrupted run. At the same intra-op thread count (one) the kernels are the same, so the results are
 // bit-identical. With two threads in the main thread against one in each worker the summation order
 // differs: the statistics agree to 1e-5 relative, the weights to 5% of one step's lr (an Adam step
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { HostTensor } from '../../../../src/engine/core/hostTensor';
+import type { Generation } from '../../../../src/engine/generate/runtime';
 import { Policy } from '../../../../src/engine/maporl/ppo/policy';
 import type { PpoHyper } from '../../../../src/engine/maporl/ppo/ppoGraph';
 import { ppoUpdate, type Rollout, type UpdateStats } from '../../../../src/engine/maporl/ppo/ppoUpdate';
@@ -70,14 +71,38 @@ interface Outcome {
   states: { params: Record<string, HostTensor>; m: Record<string, HostTensor>; v: Record<string, HostTensor>; step: number }[];
   /** The generation weights after the update, as they sample: a log-prob per response token. */
   sampled: number[][];
+  /** What each policy's sampler (a worker's copy of its generation runtime, or its own) draws before and after the update. */
+  generated: Generation[][][];
+}
+
+/** The built-in tokenizer's origin: a worker can then make a copy of the policies' generation runtime. */
+const BASE = { preset: 'tiny', seed: 21 };
+
+/** Both policies' samplers, side by side as a discussion's turn runs them, on the same prompts and seeds. */
+function sampleBoth(policies: Policy[]): Promise<Generation[][]> {
+  const prompts = [
+    [1, 40, 41, 42],
+    [1, 50, 51, 52, 53, 54],
+    [1, 60],
+  ];
+  return Promise.all(
+    policies.map((p, i) => p.sampler.generate(prompts, { maxNewTokens: 6, temperature: 1, topK: 0, topP: 1, seed: 5 + i })),
+  );
 }
 
 async function runUpdate(setup: Setup, base: CausalLM, mode: { workers: boolean; threads: number }): Promise<Outcome> {
   const policies = await Promise.all(
-    [0, 1].map((i) => Policy.create(`p${i}`, base, setup.hyper, { threads: mode.threads }, 1, { lora: setup.lora, seed: 7 + i })),
+    [0, 1].map((i) =>
+      Policy.create(`p${i}`, base, setup.hyper, { threads: mode.threads }, 1, { lora: setup.lora, seed: 7 + i, source: BASE }),
+    ),
   );
   try {
-    if (mode.workers) await Promise.all(policies.map((p) => p.startUpdateWorker(1, {})));
+    if (mode.workers) {
+      await Promise.all(policies.map((p) => p.startUpdateWorker(1, {})));
+      // The rollouts' scoring (old, reference log-probs, values) and sampling run in the workers too.
+      assert.ok(policies.every((p) => p.scoresInWorker(true) && p.samplesInWorker));
+    }
+    const generated = [await sampleBoth(policies)];
     const withPolicy = rollouts(base, policies, 3);
     if (setup.poisoned) {
       // Sampled log-probs from each policy's scores (its generation weights), one of them -Infinity.
@@ -89,6 +114,7 @@ async function runUpdate(setup: Setup, base: CausalLM, mode: { workers: boolean;
       withPolicy[2].sampledLogprobs![0] = -Infinity;
     }
     const stats = await ppoUpdate(withPolicy, setup.ppo, 11);
+    generated.push(await sampleBoth(policies));
     const states = policies.flatMap((p) => [p.state, ...(p.state.critic ? [p.state.critic] : [])]);
     const sampled: number[][] = [];
     for (const p of policies) {
@@ -98,6 +124,7 @@ async function runUpdate(setup: Setup, base: CausalLM, mode: { workers: boolean;
     }
     return {
       stats,
+      generated,
       states: states.map((s) => ({ params: copy(s.params), m: copy(s.m), v: copy(s.v), step: s.step })),
       sampled,
     };
@@ -140,8 +167,10 @@ for (const setup of SETUPS) {
     assert.ok(main1.stats.steps > main1.stats.skippedSteps, 'some steps ran');
     if (setup.poisoned) assert.ok(main1.stats.skippedSteps > 0, 'the poisoned minibatches were skipped');
     assert.ok(main1.states[0].step > 0, 'the weights moved');
-    // One thread both ways: the same kernels on the same inputs, bit for bit.
+    // One thread both ways: the same kernels on the same inputs, bit for bit; sampling draws the same tokens.
     assert.deepEqual(workers.stats, main1.stats);
+    assert.deepEqual(workers.generated, main1.generated);
+    assert.notDeepEqual(main1.generated[1], main1.generated[0], 'the update changed what the policies sample');
     assert.deepEqual(compare(workers, main1, 0), { weights: 0, moments: 0, sampled: 0 });
 
     // Two threads in the main thread, one in each worker: a different summation order.
