@@ -16,12 +16,14 @@
 // minutes each), e.g. on a shared machine; the comparisons with PyTorch all remain.
 // --soak MINUTES runs the soak benchmark instead (bench/soak.ts): MAPoRL training with memory, file
 // descriptors and ONNX Runtime sessions sampled every 10 s, reported as slopes per hour.
+// --iteration-ab runs issue 27's A/B of MAPoRL iterations against an older build instead (bench/iterationAB.ts).
 import { blockStackConfig, trainingFlops, type BlockStackConfig } from './blockStack';
 import { matmulCeiling, prepareEngineStep } from './engine';
 import { describeMachine, type Machine } from './machine';
 import { summarize, type Timing } from './timing';
 import { assertReferenceCorrect, describeReference, TorchWorker, type Float64Check, type WorkerHello } from './torchWorker';
 import { benchGeneration } from './generation';
+import { runIterationAB } from './iterationAB';
 import { benchMaporlIteration, type IterationBench } from './maporlIteration';
 import { benchMaporlLoraRss, formatMaporlLoraRss, type MaporlLoraRssBench } from './maporlLoraRss';
 import { benchSft } from './sft';
@@ -104,6 +106,7 @@ function parseOptions(argv: string[]): Options {
 
 async function main(): Promise<void> {
   if (process.argv.some((a) => a === '--soak' || a.startsWith('--soak='))) return runSoak(process.argv.slice(2));
+  if (process.argv.includes('--iteration-ab')) return runIterationAB(process.argv.slice(2));
   const opt = parseOptions(process.argv.slice(2));
   const log = (s: string) => {
     if (!opt.json) console.log(s);

@@ -418,12 +418,14 @@ export class Policy {
 
   /**
    * What the worker needs to make a copy of the generation runtime, or undefined when generation
-   * stays here: its tokenizer's origin is unknown (a model made in memory) or its frozen weights
-   * are fed (large: a copy in each worker).
+   * stays here: its tokenizer's origin is unknown (a model made in memory), or the model is large
+   * (past the frozen-weights limit, runtime.frozenWeights: a copy of it in each worker, and its
+   * weights copied there after each update).
    */
   private generationInit(): GenerationInit | undefined {
-    if (!this.tokenizerOrigin || this.generation.feedsFrozenWeights) return undefined;
     const lm = this.lm; // LoRA: adapters merged in, when due
+    const bytes = Object.values(lm.model.weights).reduce((n, t) => n + t.data.byteLength, 0);
+    if (!this.tokenizerOrigin || lm.feedsFrozenWeights || bytes > frozenLimitFor(this.runtime.frozenWeights)) return undefined;
     return {
       config: lm.model.config,
       weights: lm.model.weights,
