@@ -6,7 +6,7 @@
 // over runs, old / new, and whether the training rewards of the first iterations agree.
 //
 //   npm run bench -- --iteration-ab [--against=a4624b5] [--new=HEAD] [--recipes=per-agent,shared]
-//     [--pairs=3] [--iterations=8] [--threads=2] [--agreed=6]
+//     [--variants=old,new[,new-off,old-1t]] [--pairs=3] [--iterations=8] [--threads=2] [--agreed=6]
 //
 // Recipes: `per-agent` (ladder rung 4: three agents, three turns, a policy each, answers only),
 // `shared` (rung 3: one policy, the suite's default rows), `full-text` (rung 3 with whole previous
@@ -40,9 +40,22 @@ const RECIPES: Record<string, Recipe> = {
 const PHASES = ['total', 'generation', 'logprobs', 'update', 'verifier', 'outsideRun'] as const;
 type Phase = (typeof PHASES)[number];
 
+/**
+ * What runs: `old` and `new` (the two builds at the thread budget), `new-off` (the new build with
+ * runtime.parallelUpdates "off": everything in the main thread), `old-1t` (the old build at one
+ * ORT thread, the suite's setting). Ratios are to `old`.
+ */
+const VARIANTS = {
+  old: { build: 'old', sets: [] as string[] },
+  new: { build: 'new', sets: [] as string[] },
+  'new-off': { build: 'new', sets: ['--set=runtime.parallelUpdates="off"'] },
+  'old-1t': { build: 'old', sets: ['--set=runtime.threads=1'] },
+} as const;
+type Variant = keyof typeof VARIANTS;
+
 interface RunResult {
   recipe: string;
-  build: 'old' | 'new';
+  variant: Variant;
   pair: number;
   start: string;
   /** 1-minute load average before the run, and CPU pressure (Linux). */
@@ -100,11 +113,11 @@ const median = (xs: number[]) => {
 function runLadder(
   build: { dir: string },
   recipe: string,
-  label: 'old' | 'new',
+  variant: Variant,
   o: { iterations: number; threads: number },
 ): Omit<RunResult, 'pair'> {
   const r = RECIPES[recipe];
-  const tag = `ab-${recipe}-${label}`;
+  const tag = `ab-${recipe}-${variant}`;
   const agents = path.join(os.tmpdir(), `maporl-ab-agents-${r.agents}`);
   const args = [
     path.join(build.dir, 'dist', 'ladder.js'),
@@ -117,6 +130,7 @@ function runLadder(
     `--agents=${agents}`,
     `--tag=${tag}`,
     ...r.args,
+    ...VARIANTS[variant].sets, // after --set=runtime.threads: the later value wins
   ];
   const before = load();
   const cpu0 = childCpuSeconds();
@@ -124,7 +138,7 @@ function runLadder(
   const t0 = performance.now();
   const p = spawnSync(process.execPath, args, { cwd: build.dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (p.status !== 0)
-    throw new Error(`${label} ${recipe} exited ${p.status}: ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(`${variant} ${recipe} exited ${p.status}: ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu1 = childCpuSeconds();
   const events = fs
@@ -140,7 +154,7 @@ function runLadder(
   >;
   return {
     recipe,
-    build: label,
+    variant,
     start,
     ...before,
     wallSeconds,
@@ -163,24 +177,29 @@ export async function runIterationAB(argv: string[]): Promise<void> {
     against: flag(argv, 'against') ?? 'a4624b5',
     newer: flag(argv, 'new') ?? 'HEAD',
     recipes: (flag(argv, 'recipes') ?? 'per-agent,shared').split(','),
+    variants: (flag(argv, 'variants') ?? 'old,new').split(',') as Variant[],
     pairs: Number(flag(argv, 'pairs') ?? 3),
     iterations: Number(flag(argv, 'iterations') ?? 8),
     threads: Number(flag(argv, 'threads') ?? 2),
     agreed: Number(flag(argv, 'agreed') ?? 6),
   };
   for (const r of o.recipes) if (!RECIPES[r]) throw new Error(`--recipes: no recipe "${r}" (${Object.keys(RECIPES).join(', ')})`);
+  for (const v of o.variants)
+    if (!VARIANTS[v]) throw new Error(`--variants: no variant "${v}" (${Object.keys(VARIANTS).join(', ')})`);
+  if (o.variants[0] !== 'old') throw new Error('--variants: the first is the reference, "old"');
   const builds = { old: buildOf(o.against), new: buildOf(o.newer) };
   const say = (s: string) => console.log(s);
   say(`iteration A/B: old ${builds.old.sha}, new ${builds.new.sha}; ${os.cpus()[0]?.model}, ${os.availableParallelism()} cores`);
   const runs: RunResult[] = [];
   for (const recipe of o.recipes) {
     for (let pair = 1; pair <= o.pairs; pair++) {
-      for (const label of pair % 2 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
-        const r = { ...runLadder(builds[label], recipe, label, o), pair };
+      // Alternating: old, new, ... then ..., new, old.
+      for (const variant of pair % 2 ? o.variants : [...o.variants].reverse()) {
+        const r = { ...runLadder(builds[VARIANTS[variant].build], recipe, variant, o), pair };
         runs.push(r);
         const s = r.seconds;
         say(
-          `${recipe} pair ${pair} ${label}: iteration ${s.total.toFixed(2)} s (generation ${s.generation.toFixed(2)}, scoring ${s.logprobs.toFixed(2)}, update ${s.update.toFixed(2)}), ` +
+          `${recipe} pair ${pair} ${variant}: iteration ${s.total.toFixed(2)} s (generation ${s.generation.toFixed(2)}, scoring ${s.logprobs.toFixed(2)}, update ${s.update.toFixed(2)}), ` +
             `cpu ${r.cpuSeconds?.toFixed(1) ?? '?'} s, load ${r.load1.toFixed(2)}; rewards ${r.rewards
               .slice(0, o.agreed + 1)
               .map((x) => x.toFixed(6))
@@ -190,39 +209,40 @@ export async function runIterationAB(argv: string[]): Promise<void> {
     }
   }
   const summary = o.recipes.map((recipe) => {
-    const of = (label: 'old' | 'new') => runs.filter((r) => r.recipe === recipe && r.build === label);
-    const med = (label: 'old' | 'new') =>
-      Object.fromEntries(PHASES.map((k) => [k, median(of(label).map((r) => r.seconds[k]))])) as Record<Phase, number>;
-    const [old, neu] = [med('old'), med('new')];
-    const disagreements = of('old').map((r, i) => firstDisagreement(r.rewards, of('new')[i].rewards));
+    const of = (v: Variant) => runs.filter((r) => r.recipe === recipe && r.variant === v);
+    const med = (v: Variant) =>
+      Object.fromEntries(PHASES.map((k) => [k, median(of(v).map((r) => r.seconds[k]))])) as Record<Phase, number>;
+    const old = med('old');
     return {
       recipe,
-      old,
-      new: neu,
-      speedup: old.total / neu.total,
-      /** Per pair: the first iteration whose training rewards differ by more than the tolerance (null: none). */
-      rewardsDifferFrom: disagreements,
-      rewardsAgreeForFirst: o.agreed,
-      rewardsAgree: disagreements.every((d) => d === null || d > o.agreed),
+      variants: o.variants.map((v) => {
+        const t = med(v);
+        // Per pair: the first iteration whose training rewards differ from old's by more than the tolerance (null: none).
+        const differFrom = of(v).map((r, i) => firstDisagreement(r.rewards, of('old')[i].rewards));
+        return { variant: v, seconds: t, speedup: old.total / t.total, rewardsDifferFrom: differFrom };
+      }),
     };
   });
   say(
-    `\nmedians over ${o.pairs} runs each; seconds an iteration (mean of iterations 2-${o.iterations}); rewards agree within ${REWARD_TOLERANCE}:`,
+    `\nmedians over ${o.pairs} runs each; seconds an iteration (mean of iterations 2-${o.iterations}), by phase; ` +
+      `old ${builds.old.sha}, new ${builds.new.sha}, ${o.threads} thread(s):`,
   );
-  say('| recipe | build | iteration | generation | scoring | update | verifier | outside run() | old / new |');
+  say('| recipe | variant | iteration | generation | scoring | update | verifier | outside run() | old / this |');
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of summary)
-    for (const [label, t] of [
-      [builds.old.sha, s.old],
-      [builds.new.sha, s.new],
-    ] as const)
+    for (const { variant, seconds: t, speedup } of s.variants)
       say(
-        `| ${s.recipe} | ${label} | ${t.total.toFixed(2)} | ${t.generation.toFixed(2)} | ${t.logprobs.toFixed(2)} | ${t.update.toFixed(2)} | ${t.verifier.toFixed(2)} | ${t.outsideRun.toFixed(2)} | ${t === s.new ? `**${s.speedup.toFixed(2)}×**` : ''} |`,
+        `| ${s.recipe} | ${variant} | ${t.total.toFixed(2)} | ${t.generation.toFixed(2)} | ${t.logprobs.toFixed(2)} | ${t.update.toFixed(2)} | ${t.verifier.toFixed(2)} | ${t.outsideRun.toFixed(2)} | ${speedup.toFixed(2)}× |`,
       );
+  say(`training rewards against old's, same pair, within ${REWARD_TOLERANCE}:`);
   for (const s of summary)
-    say(
-      `${s.recipe}: training rewards of iterations 1-${s.rewardsAgreeForFirst} ${s.rewardsAgree ? 'agree' : 'DIFFER'} (first differing iteration per pair: ${s.rewardsDifferFrom.map((d) => d ?? 'none').join(', ')})`,
-    );
+    for (const v of s.variants.slice(1)) {
+      const agree = v.rewardsDifferFrom.every((d) => d === null || d > o.agreed);
+      const where = v.rewardsDifferFrom.map((d) => (d === null ? 'none' : `iteration ${d}`)).join(', ');
+      say(
+        `  ${s.recipe} ${v.variant}: iterations 1-${o.agreed} ${agree ? 'agree' : 'DIFFER'} (first difference per pair: ${where})`,
+      );
+    }
   const file = path.join(REPO, 'bench', 'results', `issue27-iteration-ab-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ options: o, builds, machine: os.cpus()[0]?.model, runs, summary }, null, 2) + '\n');
