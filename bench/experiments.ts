@@ -12,12 +12,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_RECIPE } from '../src/engine/maporl/train/baseAgents';
 import { MAPORL_ENV } from '../src/protocol/environment';
-import { ensureBaseAgents } from './ladder/rung';
+import { ensureBaseAgents, ensureLaterTurnStage } from './ladder/rung';
 import { runCell, type CellResult } from './experiments/cell';
 import { measureControl } from './experiments/control';
 import { writeReport } from './experiments/report';
 import {
   PAIRSUM_AGENTS,
+  PAIRSUM_CHECKING_STAGE,
   PAIRSUM_NEARMISS_AGENTS,
   PAIRSUM_SCORED_AGENTS,
   ROWS,
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
       }
       if (row.base === 'pairsum-nearmiss')
         return [await ensureBaseAgents(`${agentsDir}-pairsum-nearmiss`, say, PAIRSUM_NEARMISS_AGENTS)];
+      if (row.base === 'pairsum-checking') {
+        const stage1 = await ensureBaseAgents(`${agentsDir}-pairsum-b0`, say, { ...PAIRSUM_AGENTS, seed: 0 });
+        return [await ensureLaterTurnStage(`${agentsDir}-pairsum-checking`, stage1, say, PAIRSUM_CHECKING_STAGE)];
+      }
       if (row.base === 'pairsum-scored')
         return [await ensureBaseAgents(`${agentsDir}-pairsum-scored`, say, PAIRSUM_SCORED_AGENTS)];
       const tiny = await ensureBaseAgents(agentsDir, say);

@@ -146,6 +146,12 @@ const VARIANTS: Variant[] = [
     maporl: 'pairsum-nearmiss-maporl',
     voting: true,
   },
+  {
+    label: "control (pairsum), agents SFT'd to check, ",
+    shelf: 'pairsum-checking-off-the-shelf',
+    maporl: 'pairsum-checking-maporl',
+    voting: true,
+  },
   { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
   { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
   {

@@ -22,7 +22,7 @@ export interface Row {
    * or `text`: later-turn prompts show the previous responses in full (`discussion.show: "text"`), and the
    * agents are SFT'd in that format (TEXT_AGENTS).
    */
-  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum' | 'pairsum-scored' | 'pairsum-nearmiss';
+  base?: 'arith' | 'mixed' | 'hetero' | 'text' | 'pairsum' | 'pairsum-scored' | 'pairsum-nearmiss' | 'pairsum-checking';
   /** Seed of the base agents' SFT (default 0): rows on a second, independently fine-tuned base. */
   baseSeed?: number;
   /** Team size (default 3), for the official code's 2 agents x 3 turns. */
@@ -80,6 +80,26 @@ export const PAIRSUM_SCORED_AGENTS = { ...PAIRSUM_AGENTS, scores: true } as cons
  */
 export const PAIRSUM_NEARMISS_AGENTS = { ...PAIRSUM_AGENTS, madeUpErrors: 'near-miss' } as const;
 
+/**
+ * Base agents that check better: the control's base 0 fine-tuned further on 200,000 later-turn
+ * pairs whose made-up previous answers are right half of the time and otherwise near misses of the
+ * agents' kinds (10,000 steps of 16): supervision that pays for taking a shown pair that checks out.
+ * Chosen from control/probe-long-supervision.json before any RL ran on it: a peer's right answer
+ * taken 55% of the time and a wrong one 26% (base 0: 40% / 27%).
+ */
+export const PAIRSUM_CHECKING_STAGE = {
+  task: 'pairsum',
+  examples: 200_000,
+  dataSeed: 11,
+  heldOutSeed: 12,
+  madeUpErrors: 'near-miss',
+  steps: 10_000,
+  batchSize: 16,
+  lr: 1e-3,
+  warmupSteps: 100,
+  sftSeed: 3,
+} as const;
+
 /** The positive-control rows on one base: off-the-shelf, co-trained, trained alone (ids end in `-b<seed>` past base 0). */
 function pairsumRows(baseSeed: number): Row[] {
   const tail = baseSeed ? `-b${baseSeed}` : '';
@@ -124,6 +144,15 @@ export const ROWS: Row[] = [
     title: `control on near-miss SFT'd agents: ${train === 'none' ? 'no RL' : 'MAPoRL co-training'}`,
     train,
     base: 'pairsum-nearmiss',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  })),
+  // The control on base agents that a long later-turn SFT taught to check better (PAIRSUM_CHECKING_STAGE).
+  ...(['none', {}] as const).map((train): Row => ({
+    id: `pairsum-checking-${train === 'none' ? 'off-the-shelf' : 'maporl'}`,
+    title: `control on agents SFT'd to check shown pairs: ${train === 'none' ? 'no RL' : 'MAPoRL co-training'}`,
+    train,
+    base: 'pairsum-checking',
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   })),

@@ -20,6 +20,9 @@ import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from '../../src/engine/tasks/synthetic';
 import type { BuiltinTask, MadeUpErrors } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
+import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
+import { runSft } from '../../src/engine/sft/trainer';
+import { SFT_DEFAULTS } from '../../src/engine/sft/options';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
 export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };
@@ -189,6 +192,69 @@ export async function ensureBaseAgents(dir: string, say: (l: string) => void, va
   });
   fs.writeFileSync(stamp, recipe);
   return r.modelDir;
+}
+
+/** A second SFT stage on later-turn pairs only (rows.ts PAIRSUM_CHECKING_STAGE): its SFT settings and data. */
+export interface LaterTurnStage {
+  task: BuiltinTask;
+  /** Later-turn pairs generated from the training split (seed `dataSeed`), and held-out ones from the test split. */
+  examples: number;
+  dataSeed: number;
+  heldOutSeed: number;
+  madeUpErrors: MadeUpErrors;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  sftSeed: number;
+}
+
+/**
+ * `fromModelDir` fine-tuned further on later-turn pairs only (every prompt shows made-up previous
+ * answers, each right with probability 1/2; the completion is the worked solution), into
+ * `dir/sft/model`; cached by the stage and the model it starts from. What `maporl data --format sft
+ * --discussion-fraction 1` and `maporl sft` make from the same settings.
+ */
+export async function ensureLaterTurnStage(
+  dir: string,
+  fromModelDir: string,
+  say: (l: string) => void,
+  stage: LaterTurnStage,
+): Promise<string> {
+  const modelDir = path.join(dir, 'sft', 'model');
+  const stamp = path.join(dir, 'recipe.json');
+  const recipe = JSON.stringify({ from: fromModelDir, ...stage });
+  if (
+    fs.existsSync(path.join(modelDir, 'model.safetensors')) &&
+    fs.existsSync(stamp) &&
+    fs.readFileSync(stamp, 'utf8') === recipe
+  )
+    return modelDir;
+  say(`preparing a later-turn SFT stage in ${dir} (${stage.steps} steps from ${fromModelDir})…`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  const opts = { discussionFraction: 1, madeUpErrors: stage.madeUpErrors };
+  writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords(stage.task, 'train', stage.examples, stage.dataSeed, opts));
+  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords(stage.task, 'test', 500, stage.heldOutSeed, opts));
+  const sft = await runSft({
+    ...SFT_DEFAULTS,
+    model: fromModelDir,
+    data: path.join(data, 'sft-train.jsonl'),
+    evalData: path.join(data, 'sft-heldout.jsonl'),
+    out: path.join(dir, 'sft'),
+    maxSteps: stage.steps,
+    lr: stage.lr,
+    batchSize: stage.batchSize,
+    warmupSteps: stage.warmupSteps,
+    schedule: 'cosine',
+    weightDecay: 0.01,
+    saveEvery: 0,
+    seed: stage.sftSeed,
+    runtime: { executionProvider: 'cpu', threads: 1 },
+  });
+  fs.writeFileSync(stamp, recipe);
+  return sft.modelDir!;
 }
 
 export async function runRung(o: RungOptions): Promise<RungResult> {
