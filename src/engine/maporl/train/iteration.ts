@@ -152,7 +152,8 @@ function rolloutsOf(discussions: Discussion[], rewards: number[][][], team: Team
  */
 export function discussionRewards(d: Discussion, reward: MaporlConfig['reward']): number[][] {
   const correct = d.turns.map((row) => row.map((r) => r.correct));
-  const V = reward.source === 'ground-truth' ? correct.map((row) => row.map(Number)) : d.turns.map((row) => row.map((r) => r.verifier));
+  const V =
+    reward.source === 'ground-truth' ? correct.map((row) => row.map(Number)) : d.turns.map((row) => row.map((r) => r.verifier));
   return withFormatPenalty(
     shapedRewards(V, correct, { gamma: reward.gamma, alpha: reward.alpha }),
     d.turns,
