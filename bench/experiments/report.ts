@@ -150,6 +150,7 @@ const VARIANTS: Variant[] = [
     label: "control (pairsum), agents SFT'd to check, ",
     shelf: 'pairsum-checking-off-the-shelf',
     maporl: 'pairsum-checking-maporl',
+    alone: 'pairsum-checking-single-agent',
     voting: true,
   },
   { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },

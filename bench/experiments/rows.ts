@@ -101,6 +101,9 @@ export const PAIRSUM_CHECKING_STAGE = {
 } as const;
 
 /** The positive-control rows on one base: off-the-shelf, co-trained, trained alone (ids end in `-b<seed>` past base 0). */
+/** Each agent trained alone on turn-1 answers: MAPoRL samples 3 turns x 3 agents a discussion, alone one turn, so 3x the questions. */
+const SINGLE_AGENT = { 'training.mode': 'single-agent', 'training.questionsPerIteration': 96 };
+
 function pairsumRows(baseSeed: number): Row[] {
   const tail = baseSeed ? `-b${baseSeed}` : '';
   const on = { base: 'pairsum', baseSeed, trainTask: 'pairsum', evalTask: 'pairsum' } as const;
@@ -111,7 +114,7 @@ function pairsumRows(baseSeed: number): Row[] {
     {
       id: `pairsum-single-agent${tail}`,
       title: `control F2: each agent trained alone on turn-1 pairsum answers${of}`,
-      train: { 'training.mode': 'single-agent', 'training.questionsPerIteration': 96 },
+      train: SINGLE_AGENT,
       ...on,
     },
   ];
@@ -148,10 +151,10 @@ export const ROWS: Row[] = [
     evalTask: 'pairsum',
   })),
   // The control on base agents that a long later-turn SFT taught to check better (PAIRSUM_CHECKING_STAGE).
-  ...(['none', {}] as const).map((train): Row => ({
-    id: `pairsum-checking-${train === 'none' ? 'off-the-shelf' : 'maporl'}`,
-    title: `control on agents SFT'd to check shown pairs: ${train === 'none' ? 'no RL' : 'MAPoRL co-training'}`,
-    train,
+  ...(['off-the-shelf', 'maporl', 'single-agent'] as const).map((kind): Row => ({
+    id: `pairsum-checking-${kind}`,
+    title: `control on agents SFT'd to check shown pairs: ${{ 'off-the-shelf': 'no RL', maporl: 'MAPoRL co-training', 'single-agent': 'each agent trained alone on turn-1 answers' }[kind]}`,
+    train: kind === 'off-the-shelf' ? 'none' : kind === 'maporl' ? {} : SINGLE_AGENT,
     base: 'pairsum-checking',
     trainTask: 'pairsum',
     evalTask: 'pairsum',
@@ -193,8 +196,7 @@ export const ROWS: Row[] = [
   {
     id: 'single-agent',
     title: 'F2: each agent trained alone on turn-1 answers (same responses per iteration as MAPoRL)',
-    // MAPoRL samples 3 turns x 3 agents per discussion; alone each discussion has one turn, so 3x the questions.
-    train: { 'training.mode': 'single-agent', 'training.questionsPerIteration': 96 },
+    train: SINGLE_AGENT,
   },
   ...ALPHA_NAMES.map((name, k) => ({
     id: `alpha-${name}`,
