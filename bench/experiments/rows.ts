@@ -159,6 +159,16 @@ export const ROWS: Row[] = [
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   })),
+  // Diagnosis of the co-trained checking agents' loss: one policy per turn, so that the later turns'
+  // rollouts do not train the weights that answer first (agents.policySharing "per-turn").
+  {
+    id: 'pairsum-checking-maporl-per-turn',
+    title: "control on agents SFT'd to check shown pairs: MAPoRL co-training, one policy per turn",
+    train: { 'agents.policySharing': 'per-turn' },
+    base: 'pairsum-checking',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  },
   // The official 3-turn configs' reward feedback: after each response the next prompt shows its
   // score by the run's learned verifier (trained on the base agents' answers as the control measured
   // it), and the peers'. The reward comes from that verifier too, as in the official code. The cell
