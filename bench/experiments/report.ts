@@ -160,6 +160,12 @@ const VARIANTS: Variant[] = [
     alone: 'pairsum-checking-single-agent',
     voting: true,
   },
+  {
+    label: "control (pairsum), agents SFT'd to check, one policy per turn, 180 iterations, ",
+    shelf: 'pairsum-checking-off-the-shelf',
+    maporl: 'pairsum-checking-maporl-per-turn-180',
+    voting: true,
+  },
   { label: '', shelf: 'off-the-shelf', maporl: 'maporl', alone: 'single-agent' },
   { label: 'full text, ', shelf: 'text-off-the-shelf', maporl: 'text-maporl' },
   {

@@ -169,6 +169,15 @@ export const ROWS: Row[] = [
     trainTask: 'pairsum',
     evalTask: 'pairsum',
   },
+  // The same with three times the co-training (180 iterations): does more reward signal add checking?
+  {
+    id: 'pairsum-checking-maporl-per-turn-180',
+    title: "control on agents SFT'd to check shown pairs: MAPoRL co-training, one policy per turn, 180 iterations",
+    train: { 'agents.policySharing': 'per-turn', 'training.iterations': 180 },
+    base: 'pairsum-checking',
+    trainTask: 'pairsum',
+    evalTask: 'pairsum',
+  },
   // The official 3-turn configs' reward feedback: after each response the next prompt shows its
   // score by the run's learned verifier (trained on the base agents' answers as the control measured
   // it), and the peers'. The reward comes from that verifier too, as in the official code. The cell
