@@ -6,7 +6,7 @@
 // over runs, old / new, and whether the training rewards of the first iterations agree.
 //
 //   npm run bench -- --iteration-ab [--against=a4624b5] [--new=HEAD] [--recipes=per-agent,shared]
-//     [--variants=old,new[,new-off,old-1t]] [--pairs=3] [--iterations=8] [--threads=2] [--agreed=6]
+//     [--variants=old,new[,new-off,old-1t,new-1t]] [--pairs=3] [--iterations=8] [--threads=2] [--agreed=6]
 //
 // Recipes: `per-agent` (ladder rung 4: three agents, three turns, a policy each, answers only),
 // `shared` (rung 3: one policy, the suite's default rows), `full-text` (rung 3 with whole previous
@@ -42,14 +42,16 @@ type Phase = (typeof PHASES)[number];
 
 /**
  * What runs: `old` and `new` (the two builds at the thread budget), `new-off` (the new build with
- * runtime.parallelUpdates "off": everything in the main thread), `old-1t` (the old build at one
- * ORT thread, the suite's setting). Ratios are to `old`.
+ * runtime.parallelUpdates "off": everything in the main thread), `old-1t` and `new-1t` (the builds
+ * at one ORT thread, the suite's setting: no workers, and runs that repeat bit for bit, which those
+ * with two threads in one session do not). Ratios and rewards are compared with the first variant.
  */
 const VARIANTS = {
   old: { build: 'old', sets: [] as string[] },
   new: { build: 'new', sets: [] as string[] },
   'new-off': { build: 'new', sets: ['--set=runtime.parallelUpdates="off"'] },
   'old-1t': { build: 'old', sets: ['--set=runtime.threads=1'] },
+  'new-1t': { build: 'new', sets: ['--set=runtime.threads=1'] },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -186,7 +188,6 @@ export async function runIterationAB(argv: string[]): Promise<void> {
   for (const r of o.recipes) if (!RECIPES[r]) throw new Error(`--recipes: no recipe "${r}" (${Object.keys(RECIPES).join(', ')})`);
   for (const v of o.variants)
     if (!VARIANTS[v]) throw new Error(`--variants: no variant "${v}" (${Object.keys(VARIANTS).join(', ')})`);
-  if (o.variants[0] !== 'old') throw new Error('--variants: the first is the reference, "old"');
   const builds = { old: buildOf(o.against), new: buildOf(o.newer) };
   const say = (s: string) => console.log(s);
   say(`iteration A/B: old ${builds.old.sha}, new ${builds.new.sha}; ${os.cpus()[0]?.model}, ${os.availableParallelism()} cores`);
@@ -212,13 +213,14 @@ export async function runIterationAB(argv: string[]): Promise<void> {
     const of = (v: Variant) => runs.filter((r) => r.recipe === recipe && r.variant === v);
     const med = (v: Variant) =>
       Object.fromEntries(PHASES.map((k) => [k, median(of(v).map((r) => r.seconds[k]))])) as Record<Phase, number>;
-    const old = med('old');
+    const ref = o.variants[0];
+    const old = med(ref);
     return {
       recipe,
       variants: o.variants.map((v) => {
         const t = med(v);
-        // Per pair: the first iteration whose training rewards differ from old's by more than the tolerance (null: none).
-        const differFrom = of(v).map((r, i) => firstDisagreement(r.rewards, of('old')[i].rewards));
+        // Per pair: the first iteration whose training rewards differ from the reference's by more than the tolerance (null: none).
+        const differFrom = of(v).map((r, i) => firstDisagreement(r.rewards, of(ref)[i].rewards));
         return { variant: v, seconds: t, speedup: old.total / t.total, rewardsDifferFrom: differFrom };
       }),
     };
@@ -227,14 +229,14 @@ export async function runIterationAB(argv: string[]): Promise<void> {
     `\nmedians over ${o.pairs} runs each; seconds an iteration (mean of iterations 2-${o.iterations}), by phase; ` +
       `old ${builds.old.sha}, new ${builds.new.sha}, ${o.threads} thread(s):`,
   );
-  say('| recipe | variant | iteration | generation | scoring | update | verifier | outside run() | old / this |');
+  say(`| recipe | variant | iteration | generation | scoring | update | verifier | outside run() | ${o.variants[0]} / this |`);
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of summary)
     for (const { variant, seconds: t, speedup } of s.variants)
       say(
         `| ${s.recipe} | ${variant} | ${t.total.toFixed(2)} | ${t.generation.toFixed(2)} | ${t.logprobs.toFixed(2)} | ${t.update.toFixed(2)} | ${t.verifier.toFixed(2)} | ${t.outsideRun.toFixed(2)} | ${speedup.toFixed(2)}× |`,
       );
-  say(`training rewards against old's, same pair, within ${REWARD_TOLERANCE}:`);
+  say(`training rewards against ${o.variants[0]}'s, same pair, within ${REWARD_TOLERANCE}:`);
   for (const s of summary)
     for (const v of s.variants.slice(1)) {
       const agree = v.rewardsDifferFrom.every((d) => d === null || d > o.agreed);
