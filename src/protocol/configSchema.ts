@@ -359,9 +359,10 @@ export const RuntimeSchema = z.strictObject({
     .enum(['auto', 'off'])
     .default('auto')
     .describe(
-      'PPO updates of several policies (per-agent or per-turn sharing): "auto" runs each policy\'s update in a worker thread ' +
-        'of its own, side by side, when the CPU runs them and the thread budget (runtime.threads, 0: the cores) is 2 or more; ' +
-        '"off" runs them one after another in the main thread. Same results either way, up to float rounding.',
+      'Work of several policies (per-agent or per-turn sharing): "auto" runs each policy\'s sampling, rollout scoring and PPO ' +
+        'update in a worker thread of its own, side by side, when the CPU runs them and the thread budget (runtime.threads, 0: ' +
+        'the cores) is 2 or more; "off" runs them one after another in the main thread. Same samples either way; updates agree ' +
+        'up to float rounding.',
     ),
 });
 
