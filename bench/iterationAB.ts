@@ -18,6 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { machineLoad } from './machine';
 
 const REPO = path.join(__dirname, '..');
 
@@ -86,16 +87,6 @@ function buildOf(ref: string): { sha: string; dir: string } {
   return { sha, dir };
 }
 
-function load(): { load1: number; cpuSome10?: number } {
-  let cpuSome10: number | undefined;
-  try {
-    cpuSome10 = Number(/avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))![1]);
-  } catch {
-    cpuSome10 = undefined;
-  }
-  return { load1: os.loadavg()[0], cpuSome10 };
-}
-
 /** CPU seconds (user + system) of this process's waited-for children so far (Linux: /proc/self/stat). */
 function childCpuSeconds(): number | undefined {
   try {
@@ -134,7 +125,7 @@ function runLadder(
     ...r.args,
     ...VARIANTS[variant].sets, // after --set=runtime.threads: the later value wins
   ];
-  const before = load();
+  const before = machineLoad();
   const cpu0 = childCpuSeconds();
   const start = new Date().toISOString();
   const t0 = performance.now();

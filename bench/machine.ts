@@ -35,3 +35,14 @@ export function describeMachine(): Machine {
     loadAverage: loadavg()[0],
   };
 }
+
+/** Machine load now: the 1-minute load average and the CPU pressure (Linux: share of time some task waited, last 10 s). */
+export function machineLoad(): { load1: number; cpuSome10?: number } {
+  let cpuSome10: number | undefined;
+  try {
+    cpuSome10 = Number(/avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))![1]);
+  } catch {
+    cpuSome10 = undefined;
+  }
+  return { load1: loadavg()[0], cpuSome10 };
+}

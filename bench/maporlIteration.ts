@@ -23,6 +23,7 @@ import { train } from '../src/engine/maporl/train/trainer';
 import { LearnedVerifier } from '../src/engine/maporl/verifier/verifier';
 import { createPresetModel } from '../src/engine/nn/model';
 import type { ExecutionProvider } from '../src/engine/runtime/session';
+import { machineLoad } from './machine';
 
 export interface IterationBench {
   iterations: number;
@@ -194,17 +195,6 @@ async function engineOf(root: string): Promise<Engine> {
   return { parseConfig: config.parseConfig, train: t.train };
 }
 
-/** Machine load now: the 1-minute load average and the CPU pressure (Linux). */
-function load(): { load1: number; cpuSome10?: number } {
-  let cpuSome10: number | undefined;
-  try {
-    cpuSome10 = Number(/avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))![1]);
-  } catch {
-    cpuSome10 = undefined;
-  }
-  return { load1: os.loadavg()[0], cpuSome10 };
-}
-
 /** One iteration benchmark of a variant, in a child process of its own. */
 function runVariant(v: Variant, o: IterationOptions): IterationBench & { wallSeconds: number; cpuSeconds: number } {
   const args = [
@@ -227,9 +217,16 @@ function compareIterations(variants: Variant[], o: IterationOptions, pairs: numb
   const runs: Record<string, unknown>[] = [];
   for (let p = 0; p < pairs; p++) {
     for (const v of p % 2 === 0 ? variants : [...variants].reverse()) {
-      const before = load();
+      const before = machineLoad();
       const r = runVariant(v, o);
-      const row = { pair: p + 1, variant: v.label, start: new Date().toISOString(), loadBefore: before, loadAfter: load(), ...r };
+      const row = {
+        pair: p + 1,
+        variant: v.label,
+        start: new Date().toISOString(),
+        loadBefore: before,
+        loadAfter: machineLoad(),
+        ...r,
+      };
       runs.push(row);
       console.error(
         `pair ${p + 1} ${v.label}: iteration ${r.seconds.total.toFixed(2)} s, update ${r.seconds.update.toFixed(2)} s, ` +
