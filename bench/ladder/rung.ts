@@ -7,7 +7,7 @@
 // The command line: bench/ladder.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_RECIPE, prepareBaseAgents } from '../../src/engine/maporl/train/baseAgents';
+import { DEMO_RECIPE, prepareBaseAgents, sftStage } from '../../src/engine/maporl/train/baseAgents';
 import { parseConfig, type MaporlConfig } from '../../src/engine/maporl/config';
 import { groundTruthVerifier } from '../../src/engine/maporl/discussion/discussion';
 import { evaluate } from '../../src/engine/maporl/discussion/evaluate';
@@ -20,9 +20,7 @@ import { loadModel, type CausalLM } from '../../src/engine/nn/model';
 import { DEFAULT_PAIRSUM_SHAPE, generateSplit } from '../../src/engine/tasks/synthetic';
 import type { BuiltinTask, MadeUpErrors } from '../../src/protocol/choices';
 import { DiscussionSchema, type MaporlConfigInput } from '../../src/protocol/configSchema';
-import { sftRecords, writeSftJsonl } from '../../src/engine/maporl/base/sftData';
-import { runSft } from '../../src/engine/sft/trainer';
-import { SFT_DEFAULTS } from '../../src/engine/sft/options';
+import { sftRecords } from '../../src/engine/maporl/base/sftData';
 
 /** The demo's discussion format (question last in later turns), which the base agents are SFT'd on. */
 export const LADDER_DISCUSSION = { turns: 3, templates: { later: 'You: {own}\nOthers: {others}\n{question}\nA:' } };
@@ -232,29 +230,17 @@ export async function ensureLaterTurnStage(
     return modelDir;
   say(`preparing a later-turn SFT stage in ${dir} (${stage.steps} steps from ${fromModelDir})…`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data, { recursive: true });
   const opts = { discussionFraction: 1, madeUpErrors: stage.madeUpErrors };
-  writeSftJsonl(path.join(data, 'sft-train.jsonl'), sftRecords(stage.task, 'train', stage.examples, stage.dataSeed, opts));
-  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), sftRecords(stage.task, 'test', 500, stage.heldOutSeed, opts));
-  const sft = await runSft({
-    ...SFT_DEFAULTS,
-    model: fromModelDir,
-    data: path.join(data, 'sft-train.jsonl'),
-    evalData: path.join(data, 'sft-heldout.jsonl'),
-    out: path.join(dir, 'sft'),
-    maxSteps: stage.steps,
-    lr: stage.lr,
-    batchSize: stage.batchSize,
-    warmupSteps: stage.warmupSteps,
-    schedule: 'cosine',
-    weightDecay: 0.01,
-    saveEvery: 0,
-    seed: stage.sftSeed,
-    runtime: { executionProvider: 'cpu', threads: 1 },
-  });
+  const { modelDir: made } = await sftStage(
+    dir,
+    fromModelDir,
+    sftRecords(stage.task, 'train', stage.examples, stage.dataSeed, opts),
+    sftRecords(stage.task, 'test', 500, stage.heldOutSeed, opts),
+    { steps: stage.steps, lr: stage.lr, batchSize: stage.batchSize, warmupSteps: stage.warmupSteps, seed: stage.sftSeed },
+    { executionProvider: 'cpu', threads: 1 },
+  );
   fs.writeFileSync(stamp, recipe);
-  return sft.modelDir!;
+  return made;
 }
 
 export async function runRung(o: RungOptions): Promise<RungResult> {

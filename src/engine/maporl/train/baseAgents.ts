@@ -47,26 +47,53 @@ export async function prepareBaseAgents(
   const init = path.join(out, 'init');
   const fresh = await createPresetModel(r.preset, r.seed);
   await saveModel(init, fresh, { tokenizerFiles: fresh.tokenizerFiles });
+  const stage = { steps: r.steps, lr: r.lr, batchSize: r.batchSize, warmupSteps: r.warmupSteps, seed: r.seed };
+  return sftStage(out, init, recipeSftRecords(r, 'train', r.examples), recipeSftRecords(r, 'test', 200), stage, runtime, onStep);
+}
+
+/** One SFT stage of base agents: steps of a cosine schedule after a linear warmup, AdamW with weight decay 0.01. */
+export interface SftStage {
+  steps: number;
+  lr: number;
+  batchSize: number;
+  warmupSteps: number;
+  seed: number;
+}
+
+/**
+ * Fine-tunes the model in `modelDir` on `train` into `out/sft/model`, reporting the completion loss
+ * on `heldOut`; the pairs are written to `out/data` first. The base recipe's one stage, and the
+ * suite's later stages on top of it (bench/ladder/rung.ts).
+ */
+export async function sftStage(
+  out: string,
+  modelDir: string,
+  train: readonly SftRecord[],
+  heldOut: readonly SftRecord[],
+  stage: SftStage,
+  runtime?: RuntimeOptions,
+  onStep?: (s: SftStepInfo) => void,
+): Promise<BaseAgents> {
   const data = path.join(out, 'data');
   fs.mkdirSync(data, { recursive: true });
-  writeSftJsonl(path.join(data, 'sft-train.jsonl'), recipeSftRecords(r, 'train', r.examples));
-  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), recipeSftRecords(r, 'test', 200));
+  writeSftJsonl(path.join(data, 'sft-train.jsonl'), train);
+  writeSftJsonl(path.join(data, 'sft-heldout.jsonl'), heldOut);
   const sft = await runSft(
     {
       ...SFT_DEFAULTS,
-      model: init,
+      model: modelDir,
       data: path.join(data, 'sft-train.jsonl'),
       evalData: path.join(data, 'sft-heldout.jsonl'),
       out: path.join(out, 'sft'),
       epochs: 100,
-      maxSteps: r.steps,
-      lr: r.lr,
-      batchSize: r.batchSize,
-      warmupSteps: r.warmupSteps,
+      maxSteps: stage.steps,
+      lr: stage.lr,
+      batchSize: stage.batchSize,
+      warmupSteps: stage.warmupSteps,
       schedule: 'cosine',
       weightDecay: 0.01,
       saveEvery: 0,
-      seed: r.seed,
+      seed: stage.seed,
       runtime,
     },
     { onStep },
