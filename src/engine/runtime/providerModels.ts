@@ -3,25 +3,53 @@
 // with copies both ways; a WebGPU session gets it written out as ops the provider has:
 //   y = (x − m) − log Σ exp(x − m),  m = max over the axis,
 // the same max-shifted computation the fused kernel does. Other providers keep the fused kernel,
-// which is 2-3× faster on the CPU (measured on [256, 151936]: 160-230 ms against 460 ms). The rewrite
-// decodes and re-encodes the model: embedded weights are held twice while the session is created.
+// which is 2-3× faster on the CPU (measured on [256, 151936]: 160-230 ms against 460 ms).
+// WebGPU has no float64 either (WGSL has no f64 type): the float64 prefix sums of embedding
+// gradients (graph/ops/scatterRows.ts) become float32 there, Casts to float64 and float64 constants
+// turned float32, so the step stays on the device. Float32 prefix sums lose precision with the
+// batch's length (worst case ~1e-7 × tokens, relative, for a row looked up once), which the CPU
+// path does not. The rewrite decodes and re-encodes the model: embedded weights are held twice
+// while the session is created.
 import { onnx } from 'onnx-proto';
 import type { ExecutionProvider } from '../../protocol/choices';
 
-/** The model bytes for a session on `provider`: rewritten for WebGPU where it has LogSoftmax nodes, else as given. */
+const T = onnx.TensorProto.DataType;
+
+/** The model bytes for a session on `provider`: rewritten for WebGPU where it has LogSoftmax or float64 nodes, else as given. */
 export function modelFor(provider: ExecutionProvider, model: Uint8Array): Uint8Array {
-  if (provider !== 'webgpu' || !Buffer.from(model.buffer, model.byteOffset, model.byteLength).includes('LogSoftmax'))
-    return model;
+  if (provider !== 'webgpu') return model;
   const m = onnx.ModelProto.decode(model);
   const graph = m.graph;
-  if (!graph?.node) return model;
+  if (!graph?.node || !graph.node.some((n) => isLogSoftmax(n) || makesFloat64(n))) return model;
   const nodes: onnx.INodeProto[] = [];
   for (const n of graph.node) {
-    if (n.opType !== 'LogSoftmax' || (n.domain ?? '') !== '') nodes.push(n);
-    else nodes.push(...logSoftmaxNodes(n, graph));
+    if (isLogSoftmax(n)) nodes.push(...logSoftmaxNodes(n, graph));
+    else nodes.push(makesFloat64(n) ? asFloat32(n) : n);
   }
   graph.node = nodes;
   return onnx.ModelProto.encode(m).finish();
+}
+
+const isLogSoftmax = (n: onnx.INodeProto) => n.opType === 'LogSoftmax' && (n.domain ?? '') === '';
+
+/** A Cast to float64, or a ConstantOfShape whose value is float64. */
+function makesFloat64(n: onnx.INodeProto): boolean {
+  if ((n.domain ?? '') !== '') return false;
+  const attr = n.attribute?.find((a) => a.name === (n.opType === 'Cast' ? 'to' : 'value'));
+  if (n.opType === 'Cast') return Number(attr?.i) === T.DOUBLE;
+  return n.opType === 'ConstantOfShape' && attr?.t?.dataType === T.DOUBLE;
+}
+
+/** The same node computing in float32. */
+function asFloat32(n: onnx.INodeProto): onnx.INodeProto {
+  const attribute = (n.attribute ?? []).map((a) => {
+    if (n.opType === 'Cast' && a.name === 'to') return { ...a, i: T.FLOAT };
+    if (a.name !== 'value' || !a.t) return a;
+    const raw = a.t.rawData;
+    const values = raw?.length ? new Float64Array(Uint8Array.from(raw).buffer) : Float64Array.from(a.t.doubleData ?? []);
+    return { ...a, t: { dims: a.t.dims, dataType: T.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) } };
+  });
+  return { ...n, attribute };
 }
 
 /** LogSoftmax(x, axis) as ReduceMax, Sub, Exp, ReduceSum, Log, Sub (opset 18: axes as an input). */

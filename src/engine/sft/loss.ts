@@ -36,7 +36,7 @@ export function completionNll(
     { inputIds: batch.input_ids, positions: batch.positions, attentionMask: batch.attention_mask },
     { ...options, linear },
   );
-  const picked = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), batch.loss_index); // [N, C]
+  const picked = F.gatherDistinct(F.reshape(hidden, [-1, cfg.hiddenSize]), batch.loss_index); // [N, C]
   const logp = F.logSoftmax(lmHead(cfg, w, picked, gemmLinear), -1); // [N, V]
   const target = F.squeeze(F.gatherElements(logp, F.unsqueeze(batch.loss_targets, [1]), 1), [1]); // [N]
   const nllSum = F.neg(F.sumAll(target));

@@ -78,6 +78,11 @@ const cases: Case[] = [
     fn: ([w, i]) => F.gather(w, i),
   },
   {
+    name: 'gatherDistinct rows (indices that never repeat)',
+    specs: [{ shape: [5, 3] }, { shape: [3], dtype: 'int64', values: [4, 0, 2] }],
+    fn: ([w, i]) => F.gatherDistinct(w, i),
+  },
+  {
     name: 'gatherElements',
     specs: [{ shape: [2, 5] }, { shape: [2, 3], dtype: 'int64', values: [1, 1, 4, 0, 3, 2] }],
     fn: ([x, i]) => F.gatherElements(x, i, 1),

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import { grad } from '../../../src/engine/graph/autodiff';
 import { Graph } from '../../../src/engine/graph/graph';
 import * as F from '../../../src/engine/graph/ops';
 import { serialize } from '../../../src/engine/graph/serialize';
@@ -46,4 +47,29 @@ test('a model without LogSoftmax reaches WebGPU unchanged (not even re-encoded)'
   g.output('y', F.exp(g.input('x', 'float32', [2])));
   const model = serialize(g);
   assert.equal(modelFor('webgpu', model), model);
+});
+
+test('for WebGPU, the float64 prefix sums of an embedding gradient become float32 and give the same gradient', async () => {
+  const g = new Graph('embedding_grad');
+  const table = g.input('x', 'float32', [3, 4]);
+  const ids = g.constant([2, 0, 2, -1, 1], 'int64');
+  g.output('y', grad(F.sumAll(F.mul(F.gather(table, ids), F.gather(table, ids))), [table])[0]);
+  const model = serialize(g);
+  const nodes = onnx.ModelProto.decode(modelFor('webgpu', model)).graph!.node!;
+  const float64 = nodes.filter((n) => n.attribute?.some((a) => (a.name === 'to' && Number(a.i) === 11) || a.t?.dataType === 11));
+  assert.deepEqual(float64, [], 'no float64 casts or constants left');
+  assert.ok(
+    nodes.some((n) => n.opType === 'CumSum'),
+    'the prefix sums are still there',
+  );
+  const x = Float32Array.from([0.5, -1, 2, 3, 4, -3, 0, 1, -1e-3, 1e-3, 0, 8.5]);
+  const [want, got] = [await run(model, x), await run(modelFor('webgpu', model), x)];
+  // Row 2 is looked up three times (2 and -1): d/dx of Σ x² over lookups = 2 · count · x.
+  assert.deepEqual(
+    Array.from(want),
+    Array.from(x)
+      .map((v, i) => 2 * [1, 1, 3][Math.floor(i / 4)] * v)
+      .map(Math.fround),
+  );
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])));
 });

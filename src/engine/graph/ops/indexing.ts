@@ -4,6 +4,7 @@ import { isFloat, type DType } from '../../core/hostTensor';
 import { apply, defineOp, type Tensor } from '../graph';
 import { dimsEqual, formatShape, normAxis, ShapeError } from '../shape';
 import { unsqueeze } from './broadcast';
+import { ScatterRowsAdd } from './scatterRows';
 
 function checkIndices(op: string, idx: Tensor): void {
   if (idx.dtype !== 'int64' && idx.dtype !== 'int32')
@@ -22,8 +23,9 @@ const ZerosLike = defineOp<{ dtype: DType }>({
 });
 export const zerosLike = (x: Tensor): Tensor => apply(ZerosLike, [x], { dtype: x.dtype });
 
-// Gather along `axis`: out = x.shape[:axis] + idx.shape + x.shape[axis+1:].
-export const Gather = defineOp<{ axis: number }>({
+// Gather along `axis`: out = x.shape[:axis] + idx.shape + x.shape[axis+1:]. `distinct`: the caller
+// promises no index repeats (e.g. picking action positions), so the VJP writes each row once.
+export const Gather = defineOp<{ axis: number; distinct?: boolean }>({
   name: 'Gather',
   infer: ([x, idx], { axis }) => {
     checkIndices('Gather', idx);
@@ -35,19 +37,22 @@ export const Gather = defineOp<{ axis: number }>({
     const [x, idx] = n.inputs;
     if (!g || !isFloat(x.dtype)) return [undefined, undefined];
     if (normAxis('Gather', n.attrs.axis, x.rank) !== 0) throw new Error('Gather: gradients are implemented for axis 0 only');
-    // Rows looked up several times accumulate: ScatterND with reduction="add".
-    return [scatterNDAdd(zerosLike(x), unsqueeze(idx, [-1]), g), undefined];
+    // Distinct rows: one ScatterND, no two updates to a row. Rows looked up several times
+    // accumulate: a sorted segment sum (ScatterRowsAdd), since ScatterND's "add" races.
+    if (n.attrs.distinct) return [apply(ScatterNDDistinct, [zerosLike(x), unsqueeze(idx, [-1]), g], {}), undefined];
+    return [apply(ScatterRowsAdd, [x, idx, g], { dtype: x.dtype }), undefined];
   },
 });
 export const gather = (x: Tensor, idx: Tensor, axis = 0): Tensor => apply(Gather, [x, idx], { axis });
+/** Rows of x [V, ...] at indices that never repeat (action or loss positions): a cheaper gradient. */
+export const gatherDistinct = (x: Tensor, idx: Tensor): Tensor => apply(Gather, [x, idx], { axis: 0, distinct: true });
 
-const ScatterNDAdd = defineOp({
-  name: 'ScatterNDAdd',
+/** data with `updates` written at `indices` that never repeat: the VJP of a distinct Gather. */
+const ScatterNDDistinct = defineOp({
+  name: 'ScatterNDDistinct',
   infer: ([data]) => [{ dtype: data.dtype, shape: data.shape }],
-  emit: (e, ins, outs) => e.node('ScatterND', ins, outs, { reduction: 'add' }),
+  emit: (e, ins, outs) => e.node('ScatterND', ins, outs),
 });
-export const scatterNDAdd = (data: Tensor, indices: Tensor, updates: Tensor): Tensor =>
-  apply(ScatterNDAdd, [data, indices, updates], {});
 
 // GatherElements: out[i][j][k] = x[i][idx[i][j][k]][k] for axis 1; idx has the output's shape.
 export const GatherElements = defineOp<{ axis: number }>({

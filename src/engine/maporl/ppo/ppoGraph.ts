@@ -70,7 +70,7 @@ function acting(cfg: ModelConfig, w: Weights, b: Record<string, Tensor>, options
     { inputIds: b.input_ids, positions: b.positions, attentionMask: b.attention_mask, queryIndex: b.query_index },
     { ...options, segments: true, causalHalves: true },
   ); // [B, A, C]
-  return F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
+  return F.gatherDistinct(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index);
 }
 
 /** Per action [N]: log-probability and entropy of the next-token distribution at the temperature. */

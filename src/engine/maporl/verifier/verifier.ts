@@ -52,7 +52,7 @@ function verifierLogits(
   );
   const m = F.cast(b.response_mask, 'float32');
   const pooled = F.maskedMean(hidden, F.unsqueeze(m, [2]), [1]); // [B, C]
-  const predicting = F.gather(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index); // [N, C]
+  const predicting = F.gatherDistinct(F.reshape(hidden, [-1, cfg.hiddenSize]), b.action_index); // [N, C]
   const { logprobs } = tokenLogprobs(lmHead(cfg, w, predicting, options?.head), b.action_targets); // [N]
   const rows = b.action_rows; // [B, N]
   const lp = F.mul(rows, F.unsqueeze(logprobs, [0])); // [B, N]: 0 off the row, <= 0 on it
