@@ -90,6 +90,19 @@ export class TrainStep {
     return (this.sessions ??= this.createSessions());
   }
 
+  /**
+   * Frees the native sessions (their weights and ORT's arena), if compiled; the next run compiles
+   * them again. A process that makes many steps (a sweep's trials, a run's retrained verifier)
+   * would otherwise hold each one's memory until it exits.
+   */
+  async release(): Promise<void> {
+    const sessions = this.sessions;
+    this.sessions = undefined;
+    if (!sessions) return;
+    const all = await sessions.catch(() => undefined); // a failed compile has nothing to free
+    if (all) await Promise.all(Object.values(all).map((s) => s?.release()));
+  }
+
   /** This step's graph serialized again (built from its spec: once per worker, not kept) and its layout. */
   stepModel(): { model: Uint8Array; layout: StepLayout } {
     if (!this.source) throw new Error('stepModel: this step was built from a serialized model');

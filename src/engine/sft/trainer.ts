@@ -112,7 +112,7 @@ async function sftLocked(opts: SftOptions, hooks: SftHooks): Promise<SftResult> 
     }
     return result;
   } finally {
-    await heldOut?.evaluator.release();
+    await Promise.all([heldOut?.evaluator.release(), r.trainStep.release()]);
   }
 }
 

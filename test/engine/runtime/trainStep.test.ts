@@ -118,3 +118,20 @@ test('gradient accumulation over micro-batches equals one step on the whole batc
     for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pb[i]) < 1e-6, `${name}[${i}] ${pa[i]} vs ${pb[i]}`);
   }
 });
+
+test('release frees the sessions; the next run compiles them again and continues the same way', async () => {
+  const [kept, released] = [
+    await TrainStep.compile(mlpSpec(), { threads: 1 }),
+    await TrainStep.compile(mlpSpec(), { threads: 1 }),
+  ];
+  const [a, b] = [kept.initState(initParams(3)), released.initState(initParams(3))];
+  for (let i = 0; i < 3; i++) {
+    await kept.run(a, quadrantBatch(i, 32), 0.03);
+    await released.run(b, quadrantBatch(i, 32), 0.03);
+    await released.release();
+  }
+  await released.release(); // twice: nothing left to free
+  for (const n of Object.keys(a.params)) assert.deepEqual(b.params[n].data, a.params[n].data, n);
+  assert.equal(b.step, 3);
+  await kept.release();
+});

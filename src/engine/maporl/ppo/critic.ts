@@ -89,6 +89,10 @@ export class Critic {
   restore(state: TrainState): void {
     restoreState(this.state, state);
   }
+
+  release(): Promise<void> {
+    return this.step.release();
+  }
 }
 
 export function shapesOf(w: Record<string, HostTensor>): Record<string, number[]> {

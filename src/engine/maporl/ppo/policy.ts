@@ -517,7 +517,13 @@ export class Policy {
 
   async release(): Promise<void> {
     const scoring = await Promise.all(this.scoring.values());
-    await Promise.all([this.generation.release(), ...scoring.map((s) => s.release()), this.worker?.terminate()]);
+    await Promise.all([
+      this.generation.release(),
+      ...scoring.map((s) => s.release()),
+      this.step.release(),
+      this.critic?.release(),
+      this.worker?.terminate(),
+    ]);
   }
 }
 

@@ -197,37 +197,43 @@ export class LearnedVerifier {
       },
     };
     const step = await TrainStep.compile(spec, this.runtime);
-    const state = step.initState(this.weights);
-    const rng = new Rng(o.seed, 'verifier/order');
-    const losses: number[] = [];
-    const perEpoch = Math.ceil(examples.length / o.batchSize);
-    const total = perEpoch * o.epochs;
-    for (let e = 0; e < o.epochs; e++) {
-      const order = rng.shuffle([...examples.keys()]);
-      for (let i = 0; i < order.length; i += o.batchSize) {
-        const part = order.slice(i, i + o.batchSize).map((k) => examples[k]);
-        const labels: HostTensor = {
-          dtype: 'float32',
-          shape: [part.length],
-          data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))),
-        };
-        const weights: HostTensor = {
-          dtype: 'float32',
-          shape: [part.length],
-          data: Float32Array.from(part.map((x) => x.weight ?? 1)),
-        };
-        const res = await step.run(
-          state,
-          { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels, weights },
-          o.lr,
-        );
-        losses.push(res.loss);
-        o.onStep?.(losses.length, total, res.loss);
+    try {
+      const state = step.initState(this.weights);
+      const rng = new Rng(o.seed, 'verifier/order');
+      const losses: number[] = [];
+      const perEpoch = Math.ceil(examples.length / o.batchSize);
+      const total = perEpoch * o.epochs;
+      for (let e = 0; e < o.epochs; e++) {
+        const order = rng.shuffle([...examples.keys()]);
+        for (let i = 0; i < order.length; i += o.batchSize) {
+          const part = order.slice(i, i + o.batchSize).map((k) => examples[k]);
+          const labels: HostTensor = {
+            dtype: 'float32',
+            shape: [part.length],
+            data: Float32Array.from(part.map((x) => (x.correct ? 1 : 0))),
+          };
+          const weights: HostTensor = {
+            dtype: 'float32',
+            shape: [part.length],
+            data: Float32Array.from(part.map((x) => x.weight ?? 1)),
+          };
+          const res = await step.run(
+            state,
+            { ...this.batch(part.map((x) => this.encode(x.question, x.response))), labels, weights },
+            o.lr,
+          );
+          losses.push(res.loss);
+          o.onStep?.(losses.length, total, res.loss);
+        }
       }
+      Object.assign(this.weights, state.params);
+      const stale = this.session; // scored with the old weights
+      this.session = undefined;
+      await stale?.session.release();
+      return losses;
+    } finally {
+      await step.release();
     }
-    Object.assign(this.weights, state.params);
-    this.session = undefined;
-    return losses;
   }
 
   async release(): Promise<void> {
