@@ -130,7 +130,9 @@ export class Tokenizer {
       throw new ModelFileError(source, `tokenizer.json: cannot build the tokenizer (${(err as Error).message})`);
     }
     const template = options.chatTemplate !== undefined ? options.chatTemplate : chatTemplateOf(cfg, source);
-    return new Tokenizer(inner, cfg, options.modelConfig ?? {}, template, source);
+    const tokenizer = new Tokenizer(inner, cfg, options.modelConfig ?? {}, template, source);
+    checkAddedTokenIds(tokenizerJson, tokenizer.vocabSize, source);
+    return tokenizer;
   }
 
   /** Token ids of `text`. */
@@ -238,4 +240,22 @@ function readJson(file: string, required: boolean): unknown {
   } catch (err) {
     throw new ModelFileError(file, `not valid JSON (${(err as Error).message})`);
   }
+}
+
+/**
+ * Every added token's id lies in [0, vocabSize): an added token whose content is also in the
+ * model's vocabulary is listed there under the vocabulary's id, yet encodes to its own, so an id
+ * far outside would only fail later, in decode or in the embedding lookup (found by the fuzz test).
+ */
+function checkAddedTokenIds(tokenizerJson: unknown, vocabSize: number, source: string): void {
+  const added = (tokenizerJson as { added_tokens?: unknown }).added_tokens;
+  if (!Array.isArray(added)) return;
+  added.forEach((t, i) => {
+    const id = (t as { id?: unknown } | null)?.id;
+    if (typeof id === 'number' && !(Number.isInteger(id) && id >= 0 && id < vocabSize))
+      throw new ModelFileError(
+        source,
+        `tokenizer.json: added_tokens[${i}].id ${id} is outside the vocabulary's ids [0, ${vocabSize})`,
+      );
+  });
 }

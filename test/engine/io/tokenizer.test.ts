@@ -167,3 +167,21 @@ nodeTest(
     assert.ok(good.encode('12 + 30 = 42').every(Number.isInteger));
   },
 );
+
+nodeTest('an added token whose id lies outside the vocabulary is a ModelFileError naming its JSON path', () => {
+  const { tokenizerJson, tokenizerConfig } = builtinTokenizerFiles();
+  // Found by the reader fuzzing (test/faults, seed 487345): "<|bos|>" is also in the model's
+  // vocabulary, so the vocabulary stayed 512 ids while encoding produced the added id, and decode
+  // (or an embedding lookup) failed later with a RangeError.
+  for (const id of [2016925260130555, -1]) {
+    const json = JSON.parse(JSON.stringify(tokenizerJson));
+    json.added_tokens[1].id = id;
+    assert.throws(
+      () => Tokenizer.fromJson(json, tokenizerConfig, { source: 'models/broken' }),
+      (e: unknown) =>
+        e instanceof ModelFileError &&
+        e.message === `models/broken: tokenizer.json: added_tokens[1].id ${id} is outside the vocabulary's ids [0, 512)`,
+      `id ${id}`,
+    );
+  }
+});
