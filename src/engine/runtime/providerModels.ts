@@ -17,7 +17,10 @@ const T = onnx.TensorProto.DataType;
 
 /** The model bytes for a session on `provider`: rewritten for WebGPU where it has LogSoftmax or float64 nodes, else as given. */
 export function modelFor(provider: ExecutionProvider, model: Uint8Array): Uint8Array {
-  if (provider !== 'webgpu') return model;
+  // Cheap test first (decoding holds a large model's weights twice): our graphs make float64 only
+  // in the embedding gradient's prefix sums, which a CumSum follows.
+  const bytes = Buffer.from(model.buffer, model.byteOffset, model.byteLength);
+  if (provider !== 'webgpu' || !(bytes.includes('LogSoftmax') || bytes.includes('CumSum'))) return model;
   const m = onnx.ModelProto.decode(model);
   const graph = m.graph;
   if (!graph?.node || !graph.node.some((n) => isLogSoftmax(n) || makesFloat64(n))) return model;
