@@ -205,10 +205,33 @@ async function ppoStep(
   len: { first: number; later: number; response: number },
 ): Promise<{ model: Uint8Array; feeds: Record<string, ort.Tensor>; label: string }> {
   const lm = await createPresetModel(preset, 1);
-  const hyper = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1, critic: false };
-  const spec = ppoStepSpec(lm.config, { params: shapesOf(lm.weights) }, hyper);
-  const rng = new Rng(1, 'profile/ppo');
-  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(3, lm.config.vocabSize - 1));
+  const spec = ppoStepSpec(lm.config, { params: shapesOf(lm.weights) }, GROUP_PPO);
+  const batchFeeds = randomPpoBatch(lm.config.vocabSize, batch, len, new Rng(1, 'profile/ppo'));
+  const feeds = stepFeeds(lm.weights, batchFeeds, 1e-4);
+  const [B, T] = batchFeeds.input_ids.shape;
+  const n = batchFeeds.action_index.shape[0];
+  return {
+    model: serialize(buildStepGraph(spec)),
+    feeds,
+    label: `PPO step, ${preset}, ${batch} sequences packed into [${B}, ${T}], ${n} actions`,
+  };
+}
+
+/** PPO settings of the suite's rows: group advantages, no critic. */
+export const GROUP_PPO = { clipRange: 0.2, vfClip: 0.2, vfCoef: 0.1, maxGradNorm: 1, critic: false };
+
+/**
+ * A PPO minibatch of random tokens packed as ppoUpdate packs rollouts: `batch` sequences, a third
+ * with first-turn prompts (len.first tokens), the rest later-turn ones, each with a response of
+ * len.response tokens; old log-probs and advantages drawn from `rng`.
+ */
+export function randomPpoBatch(
+  vocabSize: number,
+  batch: number,
+  len: { first: number; later: number; response: number },
+  rng: Rng,
+): Record<string, HostTensor> {
+  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(3, vocabSize - 1));
   const seqs = Array.from({ length: batch }, (_, i) => ({
     prompt: tokens(i % 3 === 0 ? len.first : len.later),
     response: tokens(len.response),
@@ -216,18 +239,11 @@ async function ppoStep(
   const { tensors } = packedActionBatch(seqs, 0);
   const n = tensors.action_index.shape[0];
   const perAction = (f: () => number) => ({ dtype: 'float32' as const, shape: [n], data: Float32Array.from({ length: n }, f) });
-  const batchFeeds = {
+  return {
     ...tensors,
     temperature: { dtype: 'float32' as const, shape: [], data: Float32Array.of(0.7) },
     old_logprobs: perAction(() => -1 - rng.float()),
     advantages: perAction(() => rng.float() - 0.5),
-  };
-  const feeds = stepFeeds(lm.weights, batchFeeds, 1e-4);
-  const [B, T] = tensors.input_ids.shape;
-  return {
-    model: serialize(buildStepGraph(spec)),
-    feeds,
-    label: `PPO step, ${preset}, ${batch} sequences packed into [${B}, ${T}], ${n} actions`,
   };
 }
 
