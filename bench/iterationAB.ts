@@ -44,8 +44,9 @@ type Phase = (typeof PHASES)[number];
 /**
  * What runs: `old` and `new` (the two builds at the thread budget), `new-off` (the new build with
  * runtime.parallelUpdates "off": everything in the main thread), `old-1t` and `new-1t` (the builds
- * at one ORT thread, the suite's setting: no workers, and runs that repeat bit for bit, which those
- * with two threads in one session do not). Ratios and rewards are compared with the first variant.
+ * at one ORT thread, the suite's setting: no workers). Builds before 1dc959f do not repeat their
+ * rewards at two threads (the embedding gradient's race, docs/performance.md), so a4624b5's
+ * reference is `old-1t`. Ratios and rewards are compared with the first variant.
  */
 const VARIANTS = {
   old: { build: 'old', sets: [] as string[] },
